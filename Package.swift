@@ -1,0 +1,146 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let defaultSwiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let serviceTargets: [Target] = []
+    + Target.service("Gateway", executable: "gateway", dependencies: [
+        "ServiceKit", "Database", "JobQueue", "Domain", "Storage",
+        .product(name: "JWTKit", package: "jwt-kit"),
+    ])
+    + Target.service("Dispatcher", executable: "dispatcher", dependencies: [
+        "ServiceKit", "Database", "JobQueue", "Domain",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    ])
+    + Target.service("Generator", executable: "generator", dependencies: [
+        "ServiceKit", "Database", "JobQueue", "Domain", "ReplicateAPI",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    ])
+    + Target.service("Downloader", executable: "downloader", dependencies: [
+        "ServiceKit", "Database", "JobQueue", "Domain", "Storage",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    ])
+    + Target.service("ReplicateSimulator", executable: "replicate-simulator", dependencies: [
+        "ServiceKit", "ReplicateAPI", "Domain",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CompressNIO", package: "compress-nio"),
+    ])
+
+let package = Package(
+    name: "imagegen",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gateway", targets: ["Gateway"]),
+        .executable(name: "dispatcher", targets: ["Dispatcher"]),
+        .executable(name: "generator", targets: ["Generator"]),
+        .executable(name: "downloader", targets: ["Downloader"]),
+        .executable(name: "replicate-simulator", targets: ["ReplicateSimulator"]),
+        .executable(name: "queue-benchmark", targets: ["QueueBenchmark"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+    ],
+    targets: serviceTargets + [
+        // Shared libraries
+        .sharedTarget("ServiceKit", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .sharedTarget("Database", dependencies: [
+            "ServiceKit",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
+        .sharedTarget("JobQueue", dependencies: [
+            "Database",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .sharedTarget("Domain", dependencies: [
+            "ServiceKit", "Database", "JobQueue", "ReplicateAPI",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
+        .sharedTarget("ReplicateAPI", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .sharedTarget("Storage", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // Benchmarks
+        .executableTarget(
+            name: "QueueBenchmark",
+            dependencies: [
+                "ServiceKit", "Database", "JobQueue",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/queue-benchmark",
+            swiftSettings: defaultSwiftSettings
+        ),
+        // Tests
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "ServiceKit", "Database", "JobQueue",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Database"],
+                    swiftSettings: defaultSwiftSettings),
+    ]
+)
+
+extension Target {
+    /// A library under Shared/<name>.
+    static func sharedTarget(_ name: String, dependencies: [Dependency]) -> Target {
+        .target(name: name, dependencies: dependencies, path: "Shared/\(name)", swiftSettings: defaultSwiftSettings)
+    }
+}
+
+extension Target {
+    /// A service: library `<Name>Service` (everything testable) and thin executable `<Name>`.
+    static func service(_ name: String, executable: String, dependencies: [Target.Dependency]) -> [Target] {
+        [
+            .target(
+                name: "\(name)Service",
+                dependencies: dependencies,
+                path: "Services/\(executable)/Sources/\(name)Service",
+                swiftSettings: defaultSwiftSettings
+            ),
+            .executableTarget(
+                name: name,
+                dependencies: [
+                    .byName(name: "\(name)Service"), "ServiceKit",
+                    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                ],
+                path: "Services/\(executable)/Sources/\(name)",
+                swiftSettings: defaultSwiftSettings
+            ),
+        ]
+    }
+}

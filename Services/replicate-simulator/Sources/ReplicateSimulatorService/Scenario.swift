@@ -1,0 +1,55 @@
+import Foundation
+import ServiceKit
+
+/// What the simulator does beyond plain success: latencies, failures and faults. Set by env at start, changed at runtime
+/// through `POST /_simulator/scenario`, so one running simulator serves several test scenarios.
+package struct Scenario: Sendable, Codable, Equatable {
+    /// Multiplies each model's typical run time (0 = instant).
+    package var timeScale: Double = 1
+    /// Seconds a prediction stays `starting` before it runs.
+    package var queueSeconds: Double = 0
+    /// Run time in seconds per model id, overriding the catalog's typical time (not scaled).
+    package var latencyOverrides: [String: Double] = [:]
+    /// Share of predictions that fail with a model error.
+    package var failureRate: Double = 0
+    /// Share of predictions that fail as NSFW.
+    package var nsfwRate: Double = 0
+    /// Share of create calls answered 500 / 429.
+    package var create5xxRate: Double = 0
+    package var create429Rate: Double = 0
+    /// Share of get calls answered 503 / 429.
+    package var get5xxRate: Double = 0
+    package var get429Rate: Double = 0
+    /// `url` (files on /files) or `data` (data: URIs in the output).
+    package var outputMode: String = "url"
+    /// `none`, `slow` (trickled bytes), `truncated`, `oversized` (padded to `oversizeBytes`), `not_image` (HTML).
+    package var outputFault: String = "none"
+    package var oversizeBytes: Int = 64 << 20
+    /// Seconds after completion before outputs are removed (`data_removed`).
+    package var retentionSeconds: Double = 3600
+    /// Prompts containing this text always fail as NSFW (deterministic fault injection for tests).
+    package var nsfwTrigger: String = "[nsfw]"
+    /// Prompts containing this text always fail with a model error.
+    package var failTrigger: String = "[fail]"
+
+    /// The scenario from `SIMULATOR_*` variables.
+    package init(_ loader: inout ConfigLoader) {
+        timeScale = loader.double("SIMULATOR_TIME_SCALE", default: 1)
+        queueSeconds = loader.double("SIMULATOR_QUEUE_SECONDS", default: 0)
+        failureRate = loader.double("SIMULATOR_FAILURE_RATE", default: 0, in: 0...1)
+        nsfwRate = loader.double("SIMULATOR_NSFW_RATE", default: 0, in: 0...1)
+        create5xxRate = loader.double("SIMULATOR_CREATE_5XX_RATE", default: 0, in: 0...1)
+        create429Rate = loader.double("SIMULATOR_CREATE_429_RATE", default: 0, in: 0...1)
+        get5xxRate = loader.double("SIMULATOR_GET_5XX_RATE", default: 0, in: 0...1)
+        get429Rate = loader.double("SIMULATOR_GET_429_RATE", default: 0, in: 0...1)
+        outputMode = loader.string("SIMULATOR_OUTPUT_MODE", default: "url")
+        outputFault = loader.string("SIMULATOR_OUTPUT_FAULT", default: "none")
+        retentionSeconds = loader.double("SIMULATOR_RETENTION_SECONDS", default: 3600)
+        if !["url", "data"].contains(outputMode) { loader.problem("SIMULATOR_OUTPUT_MODE must be url or data") }
+        if !Self.faults.contains(outputFault) { loader.problem("SIMULATOR_OUTPUT_FAULT must be one of \(Self.faults.joined(separator: ", "))") }
+    }
+
+    package init() {}
+
+    static let faults = ["none", "slow", "truncated", "oversized", "not_image"]
+}

@@ -1,0 +1,79 @@
+import Foundation
+import PostgresNIO
+
+/// `DATABASE_URL` (`postgres://user:pass@host:port/db?sslmode=disable|prefer|require`) as a PostgresNIO configuration.
+package struct DatabaseURL: Sendable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
+    package var username: String
+    package var password: String?
+    package var database: String
+    package var sslMode: String
+
+    /// Parses `raw`; throws a message naming what is wrong (never echoing the password).
+    package init(_ raw: String) throws(ConfigURLError) {
+        guard let components = URLComponents(string: raw), let scheme = components.scheme,
+            ["postgres", "postgresql"].contains(scheme)
+        else {
+            throw ConfigURLError("DATABASE_URL must look like postgres://user:pass@host:port/db")
+        }
+        guard let host = components.host, !host.isEmpty else { throw ConfigURLError("DATABASE_URL has no host") }
+        guard let user = components.user, !user.isEmpty else { throw ConfigURLError("DATABASE_URL has no user") }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw ConfigURLError("DATABASE_URL has no database name") }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.username = user.removingPercentEncoding ?? user
+        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = database
+        self.sslMode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer"
+        guard ["disable", "prefer", "require", "allow"].contains(sslMode) else {
+            throw ConfigURLError("DATABASE_URL sslmode must be disable, prefer or require, got '\(sslMode)'")
+        }
+    }
+
+    /// The URL with the password masked, for logs.
+    package var description: String { "postgres://\(username):***@\(host):\(port)/\(database)?sslmode=\(sslMode)" }
+
+    /// This URL pointing at another database on the same server.
+    package func with(database: String) -> DatabaseURL {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    /// A pool configuration with at most `maxConnections` connections.
+    package func clientConfiguration(maxConnections: Int = 20) -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS
+        switch sslMode {
+        case "disable", "allow": tls = .disable
+        case "require": tls = .require(.makeClientConfiguration())
+        default: tls = .prefer(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls
+        )
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.minimumConnections = 0
+        return configuration
+    }
+
+    /// A single-connection configuration (for LISTEN and one-off work).
+    package var connectionConfiguration: PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        switch sslMode {
+        case "disable", "allow": tls = .disable
+        case "require": tls = .require(try! .init(configuration: .makeClientConfiguration()))
+        default: tls = .prefer(try! .init(configuration: .makeClientConfiguration()))
+        }
+        return PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls
+        )
+    }
+}
+
+/// A malformed connection URL.
+package struct ConfigURLError: Error, CustomStringConvertible {
+    package let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,134 @@
+import ReplicateAPI
+import Foundation
+import ServiceKit
+
+/// A validated request for images: the seed's start-generation fields plus `num_outputs` and `priority`.
+package struct GenerationRequest: Sendable, Codable, Equatable {
+    package var prompt: String
+    package var modelId: String
+    package var modelVersion: String?
+    package var width: Int
+    package var height: Int
+    package var numInferenceSteps: Int?
+    package var guidanceScale: Double?
+    package var seed: Int?
+    package var negativePrompt: String?
+    package var sourceImageUrl: String?
+    package var strength: Double?
+    package var style: String?
+    package var numOutputs: Int
+    package var priority: Int
+
+    /// Fields a client may send.
+    package static let fields: Set<String> = [
+        "prompt", "model_id", "model_version", "width", "height", "num_inference_steps", "guidance_scale", "seed",
+        "negative_prompt", "source_image_url", "strength", "style", "num_outputs", "priority",
+    ]
+    package static let maxPromptLength = 2000
+
+    /// Validates a JSON body against the catalog; throws a 422 ``Problem`` naming every offending field and the reason.
+    package static func validate(_ body: [String: JSONValue]) throws(Problem) -> GenerationRequest {
+        var errors: [Problem.FieldError] = []
+        func fail(_ field: String, _ message: String) { errors.append(.init(field: field, message: message)) }
+        for key in body.keys.sorted() where !fields.contains(key) {
+            fail(key, "unknown field; allowed fields are \(fields.sorted().joined(separator: ", "))")
+        }
+        func value(_ key: String) -> JSONValue? {
+            guard let value = body[key], value != .null else { return nil }
+            return value
+        }
+        func string(_ key: String, maxLength: Int) -> String? {
+            guard let raw = value(key) else { return nil }
+            guard let text = raw.string else { fail(key, "must be a string, got \(raw.typeName)"); return nil }
+            if text.count > maxLength { fail(key, "must be at most \(maxLength) characters, got \(text.count)") }
+            return text
+        }
+        func int(_ key: String, _ range: ClosedRange<Int>) -> Int? {
+            guard let raw = value(key) else { return nil }
+            let number: Int?
+            switch raw {
+            case .int(let n): number = n
+            case .double(let d) where d == d.rounded() && abs(d) < 1e15: number = Int(d)
+            default: number = nil
+            }
+            guard let number else { fail(key, "must be an integer, got \(raw)"); return nil }
+            guard range.contains(number) else {
+                fail(key, "must be between \(range.lowerBound) and \(range.upperBound), got \(number)")
+                return nil
+            }
+            return number
+        }
+        func double(_ key: String, _ range: ClosedRange<Double>) -> Double? {
+            guard let raw = value(key) else { return nil }
+            guard let number = raw.number, number.isFinite else { fail(key, "must be a number, got \(raw)"); return nil }
+            guard range.contains(number) else { fail(key, "must be between \(range.lowerBound) and \(range.upperBound), got \(number)"); return nil }
+            return number
+        }
+
+        let prompt = string("prompt", maxLength: maxPromptLength)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if body["prompt"] == nil || body["prompt"] == .null { fail("prompt", "is required") }
+        else if prompt?.isEmpty == true { fail("prompt", "must not be empty") }
+        let modelID = string("model_id", maxLength: 200)
+        let model = modelID.flatMap { ModelCatalog.model($0) }
+        if body["model_id"] == nil || body["model_id"] == .null { fail("model_id", "is required") }
+        else if let modelID, model == nil {
+            fail("model_id", "unknown model '\(modelID)'; available: \(ModelCatalog.all.map(\.id).joined(separator: ", "))")
+        }
+        let version = string("model_version", maxLength: 64)
+        if let version, version.count != 64 || !version.allSatisfy(\.isHexDigit) {
+            fail("model_version", "must be a 64-character hexadecimal Replicate version id")
+        }
+        var width = int("width", 64...4096)
+        var height = int("height", 64...4096)
+        let steps = int("num_inference_steps", 1...500)
+        let guidance = double("guidance_scale", 0...50)
+        let seed = int("seed", 0...2_147_483_647)
+        let negativePrompt = string("negative_prompt", maxLength: maxPromptLength)
+        let source = string("source_image_url", maxLength: 2048)
+        let strength = double("strength", 0...1)
+        let style = string("style", maxLength: 100)
+        let numOutputs = int("num_outputs", 1...4) ?? 1
+        let priority = int("priority", 0...10) ?? 0
+
+        if let source, URL(string: source).map({ ["https", "http"].contains($0.scheme ?? "") && $0.host != nil }) != true {
+            fail("source_image_url", "must be an http(s) URL")
+        }
+        if strength != nil && source == nil { fail("strength", "requires source_image_url") }
+
+        if let model {
+            if case .widthHeight(let min, let max, _) = model.sizing {
+                for (key, value) in [("width", width), ("height", height)] {
+                    if let value, !(min...max).contains(value) {
+                        fail(key, "\(model.displayName) takes \(key) between \(min) and \(max), got \(value)")
+                    }
+                }
+            }
+            if let steps, let range = model.range(of: model.stepsInput) {
+                if let lower = range.min, Double(steps) < lower { fail("num_inference_steps", "\(model.displayName) takes at least \(Int(lower)) steps, got \(steps)") }
+                if let upper = range.max, Double(steps) > upper { fail("num_inference_steps", "\(model.displayName) takes at most \(Int(upper)) steps, got \(steps)") }
+            }
+            if let guidance, let range = model.range(of: model.guidanceInput) {
+                if let lower = range.min, guidance < lower { fail("guidance_scale", "\(model.displayName) takes guidance of at least \(lower), got \(guidance)") }
+                if let upper = range.max, guidance > upper { fail("guidance_scale", "\(model.displayName) takes guidance of at most \(upper), got \(guidance)") }
+            }
+            if source != nil && !model.supportsImageToImage {
+                let capable = ModelCatalog.all.filter(\.supportsImageToImage).map(\.id).joined(separator: ", ")
+                fail("source_image_url", "\(model.displayName) does not support image-to-image; models that do: \(capable)")
+            }
+            if numOutputs > model.maxOutputs {
+                fail("num_outputs", "\(model.displayName) makes at most \(model.maxOutputs) image(s) per request, got \(numOutputs)")
+            }
+            if let style, let input = model.styleInput, case .choice(let options)? = model.field(input)?.kind, !options.contains(style) {
+                fail("style", "\(model.displayName) takes one of: \(options.joined(separator: ", ")); got '\(style)'")
+            }
+        }
+        width = width ?? 1024
+        height = height ?? 1024
+        guard errors.isEmpty, let prompt, let modelID, let width, let height else { throw Problem.validation(errors) }
+        return GenerationRequest(
+                prompt: prompt, modelId: modelID, modelVersion: version, width: width, height: height,
+                numInferenceSteps: steps, guidanceScale: guidance, seed: seed, negativePrompt: negativePrompt,
+                sourceImageUrl: source, strength: strength, style: style, numOutputs: numOutputs, priority: priority
+        )
+    }
+}

@@ -1,0 +1,177 @@
+import ReplicateAPI
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+
+/// Why a generation write was refused.
+package enum GenerationStoreError: Error, Equatable {
+    /// The same idempotency key was used before with a different body.
+    case idempotencyKeyReused
+}
+
+/// SQL for generations and their images. Every status change is guarded in its `WHERE` clause.
+package struct GenerationStore: Sendable {
+    package let client: PostgresClient
+    package let logger: Logger
+
+    package init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Inserts a queued generation and its `generate-image` job in ONE transaction. With an idempotency key, a repeat of the
+    /// same body returns the original (`created == false`) and a different body throws ``GenerationStoreError/idempotencyKeyReused``.
+    package func create(
+        _ request: GenerationRequest, userID: UUID, idempotencyKey: String?, requestHash: String
+    ) async throws -> (generation: Generation, jobID: UUID?, created: Bool) {
+        let model = ModelCatalog.model(request.modelId)
+        let steps = request.numInferenceSteps ?? model.flatMap { $0.field($0.stepsInput ?? "")?.defaultValue?.number }.map { Int($0) } ?? 0
+        let guidance = request.guidanceScale ?? model.flatMap { $0.field($0.guidanceInput ?? "")?.defaultValue?.number } ?? 0
+        let modelName = String(request.modelId.split(separator: "/").last ?? Substring(request.modelId))
+        return try await client.withTransaction(logger: logger) { connection in
+            /// Insert unless this user already used the key; the unique index makes concurrent duplicates collapse to one row.
+            let inserted = try await connection.query(
+                """
+                INSERT INTO image_generations (
+                    user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
+                    seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash
+                ) VALUES (
+                    \(userID), \(request.prompt), \(request.negativePrompt), \(modelName), \(request.modelId), \(request.modelVersion),
+                    \(request.style), \(request.width), \(request.height), \(steps), \(guidance), \(request.seed),
+                    \(request.sourceImageUrl), \(request.strength), \(request.numOutputs), \(request.priority), 'queued',
+                    \(idempotencyKey), \(requestHash)
+                )
+                ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                RETURNING \(unescaped: Generation.columns)
+                """,
+                logger: logger
+            )
+            for try await row in inserted {
+                let generation = try Generation(row: row)
+                let job = try NewJob(
+                    type: JobType.generateImage, encoding: GenerationJobPayload(generationId: generation.id, userId: userID),
+                    priority: request.priority, maxAttempts: 5, dedupeKey: "generate:\(generation.id)"
+                )
+                let jobID = try await JobQueue.enqueue([job], on: connection, logger: logger).first
+                return (generation, jobID, true)
+            }
+            /// The key was used before: return that generation if the body matches.
+            let existing = try await connection.query(
+                """
+                SELECT \(unescaped: Generation.columns), request_hash FROM image_generations
+                WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey)
+                """,
+                logger: logger
+            )
+            for try await row in existing {
+                let hash = try row.makeRandomAccess()[28].decode(String?.self)
+                guard hash == requestHash else { throw GenerationStoreError.idempotencyKeyReused }
+                return (try Generation(row: row), nil, false)
+            }
+            throw GenerationStoreError.idempotencyKeyReused
+        }
+    }
+
+    /// The generation `id`, only if `userID` owns it (when given).
+    package func find(_ id: UUID, userID: UUID? = nil) async throws -> Generation? {
+        /// One generation, scoped to its owner.
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Generation.columns) FROM image_generations
+            WHERE id = \(id) AND (\(userID)::uuid IS NULL OR user_id = \(userID)::uuid)
+            """,
+            logger: logger
+        )
+        for try await row in rows { return try Generation(row: row) }
+        return nil
+    }
+
+    /// A page of `userID`'s generations, newest first, strictly after the cursor (created_at, id).
+    package func list(userID: UUID, status: GenerationStatus?, limit: Int, after cursor: (Date, UUID)?) async throws -> [Generation] {
+        /// Keyset pagination over (created_at DESC, id DESC): stable while rows are inserted.
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Generation.columns) FROM image_generations
+            WHERE user_id = \(userID)
+              AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue)::text)
+              AND (\(cursor?.0)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.0)::timestamptz, \(cursor?.1)::uuid))
+            ORDER BY created_at DESC, id DESC
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var page: [Generation] = []
+        for try await row in rows { page.append(try Generation(row: row)) }
+        return page
+    }
+
+    /// The images of generation `id`, by output index.
+    package func images(of id: UUID) async throws -> [StoredImage] {
+        /// All stored outputs of one generation.
+        let rows = try await client.query(
+            "SELECT \(unescaped: StoredImage.columns) FROM images WHERE generation_id = \(id) ORDER BY output_index",
+            logger: logger
+        )
+        var images: [StoredImage] = []
+        for try await row in rows { images.append(try StoredImage(row: row)) }
+        return images
+    }
+
+    /// The image `id`, only if `userID` owns it.
+    package func image(_ id: UUID, userID: UUID) async throws -> StoredImage? {
+        /// One image, scoped to its owner.
+        let rows = try await client.query(
+            "SELECT \(unescaped: StoredImage.columns) FROM images WHERE id = \(id) AND user_id = \(userID)",
+            logger: logger
+        )
+        for try await row in rows { return try StoredImage(row: row) }
+        return nil
+    }
+
+    /// Cancels a non-terminal generation and its pending jobs in one transaction; returns the generation after the change,
+    /// or nil when it does not exist for this user. A terminal generation is returned unchanged.
+    package func cancel(_ id: UUID, userID: UUID) async throws -> (generation: Generation, changed: Bool)? {
+        let cancelled: Generation? = try await client.withTransaction(logger: logger) { connection in
+            /// Cancel only what is not finished.
+            let rows = try await connection.query(
+                """
+                UPDATE image_generations SET status = 'cancelled', error_message = 'Cancelled by user', completed_at = now()
+                WHERE id = \(id) AND user_id = \(userID) AND status NOT IN ('completed', 'failed', 'cancelled')
+                RETURNING \(unescaped: Generation.columns)
+                """,
+                logger: logger
+            )
+            for try await row in rows {
+                /// Pending work for it will never run.
+                try await connection.query(
+                    """
+                    UPDATE job_queue SET status = 'cancelled', completed_at = now()
+                    WHERE payload->>'generation_id' = \(id.uuidString.lowercased()) AND status = 'pending'
+                    """,
+                    logger: logger
+                )
+                return try Generation(row: row)
+            }
+            return nil
+        }
+        if let cancelled { return (cancelled, true) }
+        return try await find(id, userID: userID).map { ($0, false) }
+    }
+
+    /// Fails a non-terminal generation with `message`; returns whether it changed.
+    @discardableResult
+    package func fail(_ id: UUID, message: String) async throws -> Bool {
+        /// Guarded: a finished generation keeps its outcome.
+        let rows = try await client.query(
+            """
+            UPDATE image_generations SET status = 'failed', error_message = \(message), completed_at = now()
+            WHERE id = \(id) AND status NOT IN ('completed', 'failed', 'cancelled')
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+}

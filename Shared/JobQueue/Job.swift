@@ -1,0 +1,93 @@
+import Foundation
+
+/// A job to insert: its type (which service owns it), JSON payload and scheduling.
+package struct NewJob: Sendable {
+    package var type: String
+    /// JSON object text.
+    package var payload: String
+    package var priority: Int
+    package var maxAttempts: Int
+    /// Delay before the job may run (`run_at` = now + delay).
+    package var delay: Duration
+    /// While a live (pending or processing) job holds this key, another with the same key is not created.
+    package var dedupeKey: String?
+
+    package init(type: String, payload: String, priority: Int = 0, maxAttempts: Int = 3, delay: Duration = .zero, dedupeKey: String? = nil) {
+        self.type = type
+        self.payload = payload
+        self.priority = priority
+        self.maxAttempts = maxAttempts
+        self.delay = delay
+        self.dedupeKey = dedupeKey
+    }
+
+    /// A job whose payload is `payload` encoded as JSON.
+    package init(type: String, encoding payload: some Encodable, priority: Int = 0, maxAttempts: Int = 3, dedupeKey: String? = nil) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        let text = String(decoding: try encoder.encode(payload), as: UTF8.self)
+        self.init(type: type, payload: text, priority: priority, maxAttempts: maxAttempts, dedupeKey: dedupeKey)
+    }
+}
+
+/// A job claimed by a worker: it holds the lease until `leaseUntil` for attempt `attempt`.
+package struct ClaimedJob: Sendable, Hashable {
+    package var id: UUID
+    package var type: String
+    /// JSON object text.
+    package var payload: String
+    /// 1 for the first run; the lease token together with `id`.
+    package var attempt: Int
+    package var maxAttempts: Int
+    package var priority: Int
+    package var createdAt: Date
+    /// When the job became runnable (its `run_at`), for pick-up latency.
+    package var runAt: Date
+    package var claimedAt: Date
+
+    /// The identity of this attempt, used to guard completions and renewals.
+    package var lease: JobLease { JobLease(id: id, attempt: attempt) }
+}
+
+/// One attempt of one job: a completion, failure or renewal is accepted only while this attempt still holds the job.
+package struct JobLease: Sendable, Hashable {
+    package var id: UUID
+    package var attempt: Int
+    package init(id: UUID, attempt: Int) {
+        self.id = id
+        self.attempt = attempt
+    }
+}
+
+/// What became of a failed attempt.
+package enum FailureOutcome: Sendable, Equatable {
+    /// Back to `pending`, runnable again at the given time.
+    case retrying(at: Date)
+    /// Dead-lettered (`failed`): no attempts left or the error was permanent.
+    case deadLettered
+    /// The attempt no longer held the job (its lease expired and it was rescued, or it was cancelled).
+    case leaseLost
+}
+
+/// A dead-lettered job with its full error history.
+package struct DeadJob: Sendable, Codable {
+    package var id: UUID
+    package var jobType: String
+    package var payload: String
+    package var attempts: Int
+    package var maxAttempts: Int
+    package var errorMessage: String?
+    /// JSON array of `{attempt, error, at}`.
+    package var errors: String
+    package var failedAt: Date?
+}
+
+/// Depth and lag of one job type in one status.
+package struct QueueStat: Sendable, Codable, Equatable {
+    package var jobType: String
+    package var status: String
+    package var count: Int
+    /// Seconds the oldest runnable pending job has waited (0 when none).
+    package var oldestAvailableAgeSeconds: Double
+}

@@ -1,0 +1,131 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A failed call to Replicate.
+package enum ReplicateError: Error, CustomStringConvertible, Sendable {
+    /// Replicate answered with an HTTP error: its status, `detail` and (for 429) how long to wait.
+    case api(status: Int, detail: String, retryAfter: Duration?)
+    /// The call did not complete (connect, timeout, malformed response).
+    case transport(String)
+
+    /// 408, 429, 5xx and transport failures may succeed later; other 4xx will not.
+    package var isRetryable: Bool {
+        switch self {
+        case .api(let status, _, _): status == 408 || status == 429 || status >= 500
+        case .transport: true
+        }
+    }
+
+    package var description: String {
+        switch self {
+        case .api(let status, let detail, _): "Replicate answered \(status): \(detail)"
+        case .transport(let message): "Replicate unreachable: \(message)"
+        }
+    }
+}
+
+/// A prediction with the rate-limit state Replicate reported alongside it.
+package struct PredictionResponse: Sendable {
+    package var prediction: Prediction
+    /// `ratelimit-remaining`, when sent.
+    package var rateLimitRemaining: Int?
+    /// `ratelimit-reset` in seconds, when sent.
+    package var rateLimitReset: Double?
+}
+
+/// The prediction endpoints the generator needs; the live client speaks HTTP, tests may substitute their own.
+package protocol PredictionsAPI: Sendable {
+    /// Creates a prediction of an official model (`version == nil`) or of a model version, holding up to `wait` seconds.
+    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?) async throws(ReplicateError) -> PredictionResponse
+    /// The current state of prediction `id`.
+    func get(_ id: String) async throws(ReplicateError) -> PredictionResponse
+    /// Cancels prediction `id`.
+    func cancel(_ id: String) async throws(ReplicateError) -> PredictionResponse
+}
+
+/// Replicate's HTTP API over AsyncHTTPClient. `baseURL` has no `/v1`, like the official clients' `REPLICATE_BASE_URL`.
+package struct ReplicateClient: PredictionsAPI {
+    let http: HTTPClient
+    let baseURL: String
+    let token: String
+    let timeout: TimeAmount
+
+    package init(http: HTTPClient, baseURL: String, token: String, timeout: Duration = .seconds(75)) {
+        self.http = http
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
+    }
+
+    package func create(
+        model: String, version: String?, input: [String: JSONValue], wait: Int?
+    ) async throws(ReplicateError) -> PredictionResponse {
+        struct Body: Encodable {
+            var version: String?
+            var input: [String: JSONValue]
+        }
+        let path = version == nil ? "/v1/models/\(model)/predictions" : "/v1/predictions"
+        let body = Body(version: version.map { "\(model):\($0)" }, input: input)
+        let bytes: Data
+        do { bytes = try JSONEncoder().encode(body) } catch { throw .transport("could not encode input: \(error)") }
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        if let wait { headers.append(("Prefer", "wait=\(min(max(wait, 1), 60))")) }
+        return try await send(.POST, path, body: bytes, headers: headers)
+    }
+
+    package func get(_ id: String) async throws(ReplicateError) -> PredictionResponse {
+        try await send(.GET, "/v1/predictions/\(id)")
+    }
+
+    package func cancel(_ id: String) async throws(ReplicateError) -> PredictionResponse {
+        try await send(.POST, "/v1/predictions/\(id)/cancel")
+    }
+
+    private func send(
+        _ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = []
+    ) async throws(ReplicateError) -> PredictionResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "User-Agent", value: "imagegen-generator/1.0")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let status: Int
+        let responseHeaders: HTTPHeaders
+        let payload: ByteBuffer
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            responseHeaders = response.headers
+            payload = try await response.body.collect(upTo: 8 << 20)
+        } catch {
+            throw .transport("\(method) \(path): \(error)")
+        }
+        let data = Data(payload.readableBytesView)
+        guard (200..<300).contains(status) else {
+            struct Problem: Decodable {
+                var detail: String?
+                var title: String?
+                var retryAfter: Double?
+                enum CodingKeys: String, CodingKey { case detail, title, retryAfter = "retry_after" }
+            }
+            let problem = try? JSONDecoder().decode(Problem.self, from: data)
+            let retryAfter = problem?.retryAfter ?? responseHeaders.first(name: "Retry-After").flatMap(Double.init)
+            let detail = problem?.detail ?? problem?.title ?? String(decoding: data.prefix(500), as: UTF8.self)
+            throw .api(status: status, detail: detail, retryAfter: retryAfter.map { .milliseconds(Int64($0 * 1000)) })
+        }
+        do {
+            let prediction = try JSONDecoder().decode(Prediction.self, from: data)
+            return PredictionResponse(
+                prediction: prediction,
+                rateLimitRemaining: responseHeaders.first(name: "ratelimit-remaining").flatMap { Int($0) },
+                rateLimitReset: responseHeaders.first(name: "ratelimit-reset").flatMap { Double($0) }
+            )
+        } catch {
+            throw .transport("malformed prediction from \(method) \(path): \(error)")
+        }
+    }
+}

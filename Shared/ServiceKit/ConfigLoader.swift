@@ -1,0 +1,89 @@
+import Foundation
+
+/// Reads typed settings from the environment once, at start, collecting every problem instead of stopping at the first.
+package struct ConfigLoader {
+    private let environment: [String: String]
+    private var problems: [String] = []
+
+    /// A loader over `environment` (the process environment in executables, a literal dictionary in tests).
+    package init(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// The value of `key`, or a recorded problem when it is missing or empty.
+    package mutating func required(_ key: String) -> String {
+        guard let value = environment[key], !value.isEmpty else {
+            problems.append("\(key) is required but not set")
+            return ""
+        }
+        return value
+    }
+
+    /// The value of `key`, or `defaultValue` when it is missing or empty.
+    package func string(_ key: String, default defaultValue: String) -> String {
+        guard let value = environment[key], !value.isEmpty else { return defaultValue }
+        return value
+    }
+
+    /// The value of `key` when set and non-empty.
+    package func optional(_ key: String) -> String? {
+        guard let value = environment[key], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// An integer setting within `range`.
+    package mutating func int(_ key: String, default defaultValue: Int, in range: ClosedRange<Int> = Int.min...Int.max) -> Int {
+        guard let raw = optional(key) else { return defaultValue }
+        guard let value = Int(raw), range.contains(value) else {
+            problems.append("\(key) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+            return defaultValue
+        }
+        return value
+    }
+
+    /// A floating-point setting within `range`.
+    package mutating func double(_ key: String, default defaultValue: Double, in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude) -> Double {
+        guard let raw = optional(key) else { return defaultValue }
+        guard let value = Double(raw), range.contains(value) else {
+            problems.append("\(key) must be a number in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+            return defaultValue
+        }
+        return value
+    }
+
+    /// A `key=value,key=value` map setting; each value is checked by `parse`.
+    package mutating func map<Value>(
+        _ key: String, default defaultValue: String, parse: (String) -> Value?
+    ) -> [String: Value] {
+        let raw = string(key, default: defaultValue)
+        var result: [String: Value] = [:]
+        for entry in raw.split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let value = parse(parts[1]) else {
+                problems.append("\(key) has an invalid entry '\(entry)' (expected name=value)")
+                continue
+            }
+            result[parts[0]] = value
+        }
+        return result
+    }
+
+    /// Records a problem found while interpreting a value.
+    package mutating func problem(_ message: String) {
+        problems.append(message)
+    }
+
+    /// Throws a ``ConfigError`` listing every problem, if there were any.
+    package func validate() throws(ConfigError) {
+        if !problems.isEmpty { throw ConfigError(problems: problems) }
+    }
+}
+
+/// Start-up configuration was incomplete or invalid.
+package struct ConfigError: Error, CustomStringConvertible {
+    /// One human-readable line per problem.
+    package let problems: [String]
+    package var description: String {
+        "Invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+
+/// The wire conventions of every JSON API here: snake_case keys, ISO-8601 timestamps with milliseconds.
+package enum JSONCoding {
+    /// Encoder for responses and outgoing bodies.
+    package static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// Decoder for requests and incoming bodies.
+    package static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let raw = try decoder.singleValueContainer().decode(String.self)
+            guard let date = Timestamp.parse(raw) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "Invalid timestamp \(raw)"))
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// A JSON response with `status`.
+    package static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let data = try encoder().encode(value)
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// ISO-8601 UTC timestamps with millisecond precision (`2024-10-04T18:07:37.245Z`).
+package enum Timestamp {
+    /// Formats `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    package static func format(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon))
+    }
+
+    /// Parses ISO-8601 with or without fractional seconds.
+    package static func parse(_ raw: String) -> Date? {
+        if let date = try? Date(raw, strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon)) {
+            return date
+        }
+        return try? Date(raw, strategy: .iso8601)
+    }
+}

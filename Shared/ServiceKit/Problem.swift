@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+
+/// An error answered as RFC 9457 `application/problem+json`; the one error shape every HTTP edge uses.
+package struct Problem: Error, HTTPResponseError, Sendable {
+    /// One invalid field and why.
+    package struct FieldError: Codable, Sendable, Equatable {
+        package var field: String
+        package var message: String
+        package init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    package var status: HTTPResponse.Status
+    package var title: String
+    package var detail: String
+    package var errors: [FieldError]
+    package var retryAfterSeconds: Int?
+
+    /// A problem with `status`, a short `title` and a specific `detail`.
+    package init(_ status: HTTPResponse.Status, title: String? = nil, detail: String, errors: [FieldError] = [], retryAfterSeconds: Int? = nil) {
+        self.status = status
+        self.title = title ?? status.reasonPhrase
+        self.detail = detail
+        self.errors = errors
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// 422 listing every invalid field.
+    package static func validation(_ errors: [FieldError]) -> Problem {
+        Problem(
+            .unprocessableContent, title: "Validation failed",
+            detail: errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors
+        )
+    }
+
+    /// 404 for a resource that does not exist or is not the caller's.
+    package static func notFound(_ what: String) -> Problem {
+        Problem(.notFound, detail: "\(what) was not found")
+    }
+
+    /// 401 with the reason the credentials were refused.
+    package static func unauthorized(_ detail: String) -> Problem {
+        Problem(.unauthorized, title: "Unauthorized", detail: detail)
+    }
+
+    private struct Body: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var errors: [FieldError]?
+    }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = Body(
+            type: "about:blank", title: title, status: Int(status.code), detail: detail, errors: errors.isEmpty ? nil : errors
+        )
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        let data = try JSONEncoder().encode(body)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,275 @@
+import Database
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+import Synchronization
+import Testing
+import TestSupport
+
+@Suite("Job queue on PostgreSQL")
+struct JobQueueTests {
+    let logger = TestDatabase.logger
+
+    @Test("An enqueue inside a rolled-back transaction leaves no job")
+    func transactionalEnqueueRollsBack() async throws {
+        try await TestDatabase.withClient { client, _ in
+            struct Boom: Error {}
+            await #expect(throws: PostgresTransactionError.self) {
+                try await client.withTransaction(logger: logger) { connection in
+                    try await JobQueue.enqueue([NewJob(type: "generate-image", payload: "{}")], on: connection, logger: logger)
+                    throw Boom()
+                }
+            }
+            let count = try await scalar(client, "SELECT count(*)::int8 FROM job_queue", as: Int.self)
+            #expect(count == 0)
+        }
+    }
+
+    @Test("Concurrent claimers on separate connections claim every job exactly once")
+    func noDoubleClaims() async throws {
+        try await TestDatabase.withClient(maxConnections: 12) { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let total = 3000
+            for chunk in stride(from: 0, to: total, by: 500) {
+                try await queue.enqueue((chunk..<chunk + 500).map { NewJob(type: "noop", payload: "{\"n\": \($0)}") })
+            }
+            let claimed = ClaimLog()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        while true {
+                            let jobs = try await queue.claim(limits: ["noop": 25], worker: "w\(worker)", lease: .seconds(30))
+                            if jobs.isEmpty { return }
+                            claimed.record(jobs)
+                            let accepted = try await queue.complete(jobs.map { ($0.lease, nil) })
+                            #expect(accepted.count == jobs.count)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let counts = claimed.counts
+            #expect(counts.count == total)
+            #expect(counts.values.allSatisfy { $0 == 1 })
+            #expect(try await scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE status = 'completed'", as: Int.self) == total)
+        }
+    }
+
+    @Test("Higher priority runs first, and a delayed job waits for its run_at")
+    func priorityAndRunAt() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let low = try await queue.enqueue([NewJob(type: "t", payload: "{}", priority: 0)])[0]
+            let high = try await queue.enqueue([NewJob(type: "t", payload: "{}", priority: 5)])[0]
+            let later = try await queue.enqueue([NewJob(type: "t", payload: "{}", priority: 9, delay: .milliseconds(400))])[0]
+            let first = try await queue.claim(limits: ["t": 2], worker: "w", lease: .seconds(30))
+            #expect(first.map(\.id) == [high, low])
+            #expect(try await queue.claim(limits: ["t": 5], worker: "w", lease: .seconds(30)).isEmpty)
+            try await eventually("the delayed job to become runnable") {
+                try await !queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).filter { $0.id == later }.isEmpty
+            }
+        }
+    }
+
+    @Test("Per-type limits cap each claim independently")
+    func perTypeLimits() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            try await queue.enqueue((0..<10).map { _ in NewJob(type: "slow", payload: "{}") })
+            try await queue.enqueue((0..<10).map { _ in NewJob(type: "fast", payload: "{}") })
+            let jobs = try await queue.claim(limits: ["slow": 2, "fast": 7], worker: "w", lease: .seconds(30))
+            #expect(jobs.filter { $0.type == "slow" }.count == 2)
+            #expect(jobs.filter { $0.type == "fast" }.count == 7)
+        }
+    }
+
+    @Test("Retryable failures back off, then the job is dead-lettered with its history and fails its generation")
+    func backoffThenDeadLetter() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let generation = try await insertGeneration(client)
+            let id = try await queue.enqueue([NewJob(type: "t", payload: "{\"generation_id\": \"\(generation)\"}", maxAttempts: 3)])[0]
+            var runAts: [Date] = []
+            for attempt in 1...3 {
+                let job = try await claimWhenRunnable(queue, type: "t")
+                #expect(job.attempt == attempt)
+                let outcome = try await queue.fail(job.lease, error: "boom \(attempt)", retryable: true, delay: .milliseconds(50 * attempt))
+                if attempt < 3 {
+                    guard case .retrying(let at) = outcome else { Issue.record("expected retry, got \(outcome)"); return }
+                    runAts.append(at)
+                } else {
+                    #expect(outcome == .deadLettered)
+                }
+            }
+            #expect(try await jobState(client, id).status == "failed")
+            let dead = try await queue.deadJobs()
+            #expect(dead.map(\.id) == [id])
+            let history = try JSONSerialization.jsonObject(with: Data(dead[0].errors.utf8)) as? [[String: Any]]
+            #expect(history?.compactMap { $0["error"] as? String } == ["boom 1", "boom 2", "boom 3"])
+            let generationRow = try await client.query("SELECT status, error_message FROM image_generations WHERE id = \(generation)")
+            for try await (status, message) in generationRow.decode((String, String?).self) {
+                #expect(status == "failed")
+                #expect(message == "boom 3")
+            }
+        }
+    }
+
+    @Test("Backoff grows exponentially, stays jittered within bounds and honours Retry-After")
+    func backoffShape() {
+        let backoff = Backoff(base: .seconds(1), cap: .seconds(60))
+        for attempt in 1...8 {
+            let full = min(Duration.seconds(1 << (attempt - 1)), .seconds(60))
+            let delay = backoff.delay(afterAttempt: attempt)
+            #expect(delay >= full / 2 && delay <= full)
+        }
+        #expect(backoff.delay(afterAttempt: 1, retryAfter: .seconds(30)) == .seconds(30))
+    }
+
+    @Test("A permanent failure dead-letters at once")
+    func permanentFailure() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let id = try await queue.enqueue([NewJob(type: "t", payload: "{}", maxAttempts: 5)])[0]
+            let job = try #require(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).first)
+            #expect(try await queue.fail(job.lease, error: "bad input", retryable: false, delay: .zero) == .deadLettered)
+            #expect(try await jobState(client, id).status == "failed")
+            #expect(try await queue.requeue(id))
+            #expect(try await jobState(client, id) == ("pending", 0))
+        }
+    }
+
+    @Test("An expired lease is rescued; the late completion of the lost attempt is rejected")
+    func leaseRescueAndLateCompletion() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let id = try await queue.enqueue([NewJob(type: "t", payload: "{}")])[0]
+            let lost = try #require(try await queue.claim(limits: ["t": 1], worker: "dead", lease: .milliseconds(100)).first)
+            try await eventually("the lease to be rescued") { try await queue.rescueExpired() == 1 }
+            #expect(try await jobState(client, id) == ("pending", 1))
+            let second = try #require(try await queue.claim(limits: ["t": 1], worker: "alive", lease: .seconds(30)).first)
+            #expect(second.attempt == 2)
+            #expect(try await queue.renew([lost.lease], worker: "dead", lease: .seconds(30)).isEmpty)
+            #expect(try await queue.complete([(lost.lease, nil)]).isEmpty)
+            #expect(try await queue.fail(lost.lease, error: "late", retryable: true, delay: .zero) == .leaseLost)
+            #expect(try await queue.renew([second.lease], worker: "alive", lease: .seconds(30)) == [second.lease])
+            #expect(try await queue.complete([(second.lease, "{\"ok\": true}")]) == [id])
+            // The rescuer never touches a finished job.
+            #expect(try await queue.rescueExpired() == 0)
+            #expect(try await jobState(client, id) == ("completed", 2))
+        }
+    }
+
+    @Test("A rescued job with no attempts left is dead-lettered")
+    func rescueExhausted() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let id = try await queue.enqueue([NewJob(type: "t", payload: "{}", maxAttempts: 1)])[0]
+            _ = try await queue.claim(limits: ["t": 1], worker: "dead", lease: .milliseconds(50))
+            try await eventually("the lease to be rescued") { try await queue.rescueExpired() == 1 }
+            #expect(try await jobState(client, id).status == "failed")
+        }
+    }
+
+    @Test("Graceful release returns a job without spending an attempt")
+    func release() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let id = try await queue.enqueue([NewJob(type: "t", payload: "{}")])[0]
+            let job = try #require(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).first)
+            try await queue.release([job.lease])
+            #expect(try await jobState(client, id) == ("pending", 0))
+        }
+    }
+
+    @Test("A dedupe key admits one live job at a time")
+    func dedupe() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let first = try await queue.enqueue([NewJob(type: "t", payload: "{}", dedupeKey: "gen-1")])
+            let second = try await queue.enqueue([NewJob(type: "t", payload: "{}", dedupeKey: "gen-1")])
+            #expect(first.count == 1)
+            #expect(second.isEmpty)
+            let job = try #require(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).first)
+            try await queue.complete([(job.lease, nil)])
+            #expect(try await queue.enqueue([NewJob(type: "t", payload: "{}", dedupeKey: "gen-1")]).count == 1)
+        }
+    }
+
+    @Test("Cancelling a pending job keeps it from being claimed")
+    func cancellation() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let id = try await queue.enqueue([NewJob(type: "t", payload: "{}")])[0]
+            #expect(try await queue.cancel(id))
+            #expect(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).isEmpty)
+            #expect(try await jobState(client, id).status == "cancelled")
+            #expect(try await !queue.cancel(id))
+        }
+    }
+
+    @Test("Pruning deletes only old finished jobs")
+    func pruning() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            try await queue.enqueue((0..<30).map { _ in NewJob(type: "t", payload: "{}") })
+            let jobs = try await queue.claim(limits: ["t": 20], worker: "w", lease: .seconds(30))
+            try await queue.complete(jobs.map { ($0.lease, nil) })
+            try await client.query("UPDATE job_queue SET completed_at = now() - interval '8 days' WHERE status = 'completed'")
+            #expect(try await queue.prune(olderThan: .seconds(7 * 86400), batch: 7) == 20)
+            #expect(try await scalar(client, "SELECT count(*)::int8 FROM job_queue", as: Int.self) == 10)
+        }
+    }
+
+    @Test("Unroutable job types are dead-lettered with a clear error")
+    func unroutable() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let id = try await queue.enqueue([NewJob(type: "mystery", payload: "{}")])[0]
+            try await queue.enqueue([NewJob(type: "known", payload: "{}")])
+            #expect(try await queue.deadLetterUnroutable(knownTypes: ["known"]) == 1)
+            let dead = try await queue.deadJobs()
+            #expect(dead.first?.id == id)
+            #expect(dead.first?.errorMessage == "no route for job type 'mystery'")
+        }
+    }
+
+    @Test("Stats report depth per type and status and the lag of the oldest runnable job")
+    func stats() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            try await queue.enqueue((0..<3).map { _ in NewJob(type: "a", payload: "{}") })
+            try await queue.enqueue([NewJob(type: "b", payload: "{}")])
+            _ = try await queue.claim(limits: ["a": 1], worker: "w", lease: .seconds(30))
+            let stats = try await queue.stats()
+            #expect(stats.first { $0.jobType == "a" && $0.status == "pending" }?.count == 2)
+            #expect(stats.first { $0.jobType == "a" && $0.status == "processing" }?.count == 1)
+            #expect(stats.first { $0.jobType == "b" && $0.status == "pending" }?.count == 1)
+            #expect((stats.first { $0.jobType == "a" && $0.status == "pending" }?.oldestAvailableAgeSeconds ?? -1) >= 0)
+        }
+    }
+
+    @Test("An enqueue wakes a LISTEN subscriber")
+    func notifyWakesListener() async throws {
+        try await TestDatabase.withClient { client, url in
+            let listener = NotificationListener(url: url, channel: "imagegen_jobs", logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await listener.run() }
+                var stream = listener.subscribe().makeAsyncIterator()
+                let first = await stream.next()
+                #expect(first?.isResync == true)
+                try await JobQueue(client: client, logger: logger).enqueue([NewJob(type: "generate-image", payload: "{}")])
+                let woke = await stream.next()
+                #expect(woke?.payload == "generate-image")
+                group.cancelAll()
+            }
+        }
+    }
+}
+
+/// Counts how often each job id was claimed, across tasks.
+final class ClaimLog: Sendable {
+    private let seen = Mutex<[UUID: Int]>([:])
+    func record(_ jobs: [ClaimedJob]) { seen.withLock { for job in jobs { $0[job.id, default: 0] += 1 } } }
+    var counts: [UUID: Int] { seen.withLock { $0 } }
+}

@@ -1,0 +1,69 @@
+import Database
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A test could not reach the PostgreSQL server that `scripts/test` starts.
+package struct TestEnvironmentError: Error, CustomStringConvertible {
+    package let description: String
+    package init(description: String) { self.description = description }
+}
+
+/// A fresh, migrated database on the server named by `DATABASE_URL`, one per test (or suite) that asks.
+package enum TestDatabase {
+    /// The logger tests use (warnings only, so output stays readable).
+    package static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// The server's URL; fails loudly when `scripts/test` did not provide one.
+    package static func serverURL() throws -> DatabaseURL {
+        guard let raw = ProcessInfo.processInfo.environment["DATABASE_URL"], !raw.isEmpty else {
+            throw TestEnvironmentError(description: "DATABASE_URL is not set: run the tests through scripts/test, which starts PostgreSQL")
+        }
+        return try DatabaseURL(raw)
+    }
+
+    /// Creates and migrates a new database, returning its URL.
+    package static func create() async throws -> DatabaseURL {
+        let server = try serverURL()
+        let name = "imagegen_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let connection = try await PostgresConnection.connect(configuration: server.connectionConfiguration, id: 1, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        let url = server.with(database: String(name))
+        _ = try await withPostgresClient(url, logger: logger) { client in
+            try await Migrator(client: client, logger: logger).migrate()
+        }
+        return url
+    }
+
+    /// Runs `body` with a running pool on a fresh, migrated database.
+    package static func withClient<T: Sendable>(
+        maxConnections: Int = 10, _ body: @Sendable (PostgresClient, DatabaseURL) async throws -> T
+    ) async throws -> T {
+        let url = try await create()
+        return try await withPostgresClient(url, maxConnections: maxConnections, logger: logger) { client in
+            try await body(client, url)
+        }
+    }
+}
+
+/// Waits until `condition` holds, polling every 20 ms, failing after `timeout` with a message naming `what`.
+package func eventually(
+    _ what: String, timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw TestEnvironmentError(description: "Timed out after \(timeout) waiting for \(what)")
+}
