@@ -75,5 +75,5 @@ package struct DatabaseURL: Sendable, CustomStringConvertible {
 /// A malformed connection URL.
 package struct ConfigURLError: Error, CustomStringConvertible {
     package let description: String
-    init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

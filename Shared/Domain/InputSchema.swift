@@ -31,6 +31,12 @@ package struct InputViolation: Sendable, Equatable, Codable {
     /// `input.<name>` (or `input` for a missing required field).
     package var field: String
     package var description: String
+
+    package init(type: String, field: String, description: String) {
+        self.type = type
+        self.field = field
+        self.description = description
+    }
 }
 
 extension [InputField] {

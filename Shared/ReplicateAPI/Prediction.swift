@@ -33,6 +33,27 @@ package struct Prediction: Sendable, Codable, Equatable {
         }
     }
 
+    package init(
+        id: String, model: String, version: String, input: [String: JSONValue]?, output: JSONValue?, logs: String?, error: String?,
+        status: PredictionStatus, createdAt: String?, startedAt: String?, completedAt: String?, metrics: Metrics?,
+        urls: [String: String], dataRemoved: Bool?
+    ) {
+        self.id = id
+        self.model = model
+        self.version = version
+        self.input = input
+        self.output = output
+        self.logs = logs
+        self.error = error
+        self.status = status
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+        self.metrics = metrics
+        self.urls = urls
+        self.dataRemoved = dataRemoved
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, model, version, input, output, logs, error, status, metrics, urls
         case createdAt = "created_at"

@@ -39,11 +39,11 @@ package struct PredictionResponse: Sendable {
 /// The prediction endpoints the generator needs; the live client speaks HTTP, tests may substitute their own.
 package protocol PredictionsAPI: Sendable {
     /// Creates a prediction of an official model (`version == nil`) or of a model version, holding up to `wait` seconds.
-    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?) async throws(ReplicateError) -> PredictionResponse
+    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?) async throws -> PredictionResponse
     /// The current state of prediction `id`.
-    func get(_ id: String) async throws(ReplicateError) -> PredictionResponse
+    func get(_ id: String) async throws -> PredictionResponse
     /// Cancels prediction `id`.
-    func cancel(_ id: String) async throws(ReplicateError) -> PredictionResponse
+    func cancel(_ id: String) async throws -> PredictionResponse
 }
 
 /// Replicate's HTTP API over AsyncHTTPClient. `baseURL` has no `/v1`, like the official clients' `REPLICATE_BASE_URL`.
@@ -62,7 +62,7 @@ package struct ReplicateClient: PredictionsAPI {
 
     package func create(
         model: String, version: String?, input: [String: JSONValue], wait: Int?
-    ) async throws(ReplicateError) -> PredictionResponse {
+    ) async throws -> PredictionResponse {
         struct Body: Encodable {
             var version: String?
             var input: [String: JSONValue]
@@ -70,23 +70,23 @@ package struct ReplicateClient: PredictionsAPI {
         let path = version == nil ? "/v1/models/\(model)/predictions" : "/v1/predictions"
         let body = Body(version: version.map { "\(model):\($0)" }, input: input)
         let bytes: Data
-        do { bytes = try JSONEncoder().encode(body) } catch { throw .transport("could not encode input: \(error)") }
+        do { bytes = try JSONEncoder().encode(body) } catch { throw ReplicateError.transport("could not encode input: \(error)") }
         var headers: [(String, String)] = [("Content-Type", "application/json")]
         if let wait { headers.append(("Prefer", "wait=\(min(max(wait, 1), 60))")) }
         return try await send(.POST, path, body: bytes, headers: headers)
     }
 
-    package func get(_ id: String) async throws(ReplicateError) -> PredictionResponse {
+    package func get(_ id: String) async throws -> PredictionResponse {
         try await send(.GET, "/v1/predictions/\(id)")
     }
 
-    package func cancel(_ id: String) async throws(ReplicateError) -> PredictionResponse {
+    package func cancel(_ id: String) async throws -> PredictionResponse {
         try await send(.POST, "/v1/predictions/\(id)/cancel")
     }
 
     private func send(
         _ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = []
-    ) async throws(ReplicateError) -> PredictionResponse {
+    ) async throws -> PredictionResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -102,7 +102,7 @@ package struct ReplicateClient: PredictionsAPI {
             responseHeaders = response.headers
             payload = try await response.body.collect(upTo: 8 << 20)
         } catch {
-            throw .transport("\(method) \(path): \(error)")
+            throw ReplicateError.transport("\(method) \(path): \(error)")
         }
         let data = Data(payload.readableBytesView)
         guard (200..<300).contains(status) else {
@@ -115,7 +115,7 @@ package struct ReplicateClient: PredictionsAPI {
             let problem = try? JSONDecoder().decode(Problem.self, from: data)
             let retryAfter = problem?.retryAfter ?? responseHeaders.first(name: "Retry-After").flatMap(Double.init)
             let detail = problem?.detail ?? problem?.title ?? String(decoding: data.prefix(500), as: UTF8.self)
-            throw .api(status: status, detail: detail, retryAfter: retryAfter.map { .milliseconds(Int64($0 * 1000)) })
+            throw ReplicateError.api(status: status, detail: detail, retryAfter: retryAfter.map { .milliseconds(Int64($0 * 1000)) })
         }
         do {
             let prediction = try JSONDecoder().decode(Prediction.self, from: data)
@@ -125,7 +125,7 @@ package struct ReplicateClient: PredictionsAPI {
                 rateLimitReset: responseHeaders.first(name: "ratelimit-reset").flatMap { Double($0) }
             )
         } catch {
-            throw .transport("malformed prediction from \(method) \(path): \(error)")
+            throw ReplicateError.transport("malformed prediction from \(method) \(path): \(error)")
         }
     }
 }

@@ -1,0 +1,29 @@
+import AsyncHTTPClient
+import Database
+import Domain
+import Hummingbird
+import Logging
+import PostgresNIO
+import ReplicateAPI
+import ServiceKit
+
+/// Builds the generator: `POST /v1/jobs/generate-image` drives Replicate; health and metrics.
+package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any PredictionsAPI)? = nil) -> some ApplicationProtocol {
+    let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 20), backgroundLogger: logger)
+    let replicate = api ?? ReplicateClient(http: .shared, baseURL: config.replicateBaseURL, token: config.replicateToken)
+    let runner = PredictionRunner(
+        api: replicate, generations: GenerationStore(client: client, logger: logger), store: GeneratorStore(client: client, logger: logger),
+        preferWait: config.preferWait, pollMax: config.pollMax
+    )
+    let router = Router()
+    addOperationalRoutes(to: router, checks: [client.readinessCheck])
+    addJobRoute(to: router, type: JobType.generateImage, token: config.internalToken, payload: GenerationJobPayload.self, logger: logger) {
+        job, logger in await runner.run(job.payload, logger: logger)
+    }
+    var app = Application(
+        router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "generator"),
+        logger: logger
+    )
+    app.addServices(client)
+    return app
+}

@@ -1,0 +1,88 @@
+import Domain
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+
+/// The generator's writes to a generation, each guarded by the state it expects.
+struct GeneratorStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// Marks the generation processing before any money is spent; false when it is no longer runnable (cancelled, failed).
+    func markProcessing(_ id: UUID) async throws -> Bool {
+        /// Only a queued or already-processing generation may run.
+        let rows = try await client.query(
+            """
+            UPDATE image_generations SET status = 'processing', error_message = NULL
+            WHERE id = \(id) AND status IN ('pending', 'queued', 'processing')
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Records the prediction id at once; false if another id is already recorded or the generation stopped running.
+    func recordPrediction(_ id: UUID, predictionID: String) async throws -> Bool {
+        /// First writer wins: a retry finds the id and resumes instead of paying again.
+        let rows = try await client.query(
+            """
+            UPDATE image_generations SET replicate_prediction_id = \(predictionID)
+            WHERE id = \(id) AND status = 'processing' AND replicate_prediction_id IS NULL
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Raises progress (never lowers it) while processing.
+    func updateProgress(_ id: UUID, to progress: Int) async throws {
+        /// Progress only moves forward; the trigger announces it.
+        try await client.query(
+            """
+            UPDATE image_generations SET progress = \(progress)
+            WHERE id = \(id) AND status = 'processing' AND progress < \(progress)
+            """,
+            logger: logger
+        )
+    }
+
+    /// ONE transaction: outputs recorded, status `downloading`, `download-image` enqueued. False if it was not processing.
+    func markSucceeded(_ generation: Generation, outputs: [String], predictTime: Double?, cost: Double?) async throws -> Bool {
+        let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
+        return try await client.withTransaction(logger: logger) { connection in
+            /// Hand over to the downloader only from processing.
+            let rows = try await connection.query(
+                """
+                UPDATE image_generations
+                SET status = 'downloading', progress = 100, output_urls = \(outputJSON)::jsonb, predict_time = \(predictTime),
+                    cost = \(cost)
+                WHERE id = \(generation.id) AND status = 'processing'
+                RETURNING id
+                """,
+                logger: logger
+            )
+            var updated = false
+            for try await _ in rows { updated = true }
+            guard updated else { return false }
+            let job = try NewJob(
+                type: JobType.downloadImage, encoding: GenerationJobPayload(generationId: generation.id, userId: generation.userId),
+                priority: generation.priority + 1, maxAttempts: 5, dedupeKey: "download:\(generation.id)"
+            )
+            try await JobQueue.enqueue([job], on: connection, logger: logger)
+            return true
+        }
+    }
+
+    /// The generation's current status.
+    func status(of id: UUID) async throws -> GenerationStatus? {
+        /// Cheap check for cancellation while polling.
+        let rows = try await client.query("SELECT status FROM image_generations WHERE id = \(id)", logger: logger)
+        for try await status in rows.decode(String.self) { return GenerationStatus(rawValue: status) }
+        return nil
+    }
+}

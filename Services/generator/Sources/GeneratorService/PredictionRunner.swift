@@ -1,0 +1,125 @@
+import Domain
+import Foundation
+import Logging
+import Metrics
+import ReplicateAPI
+import ServiceKit
+
+/// Drives one generation's Replicate prediction to a terminal state: create once (or resume), poll, record, hand over.
+struct PredictionRunner: Sendable {
+    let api: any PredictionsAPI
+    let generations: GenerationStore
+    let store: GeneratorStore
+    let preferWait: Int
+    let pollMax: Duration
+
+    func run(_ payload: GenerationJobPayload, logger: Logger) async -> JobOutcome {
+        do {
+            return try await runThrowing(payload, logger: logger)
+        } catch let error as ReplicateError {
+            logger.warning("Replicate call failed; will retry", metadata: ["error": "\(error)"])
+            if case .api(_, _, let retryAfter) = error { return .retryLater(error.description, after: retryAfter) }
+            return .retryLater(error.description, after: nil)
+        } catch {
+            logger.error("Generation attempt failed", metadata: ["error": "\(error)"])
+            return .retryLater("\(error)", after: nil)
+        }
+    }
+
+    private func runThrowing(_ payload: GenerationJobPayload, logger: Logger) async throws -> JobOutcome {
+        var logger = logger
+        logger[metadataKey: "generation.id"] = "\(payload.generationId)"
+        guard let generation = try await generations.find(payload.generationId) else {
+            return .permanentFailure("generation \(payload.generationId) does not exist")
+        }
+        if generation.status.isTerminal || generation.status == .downloading {
+            return .done(result: ["outcome": "already \(generation.status.rawValue)"])
+        }
+        guard let model = ModelCatalog.model(generation.modelId) else {
+            try await generations.fail(generation.id, message: "Model \(generation.modelId) is not in the catalog")
+            return .done(result: ["outcome": "failed"])
+        }
+        guard try await store.markProcessing(generation.id) else { return .done(result: ["outcome": "not runnable"]) }
+
+        var response: PredictionResponse
+        if let existing = generation.replicatePredictionId {
+            logger.info("Resuming prediction", metadata: ["prediction.id": "\(existing)"])
+            response = try await api.get(existing)
+        } else {
+            let built = model.input(for: generation.request)
+            for warning in built.warnings { logger.notice("Input adjusted", metadata: ["warning": "\(warning)"]) }
+            do {
+                response = try await api.create(
+                    model: model.id, version: model.version.map { generation.modelVersion ?? $0 }, input: built.input, wait: preferWait
+                )
+            } catch let error as ReplicateError where !error.isRetryable {
+                // The model refused the input (422) or the account cannot run it: retrying cannot help.
+                try await generations.fail(generation.id, message: error.description)
+                return .done(result: ["outcome": "failed", "reason": error.description])
+            }
+            Counter(label: "imagegen_generator_predictions_created_total", dimensions: [("model", model.id)]).increment()
+            guard try await store.recordPrediction(generation.id, predictionID: response.prediction.id) else {
+                // Cancelled while the create call was in flight: stop the spend at once.
+                _ = try? await api.cancel(response.prediction.id)
+                return .done(result: ["outcome": "cancelled"])
+            }
+        }
+
+        let deadline = ContinuousClock.now + .seconds(max(120, model.typicalSeconds * 20))
+        var interval = Duration.milliseconds(250)
+        while !response.prediction.status.isTerminal {
+            if let progress = response.prediction.progressPercent { try await store.updateProgress(generation.id, to: min(progress, 99)) }
+            if try await store.status(of: generation.id) == .cancelled {
+                _ = try? await api.cancel(response.prediction.id)
+                logger.info("Cancelled prediction of a cancelled generation")
+                return .done(result: ["outcome": "cancelled"])
+            }
+            if ContinuousClock.now > deadline {
+                _ = try? await api.cancel(response.prediction.id)
+                try await generations.fail(generation.id, message: "Prediction did not finish within the model's deadline")
+                return .done(result: ["outcome": "timed out"])
+            }
+            var pause = interval
+            if let remaining = response.rateLimitRemaining, remaining < 5, let reset = response.rateLimitReset {
+                pause = max(pause, .milliseconds(Int64(reset * 1000)))
+            }
+            try await Task.sleep(for: pause)
+            interval = min(interval * 1.5, pollMax)
+            do {
+                response = try await api.get(response.prediction.id)
+            } catch let error as ReplicateError where error.isRetryable {
+                // A passing 429/5xx while polling: wait as told and poll again rather than give up the attempt.
+                if case .api(_, _, let retryAfter?) = error { try await Task.sleep(for: retryAfter) }
+                Counter(label: "imagegen_generator_poll_errors_total").increment()
+            }
+        }
+
+        let prediction = response.prediction
+        switch prediction.status {
+        case .succeeded:
+            let outputs = prediction.outputURLs
+            guard !outputs.isEmpty else {
+                try await generations.fail(generation.id, message: "Replicate returned no output (data removed or empty)")
+                return .done(result: ["outcome": "failed"])
+            }
+            let cost = model.pricePerImage.map { $0 * Double(outputs.count) }
+            _ = try await store.markSucceeded(generation, outputs: outputs, predictTime: prediction.metrics?.predictTime, cost: cost)
+            logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])
+            return .done(result: ["outcome": "succeeded", "prediction_id": prediction.id])
+        case .failed:
+            try await generations.fail(generation.id, message: prediction.error ?? "Prediction failed")
+            return .done(result: ["outcome": "failed", "prediction_id": prediction.id])
+        default:
+            if try await store.status(of: generation.id) != .cancelled {
+                try await generations.fail(generation.id, message: "Prediction was \(prediction.status.rawValue) at Replicate")
+            }
+            return .done(result: ["outcome": prediction.status.rawValue])
+        }
+    }
+}
+
+extension Duration {
+    static func * (lhs: Duration, rhs: Double) -> Duration {
+        .milliseconds(Int64(Double(lhs.components.seconds) * 1000 * rhs + Double(lhs.components.attoseconds) / 1e15 * rhs))
+    }
+}
