@@ -1,0 +1,137 @@
+import Database
+import Foundation
+import JobQueue
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Claims runnable jobs within per-type limits, pushes each to its route, records the outcome, and keeps leases alive.
+/// On graceful shutdown it stops claiming, lets pushes finish within the grace period, then releases what remains.
+final class DispatchLoop: Service, Sendable {
+    let queue: JobQueue
+    let pusher: JobPusher
+    let listener: NotificationListener
+    let config: DispatcherConfig
+    let logger: Logger
+    let inFlight = InFlight()
+    let wakeup = Wakeup()
+    private let backoff = Backoff(base: .seconds(1), cap: .seconds(300))
+
+    init(queue: JobQueue, pusher: JobPusher, listener: NotificationListener, config: DispatcherConfig, logger: Logger) {
+        self.queue = queue
+        self.pusher = pusher
+        self.listener = listener
+        self.config = config
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let types = Array(config.routes.keys)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.forwardNotifications() }
+            group.addTask { await self.renewLeases() }
+            await withDiscardingTaskGroup { pushes in
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    let running = inFlight.counts
+                    var limits: [String: Int] = [:]
+                    for type in types { limits[type] = max(0, config.limit(for: type) - running[type, default: 0]) }
+                    let jobs: [ClaimedJob]
+                    do {
+                        jobs = try await queue.claim(limits: limits, worker: config.workerID, lease: config.lease)
+                    } catch {
+                        logger.warning("Claim failed; retrying", metadata: ["error": "\(error)"])
+                        try? await Task.sleep(for: .seconds(1))
+                        continue
+                    }
+                    for job in jobs {
+                        inFlight.add(job)
+                        Counter(label: "imagegen_dispatcher_jobs_claimed_total", dimensions: [("job_type", job.type)]).increment()
+                        Timer(label: "imagegen_dispatcher_pickup_latency_seconds", dimensions: [("job_type", job.type)], preferredDisplayUnit: .seconds)
+                            .recordSeconds(max(0, job.claimedAt.timeIntervalSince(job.runAt)))
+                        pushes.addTask { await self.dispatch(job) }
+                    }
+                    let full = limits.values.allSatisfy { $0 == 0 }
+                    let drained = jobs.count < limits.values.reduce(0, +)
+                    if full || drained { await wakeup.wait(timeout: config.pollInterval) }
+                }
+                // Graceful shutdown: give in-flight pushes the grace period, then hand their jobs back.
+                let deadline = ContinuousClock.now + config.shutdownGrace
+                while !inFlight.isEmpty && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+                let remaining = inFlight.leases
+                if !remaining.isEmpty {
+                    logger.notice("Releasing unfinished jobs at shutdown", metadata: ["count": "\(remaining.count)"])
+                    try? await queue.release(remaining)
+                }
+                pushes.cancelAll()
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func dispatch(_ job: ClaimedJob) async {
+        var logger = logger
+        logger[metadataKey: "job.id"] = "\(job.id)"
+        logger[metadataKey: "job.type"] = "\(job.type)"
+        let started = ContinuousClock.now
+        let result = await pusher.push(job)
+        defer {
+            inFlight.remove(job.lease)
+            wakeup.signal()
+        }
+        guard !Task.isCancelled else { return }
+        let dimensions = [("job_type", job.type)]
+        Timer(label: "imagegen_dispatcher_run_time_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+            .record(duration: ContinuousClock.now - started)
+        do {
+            switch result {
+            case .done(let body):
+                let accepted = try await queue.complete([(job.lease, body.flatMap(Self.jsonObjectText))])
+                if accepted.isEmpty { logger.warning("Completion rejected: the lease was lost") }
+                Counter(label: "imagegen_dispatcher_jobs_completed_total", dimensions: dimensions).increment()
+            case .permanent(let reason):
+                let outcome = try await queue.fail(job.lease, error: reason, retryable: false, delay: .zero)
+                logger.warning("Job failed permanently", metadata: ["reason": "\(reason)", "outcome": "\(outcome)"])
+                Counter(label: "imagegen_dispatcher_jobs_dead_lettered_total", dimensions: dimensions).increment()
+            case .retry(let reason, let after):
+                let delay = backoff.delay(afterAttempt: job.attempt, retryAfter: after)
+                let outcome = try await queue.fail(job.lease, error: reason, retryable: true, delay: delay)
+                if outcome == .deadLettered {
+                    logger.error("Job dead-lettered after its last attempt", metadata: ["reason": "\(reason)"])
+                    Counter(label: "imagegen_dispatcher_jobs_dead_lettered_total", dimensions: dimensions).increment()
+                } else {
+                    logger.notice("Job will be retried", metadata: ["reason": "\(reason)", "outcome": "\(outcome)"])
+                    Counter(label: "imagegen_dispatcher_jobs_retried_total", dimensions: dimensions).increment()
+                }
+            }
+        } catch {
+            // The lease will expire and the job be rescued; nothing is lost.
+            logger.error("Could not record job outcome", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A JSON object body as text, or nil (results are stored as JSONB objects only).
+    static func jsonObjectText(_ body: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)), object is [String: Any] else { return nil }
+        return body
+    }
+
+    private func forwardNotifications() async {
+        for await _ in listener.subscribe() { wakeup.signal() }
+    }
+
+    private func renewLeases() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: config.lease / 3)
+            let leases = inFlight.leases
+            guard !leases.isEmpty else { continue }
+            do {
+                let renewed = try await queue.renew(leases, worker: config.workerID, lease: config.lease)
+                if renewed.count < leases.count {
+                    logger.warning("Some leases were lost", metadata: ["lost": "\(leases.count - renewed.count)"])
+                }
+            } catch {
+                logger.warning("Lease renewal failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import AsyncHTTPClient
+import Database
+import Foundation
+import Hummingbird
+import JobQueue
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// Builds the dispatcher: the claim/push loop, queue maintenance, the LISTEN connection and the admin API.
+package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some ApplicationProtocol {
+    let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
+    let queue = JobQueue(client: client, logger: logger)
+    let listener = NotificationListener(url: config.database, channel: "imagegen_jobs", logger: logger)
+    var httpConfiguration = HTTPClient.Configuration()
+    httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
+    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+    let pusher = JobPusher(http: http, routes: config.routes, token: config.internalToken, timeout: config.pushTimeout)
+    let loop = DispatchLoop(queue: queue, pusher: pusher, listener: listener, config: config, logger: logger)
+    let maintenance = Maintenance(queue: queue, knownTypes: Array(config.routes.keys), retention: config.retention, logger: logger)
+
+    let router = Router()
+    addOperationalRoutes(to: router, checks: [client.readinessCheck])
+    let admin = router.group("v1/admin").add(middleware: InternalTokenMiddleware(token: config.internalToken))
+    admin.get("queue") { _, _ in
+        struct Report: Encodable { var stats: [QueueStat]; var inFlight: [String: Int]; var routes: [String: String] }
+        return try JSONCoding.response(Report(stats: try await queue.stats(), inFlight: loop.inFlight.counts, routes: config.routes))
+    }
+    admin.get("dead-jobs") { request, _ in
+        let limit = min(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100, 1000)
+        return try JSONCoding.response(try await queue.deadJobs(type: request.uri.queryParameters.get("type"), limit: limit))
+    }
+    admin.post("dead-jobs/:id/requeue") { _, context in
+        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw Problem(.badRequest, detail: "id must be a UUID") }
+        guard try await queue.requeue(id) else { throw Problem.notFound("Dead job \(id)") }
+        return try JSONCoding.response(["requeued": 1])
+    }
+    admin.post("dead-jobs/requeue") { request, _ in
+        guard let type = request.uri.queryParameters.get("type") else {
+            throw Problem.validation([.init(field: "type", message: "is required")])
+        }
+        return try JSONCoding.response(["requeued": try await queue.requeueAll(type: type)])
+    }
+    var app = Application(
+        router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "dispatcher"),
+        logger: logger
+    )
+    app.addServices(client, listener, loop, maintenance, HTTPClientService(client: http))
+    return app
+}
+
+import ServiceLifecycle
+
+/// Shuts an HTTP client down when the service group stops.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

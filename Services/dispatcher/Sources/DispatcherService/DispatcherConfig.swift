@@ -1,0 +1,64 @@
+import Database
+import Foundation
+import ServiceKit
+
+/// The dispatcher's settings, read once at start.
+package struct DispatcherConfig: Sendable {
+    package var http: HTTPSettings
+    package var database: DatabaseURL
+    package var internalToken: String
+    /// Job type → base URL of the owning service (`DISPATCH_ROUTES`).
+    package var routes: [String: String]
+    /// Job type → most jobs in flight at once from this dispatcher (`DISPATCH_CONCURRENCY`).
+    package var concurrency: [String: Int]
+    /// Lease length; renewed every third of it while a push is in flight (`DISPATCH_LEASE_SECONDS`).
+    package var lease: Duration
+    /// Longest a push may take before it counts as a timeout and is retried (`DISPATCH_TIMEOUT_SECONDS`).
+    package var pushTimeout: Duration
+    /// Poll fallback when no notification arrives (`DISPATCH_POLL_MS`).
+    package var pollInterval: Duration
+    /// How long to keep completed jobs (`DISPATCH_RETENTION_HOURS`).
+    package var retention: Duration
+    /// On SIGTERM, how long in-flight pushes may finish before their jobs are released (`DISPATCH_SHUTDOWN_GRACE_SECONDS`).
+    package var shutdownGrace: Duration
+    package var workerID: String
+
+    package init(environment: [String: String]) throws {
+        var loader = ConfigLoader(environment)
+        http = HTTPSettings(&loader, defaultPort: 8081)
+        let url = loader.required("DATABASE_URL")
+        internalToken = loader.required("INTERNAL_TOKEN")
+        routes = loader.map("DISPATCH_ROUTES", default: "generate-image=http://127.0.0.1:8082,download-image=http://127.0.0.1:8083") {
+            URL(string: $0)?.host != nil ? $0 : nil
+        }
+        concurrency = loader.map("DISPATCH_CONCURRENCY", default: "generate-image=64,download-image=32") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+        lease = .seconds(loader.int("DISPATCH_LEASE_SECONDS", default: 30, in: 2...3600))
+        pushTimeout = .seconds(loader.int("DISPATCH_TIMEOUT_SECONDS", default: 600, in: 1...86400))
+        pollInterval = .milliseconds(loader.int("DISPATCH_POLL_MS", default: 1000, in: 10...60000))
+        retention = .seconds(loader.int("DISPATCH_RETENTION_HOURS", default: 168, in: 1...100000) * 3600)
+        shutdownGrace = .seconds(loader.int("DISPATCH_SHUTDOWN_GRACE_SECONDS", default: 25, in: 0...3600))
+        workerID = loader.string("DISPATCH_WORKER_ID", default: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
+        do { database = try DatabaseURL(url) } catch {
+            if !url.isEmpty { loader.problem(error.description) }
+            database = try! DatabaseURL("postgres://invalid@invalid/invalid")
+        }
+        try loader.validate()
+    }
+
+    package init(database: DatabaseURL, internalToken: String, routes: [String: String], concurrency: [String: Int] = [:]) {
+        self.http = HTTPSettings()
+        self.database = database
+        self.internalToken = internalToken
+        self.routes = routes
+        self.concurrency = concurrency
+        self.lease = .seconds(30)
+        self.pushTimeout = .seconds(60)
+        self.pollInterval = .milliseconds(500)
+        self.retention = .seconds(7 * 86400)
+        self.shutdownGrace = .seconds(5)
+        self.workerID = "test-\(UUID().uuidString.prefix(8))"
+    }
+
+    /// Concurrency for `type` (64 when not configured).
+    func limit(for type: String) -> Int { concurrency[type] ?? 64 }
+}
