@@ -94,7 +94,7 @@ private let initialSchema: [String] = [
     "CREATE INDEX job_queue_available ON job_queue (job_type, priority DESC, run_at, id) WHERE status = 'pending'",
     "CREATE INDEX job_queue_leases ON job_queue (locked_until) WHERE status = 'processing'",
     "CREATE INDEX job_queue_finished ON job_queue (completed_at) WHERE status IN ('completed', 'cancelled')",
-    "CREATE INDEX job_queue_generation ON job_queue ((payload->>'generation_id'))",
+    "CREATE INDEX job_queue_generation ON job_queue ((lower(payload->>'generation_id')))",
     "CREATE UNIQUE INDEX job_queue_dedupe ON job_queue (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'processing')",
     // Stored images: the seed's columns plus output index, measured size, digest and type.
     """

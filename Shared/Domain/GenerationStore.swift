@@ -87,15 +87,16 @@ package struct GenerationStore: Sendable {
         return nil
     }
 
-    /// A page of `userID`'s generations, newest first, strictly after the cursor (created_at, id).
-    package func list(userID: UUID, status: GenerationStatus?, limit: Int, after cursor: (Date, UUID)?) async throws -> [Generation] {
+    /// A page of `userID`'s generations, newest first, strictly after generation `cursor` in that order.
+    package func list(userID: UUID, status: GenerationStatus?, limit: Int, after cursor: UUID?) async throws -> [Generation] {
         /// Keyset pagination over (created_at DESC, id DESC): stable while rows are inserted.
         let rows = try await client.query(
             """
             SELECT \(unescaped: Generation.columns) FROM image_generations
             WHERE user_id = \(userID)
               AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue)::text)
-              AND (\(cursor?.0)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.0)::timestamptz, \(cursor?.1)::uuid))
+              AND (\(cursor)::uuid IS NULL
+                   OR (created_at, id) < (SELECT created_at, id FROM image_generations WHERE id = \(cursor)::uuid))
             ORDER BY created_at DESC, id DESC
             LIMIT \(limit)
             """,
@@ -147,7 +148,7 @@ package struct GenerationStore: Sendable {
                 try await connection.query(
                     """
                     UPDATE job_queue SET status = 'cancelled', completed_at = now()
-                    WHERE payload->>'generation_id' = \(id.uuidString.lowercased()) AND status = 'pending'
+                    WHERE lower(payload->>'generation_id') = \(id.uuidString.lowercased()) AND status = 'pending'
                     """,
                     logger: logger
                 )
@@ -173,5 +174,21 @@ package struct GenerationStore: Sendable {
         )
         for try await _ in rows { return true }
         return false
+    }
+}
+
+extension GenerationStore {
+    /// The `generate-image` job of a generation (the seed's start-generation answer names it).
+    package func jobID(forGeneration id: UUID) async throws -> UUID? {
+        /// The first job created for the generation.
+        let rows = try await client.query(
+            """
+            SELECT id FROM job_queue WHERE lower(payload->>'generation_id') = \(id.uuidString.lowercased()) AND job_type = 'generate-image'
+            ORDER BY created_at LIMIT 1
+            """,
+            logger: logger
+        )
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
     }
 }

@@ -1,0 +1,37 @@
+import Database
+import Domain
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceKit
+import ServiceLifecycle
+
+/// Builds the gateway: the public API, SSE fan-out from one LISTEN connection, stored files, health and metrics.
+package func buildGateway(config: GatewayConfig, logger: Logger) async throws -> some ApplicationProtocol {
+    let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 30), backgroundLogger: logger)
+    let listener = NotificationListener(url: config.database, channel: "imagegen_generation_events", logger: logger)
+    let store = GenerationStore(client: client, logger: logger)
+    let auth = await UserAuthenticator(secret: config.jwtSecret)
+    let generations = GenerationRoutes(
+        store: store, events: GenerationEvents(client: client, listener: listener, logger: logger), auth: auth, client: client,
+        maxActivePerUser: config.maxActivePerUser, logger: logger
+    )
+    let router = Router()
+    router.add(middleware: FileMiddleware(config.storageDir, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
+    addOperationalRoutes(to: router, checks: [client.readinessCheck])
+    router.get("openapi.json") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
+    generations.add(to: router)
+    LegacyRoutes(generations: generations).add(to: router)
+    var app = Application(
+        router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "gateway"),
+        logger: logger
+    )
+    app.addServices(client, listener)
+    if config.migrateOnStart {
+        app.beforeServerStarts { try await Migrator(client: client, logger: logger).migrate() }
+    }
+    return app
+}

@@ -1,0 +1,43 @@
+import Database
+import ServiceKit
+
+/// The gateway's settings, read once at start.
+package struct GatewayConfig: Sendable {
+    package var http: HTTPSettings
+    package var database: DatabaseURL
+    package var jwtSecret: String
+    package var internalToken: String
+    /// Where the downloader stores images (`STORAGE_DIR`), served at `/files`.
+    package var storageDir: String
+    /// Base of public image URLs (`PUBLIC_BASE_URL`).
+    package var publicBaseURL: String
+    /// Most non-terminal generations one user may have at once (`GATEWAY_MAX_ACTIVE_PER_USER`).
+    package var maxActivePerUser: Int
+    /// Apply migrations at start (`GATEWAY_MIGRATE_ON_START`, default true).
+    package var migrateOnStart: Bool
+
+    package init(environment: [String: String]) throws {
+        var loader = ConfigLoader(environment)
+        http = HTTPSettings(&loader, defaultPort: 8080)
+        let url = loader.required("DATABASE_URL")
+        jwtSecret = loader.required("AUTH_JWT_SECRET")
+        internalToken = loader.required("INTERNAL_TOKEN")
+        storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
+        publicBaseURL = loader.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:8080")
+        maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
+        migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
+        do { database = try DatabaseURL(url) } catch {
+            if !url.isEmpty { loader.problem(error.description) }
+            database = try! DatabaseURL("postgres://invalid@invalid/invalid")
+        }
+        try loader.validate()
+    }
+
+    /// The subset `gateway migrate` needs.
+    package static func databaseOnly(environment: [String: String]) throws -> DatabaseURL {
+        var loader = ConfigLoader(environment)
+        let url = loader.required("DATABASE_URL")
+        try loader.validate()
+        return try DatabaseURL(url)
+    }
+}

@@ -1,0 +1,84 @@
+import Database
+import Domain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One recorded status or progress change of a generation (`generation_events`), the unit of the SSE stream.
+struct GenerationEvent: Sendable, Encodable {
+    var id: Int64
+    var generationId: UUID
+    var status: GenerationStatus
+    var progress: Int
+    var errorMessage: String?
+    var createdAt: Date
+}
+
+/// Reads events and waits for changes, fanned out from the gateway's one LISTEN connection.
+struct GenerationEvents: Sendable {
+    let client: PostgresClient
+    let listener: NotificationListener
+    let logger: Logger
+
+    /// Events of `generation` after `eventID`, in order.
+    func events(of generation: UUID, after eventID: Int64) async throws -> [GenerationEvent] {
+        /// Replay from the event log: nothing twice, nothing missed.
+        let rows = try await client.query(
+            """
+            SELECT id, status, progress, error_message, created_at FROM generation_events
+            WHERE generation_id = \(generation) AND id > \(eventID)
+            ORDER BY id
+            """,
+            logger: logger
+        )
+        var events: [GenerationEvent] = []
+        for try await (id, status, progress, message, at) in rows.decode((Int64, String, Int, String?, Date).self) {
+            events.append(
+                GenerationEvent(
+                    id: id, generationId: generation, status: GenerationStatus(rawValue: status) ?? .failed, progress: progress,
+                    errorMessage: message, createdAt: at
+                )
+            )
+        }
+        return events
+    }
+
+    /// A stream that ticks whenever `generation` may have changed (its notifications, reconnects) and every `heartbeat`.
+    func changes(of generation: UUID, heartbeat: Duration) -> AsyncStream<Tick> {
+        let prefix = generation.uuidString.lowercased() + ":"
+        let notifications = listener.subscribe()
+        return AsyncStream { continuation in
+            let task = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await notification in notifications where notification.isResync || notification.payload.hasPrefix(prefix) {
+                            continuation.yield(.changed)
+                        }
+                    }
+                    group.addTask {
+                        while (try? await Task.sleep(for: heartbeat)) != nil { continuation.yield(.heartbeat) }
+                    }
+                    await group.next()
+                    group.cancelAll()
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    enum Tick: Sendable { case changed, heartbeat }
+
+    /// Waits until `generation` is terminal or `timeout` passes; returns the last status seen.
+    func waitUntilTerminal(_ generation: UUID, store: GenerationStore, timeout: Duration) async throws -> Generation? {
+        let deadline = ContinuousClock.now + timeout
+        let ticks = changes(of: generation, heartbeat: .seconds(1))
+        var current = try await store.find(generation)
+        if current?.status.isTerminal ?? true { return current }
+        for await _ in ticks {
+            current = try await store.find(generation)
+            if current?.status.isTerminal ?? true || ContinuousClock.now >= deadline { break }
+        }
+        return current
+    }
+}

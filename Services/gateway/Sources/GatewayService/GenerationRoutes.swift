@@ -1,0 +1,226 @@
+import Crypto
+import Database
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PostgresNIO
+import ReplicateAPI
+import ServiceKit
+
+/// A generation as the API returns it, with its stored images.
+struct GenerationResponse: Encodable {
+    var generation: Generation
+    var images: [StoredImage]
+
+    func encode(to encoder: any Encoder) throws {
+        try generation.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(images, forKey: .images)
+    }
+    enum Keys: String, CodingKey { case images }
+}
+
+/// The public generation API.
+struct GenerationRoutes: Sendable {
+    let store: GenerationStore
+    let events: GenerationEvents
+    let auth: UserAuthenticator
+    let client: PostgresClient
+    let maxActivePerUser: Int
+    let logger: Logger
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("v1/generations") { request, _ in
+            let user = try await auth.user(from: request.bearerToken)
+            let (generation, created) = try await create(request, user: user)
+            if let wait = request.headers[.prefer].flatMap(Self.waitSeconds), !generation.status.isTerminal {
+                let finished = try await events.waitUntilTerminal(generation.id, store: store, timeout: .seconds(wait)) ?? generation
+                return try await respond(finished, status: finished.status.isTerminal ? .ok : .accepted, preference: "wait=\(wait)")
+            }
+            return try await respond(generation, status: created ? .accepted : .ok)
+        }
+        router.get("v1/generations/:id") { request, context in
+            let user = try await auth.user(from: request.bearerToken)
+            return try await respond(try await owned(context, user: user), status: .ok)
+        }
+        router.get("v1/generations") { request, _ in
+            let user = try await auth.user(from: request.bearerToken)
+            return try await list(request, user: user)
+        }
+        router.post("v1/generations/:id/cancel") { request, context in
+            let user = try await auth.user(from: request.bearerToken)
+            let id = try Self.uuid(context)
+            guard let (generation, changed) = try await store.cancel(id, userID: user) else { throw Problem.notFound("Generation \(id)") }
+            guard changed else {
+                throw Problem(.conflict, title: "Already finished", detail: "Generation \(id) is \(generation.status.rawValue) and cannot be cancelled")
+            }
+            return try await respond(generation, status: .ok)
+        }
+        router.get("v1/generations/:id/events") { request, context in
+            let user = try await auth.user(from: request.bearerToken)
+            let generation = try await owned(context, user: user)
+            let lastEventID = request.headers[.lastEventID].flatMap { Int64($0) }
+                ?? request.uri.queryParameters.get("last_event_id").flatMap { Int64($0) } ?? 0
+            return stream(generation.id, after: lastEventID)
+        }
+        router.get("v1/images/:id") { request, context in
+            let user = try await auth.user(from: request.bearerToken)
+            let id = try Self.uuid(context)
+            guard let image = try await store.image(id, userID: user) else { throw Problem.notFound("Image \(id)") }
+            return try JSONCoding.response(image)
+        }
+        router.get("v1/models") { _, _ in try JSONCoding.response(ModelsResponse(models: ModelCatalog.all.map(ModelSummary.init))) }
+    }
+
+    /// Validates and stores a generation (idempotently with `Idempotency-Key`); returns it and whether it is new.
+    func create(_ request: Request, user: UUID) async throws -> (Generation, Bool) {
+        let body = try await request.decodeJSON(JSONValue.self, limit: 64 << 10)
+        guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
+        let generationRequest = try GenerationRequest.validate(fields)
+        let key = request.headers[.idempotencyKey]
+        if let key, key.isEmpty || key.count > 200 {
+            throw Problem.validation([.init(field: "Idempotency-Key", message: "must be 1 to 200 characters")])
+        }
+        let active = try await activeCount(user)
+        if active >= maxActivePerUser {
+            throw Problem(
+                .tooManyRequests, detail: "\(active) generations are still running; at most \(maxActivePerUser) at once",
+                retryAfterSeconds: 5
+            )
+        }
+        let hash = Self.hash(generationRequest)
+        do {
+            let (generation, _, created) = try await store.create(generationRequest, userID: user, idempotencyKey: key, requestHash: hash)
+            return (generation, created)
+        } catch GenerationStoreError.idempotencyKeyReused {
+            throw Problem(.conflict, title: "Idempotency key reused", detail: "Idempotency-Key \(key ?? "") was used with a different request body")
+        }
+    }
+
+    private func activeCount(_ user: UUID) async throws -> Int {
+        /// Non-terminal generations of one user.
+        let rows = try await client.query(
+            """
+            SELECT count(*)::int8 FROM image_generations
+            WHERE user_id = \(user) AND status NOT IN ('completed', 'failed', 'cancelled')
+            """,
+            logger: logger
+        )
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
+    private func list(_ request: Request, user: UUID) async throws -> Response {
+        let query = request.uri.queryParameters
+        var errors: [Problem.FieldError] = []
+        let status = query.get("status").flatMap { raw -> GenerationStatus? in
+            guard let status = GenerationStatus(rawValue: raw) else {
+                errors.append(.init(field: "status", message: "must be one of \(GenerationStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+                return nil
+            }
+            return status
+        }
+        let limit = query.get("limit").map { Int($0) ?? -1 } ?? 20
+        if !(1...100).contains(limit) { errors.append(.init(field: "limit", message: "must be an integer between 1 and 100")) }
+        let cursor = query.get("cursor").map { raw -> UUID? in
+            guard let cursor = UUID(uuidString: raw) else {
+                errors.append(.init(field: "cursor", message: "is not a cursor this API returned"))
+                return nil
+            }
+            return cursor
+        } ?? nil
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let page = try await store.list(userID: user, status: status, limit: limit, after: cursor)
+        let next = page.count == limit ? page.last?.id.uuidString.lowercased() : nil
+        struct Page: Encodable { var data: [Generation]; var nextCursor: String? }
+        return try JSONCoding.response(Page(data: page, nextCursor: next))
+    }
+
+    private func stream(_ generation: UUID, after lastEventID: Int64) -> Response {
+        let ticks = events.changes(of: generation, heartbeat: .seconds(15))
+        let events = self.events
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
+            body: .init { writer in
+                var last = lastEventID
+                func flush() async throws -> Bool {
+                    for event in try await events.events(of: generation, after: last) {
+                        let data = String(decoding: try JSONCoding.encoder().encode(event), as: UTF8.self)
+                        try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: status\ndata: \(data)\n\n"))
+                        last = event.id
+                        if event.status.isTerminal { return true }
+                    }
+                    return false
+                }
+                if try await flush() { try await writer.finish(nil); return }
+                for await tick in ticks {
+                    if case .heartbeat = tick { try await writer.write(ByteBuffer(string: ": heartbeat\n\n")) }
+                    if try await flush() { break }
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    private func owned(_ context: BasicRequestContext, user: UUID) async throws -> Generation {
+        let id = try Self.uuid(context)
+        guard let generation = try await store.find(id, userID: user) else { throw Problem.notFound("Generation \(id)") }
+        return generation
+    }
+
+    func respond(_ generation: Generation, status: HTTPResponse.Status, preference: String? = nil) async throws -> Response {
+        var headers: HTTPFields = [.location: "/v1/generations/\(generation.id.uuidString.lowercased())"]
+        if let preference { headers[.preferenceApplied] = preference }
+        return try JSONCoding.response(GenerationResponse(generation: generation, images: try await store.images(of: generation.id)), status: status, headers: headers)
+    }
+
+    static func uuid(_ context: BasicRequestContext) throws -> UUID {
+        let raw = try context.parameters.require("id")
+        guard let id = UUID(uuidString: raw) else { throw Problem.notFound("'\(raw)'") }
+        return id
+    }
+
+    static func waitSeconds(_ prefer: String) -> Int? {
+        for part in prefer.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where part.hasPrefix("wait") {
+            if part == "wait" { return 60 }
+            if let n = Int(part.dropFirst(5)), (1...300).contains(n) { return n }
+        }
+        return nil
+    }
+
+    static func hash(_ request: GenerationRequest) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = (try? encoder.encode(request)) ?? Data()
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// `GET /v1/models`.
+struct ModelsResponse: Encodable { var models: [ModelSummary] }
+
+/// A model as clients see it: what it can do and what it costs.
+struct ModelSummary: Encodable {
+    var id: String
+    var displayName: String
+    var official: Bool
+    var supportsImageToImage: Bool
+    var maxOutputs: Int
+    var outputFormat: String
+    var typicalSeconds: Double
+    var pricePerImage: Double?
+
+    init(_ model: ModelSpec) {
+        id = model.id
+        displayName = model.displayName
+        official = model.isOfficial
+        supportsImageToImage = model.supportsImageToImage
+        maxOutputs = model.maxOutputs
+        outputFormat = model.outputFormat
+        typicalSeconds = model.typicalSeconds
+        pricePerImage = model.pricePerImage
+    }
+}

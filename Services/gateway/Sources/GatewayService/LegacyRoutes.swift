@@ -1,0 +1,33 @@
+import Domain
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// `POST /functions/v1/start-generation`: the seed's endpoint, request and response shape, so its clients work unchanged.
+struct LegacyRoutes: Sendable {
+    let generations: GenerationRoutes
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("functions/v1/start-generation") { request, _ in
+            do {
+                let user = try await generations.auth.user(from: request.bearerToken)
+                let (generation, _) = try await generations.create(request, user: user)
+                struct Started: Encodable {
+                    var success = true
+                    var generationId: UUID
+                    var jobId: UUID?
+                    var status: String
+                    var message = "Image generation started. You will be notified when complete."
+                }
+                let jobID = try await generations.store.jobID(forGeneration: generation.id)
+                return try JSONCoding.response(Started(generationId: generation.id, jobId: jobID, status: generation.status.rawValue))
+            } catch let problem as Problem {
+                // The seed answered every failure as {error}; keep that shape, with honest status codes.
+                struct Failure: Encodable { var success = false; var error: String; var errors: [Problem.FieldError]? }
+                return try JSONCoding.response(
+                    Failure(error: problem.detail, errors: problem.errors.isEmpty ? nil : problem.errors), status: problem.status
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import JWTKit
+import ServiceKit
+
+/// Supabase-style user tokens: HS256 with `AUTH_JWT_SECRET`, `sub` = user UUID, `exp` required.
+package struct UserClaims: JWTPayload {
+    package var sub: SubjectClaim
+    package var exp: ExpirationClaim
+    package var role: String?
+
+    package init(user: UUID, expires: Date, role: String = "authenticated") {
+        sub = SubjectClaim(value: user.uuidString.lowercased())
+        exp = ExpirationClaim(value: expires)
+        self.role = role
+    }
+
+    package func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+}
+
+/// Verifies bearer tokens and yields the caller's user id.
+package struct UserAuthenticator: Sendable {
+    let keys: JWTKeyCollection
+
+    package init(secret: String) async {
+        keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+    }
+
+    /// The user id of a valid token; a 401 ``Problem`` saying why otherwise (missing, malformed, expired, bad signature).
+    package func user(from bearer: String?) async throws -> UUID {
+        guard let bearer, !bearer.isEmpty else { throw Problem.unauthorized("Missing bearer token") }
+        let claims: UserClaims
+        do {
+            claims = try await keys.verify(bearer, as: UserClaims.self)
+        } catch let error as JWTError {
+            throw Problem.unauthorized("Invalid token: \(error.reason ?? "\(error.errorType)")")
+        } catch {
+            throw Problem.unauthorized("Invalid token")
+        }
+        guard let user = UUID(uuidString: claims.sub.value) else { throw Problem.unauthorized("Token subject is not a user UUID") }
+        return user
+    }
+
+    /// A signed development token for `user`, valid for `lifetime`.
+    package func token(for user: UUID, lifetime: TimeInterval = 86400) async throws -> String {
+        try await keys.sign(UserClaims(user: user, expires: Date().addingTimeInterval(lifetime)))
+    }
+}
