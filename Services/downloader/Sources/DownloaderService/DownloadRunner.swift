@@ -1,0 +1,112 @@
+import Domain
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+import Storage
+
+/// Fetches every output of a generation, verifies and stores it, then records images and completion in ONE transaction.
+struct DownloadRunner: Sendable {
+    let fetcher: SafeFetcher
+    let storage: any ImageStorage
+    let generations: GenerationStore
+    let client: PostgresClient
+    let publicBaseURL: String
+
+    func run(_ payload: GenerationJobPayload, logger: Logger) async -> JobOutcome {
+        var logger = logger
+        logger[metadataKey: "generation.id"] = "\(payload.generationId)"
+        do {
+            guard let generation = try await generations.find(payload.generationId) else {
+                return .permanentFailure("generation \(payload.generationId) does not exist")
+            }
+            switch generation.status {
+            case .downloading: break
+            case .completed, .failed, .cancelled: return .done(result: ["outcome": "already \(generation.status.rawValue)"])
+            default: return .retryLater("generation is \(generation.status.rawValue), not downloading yet", after: .seconds(2))
+            }
+            let outputs = generation.outputUrls ?? []
+            guard !outputs.isEmpty else {
+                try await generations.fail(generation.id, message: "No outputs to download")
+                return .done(result: ["outcome": "failed"])
+            }
+            var images: [StoredImage] = []
+            for (index, url) in outputs.enumerated() {
+                do {
+                    images.append(try await store(url, index: index, of: generation))
+                } catch let error as FetchError where error.permanent {
+                    logger.warning("Output refused", metadata: ["error": "\(error)"])
+                    try await generations.fail(generation.id, message: "Output \(index) could not be stored: \(error.description)")
+                    return .done(result: ["outcome": "failed"])
+                }
+            }
+            try await complete(generation, images: images)
+            logger.info("Stored outputs", metadata: ["images": "\(images.count)"])
+            return .done(result: ["outcome": "completed", "images": "\(images.count)"])
+        } catch let error as FetchError {
+            return .retryLater(error.description, after: nil)
+        } catch {
+            logger.error("Download attempt failed", metadata: ["error": "\(error)"])
+            return .retryLater("\(error)", after: nil)
+        }
+    }
+
+    /// Streams one output to storage (memory does not grow with its size), then checks it is an image.
+    private func store(_ url: String, index: Int, of generation: Generation) async throws -> StoredImage {
+        let base = "\(generation.userId.uuidString.lowercased())/\(generation.id.uuidString.lowercased())\(index == 0 ? "" : "-\(index)")"
+        let pending = try storage.writer(for: base + ".download")
+        let head: [UInt8]
+        do {
+            head = try await fetcher.fetch(url) { try pending.append(Array($0)) }
+        } catch {
+            pending.abandon()
+            throw error
+        }
+        guard let info = ImageInspector.inspect(head) else {
+            pending.abandon()
+            throw FetchError(description: "the bytes are not a PNG, JPEG, WebP, GIF or SVG image", permanent: true)
+        }
+        let (size, digest) = try pending.commit()
+        let path = "\(base).\(info.format == "jpeg" ? "jpg" : info.format)"
+        try storage.move(from: base + ".download", to: path)
+        return StoredImage(
+            generationId: generation.id, userId: generation.userId, outputIndex: index, filename: (path as NSString).lastPathComponent,
+            storagePath: path, publicUrl: "\(publicBaseURL)/files/\(path)", fileSize: size, width: info.width, height: info.height,
+            format: info.format, contentType: info.contentType, sha256: digest
+        )
+    }
+
+    /// ONE transaction: upsert the image rows (a retry never duplicates them) and complete the generation.
+    private func complete(_ generation: Generation, images: [StoredImage]) async throws {
+        try await client.withTransaction(logger: generations.logger) { connection in
+            for image in images {
+                /// Unique per (generation, output index): a retried download updates the same row.
+                try await connection.query(
+                    """
+                    INSERT INTO images (generation_id, user_id, output_index, filename, storage_path, public_url, file_size, width, height,
+                                        format, content_type, sha256, source_url, prompt, negative_prompt, model)
+                    VALUES (\(image.generationId), \(image.userId), \(image.outputIndex), \(image.filename), \(image.storagePath),
+                            \(image.publicUrl), \(image.fileSize), \(image.width), \(image.height), \(image.format), \(image.contentType),
+                            \(image.sha256), \(generation.outputUrls?[image.outputIndex]), \(generation.prompt), \(generation.negativePrompt),
+                            \(generation.model))
+                    ON CONFLICT (generation_id, output_index) DO UPDATE
+                    SET filename = EXCLUDED.filename, storage_path = EXCLUDED.storage_path, public_url = EXCLUDED.public_url,
+                        file_size = EXCLUDED.file_size, width = EXCLUDED.width, height = EXCLUDED.height, format = EXCLUDED.format,
+                        content_type = EXCLUDED.content_type, sha256 = EXCLUDED.sha256
+                    """,
+                    logger: generations.logger
+                )
+            }
+            /// Completion only from downloading; a cancelled or failed generation keeps its outcome.
+            try await connection.query(
+                """
+                UPDATE image_generations
+                SET status = 'completed', progress = 100, completed_at = now(),
+                    generation_time_seconds = CEIL(EXTRACT(EPOCH FROM now() - created_at))::int
+                WHERE id = \(generation.id) AND status = 'downloading'
+                """,
+                logger: generations.logger
+            )
+        }
+    }
+}

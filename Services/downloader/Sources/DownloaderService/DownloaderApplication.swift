@@ -1,0 +1,32 @@
+import AsyncHTTPClient
+import Database
+import Domain
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceKit
+import Storage
+
+/// Builds the downloader: `POST /v1/jobs/download-image` fetches and stores outputs; health and metrics.
+package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some ApplicationProtocol {
+    let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 20), backgroundLogger: logger)
+    var httpConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30)))
+    httpConfiguration.decompression = .disabled
+    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+    let runner = DownloadRunner(
+        fetcher: SafeFetcher(http: http, allowList: config.allowList, maxBytes: config.maxBytes),
+        storage: FileImageStorage(root: config.storageDir), generations: GenerationStore(client: client, logger: logger), client: client,
+        publicBaseURL: config.publicBaseURL
+    )
+    let router = Router()
+    addOperationalRoutes(to: router, checks: [client.readinessCheck])
+    addJobRoute(to: router, type: JobType.downloadImage, token: config.internalToken, payload: GenerationJobPayload.self, logger: logger) {
+        job, logger in await runner.run(job.payload, logger: logger)
+    }
+    var app = Application(
+        router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "downloader"),
+        logger: logger
+    )
+    app.addServices(client)
+    return app
+}

@@ -1,0 +1,76 @@
+import Crypto
+import Foundation
+
+/// Where stored images live. The filesystem implementation writes to a temp file and renames it into place.
+package protocol ImageStorage: Sendable {
+    /// Begins writing `path` (relative, e.g. `<user>/<generation>.png`).
+    func writer(for path: String) throws -> any ImageWriter
+    /// Renames `source` to `destination`, replacing it.
+    func move(from source: String, to destination: String) throws
+}
+
+/// A streaming write: append chunks, then commit (atomic) or abandon.
+package protocol ImageWriter: AnyObject {
+    func append(_ bytes: [UInt8]) throws
+    /// Makes the file visible at its path; returns its size and SHA-256 (hex).
+    func commit() throws -> (size: Int, sha256: String)
+    func abandon()
+}
+
+/// Images on a local or shared filesystem under `root`.
+package struct FileImageStorage: ImageStorage {
+    package let root: URL
+
+    package init(root: String) {
+        self.root = URL(fileURLWithPath: root, isDirectory: true)
+    }
+
+    package func writer(for path: String) throws -> any ImageWriter {
+        guard !path.contains(".."), !path.hasPrefix("/") else { throw CocoaError(.fileWriteInvalidFileName) }
+        let target = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return try FileImageWriter(target: target)
+    }
+}
+
+final class FileImageWriter: ImageWriter {
+    private let target: URL
+    private let temporary: URL
+    private let handle: FileHandle
+    private var hasher = SHA256()
+    private var size = 0
+
+    init(target: URL) throws {
+        self.target = target
+        temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+        handle = try FileHandle(forWritingTo: temporary)
+    }
+
+    func append(_ bytes: [UInt8]) throws {
+        hasher.update(data: bytes)
+        size += bytes.count
+        try handle.write(contentsOf: bytes)
+    }
+
+    func commit() throws -> (size: Int, sha256: String) {
+        try handle.synchronize()
+        try handle.close()
+        if rename(temporary.path, target.path) != 0 { throw CocoaError(.fileWriteUnknown) }
+        return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+    }
+
+    func abandon() {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: temporary)
+    }
+}
+
+extension FileImageStorage {
+    /// Renames a stored file (atomic on one filesystem).
+    package func move(from source: String, to destination: String) throws {
+        if rename(root.appendingPathComponent(source).path, root.appendingPathComponent(destination).path) != 0 {
+            throw CocoaError(.fileWriteUnknown)
+        }
+    }
+}
