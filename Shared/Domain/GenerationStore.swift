@@ -29,7 +29,7 @@ package struct GenerationStore: Sendable {
         let steps = request.numInferenceSteps ?? model.flatMap { $0.field($0.stepsInput ?? "")?.defaultValue?.number }.map { Int($0) } ?? 0
         let guidance = request.guidanceScale ?? model.flatMap { $0.field($0.guidanceInput ?? "")?.defaultValue?.number } ?? 0
         let modelName = String(request.modelId.split(separator: "/").last ?? Substring(request.modelId))
-        return try await client.withTransaction(logger: logger) { connection in
+        let outcome: (generation: Generation, jobID: UUID?, created: Bool)? = try await client.withTransaction(logger: logger) { connection in
             /// Insert unless this user already used the key; the unique index makes concurrent duplicates collapse to one row.
             let inserted = try await connection.query(
                 """
@@ -66,11 +66,13 @@ package struct GenerationStore: Sendable {
             )
             for try await row in existing {
                 let hash = try row.makeRandomAccess()[28].decode(String?.self)
-                guard hash == requestHash else { throw GenerationStoreError.idempotencyKeyReused }
+                guard hash == requestHash else { return nil }
                 return (try Generation(row: row), nil, false)
             }
-            throw GenerationStoreError.idempotencyKeyReused
+            return nil
         }
+        guard let outcome else { throw GenerationStoreError.idempotencyKeyReused }
+        return outcome
     }
 
     /// The generation `id`, only if `userID` owns it (when given).

@@ -1,0 +1,206 @@
+"""End-to-end checks against a running stack (started by scripts/test-e2e). Standard library only."""
+import hashlib
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+GATEWAY = os.environ["GATEWAY_URL"]
+SIMULATOR = os.environ["SIMULATOR_URL"]
+TOKEN = os.environ["E2E_TOKEN"]
+OTHER = os.environ["E2E_OTHER_TOKEN"]
+STORAGE = os.environ["E2E_STORAGE"]
+DATABASE_URL = os.environ["DATABASE_URL"]
+passed, failed = 0, 0
+
+
+def call(method, path, body=None, token=TOKEN, headers=None, base=GATEWAY):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            raw = response.read()
+            return response.status, (json.loads(raw) if raw else None), response.headers
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, (json.loads(raw) if raw else None), error.headers
+
+
+def sql(statement):
+    return subprocess.run(["psql", DATABASE_URL, "-tAc", statement], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def wait_terminal(generation_id, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status, body, _ = call("GET", f"/v1/generations/{generation_id}")
+        assert status == 200, (status, body)
+        if body["status"] in ("completed", "failed", "cancelled"):
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"generation {generation_id} not terminal after {timeout}s")
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name} {detail}")
+
+
+def image_size(path):
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return struct.unpack(">II", head[16:24])
+    if b"<svg" in head:
+        text = head.decode()
+        width = int(text.split('width="')[1].split('"')[0])
+        height = int(text.split('height="')[1].split('"')[0])
+        return width, height
+    return None
+
+
+def check_images(name, generation, count):
+    images = generation["images"]
+    check(f"{name}: {count} image row(s)", len(images) == count, json.dumps(images)[:300])
+    for image in images:
+        path = os.path.join(STORAGE, image["storage_path"])
+        exists = os.path.exists(path)
+        check(f"{name}: file {image['storage_path']} stored", exists)
+        if not exists:
+            continue
+        with open(path, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+        check(f"{name}: sha256 matches the bytes", digest == image["sha256"])
+        check(f"{name}: measured size matches the file", image_size(path) == (image["width"], image["height"]),
+              f"{image_size(path)} vs {(image['width'], image['height'])}")
+        with urllib.request.urlopen(image["public_url"], timeout=10) as response:
+            check(f"{name}: served at its public URL", response.status == 200 and response.read() == open(path, "rb").read())
+
+
+# Happy paths: an official model, a version-pinned multi-output model, an SVG model, img2img.
+requests = {
+    "flux-schnell 16:9": {"prompt": "a lighthouse at dusk", "model_id": "black-forest-labs/flux-schnell", "width": 1344, "height": 768},
+    "sdxl-lightning x2": {"prompt": "a red fox", "model_id": "bytedance/sdxl-lightning-4step", "width": 768, "height": 512, "num_outputs": 2},
+    "recraft svg": {"prompt": "a logo", "model_id": "recraft-ai/recraft-v3-svg"},
+    "flux-dev img2img": {"prompt": "as a watercolour", "model_id": "black-forest-labs/flux-dev",
+                         "source_image_url": "https://example.com/source.png", "strength": 0.6},
+}
+ids = {}
+for name, body in requests.items():
+    status, created, _ = call("POST", "/v1/generations", body)
+    check(f"{name}: accepted with 202", status == 202 and created["status"] == "queued", f"{status} {created}")
+    ids[name] = created["id"]
+
+# Follow one over Server-Sent Events until the terminal event.
+stream = urllib.request.Request(f"{GATEWAY}/v1/generations/{ids['flux-schnell 16:9']}/events")
+stream.add_header("Authorization", "Bearer " + TOKEN)
+statuses, last_id = [], 0
+with urllib.request.urlopen(stream, timeout=60) as response:
+    for line in response:
+        line = line.decode().strip()
+        if line.startswith("id: "):
+            last_id = int(line[4:])
+        if line.startswith("data: "):
+            statuses.append(json.loads(line[6:])["status"])
+check("SSE: ordered statuses end in completed", statuses[0] == "queued" and statuses[-1] == "completed", str(statuses))
+replay = urllib.request.Request(f"{GATEWAY}/v1/generations/{ids['flux-schnell 16:9']}/events", headers={
+    "Authorization": "Bearer " + TOKEN, "Last-Event-ID": str(last_id - 1)})
+with urllib.request.urlopen(replay, timeout=30) as response:
+    replayed = [line for line in response.read().decode().splitlines() if line.startswith("data: ")]
+check("SSE: reconnect with Last-Event-ID replays only what followed", len(replayed) == 1, str(replayed))
+
+results = {name: wait_terminal(generation_id) for name, generation_id in ids.items()}
+for name, generation in results.items():
+    check(f"{name}: completed", generation["status"] == "completed", f"{generation['status']} {generation.get('error_message')}")
+check_images("flux-schnell 16:9", results["flux-schnell 16:9"], 1)
+schnell = results["flux-schnell 16:9"]["images"]
+if schnell:
+    check("flux-schnell: 16:9 output", abs(schnell[0]["width"] / schnell[0]["height"] - 16 / 9) < 0.02, str(schnell[0]))
+check_images("sdxl-lightning x2", results["sdxl-lightning x2"], 2)
+if len(results["sdxl-lightning x2"]["images"]) == 2:
+    check("sdxl-lightning: exact requested size", all((i["width"], i["height"]) == (768, 512) for i in results["sdxl-lightning x2"]["images"]))
+check_images("recraft svg", results["recraft svg"], 1)
+if results["recraft svg"]["images"]:
+    check("recraft svg: stored as SVG", results["recraft svg"]["images"][0]["format"] == "svg")
+check_images("flux-dev img2img", results["flux-dev img2img"], 1)
+
+# Exactly one prediction per generation.
+_, stats, _ = call("GET", "/_simulator/stats", token=None, base=SIMULATOR)
+created = stats["counters"].get("predictions.created", 0)
+check("one Replicate prediction per generation", created == len(requests), f"{created} predictions for {len(requests)} generations")
+
+# Model failures fail the generation with Replicate's message, once.
+for name, prompt, needle in [("model error", "[fail] a cat", "CUDA"), ("nsfw", "[nsfw] a cat", "E005")]:
+    status, created, _ = call("POST", "/v1/generations", {"prompt": prompt, "model_id": "black-forest-labs/flux-schnell"})
+    generation = wait_terminal(created["id"])
+    check(f"{name}: generation failed with Replicate's message",
+          generation["status"] == "failed" and needle in (generation["error_message"] or ""), str(generation.get("error_message")))
+
+# Cancel mid-run: the prediction is cancelled upstream too.
+call("POST", "/_simulator/scenario", {"latency_overrides": {"bytedance/seedream-4": 30}, "time_scale": 0.05}, token=None, base=SIMULATOR)
+status, created, _ = call("POST", "/v1/generations", {"prompt": "slow one", "model_id": "bytedance/seedream-4"})
+deadline = time.time() + 20
+while time.time() < deadline and call("GET", f"/v1/generations/{created['id']}")[1]["status"] != "processing":
+    time.sleep(0.05)
+status, cancelled, _ = call("POST", f"/v1/generations/{created['id']}/cancel")
+check("cancel: 200 and cancelled", status == 200 and cancelled["status"] == "cancelled", f"{status} {cancelled}")
+status, _, _ = call("POST", f"/v1/generations/{created['id']}/cancel")
+check("cancel again: 409", status == 409)
+deadline = time.time() + 20
+while time.time() < deadline and call("GET", "/_simulator/stats", token=None, base=SIMULATOR)[1]["counters"].get("predictions.cancel", 0) < 1:
+    time.sleep(0.1)
+check("cancel: prediction cancelled at Replicate",
+      call("GET", "/_simulator/stats", token=None, base=SIMULATOR)[1]["counters"].get("predictions.cancel", 0) >= 1)
+
+# SSRF: an output URL pointing at a private address fails without fetching.
+user = "11111111-1111-4111-8111-111111111111"
+generation_id = sql(f"""INSERT INTO image_generations (user_id, prompt, model, model_id, width, height, steps, guidance_scale, status, output_urls)
+    VALUES ('{user}', 'ssrf', 'flux-schnell', 'black-forest-labs/flux-schnell', 1024, 1024, 4, 0, 'downloading',
+            '["http://169.254.169.254/latest/meta-data/"]') RETURNING id""").splitlines()[0]
+sql(f"""SELECT enqueue_job('download-image', '{{"generation_id": "{generation_id}", "user_id": "{user}"}}'::jsonb)""")
+generation = wait_terminal(generation_id)
+check("SSRF: private output URL refused", generation["status"] == "failed" and "not allowed" in generation["error_message"], generation["error_message"])
+
+# The API's edges: auth, validation, isolation, idempotency, the seed's endpoint.
+check("no token: 401", call("POST", "/v1/generations", {"prompt": "x", "model_id": "x"}, token=None)[0] == 401)
+check("bad token: 401", call("GET", "/v1/generations", token="not.a.jwt")[0] == 401)
+status, problem, _ = call("POST", "/v1/generations", {"prompt": "", "model_id": "nope/nope", "width": 9000, "colour": 1})
+fields = sorted(error["field"] for error in (problem or {}).get("errors", []))
+check("validation: 422 naming every field", status == 422 and fields == ["colour", "model_id", "prompt", "width"], f"{status} {fields}")
+check("another user's generation: 404", call("GET", f"/v1/generations/{ids['recraft svg']}", token=OTHER)[0] == 404)
+body = {"prompt": "idempotent", "model_id": "black-forest-labs/flux-schnell"}
+first = call("POST", "/v1/generations", body, headers={"Idempotency-Key": "k-1"})
+second = call("POST", "/v1/generations", body, headers={"Idempotency-Key": "k-1"})
+check("idempotency: same key and body, same generation", first[1]["id"] == second[1]["id"] and second[0] == 200)
+check("idempotency: same key, other body, 409",
+      call("POST", "/v1/generations", {**body, "prompt": "other"}, headers={"Idempotency-Key": "k-1"})[0] == 409)
+status, legacy, _ = call("POST", "/functions/v1/start-generation", {"prompt": "seed client", "model_id": "black-forest-labs/flux-schnell"})
+check("seed start-generation shape", status == 200 and legacy["success"] and legacy["status"] == "queued" and legacy["job_id"], str(legacy))
+status, waited, _ = call("POST", "/v1/generations", {"prompt": "wait for me", "model_id": "black-forest-labs/flux-schnell"},
+                         headers={"Prefer": "wait=30"})
+check("Prefer: wait returns the finished generation", status == 200 and waited["status"] == "completed", f"{status} {waited.get('status')}")
+status, page, _ = call("GET", "/v1/generations?limit=2")
+status2, page2, _ = call("GET", f"/v1/generations?limit=2&cursor={page['next_cursor']}")
+check("list: cursor pages do not overlap", not {g["id"] for g in page["data"]} & {g["id"] for g in page2["data"]})
+
+# The seed's monitoring query sees the completed jobs.
+completed_jobs = int(sql("SELECT COUNT(*) FROM job_queue WHERE status = 'completed'"))
+check("seed monitoring: completed jobs counted", completed_jobs >= 2 * len(requests), str(completed_jobs))
+check("no generation left running", sql("SELECT count(*) FROM image_generations WHERE status IN ('queued','processing','downloading')") == "0")
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

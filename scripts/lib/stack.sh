@@ -1,0 +1,60 @@
+# shellcheck shell=bash
+# Starts the simulator and the four services from .build/debug against $DATABASE_URL; sourced by scripts/run and scripts/test-e2e.
+#   stack_start LOG_DIR STORAGE_DIR  -> exports GATEWAY_URL, SIMULATOR_URL, AUTH_JWT_SECRET, INTERNAL_TOKEN; STACK_PIDS
+#   stack_stop
+
+stack_wait_ready() {
+    local url=$1 name=$2
+    for _ in $(seq 1 300); do
+        curl -fsS "$url/health/ready" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "$name did not become ready at $url" >&2
+    return 1
+}
+
+stack_start() {
+    local logs=$1 storage=$2 bin=.build/debug
+    mkdir -p "$logs" "$storage"
+    local port_sim port_gw port_disp port_gen port_dl
+    port_sim=$(pg_free_port); port_gw=$(pg_free_port); port_disp=$(pg_free_port); port_gen=$(pg_free_port); port_dl=$(pg_free_port)
+    export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
+    export INTERNAL_TOKEN=${INTERNAL_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
+    export STORAGE_DIR=$storage PUBLIC_BASE_URL="http://127.0.0.1:$port_gw" LOG_LEVEL=${LOG_LEVEL:-info}
+    STACK_PIDS=()
+    if [ -z "${REPLICATE_API_TOKEN:-}" ] || [ -n "${USE_SIMULATOR:-}" ]; then
+        SIMULATOR_URL="http://127.0.0.1:$port_sim"
+        HTTP_PORT=$port_sim SIMULATOR_PUBLIC_URL=$SIMULATOR_URL SIMULATOR_TIME_SCALE=${SIMULATOR_TIME_SCALE:-0.2} \
+            "$bin/replicate-simulator" >"$logs/simulator.log" 2>&1 &
+        STACK_PIDS+=($!)
+        export REPLICATE_API_TOKEN=r8_simulator REPLICATE_BASE_URL=$SIMULATOR_URL
+        export DOWNLOAD_ALLOWED_HOSTS="$SIMULATOR_URL"
+        stack_wait_ready "$SIMULATOR_URL" simulator
+    else
+        SIMULATOR_URL=""
+        export REPLICATE_BASE_URL=${REPLICATE_BASE_URL:-https://api.replicate.com}
+    fi
+    "$bin/gateway" migrate >/dev/null
+    HTTP_PORT=$port_gw "$bin/gateway" >"$logs/gateway.log" 2>&1 &
+    STACK_PIDS+=($!)
+    HTTP_PORT=$port_gen "$bin/generator" >"$logs/generator.log" 2>&1 &
+    STACK_PIDS+=($!)
+    HTTP_PORT=$port_dl "$bin/downloader" >"$logs/downloader.log" 2>&1 &
+    STACK_PIDS+=($!)
+    HTTP_PORT=$port_disp DISPATCH_ROUTES="generate-image=http://127.0.0.1:$port_gen,download-image=http://127.0.0.1:$port_dl" \
+        "$bin/dispatcher" >"$logs/dispatcher.log" 2>&1 &
+    STACK_PIDS+=($!)
+    GATEWAY_URL="http://127.0.0.1:$port_gw"
+    DISPATCHER_URL="http://127.0.0.1:$port_disp"
+    export GATEWAY_URL DISPATCHER_URL SIMULATOR_URL
+    stack_wait_ready "$GATEWAY_URL" gateway
+    stack_wait_ready "http://127.0.0.1:$port_gen" generator
+    stack_wait_ready "http://127.0.0.1:$port_dl" downloader
+    stack_wait_ready "$DISPATCHER_URL" dispatcher
+}
+
+stack_stop() {
+    local pid
+    for pid in "${STACK_PIDS[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${STACK_PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+}
