@@ -6,7 +6,7 @@
 stack_wait_ready() {
     local url=$1 name=$2
     for _ in $(seq 1 300); do
-        curl -fsS "$url/health/ready" >/dev/null 2>&1 && return 0
+        python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$url/health/ready" >/dev/null 2>&1 && return 0
         sleep 0.1
     done
     echo "$name did not become ready at $url" >&2
