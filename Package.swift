@@ -39,7 +39,6 @@ let package = Package(
         .executable(name: "generator", targets: ["Generator"]),
         .executable(name: "downloader", targets: ["Downloader"]),
         .executable(name: "replicate-simulator", targets: ["ReplicateSimulator"]),
-        .executable(name: "queue-benchmark", targets: ["QueueBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -54,7 +53,6 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: serviceTargets + [
@@ -90,17 +88,6 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        // Benchmarks
-        .executableTarget(
-            name: "QueueBenchmark",
-            dependencies: [
-                "ServiceKit", "Database", "JobQueue",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Benchmarks/queue-benchmark",
-            swiftSettings: defaultSwiftSettings
-        ),
         // Tests
         .target(
             name: "TestSupport",
