@@ -1,4 +1,5 @@
 import Foundation
+import ServiceKit
 import PostgresNIO
 
 /// `DATABASE_URL` (`postgres://user:pass@host:port/db?sslmode=disable|prefer|require`) as a PostgresNIO configuration.
@@ -76,4 +77,17 @@ package struct DatabaseURL: Sendable, CustomStringConvertible {
 package struct ConfigURLError: Error, CustomStringConvertible {
     package let description: String
     package init(_ description: String) { self.description = description }
+}
+
+extension ConfigLoader {
+    /// `DATABASE_URL`, required and parsed; a problem is recorded (and a placeholder returned) when it is missing or malformed.
+    package mutating func databaseURL() -> DatabaseURL {
+        let raw = required("DATABASE_URL")
+        do {
+            return try DatabaseURL(raw)
+        } catch {
+            if !raw.isEmpty { problem(error.description) }
+            return try! DatabaseURL("postgres://invalid@invalid/invalid")
+        }
+    }
 }

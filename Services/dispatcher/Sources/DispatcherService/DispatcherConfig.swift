@@ -26,7 +26,7 @@ package struct DispatcherConfig: Sendable {
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
         http = HTTPSettings(&loader, defaultPort: 8081)
-        let url = loader.required("DATABASE_URL")
+        database = loader.databaseURL()
         internalToken = loader.required("INTERNAL_TOKEN")
         routes = loader.map("DISPATCH_ROUTES", default: "generate-image=http://127.0.0.1:8082,download-image=http://127.0.0.1:8083") {
             URL(string: $0)?.host != nil ? $0 : nil
@@ -38,10 +38,6 @@ package struct DispatcherConfig: Sendable {
         retention = .seconds(loader.int("DISPATCH_RETENTION_HOURS", default: 168, in: 1...100000) * 3600)
         shutdownGrace = .seconds(loader.int("DISPATCH_SHUTDOWN_GRACE_SECONDS", default: 25, in: 0...3600))
         workerID = loader.string("DISPATCH_WORKER_ID", default: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
-        do { database = try DatabaseURL(url) } catch {
-            if !url.isEmpty { loader.problem(error.description) }
-            database = try! DatabaseURL("postgres://invalid@invalid/invalid")
-        }
         try loader.validate()
     }
 

@@ -14,16 +14,12 @@ package struct DownloaderConfig: Sendable {
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
         http = HTTPSettings(&loader, defaultPort: 8083)
-        let url = loader.required("DATABASE_URL")
+        database = loader.databaseURL()
         internalToken = loader.required("INTERNAL_TOKEN")
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
         publicBaseURL = loader.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:8080")
         allowList = AllowList(loader.string("DOWNLOAD_ALLOWED_HOSTS", default: "replicate.delivery,*.replicate.delivery"))
         maxBytes = loader.int("DOWNLOAD_MAX_BYTES", default: 50 << 20, in: 1...(4 << 30))
-        do { database = try DatabaseURL(url) } catch {
-            if !url.isEmpty { loader.problem(error.description) }
-            database = try! DatabaseURL("postgres://invalid@invalid/invalid")
-        }
         try loader.validate()
     }
 }

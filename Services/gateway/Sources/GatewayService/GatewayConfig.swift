@@ -19,25 +19,21 @@ package struct GatewayConfig: Sendable {
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
         http = HTTPSettings(&loader, defaultPort: 8080)
-        let url = loader.required("DATABASE_URL")
+        database = loader.databaseURL()
         jwtSecret = loader.required("AUTH_JWT_SECRET")
         internalToken = loader.required("INTERNAL_TOKEN")
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
         publicBaseURL = loader.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:8080")
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
-        do { database = try DatabaseURL(url) } catch {
-            if !url.isEmpty { loader.problem(error.description) }
-            database = try! DatabaseURL("postgres://invalid@invalid/invalid")
-        }
         try loader.validate()
     }
 
     /// The subset `gateway migrate` needs.
     package static func databaseOnly(environment: [String: String]) throws -> DatabaseURL {
         var loader = ConfigLoader(environment)
-        let url = loader.required("DATABASE_URL")
+        let url = loader.databaseURL()
         try loader.validate()
-        return try DatabaseURL(url)
+        return url
     }
 }

@@ -17,16 +17,12 @@ package struct GeneratorConfig: Sendable {
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
         http = HTTPSettings(&loader, defaultPort: 8082)
-        let url = loader.required("DATABASE_URL")
+        database = loader.databaseURL()
         internalToken = loader.required("INTERNAL_TOKEN")
         replicateToken = loader.required("REPLICATE_API_TOKEN")
         replicateBaseURL = loader.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
         preferWait = loader.int("GENERATOR_PREFER_WAIT", default: 10, in: 1...60)
         pollMax = .seconds(loader.double("GENERATOR_POLL_MAX_SECONDS", default: 5, in: 0.05...60))
-        do { database = try DatabaseURL(url) } catch {
-            if !url.isEmpty { loader.problem(error.description) }
-            database = try! DatabaseURL("postgres://invalid@invalid/invalid")
-        }
         try loader.validate()
     }
 
