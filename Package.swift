@@ -101,6 +101,16 @@ let package = Package(
         ),
         .testTarget(name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Database"],
                     swiftSettings: defaultSwiftSettings),
+        .testTarget(
+            name: "ReplicateSimulatorTests",
+            dependencies: [
+                "TestSupport", "ReplicateSimulatorService", "ReplicateAPI", "Domain", "ServiceKit", "Storage",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: defaultSwiftSettings
+        ),
     ]
 )
 

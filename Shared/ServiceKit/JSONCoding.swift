@@ -42,14 +42,12 @@ package enum JSONCoding {
 package enum Timestamp {
     /// Formats `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     package static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon))
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     /// Parses ISO-8601 with or without fractional seconds.
     package static func parse(_ raw: String) -> Date? {
-        if let date = try? Date(raw, strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon)) {
-            return date
-        }
+        if let date = try? Date(raw, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
         return try? Date(raw, strategy: .iso8601)
     }
 }

@@ -33,7 +33,11 @@ struct Maintenance: Service {
                 logger.warning("Maintenance pass failed", metadata: ["error": "\(error)"])
             }
             tick += 1
-            try? await Task.sleep(for: .seconds(1))
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            } catch {
+                return
+            }
         }
     }
 }

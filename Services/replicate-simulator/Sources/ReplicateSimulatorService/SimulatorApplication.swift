@@ -46,7 +46,11 @@ struct RetentionSweeper: Service {
     let registry: PredictionRegistry
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(5))
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(5)) }
+            } catch {
+                return
+            }
             _ = await registry.evict(now: Date())
         }
     }
