@@ -39,6 +39,7 @@ let package = Package(
         .executable(name: "generator", targets: ["Generator"]),
         .executable(name: "downloader", targets: ["Downloader"]),
         .executable(name: "replicate-simulator", targets: ["ReplicateSimulator"]),
+        .executable(name: "imagegen-benchmark", targets: ["ImagegenBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -54,6 +55,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: serviceTargets + [
         // Shared libraries
@@ -65,6 +67,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .sharedTarget("Database", dependencies: [
             "ServiceKit",
@@ -88,6 +91,21 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // Benchmarks (never run as tests; see Benchmarks/README.md)
+        .executableTarget(
+            name: "ImagegenBenchmark",
+            dependencies: [
+                "ServiceKit", "Database", "JobQueue",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Benchmarks/imagegen-benchmark",
+            swiftSettings: defaultSwiftSettings
+        ),
         // Tests
         .target(
             name: "TestSupport",
@@ -101,6 +119,15 @@ let package = Package(
         ),
         .testTarget(name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Database"],
                     swiftSettings: defaultSwiftSettings),
+        .testTarget(
+            name: "DispatcherTests",
+            dependencies: [
+                "TestSupport", "JobQueue", "Database",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: defaultSwiftSettings
+        ),
         .testTarget(
             name: "ReplicateSimulatorTests",
             dependencies: [

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Starts the simulator and the four services from .build/debug against $DATABASE_URL; sourced by scripts/run and scripts/test-e2e.
+# Starts the simulator and the four services (from $STACK_BIN, default .build/debug) against $DATABASE_URL;
+# sourced by scripts/run, scripts/test-e2e and Benchmarks/run.sh.
 #   stack_start LOG_DIR STORAGE_DIR  -> exports GATEWAY_URL, SIMULATOR_URL, AUTH_JWT_SECRET, INTERNAL_TOKEN; STACK_PIDS
 #   stack_stop
 
@@ -14,7 +15,7 @@ stack_wait_ready() {
 }
 
 stack_start() {
-    local logs=$1 storage=$2 bin=.build/debug
+    local logs=$1 storage=$2 bin=${STACK_BIN:-.build/debug}
     mkdir -p "$logs" "$storage"
     local port_sim port_gw port_disp port_gen port_dl
     port_sim=$(pg_free_port); port_gw=$(pg_free_port); port_disp=$(pg_free_port); port_gen=$(pg_free_port); port_dl=$(pg_free_port)
@@ -37,8 +38,10 @@ stack_start() {
     "$bin/gateway" migrate >/dev/null
     HTTP_PORT=$port_gw "$bin/gateway" >"$logs/gateway.log" 2>&1 &
     STACK_PIDS+=($!)
+    GATEWAY_PID=$!
     HTTP_PORT=$port_gen "$bin/generator" >"$logs/generator.log" 2>&1 &
     STACK_PIDS+=($!)
+    GENERATOR_PID=$!
     HTTP_PORT=$port_dl "$bin/downloader" >"$logs/downloader.log" 2>&1 &
     STACK_PIDS+=($!)
     HTTP_PORT=$port_disp DISPATCH_ROUTES="generate-image=http://127.0.0.1:$port_gen,download-image=http://127.0.0.1:$port_dl" \
@@ -46,7 +49,7 @@ stack_start() {
     STACK_PIDS+=($!)
     GATEWAY_URL="http://127.0.0.1:$port_gw"
     DISPATCHER_URL="http://127.0.0.1:$port_disp"
-    export GATEWAY_URL DISPATCHER_URL SIMULATOR_URL
+    export GATEWAY_URL DISPATCHER_URL SIMULATOR_URL GATEWAY_PID GENERATOR_PID
     stack_wait_ready "$GATEWAY_URL" gateway
     stack_wait_ready "http://127.0.0.1:$port_gen" generator
     stack_wait_ready "http://127.0.0.1:$port_dl" downloader

@@ -12,9 +12,7 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
     let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
     let queue = JobQueue(client: client, logger: logger)
     let listener = NotificationListener(url: config.database, channel: "imagegen_jobs", logger: logger)
-    var httpConfiguration = HTTPClient.Configuration()
-    httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
-    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+    let http = HTTPClient.makeServiceClient(connectionsPerHost: 512)
     let pusher = JobPusher(http: http, routes: config.routes, token: config.internalToken, timeout: config.pushTimeout)
     let loop = DispatchLoop(queue: queue, pusher: pusher, listener: listener, config: config, logger: logger)
     let maintenance = Maintenance(queue: queue, knownTypes: Array(config.routes.keys), retention: config.retention, logger: logger)
@@ -45,17 +43,7 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
         router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "dispatcher"),
         logger: logger
     )
-    app.addServices(client, listener, loop, maintenance, HTTPClientService(client: http))
+    // Services stop in reverse order: the loop first (stop claiming, finish or release in-flight work), the pool last.
+    app.addServices(client, HTTPClientService(client: http), listener, maintenance, loop)
     return app
-}
-
-import ServiceLifecycle
-
-/// Shuts an HTTP client down when the service group stops.
-struct HTTPClientService: Service {
-    let client: HTTPClient
-    func run() async throws {
-        try? await gracefulShutdown()
-        try await client.shutdown()
-    }
 }

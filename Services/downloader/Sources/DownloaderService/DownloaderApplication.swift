@@ -10,9 +10,8 @@ import Storage
 /// Builds the downloader: `POST /v1/jobs/download-image` fetches and stores outputs; health and metrics.
 package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some ApplicationProtocol {
     let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 20), backgroundLogger: logger)
-    var httpConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30)))
-    httpConfiguration.decompression = .disabled
-    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+    // Redirects are followed by SafeFetcher itself, so each hop is checked against the allow-list.
+    let http = HTTPClient.makeServiceClient(redirects: false)
     let runner = DownloadRunner(
         fetcher: SafeFetcher(http: http, allowList: config.allowList, maxBytes: config.maxBytes),
         storage: FileImageStorage(root: config.storageDir), generations: GenerationStore(client: client, logger: logger), client: client,
@@ -27,6 +26,6 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
         router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "downloader"),
         logger: logger
     )
-    app.addServices(client)
+    app.addServices(client, HTTPClientService(client: http))
     return app
 }

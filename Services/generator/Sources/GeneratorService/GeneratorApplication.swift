@@ -10,7 +10,8 @@ import ServiceKit
 /// Builds the generator: `POST /v1/jobs/generate-image` drives Replicate; health and metrics.
 package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any PredictionsAPI)? = nil) -> some ApplicationProtocol {
     let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 20), backgroundLogger: logger)
-    let replicate = api ?? ReplicateClient(http: .shared, baseURL: config.replicateBaseURL, token: config.replicateToken)
+    let http = HTTPClient.makeServiceClient(connectionsPerHost: 256)
+    let replicate = api ?? ReplicateClient(http: http, baseURL: config.replicateBaseURL, token: config.replicateToken)
     let runner = PredictionRunner(
         api: replicate, generations: GenerationStore(client: client, logger: logger), store: GeneratorStore(client: client, logger: logger),
         preferWait: config.preferWait, pollMax: config.pollMax
@@ -24,6 +25,6 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
         router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "generator"),
         logger: logger
     )
-    app.addServices(client)
+    app.addServices(client, HTTPClientService(client: http))
     return app
 }

@@ -1,17 +1,16 @@
 import Foundation
 import JobQueue
 import PostgresNIO
-import TestSupport
 
 /// Reads one job's status and attempt count.
-func jobState(_ client: PostgresClient, _ id: UUID) async throws -> (status: String, attempt: Int) {
+package func jobState(_ client: PostgresClient, _ id: UUID) async throws -> (status: String, attempt: Int) {
     let rows = try await client.query("SELECT status, attempt_number FROM job_queue WHERE id = \(id)")
     for try await row in rows.decode((String, Int).self) { return (row.0, row.1) }
     throw TestEnvironmentError(description: "job \(id) not found")
 }
 
 /// Inserts a generation row owned by a random user and returns its id.
-func insertGeneration(_ client: PostgresClient, status: String = "queued") async throws -> UUID {
+package func insertGeneration(_ client: PostgresClient, status: String = "queued") async throws -> UUID {
     let rows = try await client.query(
         """
         INSERT INTO image_generations (user_id, prompt, model, model_id, width, height, steps, guidance_scale, status)
@@ -24,13 +23,13 @@ func insertGeneration(_ client: PostgresClient, status: String = "queued") async
 }
 
 /// Runs one SQL statement that returns a single value.
-func scalar<T: PostgresDecodable>(_ client: PostgresClient, _ query: PostgresQuery, as type: T.Type = T.self) async throws -> T {
+package func scalar<T: PostgresDecodable>(_ client: PostgresClient, _ query: PostgresQuery, as type: T.Type = T.self) async throws -> T {
     for try await value in try await client.query(query).decode(T.self) { return value }
     throw TestEnvironmentError(description: "no row for \(query.sql)")
 }
 
 /// Claims one job of `type`, waiting (bounded) until one is runnable.
-func claimWhenRunnable(_ queue: JobQueue, type: String, timeout: Duration = .seconds(10)) async throws -> ClaimedJob {
+package func claimWhenRunnable(_ queue: JobQueue, type: String, timeout: Duration = .seconds(10)) async throws -> ClaimedJob {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if let job = try await queue.claim(limits: [type: 1], worker: "w", lease: .seconds(30)).first { return job }

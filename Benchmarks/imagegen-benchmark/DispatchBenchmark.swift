@@ -1,0 +1,95 @@
+import ArgumentParser
+import Database
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import JobQueue
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// Jobs pushed through a real dispatcher process to a no-op service in this process: pickup latency and throughput.
+struct DispatchBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "dispatch", abstract: "Enqueue→pushed latency and HTTP push throughput.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "The dispatcher executable to start.") var dispatcher = ".build/release/dispatcher"
+    @Option(help: "Jobs per second for the latency run.") var rate = 50.0
+    @Option var seconds = 10.0
+    @Option(help: "Jobs for the throughput run.") var jobs = 20_000
+    @Option(help: "Dispatcher concurrency for the no-op type.") var concurrency = 128
+
+    func run() async throws {
+        let url = try database.url()
+        let received = Received()
+        let router = Router()
+        router.post("v1/jobs/noop") { request, _ in
+            let body = try await request.body.collect(upTo: 1 << 16)
+            received.record(String(buffer: body), at: monotonicNanos())
+            return Response(status: .ok)
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: benchmarkLogger)
+        try await app.test(.live) { service in
+            let port = service.port!
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: dispatcher)
+            var environment = ProcessInfo.processInfo.environment
+            environment["DATABASE_URL"] = database.databaseURL
+            environment["INTERNAL_TOKEN"] = "bench"
+            environment["HTTP_PORT"] = "0"
+            environment["LOG_LEVEL"] = "warning"
+            environment["DISPATCH_ROUTES"] = "noop=http://127.0.0.1:\(port)"
+            environment["DISPATCH_CONCURRENCY"] = "noop=\(concurrency)"
+            process.environment = environment
+            try process.run()
+            defer { process.terminate(); process.waitUntilExit() }
+            try await Task.sleep(for: .seconds(2))
+            try await withPostgresClient(url, maxConnections: 4, logger: benchmarkLogger) { client in
+                let queue = JobQueue(client: client, logger: benchmarkLogger)
+                // Latency: one job at a time at a light, steady rate.
+                let total = Int(rate * seconds)
+                var next = ContinuousClock.now
+                for _ in 0..<total {
+                    next += .seconds(1 / rate)
+                    try await queue.enqueue([NewJob(type: "noop", payload: "{\"t0\": \(monotonicNanos())}")])
+                    try await Task.sleep(until: next)
+                }
+                try await Task.sleep(for: .seconds(1))
+                print("dispatch: enqueue→pushed \(received.report.summary) at \(rate) jobs/s")
+                // Throughput: a backlog inserted at once, drained through HTTP pushes and completions.
+                received.reset()
+                for start in stride(from: 0, to: jobs, by: 5000) {
+                    try await queue.enqueue((start..<min(start + 5000, jobs)).map { _ in NewJob(type: "noop", payload: "{\"t0\": 0}") })
+                }
+                let started = ContinuousClock.now
+                while true {
+                    let remaining = try await Self.scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE job_type = 'noop' AND status <> 'completed'")
+                    if remaining == 0 { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let elapsed = ContinuousClock.now - started
+                print(String(format: "dispatch: %.0f jobs/s pushed and completed (%d jobs, concurrency %d, %.2f s)",
+                             Double(jobs) / elapsed.seconds, jobs, concurrency, elapsed.seconds))
+            }
+        }
+    }
+
+    static func scalar(_ client: PostgresClient, _ sql: String) async throws -> Int {
+        for try await value in try await client.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { return value }
+        return 0
+    }
+}
+
+/// Pushes the no-op service received, with their pickup latency.
+final class Received: Sendable {
+    private let latency = SharedLatency()
+
+    func record(_ body: String, at now: UInt64) {
+        guard let range = body.range(of: "\"t0\":"),
+            let t0 = UInt64(body[range.upperBound...].prefix { $0.isNumber || $0 == " " }.trimmingCharacters(in: .whitespaces)), t0 > 0
+        else { return }
+        latency.record(nanoseconds: now - t0)
+    }
+
+    var report: LatencyReport { latency.report }
+    func reset() { latency.reset() }
+}

@@ -1,0 +1,190 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Database
+import Foundation
+import JobQueue
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// Where the running stack is (started by Benchmarks/run.sh).
+struct StackOptions: ParsableArguments {
+    @Option var gateway = ProcessInfo.processInfo.environment["GATEWAY_URL"] ?? "http://127.0.0.1:8080"
+    @Option var token = ProcessInfo.processInfo.environment["BENCH_TOKEN"] ?? ""
+}
+
+func makeHTTPClient(connections: Int) -> HTTPClient {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+}
+
+func post(_ http: HTTPClient, _ url: String, token: String, body: String) async throws -> (Int, String) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Authorization", value: "Bearer \(token)")
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.body = .bytes(ByteBuffer(string: body))
+    let response = try await http.execute(request, timeout: .seconds(30))
+    return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+}
+
+/// POST /v1/generations at a fixed (open-loop) rate with a bounded number of concurrent clients.
+struct GatewayLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gateway-load", abstract: "POST /v1/generations latency at a fixed rate.")
+    @OptionGroup var stack: StackOptions
+    @Option var rate = 200.0
+    @Option var seconds = 20.0
+    @Option var concurrency = 100
+
+    func run() async throws {
+        let http = makeHTTPClient(connections: concurrency)
+        defer { Task { try? await http.shutdown() } }
+        let total = Int(rate * seconds)
+        let body = #"{"prompt": "benchmark", "model_id": "black-forest-labs/flux-schnell"}"#
+        let report = SharedLatency()
+        let failures = Tally()
+        let started = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for index in 0..<total {
+                // Latency counts from the scheduled start, so a slow server cannot hide queueing (coordinated omission).
+                let scheduled = started + .seconds(Double(index) / rate)
+                try? await Task.sleep(until: scheduled)
+                if inFlight >= concurrency { await group.next(); inFlight -= 1 }
+                inFlight += 1
+                group.addTask {
+                    do {
+                        let (status, _) = try await post(http, "\(stack.gateway)/v1/generations", token: stack.token, body: body)
+                        if status != 202 { failures.add() }
+                    } catch {
+                        failures.add()
+                    }
+                    let latency = ContinuousClock.now - scheduled
+                    report.record(latency)
+                }
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let summary = report.report.summary
+        print(String(format: "gateway-load: %.0f req/s offered, %.0f req/s done, %d failed; latency %@",
+                     rate, Double(total) / elapsed.seconds, failures.count) + summary)
+    }
+}
+
+/// N generations through the whole pipeline (simulator at zero latency): sustained rate and POST→completed overhead.
+struct PipelineBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pipeline", abstract: "End-to-end generations/s and overhead.")
+    @OptionGroup var stack: StackOptions
+    @OptionGroup var database: DatabaseOptions
+    @Option var count = 2000
+    @Option var concurrency = 64
+
+    func run() async throws {
+        let http = makeHTTPClient(connections: concurrency)
+        defer { Task { try? await http.shutdown() } }
+        let body = #"{"prompt": "pipeline", "model_id": "black-forest-labs/flux-schnell", "width": 512, "height": 512}"#
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<count {
+                if index >= concurrency { try await group.next() }
+                group.addTask {
+                    let (status, text) = try await post(http, "\(stack.gateway)/v1/generations", token: stack.token, body: body)
+                    guard status == 202 else { throw ValidationError("POST answered \(status): \(text)") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let submitted = ContinuousClock.now - started
+        try await withPostgresClient(try database.url(), logger: benchmarkLogger) { client in
+            while try await DispatchBenchmark.scalar(
+                client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'pipeline' AND status NOT IN ('completed','failed','cancelled')"
+            ) > 0 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let failed = try await DispatchBenchmark.scalar(client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'pipeline' AND status <> 'completed'")
+            let rows = try await client.query(
+                """
+                SELECT EXTRACT(EPOCH FROM completed_at - created_at)::float8,
+                       EXTRACT(EPOCH FROM (SELECT max(completed_at) - min(created_at) FROM image_generations WHERE prompt = 'pipeline'))::float8
+                FROM image_generations WHERE prompt = 'pipeline' AND status = 'completed'
+                """
+            )
+            var report = LatencyReport()
+            var span = 0.0
+            for try await (overhead, total) in rows.decode((Double, Double).self) {
+                report.record(.milliseconds(Int64(overhead * 1000)))
+                span = total
+            }
+            print(String(format: "pipeline: %d generations in %.2f s = %.1f generations/s (submitted in %.2f s, %d not completed)",
+                         count, span, Double(count) / span, submitted.seconds, failed))
+            print("pipeline: POST→completed \(report.summary)")
+        }
+    }
+}
+
+/// Many SSE streams on one gateway: memory before and after, and every stream gets the event.
+struct SSEFanout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sse-fanout", abstract: "Open N SSE streams on one gateway; report its RSS.")
+    @OptionGroup var stack: StackOptions
+    @OptionGroup var database: DatabaseOptions
+    @Option var streams = 1000
+    @Option(help: "The gateway's process id, for /proc memory.") var gatewayPID: Int32
+    @Option(help: "The user id the token belongs to.") var user: String
+
+    func run() async throws {
+        let http = makeHTTPClient(connections: streams + 10)
+        defer { Task { try? await http.shutdown() } }
+        try await withPostgresClient(try database.url(), logger: benchmarkLogger) { client in
+            var generation: UUID?
+            for try await id in try await client.query(
+                """
+                INSERT INTO image_generations (user_id, prompt, model, model_id, width, height, steps, guidance_scale, status)
+                VALUES (\(UUID(uuidString: user)!), 'fanout', 'flux-schnell', 'black-forest-labs/flux-schnell', 1024, 1024, 4, 0, 'processing')
+                RETURNING id
+                """
+            ).decode(UUID.self) { generation = id }
+            let id = generation!.uuidString.lowercased()
+            let before = memory(of: gatewayPID)
+            let opened = Tally()
+            let sawProgress = Tally()
+            let sawCompleted = Tally()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<streams {
+                    group.addTask {
+                        var request = HTTPClientRequest(url: "\(stack.gateway)/v1/generations/\(id)/events")
+                        request.headers.add(name: "Authorization", value: "Bearer \(stack.token)")
+                        let response = try await http.execute(request, timeout: .seconds(120))
+                        opened.add()
+                        var text = ""
+                        var counted = false
+                        for try await chunk in response.body {
+                            text += String(buffer: chunk)
+                            if !counted && text.contains("\"progress\":50") {
+                                sawProgress.add()
+                                counted = true
+                            }
+                        }
+                        if text.contains("\"status\":\"completed\"") { sawCompleted.add() }
+                    }
+                }
+                while opened.count < streams { try await Task.sleep(for: .milliseconds(50)) }
+                try await Task.sleep(for: .seconds(1))
+                let during = memory(of: gatewayPID)
+                try await client.query("UPDATE image_generations SET progress = 50 WHERE id = \(generation!)")
+                let sent = ContinuousClock.now
+                while sawProgress.count < streams && ContinuousClock.now - sent < .seconds(30) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                let fanoutTime = ContinuousClock.now - sent
+                try await client.query("UPDATE image_generations SET status = 'completed', progress = 100 WHERE id = \(generation!)")
+                try await group.waitForAll()
+                print(String(format: "sse-fanout: %d streams open; gateway RSS %.1f MiB before, %.1f MiB with all streams open (%.1f KiB per stream)",
+                             streams, before?.rss ?? -1, during?.rss ?? -1, ((during?.rss ?? 0) - (before?.rss ?? 0)) * 1024 / Double(streams)))
+                print(String(format: "sse-fanout: one progress change reached %d/%d streams in %.0f ms; %d streams got the terminal event and closed",
+                             sawProgress.count, streams, fanoutTime.seconds * 1000, sawCompleted.count))
+            }
+        }
+    }
+}

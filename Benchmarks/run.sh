@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every benchmark on this machine and prints the figures Benchmarks/README.md reports. Not part of the tests.
+# Usage: Benchmarks/run.sh [queue|dispatch|downloader|stack|all]   (release build; a throwaway PostgreSQL, fsync on)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/postgres.sh
+source scripts/lib/stack.sh
+what=${1:-all}
+
+echo "==> swift build -c release" >&2
+swift build -c release >/dev/null
+bench=.build/release/imagegen-benchmark
+tmp=$(mktemp -d /tmp/imagegen-bench.XXXXXX)
+cleanup() { stack_stop; pg_stop; rm -rf "$tmp"; }
+trap cleanup EXIT
+pg_start "$tmp/pg"
+server=$DATABASE_URL
+fresh_db() {
+    local name=bench_$1
+    psql "$server" -qc "DROP DATABASE IF EXISTS $name" -qc "CREATE DATABASE $name" >/dev/null
+    export DATABASE_URL="${server%/*}/$name?sslmode=disable"
+    .build/release/gateway migrate >/dev/null
+}
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(psql "$server" -tAc 'SELECT version()' | cut -d, -f1)"
+
+if [ "$what" = queue ] || [ "$what" = all ]; then
+    fresh_db queue
+    "$bench" queue-throughput --jobs 100000 --consumers 4 --batch 100
+    "$bench" queue-latency --rate 50 --seconds 10
+    # The bare-SQL reference on the same server and table, same batch and client count.
+    psql "$DATABASE_URL" -qc "INSERT INTO job_queue (job_type, payload) SELECT 'pgbench', '{}' FROM generate_series(1, 400000)"
+    psql "$DATABASE_URL" -qc "VACUUM ANALYZE job_queue"
+    start=$(date +%s.%N)
+    "$PG_BIN/pgbench" -n -c 4 -j 2 -T 10 -f Benchmarks/pgbench-claim.sql "$DATABASE_URL" >"$tmp/pgbench.log" 2>&1
+    end=$(date +%s.%N)
+    done_jobs=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM job_queue WHERE job_type = 'pgbench' AND status = 'completed'")
+    python3 -c "import sys; print(f'pgbench reference: claim+complete {int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.0f} jobs/s (4 clients, batch 100, {sys.argv[1]} jobs)')" \
+        "$done_jobs" "$start" "$end"
+fi
+
+if [ "$what" = dispatch ] || [ "$what" = all ]; then
+    fresh_db dispatch
+    "$bench" dispatch --rate 50 --seconds 10 --jobs 20000 --concurrency 128
+fi
+
+if [ "$what" = downloader ] || [ "$what" = all ]; then
+    fresh_db downloader
+    "$bench" downloader-memory --bytes 40960
+    "$bench" downloader-memory --bytes 41943040
+fi
+
+if [ "$what" = stack ] || [ "$what" = all ]; then
+    fresh_db stack
+    export STACK_BIN=.build/release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=1000000
+    export DISPATCH_CONCURRENCY=generate-image=1200,download-image=128 GENERATOR_PREFER_WAIT=1
+    SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs" "$tmp/images"
+    user=00000000-0000-4000-8000-00000000be70
+    export BENCH_TOKEN=$(.build/release/gateway token --user $user)
+    "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100
+    "$bench" sse-fanout --streams 1000 --gateway-pid "$GATEWAY_PID" --user $user
+    "$bench" pipeline --count 3000 --concurrency 64
+    "$bench" generator --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --in-flight 1000
+fi

@@ -1,0 +1,162 @@
+import Database
+import Foundation
+import JobQueue
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// The dispatcher as a real process against a real PostgreSQL, pushing to real HTTP services.
+@Suite("Dispatcher")
+struct DispatcherTests {
+    let logger = TestDatabase.logger
+
+    func dispatcher(_ url: DatabaseURL, routes: String, concurrency: String = "", extra: [String: String] = [:]) async throws -> ServiceProcess {
+        var environment = [
+            "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+            "INTERNAL_TOKEN": "test-token", "DISPATCH_ROUTES": routes, "DISPATCH_POLL_MS": "200",
+        ]
+        if !concurrency.isEmpty { environment["DISPATCH_CONCURRENCY"] = concurrency }
+        for (key, value) in extra { environment[key] = value }
+        return try await ServiceProcess("dispatcher", environment: environment)
+    }
+
+    func statuses(_ client: PostgresClient) async throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for try await (status, count) in try await client.query("SELECT status, count(*)::int8 FROM job_queue GROUP BY status").decode((String, Int).self) {
+            result[status] = count
+        }
+        return result
+    }
+
+    @Test("A burst of thousands of jobs is routed by type, within each type's concurrency limit, every job completed once")
+    func routingAndConcurrency() async throws {
+        try await TestDatabase.withClient { client, url in
+            let generators = Downstream(delay: .milliseconds(20))
+            let downloaders = Downstream(delay: .milliseconds(5))
+            try await generators.run { generatorPort in
+                try await downloaders.run { downloaderPort in
+                    let queue = JobQueue(client: client, logger: logger)
+                    try await queue.enqueue((0..<1000).map { _ in NewJob(type: "generate-image", payload: "{}") })
+                    try await queue.enqueue((0..<1000).map { _ in NewJob(type: "download-image", payload: "{}") })
+                    let process = try await dispatcher(
+                        url, routes: "generate-image=http://127.0.0.1:\(generatorPort),download-image=http://127.0.0.1:\(downloaderPort)",
+                        concurrency: "generate-image=8,download-image=24"
+                    )
+                    try await eventually("every job to complete", timeout: .seconds(60)) {
+                        try await statuses(client)["completed"] == 2000
+                    }
+                    process.stop()
+                }
+            }
+            #expect(generators.arrivals.allSatisfy { $0.type == "generate-image" } && generators.arrivals.count == 1000)
+            #expect(downloaders.arrivals.allSatisfy { $0.type == "download-image" } && downloaders.arrivals.count == 1000)
+            #expect(generators.maxInFlight("generate-image") <= 8)
+            #expect(downloaders.maxInFlight("download-image") <= 24)
+            #expect(Set(generators.arrivals.map(\.jobID)).count == 1000)
+        }
+    }
+
+    @Test("503 twice then 200: completed on the third attempt after growing delays")
+    func retryThenSucceed() async throws {
+        try await TestDatabase.withClient { client, url in
+            let service = Downstream { _, n in n <= 2 ? .serviceUnavailable : .ok }
+            try await service.run { port in
+                let id = try await JobQueue(client: client, logger: logger).enqueue([NewJob(type: "generate-image", payload: "{}")])[0]
+                let process = try await dispatcher(url, routes: "generate-image=http://127.0.0.1:\(port)")
+                try await eventually("the job to complete", timeout: .seconds(20)) {
+                    try await jobState(client, id).status == "completed"
+                }
+                process.stop()
+                #expect(try await jobState(client, id) == ("completed", 3))
+            }
+            let times = service.arrivals.map(\.at)
+            #expect(times.count == 3)
+            #expect(service.arrivals.map(\.attempt) == [1, 2, 3])
+            if times.count == 3 { #expect(times[2] - times[1] >= times[1] - times[0]) }
+        }
+    }
+
+    @Test("A downstream that is down for good: dead letter after max attempts, and the generation fails with the reason")
+    func deadLetter() async throws {
+        try await TestDatabase.withClient { client, url in
+            let generation = try await insertGeneration(client)
+            let id = try await JobQueue(client: client, logger: logger).enqueue([
+                NewJob(type: "generate-image", payload: #"{"generation_id": "\#(generation)"}"#, maxAttempts: 3)
+            ])[0]
+            let closed = try freePort()
+            let process = try await dispatcher(url, routes: "generate-image=http://127.0.0.1:\(closed)")
+            try await eventually("the job to be dead-lettered", timeout: .seconds(30)) {
+                try await jobState(client, id).status == "failed"
+            }
+            process.stop()
+            let history = try await scalar(client, "SELECT jsonb_array_length(errors)::int8 FROM job_queue WHERE id = \(id)", as: Int.self)
+            #expect(history == 3)
+            let rows = try await client.query("SELECT status, error_message FROM image_generations WHERE id = \(generation)")
+            for try await (status, message) in rows.decode((String, String?).self) {
+                #expect(status == "failed")
+                #expect(message?.contains("push to http://127.0.0.1:\(closed)") == true)
+            }
+        }
+    }
+
+    @Test("Killing a dispatcher mid-flight loses nothing: another completes every job, each exactly once")
+    func crashRecovery() async throws {
+        try await TestDatabase.withClient { client, url in
+            let service = Downstream(delay: .milliseconds(300))
+            try await service.run { port in
+                try await JobQueue(client: client, logger: logger).enqueue((0..<60).map { _ in NewJob(type: "generate-image", payload: "{}") })
+                let routes = "generate-image=http://127.0.0.1:\(port)"
+                let first = try await dispatcher(url, routes: routes, concurrency: "generate-image=20", extra: ["DISPATCH_LEASE_SECONDS": "2"])
+                try await eventually("pushes to be in flight") { service.arrivals.count >= 20 }
+                first.stop(signal: SIGKILL)
+                #expect(try await statuses(client)["processing", default: 0] > 0)
+                let second = try await dispatcher(url, routes: routes, concurrency: "generate-image=20", extra: ["DISPATCH_LEASE_SECONDS": "2"])
+                try await eventually("every job to complete", timeout: .seconds(30)) {
+                    try await statuses(client)["completed"] == 60
+                }
+                second.stop()
+            }
+            #expect(try await statuses(client) == ["completed": 60])
+            #expect(Set(service.arrivals.map(\.jobID)).count == 60)
+        }
+    }
+
+    @Test("SIGTERM releases unfinished jobs at once, without spending an attempt")
+    func gracefulShutdown() async throws {
+        try await TestDatabase.withClient { client, url in
+            let service = Downstream(delay: .seconds(5))
+            try await service.run { port in
+                let id = try await JobQueue(client: client, logger: logger).enqueue([NewJob(type: "generate-image", payload: "{}")])[0]
+                let process = try await dispatcher(
+                    url, routes: "generate-image=http://127.0.0.1:\(port)", extra: ["DISPATCH_SHUTDOWN_GRACE_SECONDS": "1"]
+                )
+                try await eventually("the push to be in flight") { service.arrivals.count == 1 }
+                process.stop(signal: SIGTERM)
+                #expect(try await jobState(client, id) == ("pending", 0))
+            }
+        }
+    }
+
+    @Test("Unknown job types and malformed payloads are dead-lettered with a clear error")
+    func unroutableAndMalformed() async throws {
+        try await TestDatabase.withClient { client, url in
+            let service = Downstream()
+            try await service.run { port in
+                let queue = JobQueue(client: client, logger: logger)
+                let unknown = try await queue.enqueue([NewJob(type: "resize-image", payload: "{}")])[0]
+                let malformed = try await queue.enqueue([NewJob(type: "generate-image", payload: "[1, 2]")])[0]
+                let process = try await dispatcher(url, routes: "generate-image=http://127.0.0.1:\(port)")
+                try await eventually("both to be dead-lettered", timeout: .seconds(20)) {
+                    let first = try await jobState(client, unknown).status
+                    let second = try await jobState(client, malformed).status
+                    return first == "failed" && second == "failed"
+                }
+                process.stop()
+                let dead = try await queue.deadJobs()
+                #expect(dead.first { $0.id == unknown }?.errorMessage == "no route for job type 'resize-image'")
+                #expect(dead.first { $0.id == malformed }?.errorMessage == "payload is not a JSON object")
+            }
+            #expect(service.arrivals.isEmpty)
+        }
+    }
+}
