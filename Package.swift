@@ -129,6 +129,17 @@ let package = Package(
             swiftSettings: defaultSwiftSettings
         ),
         .testTarget(
+            name: "GeneratorTests",
+            dependencies: [
+                "TestSupport", "GeneratorService", "ReplicateSimulatorService", "ReplicateAPI", "Domain", "ServiceKit", "JobQueue",
+                "Database",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
             name: "ReplicateSimulatorTests",
             dependencies: [
                 "TestSupport", "ReplicateSimulatorService", "ReplicateAPI", "Domain", "ServiceKit", "Storage",

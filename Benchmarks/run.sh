@@ -7,9 +7,10 @@ source scripts/lib/postgres.sh
 source scripts/lib/stack.sh
 what=${1:-all}
 
-echo "==> swift build -c release" >&2
-swift build -c release >/dev/null
-bench=.build/release/imagegen-benchmark
+echo "==> swift build -c release --scratch-path .build-release" >&2
+swift build -c release --scratch-path .build-release >/dev/null
+release=.build-release/release
+bench=$release/imagegen-benchmark
 tmp=$(mktemp -d /tmp/imagegen-bench.XXXXXX)
 cleanup() { stack_stop; pg_stop; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -19,7 +20,7 @@ fresh_db() {
     local name=bench_$1
     psql "$server" -qc "DROP DATABASE IF EXISTS $name" -qc "CREATE DATABASE $name" >/dev/null
     export DATABASE_URL="${server%/*}/$name?sslmode=disable"
-    .build/release/gateway migrate >/dev/null
+    $release/gateway migrate >/dev/null
 }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(psql "$server" -tAc 'SELECT version()' | cut -d, -f1)"
 
@@ -40,22 +41,22 @@ fi
 
 if [ "$what" = dispatch ] || [ "$what" = all ]; then
     fresh_db dispatch
-    "$bench" dispatch --rate 50 --seconds 10 --jobs 20000 --concurrency 128
+    "$bench" dispatch --dispatcher $release/dispatcher --rate 50 --seconds 10 --jobs 20000 --concurrency 128
 fi
 
 if [ "$what" = downloader ] || [ "$what" = all ]; then
     fresh_db downloader
-    "$bench" downloader-memory --bytes 40960
-    "$bench" downloader-memory --bytes 41943040
+    "$bench" downloader-memory --downloader $release/downloader --bytes 40960
+    "$bench" downloader-memory --downloader $release/downloader --bytes 41943040
 fi
 
 if [ "$what" = stack ] || [ "$what" = all ]; then
     fresh_db stack
-    export STACK_BIN=.build/release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=1000000
+    export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=1000000
     export DISPATCH_CONCURRENCY=generate-image=1200,download-image=128 GENERATOR_PREFER_WAIT=1
     SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs" "$tmp/images"
     user=00000000-0000-4000-8000-00000000be70
-    export BENCH_TOKEN=$(.build/release/gateway token --user $user)
+    export BENCH_TOKEN=$($release/gateway token --user $user)
     "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100
     "$bench" sse-fanout --streams 1000 --gateway-pid "$GATEWAY_PID" --user $user
     "$bench" pipeline --count 3000 --concurrency 64

@@ -121,7 +121,7 @@ struct Simulator: Sendable {
             let deadline = Date().addingTimeInterval(Double(wait))
             while let current = await registry.get(prediction.id), !current.status(at: Date()).isTerminal, Date() < deadline {
                 let untilDone = (current.completedAt ?? deadline).timeIntervalSinceNow
-                try await Task.sleep(for: .milliseconds(Int(max(5, min(untilDone, deadline.timeIntervalSinceNow)) * 1000)))
+                try await Task.sleep(for: .milliseconds(Int(max(0.005, min(untilDone, deadline.timeIntervalSinceNow)) * 1000)))
             }
         }
         let current = await registry.get(prediction.id) ?? prediction
@@ -315,10 +315,19 @@ struct Simulator: Sendable {
 
     func addAdminRoutes(to admin: RouterGroup<BasicRequestContext>, initial: Scenario) {
         admin.get("scenario") { _, _ in try JSONCoding.response(await registry.scenario) }
+        // A partial update: fields in the body replace the current ones, the rest stay.
         admin.post("scenario") { request, _ in
-            let update = try await request.decodeJSON(Scenario.self)
-            await registry.update { $0 = update }
-            return try JSONCoding.response(update)
+            let changes = try await request.decodeJSON([String: JSONValue].self)
+            let current = try JSONCoding.decoder().decode([String: JSONValue].self, from: JSONCoding.encoder().encode(await registry.scenario))
+            let merged = current.merging(changes) { $1 }
+            let scenario: Scenario
+            do {
+                scenario = try JSONCoding.decoder().decode(Scenario.self, from: JSONCoding.encoder().encode(merged))
+            } catch let error as DecodingError {
+                throw Problem(.unprocessableContent, title: "Invalid scenario", detail: error.readableDescription)
+            }
+            await registry.update { $0 = scenario }
+            return try JSONCoding.response(scenario)
         }
         admin.get("stats") { _, _ in
             struct Stats: Encodable { var counters: [String: Int]; var predictions: Int }

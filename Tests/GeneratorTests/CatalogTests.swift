@@ -1,0 +1,82 @@
+import Domain
+import Foundation
+import ReplicateAPI
+import ServiceKit
+import Testing
+
+@Suite("Model catalog")
+struct CatalogTests {
+    /// Requests a client really sends: square, the apps' odd presets (7:4, 9:7, 12:5, …), explicit steps and guidance.
+    static let sizes = [(1024, 1024), (1344, 768), (768, 1344), (1152, 896), (1216, 832), (1536, 640), (640, 1536), (512, 512)]
+
+    @Test("Every model's mapped input satisfies that model's own schema, for every common size", arguments: ModelCatalog.all.map(\.id))
+    func mappedInputsAreValid(model id: String) throws {
+        let model = try #require(ModelCatalog.model(id))
+        for (width, height) in Self.sizes {
+            let body: [String: JSONValue] = [
+                "prompt": .string("a lighthouse"), "model_id": .string(id), "width": .int(width), "height": .int(height), "seed": .int(7),
+            ]
+            if case .widthHeight(let min, let max, _) = model.sizing, !(min...max).contains(width) || !(min...max).contains(height) { continue }
+            let request = try GenerationRequest.validate(body)
+            let built = model.input(for: request)
+            #expect(model.inputs.violations(of: built.input).isEmpty, "\(id) \(width)x\(height): \(model.inputs.violations(of: built.input))")
+        }
+    }
+
+    @Test("Steps, guidance, negative prompt, img2img and several outputs map to each model's own input names", arguments: ModelCatalog.all.map(\.id))
+    func richRequestsAreValid(model id: String) throws {
+        let model = try #require(ModelCatalog.model(id))
+        var body: [String: JSONValue] = ["prompt": .string("a fox"), "model_id": .string(id), "negative_prompt": .string("blurry")]
+        if let range = model.range(of: model.stepsInput), let upper = range.max { body["num_inference_steps"] = .int(Int(min(upper, 4))) }
+        if let range = model.range(of: model.guidanceInput) { body["guidance_scale"] = .double(max(range.min ?? 0, 2)) }
+        if model.supportsImageToImage {
+            body["source_image_url"] = .string("https://example.com/source.png")
+            body["strength"] = .double(0.6)
+        }
+        if model.maxOutputs > 1 { body["num_outputs"] = .int(2) }
+        let request = try GenerationRequest.validate(body)
+        let built = model.input(for: request)
+        #expect(model.inputs.violations(of: built.input).isEmpty, "\(id): \(model.inputs.violations(of: built.input))")
+        if let steps = model.stepsInput { #expect(built.input[steps] != nil) }
+        if let guidance = model.guidanceInput { #expect(built.input[guidance] != nil) }
+        if let image = model.imageInput { #expect(built.input[image] != nil) }
+        if model.negativePromptInput == nil { #expect(built.warnings.contains { $0.hasPrefix("negative_prompt") }) }
+    }
+
+    @Test("Odd aspect ratios map to the nearest supported one, never passed through")
+    func nearestRatio() throws {
+        let schnell = try #require(ModelCatalog.model("black-forest-labs/flux-schnell"))
+        let request = try GenerationRequest.validate(["prompt": .string("x"), "model_id": .string(schnell.id), "width": .int(1344), "height": .int(768)])
+        #expect(schnell.input(for: request).input["aspect_ratio"] == .string("16:9"))
+        let imagen = try #require(ModelCatalog.model("google/imagen-4-fast"))
+        let wide = try GenerationRequest.validate(["prompt": .string("x"), "model_id": .string(imagen.id), "width": .int(1536), "height": .int(640)])
+        #expect(imagen.input(for: wide).input["aspect_ratio"] == .string("16:9"))
+        let recraft = try #require(ModelCatalog.model("recraft-ai/recraft-v3"))
+        let tall = try GenerationRequest.validate(["prompt": .string("x"), "model_id": .string(recraft.id), "width": .int(768), "height": .int(1344)])
+        #expect(recraft.input(for: tall).input["size"] == .string("1024x1820"))
+    }
+
+    @Test("Requests a model cannot serve are rejected naming the field and the allowed values")
+    func invalidRequests() {
+        func errors(_ body: [String: JSONValue]) -> [Problem.FieldError] {
+            do {
+                _ = try GenerationRequest.validate(body)
+                return []
+            } catch {
+                return error.errors
+            }
+        }
+        let lightning = errors(["prompt": .string("x"), "model_id": .string("bytedance/sdxl-lightning-4step"), "num_inference_steps": .int(30), "width": .int(2000)])
+        #expect(lightning.map(\.field).sorted() == ["num_inference_steps", "width"])
+        #expect(lightning.first { $0.field == "num_inference_steps" }?.message.contains("at most 10") == true)
+        let img2img = errors(["prompt": .string("x"), "model_id": .string("google/imagen-4-fast"), "source_image_url": .string("https://e.com/a.png")])
+        #expect(img2img.first?.message.contains("does not support image-to-image") == true)
+        let style = errors(["prompt": .string("x"), "model_id": .string("recraft-ai/recraft-v3-svg"), "style": .string("oil")])
+        #expect(style.first?.message.contains("line_art") == true)
+        let outputs = errors(["prompt": .string("x"), "model_id": .string("black-forest-labs/flux-1.1-pro"), "num_outputs": .int(3)])
+        #expect(outputs.first?.field == "num_outputs")
+        let types = errors(["prompt": .int(3), "model_id": .string("black-forest-labs/flux-schnell"), "seed": .string("x"), "strength": .double(2)])
+        #expect(Set(types.map(\.field)) == ["prompt", "seed", "strength"])
+        #expect(errors(["model_id": .string("black-forest-labs/flux-schnell")]).map(\.field) == ["prompt"])
+    }
+}

@@ -1,0 +1,187 @@
+import AsyncHTTPClient
+import Database
+import Domain
+import Foundation
+import GeneratorService
+import Hummingbird
+import HummingbirdTesting
+import JobQueue
+import Logging
+import PostgresNIO
+import ReplicateAPI
+import ReplicateSimulatorService
+import ServiceKit
+import Testing
+import TestSupport
+
+/// The generator's prediction lifecycle against the simulator over real HTTP and a real PostgreSQL.
+@Suite("Generator lifecycle")
+struct LifecycleTests {
+    /// A simulator on a real port, a generator app (driven through its job endpoint) pointed at it, and a database.
+    struct Harness: Sendable {
+        let client: PostgresClient
+        let generator: any TestClientProtocol
+        let simulator: String
+
+        func create(_ body: [String: JSONValue]) async throws -> Generation {
+            let request = try GenerationRequest.validate(body)
+            return try await GenerationStore(client: client, logger: TestDatabase.logger)
+                .create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h").generation
+        }
+
+        /// Pushes the generation's job like the dispatcher would; returns the HTTP status and Retry-After.
+        func run(_ generation: Generation, attempt: Int = 1) async throws -> (status: Int, retryAfter: String?) {
+            let body = """
+                {"job": {"id": "\(UUID())", "type": "generate-image", "attempt": \(attempt), "max_attempts": 5,
+                 "payload": {"generation_id": "\(generation.id)", "user_id": "\(generation.userId)"}}}
+                """
+            let response = try await generator.execute(
+                uri: "/v1/jobs/generate-image", method: .post,
+                headers: [.authorization: "Bearer internal", .contentType: "application/json"], body: ByteBuffer(string: body)
+            )
+            return (Int(response.status.code), response.headers[.retryAfter])
+        }
+
+        func reload(_ generation: Generation) async throws -> Generation {
+            try #require(try await GenerationStore(client: client, logger: TestDatabase.logger).find(generation.id))
+        }
+
+        func counter(_ name: String) async throws -> Int {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(simulator)/_simulator/stats"), timeout: .seconds(5))
+            struct Stats: Decodable { var counters: [String: Int] }
+            return try JSONDecoder().decode(Stats.self, from: Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+                .counters[name, default: 0]
+        }
+
+        func scenario(_ json: String) async throws {
+            var request = HTTPClientRequest(url: "\(simulator)/_simulator/scenario")
+            request.method = .POST
+            request.body = .bytes(ByteBuffer(string: json))
+            _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        }
+    }
+
+    func withHarness(_ scenario: String = #"{"time_scale": 0}"#, _ body: @Sendable (Harness) async throws -> Void) async throws {
+        let logger = TestDatabase.logger
+        let simulatorApp = buildSimulator(config: SimulatorConfig(), logger: logger)
+        try await simulatorApp.test(.live) { sim in
+            let simulator = "http://127.0.0.1:\(sim.port!)"
+            try await TestDatabase.withClient { client, url in
+                let config = GeneratorConfig(
+                    database: url, internalToken: "internal", replicateToken: "r8_test", replicateBaseURL: simulator, preferWait: 1,
+                    pollMax: .milliseconds(100)
+                )
+                try await buildGenerator(config: config, logger: logger).test(.router) { generator in
+                    let harness = Harness(client: client, generator: generator, simulator: simulator)
+                    try await harness.scenario(scenario)
+                    try await body(harness)
+                }
+            }
+        }
+    }
+
+    @Test("A fast model finishes inside the wait window: one create call, no polling, hand-over to the downloader")
+    func syncFinish() async throws {
+        try await withHarness { h in
+            let generation = try await h.create(["prompt": .string("a cat"), "model_id": .string("black-forest-labs/flux-schnell"), "num_outputs": .int(2)])
+            #expect(try await h.run(generation).status == 200)
+            let after = try await h.reload(generation)
+            #expect(after.status == .downloading)
+            #expect(after.outputUrls?.count == 2)
+            #expect(after.replicatePredictionId != nil)
+            #expect(after.progress == 100)
+            #expect(try await h.counter("predictions.create") == 1)
+            #expect(try await h.counter("predictions.get") == 0)
+            let jobs = try await scalar(h.client, "SELECT count(*)::int8 FROM job_queue WHERE job_type = 'download-image'", as: Int.self)
+            #expect(jobs == 1)
+        }
+    }
+
+    @Test("A slow model is polled to completion with progress recorded")
+    func longPoll() async throws {
+        try await withHarness(#"{"time_scale": 1, "latency_overrides": {"black-forest-labs/flux-schnell": 2.5}}"#) { h in
+            let generation = try await h.create(["prompt": .string("slow"), "model_id": .string("black-forest-labs/flux-schnell")])
+            #expect(try await h.run(generation).status == 200)
+            #expect(try await h.reload(generation).status == .downloading)
+            #expect(try await h.counter("predictions.get") >= 1)
+            let progressEvents = try await scalar(
+                h.client, "SELECT count(DISTINCT progress)::int8 FROM generation_events WHERE generation_id = \(generation.id) AND status = 'processing'",
+                as: Int.self
+            )
+            #expect(progressEvents >= 2)
+        }
+    }
+
+    @Test("Model failure and NSFW fail the generation with Replicate's message and are not retried", arguments: [
+        ("[fail] x", "CUDA"), ("[nsfw] x", "E005"),
+    ])
+    func modelFailure(prompt: String, needle: String) async throws {
+        try await withHarness { h in
+            let generation = try await h.create(["prompt": .string(prompt), "model_id": .string("google/imagen-4-fast")])
+            #expect(try await h.run(generation).status == 200)
+            let after = try await h.reload(generation)
+            #expect(after.status == .failed)
+            #expect(after.errorMessage?.contains(needle) == true)
+        }
+    }
+
+    @Test("A 5xx on create is retried by the dispatcher later; the retry creates exactly one prediction")
+    func serverErrorThenSuccess() async throws {
+        try await withHarness(#"{"time_scale": 0, "create5xx_rate": 1}"#) { h in
+            let generation = try await h.create(["prompt": .string("x"), "model_id": .string("google/imagen-4-fast")])
+            #expect(try await h.run(generation).status == 503)
+            #expect(try await h.reload(generation).replicatePredictionId == nil)
+            try await h.scenario(#"{"create5xx_rate": 0}"#)
+            #expect(try await h.run(generation, attempt: 2).status == 200)
+            #expect(try await h.reload(generation).status == .downloading)
+            #expect(try await h.counter("predictions.created") == 1)
+        }
+    }
+
+    @Test("A 429 on create answers retry with Replicate's Retry-After")
+    func throttled() async throws {
+        try await withHarness(#"{"time_scale": 0, "create429_rate": 1}"#) { h in
+            let generation = try await h.create(["prompt": .string("x"), "model_id": .string("google/imagen-4-fast")])
+            let (status, retryAfter) = try await h.run(generation)
+            #expect(status == 503)
+            #expect(retryAfter == "1")
+        }
+    }
+
+    @Test("Cancelling the generation mid-run cancels the prediction at Replicate")
+    func cancelMidRun() async throws {
+        try await withHarness(#"{"time_scale": 1, "latency_overrides": {"bytedance/seedream-4": 20}}"#) { h in
+            let generation = try await h.create(["prompt": .string("x"), "model_id": .string("bytedance/seedream-4")])
+            async let outcome = h.run(generation)
+            try await eventually("the prediction to be recorded") { try await h.reload(generation).replicatePredictionId != nil }
+            _ = try await GenerationStore(client: h.client, logger: TestDatabase.logger).cancel(generation.id, userID: generation.userId)
+            #expect(try await outcome.status == 200)
+            #expect(try await h.counter("predictions.cancel") == 1)
+            #expect(try await h.reload(generation).status == .cancelled)
+        }
+    }
+
+    @Test("After a crash mid-prediction, the retry resumes the recorded prediction instead of paying for a second")
+    func resumeAfterCrash() async throws {
+        try await withHarness(#"{"time_scale": 1, "latency_overrides": {"black-forest-labs/flux-dev": 2}}"#) { h in
+            let generation = try await h.create(["prompt": .string("x"), "model_id": .string("black-forest-labs/flux-dev")])
+            let crashed = Task { try await h.run(generation) }
+            try await eventually("the prediction to be recorded") { try await h.reload(generation).replicatePredictionId != nil }
+            crashed.cancel()  // the attempt dies while polling
+            _ = try? await crashed.value
+            #expect(try await h.run(generation, attempt: 2).status == 200)
+            #expect(try await h.reload(generation).status == .downloading)
+            #expect(try await h.counter("predictions.created") == 1)
+        }
+    }
+
+    @Test("Every catalog model runs end to end on the simulator through the generator", arguments: ModelCatalog.all.map(\.id))
+    func everyModelRuns(model: String) async throws {
+        try await withHarness { h in
+            let generation = try await h.create(["prompt": .string("a lighthouse"), "model_id": .string(model), "width": .int(1024), "height": .int(768)])
+            #expect(try await h.run(generation).status == 200)
+            let after = try await h.reload(generation)
+            #expect(after.status == .downloading, "\(model): \(after.status) \(after.errorMessage ?? "")")
+        }
+    }
+}
