@@ -129,6 +129,17 @@ let package = Package(
             swiftSettings: defaultSwiftSettings
         ),
         .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "TestSupport", "GatewayService", "ReplicateAPI", "Domain", "ServiceKit", "Database",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
             name: "GeneratorTests",
             dependencies: [
                 "TestSupport", "GeneratorService", "ReplicateSimulatorService", "ReplicateAPI", "Domain", "ServiceKit", "JobQueue",

@@ -47,6 +47,9 @@ struct Token: AsyncParsableCommand {
         guard let secret = ProcessInfo.processInfo.environment["AUTH_JWT_SECRET"], !secret.isEmpty else {
             throw ValidationError("AUTH_JWT_SECRET is required")
         }
+        guard secret.utf8.count >= UserAuthenticator.minimumSecretBytes else {
+            throw ValidationError("AUTH_JWT_SECRET must be at least \(UserAuthenticator.minimumSecretBytes) bytes")
+        }
         let id = try user.map { raw in
             guard let id = UUID(uuidString: raw) else { throw ValidationError("--user must be a UUID") }
             return id

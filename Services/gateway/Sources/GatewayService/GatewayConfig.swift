@@ -21,12 +21,27 @@ package struct GatewayConfig: Sendable {
         http = HTTPSettings(&loader, defaultPort: 8080)
         database = loader.databaseURL()
         jwtSecret = loader.required("AUTH_JWT_SECRET")
+        if !jwtSecret.isEmpty && jwtSecret.utf8.count < UserAuthenticator.minimumSecretBytes {
+            loader.problem("AUTH_JWT_SECRET must be at least \(UserAuthenticator.minimumSecretBytes) bytes for HS256")
+        }
         internalToken = loader.required("INTERNAL_TOKEN")
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
         publicBaseURL = loader.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:8080")
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         try loader.validate()
+    }
+
+    /// Settings for tests: loopback, ephemeral port, migrations left to the test database helper.
+    package init(database: DatabaseURL, jwtSecret: String, storageDir: String, maxActivePerUser: Int = 50) {
+        http = HTTPSettings()
+        self.database = database
+        self.jwtSecret = jwtSecret
+        internalToken = "internal"
+        self.storageDir = storageDir
+        publicBaseURL = "http://127.0.0.1:8080"
+        self.maxActivePerUser = maxActivePerUser
+        migrateOnStart = false
     }
 
     /// The subset `gateway migrate` needs.

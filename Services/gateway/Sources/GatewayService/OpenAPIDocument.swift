@@ -1,4 +1,9 @@
 /// The OpenAPI 3.1 description of the public API, served at `/openapi.json`.
+package enum OpenAPIDocumentRoutes {
+    /// Every public route as (method, OpenAPI path).
+    package static var all: [(method: String, path: String)] { OpenAPIDocument.routes }
+}
+
 enum OpenAPIDocument {
     /// Every public route as (method, OpenAPI path); a test checks the router and this list agree.
     static let routes: [(method: String, path: String)] = [

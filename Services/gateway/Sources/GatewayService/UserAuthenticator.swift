@@ -21,6 +21,8 @@ package struct UserClaims: JWTPayload {
 
 /// Verifies bearer tokens and yields the caller's user id.
 package struct UserAuthenticator: Sendable {
+    /// HS256 needs a key at least as long as its 32-byte digest.
+    package static let minimumSecretBytes = 32
     let keys: JWTKeyCollection
 
     package init(secret: String) async {

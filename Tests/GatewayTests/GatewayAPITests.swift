@@ -1,0 +1,257 @@
+import Domain
+import Foundation
+import GatewayService
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import JWTKit
+import PostgresNIO
+import ReplicateAPI
+import ServiceKit
+import Testing
+import TestSupport
+
+@Suite("Gateway API")
+struct GatewayAPITests {
+    @Test("Missing, malformed, expired, wrongly signed and alg:none tokens are refused with 401 problem+json")
+    func authentication() async throws {
+        try await GatewayHarness.run { g in
+            let expired = try await UserAuthenticator(secret: GatewayHarness.secret).token(for: g.alice, lifetime: -60)
+            let wrongKey = try await UserAuthenticator(secret: "another-secret-0123456789-0123456789-xyz").token(for: g.alice)
+            func b64(_ s: String) -> String {
+                Data(s.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-")
+                    .replacingOccurrences(of: "/", with: "_")
+            }
+            let none = b64(#"{"alg":"none","typ":"JWT"}"#) + "." + b64(#"{"sub":"\#(g.alice)","exp":4102444800}"#) + "."
+            for token in [nil, "not-a-jwt", expired, wrongKey, none] {
+                let response = try await g.call(.get, "/v1/generations", token: token)
+                #expect(response.status == .unauthorized, "token \(token ?? "nil")")
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            #expect(try await g.call(.get, "/v1/generations", token: g.aliceToken).status == .ok)
+        }
+    }
+
+    @Test("Invalid bodies answer 422 listing every offending field; non-JSON answers 400; nothing is written")
+    func validation() async throws {
+        try await GatewayHarness.run { g in
+            let response = try await g.call(
+                .post, "/v1/generations", json: #"{"prompt": "  ", "model_id": "black-forest-labs/flux-dev", "width": 5000, "strength": 3, "colour": "red"}"#,
+                token: g.aliceToken
+            )
+            #expect(response.status == .unprocessableContent)
+            let body = try g.object(response)
+            guard case .array(let errors)? = body["errors"] else { Issue.record("no errors"); return }
+            let fields = errors.compactMap { if case .object(let e) = $0 { e["field"]?.string } else { nil } }
+            #expect(Set(fields) == ["prompt", "width", "strength", "colour"])
+            #expect(try await g.call(.post, "/v1/generations", json: "{nope", token: g.aliceToken).status == .badRequest)
+            #expect(try await g.call(.post, "/v1/generations", json: "[1]", token: g.aliceToken).status == .badRequest)
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations", as: Int.self) == 0)
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM job_queue", as: Int.self) == 0)
+        }
+    }
+
+    @Test("A generation and its job are written in one transaction: a failed enqueue leaves neither")
+    func atomicCreate() async throws {
+        try await GatewayHarness.run { g in
+            try await g.database.query(
+                """
+                CREATE FUNCTION test_refuse_job() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'queue unavailable'; END; $$ LANGUAGE plpgsql
+                """
+            )
+            try await g.database.query("CREATE TRIGGER test_refuse BEFORE INSERT ON job_queue FOR EACH ROW EXECUTE FUNCTION test_refuse_job()")
+            let response = try await g.call(.post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken)
+            #expect(response.status == .internalServerError)
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations", as: Int.self) == 0)
+            try await g.database.query("DROP TRIGGER test_refuse ON job_queue")
+            _ = try await g.create()
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM job_queue WHERE job_type = 'generate-image'", as: Int.self) == 1)
+        }
+    }
+
+    @Test("Concurrent duplicates with one Idempotency-Key create exactly one generation; another body with the key is 409")
+    func idempotency() async throws {
+        try await GatewayHarness.run { g in
+            let body = #"{"prompt": "once", "model_id": "google/imagen-4-fast"}"#
+            let ids = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let response = try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken, headers: [.idempotencyKey: "key-1"])
+                        return try g.object(response)["id"]?.string
+                    }
+                }
+                return try await group.reduce(into: Set<String?>()) { $0.insert($1) }
+            }
+            #expect(ids.count == 1 && ids.first! != nil)
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations", as: Int.self) == 1)
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM job_queue", as: Int.self) == 1)
+            let other = try await g.call(
+                .post, "/v1/generations", json: #"{"prompt": "twice", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken,
+                headers: [.idempotencyKey: "key-1"]
+            )
+            #expect(other.status == .conflict)
+            // The same key belongs to each user separately.
+            #expect(try await g.call(.post, "/v1/generations", json: body, token: g.bobToken, headers: [.idempotencyKey: "key-1"]).status == .accepted)
+        }
+    }
+
+    @Test("A user sees only their own generations and images: another user's ids answer 404")
+    func isolation() async throws {
+        try await GatewayHarness.run { g in
+            let id = try await g.create()
+            #expect(try await g.call(.get, "/v1/generations/\(id)", token: g.aliceToken).status == .ok)
+            #expect(try await g.call(.get, "/v1/generations/\(id)", token: g.bobToken).status == .notFound)
+            #expect(try await g.call(.post, "/v1/generations/\(id)/cancel", token: g.bobToken).status == .notFound)
+            #expect(try await g.call(.get, "/v1/generations/\(id)/events", token: g.bobToken).status == .notFound)
+            let list = try g.object(try await g.call(.get, "/v1/generations", token: g.bobToken))
+            #expect(list["data"] == .array([]))
+            let imageID = UUID()
+            try await g.database.query(
+                """
+                INSERT INTO images (id, generation_id, user_id, filename, storage_path, public_url, file_size, width, height, format, content_type, sha256)
+                VALUES (\(imageID), \(UUID(uuidString: id)!), \(g.alice), 'a.png', 'a/a.png', 'http://x/a.png', 1, 1, 1, 'png', 'image/png', 'x')
+                """
+            )
+            #expect(try await g.call(.get, "/v1/images/\(imageID)", token: g.aliceToken).status == .ok)
+            #expect(try await g.call(.get, "/v1/images/\(imageID)", token: g.bobToken).status == .notFound)
+        }
+    }
+
+    @Test("Listing filters by status and pages with a stable cursor")
+    func listing() async throws {
+        try await GatewayHarness.run { g in
+            var created: [String] = []
+            for _ in 0..<7 { created.append(try await g.create()) }
+            _ = try await g.call(.post, "/v1/generations/\(created[0])/cancel", token: g.aliceToken)
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let path = "/v1/generations?limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let page = try g.object(try await g.call(.get, path, token: g.aliceToken))
+                guard case .array(let data)? = page["data"] else { Issue.record("no data"); return }
+                seen += data.compactMap { if case .object(let item) = $0 { item["id"]?.string } else { nil } }
+                cursor = page["next_cursor"]?.string
+                _ = try await g.create()  // inserts during paging must not shift pages
+            } while cursor != nil
+            #expect(Array(seen.prefix(7)) == created.reversed())
+            let cancelled = try g.object(try await g.call(.get, "/v1/generations?status=cancelled", token: g.aliceToken))
+            #expect(cancelled["data"].map { if case .array(let d) = $0 { d.count } else { -1 } } == 1)
+            let bad = try await g.call(.get, "/v1/generations?status=nope&limit=0&cursor=zz", token: g.aliceToken)
+            #expect(bad.status == .unprocessableContent)
+        }
+    }
+
+    @Test("Cancel marks a queued generation cancelled and cancels its job; cancelling again is 409")
+    func cancel() async throws {
+        try await GatewayHarness.run { g in
+            let id = try await g.create()
+            let response = try await g.call(.post, "/v1/generations/\(id)/cancel", token: g.aliceToken)
+            #expect(response.status == .ok)
+            #expect(try g.object(response)["status"] == .string("cancelled"))
+            #expect(try await scalar(g.database, "SELECT status FROM job_queue", as: String.self) == "cancelled")
+            #expect(try await g.call(.post, "/v1/generations/\(id)/cancel", token: g.aliceToken).status == .conflict)
+        }
+    }
+
+    @Test("A per-user cap on running generations answers 429 with Retry-After")
+    func activeCap() async throws {
+        try await GatewayHarness.run(maxActivePerUser: 2) { g in
+            _ = try await g.create()
+            _ = try await g.create()
+            let third = try await g.call(.post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken)
+            #expect(third.status == .tooManyRequests)
+            #expect(third.headers[.retryAfter] == "5")
+        }
+    }
+
+    @Test("Prefer: wait returns the finished generation, or 202 when the wait runs out")
+    func preferWait() async throws {
+        try await GatewayHarness.run { g in
+            let pending = try await g.call(
+                .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken, headers: [.prefer: "wait=1"]
+            )
+            #expect(pending.status == .accepted)
+            #expect(pending.headers[.preferenceApplied] == "wait=1")
+            let body = #"{"prompt": "y", "model_id": "google/imagen-4-fast"}"#
+            async let finished = g.call(.post, "/v1/generations", json: body, token: g.aliceToken, headers: [.prefer: "wait=10"])
+            try await eventually("the second generation to exist") {
+                try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'y'", as: Int.self) == 1
+            }
+            try await g.database.query("UPDATE image_generations SET status = 'failed', error_message = 'boom' WHERE prompt = 'y'")
+            let response = try await finished
+            #expect(response.status == .ok)
+            #expect(try g.object(response)["status"] == .string("failed"))
+        }
+    }
+
+    @Test("The seed's start-generation endpoint keeps its response shape")
+    func startGeneration() async throws {
+        try await GatewayHarness.run { g in
+            let response = try await g.call(
+                .post, "/functions/v1/start-generation", json: #"{"prompt": "x", "model_id": "black-forest-labs/flux-schnell", "width": 1024, "height": 1024}"#,
+                token: g.aliceToken
+            )
+            let body = try g.object(response)
+            #expect(response.status == .ok)
+            #expect(body["success"] == .bool(true))
+            #expect(body["status"] == .string("queued"))
+            #expect(body["generation_id"]?.string != nil && body["job_id"]?.string != nil)
+            #expect(body["message"]?.string?.hasPrefix("Image generation started") == true)
+            let failed = try g.object(try await g.call(.post, "/functions/v1/start-generation", json: #"{"model_id": "x"}"#, token: g.aliceToken))
+            #expect(failed["success"] == .bool(false))
+            #expect(failed["error"]?.string?.contains("prompt") == true)
+        }
+    }
+
+    @Test("Stored files are served with their content type, ETag and byte ranges")
+    func files() async throws {
+        try await GatewayHarness.run { g in
+            let directory = g.storage + "/\(g.alice)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let bytes = [UInt8]((0..<1000).map { UInt8($0 % 251) })
+            FileManager.default.createFile(atPath: directory + "/g.png", contents: Data(bytes))
+            let full = try await g.call(.get, "/files/\(g.alice)/g.png")
+            #expect(full.status == .ok)
+            #expect(full.headers[.contentType] == "image/png")
+            let etag = try #require(full.headers[.eTag])
+            #expect(try await g.call(.get, "/files/\(g.alice)/g.png", headers: [.ifNoneMatch: etag]).status == .notModified)
+            let part = try await g.call(.get, "/files/\(g.alice)/g.png", headers: [.range: "bytes=10-19"])
+            #expect(part.status == .partialContent)
+            #expect(Array(part.body.readableBytesView) == Array(bytes[10...19]))
+            #expect(try await g.call(.get, "/files/\(g.alice)/../../etc/passwd").status != .ok)
+        }
+    }
+
+    @Test("Every route in the OpenAPI document is served, and the document lists every route")
+    func openAPIMatchesRoutes() async throws {
+        try await GatewayHarness.run { g in
+            let document = try g.object(try await g.call(.get, "/openapi.json"))
+            guard case .object(let paths)? = document["paths"] else { Issue.record("no paths"); return }
+            var documented: Set<String> = []
+            for (path, value) in paths {
+                if case .object(let operations) = value { for method in operations.keys { documented.insert("\(method) \(path)") } }
+            }
+            #expect(documented == Set(OpenAPIDocumentRoutes.all.map { "\($0.method) \($0.path)" }))
+            let id = try await g.create()
+            let directory = g.storage + "/\(g.alice)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: directory + "/f.png", contents: Data([1]))
+            try await g.database.query("UPDATE image_generations SET status = 'failed' WHERE id = \(UUID(uuidString: id)!)")
+            let imageID = UUID()
+            try await g.database.query(
+                """
+                INSERT INTO images (id, generation_id, user_id, filename, storage_path, public_url, file_size, width, height, format, content_type, sha256)
+                VALUES (\(imageID), \(UUID(uuidString: id)!), \(g.alice), 'f.png', 'f.png', 'http://x/f.png', 1, 1, 1, 'png', 'image/png', 'x')
+                """
+            )
+            for route in OpenAPIDocumentRoutes.all {
+                let resource = route.path.hasPrefix("/v1/images") ? imageID.uuidString : id
+                let path = route.path.replacingOccurrences(of: "{id}", with: resource).replacingOccurrences(of: "{path}", with: "\(g.alice)/f.png")
+                let method = HTTPRequest.Method(rawValue: route.method.uppercased())!
+                let json = method == .post ? #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"# : nil
+                let response = try await g.call(method, path, json: json, token: g.aliceToken)
+                #expect(response.status != .notFound && response.status != .methodNotAllowed, "\(route.method) \(path) → \(response.status)")
+            }
+        }
+    }
+}

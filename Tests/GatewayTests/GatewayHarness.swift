@@ -1,0 +1,64 @@
+import Database
+import Foundation
+import GatewayService
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import ReplicateAPI
+import ServiceKit
+import TestSupport
+
+/// A gateway on a real port over a fresh database, with tokens for two users.
+struct GatewayHarness: Sendable {
+    static let secret = "test-secret-0123456789-0123456789-abcdef"
+    let client: any TestClientProtocol
+    let database: PostgresClient
+    let storage: String
+    let alice: UUID
+    let bob: UUID
+    let aliceToken: String
+    let bobToken: String
+
+    static func run(maxActivePerUser: Int = 50, _ body: @Sendable (GatewayHarness) async throws -> Void) async throws {
+        try await TestDatabase.withClient { database, url in
+            let storage = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID())").path
+            try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: storage) }
+            let config = GatewayConfig(database: url, jwtSecret: secret, storageDir: storage, maxActivePerUser: maxActivePerUser)
+            let auth = await UserAuthenticator(secret: secret)
+            let (alice, bob) = (UUID(), UUID())
+            let (aliceToken, bobToken) = (try await auth.token(for: alice), try await auth.token(for: bob))
+            try await buildGateway(config: config, logger: TestDatabase.logger).test(.ahc(.http)) { client in
+                try await body(
+                    GatewayHarness(
+                        client: client, database: database, storage: storage, alice: alice, bob: bob, aliceToken: aliceToken, bobToken: bobToken
+                    )
+                )
+            }
+        }
+    }
+
+    func call(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+
+    func object(_ response: TestResponse) throws -> [String: JSONValue] {
+        guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView)) else {
+            throw CocoaError(.coderInvalidValue)
+        }
+        return object
+    }
+
+    /// Creates a generation as alice and returns its id.
+    func create(_ json: String = #"{"prompt": "a cat", "model_id": "black-forest-labs/flux-schnell"}"#, token: String? = nil) async throws -> String {
+        let response = try await call(.post, "/v1/generations", json: json, token: token ?? aliceToken)
+        guard response.status == .accepted, let id = try object(response)["id"]?.string else {
+            throw TestEnvironmentError(description: "create answered \(response.status): \(String(buffer: response.body))")
+        }
+        return id
+    }
+}
