@@ -129,6 +129,16 @@ let package = Package(
             swiftSettings: defaultSwiftSettings
         ),
         .testTarget(
+            name: "DownloaderTests",
+            dependencies: [
+                "TestSupport", "DownloaderService", "Storage", "Domain", "ServiceKit", "Database",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
             name: "GatewayTests",
             dependencies: [
                 "TestSupport", "GatewayService", "ReplicateAPI", "Domain", "ServiceKit", "Database",

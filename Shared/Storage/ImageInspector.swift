@@ -6,6 +6,13 @@ package struct ImageInfo: Sendable, Equatable {
     package var contentType: String
     package var width: Int
     package var height: Int
+
+    package init(format: String, contentType: String, width: Int, height: Int) {
+        self.format = format
+        self.contentType = contentType
+        self.width = width
+        self.height = height
+    }
 }
 
 /// Recognises PNG, JPEG, WebP, GIF and SVG from their first bytes and measures their dimensions.

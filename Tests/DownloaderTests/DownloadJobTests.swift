@@ -1,0 +1,207 @@
+import Database
+import Domain
+import DownloaderService
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import ServiceKit
+import Storage
+import Testing
+import TestSupport
+
+/// The downloader's job endpoint over a real PostgreSQL, fetching from a real HTTP origin on loopback.
+@Suite("Downloader")
+struct DownloadJobTests {
+    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 2, 0, 0, 0, 1, 0, 8, 2, 0, 0, 0]
+
+    struct Harness: Sendable {
+        let downloader: any TestClientProtocol
+        let database: PostgresClient
+        let origin: String
+        let storage: String
+
+        func generation(outputs: [String], status: String = "downloading") async throws -> (id: UUID, user: UUID) {
+            let user = UUID()
+            let json = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
+            let id = try await scalar(
+                database,
+                """
+                INSERT INTO image_generations (user_id, prompt, model, model_id, width, height, steps, guidance_scale, status, output_urls)
+                VALUES (\(user), 'x', 'flux-schnell', 'black-forest-labs/flux-schnell', 512, 256, 4, 0, \(status), \(json)::jsonb)
+                RETURNING id
+                """,
+                as: UUID.self
+            )
+            return (id, user)
+        }
+
+        func run(_ generation: (id: UUID, user: UUID)) async throws -> TestResponse {
+            let body = """
+                {"job": {"id": "\(UUID())", "type": "download-image", "attempt": 1, "max_attempts": 5,
+                 "payload": {"generation_id": "\(generation.id)", "user_id": "\(generation.user)"}}}
+                """
+            return try await downloader.execute(
+                uri: "/v1/jobs/download-image", method: .post, headers: [.authorization: "Bearer internal", .contentType: "application/json"],
+                body: ByteBuffer(string: body)
+            )
+        }
+
+        func status(_ id: UUID) async throws -> (String, String?) {
+            for try await row in try await database.query("SELECT status, error_message FROM image_generations WHERE id = \(id)")
+                .decode((String, String?).self) { return row }
+            return ("missing", nil)
+        }
+    }
+
+    func withHarness(maxBytes: Int = 1 << 20, allowed: String? = nil, _ body: @Sendable (Harness) async throws -> Void) async throws {
+        let router = Router()
+        router.get("image.png") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: Self.png))) }
+        router.get("page.html") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "<html></html>"))) }
+        router.get("huge.png") { _, _ in
+            Response(status: .ok, body: .init { writer in
+                try await writer.write(ByteBuffer(bytes: Self.png))
+                for _ in 0..<64 { try await writer.write(ByteBuffer(repeating: 0, count: 64 << 10)) }
+                try await writer.finish(nil)
+            })
+        }
+        router.get("redirect") { _, _ in Response(status: .found, headers: [.location: "https://example.com/elsewhere.png"]) }
+        try await Application(router: router).test(.live) { origin in
+            try await TestDatabase.withClient { database, url in
+                let storage = FileManager.default.temporaryDirectory.appendingPathComponent("downloader-\(UUID())").path
+                defer { try? FileManager.default.removeItem(atPath: storage) }
+                let originURL = "http://127.0.0.1:\(origin.port!)"
+                let config = try DownloaderConfig(environment: [
+                    "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                    "INTERNAL_TOKEN": "internal", "STORAGE_DIR": storage, "PUBLIC_BASE_URL": "https://img.example.com",
+                    "DOWNLOAD_ALLOWED_HOSTS": allowed ?? originURL, "DOWNLOAD_MAX_BYTES": String(maxBytes),
+                ])
+                try await buildDownloader(config: config, logger: TestDatabase.logger).test(.router) { downloader in
+                    try await body(Harness(downloader: downloader, database: database, origin: originURL, storage: storage))
+                }
+            }
+        }
+    }
+
+    @Test("Every output is stored under <user>/<generation>[-N].<ext> with measured size and digest; the generation completes")
+    func storesOutputs() async throws {
+        try await withHarness { h in
+            let generation = try await h.generation(outputs: ["\(h.origin)/image.png", "\(h.origin)/image.png"])
+            #expect(try await h.run(generation).status == .ok)
+            #expect(try await h.status(generation.id).0 == "completed")
+            let user = generation.user.uuidString.lowercased()
+            let id = generation.id.uuidString.lowercased()
+            for path in ["\(user)/\(id).png", "\(user)/\(id)-1.png"] {
+                #expect(FileManager.default.contents(atPath: "\(h.storage)/\(path)") == Data(Self.png))
+            }
+            let rows = try await h.database.query("SELECT output_index, width, height, format, storage_path, public_url FROM images ORDER BY output_index")
+            var seen: [String] = []
+            for try await (index, width, height, format, path, url) in rows.decode((Int, Int, Int, String, String, String).self) {
+                seen.append("\(index) \(width)x\(height) \(format) \(path)")
+                #expect(url == "https://img.example.com/files/\(path)")
+            }
+            #expect(seen == ["0 512x256 png \(user)/\(id).png", "1 512x256 png \(user)/\(id)-1.png"])
+            let seconds = try await scalar(h.database, "SELECT generation_time_seconds FROM image_generations WHERE id = \(generation.id)", as: Int?.self)
+            #expect(seconds != nil)
+        }
+    }
+
+    @Test("A retry after a crash mid-download replaces the partial file; running again keeps one row and one completion")
+    func idempotentRetry() async throws {
+        try await withHarness { h in
+            let generation = try await h.generation(outputs: ["\(h.origin)/image.png"])
+            // What a crashed attempt leaves behind: a stale file at the final path, nothing in the database.
+            let directory = "\(h.storage)/\(generation.user.uuidString.lowercased())"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let final = "\(directory)/\(generation.id.uuidString.lowercased()).png"
+            FileManager.default.createFile(atPath: final, contents: Data("partial".utf8))
+            #expect(try await h.run(generation).status == .ok)
+            #expect(try await h.run(generation).status == .ok)
+            #expect(FileManager.default.contents(atPath: final) == Data(Self.png))
+            #expect(try await scalar(h.database, "SELECT count(*)::int8 FROM images", as: Int.self) == 1)
+            let completions = try await scalar(
+                h.database, "SELECT count(*)::int8 FROM generation_events WHERE generation_id = \(generation.id) AND status = 'completed'", as: Int.self
+            )
+            #expect(completions == 1)
+        }
+    }
+
+    @Test("Bytes that are not an image fail the generation with a clear, permanent error")
+    func notAnImage() async throws {
+        try await withHarness { h in
+            let generation = try await h.generation(outputs: ["\(h.origin)/page.html"])
+            #expect(try await h.run(generation).status == .ok)
+            let (status, message) = try await h.status(generation.id)
+            #expect(status == "failed")
+            #expect(message?.contains("not a PNG, JPEG, WebP, GIF or SVG") == true)
+            #expect(try FileManager.default.subpathsOfDirectory(atPath: h.storage).allSatisfy { !$0.hasSuffix(".download") && !$0.hasSuffix(".tmp") })
+        }
+    }
+
+    @Test("The size cap is enforced while streaming")
+    func sizeCap() async throws {
+        try await withHarness(maxBytes: 100_000) { h in
+            let generation = try await h.generation(outputs: ["\(h.origin)/huge.png"])
+            #expect(try await h.run(generation).status == .ok)
+            let (status, message) = try await h.status(generation.id)
+            #expect(status == "failed")
+            #expect(message?.contains("100000-byte limit") == true)
+        }
+    }
+
+    @Test("Hosts outside the allow-list, private addresses and redirects elsewhere are refused without a fetch", arguments: [
+        "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/x.png", "ftp://127.0.0.1/x.png",
+    ])
+    func refusedURLs(url: String) async throws {
+        try await withHarness { h in
+            let generation = try await h.generation(outputs: [url])
+            #expect(try await h.run(generation).status == .ok)
+            let (status, message) = try await h.status(generation.id)
+            #expect(status == "failed")
+            #expect(message?.contains("not allowed") == true)
+        }
+    }
+
+    @Test("A bare allow-list entry admits https only, and a host resolving to a private address is refused after DNS")
+    func privateAfterResolution() async throws {
+        try await withHarness(allowed: "localhost") { h in
+            let https = try await h.generation(outputs: ["https://localhost/image.png"])
+            #expect(try await h.run(https).status == .ok)
+            #expect(try await h.status(https.id).1?.contains("private address") == true)
+            let plain = try await h.generation(outputs: ["http://localhost/image.png"])
+            #expect(try await h.run(plain).status == .ok)
+            #expect(try await h.status(plain.id).1?.contains("not allowed") == true)
+        }
+    }
+
+    @Test("Redirects are followed only to allowed hosts")
+    func redirects() async throws {
+        try await withHarness { h in
+            let generation = try await h.generation(outputs: ["\(h.origin)/redirect"])
+            #expect(try await h.run(generation).status == .ok)
+            #expect(try await h.status(generation.id).1?.contains("https://example.com/elsewhere.png is not allowed") == true)
+        }
+    }
+
+    @Test("data: URIs are decoded locally under the same checks")
+    func dataURIs() async throws {
+        try await withHarness { h in
+            let generation = try await h.generation(outputs: ["data:image/png;base64,\(Data(Self.png).base64EncodedString())"])
+            #expect(try await h.run(generation).status == .ok)
+            #expect(try await h.status(generation.id).0 == "completed")
+        }
+    }
+
+    @Test("A generation that is not downloading yet is retried later; a finished one is left alone")
+    func wrongState() async throws {
+        try await withHarness { h in
+            let early = try await h.generation(outputs: ["\(h.origin)/image.png"], status: "processing")
+            let response = try await h.run(early)
+            #expect(response.status == .serviceUnavailable)
+            let done = try await h.generation(outputs: ["\(h.origin)/image.png"], status: "completed")
+            #expect(try await h.run(done).status == .ok)
+            #expect(try await scalar(h.database, "SELECT count(*)::int8 FROM images", as: Int.self) == 0)
+        }
+    }
+}
