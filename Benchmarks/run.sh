@@ -8,7 +8,7 @@ source scripts/lib/stack.sh
 what=${1:-all}
 
 echo "==> swift build -c release --scratch-path .build-release" >&2
-swift build -c release --scratch-path .build-release >/dev/null
+swift build -c release --scratch-path .build-release 2>&1 | grep -E "error|Compiling|Build complete" | tail -3 >&2
 release=.build-release/release
 bench=$release/imagegen-benchmark
 tmp=$(mktemp -d /tmp/imagegen-bench.XXXXXX)
@@ -32,7 +32,7 @@ if [ "$what" = queue ] || [ "$what" = all ]; then
     psql "$DATABASE_URL" -qc "INSERT INTO job_queue (job_type, payload) SELECT 'pgbench', '{}' FROM generate_series(1, 400000)"
     psql "$DATABASE_URL" -qc "VACUUM ANALYZE job_queue"
     start=$(date +%s.%N)
-    "$PG_BIN/pgbench" -n -c 4 -j 2 -T 10 -f Benchmarks/pgbench-claim.sql "$DATABASE_URL" >"$tmp/pgbench.log" 2>&1
+    "$PG_BIN/pgbench" -n -c 4 -j 2 -T 10 -f Benchmarks/pgbench-claim.sql "$DATABASE_URL" >"$tmp/pgbench.log" 2>&1 || { cat "$tmp/pgbench.log" >&2; exit 1; }
     end=$(date +%s.%N)
     done_jobs=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM job_queue WHERE job_type = 'pgbench' AND status = 'completed'")
     python3 -c "import sys; print(f'pgbench reference: claim+complete {int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.0f} jobs/s (4 clients, batch 100, {sys.argv[1]} jobs)')" \
@@ -52,7 +52,7 @@ fi
 
 if [ "$what" = stack ] || [ "$what" = all ]; then
     fresh_db stack
-    export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=1000000
+    export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
     export DISPATCH_CONCURRENCY=generate-image=1200,download-image=128 GENERATOR_PREFER_WAIT=1
     SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs" "$tmp/images"
     user=00000000-0000-4000-8000-00000000be70

@@ -41,9 +41,8 @@ package final class NotificationListener: Service, Sendable {
     package var subscriberCount: Int { subscribers.withLock { $0.count } }
 
     private func broadcast(_ notification: DatabaseNotification) {
-        subscribers.withLock { subscribers in
-            for continuation in subscribers.values { continuation.yield(notification) }
-        }
+        // Yield outside the lock: a continuation's termination handler takes the same lock.
+        for continuation in subscribers.withLock({ Array($0.values) }) { continuation.yield(notification) }
     }
 
     package func run() async throws {
@@ -74,9 +73,10 @@ package final class NotificationListener: Service, Sendable {
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(5))
         }
-        subscribers.withLock { subscribers in
-            for continuation in subscribers.values { continuation.finish() }
-            subscribers.removeAll()
+        let remaining = subscribers.withLock { subscribers in
+            defer { subscribers.removeAll() }
+            return Array(subscribers.values)
         }
+        for continuation in remaining { continuation.finish() }
     }
 }

@@ -62,41 +62,46 @@ package struct JobQueue: Sendable {
         let types = Array(wanted.keys)
         let counts = types.map { wanted[$0]! }
         /// Per type, lock the highest-priority runnable rows (skipping rows others hold) and mark them processing.
-        let rows = try await client.query(
-            """
-            WITH picked AS (
-                SELECT c.id
-                FROM unnest(\(types)::text[], \(counts)::int[]) AS w(job_type, n)
-                CROSS JOIN LATERAL (
-                    SELECT j.id FROM job_queue AS j
-                    WHERE j.status = 'pending' AND j.job_type = w.job_type AND j.run_at <= now()
-                    ORDER BY j.priority DESC, j.run_at, j.id
-                    LIMIT w.n
-                    FOR UPDATE SKIP LOCKED
-                ) AS c
-            )
-            UPDATE job_queue AS q
-            SET status = 'processing',
-                attempt_number = q.attempt_number + 1,
-                locked_by = \(worker),
-                locked_until = now() + \(lease.milliseconds)::float8 * interval '1 millisecond',
-                started_at = now()
-            FROM picked
-            WHERE q.id = picked.id
-            RETURNING q.id, q.job_type, q.payload::text, q.attempt_number, q.max_attempts, q.priority, q.created_at, q.run_at, now()
-            """,
-            logger: logger
-        )
-        var jobs: [ClaimedJob] = []
-        for try await (id, type, payload, attempt, maxAttempts, priority, createdAt, runAt, now) in rows.decode(
-            (UUID, String, String, Int, Int, Int, Date, Date, Date).self
-        ) {
-            jobs.append(
-                ClaimedJob(
-                    id: id, type: type, payload: payload, attempt: attempt, maxAttempts: maxAttempts, priority: priority,
-                    createdAt: createdAt, runAt: runAt, claimedAt: now
+        // A claim need not survive a server crash (the job would simply stay pending), so it skips the commit's fsync.
+        let jobs = try await client.withTransaction(logger: logger) { connection -> [ClaimedJob] in
+            try await connection.query("SET LOCAL synchronous_commit TO OFF", logger: logger)
+            let rows = try await connection.query(
+                """
+                WITH picked AS (
+                    SELECT c.id
+                    FROM unnest(\(types)::text[], \(counts)::int[]) AS w(job_type, n)
+                    CROSS JOIN LATERAL (
+                        SELECT j.id FROM job_queue AS j
+                        WHERE j.status = 'pending' AND j.job_type = w.job_type AND j.run_at <= now()
+                        ORDER BY j.priority DESC, j.run_at, j.id
+                        LIMIT w.n
+                        FOR UPDATE SKIP LOCKED
+                    ) AS c
                 )
+                UPDATE job_queue AS q
+                SET status = 'processing',
+                    attempt_number = q.attempt_number + 1,
+                    locked_by = \(worker),
+                    locked_until = now() + \(lease.milliseconds)::float8 * interval '1 millisecond',
+                    started_at = now()
+                FROM picked
+                WHERE q.id = picked.id
+                RETURNING q.id, q.job_type, q.payload::text, q.attempt_number, q.max_attempts, q.priority, q.created_at, q.run_at, now()
+                """,
+                logger: logger
             )
+            var jobs: [ClaimedJob] = []
+            for try await (id, type, payload, attempt, maxAttempts, priority, createdAt, runAt, now) in rows.decode(
+                (UUID, String, String, Int, Int, Int, Date, Date, Date).self
+            ) {
+                jobs.append(
+                    ClaimedJob(
+                        id: id, type: type, payload: payload, attempt: attempt, maxAttempts: maxAttempts, priority: priority,
+                        createdAt: createdAt, runAt: runAt, claimedAt: now
+                    )
+                )
+            }
+            return jobs
         }
         return jobs.sorted { ($0.priority, $1.runAt) > ($1.priority, $0.runAt) }
     }
@@ -124,9 +129,9 @@ package struct JobQueue: Sendable {
 
     // MARK: Finish
 
-    /// Marks the attempts in `results` completed (JSON result text or nil); returns the ids accepted.
+    /// Marks the attempts in `results` completed (JSON result text or nil); returns the attempts accepted.
     @discardableResult
-    package func complete(_ results: [(lease: JobLease, result: String?)]) async throws -> Set<UUID> {
+    package func complete(_ results: [(lease: JobLease, result: String?)]) async throws -> Set<JobLease> {
         guard !results.isEmpty else { return [] }
         let ids = results.map(\.lease.id)
         let attempts = results.map(\.lease.attempt)
@@ -139,12 +144,12 @@ package struct JobQueue: Sendable {
                 locked_by = NULL, locked_until = NULL
             FROM unnest(\(ids)::uuid[], \(attempts)::int[], \(values)::text[]) AS c(id, attempt, result)
             WHERE q.id = c.id AND q.status = 'processing' AND q.attempt_number = c.attempt
-            RETURNING q.id
+            RETURNING q.id, q.attempt_number
             """,
             logger: logger
         )
-        var accepted = Set<UUID>()
-        for try await id in rows.decode(UUID.self) { accepted.insert(id) }
+        var accepted = Set<JobLease>()
+        for try await (id, attempt) in rows.decode((UUID, Int).self) { accepted.insert(JobLease(id: id, attempt: attempt)) }
         return accepted
     }
 
@@ -161,8 +166,10 @@ package struct JobQueue: Sendable {
                               THEN now() + \(delay.milliseconds)::float8 * interval '1 millisecond' ELSE q.run_at END,
                 completed_at = CASE WHEN \(retryable) AND q.attempt_number < q.max_attempts THEN NULL ELSE now() END,
                 error_message = \(error),
-                errors = q.errors || jsonb_build_object('attempt', q.attempt_number, 'error', \(error)::text, 'at', now(),
-                                                        'worker', q.locked_by),
+                errors = q.errors || jsonb_build_object(
+                    'attempt', q.attempt_number, 'error', \(error)::text, 'at', now(), 'worker', q.locked_by,
+                    'retry_in_ms', CASE WHEN \(retryable) AND q.attempt_number < q.max_attempts THEN \(delay.milliseconds)::float8 END
+                ),
                 locked_by = NULL,
                 locked_until = NULL
             WHERE q.id = \(lease.id) AND q.status = 'processing' AND q.attempt_number = \(lease.attempt)

@@ -62,13 +62,13 @@ struct JobQueueTests {
             let queue = JobQueue(client: client, logger: logger)
             let low = try await queue.enqueue([NewJob(type: "t", payload: "{}", priority: 0)])[0]
             let high = try await queue.enqueue([NewJob(type: "t", payload: "{}", priority: 5)])[0]
-            let later = try await queue.enqueue([NewJob(type: "t", payload: "{}", priority: 9, delay: .milliseconds(400))])[0]
-            let first = try await queue.claim(limits: ["t": 2], worker: "w", lease: .seconds(30))
+            let later = try await queue.enqueue([NewJob(type: "t", payload: "{}", priority: 9, delay: .seconds(3600))])[0]
+            let first = try await queue.claim(limits: ["t": 5], worker: "w", lease: .seconds(30))
             #expect(first.map(\.id) == [high, low])
             #expect(try await queue.claim(limits: ["t": 5], worker: "w", lease: .seconds(30)).isEmpty)
-            try await eventually("the delayed job to become runnable") {
-                try await !queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).filter { $0.id == later }.isEmpty
-            }
+            // Time passes (moved, not waited for): the delayed job becomes runnable.
+            try await client.query("UPDATE job_queue SET run_at = now() - interval '1 second' WHERE id = \(later)")
+            #expect(try await queue.claim(limits: ["t": 5], worker: "w", lease: .seconds(30)).map(\.id) == [later])
         }
     }
 
@@ -153,7 +153,7 @@ struct JobQueueTests {
             #expect(try await queue.complete([(lost.lease, nil)]).isEmpty)
             #expect(try await queue.fail(lost.lease, error: "late", retryable: true, delay: .zero) == .leaseLost)
             #expect(try await queue.renew([second.lease], worker: "alive", lease: .seconds(30)) == [second.lease])
-            #expect(try await queue.complete([(second.lease, "{\"ok\": true}")]) == [id])
+            #expect(try await queue.complete([(second.lease, "{\"ok\": true}")]) == [second.lease])
             // The rescuer never touches a finished job.
             #expect(try await queue.rescueExpired() == 0)
             #expect(try await jobState(client, id) == ("completed", 2))
@@ -246,6 +246,45 @@ struct JobQueueTests {
             #expect(stats.first { $0.jobType == "a" && $0.status == "processing" }?.count == 1)
             #expect(stats.first { $0.jobType == "b" && $0.status == "pending" }?.count == 1)
             #expect((stats.first { $0.jobType == "a" && $0.status == "pending" }?.oldestAvailableAgeSeconds ?? -1) >= 0)
+        }
+    }
+
+    @Test("Concurrent completions are batched; each caller learns whether its attempt still held the job")
+    func batchCompleter() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            try await queue.enqueue((0..<300).map { _ in NewJob(type: "t", payload: "{}") })
+            let jobs = try await queue.claim(limits: ["t": 300], worker: "w", lease: .seconds(30))
+            let completer = BatchCompleter(queue: queue)
+            let running = Task { try await completer.run() }
+            let stale = JobLease(id: jobs[0].id, attempt: 99)
+            let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for job in jobs { group.addTask { try await completer.complete(job.lease, result: nil) } }
+                group.addTask { try await completer.complete(stale, result: nil) }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            running.cancel()
+            #expect(results.filter { $0 }.count == 300)
+            #expect(results.filter { !$0 }.count == 1)
+            #expect(try await scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE status = 'completed'", as: Int.self) == 300)
+        }
+    }
+
+    @Test("Stopping the listener ends every subscriber's stream")
+    func listenerShutdown() async throws {
+        try await TestDatabase.withClient { _, url in
+            let listener = NotificationListener(url: url, channel: "imagegen_jobs", logger: logger)
+            let first = listener.subscribe()
+            let second = listener.subscribe()
+            let running = Task { try await listener.run() }
+            var iterator = first.makeAsyncIterator()
+            #expect(await iterator.next()?.isResync == true)
+            running.cancel()
+            try await running.value
+            while await iterator.next() != nil {}
+            var other = second.makeAsyncIterator()
+            while await other.next() != nil {}
+            #expect(listener.subscriberCount == 0)
         }
     }
 

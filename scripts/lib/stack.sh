@@ -5,12 +5,13 @@
 #   stack_stop
 
 stack_wait_ready() {
-    local url=$1 name=$2
+    local url=$1 name=$2 log=${3:-}
     for _ in $(seq 1 300); do
         python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$url/health/ready" >/dev/null 2>&1 && return 0
         sleep 0.1
     done
     echo "$name did not become ready at $url" >&2
+    [ -n "$log" ] && tail -n 20 "$log" >&2
     return 1
 }
 
@@ -30,7 +31,7 @@ stack_start() {
         STACK_PIDS+=($!)
         export REPLICATE_API_TOKEN=r8_simulator REPLICATE_BASE_URL=$SIMULATOR_URL
         export DOWNLOAD_ALLOWED_HOSTS="$SIMULATOR_URL"
-        stack_wait_ready "$SIMULATOR_URL" simulator
+        stack_wait_ready "$SIMULATOR_URL" simulator "$logs/simulator.log"
     else
         SIMULATOR_URL=""
         export REPLICATE_BASE_URL=${REPLICATE_BASE_URL:-https://api.replicate.com}
@@ -50,10 +51,10 @@ stack_start() {
     GATEWAY_URL="http://127.0.0.1:$port_gw"
     DISPATCHER_URL="http://127.0.0.1:$port_disp"
     export GATEWAY_URL DISPATCHER_URL SIMULATOR_URL GATEWAY_PID GENERATOR_PID
-    stack_wait_ready "$GATEWAY_URL" gateway
-    stack_wait_ready "http://127.0.0.1:$port_gen" generator
-    stack_wait_ready "http://127.0.0.1:$port_dl" downloader
-    stack_wait_ready "$DISPATCHER_URL" dispatcher
+    stack_wait_ready "$GATEWAY_URL" gateway "$logs/gateway.log"
+    stack_wait_ready "http://127.0.0.1:$port_gen" generator "$logs/generator.log"
+    stack_wait_ready "http://127.0.0.1:$port_dl" downloader "$logs/downloader.log"
+    stack_wait_ready "$DISPATCHER_URL" dispatcher "$logs/dispatcher.log"
 }
 
 stack_stop() {

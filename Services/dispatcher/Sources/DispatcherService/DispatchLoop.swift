@@ -9,6 +9,7 @@ import ServiceLifecycle
 /// On graceful shutdown it stops claiming, lets pushes finish within the grace period, then releases what remains.
 final class DispatchLoop: Service, Sendable {
     let queue: JobQueue
+    let completer: BatchCompleter
     let pusher: JobPusher
     let listener: NotificationListener
     let config: DispatcherConfig
@@ -17,8 +18,9 @@ final class DispatchLoop: Service, Sendable {
     let wakeup = Wakeup()
     private let backoff = Backoff(base: .seconds(1), cap: .seconds(300))
 
-    init(queue: JobQueue, pusher: JobPusher, listener: NotificationListener, config: DispatcherConfig, logger: Logger) {
+    init(queue: JobQueue, completer: BatchCompleter, pusher: JobPusher, listener: NotificationListener, config: DispatcherConfig, logger: Logger) {
         self.queue = queue
+        self.completer = completer
         self.pusher = pusher
         self.listener = listener
         self.config = config
@@ -85,8 +87,8 @@ final class DispatchLoop: Service, Sendable {
         do {
             switch result {
             case .done(let body):
-                let accepted = try await queue.complete([(job.lease, body.flatMap(Self.jsonObjectText))])
-                if accepted.isEmpty { logger.warning("Completion rejected: the lease was lost") }
+                let accepted = try await completer.complete(job.lease, result: body.flatMap(Self.jsonObjectText))
+                if !accepted { logger.warning("Completion rejected: the lease was lost") }
                 Counter(label: "imagegen_dispatcher_jobs_completed_total", dimensions: dimensions).increment()
             case .permanent(let reason):
                 let outcome = try await queue.fail(job.lease, error: reason, retryable: false, delay: .zero)

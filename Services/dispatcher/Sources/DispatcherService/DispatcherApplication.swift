@@ -14,7 +14,8 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
     let listener = NotificationListener(url: config.database, channel: "imagegen_jobs", logger: logger)
     let http = HTTPClient.makeServiceClient(connectionsPerHost: 512)
     let pusher = JobPusher(http: http, routes: config.routes, token: config.internalToken, timeout: config.pushTimeout)
-    let loop = DispatchLoop(queue: queue, pusher: pusher, listener: listener, config: config, logger: logger)
+    let completer = BatchCompleter(queue: queue)
+    let loop = DispatchLoop(queue: queue, completer: completer, pusher: pusher, listener: listener, config: config, logger: logger)
     let maintenance = Maintenance(queue: queue, knownTypes: Array(config.routes.keys), retention: config.retention, logger: logger)
 
     let router = Router()
@@ -44,6 +45,6 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
         logger: logger
     )
     // Services stop in reverse order: the loop first (stop claiming, finish or release in-flight work), the pool last.
-    app.addServices(client, HTTPClientService(client: http), listener, maintenance, loop)
+    app.addServices(client, HTTPClientService(client: http), listener, maintenance, completer, loop)
     return app
 }

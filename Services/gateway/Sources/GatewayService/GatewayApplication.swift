@@ -12,10 +12,10 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 30), backgroundLogger: logger)
     let listener = NotificationListener(url: config.database, channel: "imagegen_generation_events", logger: logger)
     let store = GenerationStore(client: client, logger: logger)
-    let auth = await UserAuthenticator(secret: config.jwtSecret)
+    let auth = try await UserAuthenticator(secret: config.jwtSecret, jwks: try await config.loadJWKS())
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: client, listener: listener, logger: logger), auth: auth, client: client,
-        maxActivePerUser: config.maxActivePerUser, logger: logger
+        maxActivePerUser: config.maxActivePerUser, rateLimiter: RateLimiter(perMinute: config.ratePerMinute), logger: logger
     )
     let router = Router()
     router.add(middleware: FileMiddleware(config.storageDir, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
@@ -34,4 +34,17 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
         app.beforeServerStarts { try await Migrator(client: client, logger: logger).migrate() }
     }
     return app
+}
+
+import AsyncHTTPClient
+
+extension GatewayConfig {
+    /// The key set from `AUTH_JWKS_FILE`, or fetched once from `AUTH_JWKS_URL`; nil when neither is set.
+    func loadJWKS() async throws -> String? {
+        if let jwks { return jwks }
+        guard let jwksURL else { return nil }
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: jwksURL), timeout: .seconds(10))
+        guard response.status == .ok else { throw ConfigURLError("AUTH_JWKS_URL answered \(response.status.code)") }
+        return String(buffer: try await response.body.collect(upTo: 1 << 20))
+    }
 }

@@ -15,6 +15,12 @@ package struct GatewayConfig: Sendable {
     package var maxActivePerUser: Int
     /// Apply migrations at start (`GATEWAY_MIGRATE_ON_START`, default true).
     package var migrateOnStart: Bool
+    /// Generation requests per user per minute on this instance (`GATEWAY_RATE_PER_MINUTE`).
+    package var ratePerMinute: Int
+    /// A JSON Web Key Set for RS256/ES256 tokens of a real identity provider (`AUTH_JWKS_FILE`), read at start.
+    package var jwks: String?
+    /// Where to fetch that key set at start instead (`AUTH_JWKS_URL`).
+    package var jwksURL: String?
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -29,6 +35,14 @@ package struct GatewayConfig: Sendable {
         publicBaseURL = loader.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:8080")
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
+        ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
+        jwksURL = loader.optional("AUTH_JWKS_URL")
+        jwks = nil
+        if let path = loader.optional("AUTH_JWKS_FILE") {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) { jwks = text } else {
+                loader.problem("AUTH_JWKS_FILE \(path) cannot be read")
+            }
+        }
         try loader.validate()
     }
 
@@ -42,6 +56,7 @@ package struct GatewayConfig: Sendable {
         publicBaseURL = "http://127.0.0.1:8080"
         self.maxActivePerUser = maxActivePerUser
         migrateOnStart = false
+        ratePerMinute = 1_000_000
     }
 
     /// The subset `gateway migrate` needs.

@@ -29,6 +29,7 @@ struct GenerationRoutes: Sendable {
     let auth: UserAuthenticator
     let client: PostgresClient
     let maxActivePerUser: Int
+    let rateLimiter: RateLimiter
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -79,6 +80,7 @@ struct GenerationRoutes: Sendable {
         let body = try await request.decodeJSON(JSONValue.self, limit: 64 << 10)
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
         let generationRequest = try GenerationRequest.validate(fields)
+        try rateLimiter.take(user)
         let key = request.headers[.idempotencyKey]
         if let key, key.isEmpty || key.count > 200 {
             throw Problem.validation([.init(field: "Idempotency-Key", message: "must be 1 to 200 characters")])

@@ -30,6 +30,12 @@ package struct UserAuthenticator: Sendable {
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
     }
 
+    /// Also accepts tokens signed by the keys of `jwks` (a JSON Web Key Set; tokens name their key with `kid`).
+    package init(secret: String, jwks: String?) async throws {
+        await self.init(secret: secret)
+        if let jwks { try await keys.add(jwksJSON: jwks) }
+    }
+
     /// The user id of a valid token; a 401 ``Problem`` saying why otherwise (missing, malformed, expired, bad signature).
     package func user(from bearer: String?) async throws -> UUID {
         guard let bearer, !bearer.isEmpty else { throw Problem.unauthorized("Missing bearer token") }
