@@ -50,15 +50,29 @@ if [ "$what" = downloader ] || [ "$what" = all ]; then
     "$bench" downloader-memory --downloader $release/downloader --bytes 41943040
 fi
 
+if [ "$what" = gateway ] || [ "$what" = all ]; then
+    # The gateway alone (no dispatcher draining the queue), so the figures are its own.
+    fresh_db gateway
+    user=00000000-0000-4000-8000-00000000be70
+    export AUTH_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))') INTERNAL_TOKEN=bench
+    port=$(pg_free_port)
+    HTTP_PORT=$port LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000 STORAGE_DIR="$tmp/images" \
+        $release/gateway >"$tmp/gateway.log" 2>&1 &
+    gateway_pid=$!
+    stack_wait_ready "http://127.0.0.1:$port" gateway "$tmp/gateway.log"
+    export GATEWAY_URL="http://127.0.0.1:$port" BENCH_TOKEN=$($release/gateway token --user $user)
+    "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100
+    "$bench" sse-fanout --streams 1000 --gateway-pid "$gateway_pid" --user $user
+    kill $gateway_pid; wait $gateway_pid 2>/dev/null || true
+fi
+
 if [ "$what" = stack ] || [ "$what" = all ]; then
     fresh_db stack
     export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
-    export DISPATCH_CONCURRENCY=generate-image=1200,download-image=128 GENERATOR_PREFER_WAIT=1
+    export DISPATCH_CONCURRENCY=generate-image=1200,download-image=128
     SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs" "$tmp/images"
-    user=00000000-0000-4000-8000-00000000be70
+    user=00000000-0000-4000-8000-00000000be71
     export BENCH_TOKEN=$($release/gateway token --user $user)
-    "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100
-    "$bench" sse-fanout --streams 1000 --gateway-pid "$GATEWAY_PID" --user $user
-    "$bench" pipeline --count 3000 --concurrency 64
+    "$bench" pipeline --count 2000 --concurrency 64 --rate 20 --seconds 15
     "$bench" generator --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --in-flight 1000
 fi

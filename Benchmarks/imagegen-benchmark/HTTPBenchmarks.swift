@@ -68,59 +68,75 @@ struct GatewayLoad: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - started
         let summary = report.report.summary
-        print(String(format: "gateway-load: %.0f req/s offered, %.0f req/s done, %d failed; latency %@",
-                     rate, Double(total) / elapsed.seconds, failures.count) + summary)
+        print(String(format: "gateway-load: %.0f req/s offered, %.0f req/s done, %d failed; latency ", rate, Double(total) / elapsed.seconds,
+                     failures.count) + summary)
     }
 }
 
-/// N generations through the whole pipeline (simulator at zero latency): sustained rate and POST→completed overhead.
+/// The whole pipeline with the simulator at zero model latency, on small images so the stand-in's PNG encoder is not what
+/// is measured: a burst for sustained generations/s, then a steady rate for POST→completed overhead.
 struct PipelineBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pipeline", abstract: "End-to-end generations/s and overhead.")
     @OptionGroup var stack: StackOptions
     @OptionGroup var database: DatabaseOptions
-    @Option var count = 2000
+    @Option(help: "Generations in the throughput burst.") var count = 2000
     @Option var concurrency = 64
+    @Option(help: "Generations per second for the overhead run.") var rate = 20.0
+    @Option var seconds = 15.0
+
+    static func body(_ prompt: String) -> String {
+        #"{"prompt": "\#(prompt)", "model_id": "bytedance/sdxl-lightning-4step", "width": 256, "height": 256}"#
+    }
 
     func run() async throws {
         let http = makeHTTPClient(connections: concurrency)
         defer { Task { try? await http.shutdown() } }
-        let body = #"{"prompt": "pipeline", "model_id": "black-forest-labs/flux-schnell", "width": 512, "height": 512}"#
-        let started = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<count {
-                if index >= concurrency { try await group.next() }
-                group.addTask {
-                    let (status, text) = try await post(http, "\(stack.gateway)/v1/generations", token: stack.token, body: body)
-                    guard status == 202 else { throw ValidationError("POST answered \(status): \(text)") }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let submitted = ContinuousClock.now - started
         try await withPostgresClient(try database.url(), logger: benchmarkLogger) { client in
-            while try await DispatchBenchmark.scalar(
-                client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'pipeline' AND status NOT IN ('completed','failed','cancelled')"
-            ) > 0 {
-                try await Task.sleep(for: .milliseconds(100))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<count {
+                    if index >= concurrency { try await group.next() }
+                    group.addTask {
+                        let (status, text) = try await post(http, "\(stack.gateway)/v1/generations", token: stack.token, body: Self.body("burst"))
+                        guard status == 202 else { throw ValidationError("POST answered \(status): \(text)") }
+                    }
+                }
+                try await group.waitForAll()
             }
-            let failed = try await DispatchBenchmark.scalar(client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'pipeline' AND status <> 'completed'")
-            let rows = try await client.query(
-                """
-                SELECT EXTRACT(EPOCH FROM completed_at - created_at)::float8,
-                       EXTRACT(EPOCH FROM (SELECT max(completed_at) - min(created_at) FROM image_generations WHERE prompt = 'pipeline'))::float8
-                FROM image_generations WHERE prompt = 'pipeline' AND status = 'completed'
-                """
-            )
+            try await waitForTerminal(client, prompt: "burst")
+            let span = try await Self.seconds(client, "SELECT EXTRACT(EPOCH FROM max(completed_at) - min(created_at))::float8 FROM image_generations WHERE prompt = 'burst'")
+            let failed = try await DispatchBenchmark.scalar(client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'burst' AND status <> 'completed'")
+            print(String(format: "pipeline: burst of %d generations completed in %.2f s = %.1f generations/s (%d not completed)",
+                         count, span, Double(count) / span, failed))
+            let started = ContinuousClock.now
+            let total = Int(rate * seconds)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<total {
+                    try await Task.sleep(until: started + .seconds(Double(index) / rate))
+                    group.addTask { _ = try await post(http, "\(stack.gateway)/v1/generations", token: stack.token, body: Self.body("steady")) }
+                }
+                try await group.waitForAll()
+            }
+            try await waitForTerminal(client, prompt: "steady")
             var report = LatencyReport()
-            var span = 0.0
-            for try await (overhead, total) in rows.decode((Double, Double).self) {
-                report.record(.milliseconds(Int64(overhead * 1000)))
-                span = total
-            }
-            print(String(format: "pipeline: %d generations in %.2f s = %.1f generations/s (submitted in %.2f s, %d not completed)",
-                         count, span, Double(count) / span, submitted.seconds, failed))
-            print("pipeline: POST→completed \(report.summary)")
+            let rows = try await client.query(
+                "SELECT EXTRACT(EPOCH FROM completed_at - created_at)::float8 FROM image_generations WHERE prompt = 'steady' AND status = 'completed'"
+            )
+            for try await overhead in rows.decode(Double.self) { report.record(.microseconds(Int64(overhead * 1_000_000))) }
+            print("pipeline: POST→completed at \(rate) generations/s: \(report.summary)")
         }
+    }
+
+    private func waitForTerminal(_ client: PostgresClient, prompt: String) async throws {
+        while try await DispatchBenchmark.scalar(
+            client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = '\(prompt)' AND status NOT IN ('completed','failed','cancelled')"
+        ) > 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    static func seconds(_ client: PostgresClient, _ sql: String) async throws -> Double {
+        for try await value in try await client.query(PostgresQuery(unsafeSQL: sql)).decode(Double.self) { return value }
+        return 0
     }
 }
 

@@ -8,6 +8,7 @@ package struct Migration: Sendable {
 /// Every migration, in order. Append new ones; never edit an applied one.
 package let migrations: [Migration] = [
     Migration(version: 1, name: "generations, jobs, images", statements: initialSchema),
+    Migration(version: 2, name: "generation events in notifications", statements: eventsInNotifications),
 ]
 
 private let terminalGenerationStatuses = "('completed', 'failed', 'cancelled')"
@@ -294,5 +295,29 @@ private let initialSchema: [String] = [
     SELECT id, job_type, attempt_number, locked_by, locked_until, started_at,
            EXTRACT(EPOCH FROM now() - started_at) / 60 AS minutes_stuck
     FROM job_queue WHERE status = 'processing' AND locked_until < now()
+    """,
+]
+
+/// Generation events carry their content in the notification, so a gateway fans one notification out to every stream
+/// of that generation without a query per stream.
+private let eventsInNotifications: [String] = [
+    """
+    CREATE OR REPLACE FUNCTION imagegen_record_generation_event() RETURNS trigger AS $$
+    DECLARE
+        v_event generation_events%ROWTYPE;
+    BEGIN
+        IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status OR NEW.progress IS DISTINCT FROM OLD.progress THEN
+            INSERT INTO generation_events (generation_id, status, progress, error_message)
+            VALUES (NEW.id, NEW.status, NEW.progress, left(NEW.error_message, 2000))
+            RETURNING * INTO v_event;
+            PERFORM pg_notify('imagegen_generation_events', json_build_object(
+                'id', v_event.id, 'generation_id', v_event.generation_id, 'status', v_event.status, 'progress', v_event.progress,
+                'error_message', v_event.error_message,
+                'created_at', to_char(v_event.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+            )::text);
+        END IF;
+        RETURN NULL;
+    END;
+    $$ LANGUAGE plpgsql
     """,
 ]

@@ -12,9 +12,10 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 30), backgroundLogger: logger)
     let listener = NotificationListener(url: config.database, channel: "imagegen_generation_events", logger: logger)
     let store = GenerationStore(client: client, logger: logger)
+    let hub = GenerationEventHub(listener: listener, logger: logger)
     let auth = try await UserAuthenticator(secret: config.jwtSecret, jwks: try await config.loadJWKS())
     let generations = GenerationRoutes(
-        store: store, events: GenerationEvents(client: client, listener: listener, logger: logger), auth: auth, client: client,
+        store: store, events: GenerationEvents(client: client, hub: hub, logger: logger), auth: auth, client: client,
         maxActivePerUser: config.maxActivePerUser, rateLimiter: RateLimiter(perMinute: config.ratePerMinute), logger: logger
     )
     let router = Router()
@@ -29,7 +30,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
         router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "gateway"),
         logger: logger
     )
-    app.addServices(client, listener)
+    app.addServices(client, listener, hub)
     if config.migrateOnStart {
         app.beforeServerStarts { try await Migrator(client: client, logger: logger).migrate() }
     }

@@ -5,7 +5,7 @@ import Logging
 import PostgresNIO
 
 /// One recorded status or progress change of a generation (`generation_events`), the unit of the SSE stream.
-struct GenerationEvent: Sendable, Encodable {
+struct GenerationEvent: Sendable, Codable {
     var id: Int64
     var generationId: UUID
     var status: GenerationStatus
@@ -17,7 +17,7 @@ struct GenerationEvent: Sendable, Encodable {
 /// Reads events and waits for changes, fanned out from the gateway's one LISTEN connection.
 struct GenerationEvents: Sendable {
     let client: PostgresClient
-    let listener: NotificationListener
+    let hub: GenerationEventHub
     let logger: Logger
 
     /// Events of `generation` after `eventID`, in order.
@@ -43,16 +43,19 @@ struct GenerationEvents: Sendable {
         return events
     }
 
-    /// A stream that ticks whenever `generation` may have changed (its notifications, reconnects) and every `heartbeat`.
+    /// What may have happened to `generation`: its events as they occur, resyncs, and a heartbeat every `heartbeat`.
+    /// Subscribes at once, so nothing that happens after this call is missed.
     func changes(of generation: UUID, heartbeat: Duration) -> AsyncStream<Tick> {
-        let prefix = generation.uuidString.lowercased() + ":"
-        let notifications = listener.subscribe()
+        let messages = hub.subscribe(generation)
         return AsyncStream { continuation in
             let task = Task {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        for await notification in notifications where notification.isResync || notification.payload.hasPrefix(prefix) {
-                            continuation.yield(.changed)
+                        for await message in messages {
+                            switch message {
+                            case .event(let event): continuation.yield(.event(event))
+                            case .resync: continuation.yield(.resync)
+                            }
                         }
                     }
                     group.addTask {
@@ -67,18 +70,26 @@ struct GenerationEvents: Sendable {
         }
     }
 
-    enum Tick: Sendable { case changed, heartbeat }
+    enum Tick: Sendable {
+        case event(GenerationEvent)
+        case resync
+        case heartbeat
+    }
 
-    /// Waits until `generation` is terminal or `timeout` passes; returns the last status seen.
+    /// Waits until `generation` is terminal or `timeout` passes; returns the generation as last read.
     func waitUntilTerminal(_ generation: UUID, store: GenerationStore, timeout: Duration) async throws -> Generation? {
         let deadline = ContinuousClock.now + timeout
-        let ticks = changes(of: generation, heartbeat: .seconds(1))
+        let ticks = changes(of: generation, heartbeat: .milliseconds(500))
         var current = try await store.find(generation)
         if current?.status.isTerminal ?? true { return current }
-        for await _ in ticks {
-            current = try await store.find(generation)
+        for await tick in ticks {
+            switch tick {
+            case .event(let event) where event.status.isTerminal: return try await store.find(generation)
+            case .resync: current = try await store.find(generation)
+            default: break
+            }
             if current?.status.isTerminal ?? true || ContinuousClock.now >= deadline { break }
         }
-        return current
+        return try await store.find(generation)
     }
 }

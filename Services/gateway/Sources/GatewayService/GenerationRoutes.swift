@@ -148,19 +148,25 @@ struct GenerationRoutes: Sendable {
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
             body: .init { writer in
                 var last = lastEventID
-                func flush() async throws -> Bool {
-                    for event in try await events.events(of: generation, after: last) {
-                        let data = String(decoding: try JSONCoding.encoder().encode(event), as: UTF8.self)
-                        try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: status\ndata: \(data)\n\n"))
-                        last = event.id
-                        if event.status.isTerminal { return true }
-                    }
+                func write(_ event: GenerationEvent) async throws -> Bool {
+                    guard event.id > last else { return false }
+                    let data = String(decoding: try JSONCoding.encoder().encode(event), as: UTF8.self)
+                    try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: status\ndata: \(data)\n\n"))
+                    last = event.id
+                    return event.status.isTerminal
+                }
+                /// Catches up from the event log (at the start, and after the LISTEN connection was re-established).
+                func catchUp() async throws -> Bool {
+                    for event in try await events.events(of: generation, after: last) where try await write(event) { return true }
                     return false
                 }
-                if try await flush() { try await writer.finish(nil); return }
-                for await tick in ticks {
-                    if case .heartbeat = tick { try await writer.write(ByteBuffer(string: ": heartbeat\n\n")) }
-                    if try await flush() { break }
+                if try await catchUp() { try await writer.finish(nil); return }
+                loop: for await tick in ticks {
+                    switch tick {
+                    case .event(let event): if try await write(event) { break loop }
+                    case .resync: if try await catchUp() { break loop }
+                    case .heartbeat: try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                    }
                 }
                 try await writer.finish(nil)
             }

@@ -66,7 +66,8 @@ struct PredictionRunner: Sendable {
         }
 
         let deadline = ContinuousClock.now + .seconds(max(120, model.typicalSeconds * 20))
-        var interval = Duration.milliseconds(250)
+        // First poll near when the model usually finishes (a quarter of its typical time), then back off up to pollMax.
+        var interval = min(max(.milliseconds(250), .milliseconds(Int64(model.typicalSeconds * 250))), pollMax)
         while !response.prediction.status.isTerminal {
             if let progress = response.prediction.progressPercent { try await store.updateProgress(generation.id, to: min(progress, 99)) }
             if try await store.status(of: generation.id) == .cancelled {

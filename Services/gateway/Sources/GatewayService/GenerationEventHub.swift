@@ -1,0 +1,63 @@
+import Database
+import Foundation
+import Logging
+import ServiceKit
+import ServiceLifecycle
+import Synchronization
+
+/// What a generation's subscribers receive: an event as it happened, or a resync after the LISTEN connection came back
+/// (events may have been missed; read them from the database).
+enum HubMessage: Sendable {
+    case event(GenerationEvent)
+    case resync
+}
+
+/// The gateway's one LISTEN subscription, routed by generation: each notification is parsed once and handed to the
+/// streams of that generation only.
+final class GenerationEventHub: Service, Sendable {
+    private let listener: NotificationListener
+    private let logger: Logger
+    private let subscribers = Mutex<[UUID: [Int: AsyncStream<HubMessage>.Continuation]]>([:])
+    private let nextID = Atomic<Int>(0)
+
+    init(listener: NotificationListener, logger: Logger) {
+        self.listener = listener
+        self.logger = logger
+    }
+
+    /// Messages for `generation` from now on; the stream ends when the caller stops listening or the hub stops.
+    func subscribe(_ generation: UUID) -> AsyncStream<HubMessage> {
+        let (stream, continuation) = AsyncStream.makeStream(of: HubMessage.self, bufferingPolicy: .bufferingNewest(256))
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        subscribers.withLock { $0[generation, default: [:]][id] = continuation }
+        continuation.onTermination = { [weak self] _ in
+            self?.subscribers.withLock { subscribers in
+                subscribers[generation]?[id] = nil
+                if subscribers[generation]?.isEmpty == true { subscribers[generation] = nil }
+            }
+        }
+        return stream
+    }
+
+    /// Open streams, for metrics.
+    var streamCount: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
+    func run() async throws {
+        for await notification in listener.subscribe().cancelOnGracefulShutdown() {
+            if notification.isResync {
+                for continuation in subscribers.withLock({ $0.values.flatMap(\.values) }) { continuation.yield(.resync) }
+                continue
+            }
+            guard let event = try? JSONCoding.decoder().decode(GenerationEvent.self, from: Data(notification.payload.utf8)) else {
+                logger.warning("Unreadable generation event notification", metadata: ["payload": "\(notification.payload.prefix(200))"])
+                continue
+            }
+            for continuation in subscribers.withLock({ Array(($0[event.generationId] ?? [:]).values) }) { continuation.yield(.event(event)) }
+        }
+        let remaining = subscribers.withLock { subscribers in
+            defer { subscribers.removeAll() }
+            return subscribers.values.flatMap(\.values)
+        }
+        for continuation in remaining { continuation.finish() }
+    }
+}
