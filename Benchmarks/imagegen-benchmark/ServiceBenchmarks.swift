@@ -95,21 +95,22 @@ struct GeneratorFigures: AsyncParsableCommand {
     func run() async throws {
         let http = makeHTTPClient(connections: 128)
         defer { Task { try? await http.shutdown() } }
-        for (seconds, count) in [(2.0, 20), (30.0, 10)] {
-            try await scenario(http, latency: seconds)
+        // A fast model, and a slow one (seedream-4, typically 14 s) made to take 30 s.
+        for (model, seconds, count) in [("black-forest-labs/flux-schnell", 2.0, 20), ("bytedance/seedream-4", 30.0, 10)] {
+            try await scenario(http, model: model, latency: seconds)
             let before = try await counters(http)
-            try await submit(http, count: count, prompt: "calls-\(Int(seconds))")
+            try await submit(http, count: count, prompt: "calls-\(Int(seconds))", model: model)
             try await waitForTerminal(prompt: "calls-\(Int(seconds))")
             let after = try await counters(http)
             let creates = after["predictions.create", default: 0] - before["predictions.create", default: 0]
             let gets = after["predictions.get", default: 0] - before["predictions.get", default: 0]
-            print(String(format: "generator: model taking %.0f s: %.1f Replicate calls per generation (%.1f create, %.1f get; %d generations)",
+            print("generator: \(model) " + String(format: "taking %.0f s: %.1f Replicate calls per generation (%.1f create, %.1f get; %d generations)",
                          seconds, Double(creates + gets) / Double(count), Double(creates) / Double(count), Double(gets) / Double(count), count))
         }
-        try await scenario(http, latency: 60)
+        try await scenario(http, model: "black-forest-labs/flux-schnell", latency: 60)
         let idle = memory(of: generatorPID)
         let before = try await counters(http)["predictions.create", default: 0]
-        try await submit(http, count: inFlight, prompt: "in-flight")
+        try await submit(http, count: inFlight, prompt: "in-flight", model: "black-forest-labs/flux-schnell")
         let deadline = ContinuousClock.now + .seconds(50)
         while try await counters(http)["predictions.create", default: 0] - before < inFlight && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(200))
@@ -121,11 +122,11 @@ struct GeneratorFigures: AsyncParsableCommand {
                      running, idle?.rss ?? -1, busy?.rss ?? -1, busy?.peak ?? -1))
     }
 
-    private func scenario(_ http: HTTPClient, latency: Double) async throws {
+    private func scenario(_ http: HTTPClient, model: String, latency: Double) async throws {
         var request = HTTPClientRequest(url: "\(simulator)/_simulator/scenario")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: #"{"time_scale": 0, "latency_overrides": {"black-forest-labs/flux-schnell": \#(latency)}}"#))
+        request.body = .bytes(ByteBuffer(string: #"{"time_scale": 0, "latency_overrides": {"\#(model)": \#(latency)}}"#))
         _ = try await http.execute(request, timeout: .seconds(10))
     }
 
@@ -136,8 +137,8 @@ struct GeneratorFigures: AsyncParsableCommand {
         return try JSONDecoder().decode(Stats.self, from: data).counters
     }
 
-    private func submit(_ http: HTTPClient, count: Int, prompt: String) async throws {
-        let body = #"{"prompt": "\#(prompt)", "model_id": "black-forest-labs/flux-schnell"}"#
+    private func submit(_ http: HTTPClient, count: Int, prompt: String, model: String) async throws {
+        let body = #"{"prompt": "\#(prompt)", "model_id": "\#(model)"}"#
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
                 if index >= 64 { try await group.next() }

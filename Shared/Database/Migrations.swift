@@ -9,6 +9,13 @@ package struct Migration: Sendable {
 package let migrations: [Migration] = [
     Migration(version: 1, name: "generations, jobs, images", statements: initialSchema),
     Migration(version: 2, name: "generation events in notifications", statements: eventsInNotifications),
+    Migration(version: 3, name: "index of running generations per user", statements: [
+        // The gateway's per-user cap counts only running generations.
+        """
+        CREATE INDEX image_generations_user_active ON image_generations (user_id)
+        WHERE status IN ('pending', 'queued', 'processing', 'downloading')
+        """,
+    ]),
 ]
 
 private let terminalGenerationStatuses = "('completed', 'failed', 'cancelled')"

@@ -45,10 +45,11 @@ package struct JobQueue: Sendable {
         return ids
     }
 
-    /// Inserts `jobs` in their own transaction.
+    /// Inserts `jobs` atomically, outside any caller transaction.
     @discardableResult
     package func enqueue(_ jobs: [NewJob]) async throws -> [UUID] {
-        try await client.withTransaction(logger: logger) { connection in
+        // One statement is atomic on its own: no BEGIN/COMMIT round trips.
+        try await client.withConnection { connection in
             try await Self.enqueue(jobs, on: connection, logger: logger)
         }
     }
@@ -62,46 +63,41 @@ package struct JobQueue: Sendable {
         let types = Array(wanted.keys)
         let counts = types.map { wanted[$0]! }
         /// Per type, lock the highest-priority runnable rows (skipping rows others hold) and mark them processing.
-        // A claim need not survive a server crash (the job would simply stay pending), so it skips the commit's fsync.
-        let jobs = try await client.withTransaction(logger: logger) { connection -> [ClaimedJob] in
-            try await connection.query("SET LOCAL synchronous_commit TO OFF", logger: logger)
-            let rows = try await connection.query(
-                """
-                WITH picked AS (
-                    SELECT c.id
-                    FROM unnest(\(types)::text[], \(counts)::int[]) AS w(job_type, n)
-                    CROSS JOIN LATERAL (
-                        SELECT j.id FROM job_queue AS j
-                        WHERE j.status = 'pending' AND j.job_type = w.job_type AND j.run_at <= now()
-                        ORDER BY j.priority DESC, j.run_at, j.id
-                        LIMIT w.n
-                        FOR UPDATE SKIP LOCKED
-                    ) AS c
-                )
-                UPDATE job_queue AS q
-                SET status = 'processing',
-                    attempt_number = q.attempt_number + 1,
-                    locked_by = \(worker),
-                    locked_until = now() + \(lease.milliseconds)::float8 * interval '1 millisecond',
-                    started_at = now()
-                FROM picked
-                WHERE q.id = picked.id
-                RETURNING q.id, q.job_type, q.payload::text, q.attempt_number, q.max_attempts, q.priority, q.created_at, q.run_at, now()
-                """,
-                logger: logger
+        let rows = try await client.query(
+            """
+            WITH picked AS (
+                SELECT c.id
+                FROM unnest(\(types)::text[], \(counts)::int[]) AS w(job_type, n)
+                CROSS JOIN LATERAL (
+                    SELECT j.id FROM job_queue AS j
+                    WHERE j.status = 'pending' AND j.job_type = w.job_type AND j.run_at <= now()
+                    ORDER BY j.priority DESC, j.run_at, j.id
+                    LIMIT w.n
+                    FOR UPDATE SKIP LOCKED
+                ) AS c
             )
-            var jobs: [ClaimedJob] = []
-            for try await (id, type, payload, attempt, maxAttempts, priority, createdAt, runAt, now) in rows.decode(
-                (UUID, String, String, Int, Int, Int, Date, Date, Date).self
-            ) {
-                jobs.append(
-                    ClaimedJob(
-                        id: id, type: type, payload: payload, attempt: attempt, maxAttempts: maxAttempts, priority: priority,
-                        createdAt: createdAt, runAt: runAt, claimedAt: now
-                    )
+            UPDATE job_queue AS q
+            SET status = 'processing',
+                attempt_number = q.attempt_number + 1,
+                locked_by = \(worker),
+                locked_until = now() + \(lease.milliseconds)::float8 * interval '1 millisecond',
+                started_at = now()
+            FROM picked
+            WHERE q.id = picked.id
+            RETURNING q.id, q.job_type, q.payload::text, q.attempt_number, q.max_attempts, q.priority, q.created_at, q.run_at, now()
+            """,
+            logger: logger
+        )
+        var jobs: [ClaimedJob] = []
+        for try await (id, type, payload, attempt, maxAttempts, priority, createdAt, runAt, now) in rows.decode(
+            (UUID, String, String, Int, Int, Int, Date, Date, Date).self
+        ) {
+            jobs.append(
+                ClaimedJob(
+                    id: id, type: type, payload: payload, attempt: attempt, maxAttempts: maxAttempts, priority: priority,
+                    createdAt: createdAt, runAt: runAt, claimedAt: now
                 )
-            }
-            return jobs
+            )
         }
         return jobs.sorted { ($0.priority, $1.runAt) > ($1.priority, $0.runAt) }
     }

@@ -102,11 +102,14 @@ struct GenerationRoutes: Sendable {
     }
 
     private func activeCount(_ user: UUID) async throws -> Int {
-        /// Non-terminal generations of one user.
+        /// Non-terminal generations of one user, counted no further than the cap (a partial index keeps this small).
         let rows = try await client.query(
             """
-            SELECT count(*)::int8 FROM image_generations
-            WHERE user_id = \(user) AND status NOT IN ('completed', 'failed', 'cancelled')
+            SELECT count(*)::int8 FROM (
+                SELECT 1 FROM image_generations
+                WHERE user_id = \(user) AND status IN ('pending', 'queued', 'processing', 'downloading')
+                LIMIT \(maxActivePerUser)
+            ) AS active
             """,
             logger: logger
         )
@@ -182,7 +185,9 @@ struct GenerationRoutes: Sendable {
     func respond(_ generation: Generation, status: HTTPResponse.Status, preference: String? = nil) async throws -> Response {
         var headers: HTTPFields = [.location: "/v1/generations/\(generation.id.uuidString.lowercased())"]
         if let preference { headers[.preferenceApplied] = preference }
-        return try JSONCoding.response(GenerationResponse(generation: generation, images: try await store.images(of: generation.id)), status: status, headers: headers)
+        // Only a completed generation has images; skip the query for the rest (every fresh POST).
+        let images = generation.status == .completed ? try await store.images(of: generation.id) : []
+        return try JSONCoding.response(GenerationResponse(generation: generation, images: images), status: status, headers: headers)
     }
 
     static func uuid(_ context: BasicRequestContext) throws -> UUID {
