@@ -17,15 +17,8 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
         storage: FileImageStorage(root: config.storageDir), generations: GenerationStore(client: client, logger: logger), client: client,
         publicBaseURL: config.publicBaseURL
     )
-    let router = Router()
-    addOperationalRoutes(to: router, checks: [client.readinessCheck])
-    addJobRoute(to: router, type: JobType.downloadImage, token: config.internalToken, payload: GenerationJobPayload.self, logger: logger) {
-        job, logger in await runner.run(job.payload, logger: logger)
-    }
-    var app = Application(
-        router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "downloader"),
-        logger: logger
-    )
-    app.addServices(client, HTTPClientService(client: http))
-    return app
+    return jobServiceApplication(
+        name: "downloader", settings: config.http, jobType: JobType.downloadImage, token: config.internalToken,
+        payload: GenerationJobPayload.self, checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
+    ) { job, logger in await runner.run(job.payload, logger: logger) }
 }

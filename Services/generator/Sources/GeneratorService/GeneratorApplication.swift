@@ -16,15 +16,8 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
         api: replicate, generations: GenerationStore(client: client, logger: logger), store: GeneratorStore(client: client, logger: logger),
         preferWait: config.preferWait, pollMax: config.pollMax
     )
-    let router = Router()
-    addOperationalRoutes(to: router, checks: [client.readinessCheck])
-    addJobRoute(to: router, type: JobType.generateImage, token: config.internalToken, payload: GenerationJobPayload.self, logger: logger) {
-        job, logger in await runner.run(job.payload, logger: logger)
-    }
-    var app = Application(
-        router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "generator"),
-        logger: logger
-    )
-    app.addServices(client, HTTPClientService(client: http))
-    return app
+    return jobServiceApplication(
+        name: "generator", settings: config.http, jobType: JobType.generateImage, token: config.internalToken,
+        payload: GenerationJobPayload.self, checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
+    ) { job, logger in await runner.run(job.payload, logger: logger) }
 }
