@@ -92,6 +92,31 @@ struct SimulatorOutputTests {
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
     }
 
+    @Test("Log webhooks arrive while a prediction runs, throttled to one per 500 ms, then the completed one")
+    func logWebhooks() async throws {
+        let received = WebhookInbox()
+        let router = Router()
+        router.post("hook") { request, _ in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            received.add(headers: request.headers, body: Array(body.readableBytesView))
+            return Response(status: .noContent)
+        }
+        try await Application(router: router).test(.ahc(.http)) { receiver in
+            try await withSimulator(Scenario(timeScale: 1, latency: ["google/imagen-4-fast": 2])) { sim in
+                _ = try await sim.call(
+                    .post, "/v1/models/google/imagen-4-fast/predictions",
+                    json: #"{"input": {"prompt": "x"}, "webhook": "http://127.0.0.1:\#(receiver.port!)/hook", "webhook_events_filter": ["logs", "completed"]}"#
+                )
+                let deadline = ContinuousClock.now + .seconds(10)
+                while received.statuses.last != .succeeded && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+                let statuses = received.statuses
+                #expect(statuses.last == .succeeded)
+                let during = statuses.dropLast().filter { $0 == .processing }.count
+                #expect(during >= 1 && during <= 5, "\(during) log webhooks in 2 s")
+            }
+        }
+    }
+
     @Test("A completed webhook is delivered with a valid signature over the exact body")
     func webhookDelivery() async throws {
         let received = WebhookInbox()
@@ -129,4 +154,7 @@ final class WebhookInbox: Sendable {
     func add(headers: HTTPFields, body: [UInt8]) { items.withLock { $0.append((headers, body)) } }
     var count: Int { items.withLock { $0.count } }
     var first: (HTTPFields, [UInt8])? { items.withLock { $0.first } }
+    var statuses: [PredictionStatus] {
+        items.withLock { $0.compactMap { try? JSONDecoder().decode(Prediction.self, from: Data($0.1)).status } }
+    }
 }

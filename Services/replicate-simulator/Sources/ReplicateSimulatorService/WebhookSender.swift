@@ -44,11 +44,21 @@ final class WebhookSender: Service, Sendable {
             try? await Task.sleep(for: .seconds(max(0, prediction.startedAt.timeIntervalSinceNow)))
             await send(id, to: url, retries: 0)
         }
-        if events.contains("completed") || events.contains("output") || events.contains("logs") {
-            while let current = await registry.get(id), !current.status(at: Date()).isTerminal {
-                let wait = max(0.05, min((current.completedAt ?? Date()).timeIntervalSinceNow, 1))
-                try? await Task.sleep(for: .seconds(wait))
+        // While it runs, new log lines are announced at most every 500 ms (never retried), like Replicate's throttling.
+        var lastLogs: String?
+        while let current = await registry.get(id), !current.status(at: Date()).isTerminal {
+            if events.contains("logs"), current.status(at: Date()) == .processing {
+                let logs = current.snapshot(at: Date(), baseURL: baseURL()) { _ in "" }.logs
+                if logs != lastLogs {
+                    lastLogs = logs
+                    await send(id, to: url, retries: 0)
+                }
             }
+            let wait = max(0.05, min((current.completedAt ?? Date()).timeIntervalSinceNow, 0.5))
+            try? await Task.sleep(for: .seconds(wait))
+        }
+        // Outputs appear all at once at the end, so `output` and `completed` are one terminal delivery, retried for about a minute.
+        if events.contains("completed") || events.contains("output") {
             await send(id, to: url, retries: 6)
         }
     }
