@@ -20,7 +20,7 @@ package struct GenerationStore: Sendable {
         self.logger = logger
     }
 
-    /// Inserts a queued generation and its `generate-image` job in ONE transaction. With an idempotency key, a repeat of the
+    /// Inserts a queued generation and its `generate-image` job atomically. With an idempotency key, a repeat of the
     /// same body returns the original (`created == false`) and a different body throws ``GenerationStoreError/idempotencyKeyReused``.
     package func create(
         _ request: GenerationRequest, userID: UUID, idempotencyKey: String?, requestHash: String
@@ -29,10 +29,11 @@ package struct GenerationStore: Sendable {
         let steps = request.numInferenceSteps ?? model.flatMap { $0.field($0.stepsInput ?? "")?.defaultValue?.number }.map { Int($0) } ?? 0
         let guidance = request.guidanceScale ?? model.flatMap { $0.field($0.guidanceInput ?? "")?.defaultValue?.number } ?? 0
         let modelName = String(request.modelId.split(separator: "/").last ?? Substring(request.modelId))
-        let outcome: (generation: Generation, jobID: UUID?, created: Bool)? = try await client.withTransaction(logger: logger) { connection in
-            /// Insert unless this user already used the key; the unique index makes concurrent duplicates collapse to one row.
-            let inserted = try await connection.query(
-                """
+        /// ONE statement (so one round trip and one commit): the generation and its generate-image job, or nothing when this
+        /// user already used the idempotency key (the unique index makes concurrent duplicates collapse to one row).
+        let inserted = try await client.query(
+            """
+            WITH generation AS (
                 INSERT INTO image_generations (
                     user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                     seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash
@@ -43,36 +44,32 @@ package struct GenerationStore: Sendable {
                     \(idempotencyKey), \(requestHash)
                 )
                 ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                RETURNING \(unescaped: Generation.columns)
-                """,
-                logger: logger
+                RETURNING *
+            ), job AS (
+                INSERT INTO job_queue (job_type, payload, priority, max_attempts, dedupe_key)
+                SELECT \(JobType.generateImage), jsonb_build_object('generation_id', id, 'user_id', user_id), priority, 5, 'generate:' || id
+                FROM generation
+                RETURNING id
             )
-            for try await row in inserted {
-                let generation = try Generation(row: row)
-                let job = try NewJob(
-                    type: JobType.generateImage, encoding: GenerationJobPayload(generationId: generation.id, userId: userID),
-                    priority: request.priority, maxAttempts: 5, dedupeKey: "generate:\(generation.id)"
-                )
-                let jobID = try await JobQueue.enqueue([job], on: connection, logger: logger).first
-                return (generation, jobID, true)
-            }
-            /// The key was used before: return that generation if the body matches.
-            let existing = try await connection.query(
-                """
-                SELECT \(unescaped: Generation.columns), request_hash FROM image_generations
-                WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey)
-                """,
-                logger: logger
-            )
-            for try await row in existing {
-                let hash = try row.makeRandomAccess()[28].decode(String?.self)
-                guard hash == requestHash else { return nil }
-                return (try Generation(row: row), nil, false)
-            }
-            return nil
+            SELECT \(unescaped: Generation.columns), (SELECT id FROM job) FROM generation
+            """,
+            logger: logger
+        )
+        for try await row in inserted {
+            return (try Generation(row: row), try row.makeRandomAccess()[28].decode(UUID?.self), true)
         }
-        guard let outcome else { throw GenerationStoreError.idempotencyKeyReused }
-        return outcome
+        /// The key was used before: return that generation if the body matches.
+        let existing = try await client.query(
+            """
+            SELECT \(unescaped: Generation.columns), request_hash FROM image_generations
+            WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey)
+            """,
+            logger: logger
+        )
+        for try await row in existing where try row.makeRandomAccess()[28].decode(String?.self) == requestHash {
+            return (try Generation(row: row), nil, false)
+        }
+        throw GenerationStoreError.idempotencyKeyReused
     }
 
     /// The generation `id`, only if `userID` owns it (when given).
