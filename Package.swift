@@ -79,7 +79,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .sharedTarget("Domain", dependencies: [
-            "ServiceKit", "Database", "JobQueue", "ReplicateAPI",
+            "ServiceKit", "Database", "ReplicateAPI",
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .sharedTarget("ReplicateAPI", dependencies: [

@@ -1,6 +1,5 @@
 import ReplicateAPI
 import Foundation
-import JobQueue
 import Logging
 import PostgresNIO
 
