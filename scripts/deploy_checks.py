@@ -43,7 +43,7 @@ def compose(compose_path, package_path, dockerfile_path):
             problems.append(f"{name}: publishes a host port, so it cannot be scaled")
         if service.get("container_name"):
             problems.append(f"{name}: container_name prevents scaling")
-    for product in products - {"queue-benchmark", "pipeline-benchmark"}:
+    for product in (p for p in products if not p.endswith("-benchmark")):
         if product not in stages:
             problems.append(f"executable product {product} has no Dockerfile stage")
     if problems:
