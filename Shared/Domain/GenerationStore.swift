@@ -71,6 +71,23 @@ package struct GenerationStore: Sendable {
         throw GenerationStoreError.idempotencyKeyReused
     }
 
+    /// How many of `userID`'s generations are still running, counted no further than `limit` (a partial index keeps it small).
+    package func runningCount(userID: UUID, upTo limit: Int) async throws -> Int {
+        /// Non-terminal generations of one user, bounded by the cap.
+        let rows = try await client.query(
+            """
+            SELECT count(*)::int8 FROM (
+                SELECT 1 FROM image_generations
+                WHERE user_id = \(userID) AND status IN ('pending', 'queued', 'processing', 'downloading')
+                LIMIT \(limit)
+            ) AS running
+            """,
+            logger: logger
+        )
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
     /// The generation `id`, only if `userID` owns it (when given).
     package func find(_ id: UUID, userID: UUID? = nil) async throws -> Generation? {
         /// One generation, scoped to its owner.

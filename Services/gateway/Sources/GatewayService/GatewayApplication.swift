@@ -15,7 +15,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     let hub = GenerationEventHub(listener: listener, logger: logger)
     let auth = try await UserAuthenticator(secret: config.jwtSecret, jwks: try await config.loadJWKS())
     let generations = GenerationRoutes(
-        store: store, events: GenerationEvents(client: client, hub: hub, logger: logger), auth: auth, client: client,
+        store: store, events: GenerationEvents(client: client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, rateLimiter: RateLimiter(perMinute: config.ratePerMinute), logger: logger
     )
     let router = Router()

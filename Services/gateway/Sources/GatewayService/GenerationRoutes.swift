@@ -27,7 +27,6 @@ struct GenerationRoutes: Sendable {
     let store: GenerationStore
     let events: GenerationEvents
     let auth: UserAuthenticator
-    let client: PostgresClient
     let maxActivePerUser: Int
     let rateLimiter: RateLimiter
     let logger: Logger
@@ -85,7 +84,7 @@ struct GenerationRoutes: Sendable {
         if let key, key.isEmpty || key.count > 200 {
             throw Problem.validation([.init(field: "Idempotency-Key", message: "must be 1 to 200 characters")])
         }
-        let active = try await activeCount(user)
+        let active = try await store.runningCount(userID: user, upTo: maxActivePerUser)
         if active >= maxActivePerUser {
             throw Problem(
                 .tooManyRequests, detail: "\(active) generations are still running; at most \(maxActivePerUser) at once",
@@ -99,22 +98,6 @@ struct GenerationRoutes: Sendable {
         } catch GenerationStoreError.idempotencyKeyReused {
             throw Problem(.conflict, title: "Idempotency key reused", detail: "Idempotency-Key \(key ?? "") was used with a different request body")
         }
-    }
-
-    private func activeCount(_ user: UUID) async throws -> Int {
-        /// Non-terminal generations of one user, counted no further than the cap (a partial index keeps this small).
-        let rows = try await client.query(
-            """
-            SELECT count(*)::int8 FROM (
-                SELECT 1 FROM image_generations
-                WHERE user_id = \(user) AND status IN ('pending', 'queued', 'processing', 'downloading')
-                LIMIT \(maxActivePerUser)
-            ) AS active
-            """,
-            logger: logger
-        )
-        for try await count in rows.decode(Int.self) { return count }
-        return 0
     }
 
     private func list(_ request: Request, user: UUID) async throws -> Response {
