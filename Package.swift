@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "ImagegenBenchmark",
             dependencies: [
-                "ServiceKit", "Database", "JobQueue",
+                "ServiceKit", "Database", "JobQueue", "GatewayService",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Database
 import Foundation
+import GatewayService
 import JobQueue
 import Logging
 import NIOCore
@@ -36,13 +37,30 @@ struct GatewayLoad: AsyncParsableCommand {
     @OptionGroup var stack: StackOptions
     @Option var rate = 200.0
     @Option var seconds = 20.0
+    @Option(help: "Seconds at the same rate before the measured run, reported apart.") var warmup = 2.0
     @Option var concurrency = 100
+    @Option(help: "Distinct users the requests are spread over (tokens signed with AUTH_JWT_SECRET).") var users = 100
 
     func run() async throws {
+        guard let secret = ProcessInfo.processInfo.environment["AUTH_JWT_SECRET"] else { throw ValidationError("AUTH_JWT_SECRET is not set") }
+        let authenticator = await UserAuthenticator(secret: secret)
+        var tokens: [String] = []
+        for index in 0..<users {
+            tokens.append(try await authenticator.token(for: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012x", index))!))
+        }
         let http = makeHTTPClient(connections: concurrency)
         defer { Task { try? await http.shutdown() } }
-        let total = Int(rate * seconds)
         let body = #"{"prompt": "benchmark", "model_id": "black-forest-labs/flux-schnell"}"#
+        // The first seconds after start are reported apart: the pool opens its connections then, and every new
+        // PostgreSQL backend loads its caches and compiles the trigger functions on its first statements.
+        let coldStart = try await load(http, tokens: tokens, body: body, seconds: warmup)
+        print("gateway-load: first \(warmup) s after start (cold): " + coldStart)
+        print("gateway-load: then " + (try await load(http, tokens: tokens, body: body, seconds: seconds)))
+    }
+
+    /// Requests at `rate` for `seconds`; a line of figures.
+    private func load(_ http: HTTPClient, tokens: [String], body: String, seconds: Double) async throws -> String {
+        let total = Int(rate * seconds)
         let report = SharedLatency()
         let failures = Tally()
         let started = ContinuousClock.now
@@ -54,22 +72,21 @@ struct GatewayLoad: AsyncParsableCommand {
                 try? await Task.sleep(until: scheduled)
                 if inFlight >= concurrency { await group.next(); inFlight -= 1 }
                 inFlight += 1
+                let token = tokens[index % tokens.count]
                 group.addTask {
                     do {
-                        let (status, _) = try await post(http, "\(stack.gateway)/v1/generations", token: stack.token, body: body)
+                        let (status, _) = try await post(http, "\(stack.gateway)/v1/generations", token: token, body: body)
                         if status != 202 { failures.add() }
                     } catch {
                         failures.add()
                     }
-                    let latency = ContinuousClock.now - scheduled
-                    report.record(latency)
+                    report.record(ContinuousClock.now - scheduled)
                 }
             }
         }
         let elapsed = ContinuousClock.now - started
-        let summary = report.report.summary
-        print(String(format: "gateway-load: %.0f req/s offered, %.0f req/s done, %d failed; latency ", rate, Double(total) / elapsed.seconds,
-                     failures.count) + summary)
+        return String(format: "%.0f req/s offered, %.0f req/s done, %d failed (%d users); latency ", rate,
+                      Double(total) / elapsed.seconds, failures.count, tokens.count) + report.report.summary
     }
 }
 

@@ -43,8 +43,14 @@ package struct DatabaseURL: Sendable, CustomStringConvertible {
         return copy
     }
 
-    /// A pool configuration with at most `maxConnections` connections.
-    package func clientConfiguration(maxConnections: Int = 20) -> PostgresClient.Configuration {
+    /// A pool configuration with at most `maxConnections` connections. With `durableCommits: false` the pool's sessions
+    /// run with `synchronous_commit = off`: a commit returns before its WAL reaches disk, so a PostgreSQL crash may forget
+    /// the last fraction of a second of them (never corrupting anything). Only for writes that are safe to lose that way.
+    /// With `deferNotifications`, the sessions' triggers queue their notifications until the writer publishes them after
+    /// commit (migration 4; write through `withPublishedNotifications` / `withNotifyingTransaction`).
+    package func clientConfiguration(
+        maxConnections: Int = 20, durableCommits: Bool = true, deferNotifications: Bool = false
+    ) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch sslMode {
         case "disable", "allow": tls = .disable
@@ -56,6 +62,8 @@ package struct DatabaseURL: Sendable, CustomStringConvertible {
         )
         configuration.options.maximumConnections = maxConnections
         configuration.options.minimumConnections = 0
+        if !durableCommits { configuration.options.additionalStartupParameters.append(("synchronous_commit", "off")) }
+        if deferNotifications { configuration.options.additionalStartupParameters.append(("imagegen.defer_notify", "on")) }
         return configuration
     }
 

@@ -1,12 +1,15 @@
 import ReplicateAPI
 import Foundation
 import Logging
+import Database
 import PostgresNIO
 
 /// Why a generation write was refused.
 package enum GenerationStoreError: Error, Equatable {
     /// The same idempotency key was used before with a different body.
     case idempotencyKeyReused
+    /// The user already has `running` generations that are not finished, the most allowed at once.
+    case tooManyRunning(Int)
 }
 
 /// SQL for generations and their images. Every status change is guarded in its `WHERE` clause.
@@ -19,73 +22,77 @@ package struct GenerationStore: Sendable {
         self.logger = logger
     }
 
-    /// Inserts a queued generation and its `generate-image` job atomically. With an idempotency key, a repeat of the
-    /// same body returns the original (`created == false`) and a different body throws ``GenerationStoreError/idempotencyKeyReused``.
+    /// Inserts a queued generation and its `generate-image` job atomically, unless `userID` already has `maxRunning`
+    /// unfinished generations (``GenerationStoreError/tooManyRunning(_:)``). With an idempotency key, a repeat of the same
+    /// body returns the original (`created == false`), even at the cap, and a different body throws
+    /// ``GenerationStoreError/idempotencyKeyReused``.
     package func create(
-        _ request: GenerationRequest, userID: UUID, idempotencyKey: String?, requestHash: String
+        _ request: GenerationRequest, userID: UUID, maxRunning: Int = .max, idempotencyKey: String?, requestHash: String
     ) async throws -> (generation: Generation, jobID: UUID?, created: Bool) {
         let model = ModelCatalog.model(request.modelId)
         let steps = request.numInferenceSteps ?? model.flatMap { $0.field($0.stepsInput ?? "")?.defaultValue?.number }.map { Int($0) } ?? 0
         let guidance = request.guidanceScale ?? model.flatMap { $0.field($0.guidanceInput ?? "")?.defaultValue?.number } ?? 0
         let modelName = String(request.modelId.split(separator: "/").last ?? Substring(request.modelId))
-        /// ONE statement (so one round trip and one commit): the generation and its generate-image job, or nothing when this
-        /// user already used the idempotency key (the unique index makes concurrent duplicates collapse to one row).
-        let inserted = try await client.query(
-            """
-            WITH generation AS (
-                INSERT INTO image_generations (
-                    user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
-                    seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash
-                ) VALUES (
-                    \(userID), \(request.prompt), \(request.negativePrompt), \(modelName), \(request.modelId), \(request.modelVersion),
-                    \(request.style), \(request.width), \(request.height), \(steps), \(guidance), \(request.seed),
-                    \(request.sourceImageUrl), \(request.strength), \(request.numOutputs), \(request.priority), 'queued',
-                    \(idempotencyKey), \(requestHash)
+        let cap = min(maxRunning, Int(Int32.max))
+        /// ONE statement (so one round trip and one commit): count the user's unfinished generations (no further than the
+        /// cap, over a partial index), then insert the generation and its generate-image job only below the cap and when
+        /// this user has not used the idempotency key (the unique index makes concurrent duplicates collapse to one row).
+        /// Always one row: the running count, then the new generation's columns and job id, or NULLs.
+        let (created, running) = try await client.withPublishedNotifications(logger: logger) { connection in
+            let inserted = try await connection.query(
+                """
+                WITH running AS (
+                    SELECT count(*)::int8 AS n FROM (
+                        SELECT 1 FROM image_generations
+                        WHERE user_id = \(userID) AND status IN ('pending', 'queued', 'processing', 'downloading')
+                        LIMIT \(cap)
+                    ) AS unfinished
+                ), generation AS (
+                    INSERT INTO image_generations (
+                        user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
+                        seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash
+                    )
+                    SELECT \(userID), \(request.prompt), \(request.negativePrompt), \(modelName), \(request.modelId), \(request.modelVersion),
+                        \(request.style), \(request.width), \(request.height), \(steps), \(guidance), \(request.seed),
+                        \(request.sourceImageUrl), \(request.strength), \(request.numOutputs), \(request.priority), 'queued',
+                        \(idempotencyKey), \(requestHash)
+                    FROM running WHERE running.n < \(cap)
+                    ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                    RETURNING *
+                ), job AS (
+                    INSERT INTO job_queue (job_type, payload, priority, max_attempts, dedupe_key)
+                    SELECT \(JobType.generateImage), jsonb_build_object('generation_id', id, 'user_id', user_id), priority, 5, 'generate:' || id
+                    FROM generation
+                    RETURNING id
                 )
-                ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                RETURNING *
-            ), job AS (
-                INSERT INTO job_queue (job_type, payload, priority, max_attempts, dedupe_key)
-                SELECT \(JobType.generateImage), jsonb_build_object('generation_id', id, 'user_id', user_id), priority, 5, 'generate:' || id
-                FROM generation
-                RETURNING id
+                SELECT \(unescaped: Generation.columns), (SELECT id FROM job), running.n
+                FROM running LEFT JOIN generation ON true
+                """,
+                logger: logger
             )
-            SELECT \(unescaped: Generation.columns), (SELECT id FROM job) FROM generation
-            """,
-            logger: logger
-        )
-        for try await row in inserted {
-            return (try Generation(row: row), try row.makeRandomAccess()[28].decode(UUID?.self), true)
+            for try await row in inserted {
+                let columns = row.makeRandomAccess()
+                let created = try columns[0].decode(UUID?.self) == nil ? nil : (try Generation(row: row), try columns[28].decode(UUID?.self))
+                return (created, try columns[29].decode(Int.self))
+            }
+            return (nil, 0)
         }
-        /// The key was used before: return that generation if the body matches.
-        let existing = try await client.query(
-            """
-            SELECT \(unescaped: Generation.columns), request_hash FROM image_generations
-            WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey)
-            """,
-            logger: logger
-        )
-        for try await row in existing where try row.makeRandomAccess()[28].decode(String?.self) == requestHash {
-            return (try Generation(row: row), nil, false)
+        if let (generation, jobID) = created { return (generation, jobID, true) }
+        /// Nothing inserted: a repeat of an idempotency key returns that generation if the body matches.
+        if let idempotencyKey {
+            let existing = try await client.query(
+                """
+                SELECT \(unescaped: Generation.columns), request_hash FROM image_generations
+                WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey)
+                """,
+                logger: logger
+            )
+            for try await row in existing {
+                guard try row.makeRandomAccess()[28].decode(String?.self) == requestHash else { throw GenerationStoreError.idempotencyKeyReused }
+                return (try Generation(row: row), nil, false)
+            }
         }
-        throw GenerationStoreError.idempotencyKeyReused
-    }
-
-    /// How many of `userID`'s generations are still running, counted no further than `limit` (a partial index keeps it small).
-    package func runningCount(userID: UUID, upTo limit: Int) async throws -> Int {
-        /// Non-terminal generations of one user, bounded by the cap.
-        let rows = try await client.query(
-            """
-            SELECT count(*)::int8 FROM (
-                SELECT 1 FROM image_generations
-                WHERE user_id = \(userID) AND status IN ('pending', 'queued', 'processing', 'downloading')
-                LIMIT \(limit)
-            ) AS running
-            """,
-            logger: logger
-        )
-        for try await count in rows.decode(Int.self) { return count }
-        return 0
+        throw GenerationStoreError.tooManyRunning(running)
     }
 
     /// The generation `id`, only if `userID` owns it (when given).
@@ -148,7 +155,7 @@ package struct GenerationStore: Sendable {
     /// Cancels a non-terminal generation and its pending jobs in one transaction; returns the generation after the change,
     /// or nil when it does not exist for this user. A terminal generation is returned unchanged.
     package func cancel(_ id: UUID, userID: UUID) async throws -> (generation: Generation, changed: Bool)? {
-        let cancelled: Generation? = try await client.withTransaction(logger: logger) { connection in
+        let cancelled: Generation? = try await client.withNotifyingTransaction(logger: logger) { connection in
             /// Cancel only what is not finished.
             let rows = try await connection.query(
                 """
@@ -178,17 +185,19 @@ package struct GenerationStore: Sendable {
     /// Fails a non-terminal generation with `message`; returns whether it changed.
     @discardableResult
     package func fail(_ id: UUID, message: String) async throws -> Bool {
-        /// Guarded: a finished generation keeps its outcome.
-        let rows = try await client.query(
-            """
-            UPDATE image_generations SET status = 'failed', error_message = \(message), completed_at = now()
-            WHERE id = \(id) AND status NOT IN ('completed', 'failed', 'cancelled')
-            RETURNING id
-            """,
-            logger: logger
-        )
-        for try await _ in rows { return true }
-        return false
+        try await client.withPublishedNotifications(logger: logger) { connection in
+            /// Guarded: a finished generation keeps its outcome.
+            let rows = try await connection.query(
+                """
+                UPDATE image_generations SET status = 'failed', error_message = \(message), completed_at = now()
+                WHERE id = \(id) AND status NOT IN ('completed', 'failed', 'cancelled')
+                RETURNING id
+                """,
+                logger: logger
+            )
+            for try await _ in rows { return true }
+            return false
+        }
     }
 }
 

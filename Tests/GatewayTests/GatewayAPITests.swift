@@ -153,14 +153,22 @@ struct GatewayAPITests {
         }
     }
 
-    @Test("A per-user cap on running generations answers 429 with Retry-After")
+    @Test("A per-user cap on running generations answers 429 with Retry-After; a repeat of an idempotent request still answers")
     func activeCap() async throws {
         try await GatewayHarness.run(maxActivePerUser: 2) { g in
+            let body = #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#
+            let first = try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken, headers: [.idempotencyKey: "k1"])
+            #expect(first.status == .accepted)
             _ = try await g.create()
-            _ = try await g.create()
-            let third = try await g.call(.post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken)
+            let third = try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken)
             #expect(third.status == .tooManyRequests)
             #expect(third.headers[.retryAfter] == "5")
+            #expect(try g.object(third)["detail"]?.string?.contains("2 generations are still running") == true)
+            let repeated = try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken, headers: [.idempotencyKey: "k1"])
+            #expect(repeated.status == .ok)
+            #expect(try g.object(repeated)["id"] == g.object(first)["id"])
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations", as: Int.self) == 2)
+            _ = try await g.create(token: g.bobToken)  // the cap is per user
         }
     }
 

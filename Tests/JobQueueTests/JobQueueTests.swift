@@ -304,6 +304,36 @@ struct JobQueueTests {
             }
         }
     }
+
+    @Test("A deferring session queues its notifications until published after commit; a rolled-back write's are dropped")
+    func deferredNotifications() async throws {
+        try await TestDatabase.withClient { _, url in
+            let deferring = PostgresClient(configuration: url.clientConfiguration(maxConnections: 1, deferNotifications: true), backgroundLogger: logger)
+            let listener = NotificationListener(url: url, channel: "imagegen_jobs", logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await deferring.run() }
+                group.addTask { try await listener.run() }
+                var stream = listener.subscribe().makeAsyncIterator()
+                #expect(await stream.next()?.isResync == true)
+                await #expect(throws: PostgresTransactionError.self) {
+                    try await deferring.withNotifyingTransaction(logger: logger) { connection in
+                        try await JobQueue.enqueue([NewJob(type: "rolled-back", payload: "{}")], on: connection, logger: logger)
+                        throw CancellationError()
+                    }
+                }
+                try await deferring.withConnection { connection in
+                    try await JobQueue.enqueue([NewJob(type: "deferred", payload: "{}")], on: connection, logger: logger)
+                    let queued = try await connection.query("SELECT current_setting('imagegen.deferred_notifications')", logger: logger)
+                    for try await text in queued.decode(String.self) { #expect(text == #"[["imagegen_jobs", "deferred"]]"#) }
+                    try await connection.publishNotifications(logger: logger)
+                    let after = try await connection.query("SELECT current_setting('imagegen.deferred_notifications')", logger: logger)
+                    for try await text in after.decode(String.self) { #expect(text == "") }
+                }
+                #expect(await stream.next()?.payload == "deferred")
+                group.cancelAll()
+            }
+        }
+    }
 }
 
 /// Counts how often each job id was claimed, across tasks.

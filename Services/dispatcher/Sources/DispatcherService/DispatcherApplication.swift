@@ -9,7 +9,12 @@ import ServiceKit
 
 /// Builds the dispatcher: the claim/push loop, queue maintenance, the LISTEN connection and the admin API.
 package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some ApplicationProtocol {
-    let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
+    // The dispatcher's writes (claims, completions, retries, leases) may skip the wait for the WAL flush: a PostgreSQL
+    // crash that forgets one only hands the job out again, which every job handler tolerates (delivery is at least
+    // once); enqueues and generation state are written durably by the other services.
+    let client = PostgresClient(
+        configuration: config.database.clientConfiguration(maxConnections: 10, durableCommits: false), backgroundLogger: logger
+    )
     let queue = JobQueue(client: client, logger: logger)
     let listener = NotificationListener(url: config.database, channel: "imagegen_jobs", logger: logger)
     // One connection per in-flight push at most, so a type's concurrency is never capped by the pool.

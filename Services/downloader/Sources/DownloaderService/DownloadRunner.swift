@@ -1,3 +1,4 @@
+import Database
 import Domain
 import Foundation
 import Logging
@@ -78,7 +79,7 @@ struct DownloadRunner: Sendable {
 
     /// ONE transaction: upsert the image rows (a retry never duplicates them) and complete the generation.
     private func complete(_ generation: Generation, images: [StoredImage]) async throws {
-        try await client.withTransaction(logger: generations.logger) { connection in
+        try await client.withNotifyingTransaction(logger: generations.logger) { connection in
             for image in images {
                 /// Unique per (generation, output index): a retried download updates the same row.
                 try await connection.query(

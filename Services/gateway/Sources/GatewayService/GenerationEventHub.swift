@@ -48,6 +48,8 @@ final class GenerationEventHub: Service, Sendable {
                 for continuation in subscribers.withLock({ $0.values.flatMap(\.values) }) { continuation.yield(.resync) }
                 continue
             }
+            // Most events have no stream open on this instance: do not decode those.
+            guard !subscribers.withLock({ $0.isEmpty }) else { continue }
             guard let event = try? JSONCoding.decoder().decode(GenerationEvent.self, from: Data(notification.payload.utf8)) else {
                 logger.warning("Unreadable generation event notification", metadata: ["payload": "\(notification.payload.prefix(200))"])
                 continue

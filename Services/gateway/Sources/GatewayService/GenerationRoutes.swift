@@ -84,19 +84,19 @@ struct GenerationRoutes: Sendable {
         if let key, key.isEmpty || key.count > 200 {
             throw Problem.validation([.init(field: "Idempotency-Key", message: "must be 1 to 200 characters")])
         }
-        let active = try await store.runningCount(userID: user, upTo: maxActivePerUser)
-        if active >= maxActivePerUser {
-            throw Problem(
-                .tooManyRequests, detail: "\(active) generations are still running; at most \(maxActivePerUser) at once",
-                retryAfterSeconds: 5
-            )
-        }
         let hash = Self.hash(generationRequest)
         do {
-            let (generation, _, created) = try await store.create(generationRequest, userID: user, idempotencyKey: key, requestHash: hash)
+            let (generation, _, created) = try await store.create(
+                generationRequest, userID: user, maxRunning: maxActivePerUser, idempotencyKey: key, requestHash: hash
+            )
             return (generation, created)
         } catch GenerationStoreError.idempotencyKeyReused {
             throw Problem(.conflict, title: "Idempotency key reused", detail: "Idempotency-Key \(key ?? "") was used with a different request body")
+        } catch GenerationStoreError.tooManyRunning(let running) {
+            throw Problem(
+                .tooManyRequests, detail: "\(running) generations are still running; at most \(maxActivePerUser) at once",
+                retryAfterSeconds: 5
+            )
         }
     }
 
@@ -191,7 +191,8 @@ struct GenerationRoutes: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let data = (try? encoder.encode(request)) ?? Data()
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: SHA256.hash(data: data).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
     }
 }
 

@@ -1,3 +1,4 @@
+import Database
 import Domain
 import Foundation
 import JobQueue
@@ -11,17 +12,19 @@ struct GeneratorStore: Sendable {
 
     /// Marks the generation processing before any money is spent; false when it is no longer runnable (cancelled, failed).
     func markProcessing(_ id: UUID) async throws -> Bool {
-        /// Only a queued or already-processing generation may run.
-        let rows = try await client.query(
-            """
-            UPDATE image_generations SET status = 'processing', error_message = NULL
-            WHERE id = \(id) AND status IN ('pending', 'queued', 'processing')
-            RETURNING id
-            """,
-            logger: logger
-        )
-        for try await _ in rows { return true }
-        return false
+        try await client.withPublishedNotifications(logger: logger) { connection in
+            /// Only a queued or already-processing generation may run.
+            let rows = try await connection.query(
+                """
+                UPDATE image_generations SET status = 'processing', error_message = NULL
+                WHERE id = \(id) AND status IN ('pending', 'queued', 'processing')
+                RETURNING id
+                """,
+                logger: logger
+            )
+            for try await _ in rows { return true }
+            return false
+        }
     }
 
     /// Records the prediction id at once; false if another id is already recorded or the generation stopped running.
@@ -41,20 +44,22 @@ struct GeneratorStore: Sendable {
 
     /// Raises progress (never lowers it) while processing.
     func updateProgress(_ id: UUID, to progress: Int) async throws {
-        /// Progress only moves forward; the trigger announces it.
-        try await client.query(
-            """
-            UPDATE image_generations SET progress = \(progress)
-            WHERE id = \(id) AND status = 'processing' AND progress < \(progress)
-            """,
-            logger: logger
-        )
+        try await client.withPublishedNotifications(logger: logger) { connection in
+            /// Progress only moves forward; the trigger announces it.
+            try await connection.query(
+                """
+                UPDATE image_generations SET progress = \(progress)
+                WHERE id = \(id) AND status = 'processing' AND progress < \(progress)
+                """,
+                logger: logger
+            )
+        }
     }
 
     /// ONE transaction: outputs recorded, status `downloading`, `download-image` enqueued. False if it was not processing.
     func markSucceeded(_ generation: Generation, outputs: [String], predictTime: Double?, cost: Double?) async throws -> Bool {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await client.withNotifyingTransaction(logger: logger) { connection in
             /// Hand over to the downloader only from processing.
             let rows = try await connection.query(
                 """

@@ -1,0 +1,41 @@
+import Logging
+import PostgresNIO
+
+/// Writes from sessions that defer their notifications until after commit (`imagegen.defer_notify = on`, migration 4):
+/// each helper runs its work on one leased connection and then publishes what the committed writes queued there.
+extension PostgresClient {
+    /// Runs `body` on one connection (each statement its own transaction), then publishes its notifications.
+    package func withPublishedNotifications<Result: Sendable>(
+        logger: Logger, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await withConnection { connection in
+            let result: Result
+            do {
+                result = try await body(connection)
+            } catch {
+                // Statements before the failure may have committed and queued notifications.
+                try? await connection.publishNotifications(logger: logger)
+                throw error
+            }
+            try await connection.publishNotifications(logger: logger)
+            return result
+        }
+    }
+
+    /// Runs `body` in one transaction, then publishes the notifications it queued once it has committed.
+    package func withNotifyingTransaction<Result: Sendable>(
+        logger: Logger, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await withPublishedNotifications(logger: logger) { connection in
+            try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Sends the notifications this session's committed writes queued, in a transaction that writes nothing (so it holds
+    /// PostgreSQL's notification lock without waiting for a WAL flush). A session that does not defer has none queued.
+    package func publishNotifications(logger: Logger) async throws {
+        try await query("SELECT imagegen_publish_notifications()", logger: logger)
+    }
+}
