@@ -56,7 +56,7 @@ if [ "$what" = gateway ] || [ "$what" = all ]; then
     user=00000000-0000-4000-8000-00000000be70
     export AUTH_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))') INTERNAL_TOKEN=bench
     port=$(pg_free_port)
-    HTTP_PORT=$port LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000 STORAGE_DIR="$tmp/images" \
+    HTTP_PORT=$port LOG_LEVEL=warning GATEWAY_RATE_PER_MINUTE=1000000 STORAGE_DIR="$tmp/images" \
         $release/gateway >"$tmp/gateway.log" 2>&1 &
     gateway_pid=$!
     stack_wait_ready "http://127.0.0.1:$port" gateway "$tmp/gateway.log"
@@ -68,7 +68,7 @@ fi
 
 if [ "$what" = stack ] || [ "$what" = all ]; then
     fresh_db stack
-    export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
+    export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_RATE_PER_MINUTE=1000000
     export DISPATCH_CONCURRENCY=generate-image=1200,download-image=128
     SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs" "$tmp/images"
     user=00000000-0000-4000-8000-00000000be71

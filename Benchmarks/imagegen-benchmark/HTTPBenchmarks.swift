@@ -21,6 +21,18 @@ func makeHTTPClient(connections: Int) -> HTTPClient {
     return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 }
 
+/// Tokens for `count` distinct users, signed with the stack's `AUTH_JWT_SECRET` (the load of many users, each under the
+/// gateway's default per-user cap).
+func userTokens(_ count: Int) async throws -> [String] {
+    guard let secret = ProcessInfo.processInfo.environment["AUTH_JWT_SECRET"] else { throw ValidationError("AUTH_JWT_SECRET is not set") }
+    let authenticator = await UserAuthenticator(secret: secret)
+    var tokens: [String] = []
+    for index in 0..<count {
+        tokens.append(try await authenticator.token(for: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012x", index))!))
+    }
+    return tokens
+}
+
 func post(_ http: HTTPClient, _ url: String, token: String, body: String) async throws -> (Int, String) {
     var request = HTTPClientRequest(url: url)
     request.method = .POST
@@ -42,12 +54,7 @@ struct GatewayLoad: AsyncParsableCommand {
     @Option(help: "Distinct users the requests are spread over (tokens signed with AUTH_JWT_SECRET).") var users = 100
 
     func run() async throws {
-        guard let secret = ProcessInfo.processInfo.environment["AUTH_JWT_SECRET"] else { throw ValidationError("AUTH_JWT_SECRET is not set") }
-        let authenticator = await UserAuthenticator(secret: secret)
-        var tokens: [String] = []
-        for index in 0..<users {
-            tokens.append(try await authenticator.token(for: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012x", index))!))
-        }
+        let tokens = try await userTokens(users)
         let http = makeHTTPClient(connections: concurrency)
         defer { Task { try? await http.shutdown() } }
         let body = #"{"prompt": "benchmark", "model_id": "black-forest-labs/flux-schnell"}"#
@@ -100,20 +107,23 @@ struct PipelineBenchmark: AsyncParsableCommand {
     @Option var concurrency = 64
     @Option(help: "Generations per second for the overhead run.") var rate = 20.0
     @Option var seconds = 15.0
+    @Option(help: "Distinct users the requests are spread over (tokens signed with AUTH_JWT_SECRET).") var users = 100
 
     static func body(_ prompt: String) -> String {
         #"{"prompt": "\#(prompt)", "model_id": "bytedance/sdxl-lightning-4step", "width": 256, "height": 256}"#
     }
 
     func run() async throws {
+        let tokens = try await userTokens(users)
         let http = makeHTTPClient(connections: concurrency)
         defer { Task { try? await http.shutdown() } }
         try await withPostgresClient(try database.url(), logger: benchmarkLogger) { client in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<count {
                     if index >= concurrency { try await group.next() }
+                    let token = tokens[index % tokens.count]
                     group.addTask {
-                        let (status, text) = try await post(http, "\(stack.gateway)/v1/generations", token: stack.token, body: Self.body("burst"))
+                        let (status, text) = try await post(http, "\(stack.gateway)/v1/generations", token: token, body: Self.body("burst"))
                         guard status == 202 else { throw ValidationError("POST answered \(status): \(text)") }
                     }
                 }
@@ -129,7 +139,8 @@ struct PipelineBenchmark: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<total {
                     try await Task.sleep(until: started + .seconds(Double(index) / rate))
-                    group.addTask { _ = try await post(http, "\(stack.gateway)/v1/generations", token: stack.token, body: Self.body("steady")) }
+                    let token = tokens[index % tokens.count]
+                    group.addTask { _ = try await post(http, "\(stack.gateway)/v1/generations", token: token, body: Self.body("steady")) }
                 }
                 try await group.waitForAll()
             }
@@ -147,7 +158,7 @@ struct PipelineBenchmark: AsyncParsableCommand {
         while try await DispatchBenchmark.scalar(
             client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = '\(prompt)' AND status NOT IN ('completed','failed','cancelled')"
         ) > 0 {
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(200))
         }
     }
 
