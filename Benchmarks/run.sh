@@ -68,7 +68,7 @@ fi
 
 if [ "$what" = stack ] || [ "$what" = all ]; then
     fresh_db stack
-    export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_RATE_PER_MINUTE=1000000
+    export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
     export DISPATCH_CONCURRENCY=generate-image=1200,download-image=128
     SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs" "$tmp/images"
     user=00000000-0000-4000-8000-00000000be71
