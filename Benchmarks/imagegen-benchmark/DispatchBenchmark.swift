@@ -6,6 +6,7 @@ import HummingbirdTesting
 import JobQueue
 import Logging
 import PostgresNIO
+import ServiceKit
 import Synchronization
 
 /// Jobs pushed through a real dispatcher process to a no-op service in this process: pickup latency and throughput.
@@ -24,7 +25,7 @@ struct DispatchBenchmark: AsyncParsableCommand {
         let router = Router()
         router.post("v1/jobs/noop") { request, _ in
             let body = try await request.body.collect(upTo: 1 << 16)
-            received.record(String(buffer: body), at: monotonicNanos())
+            received.record(String(buffer: body), job: request.headers[.jobID].flatMap(UUID.init(uuidString:)), at: monotonicNanos())
             return Response(status: .ok)
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: benchmarkLogger)
@@ -50,11 +51,13 @@ struct DispatchBenchmark: AsyncParsableCommand {
                 var next = ContinuousClock.now
                 for _ in 0..<total {
                     next += .seconds(1 / rate)
-                    try await queue.enqueue([NewJob(type: "noop", payload: "{\"t0\": \(monotonicNanos())}")])
+                    let ids = try await queue.enqueue([NewJob(type: "noop", payload: "{\"t0\": \(monotonicNanos())}")])
+                    received.committed(ids, at: monotonicNanos())
                     try await Task.sleep(until: next)
                 }
                 try await Task.sleep(for: .seconds(1))
                 print("dispatch: enqueue→pushed \(received.report.summary) at \(rate) jobs/s")
+                print("dispatch: committed→pushed (from the moment enqueue returned) \(received.fromCommit.summary)")
                 // Throughput: a backlog inserted at once, drained through HTTP pushes and completions.
                 received.reset()
                 for start in stride(from: 0, to: jobs, by: 5000) {
@@ -79,17 +82,36 @@ struct DispatchBenchmark: AsyncParsableCommand {
     }
 }
 
-/// Pushes the no-op service received, with their pickup latency.
+/// Pushes the no-op service received, with their pickup latency from before the enqueue call (`t0` in the payload) and
+/// from the moment the enqueue call returned (the job committed; a push that arrived first counts as 0).
 final class Received: Sendable {
     private let latency = SharedLatency()
+    private let times = Mutex<(committed: [UUID: UInt64], arrived: [UUID: UInt64])>(([:], [:]))
 
-    func record(_ body: String, at now: UInt64) {
+    func record(_ body: String, job: UUID?, at now: UInt64) {
         guard let range = body.range(of: "\"t0\":"),
             let t0 = UInt64(body[range.upperBound...].prefix { $0.isNumber || $0 == " " }.trimmingCharacters(in: .whitespaces)), t0 > 0
         else { return }
         latency.record(nanoseconds: now - t0)
+        if let job { times.withLock { $0.arrived[job] = now } }
     }
 
+    func committed(_ jobs: [UUID], at now: UInt64) { times.withLock { for job in jobs { $0.committed[job] = now } } }
+
     var report: LatencyReport { latency.report }
-    func reset() { latency.reset() }
+
+    var fromCommit: LatencyReport {
+        times.withLock { times in
+            var report = LatencyReport()
+            for (job, arrived) in times.arrived {
+                if let committed = times.committed[job] { report.record(nanoseconds: arrived > committed ? arrived - committed : 0) }
+            }
+            return report
+        }
+    }
+
+    func reset() {
+        latency.reset()
+        times.withLock { $0 = ([:], [:]) }
+    }
 }

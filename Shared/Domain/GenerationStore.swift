@@ -34,11 +34,11 @@ package struct GenerationStore: Sendable {
         let guidance = request.guidanceScale ?? model.flatMap { $0.field($0.guidanceInput ?? "")?.defaultValue?.number } ?? 0
         let modelName = String(request.modelId.split(separator: "/").last ?? Substring(request.modelId))
         let cap = min(maxRunning, Int(Int32.max))
-        /// ONE statement (so one round trip and one commit): count the user's unfinished generations (no further than the
+        /// ONE statement (one commit): count the user's unfinished generations (no further than the
         /// cap, over a partial index), then insert the generation and its generate-image job only below the cap and when
         /// this user has not used the idempotency key (the unique index makes concurrent duplicates collapse to one row).
         /// Always one row: the running count, then the new generation's columns and job id, or NULLs.
-        let (created, running) = try await client.withPublishedNotifications(logger: logger) { connection in
+        let (created, running): ((Generation, UUID?)?, Int) = try await client.withPublishedNotifications(logger: logger) { connection in
             let inserted = try await connection.query(
                 """
                 WITH running AS (
@@ -72,8 +72,9 @@ package struct GenerationStore: Sendable {
             )
             for try await row in inserted {
                 let columns = row.makeRandomAccess()
-                let created = try columns[0].decode(UUID?.self) == nil ? nil : (try Generation(row: row), try columns[28].decode(UUID?.self))
-                return (created, try columns[29].decode(Int.self))
+                let running = try columns[29].decode(Int.self)
+                guard try columns[0].decode(UUID?.self) != nil else { return (nil, running) }
+                return ((try Generation(row: row), try columns[28].decode(UUID?.self)), running)
             }
             return (nil, 0)
         }
@@ -88,7 +89,8 @@ package struct GenerationStore: Sendable {
                 logger: logger
             )
             for try await row in existing {
-                guard try row.makeRandomAccess()[28].decode(String?.self) == requestHash else { throw GenerationStoreError.idempotencyKeyReused }
+                let sameBody = try row.makeRandomAccess()[28].decode(String?.self) == requestHash
+                guard sameBody else { throw GenerationStoreError.idempotencyKeyReused }
                 return (try Generation(row: row), nil, false)
             }
         }

@@ -9,7 +9,10 @@ import Storage
 
 /// Builds the downloader: `POST /v1/jobs/download-image` fetches and stores outputs; health and metrics.
 package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some ApplicationProtocol {
-    let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 20, deferNotifications: true), backgroundLogger: logger)
+    // Notifications are published after each commit (see `withPublishedNotifications`), not held over the WAL flush.
+    let client = PostgresClient(
+        configuration: config.database.clientConfiguration(maxConnections: 20, deferNotifications: true), backgroundLogger: logger
+    )
     // Redirects are followed by SafeFetcher itself, so each hop is checked against the allow-list.
     let http = HTTPClient.makeServiceClient(redirects: false)
     let runner = DownloadRunner(

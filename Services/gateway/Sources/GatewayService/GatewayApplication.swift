@@ -9,7 +9,10 @@ import ServiceLifecycle
 
 /// Builds the gateway: the public API, SSE fan-out from one LISTEN connection, stored files, health and metrics.
 package func buildGateway(config: GatewayConfig, logger: Logger) async throws -> some ApplicationProtocol {
-    let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 30, deferNotifications: true), backgroundLogger: logger)
+    // Notifications are published after each commit (see `withPublishedNotifications`), not held over the WAL flush.
+    let client = PostgresClient(
+        configuration: config.database.clientConfiguration(maxConnections: 30, deferNotifications: true), backgroundLogger: logger
+    )
     let listener = NotificationListener(url: config.database, channel: "imagegen_generation_events", logger: logger)
     let store = GenerationStore(client: client, logger: logger)
     let hub = GenerationEventHub(listener: listener, logger: logger)

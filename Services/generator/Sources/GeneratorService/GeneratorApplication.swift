@@ -9,7 +9,10 @@ import ServiceKit
 
 /// Builds the generator: `POST /v1/jobs/generate-image` drives Replicate; health and metrics.
 package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any PredictionsAPI)? = nil) -> some ApplicationProtocol {
-    let client = PostgresClient(configuration: config.database.clientConfiguration(maxConnections: 20, deferNotifications: true), backgroundLogger: logger)
+    // Notifications are published after each commit (see `withPublishedNotifications`), not held over the WAL flush.
+    let client = PostgresClient(
+        configuration: config.database.clientConfiguration(maxConnections: 20, deferNotifications: true), backgroundLogger: logger
+    )
     let http = HTTPClient.makeServiceClient(connectionsPerHost: 256)
     let replicate = api ?? ReplicateClient(http: http, baseURL: config.replicateBaseURL, token: config.replicateToken)
     let runner = PredictionRunner(
