@@ -77,30 +77,28 @@ struct DownloadRunner: Sendable {
         )
     }
 
-    /// ONE transaction: upsert the image rows (a retry never duplicates them) and complete the generation.
+    /// ONE statement: upsert the image rows (unique per generation and output index, so a retry never duplicates them) and
+    /// complete the generation (only from downloading: a cancelled or failed one keeps its outcome).
     private func complete(_ generation: Generation, images: [StoredImage]) async throws {
-        try await client.withNotifyingTransaction(logger: generations.logger) { connection in
-            for image in images {
-                /// Unique per (generation, output index): a retried download updates the same row.
-                try await connection.query(
-                    """
-                    INSERT INTO images (generation_id, user_id, output_index, filename, storage_path, public_url, file_size, width, height,
-                                        format, content_type, sha256, source_url, prompt, negative_prompt, model)
-                    VALUES (\(image.generationId), \(image.userId), \(image.outputIndex), \(image.filename), \(image.storagePath),
-                            \(image.publicUrl), \(image.fileSize), \(image.width), \(image.height), \(image.format), \(image.contentType),
-                            \(image.sha256), \(generation.outputUrls?[image.outputIndex]), \(generation.prompt), \(generation.negativePrompt),
-                            \(generation.model))
+        let sources = images.map { generation.outputUrls?[$0.outputIndex] ?? "" }
+        try await client.withPublishedNotifications(logger: generations.logger) { connection in
+            /// The images, then the generation's completion, in one statement.
+            _ = try await connection.query(
+                """
+                WITH stored AS (
+                    INSERT INTO images (generation_id, user_id, output_index, filename, storage_path, public_url, file_size, width,
+                                        height, format, content_type, sha256, source_url, prompt, negative_prompt, model)
+                    SELECT \(generation.id), \(generation.userId), i, f, sp, pu, fs, w, h, fm, ct, sh, NULLIF(su, ''),
+                           \(generation.prompt), \(generation.negativePrompt), \(generation.model)
+                    FROM unnest(\(images.map(\.outputIndex))::int[], \(images.map(\.filename))::text[], \(images.map(\.storagePath))::text[],
+                                \(images.map(\.publicUrl))::text[], \(images.map(\.fileSize))::int8[], \(images.map(\.width))::int[],
+                                \(images.map(\.height))::int[], \(images.map(\.format))::text[], \(images.map(\.contentType))::text[],
+                                \(images.map(\.sha256))::text[], \(sources)::text[]) AS x(i, f, sp, pu, fs, w, h, fm, ct, sh, su)
                     ON CONFLICT (generation_id, output_index) DO UPDATE
                     SET filename = EXCLUDED.filename, storage_path = EXCLUDED.storage_path, public_url = EXCLUDED.public_url,
                         file_size = EXCLUDED.file_size, width = EXCLUDED.width, height = EXCLUDED.height, format = EXCLUDED.format,
                         content_type = EXCLUDED.content_type, sha256 = EXCLUDED.sha256
-                    """,
-                    logger: generations.logger
                 )
-            }
-            /// Completion only from downloading; a cancelled or failed generation keeps its outcome.
-            try await connection.query(
-                """
                 UPDATE image_generations
                 SET status = 'completed', progress = 100, completed_at = now(),
                     generation_time_seconds = CEIL(EXTRACT(EPOCH FROM now() - created_at))::int

@@ -1,7 +1,6 @@
 import Database
 import Domain
 import Foundation
-import JobQueue
 import Logging
 import PostgresNIO
 
@@ -46,7 +45,7 @@ struct GeneratorStore: Sendable {
     func updateProgress(_ id: UUID, to progress: Int) async throws {
         try await client.withPublishedNotifications(logger: logger) { connection in
             /// Progress only moves forward; the trigger announces it.
-            try await connection.query(
+            _ = try await connection.query(
                 """
                 UPDATE image_generations SET progress = \(progress)
                 WHERE id = \(id) AND status = 'processing' AND progress < \(progress)
@@ -56,30 +55,33 @@ struct GeneratorStore: Sendable {
         }
     }
 
-    /// ONE transaction: outputs recorded, status `downloading`, `download-image` enqueued. False if it was not processing.
+    /// ONE statement: outputs recorded, status `downloading`, `download-image` enqueued (skipped while a live one exists).
+    /// False if it was not processing.
     func markSucceeded(_ generation: Generation, outputs: [String], predictTime: Double?, cost: Double?) async throws -> Bool {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
-        return try await client.withNotifyingTransaction(logger: logger) { connection in
-            /// Hand over to the downloader only from processing.
+        return try await client.withPublishedNotifications(logger: logger) { connection in
+            /// Hand over to the downloader only from processing; the job carries the same payload as every generation job.
             let rows = try await connection.query(
                 """
-                UPDATE image_generations
-                SET status = 'downloading', progress = 100, output_urls = \(outputJSON)::jsonb, predict_time = \(predictTime),
-                    cost = \(cost)
-                WHERE id = \(generation.id) AND status = 'processing'
-                RETURNING id
+                WITH handed AS (
+                    UPDATE image_generations
+                    SET status = 'downloading', progress = 100, output_urls = \(outputJSON)::jsonb, predict_time = \(predictTime),
+                        cost = \(cost)
+                    WHERE id = \(generation.id) AND status = 'processing'
+                    RETURNING id, user_id, priority
+                ), job AS (
+                    INSERT INTO job_queue (job_type, payload, priority, max_attempts, dedupe_key)
+                    SELECT \(JobType.downloadImage), jsonb_build_object('generation_id', id, 'user_id', user_id), priority + 1, 5,
+                           'download:' || id
+                    FROM handed
+                    ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'processing') DO NOTHING
+                )
+                SELECT count(*)::int8 FROM handed
                 """,
                 logger: logger
             )
-            var updated = false
-            for try await _ in rows { updated = true }
-            guard updated else { return false }
-            let job = try NewJob(
-                type: JobType.downloadImage, encoding: GenerationJobPayload(generationId: generation.id, userId: generation.userId),
-                priority: generation.priority + 1, maxAttempts: 5, dedupeKey: "download:\(generation.id)"
-            )
-            try await JobQueue.enqueue([job], on: connection, logger: logger)
-            return true
+            for try await handed in rows.decode(Int.self) { return handed == 1 }
+            return false
         }
     }
 
