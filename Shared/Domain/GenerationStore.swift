@@ -12,6 +12,79 @@ package enum GenerationStoreError: Error, Equatable {
     case tooManyRunning(Int)
 }
 
+/// ONE statement (one commit), prepared once per connection: count the user's unfinished generations (no further than
+/// the cap, over a partial index), then insert the generation and its generate-image job only below the cap and when this
+/// user has not used the idempotency key (the unique index makes concurrent duplicates collapse to one row). Always one
+/// row: the generation's columns and job id (NULLs when nothing was inserted), then the running count.
+private struct CreateGeneration: PostgresPreparedStatement {
+    static let sql = """
+        WITH running AS (
+            SELECT count(*)::int8 AS n FROM (
+                SELECT 1 FROM image_generations
+                WHERE user_id = $1 AND status IN ('pending', 'queued', 'processing', 'downloading')
+                LIMIT $19
+            ) AS unfinished
+        ), generation AS (
+            INSERT INTO image_generations (
+                user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
+                seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash
+            )
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'queued', $17, $18
+            FROM running WHERE running.n < $19
+            ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING *
+        ), job AS (
+            INSERT INTO job_queue (job_type, payload, priority, max_attempts, dedupe_key)
+            SELECT $20, jsonb_build_object('generation_id', id, 'user_id', user_id), priority, 5, 'generate:' || id
+            FROM generation
+            RETURNING id
+        )
+        SELECT \(Generation.columns), (SELECT id FROM job), running.n
+        FROM running LEFT JOIN generation ON true
+        """
+    static let bindingDataTypes: [PostgresDataType] = [
+        .uuid, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .float8, .int8, .text, .float8, .int8, .int8, .text,
+        .text, .int8, .text,
+    ]
+    typealias Row = PostgresRow
+
+    var userID: UUID
+    var request: GenerationRequest
+    var model: String
+    var steps: Int
+    var guidance: Double
+    var cap: Int
+    var idempotencyKey: String?
+    var requestHash: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 20)
+        try bindings.append(userID)
+        try bindings.append(request.prompt)
+        try bindings.append(request.negativePrompt)
+        try bindings.append(model)
+        try bindings.append(request.modelId)
+        try bindings.append(request.modelVersion)
+        try bindings.append(request.style)
+        try bindings.append(request.width)
+        try bindings.append(request.height)
+        try bindings.append(steps)
+        try bindings.append(guidance)
+        try bindings.append(request.seed)
+        try bindings.append(request.sourceImageUrl)
+        try bindings.append(request.strength)
+        try bindings.append(request.numOutputs)
+        try bindings.append(request.priority)
+        try bindings.append(idempotencyKey)
+        try bindings.append(requestHash)
+        try bindings.append(cap)
+        try bindings.append(JobType.generateImage)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
 /// SQL for generations and their images. Every status change is guarded in its `WHERE` clause.
 package struct GenerationStore: Sendable {
     package let client: PostgresClient
@@ -33,44 +106,12 @@ package struct GenerationStore: Sendable {
         let steps = request.numInferenceSteps ?? model.flatMap { $0.field($0.stepsInput ?? "")?.defaultValue?.number }.map { Int($0) } ?? 0
         let guidance = request.guidanceScale ?? model.flatMap { $0.field($0.guidanceInput ?? "")?.defaultValue?.number } ?? 0
         let modelName = String(request.modelId.split(separator: "/").last ?? Substring(request.modelId))
-        let cap = min(maxRunning, Int(Int32.max))
-        /// ONE statement (one commit): count the user's unfinished generations (no further than the
-        /// cap, over a partial index), then insert the generation and its generate-image job only below the cap and when
-        /// this user has not used the idempotency key (the unique index makes concurrent duplicates collapse to one row).
-        /// Always one row: the running count, then the new generation's columns and job id, or NULLs.
+        let statement = CreateGeneration(
+            userID: userID, request: request, model: modelName, steps: steps, guidance: guidance, cap: min(maxRunning, Int(Int32.max)),
+            idempotencyKey: idempotencyKey, requestHash: requestHash
+        )
         let (created, running): ((Generation, UUID?)?, Int) = try await client.withPublishedNotifications(logger: logger) { connection in
-            let inserted = try await connection.query(
-                """
-                WITH running AS (
-                    SELECT count(*)::int8 AS n FROM (
-                        SELECT 1 FROM image_generations
-                        WHERE user_id = \(userID) AND status IN ('pending', 'queued', 'processing', 'downloading')
-                        LIMIT \(cap)
-                    ) AS unfinished
-                ), generation AS (
-                    INSERT INTO image_generations (
-                        user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
-                        seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash
-                    )
-                    SELECT \(userID), \(request.prompt), \(request.negativePrompt), \(modelName), \(request.modelId), \(request.modelVersion),
-                        \(request.style), \(request.width), \(request.height), \(steps), \(guidance), \(request.seed),
-                        \(request.sourceImageUrl), \(request.strength), \(request.numOutputs), \(request.priority), 'queued',
-                        \(idempotencyKey), \(requestHash)
-                    FROM running WHERE running.n < \(cap)
-                    ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                    RETURNING *
-                ), job AS (
-                    INSERT INTO job_queue (job_type, payload, priority, max_attempts, dedupe_key)
-                    SELECT \(JobType.generateImage), jsonb_build_object('generation_id', id, 'user_id', user_id), priority, 5, 'generate:' || id
-                    FROM generation
-                    RETURNING id
-                )
-                SELECT \(unescaped: Generation.columns), (SELECT id FROM job), running.n
-                FROM running LEFT JOIN generation ON true
-                """,
-                logger: logger
-            )
-            for try await row in inserted {
+            for try await row in try await connection.execute(statement, logger: logger) {
                 let columns = row.makeRandomAccess()
                 let running = try columns[29].decode(Int.self)
                 guard try columns[0].decode(UUID?.self) != nil else { return (nil, running) }

@@ -28,20 +28,12 @@ package struct JobQueue: Sendable {
         let maxAttempts = jobs.map(\.maxAttempts)
         let delays = jobs.map { $0.delay.milliseconds }
         let keys = jobs.map { $0.dedupeKey ?? "" }
-        /// Insert all rows in one statement; a live duplicate dedupe key is skipped.
-        let rows = try await connection.query(
-            """
-            INSERT INTO job_queue (job_type, payload, priority, max_attempts, run_at, dedupe_key)
-            SELECT t, p::jsonb, pr, ma, now() + d * interval '1 millisecond', NULLIF(k, '')
-            FROM unnest(\(types)::text[], \(payloads)::text[], \(priorities)::int[], \(maxAttempts)::int[],
-                        \(delays)::float8[], \(keys)::text[]) AS x(t, p, pr, ma, d, k)
-            ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'processing') DO NOTHING
-            RETURNING id
-            """,
+        let rows = try await connection.execute(
+            EnqueueJobs(types: types, payloads: payloads, priorities: priorities, maxAttempts: maxAttempts, delays: delays, keys: keys),
             logger: logger
         )
         var ids: [UUID] = []
-        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        for try await id in rows { ids.append(id) }
         return ids
     }
 
@@ -62,36 +54,11 @@ package struct JobQueue: Sendable {
         guard !wanted.isEmpty else { return [] }
         let types = Array(wanted.keys)
         let counts = types.map { wanted[$0]! }
-        /// Per type, lock the highest-priority runnable rows (skipping rows others hold) and mark them processing.
-        let rows = try await client.query(
-            """
-            WITH picked AS (
-                SELECT c.id
-                FROM unnest(\(types)::text[], \(counts)::int[]) AS w(job_type, n)
-                CROSS JOIN LATERAL (
-                    SELECT j.id FROM job_queue AS j
-                    WHERE j.status = 'pending' AND j.job_type = w.job_type AND j.run_at <= now()
-                    ORDER BY j.priority DESC, j.run_at, j.id
-                    LIMIT w.n
-                    FOR UPDATE SKIP LOCKED
-                ) AS c
-            )
-            UPDATE job_queue AS q
-            SET status = 'processing',
-                attempt_number = q.attempt_number + 1,
-                locked_by = \(worker),
-                locked_until = now() + \(lease.milliseconds)::float8 * interval '1 millisecond',
-                started_at = now()
-            FROM picked
-            WHERE q.id = picked.id
-            RETURNING q.id, q.job_type, q.payload::text, q.attempt_number, q.max_attempts, q.priority, q.created_at, q.run_at, now()
-            """,
-            logger: logger
+        let rows = try await client.execute(
+            ClaimJobs(types: types, counts: counts, worker: worker, leaseMilliseconds: lease.milliseconds), logger: logger
         )
         var jobs: [ClaimedJob] = []
-        for try await (id, type, payload, attempt, maxAttempts, priority, createdAt, runAt, now) in rows.decode(
-            (UUID, String, String, Int, Int, Int, Date, Date, Date).self
-        ) {
+        for try await (id, type, payload, attempt, maxAttempts, priority, createdAt, runAt, now) in rows {
             jobs.append(
                 ClaimedJob(
                     id: id, type: type, payload: payload, attempt: attempt, maxAttempts: maxAttempts, priority: priority,
@@ -392,4 +359,74 @@ extension Duration {
 
     /// This duration in (fractional) seconds.
     package var seconds: Double { milliseconds / 1000 }
+}
+
+/// Inserts jobs from parallel arrays in one statement (prepared once per connection); a live duplicate dedupe key is skipped.
+private struct EnqueueJobs: PostgresPreparedStatement {
+    static let sql = """
+        INSERT INTO job_queue (job_type, payload, priority, max_attempts, run_at, dedupe_key)
+        SELECT t, p::jsonb, pr, ma, now() + d * interval '1 millisecond', NULLIF(k, '')
+        FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::float8[], $6::text[]) AS x(t, p, pr, ma, d, k)
+        ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'processing') DO NOTHING
+        RETURNING id
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.textArray, .textArray, .int8Array, .int8Array, .float8Array, .textArray]
+    typealias Row = UUID
+
+    var types: [String], payloads: [String], priorities: [Int], maxAttempts: [Int], delays: [Double], keys: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 6)
+        try bindings.append(types)
+        try bindings.append(payloads)
+        try bindings.append(priorities)
+        try bindings.append(maxAttempts)
+        try bindings.append(delays)
+        try bindings.append(keys)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
+}
+
+/// Per type, locks the highest-priority runnable rows (skipping rows others hold) and marks them processing with a lease
+/// (prepared once per connection: the dispatcher runs it on every wake).
+private struct ClaimJobs: PostgresPreparedStatement {
+    static let sql = """
+        WITH picked AS (
+            SELECT c.id
+            FROM unnest($1::text[], $2::int[]) AS w(job_type, n)
+            CROSS JOIN LATERAL (
+                SELECT j.id FROM job_queue AS j
+                WHERE j.status = 'pending' AND j.job_type = w.job_type AND j.run_at <= now()
+                ORDER BY j.priority DESC, j.run_at, j.id
+                LIMIT w.n
+                FOR UPDATE SKIP LOCKED
+            ) AS c
+        )
+        UPDATE job_queue AS q
+        SET status = 'processing',
+            attempt_number = q.attempt_number + 1,
+            locked_by = $3,
+            locked_until = now() + $4 * interval '1 millisecond',
+            started_at = now()
+        FROM picked
+        WHERE q.id = picked.id
+        RETURNING q.id, q.job_type, q.payload::text, q.attempt_number, q.max_attempts, q.priority, q.created_at, q.run_at, now()
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.textArray, .int8Array, .text, .float8]
+    typealias Row = (UUID, String, String, Int, Int, Int, Date, Date, Date)
+
+    var types: [String], counts: [Int], worker: String, leaseMilliseconds: Double
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 4)
+        try bindings.append(types)
+        try bindings.append(counts)
+        try bindings.append(worker)
+        try bindings.append(leaseMilliseconds)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
