@@ -36,6 +36,13 @@ extension PostgresConnection {
     /// Sends the notifications this session's committed writes queued, in a transaction that writes nothing (so it holds
     /// PostgreSQL's notification lock without waiting for a WAL flush). A session that does not defer has none queued.
     package func publishNotifications(logger: Logger) async throws {
-        try await query("SELECT imagegen_publish_notifications()", logger: logger)
+        _ = try await execute(PublishNotifications(), logger: logger)
     }
+}
+
+/// `SELECT imagegen_publish_notifications()`, prepared: every deferring write ends with it.
+private struct PublishNotifications: PostgresPreparedStatement {
+    static let sql = "SELECT imagegen_publish_notifications()"
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+    func decodeRow(_ row: PostgresRow) throws -> Int { try row.decode(Int.self) }
 }

@@ -85,6 +85,22 @@ private struct CreateGeneration: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
+/// One generation, scoped to its owner when one is given (prepared: every job starts with it).
+private struct FindGeneration: PostgresPreparedStatement {
+    static let sql = "SELECT \(Generation.columns) FROM image_generations WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid)"
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid]
+    var id: UUID, userID: UUID?
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        try bindings.append(id)
+        try bindings.append(userID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Generation { try Generation(row: row) }
+}
+
 /// SQL for generations and their images. Every status change is guarded in its `WHERE` clause.
 package struct GenerationStore: Sendable {
     package let client: PostgresClient
@@ -140,15 +156,7 @@ package struct GenerationStore: Sendable {
 
     /// The generation `id`, only if `userID` owns it (when given).
     package func find(_ id: UUID, userID: UUID? = nil) async throws -> Generation? {
-        /// One generation, scoped to its owner.
-        let rows = try await client.query(
-            """
-            SELECT \(unescaped: Generation.columns) FROM image_generations
-            WHERE id = \(id) AND (\(userID)::uuid IS NULL OR user_id = \(userID)::uuid)
-            """,
-            logger: logger
-        )
-        for try await row in rows { return try Generation(row: row) }
+        for try await generation in try await client.execute(FindGeneration(id: id, userID: userID), logger: logger) { return generation }
         return nil
     }
 

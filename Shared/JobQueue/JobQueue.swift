@@ -99,20 +99,9 @@ package struct JobQueue: Sendable {
         let ids = results.map(\.lease.id)
         let attempts = results.map(\.lease.attempt)
         let values = results.map { $0.result ?? "" }
-        /// Complete in one statement, only where the attempt still holds the job.
-        let rows = try await client.query(
-            """
-            UPDATE job_queue AS q
-            SET status = 'completed', result = NULLIF(c.result, '')::jsonb, completed_at = now(),
-                locked_by = NULL, locked_until = NULL
-            FROM unnest(\(ids)::uuid[], \(attempts)::int[], \(values)::text[]) AS c(id, attempt, result)
-            WHERE q.id = c.id AND q.status = 'processing' AND q.attempt_number = c.attempt
-            RETURNING q.id, q.attempt_number
-            """,
-            logger: logger
-        )
+        let rows = try await client.execute(CompleteJobs(ids: ids, attempts: attempts, results: values), logger: logger)
         var accepted = Set<JobLease>()
-        for try await (id, attempt) in rows.decode((UUID, Int).self) { accepted.insert(JobLease(id: id, attempt: attempt)) }
+        for try await (id, attempt) in rows { accepted.insert(JobLease(id: id, attempt: attempt)) }
         return accepted
     }
 
@@ -425,6 +414,32 @@ private struct ClaimJobs: PostgresPreparedStatement {
         try bindings.append(counts)
         try bindings.append(worker)
         try bindings.append(leaseMilliseconds)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// Completes attempts in one statement, only where each attempt still holds its job (prepared: completions are batched
+/// continuously).
+private struct CompleteJobs: PostgresPreparedStatement {
+    static let sql = """
+        UPDATE job_queue AS q
+        SET status = 'completed', result = NULLIF(c.result, '')::jsonb, completed_at = now(), locked_by = NULL, locked_until = NULL
+        FROM unnest($1::uuid[], $2::int[], $3::text[]) AS c(id, attempt, result)
+        WHERE q.id = c.id AND q.status = 'processing' AND q.attempt_number = c.attempt
+        RETURNING q.id, q.attempt_number
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.uuidArray, .int8Array, .textArray]
+    typealias Row = (UUID, Int)
+
+    var ids: [UUID], attempts: [Int], results: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        try bindings.append(ids)
+        try bindings.append(attempts)
+        try bindings.append(results)
         return bindings
     }
 

@@ -12,32 +12,14 @@ struct GeneratorStore: Sendable {
     /// Marks the generation processing before any money is spent; false when it is no longer runnable (cancelled, failed).
     func markProcessing(_ id: UUID) async throws -> Bool {
         try await client.withPublishedNotifications(logger: logger) { connection in
-            /// Only a queued or already-processing generation may run.
-            let rows = try await connection.query(
-                """
-                UPDATE image_generations SET status = 'processing', error_message = NULL
-                WHERE id = \(id) AND status IN ('pending', 'queued', 'processing')
-                RETURNING id
-                """,
-                logger: logger
-            )
-            for try await _ in rows { return true }
+            for try await _ in try await connection.execute(MarkProcessing(id: id), logger: logger) { return true }
             return false
         }
     }
 
     /// Records the prediction id at once; false if another id is already recorded or the generation stopped running.
     func recordPrediction(_ id: UUID, predictionID: String) async throws -> Bool {
-        /// First writer wins: a retry finds the id and resumes instead of paying again.
-        let rows = try await client.query(
-            """
-            UPDATE image_generations SET replicate_prediction_id = \(predictionID)
-            WHERE id = \(id) AND status = 'processing' AND replicate_prediction_id IS NULL
-            RETURNING id
-            """,
-            logger: logger
-        )
-        for try await _ in rows { return true }
+        for try await _ in try await client.execute(RecordPrediction(id: id, predictionID: predictionID), logger: logger) { return true }
         return false
     }
 
@@ -92,4 +74,43 @@ struct GeneratorStore: Sendable {
         for try await status in rows.decode(String.self) { return GenerationStatus(rawValue: status) }
         return nil
     }
+}
+
+/// Only a queued or already-processing generation may run (prepared: once per job).
+private struct MarkProcessing: PostgresPreparedStatement {
+    static let sql = """
+        UPDATE image_generations SET status = 'processing', error_message = NULL
+        WHERE id = $1 AND status IN ('pending', 'queued', 'processing')
+        RETURNING id
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.uuid]
+    var id: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        try bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
+}
+
+/// First writer wins: a retry finds the id and resumes instead of paying again (prepared: once per prediction).
+private struct RecordPrediction: PostgresPreparedStatement {
+    static let sql = """
+        UPDATE image_generations SET replicate_prediction_id = $2
+        WHERE id = $1 AND status = 'processing' AND replicate_prediction_id IS NULL
+        RETURNING id
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text]
+    var id: UUID, predictionID: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        try bindings.append(id)
+        try bindings.append(predictionID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
 }
