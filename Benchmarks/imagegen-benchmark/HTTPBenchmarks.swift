@@ -33,6 +33,15 @@ func userTokens(_ count: Int) async throws -> [String] {
     return tokens
 }
 
+/// Waits until every generation with `prompt` is terminal (the figures come from their timestamps, not from this poll).
+func waitForTerminal(_ client: PostgresClient, prompt: String) async throws {
+    while try await DispatchBenchmark.scalar(
+        client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = '\(prompt)' AND status NOT IN ('completed','failed','cancelled')"
+    ) > 0 {
+        try await Task.sleep(for: .milliseconds(200))
+    }
+}
+
 func post(_ http: HTTPClient, _ url: String, token: String, body: String) async throws -> (Int, String) {
     var request = HTTPClientRequest(url: url)
     request.method = .POST
@@ -151,14 +160,6 @@ struct PipelineBenchmark: AsyncParsableCommand {
             )
             for try await overhead in rows.decode(Double.self) { report.record(.microseconds(Int64(overhead * 1_000_000))) }
             print("pipeline: POST→completed at \(rate) generations/s: \(report.summary)")
-        }
-    }
-
-    private func waitForTerminal(_ client: PostgresClient, prompt: String) async throws {
-        while try await DispatchBenchmark.scalar(
-            client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = '\(prompt)' AND status NOT IN ('completed','failed','cancelled')"
-        ) > 0 {
-            try await Task.sleep(for: .milliseconds(200))
         }
     }
 

@@ -100,7 +100,9 @@ struct GeneratorFigures: AsyncParsableCommand {
             try await scenario(http, model: model, latency: seconds)
             let before = try await counters(http)
             try await submit(http, count: count, prompt: "calls-\(Int(seconds))", model: model)
-            try await waitForTerminal(prompt: "calls-\(Int(seconds))")
+            try await withPostgresClient(try database.url(), logger: benchmarkLogger) { client in
+                try await waitForTerminal(client, prompt: "calls-\(Int(seconds))")
+            }
             let after = try await counters(http)
             let creates = after["predictions.create", default: 0] - before["predictions.create", default: 0]
             let gets = after["predictions.get", default: 0] - before["predictions.get", default: 0]
@@ -145,16 +147,6 @@ struct GeneratorFigures: AsyncParsableCommand {
                 group.addTask { _ = try await post(http, "\(stack.gateway)/v1/generations", token: stack.token, body: body) }
             }
             try await group.waitForAll()
-        }
-    }
-
-    private func waitForTerminal(prompt: String) async throws {
-        try await withPostgresClient(try database.url(), logger: benchmarkLogger) { client in
-            while try await DispatchBenchmark.scalar(
-                client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = '\(prompt)' AND status NOT IN ('completed','failed','cancelled')"
-            ) > 0 {
-                try await Task.sleep(for: .milliseconds(100))
-            }
         }
     }
 }

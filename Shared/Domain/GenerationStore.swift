@@ -123,7 +123,7 @@ package struct GenerationStore: Sendable {
         let guidance = request.guidanceScale ?? model.flatMap { $0.field($0.guidanceInput ?? "")?.defaultValue?.number } ?? 0
         let modelName = String(request.modelId.split(separator: "/").last ?? Substring(request.modelId))
         let statement = CreateGeneration(
-            userID: userID, request: request, model: modelName, steps: steps, guidance: guidance, cap: min(maxRunning, Int(Int32.max)),
+            userID: userID, request: request, model: modelName, steps: steps, guidance: guidance, cap: maxRunning,
             idempotencyKey: idempotencyKey, requestHash: requestHash
         )
         let (created, running): ((Generation, UUID?)?, Int) = try await client.withPublishedNotifications(logger: logger) { connection in
