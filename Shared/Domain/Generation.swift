@@ -51,14 +51,14 @@ package struct Generation: Sendable, Codable, Equatable {
     }
 
     /// The columns, cast to the types decoded, for every SELECT of a generation.
-    static let columns = """
+    package static let columns = """
         id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
         guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_message,
         generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
         completed_at
         """
 
-    init(row: PostgresRow) throws {
+    package init(row: PostgresRow) throws {
         let r = row.makeRandomAccess()
         id = try r[0].decode(UUID.self)
         userId = try r[1].decode(UUID.self)

@@ -9,11 +9,12 @@ struct GeneratorStore: Sendable {
     let client: PostgresClient
     let logger: Logger
 
-    /// Marks the generation processing before any money is spent; false when it is no longer runnable (cancelled, failed).
-    func markProcessing(_ id: UUID) async throws -> Bool {
+    /// Marks the generation processing before any money is spent and returns it; nil when it is missing or no longer
+    /// runnable (downloading, finished, cancelled).
+    func start(_ id: UUID) async throws -> Generation? {
         try await client.withPublishedNotifications(logger: logger) { connection in
-            for try await _ in try await connection.execute(MarkProcessing(id: id), logger: logger) { return true }
-            return false
+            for try await generation in try await connection.execute(StartProcessing(id: id), logger: logger) { return generation }
+            return nil
         }
     }
 
@@ -37,9 +38,11 @@ struct GeneratorStore: Sendable {
         }
     }
 
-    /// ONE statement: outputs recorded, status `downloading`, `download-image` enqueued (skipped while a live one exists).
-    /// False if it was not processing.
-    func markSucceeded(_ generation: Generation, outputs: [String], predictTime: Double?, cost: Double?) async throws -> Bool {
+    /// ONE statement: prediction id (unless one is recorded) and outputs recorded, status `downloading`, `download-image`
+    /// enqueued (skipped while a live one exists). False if it was not processing.
+    func markSucceeded(
+        _ generation: Generation, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?
+    ) async throws -> Bool {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
         return try await client.withPublishedNotifications(logger: logger) { connection in
             /// Hand over to the downloader only from processing; the job carries the same payload as every generation job.
@@ -48,7 +51,7 @@ struct GeneratorStore: Sendable {
                 WITH handed AS (
                     UPDATE image_generations
                     SET status = 'downloading', progress = 100, output_urls = \(outputJSON)::jsonb, predict_time = \(predictTime),
-                        cost = \(cost)
+                        cost = \(cost), replicate_prediction_id = COALESCE(replicate_prediction_id, \(predictionID))
                     WHERE id = \(generation.id) AND status = 'processing'
                     RETURNING id, user_id, priority
                 ), job AS (
@@ -77,11 +80,11 @@ struct GeneratorStore: Sendable {
 }
 
 /// Only a queued or already-processing generation may run (prepared: once per job).
-private struct MarkProcessing: PostgresPreparedStatement {
+private struct StartProcessing: PostgresPreparedStatement {
     static let sql = """
         UPDATE image_generations SET status = 'processing', error_message = NULL
         WHERE id = $1 AND status IN ('pending', 'queued', 'processing')
-        RETURNING id
+        RETURNING \(Generation.columns)
         """
     static let bindingDataTypes: [PostgresDataType] = [.uuid]
     var id: UUID
@@ -92,7 +95,7 @@ private struct MarkProcessing: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
+    func decodeRow(_ row: PostgresRow) throws -> Generation { try Generation(row: row) }
 }
 
 /// First writer wins: a retry finds the id and resumes instead of paying again (prepared: once per prediction).

@@ -29,17 +29,16 @@ struct PredictionRunner: Sendable {
     private func runThrowing(_ payload: GenerationJobPayload, logger: Logger) async throws -> JobOutcome {
         var logger = logger
         logger[metadataKey: "generation.id"] = "\(payload.generationId)"
-        guard let generation = try await generations.find(payload.generationId) else {
-            return .permanentFailure("generation \(payload.generationId) does not exist")
-        }
-        if generation.status.isTerminal || generation.status == .downloading {
-            return .done(result: ["outcome": "already \(generation.status.rawValue)"])
+        guard let generation = try await store.start(payload.generationId) else {
+            guard let current = try await generations.find(payload.generationId) else {
+                return .permanentFailure("generation \(payload.generationId) does not exist")
+            }
+            return .done(result: ["outcome": "already \(current.status.rawValue)"])
         }
         guard let model = ModelCatalog.model(generation.modelId) else {
             try await generations.fail(generation.id, message: "Model \(generation.modelId) is not in the catalog")
             return .done(result: ["outcome": "failed"])
         }
-        guard try await store.markProcessing(generation.id) else { return .done(result: ["outcome": "not runnable"]) }
 
         var response: PredictionResponse
         if let existing = generation.replicatePredictionId {
@@ -58,7 +57,8 @@ struct PredictionRunner: Sendable {
                 return .done(result: ["outcome": "failed", "reason": error.description])
             }
             Counter(label: "imagegen_generator_predictions_created_total", dimensions: [("model", model.id)]).increment()
-            guard try await store.recordPrediction(generation.id, predictionID: response.prediction.id) else {
+            // A prediction that finished within the wait has its id recorded with its outputs, in the hand-over below.
+            if response.prediction.status != .succeeded, try await !store.recordPrediction(generation.id, predictionID: response.prediction.id) {
                 // Cancelled while the create call was in flight: stop the spend at once.
                 _ = try? await api.cancel(response.prediction.id)
                 return .done(result: ["outcome": "cancelled"])
@@ -104,7 +104,13 @@ struct PredictionRunner: Sendable {
                 return .done(result: ["outcome": "failed"])
             }
             let cost = model.pricePerImage.map { $0 * Double(outputs.count) }
-            _ = try await store.markSucceeded(generation, outputs: outputs, predictTime: prediction.metrics?.predictTime, cost: cost)
+            let handed = try await store.markSucceeded(
+                generation, predictionID: prediction.id, outputs: outputs, predictTime: prediction.metrics?.predictTime, cost: cost
+            )
+            guard handed else {
+                logger.info("Prediction succeeded after the generation stopped running", metadata: ["prediction.id": "\(prediction.id)"])
+                return .done(result: ["outcome": "not running", "prediction_id": prediction.id])
+            }
             logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])
             return .done(result: ["outcome": "succeeded", "prediction_id": prediction.id])
         case .failed:

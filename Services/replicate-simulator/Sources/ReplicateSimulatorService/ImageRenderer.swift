@@ -4,33 +4,35 @@ import NIOCore
 
 /// Renders real, decodable output files: PNG (RGB, zlib-compressed) and SVG, varying with prompt and seed.
 enum ImageRenderer {
-    /// A `width`×`height` PNG whose colours and pattern derive from `seed`.
+    /// A `width`×`height` PNG whose colours and pattern derive from `seed`: a diagonal gradient between two colours with
+    /// bands. It is an indexed-colour PNG: the pixels hold a gradient step (0–127, +128 inside a band) and the palette,
+    /// derived from the seed, colours them. Every pixel depends only on `x + y`, so each row is a slice of one table.
     static func png(width: Int, height: Int, seed: UInt64) -> [UInt8] {
         var rng = SplitMix(seed: seed)
-        let a = (UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next()))
-        let b = (UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next()))
+        let a = (Double(rng.next() & 0xFF), Double(rng.next() & 0xFF), Double(rng.next() & 0xFF))
+        let b = (Double(rng.next() & 0xFF), Double(rng.next() & 0xFF), Double(rng.next() & 0xFF))
         let stripe = Int(rng.next() % 48) + 16
-        var raw = ByteBufferAllocator().buffer(capacity: (width * 3 + 1) * height)
-        var row = [UInt8](repeating: 0, count: width * 3 + 1)
+        var palette: [UInt8] = []
+        palette.reserveCapacity(256 * 3)
+        for index in 0..<256 {
+            let t = Double(index % 128) / 127
+            let band = index < 128 ? 1.0 : 0.85
+            for (from, to) in [(a.0, b.0), (a.1, b.1), (a.2, b.2)] { palette.append(UInt8(min(255, (from * (1 - t) + to * t) * band))) }
+        }
+        let diagonal = max(width + height - 2, 1)
+        let steps = (0..<(width + height)).map { sum in UInt8(sum * 127 / diagonal + ((sum / stripe) % 2 == 0 ? 0 : 128)) }
+        var raw = ByteBufferAllocator().buffer(capacity: (width + 1) * height)
         for y in 0..<height {
-            row[0] = 0
-            let fy = height > 1 ? Double(y) / Double(height - 1) : 0
-            for x in 0..<width {
-                let fx = width > 1 ? Double(x) / Double(width - 1) : 0
-                let t = (fx + fy) / 2
-                let band = ((x + y) / stripe) % 2 == 0 ? 1.0 : 0.85
-                row[1 + x * 3] = UInt8(min(255, (Double(a.0) * (1 - t) + Double(b.0) * t) * band))
-                row[2 + x * 3] = UInt8(min(255, (Double(a.1) * (1 - t) + Double(b.1) * t) * band))
-                row[3 + x * 3] = UInt8(min(255, (Double(a.2) * (1 - t) + Double(b.2) * t) * band))
-            }
-            raw.writeBytes(row)
+            raw.writeInteger(UInt8(0))  // filter: none
+            raw.writeBytes(steps[y..<(y + width)])
         }
         let compressed = (try? raw.compress(with: .zlib(configuration: .init(compressionLevel: .init(rawValue: 1)!)))) ?? raw
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var header: [UInt8] = []
         header += bigEndian(UInt32(width)) + bigEndian(UInt32(height))
-        header += [8, 2, 0, 0, 0]  // 8-bit RGB, deflate, adaptive filtering, no interlace
+        header += [8, 3, 0, 0, 0]  // 8-bit palette indices, deflate, adaptive filtering, no interlace
         chunk("IHDR", header, into: &png)
+        chunk("PLTE", palette, into: &png)
         chunk("IDAT", Array(compressed.readableBytesView), into: &png)
         chunk("IEND", [], into: &png)
         return png
