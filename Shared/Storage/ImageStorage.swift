@@ -57,7 +57,7 @@ final class FileImageWriter: ImageWriter {
         try handle.synchronize()
         try handle.close()
         if rename(temporary.path, target.path) != 0 { throw CocoaError(.fileWriteUnknown) }
-        return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        return (size, hasher.finalize().hexString)
     }
 
     func abandon() {

@@ -78,6 +78,12 @@ struct DispatcherTests {
                 #expect(planned == planned.sorted() && Set(planned).count == 2)
             }
             #expect(service.arrivals.map(\.attempt) == [1, 2, 3])
+            // W3C trace context: every attempt in the job's trace (its id), each attempt its own non-zero span.
+            let traces = service.arrivals.compactMap(\.traceparent)
+            let trace = service.arrivals[0].jobID.lowercased().filter { $0 != "-" }
+            #expect(traces.count == 3)
+            #expect(traces.allSatisfy { $0.wholeMatch(of: /00-[0-9a-f]{32}-[0-9a-f]{16}-01/) != nil && $0.contains("-\(trace)-") })
+            #expect(Set(traces).count == 3 && !traces.contains { $0.contains("-0000000000000000-") })
         }
     }
 

@@ -9,6 +9,7 @@ final class Downstream: Sendable {
         var jobID: String
         var type: String
         var attempt: Int
+        var traceparent: String?
         var at: ContinuousClock.Instant
     }
 
@@ -32,7 +33,9 @@ final class Downstream: Sendable {
             let type = try context.parameters.require("type")
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let envelope = try JSONDecoder().decode(Envelope.self, from: Data(buffer.readableBytesView))
-            let arrival = Arrival(jobID: envelope.job.id, type: type, attempt: envelope.job.attempt, at: .now)
+            let arrival = Arrival(
+                jobID: envelope.job.id, type: type, attempt: envelope.job.attempt, traceparent: request.headers[.init("traceparent")!], at: .now
+            )
             let count = self.state.withLock { state in
                 state.arrivals.append(arrival)
                 state.inFlight[type, default: 0] += 1

@@ -64,8 +64,8 @@ struct JobPusher: Sendable {
 
     /// A W3C trace context derived from the job id, so every attempt of a job shares one trace.
     static func traceparent(for job: ClaimedJob) -> String {
-        let hex = job.id.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let span = String(format: "%016llx", UInt64(job.attempt) &* 0x9E37_79B9_7F4A_7C15 | 1)
-        return "00-\(hex)-\(span)-01"
+        let trace = job.id.uuidString.lowercased().filter { $0 != "-" }
+        let span = String(UInt64(job.attempt) &* 0x9E37_79B9_7F4A_7C15 | 1, radix: 16)
+        return "00-\(trace)-\(String(repeating: "0", count: 16 - span.count))\(span)-01"
     }
 }

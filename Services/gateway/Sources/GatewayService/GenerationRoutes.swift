@@ -8,6 +8,7 @@ import Logging
 import PostgresNIO
 import ReplicateAPI
 import ServiceKit
+import Storage
 
 /// A generation as the API returns it, with its stored images.
 struct GenerationResponse: Encodable {
@@ -191,8 +192,7 @@ struct GenerationRoutes: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let data = (try? encoder.encode(request)) ?? Data()
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: SHA256.hash(data: data).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
+        return SHA256.hash(data: data).hexString
     }
 }
 
