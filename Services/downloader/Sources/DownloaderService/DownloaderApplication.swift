@@ -13,8 +13,10 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
     let client = PostgresClient(
         configuration: config.database.clientConfiguration(maxConnections: 20, deferNotifications: true), backgroundLogger: logger
     )
-    // Redirects are followed by SafeFetcher itself, so each hop is checked against the allow-list.
-    let http = HTTPClient.makeServiceClient(redirects: false)
+    // Redirects are followed by SafeFetcher itself, so each hop is checked against the allow-list. Connections kept per
+    // host cover the dispatcher's download concurrency even when raised well past its default (32): past the limit, every
+    // fetch would open and close a connection of its own.
+    let http = HTTPClient.makeServiceClient(connectionsPerHost: 256, redirects: false)
     let runner = DownloadRunner(
         fetcher: SafeFetcher(http: http, allowList: config.allowList, maxBytes: config.maxBytes),
         storage: FileImageStorage(root: config.storageDir), generations: GenerationStore(client: client, logger: logger), client: client,
