@@ -44,28 +44,9 @@ struct GeneratorStore: Sendable {
         _ generation: Generation, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?
     ) async throws -> Bool {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
+        let handOver = HandOver(id: generation.id, outputs: outputJSON, predictTime: predictTime, cost: cost, predictionID: predictionID)
         return try await client.withPublishedNotifications(logger: logger) { connection in
-            /// Hand over to the downloader only from processing; the job carries the same payload as every generation job.
-            let rows = try await connection.query(
-                """
-                WITH handed AS (
-                    UPDATE image_generations
-                    SET status = 'downloading', progress = 100, output_urls = \(outputJSON)::jsonb, predict_time = \(predictTime),
-                        cost = \(cost), replicate_prediction_id = COALESCE(replicate_prediction_id, \(predictionID))
-                    WHERE id = \(generation.id) AND status = 'processing'
-                    RETURNING id, user_id, priority
-                ), job AS (
-                    INSERT INTO job_queue (job_type, payload, priority, max_attempts, dedupe_key)
-                    SELECT \(JobType.downloadImage), jsonb_build_object('generation_id', id, 'user_id', user_id), priority + 1, 5,
-                           'download:' || id
-                    FROM handed
-                    ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'processing') DO NOTHING
-                )
-                SELECT count(*)::int8 FROM handed
-                """,
-                logger: logger
-            )
-            for try await handed in rows.decode(Int.self) { return handed == 1 }
+            for try await handed in try await connection.execute(handOver, logger: logger) { return handed == 1 }
             return false
         }
     }
@@ -116,4 +97,39 @@ private struct RecordPrediction: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
+}
+
+/// Hand over to the downloader only from processing; the job carries the same payload as every generation job
+/// (prepared: once per generation).
+private struct HandOver: PostgresPreparedStatement {
+    static let sql = """
+        WITH handed AS (
+            UPDATE image_generations
+            SET status = 'downloading', progress = 100, output_urls = $2::jsonb, predict_time = $3, cost = $4,
+                replicate_prediction_id = COALESCE(replicate_prediction_id, $5)
+            WHERE id = $1 AND status = 'processing'
+            RETURNING id, user_id, priority
+        ), job AS (
+            INSERT INTO job_queue (job_type, payload, priority, max_attempts, dedupe_key)
+            SELECT '\(JobType.downloadImage)', jsonb_build_object('generation_id', id, 'user_id', user_id), priority + 1, 5,
+                   'download:' || id
+            FROM handed
+            ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'processing') DO NOTHING
+        )
+        SELECT count(*)::int8 FROM handed
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .float8, .float8, .text]
+    var id: UUID, outputs: String, predictTime: Double?, cost: Double?, predictionID: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 5)
+        try bindings.append(id)
+        try bindings.append(outputs)
+        try bindings.append(predictTime)
+        try bindings.append(cost)
+        try bindings.append(predictionID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Int { try row.decode(Int.self) }
 }
