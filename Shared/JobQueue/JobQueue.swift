@@ -5,7 +5,9 @@ import PostgresNIO
 /// The PostgreSQL job queue: transactional insert, batched claim with leases, guarded completion, retry, rescue and retention.
 ///
 /// Every state change is guarded in its `WHERE` clause by the attempt that holds the job, so an attempt whose lease was
-/// rescued can never complete, fail or renew the job again, and a finished job is never overwritten.
+/// rescued can never complete, fail or renew the job again, and a finished job is never overwritten. Statements that
+/// update a batch of given jobs (complete, renew, release) first lock their rows in id order (the `locked` CTE), so two
+/// batches over the same jobs, such as a completion and a lease renewal, queue behind each other instead of deadlocking.
 package struct JobQueue: Sendable {
     package let client: PostgresClient
     package let logger: Logger
@@ -77,10 +79,17 @@ package struct JobQueue: Sendable {
         /// Renew only rows this attempt still holds.
         let rows = try await client.query(
             """
+            WITH locked AS MATERIALIZED (
+                SELECT q.id, r.attempt FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt)
+                JOIN job_queue AS q ON q.id = r.id
+                WHERE q.status = 'processing' AND q.attempt_number = r.attempt AND q.locked_by = \(worker)
+                ORDER BY q.id
+                FOR UPDATE OF q
+            )
             UPDATE job_queue AS q
             SET locked_until = now() + \(lease.milliseconds)::float8 * interval '1 millisecond'
-            FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt)
-            WHERE q.id = r.id AND q.status = 'processing' AND q.attempt_number = r.attempt AND q.locked_by = \(worker)
+            FROM locked
+            WHERE q.id = locked.id AND q.status = 'processing' AND q.attempt_number = locked.attempt
             RETURNING q.id, q.attempt_number
             """,
             logger: logger
@@ -143,10 +152,17 @@ package struct JobQueue: Sendable {
         /// Undo the claim of attempts that still hold their jobs.
         try await client.query(
             """
+            WITH locked AS MATERIALIZED (
+                SELECT q.id, r.attempt FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt)
+                JOIN job_queue AS q ON q.id = r.id
+                WHERE q.status = 'processing' AND q.attempt_number = r.attempt
+                ORDER BY q.id
+                FOR UPDATE OF q
+            )
             UPDATE job_queue AS q
             SET status = 'pending', attempt_number = q.attempt_number - 1, run_at = now(), locked_by = NULL, locked_until = NULL
-            FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt)
-            WHERE q.id = r.id AND q.status = 'processing' AND q.attempt_number = r.attempt
+            FROM locked
+            WHERE q.id = locked.id AND q.status = 'processing' AND q.attempt_number = locked.attempt
             """,
             logger: logger
         )
@@ -424,10 +440,18 @@ private struct ClaimJobs: PostgresPreparedStatement {
 /// continuously).
 private struct CompleteJobs: PostgresPreparedStatement {
     static let sql = """
+        WITH locked AS MATERIALIZED (
+            SELECT q.id, c.attempt, c.result FROM unnest($1::uuid[], $2::int[], $3::text[]) AS c(id, attempt, result)
+            JOIN job_queue AS q ON q.id = c.id
+            WHERE q.status = 'processing' AND q.attempt_number = c.attempt
+            ORDER BY q.id
+            FOR UPDATE OF q
+        )
         UPDATE job_queue AS q
-        SET status = 'completed', result = NULLIF(c.result, '')::jsonb, completed_at = now(), locked_by = NULL, locked_until = NULL
-        FROM unnest($1::uuid[], $2::int[], $3::text[]) AS c(id, attempt, result)
-        WHERE q.id = c.id AND q.status = 'processing' AND q.attempt_number = c.attempt
+        SET status = 'completed', result = NULLIF(locked.result, '')::jsonb, completed_at = now(), locked_by = NULL,
+            locked_until = NULL
+        FROM locked
+        WHERE q.id = locked.id AND q.status = 'processing' AND q.attempt_number = locked.attempt
         RETURNING q.id, q.attempt_number
         """
     static let bindingDataTypes: [PostgresDataType] = [.uuidArray, .int8Array, .textArray]

@@ -270,6 +270,28 @@ struct JobQueueTests {
         }
     }
 
+    @Test("Completions and lease renewals over the same jobs, in opposite orders, queue behind each other and never deadlock")
+    func batchesDoNotDeadlock() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            try await queue.enqueue((0..<300).map { _ in NewJob(type: "t", payload: "{}") })
+            let leases = try await queue.claim(limits: ["t": 300], worker: "w", lease: .seconds(30)).map(\.lease)
+                .sorted { $0.id.uuidString < $1.id.uuidString }
+            let middle = leases[150].id
+            try await client.withConnection { blocker in
+                // Hold the middle row so both batches queue on it, each holding the rows it locked before.
+                try await blocker.query("BEGIN")
+                try await blocker.query("SELECT 1 FROM job_queue WHERE id = \(middle) FOR UPDATE")
+                async let renewed = queue.renew(leases.reversed(), worker: "w", lease: .seconds(30))
+                async let completed = queue.complete(leases.map { ($0, nil) })
+                try await Task.sleep(for: .milliseconds(500))
+                try await blocker.query("COMMIT")
+                _ = try await (renewed, completed)
+            }
+            #expect(try await scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE status = 'completed'", as: Int.self) == 300)
+        }
+    }
+
     @Test("Stopping the listener ends every subscriber's stream")
     func listenerShutdown() async throws {
         try await TestDatabase.withClient { _, url in
