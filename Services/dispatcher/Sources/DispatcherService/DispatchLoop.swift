@@ -31,6 +31,7 @@ final class DispatchLoop: Service, Sendable {
         let types = Array(config.routes.keys)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.forwardNotifications() }
+            group.addTask { await self.pollTicker() }
             group.addTask { await self.renewLeases() }
             await withDiscardingTaskGroup { pushes in
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -54,7 +55,7 @@ final class DispatchLoop: Service, Sendable {
                     }
                     let full = limits.values.allSatisfy { $0 == 0 }
                     let drained = jobs.count < limits.values.reduce(0, +)
-                    if full || drained { await wakeup.wait(timeout: config.pollInterval) }
+                    if full || drained { await wakeup.wait() }
                 }
                 // Graceful shutdown: give in-flight pushes the grace period, then hand their jobs back.
                 let deadline = ContinuousClock.now + config.shutdownGrace
@@ -119,6 +120,13 @@ final class DispatchLoop: Service, Sendable {
 
     private func forwardNotifications() async {
         for await _ in listener.subscribe() { wakeup.signal() }
+    }
+
+    /// The fallback for lost notifications and for jobs whose `run_at` arrives: a wake every poll interval (and a last
+    /// one when cancelled, so the loop sees it).
+    private func pollTicker() async {
+        while (try? await Task.sleep(for: config.pollInterval)) != nil { wakeup.signal() }
+        wakeup.signal()
     }
 
     private func renewLeases() async {

@@ -1,6 +1,7 @@
 import Synchronization
 
-/// A level-triggered wake signal: `signal()` wakes the waiter (or the next wait returns at once); waits time out.
+/// A level-triggered wake signal: `signal()` resumes the waiter directly (or the next wait returns at once). No timeout
+/// of its own: the dispatch loop's poll ticker signals it, so a wake costs one resumption and no timer or child tasks.
 final class Wakeup: Sendable {
     private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
@@ -16,19 +17,8 @@ final class Wakeup: Sendable {
         waiter?.resume()
     }
 
-    /// Returns on a signal or after `timeout`, whichever comes first.
-    func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForSignal() }
-            group.addTask {
-                if (try? await Task.sleep(for: timeout)) != nil { self.signal() }
-            }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func waitForSignal() async {
+    /// Returns on the next signal, or at once if one came since the last wait.
+    func wait() async {
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
                 if state.pending {
