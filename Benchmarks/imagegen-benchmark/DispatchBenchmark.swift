@@ -18,6 +18,8 @@ struct DispatchBenchmark: AsyncParsableCommand {
     @Option var seconds = 10.0
     @Option(help: "Jobs for the throughput run.") var jobs = 20_000
     @Option(help: "Dispatcher concurrency for the no-op type.") var concurrency = 128
+    @Option(help: "Finished jobs already in the table (history kept for the retention period), vacuumed and analyzed before the runs.")
+    var history = 0
 
     func run() async throws {
         let url = try database.url()
@@ -46,6 +48,15 @@ struct DispatchBenchmark: AsyncParsableCommand {
             try await Task.sleep(for: .seconds(2))
             try await withPostgresClient(url, maxConnections: 4, logger: benchmarkLogger) { client in
                 let queue = JobQueue(client: client, logger: benchmarkLogger)
+                if history > 0 {
+                    try await client.query(
+                        """
+                        INSERT INTO job_queue (job_type, payload, status, attempt_number, completed_at)
+                        SELECT 'noop', '{"t0": 0}', 'completed', 1, now() FROM generate_series(1, \(history))
+                        """
+                    )
+                    try await client.query("VACUUM ANALYZE job_queue")
+                }
                 // Latency: one job at a time at a light, steady rate.
                 let total = Int(rate * seconds)
                 var next = ContinuousClock.now
@@ -65,7 +76,9 @@ struct DispatchBenchmark: AsyncParsableCommand {
                 }
                 let started = ContinuousClock.now
                 while true {
-                    let remaining = try await Self.scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE job_type = 'noop' AND status <> 'completed'")
+                    let remaining = try await Self.scalar(
+                        client, "SELECT count(*)::int8 FROM job_queue WHERE job_type = 'noop' AND status IN ('pending', 'processing')"
+                    )
                     if remaining == 0 { break }
                     try await Task.sleep(for: .milliseconds(50))
                 }

@@ -48,8 +48,12 @@ package struct DatabaseURL: Sendable, CustomStringConvertible {
     /// the last fraction of a second of them (never corrupting anything). Only for writes that are safe to lose that way.
     /// With `deferNotifications`, the sessions' triggers queue their notifications until the writer publishes them after
     /// commit (migration 4; write through `withPublishedNotifications` / `withNotifyingTransaction`).
+    /// With `genericPlans`, prepared statements are planned once per session (`plan_cache_mode = force_generic_plan`)
+    /// instead of on every execution, and only through indexes (`enable_seqscan = off`): for sessions whose statements
+    /// all reach their rows through an index by design (the job queue's), so that one plan fits every argument. Without
+    /// the second setting, a plan made while the table was still small would scan it whole for as long as it is kept.
     package func clientConfiguration(
-        maxConnections: Int = 20, durableCommits: Bool = true, deferNotifications: Bool = false
+        maxConnections: Int = 20, durableCommits: Bool = true, deferNotifications: Bool = false, genericPlans: Bool = false
     ) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch sslMode {
@@ -64,6 +68,12 @@ package struct DatabaseURL: Sendable, CustomStringConvertible {
         configuration.options.minimumConnections = 0
         if !durableCommits { configuration.options.additionalStartupParameters.append(("synchronous_commit", "off")) }
         if deferNotifications { configuration.options.additionalStartupParameters.append(("imagegen.defer_notify", "on")) }
+        if genericPlans {
+            configuration.options.additionalStartupParameters.append(("plan_cache_mode", "force_generic_plan"))
+            configuration.options.additionalStartupParameters.append(("enable_seqscan", "off"))
+            // A statement with no index to use still scans, at a cost inflated past JIT's threshold: keep JIT out of it.
+            configuration.options.additionalStartupParameters.append(("jit", "off"))
+        }
         return configuration
     }
 

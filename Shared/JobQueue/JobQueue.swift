@@ -6,8 +6,14 @@ import PostgresNIO
 ///
 /// Every state change is guarded in its `WHERE` clause by the attempt that holds the job, so an attempt whose lease was
 /// rescued can never complete, fail or renew the job again, and a finished job is never overwritten. Statements that
-/// update a batch of given jobs (complete, renew, release) first lock their rows in id order (the `locked` CTE), so two
-/// batches over the same jobs, such as a completion and a lease renewal, queue behind each other instead of deadlocking.
+/// update a batch of given jobs (complete, renew, release) first lock their rows one by one in id order, so two batches
+/// over the same jobs, such as a completion and a lease renewal, queue behind each other instead of deadlocking.
+///
+/// Every statement reaches its rows through an index whatever the planner guesses: given jobs one by one through the
+/// primary key (their state checked once locked, so no partial index of one state looks cheaper), runnable ones through
+/// `job_queue_available`, and the rows to update as one array of ids (`id = ANY (ARRAY(...))`), never a join. Guesses
+/// lag behind a queue (a burst lands before the next ANALYZE; a plan kept from when the table was small), and plans
+/// that trusted them read every pending or processing row, or hashed the whole table, on each statement.
 package struct JobQueue: Sendable {
     package let client: PostgresClient
     package let logger: Logger
@@ -71,6 +77,10 @@ package struct JobQueue: Sendable {
         return jobs.sorted { ($0.priority, $1.runAt) > ($1.priority, $0.runAt) }
     }
 
+    /// The claim's and the completion's SQL, for tests that check how PostgreSQL plans them.
+    package static var claimSQL: String { ClaimJobs.sql }
+    package static var completeSQL: String { CompleteJobs.sql }
+
     /// Extends the leases of `leases` still held by `worker`; returns the ones renewed (the others were lost).
     package func renew(_ leases: [JobLease], worker: String, lease: Duration) async throws -> Set<JobLease> {
         guard !leases.isEmpty else { return [] }
@@ -79,17 +89,14 @@ package struct JobQueue: Sendable {
         /// Renew only rows this attempt still holds.
         let rows = try await client.query(
             """
-            WITH locked AS MATERIALIZED (
-                SELECT q.id, r.attempt FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt)
-                JOIN job_queue AS q ON q.id = r.id
-                WHERE q.status = 'processing' AND q.attempt_number = r.attempt AND q.locked_by = \(worker)
-                ORDER BY q.id
-                FOR UPDATE OF q
-            )
             UPDATE job_queue AS q
             SET locked_until = now() + \(lease.milliseconds)::float8 * interval '1 millisecond'
-            FROM locked
-            WHERE q.id = locked.id AND q.status = 'processing' AND q.attempt_number = locked.attempt
+            WHERE q.id = ANY (ARRAY(
+                SELECT j.id
+                FROM (SELECT * FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt) ORDER BY id) AS r
+                CROSS JOIN LATERAL (SELECT id, status, attempt_number, locked_by FROM job_queue WHERE id = r.id FOR UPDATE) AS j
+                WHERE j.status = 'processing' AND j.attempt_number = r.attempt AND j.locked_by = \(worker)
+            ))
             RETURNING q.id, q.attempt_number
             """,
             logger: logger
@@ -152,17 +159,14 @@ package struct JobQueue: Sendable {
         /// Undo the claim of attempts that still hold their jobs.
         try await client.query(
             """
-            WITH locked AS MATERIALIZED (
-                SELECT q.id, r.attempt FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt)
-                JOIN job_queue AS q ON q.id = r.id
-                WHERE q.status = 'processing' AND q.attempt_number = r.attempt
-                ORDER BY q.id
-                FOR UPDATE OF q
-            )
             UPDATE job_queue AS q
             SET status = 'pending', attempt_number = q.attempt_number - 1, run_at = now(), locked_by = NULL, locked_until = NULL
-            FROM locked
-            WHERE q.id = locked.id AND q.status = 'processing' AND q.attempt_number = locked.attempt
+            WHERE q.id = ANY (ARRAY(
+                SELECT j.id
+                FROM (SELECT * FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt) ORDER BY id) AS r
+                CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = r.id FOR UPDATE) AS j
+                WHERE j.status = 'processing' AND j.attempt_number = r.attempt
+            ))
             """,
             logger: logger
         )
@@ -395,10 +399,18 @@ private struct EnqueueJobs: PostgresPreparedStatement {
 }
 
 /// Per type, locks the highest-priority runnable rows (skipping rows others hold) and marks them processing with a lease
-/// (prepared once per connection: the dispatcher runs it on every wake).
+/// (prepared once per connection: the dispatcher runs it on every wake). The picked ids reach the update as one array, so
+/// it finds them through the primary key whatever the planner guesses of how many there are: joined as a set, a
+/// guess of thousands (a `LIMIT` of a parameter) hashed the whole table, history included, on every claim.
 private struct ClaimJobs: PostgresPreparedStatement {
     static let sql = """
-        WITH picked AS (
+        UPDATE job_queue AS q
+        SET status = 'processing',
+            attempt_number = q.attempt_number + 1,
+            locked_by = $3,
+            locked_until = now() + $4 * interval '1 millisecond',
+            started_at = now()
+        WHERE q.id = ANY (ARRAY(
             SELECT c.id
             FROM unnest($1::text[], $2::int[]) AS w(job_type, n)
             CROSS JOIN LATERAL (
@@ -408,15 +420,7 @@ private struct ClaimJobs: PostgresPreparedStatement {
                 LIMIT w.n
                 FOR UPDATE SKIP LOCKED
             ) AS c
-        )
-        UPDATE job_queue AS q
-        SET status = 'processing',
-            attempt_number = q.attempt_number + 1,
-            locked_by = $3,
-            locked_until = now() + $4 * interval '1 millisecond',
-            started_at = now()
-        FROM picked
-        WHERE q.id = picked.id
+        ))
         RETURNING q.id, q.job_type, q.payload::text, q.attempt_number, q.max_attempts, q.priority, q.created_at, q.run_at, now()
         """
     static let bindingDataTypes: [PostgresDataType] = [.textArray, .int8Array, .text, .float8]
@@ -440,18 +444,15 @@ private struct ClaimJobs: PostgresPreparedStatement {
 /// continuously).
 private struct CompleteJobs: PostgresPreparedStatement {
     static let sql = """
-        WITH locked AS MATERIALIZED (
-            SELECT q.id, c.attempt, c.result FROM unnest($1::uuid[], $2::int[], $3::text[]) AS c(id, attempt, result)
-            JOIN job_queue AS q ON q.id = c.id
-            WHERE q.status = 'processing' AND q.attempt_number = c.attempt
-            ORDER BY q.id
-            FOR UPDATE OF q
-        )
         UPDATE job_queue AS q
-        SET status = 'completed', result = NULLIF(locked.result, '')::jsonb, completed_at = now(), locked_by = NULL,
-            locked_until = NULL
-        FROM locked
-        WHERE q.id = locked.id AND q.status = 'processing' AND q.attempt_number = locked.attempt
+        SET status = 'completed', result = NULLIF(($3::text[])[array_position($1::uuid[], q.id)], '')::jsonb,
+            completed_at = now(), locked_by = NULL, locked_until = NULL
+        WHERE q.id = ANY (ARRAY(
+            SELECT j.id
+            FROM (SELECT * FROM unnest($1::uuid[], $2::int[]) AS c(id, attempt) ORDER BY id) AS c
+            CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = c.id FOR UPDATE) AS j
+            WHERE j.status = 'processing' AND j.attempt_number = c.attempt
+        ))
         RETURNING q.id, q.attempt_number
         """
     static let bindingDataTypes: [PostgresDataType] = [.uuidArray, .int8Array, .textArray]

@@ -221,6 +221,52 @@ struct JobQueueTests {
         }
     }
 
+    @Test(
+        "Claims and completions reach their rows through indexes, never the whole table, however long the history and whether or not the statistics have caught up"
+    )
+    func batchPlansUseIndexes() async throws {
+        try await TestDatabase.withClient { client, _ in
+            // Statistics taken while the queue was empty, then a week of history, a backlog and jobs in flight land.
+            try await client.query("ANALYZE job_queue")
+            try await client.query(
+                """
+                INSERT INTO job_queue (job_type, payload, status, attempt_number, completed_at)
+                SELECT 'noop', '{}', (ARRAY['pending', 'processing', 'completed', 'completed', 'completed'])[g % 5 + 1],
+                       CASE WHEN g % 5 = 0 THEN 0 ELSE 1 END, CASE WHEN g % 5 > 1 THEN now() END
+                FROM generate_series(1, 100000) AS g
+                """
+            )
+            let processing = try await client.query("SELECT id FROM job_queue WHERE status = 'processing' LIMIT 100")
+            var ids: [String] = []
+            for try await id in processing.decode(UUID.self) { ids.append("'\(id)'") }
+            let completion = "ARRAY[\(ids.joined(separator: ","))]::uuid[], array_fill(1, ARRAY[100]), array_fill(''::text, ARRAY[100])"
+            try await client.withConnection { connection in
+                func plan(_ execute: String) async throws -> String {
+                    var plan = ""
+                    for try await line in try await connection.query(PostgresQuery(unsafeSQL: "EXPLAIN \(execute)"), logger: logger).decode(String.self) {
+                        plan += line + "\n"
+                    }
+                    return plan
+                }
+                try await connection.query(PostgresQuery(unsafeSQL: "PREPARE claim_plan(text[], int[], text, float8) AS \(JobQueue.claimSQL)"), logger: logger)
+                try await connection.query(PostgresQuery(unsafeSQL: "PREPARE complete_plan(uuid[], int[], text[]) AS \(JobQueue.completeSQL)"), logger: logger)
+                for statistics in ["stale", "fresh"] {
+                    if statistics == "fresh" { try await connection.query("ANALYZE job_queue", logger: logger) }
+                    for mode in ["force_custom_plan", "force_generic_plan"] {
+                        try await connection.query(PostgresQuery(unsafeSQL: "SET plan_cache_mode = \(mode)"), logger: logger)
+                        for execute in ["EXECUTE claim_plan(ARRAY['noop'], ARRAY[100], 'w', 1000)", "EXECUTE complete_plan(\(completion))"] {
+                            let plan = try await plan(execute)
+                            let context = Comment(rawValue: "\(statistics) statistics, \(mode), \(execute.prefix(20)):\n\(plan)")
+                            #expect(!plan.contains("Seq Scan") && !plan.contains("Hash"), context)
+                            #expect(!plan.contains("job_queue_leases"), context)
+                            #expect(plan.contains("Index Scan on job_queue_pkey") || plan.contains("Index Scan using job_queue_pkey"), context)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("Unroutable job types are dead-lettered with a clear error")
     func unroutable() async throws {
         try await TestDatabase.withClient { client, _ in

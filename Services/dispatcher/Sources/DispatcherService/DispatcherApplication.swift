@@ -11,9 +11,11 @@ import ServiceKit
 package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some ApplicationProtocol {
     // The dispatcher's writes (claims, completions, retries, leases) may skip the wait for the WAL flush: a PostgreSQL
     // crash that forgets one only hands the job out again, which every job handler tolerates (delivery is at least
-    // once); enqueues and generation state are written durably by the other services.
+    // once); enqueues and generation state are written durably by the other services. Its statements are planned once
+    // per connection, through indexes only: re-planning the claim on every wake cost more than running it.
     let client = PostgresClient(
-        configuration: config.database.clientConfiguration(maxConnections: 10, durableCommits: false), backgroundLogger: logger
+        configuration: config.database.clientConfiguration(maxConnections: 10, durableCommits: false, genericPlans: true),
+        backgroundLogger: logger
     )
     let queue = JobQueue(client: client, logger: logger)
     let listener = NotificationListener(url: config.database, channel: "imagegen_jobs", logger: logger)
