@@ -42,6 +42,9 @@ fi
 if [ "$what" = dispatch ] || [ "$what" = all ]; then
     fresh_db dispatch
     "$bench" dispatch --dispatcher $release/dispatcher --rate 50 --seconds 10 --jobs 20000 --concurrency 128
+    # The same behind a week of history: a million finished jobs already in the table.
+    fresh_db dispatch_history
+    "$bench" dispatch --dispatcher $release/dispatcher --rate 50 --seconds 10 --jobs 20000 --concurrency 128 --history 1000000
 fi
 
 if [ "$what" = downloader ] || [ "$what" = all ]; then

@@ -329,15 +329,17 @@ package struct JobQueue: Sendable {
 
     /// Depth per type and live status (pending, processing, failed), with the age of the oldest runnable job.
     package func stats() async throws -> [QueueStat] {
-        /// Group live rows; terminal history is pruned separately.
+        /// Live rows and dead letters per type, each state through its own partial index (never the finished history).
         let rows = try await client.query(
             """
-            SELECT job_type, status, count(*)::int8,
-                   COALESCE(EXTRACT(EPOCH FROM now() - min(run_at) FILTER (WHERE status = 'pending' AND run_at <= now())), 0)::float8
-            FROM job_queue
-            WHERE status IN ('pending', 'processing', 'failed')
-            GROUP BY job_type, status
-            ORDER BY job_type, status
+            SELECT job_type, 'pending', count(*)::int8,
+                   COALESCE(EXTRACT(EPOCH FROM now() - min(run_at) FILTER (WHERE run_at <= now())), 0)::float8
+            FROM job_queue WHERE status = 'pending' GROUP BY job_type
+            UNION ALL
+            SELECT job_type, 'processing', count(*)::int8, 0 FROM job_queue WHERE status = 'processing' GROUP BY job_type
+            UNION ALL
+            SELECT job_type, 'failed', count(*)::int8, 0 FROM job_queue WHERE status = 'failed' GROUP BY job_type
+            ORDER BY 1, 2
             """,
             logger: logger
         )
