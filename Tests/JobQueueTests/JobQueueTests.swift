@@ -241,25 +241,26 @@ struct JobQueueTests {
             for try await id in processing.decode(UUID.self) { ids.append("'\(id)'") }
             let completion = "ARRAY[\(ids.joined(separator: ","))]::uuid[], array_fill(1, ARRAY[100]), array_fill(''::text, ARRAY[100])"
             try await client.withConnection { connection in
-                func plan(_ execute: String) async throws -> String {
-                    var plan = ""
-                    for try await line in try await connection.query(PostgresQuery(unsafeSQL: "EXPLAIN \(execute)"), logger: logger).decode(String.self) {
-                        plan += line + "\n"
+                func run(_ sql: String) async throws -> String {
+                    var lines = ""
+                    for try await line in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String.self) {
+                        lines += line + "\n"
                     }
-                    return plan
+                    return lines
                 }
-                try await connection.query(PostgresQuery(unsafeSQL: "PREPARE claim_plan(text[], int[], text, float8) AS \(JobQueue.claimSQL)"), logger: logger)
-                try await connection.query(PostgresQuery(unsafeSQL: "PREPARE complete_plan(uuid[], int[], text[]) AS \(JobQueue.completeSQL)"), logger: logger)
+                _ = try await run("PREPARE claim_plan(text[], int[], text, float8) AS \(JobQueue.claimSQL)")
+                _ = try await run("PREPARE complete_plan(uuid[], int[], text[]) AS \(JobQueue.completeSQL)")
+                let executions = ["EXECUTE claim_plan(ARRAY['noop'], ARRAY[100], 'w', 1000)", "EXECUTE complete_plan(\(completion))"]
                 for statistics in ["stale", "fresh"] {
-                    if statistics == "fresh" { try await connection.query("ANALYZE job_queue", logger: logger) }
+                    if statistics == "fresh" { _ = try await run("ANALYZE job_queue") }
                     for mode in ["force_custom_plan", "force_generic_plan"] {
-                        try await connection.query(PostgresQuery(unsafeSQL: "SET plan_cache_mode = \(mode)"), logger: logger)
-                        for execute in ["EXECUTE claim_plan(ARRAY['noop'], ARRAY[100], 'w', 1000)", "EXECUTE complete_plan(\(completion))"] {
-                            let plan = try await plan(execute)
+                        _ = try await run("SET plan_cache_mode = \(mode)")
+                        for execute in executions {
+                            let plan = try await run("EXPLAIN \(execute)")
                             let context = Comment(rawValue: "\(statistics) statistics, \(mode), \(execute.prefix(20)):\n\(plan)")
                             #expect(!plan.contains("Seq Scan") && !plan.contains("Hash"), context)
                             #expect(!plan.contains("job_queue_leases"), context)
-                            #expect(plan.contains("Index Scan on job_queue_pkey") || plan.contains("Index Scan using job_queue_pkey"), context)
+                            #expect(plan.contains("job_queue_pkey"), context)
                         }
                     }
                 }
