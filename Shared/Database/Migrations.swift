@@ -27,6 +27,14 @@ package let migrations: [Migration] = [
         // Dead letters, newest first (the admin listing), and counted per type (queue stats) without reading history.
         "CREATE INDEX job_queue_dead ON job_queue (completed_at DESC NULLS LAST, job_type) WHERE status = 'failed'",
     ]),
+    Migration(version: 6, name: "one generation per prediction", statements: [
+        // A retry that lost the create's answer adopts a prediction no generation has recorded: this finds those
+        // recorded, and keeps two retries from adopting the same one.
+        """
+        CREATE UNIQUE INDEX image_generations_prediction ON image_generations (replicate_prediction_id)
+        WHERE replicate_prediction_id IS NOT NULL
+        """,
+    ]),
 ]
 
 private let terminalGenerationStatuses = "('completed', 'failed', 'cancelled')"

@@ -44,6 +44,14 @@ package protocol PredictionsAPI: Sendable {
     func get(_ id: String) async throws -> PredictionResponse
     /// Cancels prediction `id`.
     func cancel(_ id: String) async throws -> PredictionResponse
+    /// A page of the account's predictions, newest first: the first page for `next == nil`, else the page at `next`.
+    func list(next: String?) async throws -> PredictionPage
+}
+
+/// One page of `GET /v1/predictions`; `next` is Replicate's absolute URL of the following (older) page.
+package struct PredictionPage: Sendable, Decodable {
+    package var results: [Prediction]
+    package var next: String?
 }
 
 /// Replicate's HTTP API over AsyncHTTPClient. `baseURL` has no `/v1`, like the official clients' `REPLICATE_BASE_URL`.
@@ -84,9 +92,41 @@ package struct ReplicateClient: PredictionsAPI {
         try await send(.POST, "/v1/predictions/\(id)/cancel")
     }
 
+    package func list(next: String?) async throws -> PredictionPage {
+        var path = "/v1/predictions"
+        if let next {
+            // Follow pages of this API only, so the token is never sent to another host.
+            guard next.hasPrefix(baseURL + "/") else { throw ReplicateError.transport("not following a page outside \(baseURL): \(next)") }
+            path = String(next.dropFirst(baseURL.count))
+        }
+        let (data, _) = try await fetch(.GET, path)
+        do {
+            return try JSONDecoder().decode(PredictionPage.self, from: data)
+        } catch {
+            throw ReplicateError.transport("malformed page from GET \(path): \(error)")
+        }
+    }
+
     private func send(
         _ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = []
     ) async throws -> PredictionResponse {
+        let (data, responseHeaders) = try await fetch(method, path, body: body, headers: headers)
+        do {
+            let prediction = try JSONDecoder().decode(Prediction.self, from: data)
+            return PredictionResponse(
+                prediction: prediction,
+                rateLimitRemaining: responseHeaders.first(name: "ratelimit-remaining").flatMap { Int($0) },
+                rateLimitReset: responseHeaders.first(name: "ratelimit-reset").flatMap { Double($0) }
+            )
+        } catch {
+            throw ReplicateError.transport("malformed prediction from \(method) \(path): \(error)")
+        }
+    }
+
+    /// The body and headers of a 2xx answer; any other status is thrown as Replicate's problem.
+    private func fetch(
+        _ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = []
+    ) async throws -> (Data, HTTPHeaders) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -117,15 +157,6 @@ package struct ReplicateClient: PredictionsAPI {
             let detail = problem?.detail ?? problem?.title ?? String(decoding: data.prefix(500), as: UTF8.self)
             throw ReplicateError.api(status: status, detail: detail, retryAfter: retryAfter.map { .milliseconds(Int64($0 * 1000)) })
         }
-        do {
-            let prediction = try JSONDecoder().decode(Prediction.self, from: data)
-            return PredictionResponse(
-                prediction: prediction,
-                rateLimitRemaining: responseHeaders.first(name: "ratelimit-remaining").flatMap { Int($0) },
-                rateLimitReset: responseHeaders.first(name: "ratelimit-reset").flatMap { Double($0) }
-            )
-        } catch {
-            throw ReplicateError.transport("malformed prediction from \(method) \(path): \(error)")
-        }
+        return (data, responseHeaders)
     }
 }

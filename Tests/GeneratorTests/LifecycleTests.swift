@@ -138,6 +138,31 @@ struct LifecycleTests {
         }
     }
 
+    @Test("A create whose answer was lost (the prediction exists, the caller saw a 504) is adopted on retry, not paid twice")
+    func lostCreateIsAdopted() async throws {
+        try await withHarness(#"{"time_scale": 0, "create_lost_rate": 1}"#) { h in
+            // Another generation's prediction with a different input must not be taken for it.
+            let other = try await h.create(["prompt": .string("another"), "model_id": .string("google/imagen-4-fast")])
+            let generation = try await h.create(["prompt": .string("lost answer"), "model_id": .string("google/imagen-4-fast")])
+            #expect(try await h.run(other).status == 503)
+            #expect(try await h.run(generation).status == 503)
+            #expect(try await h.reload(generation).replicatePredictionId == nil)
+            #expect(try await h.counter("predictions.created") == 2)
+            try await h.scenario(#"{"create_lost_rate": 0}"#)
+            #expect(try await h.run(generation, attempt: 2).status == 200)
+            let adopted = try await h.reload(generation)
+            #expect(adopted.status == .downloading)
+            #expect(try await h.counter("predictions.created") == 2)
+            // The other generation adopts its own prediction, not the one just taken.
+            #expect(try await h.run(other, attempt: 2).status == 200)
+            let otherAdopted = try await h.reload(other)
+            #expect(otherAdopted.status == .downloading)
+            #expect(try await h.counter("predictions.created") == 2)
+            #expect(adopted.replicatePredictionId != nil && otherAdopted.replicatePredictionId != nil)
+            #expect(adopted.replicatePredictionId != otherAdopted.replicatePredictionId)
+        }
+    }
+
     @Test("A 429 on create answers retry with Replicate's Retry-After")
     func throttled() async throws {
         try await withHarness(#"{"time_scale": 0, "create429_rate": 1}"#) { h in

@@ -22,5 +22,5 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     return jobServiceApplication(
         name: "generator", settings: config.http, jobType: JobType.generateImage, token: config.internalToken,
         payload: GenerationJobPayload.self, checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
-    ) { job, logger in await runner.run(job.payload, logger: logger) }
+    ) { job, logger in await runner.run(job.payload, attempt: job.attempt, logger: logger) }
 }

@@ -24,6 +24,15 @@ struct GeneratorStore: Sendable {
         return false
     }
 
+    /// Whether some generation has recorded `predictionID` as its own.
+    func isRecorded(predictionID: String) async throws -> Bool {
+        let rows = try await client.query(
+            "SELECT 1 FROM image_generations WHERE replicate_prediction_id = \(predictionID) LIMIT 1", logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
     /// Raises progress (never lowers it) while processing.
     func updateProgress(_ id: UUID, to progress: Int) async throws {
         try await client.withPublishedNotifications(logger: logger) { connection in

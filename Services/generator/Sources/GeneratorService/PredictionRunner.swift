@@ -13,9 +13,10 @@ struct PredictionRunner: Sendable {
     let preferWait: Int
     let pollMax: Duration
 
-    func run(_ payload: GenerationJobPayload, logger: Logger) async -> JobOutcome {
+    /// Runs one attempt of the job; `attempt` above 1 means an earlier one may have created a prediction unheard of.
+    func run(_ payload: GenerationJobPayload, attempt: Int, logger: Logger) async -> JobOutcome {
         do {
-            return try await runThrowing(payload, logger: logger)
+            return try await runThrowing(payload, attempt: attempt, logger: logger)
         } catch let error as ReplicateError {
             logger.warning("Replicate call failed; will retry", metadata: ["error": "\(error)"])
             if case .api(_, _, let retryAfter) = error { return .retryLater(error.description, after: retryAfter) }
@@ -26,7 +27,7 @@ struct PredictionRunner: Sendable {
         }
     }
 
-    private func runThrowing(_ payload: GenerationJobPayload, logger: Logger) async throws -> JobOutcome {
+    private func runThrowing(_ payload: GenerationJobPayload, attempt: Int, logger: Logger) async throws -> JobOutcome {
         var logger = logger
         logger[metadataKey: "generation.id"] = "\(payload.generationId)"
         guard let generation = try await store.start(payload.generationId) else {
@@ -41,16 +42,25 @@ struct PredictionRunner: Sendable {
         }
 
         var response: PredictionResponse
+        let version = model.version.map { generation.modelVersion ?? $0 }
+        let built = model.input(for: generation.request)
         if let existing = generation.replicatePredictionId {
             logger.info("Resuming prediction", metadata: ["prediction.id": "\(existing)"])
             response = try await api.get(existing)
+        } else if attempt > 1, let lost = try await LostPredictionSearch(api: api, store: store).find(
+            model: model.id, version: version, input: built.input, createdAfter: generation.createdAt
+        ) {
+            logger.notice("Adopting a prediction an earlier attempt created unheard of", metadata: ["prediction.id": "\(lost.id)"])
+            Counter(label: "imagegen_generator_predictions_adopted_total", dimensions: [("model", model.id)]).increment()
+            guard try await store.recordPrediction(generation.id, predictionID: lost.id) else {
+                _ = try? await api.cancel(lost.id)
+                return .done(result: ["outcome": "cancelled"])
+            }
+            response = try await api.get(lost.id)
         } else {
-            let built = model.input(for: generation.request)
             for warning in built.warnings { logger.notice("Input adjusted", metadata: ["warning": "\(warning)"]) }
             do {
-                response = try await api.create(
-                    model: model.id, version: model.version.map { generation.modelVersion ?? $0 }, input: built.input, wait: preferWait
-                )
+                response = try await api.create(model: model.id, version: version, input: built.input, wait: preferWait)
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
                 try await generations.fail(generation.id, message: error.description)

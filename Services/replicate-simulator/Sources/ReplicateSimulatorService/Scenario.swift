@@ -17,6 +17,9 @@ package struct Scenario: Sendable, Codable, Equatable {
     /// Share of create calls answered 500 / 429.
     package var create5xxRate: Double = 0
     package var create429Rate: Double = 0
+    /// Share of create calls that create the prediction and then answer 504, as a proxy that gave up waiting would: the
+    /// caller cannot tell that the prediction exists.
+    package var createLostRate: Double = 0
     /// Share of get calls answered 503 / 429.
     package var get5xxRate: Double = 0
     package var get429Rate: Double = 0
@@ -40,6 +43,7 @@ package struct Scenario: Sendable, Codable, Equatable {
         nsfwRate = loader.double("SIMULATOR_NSFW_RATE", default: 0, in: 0...1)
         create5xxRate = loader.double("SIMULATOR_CREATE_5XX_RATE", default: 0, in: 0...1)
         create429Rate = loader.double("SIMULATOR_CREATE_429_RATE", default: 0, in: 0...1)
+        createLostRate = loader.double("SIMULATOR_CREATE_LOST_RATE", default: 0, in: 0...1)
         get5xxRate = loader.double("SIMULATOR_GET_5XX_RATE", default: 0, in: 0...1)
         get429Rate = loader.double("SIMULATOR_GET_429_RATE", default: 0, in: 0...1)
         outputMode = loader.string("SIMULATOR_OUTPUT_MODE", default: "url")

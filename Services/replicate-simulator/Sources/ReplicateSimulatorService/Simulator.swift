@@ -114,6 +114,9 @@ struct Simulator: Sendable {
         )
         await registry.insert(prediction)
         if prediction.webhook != nil { webhooks.schedule(prediction.id) }
+        if Double.random(in: 0..<1) < scenario.createLostRate {
+            throw ReplicateProblem(status: .gatewayTimeout, title: "Gateway Timeout", detail: "Simulated: created, answer lost")
+        }
 
         var headers: HTTPFields = [:]
         if let prefer = request.headers[.prefer], let wait = Self.waitSeconds(prefer) {
