@@ -8,23 +8,23 @@ let defaultSwiftSettings: [SwiftSetting] = [
 
 let serviceTargets: [Target] = []
     + Target.service("Gateway", executable: "gateway", dependencies: [
-        "ServiceKit", "Database", "JobQueue", "Domain", "Storage",
+        "ServiceKit", "Database", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat",
         .product(name: "JWTKit", package: "jwt-kit"),
     ])
     + Target.service("Dispatcher", executable: "dispatcher", dependencies: [
-        "ServiceKit", "Database", "JobQueue", "Domain",
+        "ServiceKit", "Database", "JobQueue", "JobContract", "WireFormat",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("Generator", executable: "generator", dependencies: [
-        "ServiceKit", "Database", "JobQueue", "Domain", "ReplicateAPI",
+        "ServiceKit", "Database", "JobContract", "Catalog", "Generations", "ReplicateAPI", "WireFormat",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("Downloader", executable: "downloader", dependencies: [
-        "ServiceKit", "Database", "JobQueue", "Domain", "Storage",
+        "ServiceKit", "Database", "JobContract", "Generations", "Storage",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("ReplicateSimulator", executable: "replicate-simulator", dependencies: [
-        "ServiceKit", "ReplicateAPI", "Domain",
+        "ServiceKit", "ReplicateAPI", "Catalog", "WireFormat",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "CompressNIO", package: "compress-nio"),
@@ -59,7 +59,13 @@ let package = Package(
     ],
     targets: serviceTargets + [
         // Shared libraries
+        .sharedTarget("WireFormat", dependencies: []),
+        .sharedTarget("JobContract", dependencies: [
+            "WireFormat",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .sharedTarget("ServiceKit", dependencies: [
+            "WireFormat", "JobContract",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -74,15 +80,17 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .sharedTarget("JobQueue", dependencies: [
-            "Database",
+            "Database", "JobContract", "WireFormat",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .sharedTarget("Domain", dependencies: [
-            "ServiceKit", "Database", "ReplicateAPI",
+        .sharedTarget("Catalog", dependencies: ["WireFormat"]),
+        .sharedTarget("Generations", dependencies: [
+            "Database", "JobQueue", "JobContract", "Catalog", "WireFormat",
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .sharedTarget("ReplicateAPI", dependencies: [
+            "WireFormat",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -95,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "ImagegenBenchmark",
             dependencies: [
-                "ServiceKit", "Database", "JobQueue", "GatewayService",
+                "ServiceKit", "Database", "JobQueue", "Generations", "GatewayService",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -110,19 +118,19 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "ServiceKit", "Database", "JobQueue",
+                "ServiceKit", "Database", "JobQueue", "Generations",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/TestSupport",
             swiftSettings: defaultSwiftSettings
         ),
-        .testTarget(name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Database"],
+        .testTarget(name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Generations", "Database"],
                     swiftSettings: defaultSwiftSettings),
         .testTarget(
             name: "DispatcherTests",
             dependencies: [
-                "TestSupport", "JobQueue", "Database",
+                "TestSupport", "JobQueue", "JobContract", "Generations", "Database", "DispatcherService", "WireFormat",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -131,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "DownloaderTests",
             dependencies: [
-                "TestSupport", "DownloaderService", "Storage", "Domain", "ServiceKit", "Database",
+                "TestSupport", "DownloaderService", "Storage", "Generations", "JobContract", "ServiceKit", "Database", "WireFormat",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -141,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "TestSupport", "GatewayService", "ReplicateAPI", "Domain", "ServiceKit", "Database",
+                "TestSupport", "GatewayService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit", "Database", "WireFormat",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -152,8 +160,8 @@ let package = Package(
         .testTarget(
             name: "GeneratorTests",
             dependencies: [
-                "TestSupport", "GeneratorService", "ReplicateSimulatorService", "ReplicateAPI", "Domain", "ServiceKit", "JobQueue",
-                "Database",
+                "TestSupport", "GeneratorService", "ReplicateSimulatorService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit",
+                "JobQueue", "JobContract", "Database", "WireFormat",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -163,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "ReplicateSimulatorTests",
             dependencies: [
-                "TestSupport", "ReplicateSimulatorService", "ReplicateAPI", "Domain", "ServiceKit", "Storage",
+                "TestSupport", "ReplicateSimulatorService", "ReplicateAPI", "Catalog", "ServiceKit", "Storage", "WireFormat",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

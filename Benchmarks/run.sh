@@ -44,7 +44,9 @@ if [ "$what" = dispatch ] || [ "$what" = all ]; then
     "$bench" dispatch --dispatcher $release/dispatcher --rate 50 --seconds 10 --jobs 20000 --concurrency 128
     # The same behind a week of history: a million finished jobs already in the table.
     fresh_db dispatch_history
-    "$bench" dispatch --dispatcher $release/dispatcher --rate 50 --seconds 10 --jobs 20000 --concurrency 128 --history 1000000
+    psql "$DATABASE_URL" -qc "INSERT INTO job_queue (job_type, payload, status, attempt_number, completed_at)
+        SELECT 'noop', '{\"t0\": 0}', 'completed', 1, now() FROM generate_series(1, 1000000)" -qc "VACUUM ANALYZE job_queue"
+    "$bench" dispatch --dispatcher $release/dispatcher --rate 50 --seconds 10 --jobs 20000 --concurrency 128
 fi
 
 if [ "$what" = downloader ] || [ "$what" = all ]; then

@@ -3,6 +3,7 @@ import Database
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import JobContract
 import JobQueue
 import Logging
 import PostgresNIO
@@ -18,8 +19,6 @@ struct DispatchBenchmark: AsyncParsableCommand {
     @Option var seconds = 10.0
     @Option(help: "Jobs for the throughput run.") var jobs = 20_000
     @Option(help: "Dispatcher concurrency for the no-op type.") var concurrency = 128
-    @Option(help: "Finished jobs already in the table (history kept for the retention period), vacuumed and analyzed before the runs.")
-    var history = 0
 
     func run() async throws {
         let url = try database.url()
@@ -27,7 +26,7 @@ struct DispatchBenchmark: AsyncParsableCommand {
         let router = Router()
         router.post("v1/jobs/noop") { request, _ in
             let body = try await request.body.collect(upTo: 1 << 16)
-            received.record(String(buffer: body), job: request.headers[.jobID].flatMap(UUID.init(uuidString:)), at: monotonicNanos())
+            received.record(String(buffer: body), job: request.headers[JobHeaders.id].flatMap(UUID.init(uuidString:)), at: monotonicNanos())
             return Response(status: .ok)
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: benchmarkLogger)
@@ -48,15 +47,6 @@ struct DispatchBenchmark: AsyncParsableCommand {
             try await Task.sleep(for: .seconds(2))
             try await withPostgresClient(url, maxConnections: 4, logger: benchmarkLogger) { client in
                 let queue = JobQueue(client: client, logger: benchmarkLogger)
-                if history > 0 {
-                    try await client.query(
-                        """
-                        INSERT INTO job_queue (job_type, payload, status, attempt_number, completed_at)
-                        SELECT 'noop', '{"t0": 0}', 'completed', 1, now() FROM generate_series(1, \(history))
-                        """
-                    )
-                    try await client.query("VACUUM ANALYZE job_queue")
-                }
                 // Latency: one job at a time at a light, steady rate.
                 let total = Int(rate * seconds)
                 var next = ContinuousClock.now
@@ -76,14 +66,9 @@ struct DispatchBenchmark: AsyncParsableCommand {
                 }
                 let started = ContinuousClock.now
                 while true {
-                    // Each state through its partial index, not the history.
-                    let remaining = try await Self.scalar(
-                        client,
-                        """
-                        SELECT (SELECT count(*) FROM job_queue WHERE job_type = 'noop' AND status = 'pending')
-                             + (SELECT count(*) FROM job_queue WHERE job_type = 'noop' AND status = 'processing')
-                        """
-                    )
+                    let remaining = try await queue.stats()
+                        .filter { $0.jobType == "noop" && ($0.status == "pending" || $0.status == "processing") }
+                        .reduce(0) { $0 + $1.count }
                     if remaining == 0 { break }
                     try await Task.sleep(for: .milliseconds(50))
                 }
@@ -92,11 +77,6 @@ struct DispatchBenchmark: AsyncParsableCommand {
                              Double(jobs) / elapsed.seconds, jobs, concurrency, elapsed.seconds))
             }
         }
-    }
-
-    static func scalar(_ client: PostgresClient, _ sql: String) async throws -> Int {
-        for try await value in try await client.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { return value }
-        return 0
     }
 }
 

@@ -35,7 +35,7 @@ func userTokens(_ count: Int) async throws -> [String] {
 
 /// Waits until every generation with `prompt` is terminal (the figures come from their timestamps, not from this poll).
 func waitForTerminal(_ client: PostgresClient, prompt: String) async throws {
-    while try await DispatchBenchmark.scalar(
+    while try await scalar(
         client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = '\(prompt)' AND status NOT IN ('completed','failed','cancelled')"
     ) > 0 {
         try await Task.sleep(for: .milliseconds(200))
@@ -140,7 +140,7 @@ struct PipelineBenchmark: AsyncParsableCommand {
             }
             try await waitForTerminal(client, prompt: "burst")
             let span = try await Self.seconds(client, "SELECT EXTRACT(EPOCH FROM max(completed_at) - min(created_at))::float8 FROM image_generations WHERE prompt = 'burst'")
-            let failed = try await DispatchBenchmark.scalar(client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'burst' AND status <> 'completed'")
+            let failed = try await scalar(client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'burst' AND status <> 'completed'")
             print(String(format: "pipeline: burst of %d generations completed in %.2f s = %.1f generations/s (%d not completed)",
                          count, span, Double(count) / span, failed))
             let started = ContinuousClock.now
@@ -232,4 +232,10 @@ struct SSEFanout: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// One integer from `sql`.
+func scalar(_ client: PostgresClient, _ sql: String) async throws -> Int {
+    for try await value in try await client.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { return value }
+    return 0
 }

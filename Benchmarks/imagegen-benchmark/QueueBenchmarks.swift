@@ -34,7 +34,6 @@ struct QueueThroughput: AsyncParsableCommand {
         let url = try database.url()
         try await withPostgresClient(url, maxConnections: consumers + 2, logger: benchmarkLogger) { client in
             let queue = JobQueue(client: client, logger: benchmarkLogger)
-            try await client.query("DELETE FROM job_queue WHERE job_type = 'bench'")
             let enqueueStart = ContinuousClock.now
             for start in stride(from: 0, to: jobs, by: 1000) {
                 try await queue.enqueue((start..<min(start + 1000, jobs)).map { _ in NewJob(type: "bench", payload: "{}") })
@@ -75,7 +74,6 @@ struct QueueLatency: AsyncParsableCommand {
         let total = Int(rate * seconds)
         try await withPostgresClient(url, maxConnections: 4, logger: benchmarkLogger) { client in
             let queue = JobQueue(client: client, logger: benchmarkLogger)
-            try await client.query("DELETE FROM job_queue WHERE job_type = 'bench-latency'")
             let listener = NotificationListener(url: url, channel: "imagegen_jobs", logger: benchmarkLogger)
             let enqueueTimes = SharedLatency()
             let report = try await withThrowingTaskGroup(of: LatencyReport?.self) { group in

@@ -1,16 +1,18 @@
 import Logging
 import PostgresNIO
 
-/// Applies ``migrations`` in order under an advisory lock, recording each in `schema_migrations`.
+/// Applies a database's migrations in order under an advisory lock, recording each in `schema_migrations`.
 package struct Migrator: Sendable {
     /// The advisory lock key serialising concurrent migrators (any replica may migrate at start).
     static let lockKey: Int64 = 0x696D_6167_6567_656E
 
     let client: PostgresClient
+    let migrations: [Migration]
     let logger: Logger
 
-    package init(client: PostgresClient, logger: Logger) {
+    package init(client: PostgresClient, migrations: [Migration], logger: Logger) {
         self.client = client
+        self.migrations = migrations
         self.logger = logger
     }
 

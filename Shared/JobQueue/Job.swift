@@ -1,36 +1,5 @@
 import Foundation
 
-/// A job to insert: its type (which service owns it), JSON payload and scheduling.
-package struct NewJob: Sendable {
-    package var type: String
-    /// JSON object text.
-    package var payload: String
-    package var priority: Int
-    package var maxAttempts: Int
-    /// Delay before the job may run (`run_at` = now + delay).
-    package var delay: Duration
-    /// While a live (pending or processing) job holds this key, another with the same key is not created.
-    package var dedupeKey: String?
-
-    package init(type: String, payload: String, priority: Int = 0, maxAttempts: Int = 3, delay: Duration = .zero, dedupeKey: String? = nil) {
-        self.type = type
-        self.payload = payload
-        self.priority = priority
-        self.maxAttempts = maxAttempts
-        self.delay = delay
-        self.dedupeKey = dedupeKey
-    }
-
-    /// A job whose payload is `payload` encoded as JSON.
-    package init(type: String, encoding payload: some Encodable, priority: Int = 0, maxAttempts: Int = 3, dedupeKey: String? = nil) throws {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = .sortedKeys
-        let text = String(decoding: try encoder.encode(payload), as: UTF8.self)
-        self.init(type: type, payload: text, priority: priority, maxAttempts: maxAttempts, dedupeKey: dedupeKey)
-    }
-}
-
 /// A job claimed by a worker: it holds the lease until `leaseUntil` for attempt `attempt`.
 package struct ClaimedJob: Sendable, Hashable {
     package var id: UUID

@@ -1,4 +1,5 @@
 import Foundation
+import WireFormat
 
 /// Replicate's prediction statuses (`aborted` exists upstream since 2025 and is treated like `canceled`).
 package enum PredictionStatus: String, Sendable, Codable {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import WireFormat
 
 /// A failed call to Replicate.
 package enum ReplicateError: Error, CustomStringConvertible, Sendable {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import WireFormat
 
 /// Rejects requests whose `Authorization: Bearer` token is not the shared internal token.
 package struct InternalTokenMiddleware<Context: RequestContext>: RouterMiddleware {

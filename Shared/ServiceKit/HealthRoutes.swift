@@ -1,5 +1,6 @@
 import Hummingbird
 import Prometheus
+import WireFormat
 
 /// The registry `/metrics` serves; executables bootstrap swift-metrics onto it once.
 package let metricsRegistry = PrometheusCollectorRegistry()

@@ -1,27 +1,29 @@
 import Foundation
 import Hummingbird
+import JobContract
 import Logging
 
-/// Adds `POST /v1/jobs/<type>` behind the internal token, mapping a handler's ``JobOutcome`` onto the internal contract.
-package func addJobRoute<Payload: Codable & Sendable>(
-    to router: Router<BasicRequestContext>, type: String, token: String, payload: Payload.Type, logger: Logger,
-    handler: @escaping @Sendable (JobEnvelope<Payload>.Job, Logger) async -> JobOutcome
+/// Adds `POST /v1/jobs/<kind name>` behind the internal token: decodes the envelope the dispatcher pushed and answers
+/// with the handler's ``JobOutcome``.
+package func addJobRoute<Kind: JobKind>(
+    to router: Router<BasicRequestContext>, kind: Kind.Type, token: String, logger: Logger,
+    handler: @escaping @Sendable (JobEnvelope<Kind.Payload>.Job, Logger) async -> JobOutcome
 ) {
-    router.group("v1/jobs").add(middleware: InternalTokenMiddleware(token: token)).post(RouterPath(type)) { request, _ in
-        let envelope = try await request.decodeJSON(JobEnvelope<Payload>.self)
+    router.group("v1/jobs").add(middleware: InternalTokenMiddleware(token: token)).post(RouterPath(Kind.name)) { request, _ in
+        let body = try await request.body.collect(upTo: 1 << 20)
+        let envelope: JobEnvelope<Kind.Payload>
+        do {
+            envelope = try JobEnvelope.decode(Data(buffer: body))
+        } catch {
+            throw Problem(.badRequest, title: "Malformed job", detail: "the body is not a \(Kind.name) job envelope: \(error)")
+        }
         var jobLogger = logger
         jobLogger[metadataKey: "job.id"] = "\(envelope.job.id)"
         jobLogger[metadataKey: "job.attempt"] = "\(envelope.job.attempt)"
-        switch await handler(envelope.job, jobLogger) {
-        case .done(let result):
-            return try JSONCoding.response(result)
-        case .permanentFailure(let reason):
-            throw Problem(.unprocessableContent, title: "Job failed", detail: reason)
-        case .retryLater(let reason, let after):
-            throw Problem(
-                .serviceUnavailable, title: "Retry later", detail: reason,
-                retryAfterSeconds: after.map { Int(($0.components.seconds) + ($0.components.attoseconds > 0 ? 1 : 0)) }
-            )
-        }
+        if let trace = request.headers[JobHeaders.traceparent] { jobLogger[metadataKey: "trace.parent"] = "\(trace)" }
+        let (status, retryAfter, answer) = await handler(envelope.job, jobLogger).response
+        var headers: HTTPFields = [.contentType: status.code < 300 ? "application/json" : "application/problem+json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer)))
     }
 }

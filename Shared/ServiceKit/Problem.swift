@@ -1,17 +1,11 @@
 import Foundation
 import Hummingbird
+import WireFormat
 
 /// An error answered as RFC 9457 `application/problem+json`; the one error shape every HTTP edge uses.
 package struct Problem: Error, HTTPResponseError, Sendable {
     /// One invalid field and why.
-    package struct FieldError: Codable, Sendable, Equatable {
-        package var field: String
-        package var message: String
-        package init(field: String, message: String) {
-            self.field = field
-            self.message = message
-        }
-    }
+    package typealias FieldError = WireFormat.FieldError
 
     package var status: HTTPResponse.Status
     package var title: String

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JobContract
 import Logging
 import ServiceLifecycle
 
@@ -23,13 +24,13 @@ package enum ServiceMain {
 
 /// A service that runs one job type pushed by the dispatcher: operational routes, `POST /v1/jobs/<jobType>`, and its
 /// long-lived dependencies as services (registered in start order; they stop in reverse).
-package func jobServiceApplication<Payload: Codable & Sendable>(
-    name: String, settings: HTTPSettings, jobType: String, token: String, payload: Payload.Type, checks: [ReadinessCheck],
-    services: [any Service], logger: Logger, handler: @escaping @Sendable (JobEnvelope<Payload>.Job, Logger) async -> JobOutcome
+package func jobServiceApplication<Kind: JobKind>(
+    name: String, settings: HTTPSettings, kind: Kind.Type, token: String, checks: [ReadinessCheck], services: [any Service],
+    logger: Logger, handler: @escaping @Sendable (JobEnvelope<Kind.Payload>.Job, Logger) async -> JobOutcome
 ) -> some ApplicationProtocol {
     let router = Router()
     addOperationalRoutes(to: router, checks: checks)
-    addJobRoute(to: router, type: jobType, token: token, payload: payload, logger: logger, handler: handler)
+    addJobRoute(to: router, kind: kind, token: token, logger: logger, handler: handler)
     var app = Application(
         router: router, configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: name), logger: logger
     )

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Generations
 import JobQueue
 import PostgresNIO
 import Testing
@@ -92,7 +93,7 @@ struct DispatcherTests {
         try await TestDatabase.withClient { client, url in
             let generation = try await insertGeneration(client)
             let id = try await JobQueue(client: client, logger: logger).enqueue([
-                NewJob(type: "generate-image", payload: #"{"generation_id": "\#(generation)"}"#, maxAttempts: 3)
+                GenerateImage.job(for: generation, userID: UUID(), maxAttempts: 3)
             ])[0]
             let closed = try freePort()
             let process = try await dispatcher(url, routes: "generate-image=http://127.0.0.1:\(closed)")
@@ -102,11 +103,11 @@ struct DispatcherTests {
             process.stop()
             let history = try await scalar(client, "SELECT jsonb_array_length(errors)::int8 FROM job_queue WHERE id = \(id)", as: Int.self)
             #expect(history == 3)
-            let rows = try await client.query("SELECT status, error_message FROM image_generations WHERE id = \(generation)")
-            for try await (status, message) in rows.decode((String, String?).self) {
-                #expect(status == "failed")
-                #expect(message?.contains("push to http://127.0.0.1:\(closed)") == true)
-            }
+            let (status, message) = try await firstRow(
+                client, "SELECT status, error_message FROM image_generations WHERE id = \(generation)", as: (String, String?).self
+            )
+            #expect(status == "failed")
+            #expect(message?.contains("push to http://127.0.0.1:\(closed)") == true)
         }
     }
 

@@ -1,5 +1,5 @@
 import Database
-import Domain
+import Catalog
 import DownloaderService
 import Foundation
 import HTTPTypes

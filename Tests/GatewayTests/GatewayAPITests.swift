@@ -1,4 +1,5 @@
-import Domain
+import Catalog
+import Generations
 import Foundation
 import GatewayService
 import HTTPTypes

@@ -8,6 +8,7 @@ import PostgresNIO
 import ReplicateAPI
 import ServiceKit
 import TestSupport
+import WireFormat
 
 /// A gateway on a real port over a fresh database, with tokens for two users.
 struct GatewayHarness: Sendable {

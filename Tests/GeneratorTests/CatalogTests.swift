@@ -1,8 +1,9 @@
-import Domain
+import Catalog
 import Foundation
 import ReplicateAPI
 import ServiceKit
 import Testing
+import WireFormat
 
 @Suite("Model catalog")
 struct CatalogTests {

@@ -1,7 +1,8 @@
 import AsyncHTTPClient
+import Catalog
 import Database
-import Domain
 import Foundation
+import Generations
 import GeneratorService
 import Hummingbird
 import HummingbirdTesting
@@ -11,8 +12,9 @@ import PostgresNIO
 import ReplicateAPI
 import ReplicateSimulatorService
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
+import WireFormat
 
 /// The generator's prediction lifecycle against the simulator over real HTTP and a real PostgreSQL.
 @Suite("Generator lifecycle")

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Generations
 import JobQueue
 import Logging
 import PostgresNIO
@@ -89,10 +90,10 @@ struct JobQueueTests {
         try await TestDatabase.withClient { client, _ in
             let queue = JobQueue(client: client, logger: logger)
             let generation = try await insertGeneration(client)
-            let id = try await queue.enqueue([NewJob(type: "t", payload: "{\"generation_id\": \"\(generation)\"}", maxAttempts: 3)])[0]
+            let id = try await queue.enqueue([GenerateImage.job(for: generation, userID: UUID(), maxAttempts: 3)])[0]
             var runAts: [Date] = []
             for attempt in 1...3 {
-                let job = try await claimWhenRunnable(queue, type: "t")
+                let job = try await claimWhenRunnable(queue, type: GenerateImage.name)
                 #expect(job.attempt == attempt)
                 let outcome = try await queue.fail(job.lease, error: "boom \(attempt)", retryable: true, delay: .milliseconds(50 * attempt))
                 if attempt < 3 {
@@ -107,11 +108,11 @@ struct JobQueueTests {
             #expect(dead.map(\.id) == [id])
             let history = try JSONSerialization.jsonObject(with: Data(dead[0].errors.utf8)) as? [[String: Any]]
             #expect(history?.compactMap { $0["error"] as? String } == ["boom 1", "boom 2", "boom 3"])
-            let generationRow = try await client.query("SELECT status, error_message FROM image_generations WHERE id = \(generation)")
-            for try await (status, message) in generationRow.decode((String, String?).self) {
-                #expect(status == "failed")
-                #expect(message == "boom 3")
-            }
+            let (status, message) = try await firstRow(
+                client, "SELECT status, error_message FROM image_generations WHERE id = \(generation)", as: (String, String?).self
+            )
+            #expect(status == "failed")
+            #expect(message == "boom 3")
         }
     }
 
@@ -327,12 +328,17 @@ struct JobQueueTests {
             let middle = leases[150].id
             try await client.withConnection { blocker in
                 // Hold the middle row so both batches queue on it, each holding the rows it locked before.
-                try await blocker.query("BEGIN")
-                try await blocker.query("SELECT 1 FROM job_queue WHERE id = \(middle) FOR UPDATE")
+                try await blocker.query("BEGIN", logger: logger)
+                try await blocker.query("SELECT 1 FROM job_queue WHERE id = \(middle) FOR UPDATE", logger: logger)
                 async let renewed = queue.renew(leases.reversed(), worker: "w", lease: .seconds(30))
                 async let completed = queue.complete(leases.map { ($0, nil) })
-                try await Task.sleep(for: .milliseconds(500))
-                try await blocker.query("COMMIT")
+                try await eventually("both batches to wait on the held row") {
+                    try await scalar(
+                        client, "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0",
+                        as: Int.self
+                    ) >= 2
+                }
+                try await blocker.query("COMMIT", logger: logger)
                 _ = try await (renewed, completed)
             }
             #expect(try await scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE status = 'completed'", as: Int.self) == 300)
@@ -393,10 +399,14 @@ struct JobQueueTests {
                 try await deferring.withConnection { connection in
                     try await JobQueue.enqueue([NewJob(type: "deferred", payload: "{}")], on: connection, logger: logger)
                     let queued = try await connection.query("SELECT current_setting('imagegen.deferred_notifications')", logger: logger)
-                    for try await text in queued.decode(String.self) { #expect(text == #"[["imagegen_jobs", "deferred"]]"#) }
+                    var texts: [String] = []
+                    for try await text in queued.decode(String.self) { texts.append(text) }
+                    #expect(texts == [#"[["imagegen_jobs", "deferred"]]"#])
                     try await connection.publishNotifications(logger: logger)
                     let after = try await connection.query("SELECT current_setting('imagegen.deferred_notifications')", logger: logger)
-                    for try await text in after.decode(String.self) { #expect(text == "") }
+                    texts = []
+                    for try await text in after.decode(String.self) { texts.append(text) }
+                    #expect(texts == [""])
                 }
                 #expect(await stream.next()?.payload == "deferred")
                 group.cancelAll()

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Generations
 import JobQueue
 import PostgresNIO
 import Testing
@@ -90,26 +91,57 @@ struct SeedCompatibilityTests {
     @Test("Migrating twice changes nothing")
     func migrationsAreIdempotent() async throws {
         try await TestDatabase.withClient { client, _ in
-            let applied = try await Migrator(client: client, logger: logger).migrate()
+            let applied = try await Migrator(client: client, migrations: databaseMigrations, logger: logger).migrate()
             let recorded = try await scalar(client, "SELECT count(*)::int8 FROM schema_migrations", as: Int.self)
             #expect(applied.isEmpty)
-            #expect(recorded == migrations.count)
+            #expect(recorded == databaseMigrations.count)
         }
     }
 
-    @Test("A terminal generation never changes status again, and every change is recorded as an event")
-    func terminalGuardAndEvents() async throws {
+    @Test("The table accepts exactly the status changes the state machine declares, and records each as its event")
+    func stateMachineGuardAndEvents() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let declared = Dictionary(
+                GenerationTransition.allCases.flatMap { transition in transition.from.map { ("\($0.rawValue)->\(transition.to.rawValue)", transition.event) } },
+                uniquingKeysWith: { first, _ in first }
+            )
+            var wrong: [String] = []
+            for from in GenerationStatus.allCases {
+                for to in GenerationStatus.allCases where to != from {
+                    let id = try await insertGeneration(client, status: from.rawValue)
+                    let accepted: Bool
+                    do {
+                        try await client.query("UPDATE image_generations SET status = \(to.rawValue) WHERE id = \(id)")
+                        accepted = true
+                    } catch is PSQLError {
+                        accepted = false
+                    }
+                    if accepted != (declared["\(from.rawValue)->\(to.rawValue)"] != nil) { wrong.append("\(from.rawValue) -> \(to.rawValue): accepted \(accepted)") }
+                    if accepted {
+                        let event = try await scalar(
+                            client, "SELECT event FROM generation_events WHERE generation_id = \(id) ORDER BY id DESC LIMIT 1", as: String.self
+                        )
+                        if event != declared["\(from.rawValue)->\(to.rawValue)"] { wrong.append("\(from.rawValue) -> \(to.rawValue): event \(event)") }
+                    }
+                }
+            }
+            #expect(wrong == [])
+            #expect(declared.count > 10)
+        }
+    }
+
+    @Test("A generation's events name their transitions, from creation to completion")
+    func eventsInOrder() async throws {
         try await TestDatabase.withClient { client, _ in
             let id = try await insertGeneration(client)
             try await client.query("UPDATE image_generations SET status = 'processing', progress = 40 WHERE id = \(id)")
-            try await client.query("UPDATE image_generations SET status = 'completed', progress = 100 WHERE id = \(id)")
-            await #expect(throws: PSQLError.self) {
-                try await client.query("UPDATE image_generations SET status = 'processing' WHERE id = \(id)")
-            }
-            let events = try await client.query("SELECT status, progress FROM generation_events WHERE generation_id = \(id) ORDER BY id")
+            try await client.query("UPDATE image_generations SET progress = 60 WHERE id = \(id)")
+            try await client.query("UPDATE image_generations SET status = 'downloading', progress = 100 WHERE id = \(id)")
+            try await client.query("UPDATE image_generations SET status = 'completed' WHERE id = \(id)")
+            let events = try await client.query("SELECT status, progress, event FROM generation_events WHERE generation_id = \(id) ORDER BY id")
             var seen: [String] = []
-            for try await (status, progress) in events.decode((String, Int).self) { seen.append("\(status):\(progress)") }
-            #expect(seen == ["queued:0", "processing:40", "completed:100"])
+            for try await (status, progress, event) in events.decode((String, Int, String).self) { seen.append("\(status):\(progress):\(event)") }
+            #expect(seen == ["queued:0:created", "processing:40:started", "processing:60:progress", "downloading:100:generated", "completed:100:completed"])
         }
     }
 }

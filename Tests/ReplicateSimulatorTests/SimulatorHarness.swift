@@ -5,6 +5,7 @@ import Logging
 import ReplicateAPI
 import ReplicateSimulatorService
 import ServiceKit
+import WireFormat
 
 /// Runs a simulator on an ephemeral loopback port for the duration of `body`.
 func withSimulator<T: Sendable>(

@@ -1,4 +1,4 @@
-import Domain
+import Catalog
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -9,6 +9,8 @@ import ServiceKit
 import Storage
 import Synchronization
 import Testing
+import TestSupport
+import WireFormat
 
 @Suite("Replicate simulator: outputs and webhooks")
 struct SimulatorOutputTests {
@@ -75,7 +77,9 @@ struct SimulatorOutputTests {
                 try await sim.call(.post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "x"}}"#, headers: [.prefer: "wait"])
             )
             let url = try #require(prediction.outputURLs.first)
-            try await Task.sleep(for: .milliseconds(400))
+            try await eventually("the output's retention to pass") {
+                try sim.prediction(try await sim.call(.get, "/v1/predictions/\(prediction.id)")).dataRemoved == true
+            }
             let later = try sim.prediction(try await sim.call(.get, "/v1/predictions/\(prediction.id)"))
             #expect(later.dataRemoved == true)
             #expect(later.output == nil)

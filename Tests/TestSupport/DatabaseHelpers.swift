@@ -37,3 +37,11 @@ package func claimWhenRunnable(_ queue: JobQueue, type: String, timeout: Duratio
     }
     throw TestEnvironmentError(description: "no \(type) job became runnable within \(timeout)")
 }
+
+/// The first row of `query`, decoded as `columns`; throws when there is none, so a test cannot pass on an empty result.
+package func firstRow<each Column: PostgresDecodable>(
+    _ client: PostgresClient, _ query: PostgresQuery, as columns: (repeat each Column).Type
+) async throws -> (repeat each Column) {
+    for try await row in try await client.query(query).decode((repeat each Column).self) { return row }
+    throw TestEnvironmentError(description: "no row for \(query.sql)")
+}

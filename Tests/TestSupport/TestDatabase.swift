@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Generations
 import Logging
 import PostgresNIO
 
@@ -26,23 +27,58 @@ package enum TestDatabase {
         return try DatabaseURL(raw)
     }
 
-    /// Creates and migrates a new database, returning its URL.
+    /// Creates a new database from the migrated template (migrated once per test process), returning its URL.
     package static func create() async throws -> DatabaseURL {
         let server = try serverURL()
-        let name = "imagegen_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let template = try await Template.shared.name(on: server)
+        let name = uniqueName("imagegen_test_")
+        try await execute("CREATE DATABASE \(name) TEMPLATE \(template)", on: server)
+        return server.with(database: name)
+    }
+
+    /// A new, empty (unmigrated) database, for tests of the migrations themselves.
+    package static func createEmpty() async throws -> DatabaseURL {
+        let server = try serverURL()
+        let name = uniqueName("imagegen_empty_")
+        try await execute("CREATE DATABASE \(name)", on: server)
+        return server.with(database: name)
+    }
+
+    private static func uniqueName(_ prefix: String) -> String {
+        prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+    }
+
+    /// Runs one statement on the server's maintenance database (`CREATE DATABASE` cannot run in a pool's transaction).
+    private static func execute(_ sql: String, on server: DatabaseURL) async throws {
         let connection = try await PostgresConnection.connect(configuration: server.connectionConfiguration, id: 1, logger: logger)
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
             try await connection.close()
         } catch {
             try? await connection.close()
             throw error
         }
-        let url = server.with(database: String(name))
-        _ = try await withPostgresClient(url, logger: logger) { client in
-            try await Migrator(client: client, logger: logger).migrate()
+    }
+
+    /// The database every test database is copied from: created and migrated by the first test that asks, then left
+    /// without connections, as `CREATE DATABASE … TEMPLATE` requires.
+    private actor Template {
+        static let shared = Template()
+        private var creation: Task<String, any Error>?
+
+        func name(on server: DatabaseURL) async throws -> String {
+            if let creation { return try await creation.value }
+            let creation = Task {
+                let name = TestDatabase.uniqueName("imagegen_template_")
+                try await TestDatabase.execute("CREATE DATABASE \(name)", on: server)
+                _ = try await withPostgresClient(server.with(database: name), logger: TestDatabase.logger) { client in
+                    try await Migrator(client: client, migrations: databaseMigrations, logger: TestDatabase.logger).migrate()
+                }
+                return name
+            }
+            self.creation = creation
+            return try await creation.value
         }
-        return url
     }
 
     /// Runs `body` with a running pool on a fresh, migrated database.

@@ -1,9 +1,11 @@
 import Database
 import Foundation
+import JobContract
 import JobQueue
 import Logging
 import Metrics
 import ServiceLifecycle
+import WireFormat
 
 /// Claims runnable jobs within per-type limits, pushes each to its route, records the outcome, and keeps leases alive.
 /// On graceful shutdown it stops claiming, lets pushes finish within the grace period, then releases what remains.
@@ -88,11 +90,12 @@ final class DispatchLoop: Service, Sendable {
             .record(duration: ContinuousClock.now - started)
         do {
             switch result {
-            case .done(let body):
-                let accepted = try await completer.complete(job.lease, result: body.flatMap(Self.jsonObjectText))
+            case .done(let result):
+                let text = try result.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+                let accepted = try await completer.complete(job.lease, result: text)
                 if !accepted { logger.warning("Completion rejected: the lease was lost") }
                 Counter(label: "imagegen_dispatcher_jobs_completed_total", dimensions: dimensions).increment()
-            case .permanent(let reason):
+            case .failed(let reason):
                 let outcome = try await queue.fail(job.lease, error: reason, retryable: false, delay: .zero)
                 logger.warning("Job failed permanently", metadata: ["reason": "\(reason)", "outcome": "\(outcome)"])
                 Counter(label: "imagegen_dispatcher_jobs_dead_lettered_total", dimensions: dimensions).increment()
@@ -111,12 +114,6 @@ final class DispatchLoop: Service, Sendable {
             // The lease will expire and the job be rescued; nothing is lost.
             logger.error("Could not record job outcome", metadata: ["error": "\(error)"])
         }
-    }
-
-    /// A JSON object body as text, or nil (results are stored as JSONB objects only).
-    static func jsonObjectText(_ body: String) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)), object is [String: Any] else { return nil }
-        return body
     }
 
     private func forwardNotifications() async {

@@ -6,6 +6,7 @@ import JobQueue
 import Logging
 import PostgresNIO
 import ServiceKit
+import WireFormat
 
 /// Builds the dispatcher: the claim/push loop, queue maintenance, the LISTEN connection and the admin API.
 package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some ApplicationProtocol {

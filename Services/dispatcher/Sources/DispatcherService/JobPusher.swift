@@ -1,65 +1,47 @@
 import AsyncHTTPClient
 import Foundation
+import JobContract
 import JobQueue
 import NIOCore
 import NIOHTTP1
+import WireFormat
 
-/// How a push ended, per the internal contract.
-enum PushResult: Sendable, Equatable {
-    case done(result: String?)
-    case permanent(String)
-    case retry(String, after: Duration?)
-}
-
-/// POSTs a claimed job to the service that owns its type.
+/// POSTs a claimed job to the service that owns its type and reads its answer back as a ``JobOutcome``.
 struct JobPusher: Sendable {
     let http: HTTPClient
     let routes: [String: String]
     let token: String
     let timeout: Duration
 
-    func push(_ job: ClaimedJob) async -> PushResult {
-        guard let base = routes[job.type] else { return .permanent("no route for job type '\(job.type)'") }
-        guard let payloadObject = try? JSONSerialization.jsonObject(with: Data(job.payload.utf8)), payloadObject is [String: Any] else {
-            return .permanent("payload is not a JSON object")
+    func push(_ job: ClaimedJob) async -> JobOutcome {
+        guard let base = routes[job.type] else { return .failed("no route for job type '\(job.type)'") }
+        let body: Data
+        do {
+            let payload = try JSONDecoder().decode(JSONValue.self, from: Data(job.payload.utf8))
+            guard case .object = payload else { return .failed("payload is not a JSON object") }
+            body = try JobEnvelope(job: .init(id: job.id, type: job.type, attempt: job.attempt, maxAttempts: job.maxAttempts, payload: payload))
+                .encode()
+        } catch {
+            return .failed("payload is not JSON: \(error)")
         }
-        let body = """
-            {"job":{"id":"\(job.id.uuidString.lowercased())","type":"\(job.type)","attempt":\(job.attempt),\
-            "max_attempts":\(job.maxAttempts),"payload":\(job.payload)}}
-            """
         var request = HTTPClientRequest(url: "\(base)/v1/jobs/\(job.type)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "X-Job-ID", value: job.id.uuidString.lowercased())
-        request.headers.add(name: "X-Job-Attempt", value: String(job.attempt))
-        request.headers.add(name: "traceparent", value: Self.traceparent(for: job))
-        request.body = .bytes(ByteBuffer(string: body))
+        request.headers.add(name: JobHeaders.id.rawName, value: job.id.uuidString.lowercased())
+        request.headers.add(name: JobHeaders.attempt.rawName, value: String(job.attempt))
+        request.headers.add(name: JobHeaders.traceparent.rawName, value: Self.traceparent(for: job))
+        request.body = .bytes(ByteBuffer(data: body))
         do {
-            let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout.components.seconds * 1000)))
-            let bytes = try await response.body.collect(upTo: 1 << 20)
-            let text = String(buffer: bytes)
-            let status = Int(response.status.code)
-            switch status {
-            case 200..<300:
-                return .done(result: text.isEmpty ? nil : text)
-            case 408, 429, 500...:
-                let after = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
-                return .retry("\(base) answered \(status): \(Self.detail(text))", after: after)
-            default:
-                return .permanent("\(base) answered \(status): \(Self.detail(text))")
-            }
+            let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout.milliseconds)))
+            let answer = try await response.body.collect(upTo: 1 << 20)
+            return JobOutcome(
+                status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: Data(buffer: answer),
+                origin: base
+            )
         } catch {
             return .retry("push to \(base) failed: \(error)", after: nil)
         }
-    }
-
-    /// The `detail` of a problem+json body, or the start of the text.
-    static func detail(_ text: String) -> String {
-        if let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], let detail = object["detail"] as? String {
-            return detail
-        }
-        return String(text.prefix(300))
     }
 
     /// A W3C trace context derived from the job id, so every attempt of a job shares one trace.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Database
-import Domain
+import Catalog
+import Generations
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -19,11 +20,11 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
     let http = HTTPClient.makeServiceClient(connectionsPerHost: 256, redirects: false)
     let runner = DownloadRunner(
         fetcher: SafeFetcher(http: http, allowList: config.allowList, maxBytes: config.maxBytes),
-        storage: FileImageStorage(root: config.storageDir), generations: GenerationStore(client: client, logger: logger), client: client,
+        storage: FileImageStorage(root: config.storageDir), generations: GenerationStore(client: client, logger: logger),
         publicBaseURL: config.publicBaseURL
     )
     return jobServiceApplication(
-        name: "downloader", settings: config.http, jobType: JobType.downloadImage, token: config.internalToken,
-        payload: GenerationJobPayload.self, checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
+        name: "downloader", settings: config.http, kind: DownloadImage.self, token: config.internalToken,
+        checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
     ) { job, logger in await runner.run(job.payload, logger: logger) }
 }

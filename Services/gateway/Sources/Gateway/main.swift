@@ -34,7 +34,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let url = Bootstrap.load("gateway migrate") { try GatewayConfig.databaseOnly(environment: ProcessInfo.processInfo.environment) }
         let logger = Logger(label: "migrate")
-        let applied = try await withPostgresClient(url, logger: logger) { try await Migrator(client: $0, logger: logger).migrate() }
+        let applied = try await migrateDatabase(url, logger: logger)
         print(applied.isEmpty ? "Database is up to date." : "Applied migrations: \(applied.map(String.init).joined(separator: ", "))")
     }
 }

@@ -1,5 +1,6 @@
 import Database
-import Domain
+import Catalog
+import Generations
 import Foundation
 import Hummingbird
 import Logging
@@ -35,7 +36,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     )
     app.addServices(client, listener, hub)
     if config.migrateOnStart {
-        app.beforeServerStarts { try await Migrator(client: client, logger: logger).migrate() }
+        app.beforeServerStarts { try await Migrator(client: client, migrations: databaseMigrations, logger: logger).migrate() }
     }
     return app
 }
@@ -51,4 +52,9 @@ extension GatewayConfig {
         guard response.status == .ok else { throw ConfigURLError("AUTH_JWKS_URL answered \(response.status.code)") }
         return String(buffer: try await response.body.collect(upTo: 1 << 20))
     }
+}
+
+/// Applies the database's migrations to `url`; returns the versions applied now.
+package func migrateDatabase(_ url: DatabaseURL, logger: Logger) async throws -> [Int] {
+    try await withPostgresClient(url, logger: logger) { try await Migrator(client: $0, migrations: databaseMigrations, logger: logger).migrate() }
 }

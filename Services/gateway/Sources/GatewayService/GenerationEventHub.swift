@@ -4,6 +4,7 @@ import Logging
 import ServiceKit
 import ServiceLifecycle
 import Synchronization
+import WireFormat
 
 /// What a generation's subscribers receive: an event as it happened, or a resync after the LISTEN connection came back
 /// (events may have been missed; read them from the database).

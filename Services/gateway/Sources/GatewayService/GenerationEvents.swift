@@ -1,5 +1,6 @@
 import Database
-import Domain
+import Catalog
+import Generations
 import Foundation
 import Logging
 import PostgresNIO

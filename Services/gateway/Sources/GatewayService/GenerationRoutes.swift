@@ -1,7 +1,8 @@
+import Catalog
 import Crypto
 import Database
-import Domain
 import Foundation
+import Generations
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -9,6 +10,7 @@ import PostgresNIO
 import ReplicateAPI
 import ServiceKit
 import Storage
+import WireFormat
 
 /// A generation as the API returns it, with its stored images.
 struct GenerationResponse: Encodable {
@@ -79,7 +81,12 @@ struct GenerationRoutes: Sendable {
     func create(_ request: Request, user: UUID) async throws -> (Generation, Bool) {
         let body = try await request.decodeJSON(JSONValue.self, limit: 64 << 10)
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
-        let generationRequest = try GenerationRequest.validate(fields)
+        let generationRequest: GenerationRequest
+        do {
+            generationRequest = try GenerationRequest.validate(fields)
+        } catch {
+            throw Problem.validation(error.errors)
+        }
         try rateLimiter.take(user)
         let key = request.headers[.idempotencyKey]
         if let key, key.isEmpty || key.count > 200 {

@@ -1,7 +1,9 @@
-import Domain
+import Catalog
 import Foundation
+import Generations
 import Hummingbird
 import ServiceKit
+import WireFormat
 
 /// `POST /functions/v1/start-generation`: the seed's endpoint, request and response shape, so its clients work unchanged.
 struct LegacyRoutes: Sendable {

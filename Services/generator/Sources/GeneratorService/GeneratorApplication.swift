@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Database
-import Domain
+import Catalog
+import Generations
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -16,11 +17,11 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     let http = HTTPClient.makeServiceClient(connectionsPerHost: 256)
     let replicate = api ?? ReplicateClient(http: http, baseURL: config.replicateBaseURL, token: config.replicateToken)
     let runner = PredictionRunner(
-        api: replicate, generations: GenerationStore(client: client, logger: logger), store: GeneratorStore(client: client, logger: logger),
+        api: replicate, generations: GenerationStore(client: client, logger: logger), store: GenerationStore(client: client, logger: logger),
         preferWait: config.preferWait, pollMax: config.pollMax
     )
     return jobServiceApplication(
-        name: "generator", settings: config.http, jobType: JobType.generateImage, token: config.internalToken,
-        payload: GenerationJobPayload.self, checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
+        name: "generator", settings: config.http, kind: GenerateImage.self, token: config.internalToken,
+        checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
     ) { job, logger in await runner.run(job.payload, attempt: job.attempt, logger: logger) }
 }

@@ -1,7 +1,9 @@
-import Domain
+import Catalog
 import Foundation
+import Generations
 import ReplicateAPI
 import ServiceKit
+import WireFormat
 
 /// Finds a prediction an earlier attempt created but never heard back about (the create call's answer was lost to a
 /// timeout, a proxy's 5xx or a crash), so a retry adopts it instead of paying for a second one.
@@ -10,7 +12,7 @@ import ServiceKit
 /// generation was created, for one of the same model with the same input that no generation has recorded yet.
 struct LostPredictionSearch: Sendable {
     let api: any PredictionsAPI
-    let store: GeneratorStore
+    let store: GenerationStore
     /// Pages of 100 read at most; a prediction older than that is given up on (and a new one created).
     var maxPages = 10
     /// Allowance for the clocks of Replicate and of the database disagreeing.

@@ -1,5 +1,7 @@
-import Domain
+import Catalog
 import Foundation
+import Generations
+import JobContract
 import Logging
 import Metrics
 import ReplicateAPI
@@ -9,7 +11,7 @@ import ServiceKit
 struct PredictionRunner: Sendable {
     let api: any PredictionsAPI
     let generations: GenerationStore
-    let store: GeneratorStore
+    let store: GenerationStore
     let preferWait: Int
     let pollMax: Duration
 
@@ -19,11 +21,11 @@ struct PredictionRunner: Sendable {
             return try await runThrowing(payload, attempt: attempt, logger: logger)
         } catch let error as ReplicateError {
             logger.warning("Replicate call failed; will retry", metadata: ["error": "\(error)"])
-            if case .api(_, _, let retryAfter) = error { return .retryLater(error.description, after: retryAfter) }
-            return .retryLater(error.description, after: nil)
+            if case .api(_, _, let retryAfter) = error { return .retry(error.description, after: retryAfter) }
+            return .retry(error.description, after: nil)
         } catch {
             logger.error("Generation attempt failed", metadata: ["error": "\(error)"])
-            return .retryLater("\(error)", after: nil)
+            return .retry("\(error)", after: nil)
         }
     }
 
@@ -32,7 +34,7 @@ struct PredictionRunner: Sendable {
         logger[metadataKey: "generation.id"] = "\(payload.generationId)"
         guard let generation = try await store.start(payload.generationId) else {
             guard let current = try await generations.find(payload.generationId) else {
-                return .permanentFailure("generation \(payload.generationId) does not exist")
+                return .failed("generation \(payload.generationId) does not exist")
             }
             return .done(result: ["outcome": "already \(current.status.rawValue)"])
         }
@@ -64,7 +66,7 @@ struct PredictionRunner: Sendable {
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
                 try await generations.fail(generation.id, message: error.description)
-                return .done(result: ["outcome": "failed", "reason": error.description])
+                return .done(result: ["outcome": "failed", "reason": .string(error.description)])
             }
             Counter(label: "imagegen_generator_predictions_created_total", dimensions: [("model", model.id)]).increment()
             // A prediction that finished within the wait has its id recorded with its outputs, in the hand-over below.
@@ -119,18 +121,18 @@ struct PredictionRunner: Sendable {
             )
             guard handed else {
                 logger.info("Prediction succeeded after the generation stopped running", metadata: ["prediction.id": "\(prediction.id)"])
-                return .done(result: ["outcome": "not running", "prediction_id": prediction.id])
+                return .done(result: ["outcome": "not running", "prediction_id": .string(prediction.id)])
             }
             logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])
-            return .done(result: ["outcome": "succeeded", "prediction_id": prediction.id])
+            return .done(result: ["outcome": "succeeded", "prediction_id": .string(prediction.id)])
         case .failed:
             try await generations.fail(generation.id, message: prediction.error ?? "Prediction failed")
-            return .done(result: ["outcome": "failed", "prediction_id": prediction.id])
+            return .done(result: ["outcome": "failed", "prediction_id": .string(prediction.id)])
         default:
             if try await store.status(of: generation.id) != .cancelled {
                 try await generations.fail(generation.id, message: "Prediction was \(prediction.status.rawValue) at Replicate")
             }
-            return .done(result: ["outcome": prediction.status.rawValue])
+            return .done(result: ["outcome": .string(prediction.status.rawValue)])
         }
     }
 }

@@ -1,7 +1,8 @@
-import Domain
+import Catalog
 import Foundation
 import Hummingbird
 import ReplicateAPI
+import WireFormat
 
 /// An error in Replicate's problem+json shapes (with `invalid_fields` for 422, `retry_after` for 429).
 struct ReplicateProblem: Error, HTTPResponseError {

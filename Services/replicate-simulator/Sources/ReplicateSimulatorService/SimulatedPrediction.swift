@@ -1,7 +1,8 @@
-import Domain
+import Catalog
 import Foundation
 import ReplicateAPI
 import ServiceKit
+import WireFormat
 
 /// A prediction whose state is a pure function of the clock: no task or timer per prediction, so thousands run at once.
 struct SimulatedPrediction: Sendable {

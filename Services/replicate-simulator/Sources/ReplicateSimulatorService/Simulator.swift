@@ -1,9 +1,10 @@
-import Domain
+import Catalog
 import Foundation
 import HTTPTypes
 import Hummingbird
 import ReplicateAPI
 import ServiceKit
+import WireFormat
 
 /// The simulator's request handlers.
 struct Simulator: Sendable {

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Domain
+import Catalog
 import Foundation
 import Hummingbird
 import Logging

@@ -1,6 +1,5 @@
-import ReplicateAPI
+import WireFormat
 import Foundation
-import ServiceKit
 
 /// A validated request for images: the seed's start-generation fields plus `num_outputs` and `priority`.
 package struct GenerationRequest: Sendable, Codable, Equatable {
@@ -19,6 +18,26 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     package var numOutputs: Int
     package var priority: Int
 
+    package init(
+        prompt: String, modelId: String, modelVersion: String?, width: Int, height: Int, numInferenceSteps: Int?, guidanceScale: Double?,
+        seed: Int?, negativePrompt: String?, sourceImageUrl: String?, strength: Double?, style: String?, numOutputs: Int, priority: Int
+    ) {
+        self.prompt = prompt
+        self.modelId = modelId
+        self.modelVersion = modelVersion
+        self.width = width
+        self.height = height
+        self.numInferenceSteps = numInferenceSteps
+        self.guidanceScale = guidanceScale
+        self.seed = seed
+        self.negativePrompt = negativePrompt
+        self.sourceImageUrl = sourceImageUrl
+        self.strength = strength
+        self.style = style
+        self.numOutputs = numOutputs
+        self.priority = priority
+    }
+
     /// Fields a client may send.
     package static let fields: Set<String> = [
         "prompt", "model_id", "model_version", "width", "height", "num_inference_steps", "guidance_scale", "seed",
@@ -26,9 +45,10 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     ]
     package static let maxPromptLength = 2000
 
-    /// Validates a JSON body against the catalog; throws a 422 ``Problem`` naming every offending field and the reason.
-    package static func validate(_ body: [String: JSONValue]) throws(Problem) -> GenerationRequest {
-        var errors: [Problem.FieldError] = []
+    /// Validates a JSON body against the catalog; throws ``ValidationFailure`` naming every offending
+    /// field and the reason.
+    package static func validate(_ body: [String: JSONValue]) throws(ValidationFailure) -> GenerationRequest {
+        var errors: [FieldError] = []
         func fail(_ field: String, _ message: String) { errors.append(.init(field: field, message: message)) }
         for key in body.keys.sorted() where !fields.contains(key) {
             fail(key, "unknown field; allowed fields are \(fields.sorted().joined(separator: ", "))")
@@ -124,7 +144,7 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         }
         width = width ?? 1024
         height = height ?? 1024
-        guard errors.isEmpty, let prompt, let modelID, let width, let height else { throw Problem.validation(errors) }
+        guard errors.isEmpty, let prompt, let modelID, let width, let height else { throw ValidationFailure(errors) }
         return GenerationRequest(
                 prompt: prompt, modelId: modelID, modelVersion: version, width: width, height: height,
                 numInferenceSteps: steps, guidanceScale: guidance, seed: seed, negativePrompt: negativePrompt,

@@ -1,17 +1,14 @@
 import Database
-import Domain
 import Foundation
+import JobQueue
 import Logging
 import PostgresNIO
 
-/// The generator's writes to a generation, each guarded by the state it expects.
-struct GeneratorStore: Sendable {
-    let client: PostgresClient
-    let logger: Logger
-
+/// The generator's reads and writes of a generation, each write guarded by the transition it makes.
+extension GenerationStore {
     /// Marks the generation processing before any money is spent and returns it; nil when it is missing or no longer
     /// runnable (downloading, finished, cancelled).
-    func start(_ id: UUID) async throws -> Generation? {
+    package func start(_ id: UUID) async throws -> Generation? {
         try await client.withPublishedNotifications(logger: logger) { connection in
             for try await generation in try await connection.execute(StartProcessing(id: id), logger: logger) { return generation }
             return nil
@@ -19,13 +16,13 @@ struct GeneratorStore: Sendable {
     }
 
     /// Records the prediction id at once; false if another id is already recorded or the generation stopped running.
-    func recordPrediction(_ id: UUID, predictionID: String) async throws -> Bool {
+    package func recordPrediction(_ id: UUID, predictionID: String) async throws -> Bool {
         for try await _ in try await client.execute(RecordPrediction(id: id, predictionID: predictionID), logger: logger) { return true }
         return false
     }
 
     /// Whether some generation has recorded `predictionID` as its own.
-    func isRecorded(predictionID: String) async throws -> Bool {
+    package func isRecorded(predictionID: String) async throws -> Bool {
         let rows = try await client.query(
             "SELECT 1 FROM image_generations WHERE replicate_prediction_id = \(predictionID) LIMIT 1", logger: logger
         )
@@ -34,13 +31,13 @@ struct GeneratorStore: Sendable {
     }
 
     /// Raises progress (never lowers it) while processing.
-    func updateProgress(_ id: UUID, to progress: Int) async throws {
+    package func updateProgress(_ id: UUID, to progress: Int) async throws {
         try await client.withPublishedNotifications(logger: logger) { connection in
             /// Progress only moves forward; the trigger announces it.
             _ = try await connection.query(
                 """
                 UPDATE image_generations SET progress = \(progress)
-                WHERE id = \(id) AND status = 'processing' AND progress < \(progress)
+                WHERE id = \(id) AND status = '\(unescaped: GenerationStatus.processing.rawValue)' AND progress < \(progress)
                 """,
                 logger: logger
             )
@@ -49,7 +46,7 @@ struct GeneratorStore: Sendable {
 
     /// ONE statement: prediction id (unless one is recorded) and outputs recorded, status `downloading`, `download-image`
     /// enqueued (skipped while a live one exists). False if it was not processing.
-    func markSucceeded(
+    package func markSucceeded(
         _ generation: Generation, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?
     ) async throws -> Bool {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
@@ -61,7 +58,7 @@ struct GeneratorStore: Sendable {
     }
 
     /// The generation's current status.
-    func status(of id: UUID) async throws -> GenerationStatus? {
+    package func status(of id: UUID) async throws -> GenerationStatus? {
         /// Cheap check for cancellation while polling.
         let rows = try await client.query("SELECT status FROM image_generations WHERE id = \(id)", logger: logger)
         for try await status in rows.decode(String.self) { return GenerationStatus(rawValue: status) }
@@ -72,8 +69,8 @@ struct GeneratorStore: Sendable {
 /// Only a queued or already-processing generation may run (prepared: once per job).
 private struct StartProcessing: PostgresPreparedStatement {
     static let sql = """
-        UPDATE image_generations SET status = 'processing', error_message = NULL
-        WHERE id = $1 AND status IN ('pending', 'queued', 'processing')
+        UPDATE image_generations SET \(GenerationTransition.start.setSQL), error_message = NULL
+        WHERE id = $1 AND \(GenerationTransition.start.guardSQL)
         RETURNING \(Generation.columns)
         """
     static let bindingDataTypes: [PostgresDataType] = [.uuid]
@@ -92,7 +89,7 @@ private struct StartProcessing: PostgresPreparedStatement {
 private struct RecordPrediction: PostgresPreparedStatement {
     static let sql = """
         UPDATE image_generations SET replicate_prediction_id = $2
-        WHERE id = $1 AND status = 'processing' AND replicate_prediction_id IS NULL
+        WHERE id = $1 AND status = '\(GenerationStatus.processing.rawValue)' AND replicate_prediction_id IS NULL
         RETURNING id
         """
     static let bindingDataTypes: [PostgresDataType] = [.uuid, .text]
@@ -108,22 +105,21 @@ private struct RecordPrediction: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
 }
 
-/// Hand over to the downloader only from processing; the job carries the same payload as every generation job
-/// (prepared: once per generation).
+/// Hand over to the downloader only from processing, its job claimed ahead of new generations' (prepared: once per
+/// generation).
 private struct HandOver: PostgresPreparedStatement {
     static let sql = """
         WITH handed AS (
             UPDATE image_generations
-            SET status = 'downloading', progress = 100, output_urls = $2::jsonb, predict_time = $3, cost = $4,
+            SET \(GenerationTransition.handOver.setSQL), progress = 100, output_urls = $2::jsonb, predict_time = $3, cost = $4,
                 replicate_prediction_id = COALESCE(replicate_prediction_id, $5)
-            WHERE id = $1 AND status = 'processing'
+            WHERE id = $1 AND \(GenerationTransition.handOver.guardSQL)
             RETURNING id, user_id, priority
         ), job AS (
-            INSERT INTO job_queue (job_type, payload, priority, max_attempts, dedupe_key)
-            SELECT '\(JobType.downloadImage)', jsonb_build_object('generation_id', id, 'user_id', user_id), priority + 1, 5,
-                   'download:' || id
-            FROM handed
-            ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'processing') DO NOTHING
+            \(JobQueue.insertSQL(
+                type: "'\(DownloadImage.name)'", payload: GenerationJobPayload.sql(generationID: "id", userID: "user_id"),
+                priority: "priority + 1", dedupeKey: DownloadImage.dedupeKeySQL("id"), from: "handed"
+            ))
         )
         SELECT count(*)::int8 FROM handed
         """

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Any JSON value, for model inputs whose shape is data (the catalog), not code.
+/// Any JSON value: model inputs whose shape is data (the catalog), job payloads the dispatcher passes on unread.
 package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
@@ -79,5 +79,12 @@ package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         case .array(let values): "[" + values.map(\.description).joined(separator: ", ") + "]"
         case .object: "{…}"
         }
+    }
+}
+
+extension JSONValue: ExpressibleByStringInterpolation, ExpressibleByDictionaryLiteral {
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }

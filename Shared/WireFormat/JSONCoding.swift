@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 
 /// The wire conventions of every JSON API here: snake_case keys, ISO-8601 timestamps with milliseconds.
 package enum JSONCoding {
@@ -27,14 +26,6 @@ package enum JSONCoding {
             return date
         }
         return decoder
-    }
-
-    /// A JSON response with `status`.
-    package static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let data = try encoder().encode(value)
-        var headers = headers
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

@@ -1,4 +1,4 @@
-import ReplicateAPI
+import WireFormat
 import Foundation
 
 /// The Replicate input built for one request, with notes on request fields the model has no input for.

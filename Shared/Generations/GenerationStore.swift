@@ -1,7 +1,8 @@
-import ReplicateAPI
-import Foundation
-import Logging
+import Catalog
 import Database
+import Foundation
+import JobQueue
+import Logging
 import PostgresNIO
 
 /// Why a generation write was refused.
@@ -29,22 +30,23 @@ private struct CreateGeneration: PostgresPreparedStatement {
                 user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                 seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash
             )
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'queued', $17, $18
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '\(GenerationTransition.create.to.rawValue)',
+                   $17, $18
             FROM running WHERE running.n < $19
             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING *
         ), job AS (
-            INSERT INTO job_queue (job_type, payload, priority, max_attempts, dedupe_key)
-            SELECT $20, jsonb_build_object('generation_id', id, 'user_id', user_id), priority, 5, 'generate:' || id
-            FROM generation
-            RETURNING id
+            \(JobQueue.insertSQL(
+                type: "'\(GenerateImage.name)'", payload: GenerationJobPayload.sql(generationID: "id", userID: "user_id"),
+                priority: "priority", dedupeKey: GenerateImage.dedupeKeySQL("id"), from: "generation"
+            ))
         )
-        SELECT \(Generation.columns), (SELECT id FROM job), running.n
+        SELECT \(Generation.columns), (SELECT id FROM job) AS job_id, running.n AS running
         FROM running LEFT JOIN generation ON true
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .float8, .int8, .text, .float8, .int8, .int8, .text,
-        .text, .int8, .text,
+        .text, .int8,
     ]
     typealias Row = PostgresRow
 
@@ -58,7 +60,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
     var requestHash: String
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 20)
+        var bindings = PostgresBindings(capacity: 19)
         try bindings.append(userID)
         try bindings.append(request.prompt)
         try bindings.append(request.negativePrompt)
@@ -78,7 +80,6 @@ private struct CreateGeneration: PostgresPreparedStatement {
         try bindings.append(idempotencyKey)
         try bindings.append(requestHash)
         try bindings.append(cap)
-        try bindings.append(JobType.generateImage)
         return bindings
     }
 
@@ -129,9 +130,9 @@ package struct GenerationStore: Sendable {
         let (created, running): ((Generation, UUID?)?, Int) = try await client.withPublishedNotifications(logger: logger) { connection in
             for try await row in try await connection.execute(statement, logger: logger) {
                 let columns = row.makeRandomAccess()
-                let running = try columns[29].decode(Int.self)
-                guard try columns[0].decode(UUID?.self) != nil else { return (nil, running) }
-                return ((try Generation(row: row), try columns[28].decode(UUID?.self)), running)
+                let running = try columns["running"].decode(Int.self)
+                guard try columns["id"].decode(UUID?.self) != nil else { return (nil, running) }
+                return ((try Generation(row: row), try columns["job_id"].decode(UUID?.self)), running)
             }
             return (nil, 0)
         }
@@ -146,7 +147,7 @@ package struct GenerationStore: Sendable {
                 logger: logger
             )
             for try await row in existing {
-                let sameBody = try row.makeRandomAccess()[28].decode(String?.self) == requestHash
+                let sameBody = try row.makeRandomAccess()["request_hash"].decode(String?.self) == requestHash
                 guard sameBody else { throw GenerationStoreError.idempotencyKeyReused }
                 return (try Generation(row: row), nil, false)
             }
@@ -210,20 +211,17 @@ package struct GenerationStore: Sendable {
             /// Cancel only what is not finished.
             let rows = try await connection.query(
                 """
-                UPDATE image_generations SET status = 'cancelled', error_message = 'Cancelled by user', completed_at = now()
-                WHERE id = \(id) AND user_id = \(userID) AND status NOT IN ('completed', 'failed', 'cancelled')
+                UPDATE image_generations
+                SET \(unescaped: GenerationTransition.cancel.setSQL), error_message = 'Cancelled by user', completed_at = now()
+                WHERE id = \(id) AND user_id = \(userID) AND \(unescaped: GenerationTransition.cancel.guardSQL)
                 RETURNING \(unescaped: Generation.columns)
                 """,
                 logger: logger
             )
             for try await row in rows {
-                /// Pending work for it will never run.
-                try await connection.query(
-                    """
-                    UPDATE job_queue SET status = 'cancelled', completed_at = now()
-                    WHERE lower(payload->>'generation_id') = \(id.uuidString.lowercased()) AND status = 'pending'
-                    """,
-                    logger: logger
+                // Pending work for it will never run.
+                try await JobQueue.cancelPending(
+                    dedupeKeys: [GenerateImage.dedupeKey(id), DownloadImage.dedupeKey(id)], on: connection, logger: logger
                 )
                 return try Generation(row: row)
             }
@@ -240,8 +238,9 @@ package struct GenerationStore: Sendable {
             /// Guarded: a finished generation keeps its outcome.
             let rows = try await connection.query(
                 """
-                UPDATE image_generations SET status = 'failed', error_message = \(message), completed_at = now()
-                WHERE id = \(id) AND status NOT IN ('completed', 'failed', 'cancelled')
+                UPDATE image_generations
+                SET \(unescaped: GenerationTransition.fail.setSQL), error_message = \(message), completed_at = now()
+                WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL)
                 RETURNING id
                 """,
                 logger: logger
@@ -255,15 +254,6 @@ package struct GenerationStore: Sendable {
 extension GenerationStore {
     /// The `generate-image` job of a generation (the seed's start-generation answer names it).
     package func jobID(forGeneration id: UUID) async throws -> UUID? {
-        /// The first job created for the generation.
-        let rows = try await client.query(
-            """
-            SELECT id FROM job_queue WHERE lower(payload->>'generation_id') = \(id.uuidString.lowercased()) AND job_type = 'generate-image'
-            ORDER BY created_at LIMIT 1
-            """,
-            logger: logger
-        )
-        for try await id in rows.decode(UUID.self) { return id }
-        return nil
+        try await JobQueue(client: client, logger: logger).firstJob(dedupeKey: GenerateImage.dedupeKey(id))
     }
 }

@@ -1,0 +1,86 @@
+import Catalog
+import Foundation
+import PostgresNIO
+
+/// A generation row as the API shows it.
+package struct Generation: Sendable, Codable, Equatable {
+    package var id: UUID
+    package var userId: UUID
+    package var prompt: String
+    package var negativePrompt: String?
+    package var model: String
+    package var modelId: String
+    package var modelVersion: String?
+    package var style: String?
+    package var width: Int
+    package var height: Int
+    package var steps: Int
+    package var guidanceScale: Double
+    package var seed: Int?
+    package var sourceImageUrl: String?
+    package var strength: Double?
+    package var numOutputs: Int
+    package var priority: Int
+    package var status: GenerationStatus
+    package var progress: Int
+    package var errorMessage: String?
+    package var generationTimeSeconds: Int?
+    package var replicatePredictionId: String?
+    package var outputUrls: [String]?
+    package var predictTime: Double?
+    package var cost: Double?
+    package var createdAt: Date
+    package var updatedAt: Date
+    package var completedAt: Date?
+
+    /// The request this generation was made from.
+    package var request: GenerationRequest {
+        GenerationRequest(
+            prompt: prompt, modelId: modelId, modelVersion: modelVersion, width: width, height: height,
+            numInferenceSteps: steps == 0 ? nil : steps, guidanceScale: guidanceScale == 0 ? nil : guidanceScale, seed: seed,
+            negativePrompt: negativePrompt, sourceImageUrl: sourceImageUrl, strength: strength, style: style,
+            numOutputs: numOutputs, priority: priority
+        )
+    }
+
+    /// The columns, cast to the types decoded, for every SELECT of a generation.
+    package static let columns = """
+        id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
+        guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_message,
+        generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
+        completed_at
+        """
+
+    package init(row: PostgresRow) throws {
+        let r = row.makeRandomAccess()
+        id = try r["id"].decode(UUID.self)
+        userId = try r["user_id"].decode(UUID.self)
+        prompt = try r["prompt"].decode(String.self)
+        negativePrompt = try r["negative_prompt"].decode(String?.self)
+        model = try r["model"].decode(String.self)
+        modelId = try r["model_id"].decode(String.self)
+        modelVersion = try r["model_version"].decode(String?.self)
+        style = try r["style"].decode(String?.self)
+        width = try r["width"].decode(Int.self)
+        height = try r["height"].decode(Int.self)
+        steps = try r["steps"].decode(Int.self)
+        guidanceScale = try r["guidance_scale"].decode(Double.self)
+        seed = try r["seed"].decode(Int?.self)
+        sourceImageUrl = try r["source_image_url"].decode(String?.self)
+        strength = try r["strength"].decode(Double?.self)
+        numOutputs = try r["num_outputs"].decode(Int.self)
+        priority = try r["priority"].decode(Int.self)
+        status = GenerationStatus(rawValue: try r["status"].decode(String.self)) ?? .failed
+        progress = try r["progress"].decode(Int.self)
+        errorMessage = try r["error_message"].decode(String?.self)
+        generationTimeSeconds = try r["generation_time_seconds"].decode(Int?.self)
+        replicatePredictionId = try r["replicate_prediction_id"].decode(String?.self)
+        outputUrls = try r["output_urls"].decode(String?.self).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        predictTime = try r["predict_time"].decode(Double?.self)
+        cost = try r["cost"].decode(Double?.self)
+        createdAt = try r["created_at"].decode(Date.self)
+        updatedAt = try r["updated_at"].decode(Date.self)
+        completedAt = try r["completed_at"].decode(Date?.self)
+    }
+}
+

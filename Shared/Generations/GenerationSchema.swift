@@ -1,0 +1,267 @@
+import Database
+import JobQueue
+
+/// The schema of the whole database: the shared functions, the queue's part and the generations' part, by version.
+package let databaseMigrations = Migration.merged(sharedFunctionMigrations, jobQueueMigrations, generationMigrations)
+
+/// The generations' part of the schema: `image_generations`, `generation_events`, `images`, the state machine's guard,
+/// the event log, and how a generation follows its jobs' death and revival (the queue's hooks).
+let generationMigrations: [Migration] = [
+    Migration(version: 1, name: "generations, jobs, images", statements: [
+        // Generations: the seed's columns plus catalog id, img2img inputs, progress, cost and idempotency.
+        // Generations: the seed's columns plus catalog id, img2img inputs, progress, cost and idempotency.
+        """
+        CREATE TABLE image_generations (
+            id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+            user_id UUID NOT NULL,
+            prompt TEXT NOT NULL,
+            negative_prompt TEXT,
+            model TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            model_version TEXT,
+            style TEXT,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            steps INTEGER NOT NULL,
+            guidance_scale NUMERIC NOT NULL,
+            seed BIGINT,
+            source_image_url TEXT,
+            strength NUMERIC,
+            num_outputs INTEGER NOT NULL DEFAULT 1 CHECK (num_outputs BETWEEN 1 AND 4),
+            priority INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'queued', 'processing', 'downloading', 'completed', 'failed', 'cancelled')),
+            progress INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+            error_message TEXT,
+            generation_time_seconds INTEGER,
+            replicate_prediction_id TEXT,
+            output_urls JSONB,
+            predict_time DOUBLE PRECISION,
+            cost NUMERIC,
+            idempotency_key TEXT,
+            request_hash TEXT,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            completed_at TIMESTAMPTZ
+        )
+        """,
+        "CREATE UNIQUE INDEX image_generations_idempotency ON image_generations (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL",
+        "CREATE INDEX image_generations_user_created ON image_generations (user_id, created_at DESC, id DESC)",
+        "CREATE INDEX image_generations_status ON image_generations (status, updated_at)",
+        // Every status or progress change, in order: what the gateway's SSE replays after Last-Event-ID.
+        """
+        CREATE TABLE generation_events (
+            id BIGSERIAL PRIMARY KEY,
+            generation_id UUID NOT NULL REFERENCES image_generations(id) ON DELETE CASCADE,
+            status TEXT NOT NULL,
+            progress INTEGER NOT NULL,
+            error_message TEXT,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )
+        """,
+        "CREATE INDEX generation_events_generation ON generation_events (generation_id, id)",
+        // Stored images: the seed's columns plus output index, measured size, digest and type.
+        """
+        CREATE TABLE images (
+            id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+            generation_id UUID REFERENCES image_generations(id) ON DELETE CASCADE,
+            user_id UUID NOT NULL,
+            output_index INTEGER NOT NULL DEFAULT 0,
+            filename TEXT NOT NULL,
+            storage_path TEXT NOT NULL,
+            public_url TEXT NOT NULL,
+            file_size INTEGER NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            format TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            source_url TEXT,
+            prompt TEXT,
+            negative_prompt TEXT,
+            model TEXT,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            UNIQUE (generation_id, output_index)
+        )
+        """,
+        "CREATE INDEX images_user ON images (user_id, created_at DESC)",
+        """
+        CREATE TRIGGER image_generations_updated_at BEFORE UPDATE ON image_generations
+        FOR EACH ROW EXECUTE FUNCTION imagegen_touch_updated_at()
+        """,
+        // A terminal generation never changes status again, whichever statement tries.
+        """
+        CREATE FUNCTION imagegen_guard_terminal_generation() RETURNS trigger AS $$
+        BEGIN
+            IF OLD.status IN \(terminalGenerationStatuses) AND NEW.status IS DISTINCT FROM OLD.status THEN
+                RAISE EXCEPTION 'generation % is % and cannot become %', OLD.id, OLD.status, NEW.status
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE TRIGGER image_generations_terminal BEFORE UPDATE OF status ON image_generations
+        FOR EACH ROW EXECUTE FUNCTION imagegen_guard_terminal_generation()
+        """,
+        // Each status or progress change is recorded and announced on channel imagegen_generation_events.
+        """
+        CREATE FUNCTION imagegen_record_generation_event() RETURNS trigger AS $$
+        DECLARE
+            v_event_id BIGINT;
+        BEGIN
+            IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status OR NEW.progress IS DISTINCT FROM OLD.progress THEN
+                INSERT INTO generation_events (generation_id, status, progress, error_message)
+                VALUES (NEW.id, NEW.status, NEW.progress, NEW.error_message)
+                RETURNING id INTO v_event_id;
+                PERFORM pg_notify('imagegen_generation_events', NEW.id::text || ':' || v_event_id::text);
+            END IF;
+            RETURN NULL;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE TRIGGER image_generations_events AFTER INSERT OR UPDATE ON image_generations
+        FOR EACH ROW EXECUTE FUNCTION imagegen_record_generation_event()
+        """,
+    ]),
+    // Generation events carry their content in the notification, so a gateway fans one notification out to every stream
+    // of that generation without a query per stream.
+    Migration(version: 2, name: "generation events in notifications", statements: [
+        """
+        CREATE OR REPLACE FUNCTION imagegen_record_generation_event() RETURNS trigger AS $$
+        DECLARE
+            v_event generation_events%ROWTYPE;
+        BEGIN
+            IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status OR NEW.progress IS DISTINCT FROM OLD.progress THEN
+                INSERT INTO generation_events (generation_id, status, progress, error_message)
+                VALUES (NEW.id, NEW.status, NEW.progress, left(NEW.error_message, 2000))
+                RETURNING * INTO v_event;
+                PERFORM pg_notify('imagegen_generation_events', json_build_object(
+                    'id', v_event.id, 'generation_id', v_event.generation_id, 'status', v_event.status, 'progress', v_event.progress,
+                    'error_message', v_event.error_message,
+                    'created_at', to_char(v_event.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                )::text);
+            END IF;
+            RETURN NULL;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+    ]),
+    Migration(version: 3, name: "index of running generations per user", statements: [
+        // The gateway's per-user cap counts only running generations.
+        """
+        CREATE INDEX image_generations_user_active ON image_generations (user_id)
+        WHERE status IN ('pending', 'queued', 'processing', 'downloading')
+        """,
+    ]),
+    Migration(version: 4, name: "notifications after commit", statements: [
+        // A new generation has no subscriber yet (its id is not known before the insert returns; streams replay the log).
+        """
+        CREATE OR REPLACE FUNCTION imagegen_record_generation_event() RETURNS trigger AS $$
+        DECLARE
+            v_event generation_events%ROWTYPE;
+        BEGIN
+            IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status OR NEW.progress IS DISTINCT FROM OLD.progress THEN
+                INSERT INTO generation_events (generation_id, status, progress, error_message)
+                VALUES (NEW.id, NEW.status, NEW.progress, left(NEW.error_message, 2000))
+                RETURNING * INTO v_event;
+                IF TG_OP = 'UPDATE' THEN
+                    PERFORM imagegen_notify('imagegen_generation_events', json_build_object(
+                        'id', v_event.id, 'generation_id', v_event.generation_id, 'status', v_event.status, 'progress', v_event.progress,
+                        'error_message', v_event.error_message,
+                        'created_at', to_char(v_event.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                    )::text);
+                END IF;
+            END IF;
+            RETURN NULL;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+    ]),
+    Migration(version: 6, name: "one generation per prediction", statements: [
+        // A retry that lost the create's answer adopts a prediction no generation has recorded: this finds those
+        // recorded, and keeps two retries from adopting the same one.
+        """
+        CREATE UNIQUE INDEX image_generations_prediction ON image_generations (replicate_prediction_id)
+        WHERE replicate_prediction_id IS NOT NULL
+        """,
+    ]),
+    Migration(version: 7, name: "one owner per contract", statements: stateMachine),
+]
+
+private let terminalGenerationStatuses = "('completed', 'failed', 'cancelled')"
+
+/// The status changes ``GenerationTransition`` declares are the only ones the table accepts; each recorded event names
+/// its transition; a dead job fails its generation and a revived one runs it again, in the queue's transaction.
+private let stateMachine: [String] = [
+    "ALTER TABLE generation_events ADD COLUMN event TEXT",
+    "DROP TRIGGER image_generations_terminal ON image_generations",
+    "DROP FUNCTION imagegen_guard_terminal_generation()",
+    """
+    CREATE FUNCTION imagegen_guard_generation_transition() RETURNS trigger AS $$
+    BEGIN
+        IF NEW.status IS DISTINCT FROM OLD.status
+           AND (OLD.status, NEW.status) NOT IN (\(GenerationTransition.allowedChangesSQL)) THEN
+            RAISE EXCEPTION 'generation % cannot go from % to %', OLD.id, OLD.status, NEW.status
+                USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE TRIGGER image_generations_transition BEFORE UPDATE OF status ON image_generations
+    FOR EACH ROW EXECUTE FUNCTION imagegen_guard_generation_transition()
+    """,
+    """
+    CREATE OR REPLACE FUNCTION imagegen_record_generation_event() RETURNS trigger AS $$
+    DECLARE
+        v_event generation_events%ROWTYPE;
+    BEGIN
+        IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status OR NEW.progress IS DISTINCT FROM OLD.progress THEN
+            INSERT INTO generation_events (generation_id, status, progress, error_message, event)
+            VALUES (NEW.id, NEW.status, NEW.progress, left(NEW.error_message, 2000),
+                    CASE WHEN TG_OP = 'INSERT' THEN '\(GenerationTransition.create.event)'
+                         WHEN NEW.status IS NOT DISTINCT FROM OLD.status THEN 'progress'
+                         ELSE \(GenerationTransition.eventCaseSQL) END)
+            RETURNING * INTO v_event;
+            IF TG_OP = 'UPDATE' THEN
+                PERFORM imagegen_notify('imagegen_generation_events', json_build_object(
+                    'id', v_event.id, 'generation_id', v_event.generation_id, 'status', v_event.status, 'progress', v_event.progress,
+                    'error_message', v_event.error_message, 'event', v_event.event,
+                    'created_at', to_char(v_event.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                )::text);
+            END IF;
+        END IF;
+        RETURN NULL;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE OR REPLACE FUNCTION imagegen_on_job_dead(p_job_type text, p_dedupe_key text, p_error text) RETURNS void AS $$
+    BEGIN
+        IF p_job_type IN ('\(GenerateImage.name)', '\(DownloadImage.name)') THEN
+            UPDATE image_generations
+            SET \(GenerationTransition.fail.setSQL), error_message = COALESCE(p_error, 'job ' || p_job_type || ' failed'),
+                completed_at = now()
+            WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.fail.guardSQL);
+        END IF;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE OR REPLACE FUNCTION imagegen_on_job_revived(p_job_type text, p_dedupe_key text) RETURNS void AS $$
+    BEGIN
+        IF p_job_type = '\(GenerateImage.name)' THEN
+            UPDATE image_generations SET \(GenerationTransition.revive.setSQL), error_message = NULL, completed_at = NULL
+            WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.revive.guardSQL);
+        ELSIF p_job_type = '\(DownloadImage.name)' THEN
+            UPDATE image_generations SET \(GenerationTransition.reviveDownload.setSQL), error_message = NULL, completed_at = NULL
+            WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.reviveDownload.guardSQL);
+        END IF;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+]

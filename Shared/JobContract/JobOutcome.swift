@@ -1,0 +1,57 @@
+import Foundation
+import HTTPTypes
+import WireFormat
+
+/// What became of one push, in both directions of the internal contract: the owning service answers with
+/// ``response`` and the dispatcher reads the answer back with ``init(status:retryAfter:body:)``.
+///
+/// 2xx = done (the body, a JSON object, is the job's result); 408, 429 and 5xx = retry later (honouring `Retry-After`);
+/// any other status = permanent failure. A failure's reason travels as a problem+json `detail`.
+package enum JobOutcome: Sendable, Equatable {
+    case done(result: JSONValue?)
+    case failed(String)
+    case retry(String, after: Duration?)
+
+    /// The HTTP answer for this outcome: status, `Retry-After` seconds when told, and the body.
+    package var response: (status: HTTPResponse.Status, retryAfterSeconds: Int?, body: Data) {
+        switch self {
+        case .done(let result):
+            return (.ok, nil, (try? JSONCoding.encoder().encode(result ?? .object([:]))) ?? Data("{}".utf8))
+        case .failed(let reason):
+            return (.unprocessableContent, nil, Self.problem(title: "Job failed", status: 422, detail: reason))
+        case .retry(let reason, let after):
+            let seconds = after.map { Int($0.components.seconds) + ($0.components.attoseconds > 0 ? 1 : 0) }
+            return (.serviceUnavailable, seconds, Self.problem(title: "Retry later", status: 503, detail: reason))
+        }
+    }
+
+    /// The outcome an answer means; `origin` names the service in reasons.
+    package init(status: Int, retryAfter: String?, body: Data, origin: String) {
+        switch status {
+        case 200..<300:
+            let result = try? JSONDecoder().decode(JSONValue.self, from: body)
+            if case .object? = result { self = .done(result: result) } else { self = .done(result: nil) }
+        case 408, 429, 500...:
+            self = .retry("\(origin) answered \(status): \(Self.detail(body))", after: retryAfter.flatMap(Int.init).map { .seconds($0) })
+        default:
+            self = .failed("\(origin) answered \(status): \(Self.detail(body))")
+        }
+    }
+
+    private struct ProblemBody: Codable {
+        var type = "about:blank"
+        var title: String
+        var status: Int
+        var detail: String
+    }
+
+    private static func problem(title: String, status: Int, detail: String) -> Data {
+        (try? JSONCoding.encoder().encode(ProblemBody(title: title, status: status, detail: detail))) ?? Data()
+    }
+
+    /// The `detail` of a problem+json body, or the start of the text.
+    private static func detail(_ body: Data) -> String {
+        if let problem = try? JSONDecoder().decode(ProblemBody.self, from: body) { return problem.detail }
+        return String(String(decoding: body, as: UTF8.self).prefix(300))
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+extension JobQueue {
+    /// The completion's SQL, for tests that check how PostgreSQL plans it.
+    package static var completeSQL: String { CompleteJobs.sql }
+
+    /// Extends the leases of `leases` still held by `worker`; returns the ones renewed (the others were lost).
+    package func renew(_ leases: [JobLease], worker: String, lease: Duration) async throws -> Set<JobLease> {
+        guard !leases.isEmpty else { return [] }
+        let ids = leases.map(\.id)
+        let attempts = leases.map(\.attempt)
+        /// Renew only rows this attempt still holds.
+        let rows = try await client.query(
+            """
+            UPDATE job_queue AS q
+            SET locked_until = now() + \(lease.milliseconds)::float8 * interval '1 millisecond'
+            WHERE q.id = ANY (ARRAY(
+                SELECT j.id
+                FROM (SELECT * FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt) ORDER BY id) AS r
+                CROSS JOIN LATERAL (SELECT id, status, attempt_number, locked_by FROM job_queue WHERE id = r.id FOR UPDATE) AS j
+                WHERE j.status = 'processing' AND j.attempt_number = r.attempt AND j.locked_by = \(worker)
+            ))
+            RETURNING q.id, q.attempt_number
+            """,
+            logger: logger
+        )
+        var renewed = Set<JobLease>()
+        for try await (id, attempt) in rows.decode((UUID, Int).self) { renewed.insert(JobLease(id: id, attempt: attempt)) }
+        return renewed
+    }
+
+    /// Marks the attempts in `results` completed (JSON result text or nil); returns the attempts accepted.
+    @discardableResult
+    package func complete(_ results: [(lease: JobLease, result: String?)]) async throws -> Set<JobLease> {
+        guard !results.isEmpty else { return [] }
+        let ids = results.map(\.lease.id)
+        let attempts = results.map(\.lease.attempt)
+        let values = results.map { $0.result ?? "" }
+        let rows = try await client.execute(CompleteJobs(ids: ids, attempts: attempts, results: values), logger: logger)
+        var accepted = Set<JobLease>()
+        for try await (id, attempt) in rows { accepted.insert(JobLease(id: id, attempt: attempt)) }
+        return accepted
+    }
+
+    /// Records a failed attempt: retried after `delay` while attempts remain and `retryable`, otherwise dead-lettered
+    /// (which also fails the job's generation, by trigger, in the same transaction).
+    @discardableResult
+    package func fail(_ lease: JobLease, error: String, retryable: Bool, delay: Duration) async throws -> FailureOutcome {
+        /// Guarded by the attempt; appends the error to the job's history.
+        let rows = try await client.query(
+            """
+            UPDATE job_queue AS q
+            SET status = CASE WHEN \(retryable) AND q.attempt_number < q.max_attempts THEN 'pending' ELSE 'failed' END,
+                run_at = CASE WHEN \(retryable) AND q.attempt_number < q.max_attempts
+                              THEN now() + \(delay.milliseconds)::float8 * interval '1 millisecond' ELSE q.run_at END,
+                completed_at = CASE WHEN \(retryable) AND q.attempt_number < q.max_attempts THEN NULL ELSE now() END,
+                error_message = \(error),
+                errors = q.errors || jsonb_build_object(
+                    'attempt', q.attempt_number, 'error', \(error)::text, 'at', now(), 'worker', q.locked_by,
+                    'retry_in_ms', CASE WHEN \(retryable) AND q.attempt_number < q.max_attempts THEN \(delay.milliseconds)::float8 END
+                ),
+                locked_by = NULL,
+                locked_until = NULL
+            WHERE q.id = \(lease.id) AND q.status = 'processing' AND q.attempt_number = \(lease.attempt)
+            RETURNING q.status, q.run_at
+            """,
+            logger: logger
+        )
+        for try await (status, runAt) in rows.decode((String, Date).self) {
+            return status == "pending" ? .retrying(at: runAt) : .deadLettered
+        }
+        return .leaseLost
+    }
+
+    /// Puts `leases` back to pending without spending an attempt (graceful shutdown: another worker takes them at once).
+    package func release(_ leases: [JobLease]) async throws {
+        guard !leases.isEmpty else { return }
+        let ids = leases.map(\.id)
+        let attempts = leases.map(\.attempt)
+        /// Undo the claim of attempts that still hold their jobs.
+        try await client.query(
+            """
+            UPDATE job_queue AS q
+            SET status = 'pending', attempt_number = q.attempt_number - 1, run_at = now(), locked_by = NULL, locked_until = NULL
+            WHERE q.id = ANY (ARRAY(
+                SELECT j.id
+                FROM (SELECT * FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt) ORDER BY id) AS r
+                CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = r.id FOR UPDATE) AS j
+                WHERE j.status = 'processing' AND j.attempt_number = r.attempt
+            ))
+            """,
+            logger: logger
+        )
+    }
+}
+
+/// Completes attempts in one statement, only where each attempt still holds its job (prepared: completions are batched
+/// continuously).
+private struct CompleteJobs: PostgresPreparedStatement {
+    static let sql = """
+        UPDATE job_queue AS q
+        SET status = 'completed', result = NULLIF(($3::text[])[array_position($1::uuid[], q.id)], '')::jsonb,
+            completed_at = now(), locked_by = NULL, locked_until = NULL
+        WHERE q.id = ANY (ARRAY(
+            SELECT j.id
+            FROM (SELECT * FROM unnest($1::uuid[], $2::int[]) AS c(id, attempt) ORDER BY id) AS c
+            CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = c.id FOR UPDATE) AS j
+            WHERE j.status = 'processing' AND j.attempt_number = c.attempt
+        ))
+        RETURNING q.id, q.attempt_number
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.uuidArray, .int8Array, .textArray]
+    typealias Row = (UUID, Int)
+
+    var ids: [UUID], attempts: [Int], results: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        try bindings.append(ids)
+        try bindings.append(attempts)
+        try bindings.append(results)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
