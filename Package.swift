@@ -66,6 +66,7 @@ let package = Package(
         ]),
         .sharedTarget("ServiceKit", dependencies: [
             "WireFormat", "JobContract",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -203,6 +204,7 @@ extension Target {
                 dependencies: [
                     .byName(name: "\(name)Service"), "ServiceKit",
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                    .product(name: "Hummingbird", package: "hummingbird"),
                 ],
                 path: "Services/\(executable)/Sources/\(name)",
                 swiftSettings: defaultSwiftSettings

@@ -1,17 +1,58 @@
 import Foundation
+import Synchronization
 
 /// Reads typed settings from the environment once, at start, collecting every problem instead of stopping at the first.
+/// Every key it is asked for is noted (``described(_:)``), so an executable's `--help` lists exactly what it reads.
 package struct ConfigLoader {
     private let environment: [String: String]
     private var problems: [String] = []
 
+    /// One setting a config reads: its key and default, or that it is required.
+    package struct Setting: Sendable, Equatable {
+        package var key: String
+        /// The default as text; nil when there is none.
+        package var defaultValue: String?
+        package var required: Bool
+    }
+
+    /// Where keys are noted while ``described(_:)`` runs a config's initialiser.
+    @TaskLocal private static var noted: Notebook?
+
+    private final class Notebook: Sendable {
+        let settings = Mutex<[Setting]>([])
+    }
+
+    private func note(_ key: String, default defaultValue: String?, required: Bool = false) {
+        Self.noted?.settings.withLock { settings in
+            if !settings.contains(where: { $0.key == key }) {
+                settings.append(Setting(key: key, defaultValue: defaultValue, required: required))
+            }
+        }
+    }
+
+    /// The settings `load` reads, found by running it on an empty environment.
+    package static func described(_ load: ([String: String]) throws -> some Any) -> [Setting] {
+        let notebook = Notebook()
+        $noted.withValue(notebook) { _ = try? load([:]) }
+        return notebook.settings.withLock { $0 }
+    }
+
+    /// `--help` text for the settings `load` reads: one line each, the required ones first.
+    package static func help(_ load: ([String: String]) throws -> some Any) -> String {
+        let settings = described(load)
+        let lines = settings.filter(\.required).map { "  \($0.key) (required)" }
+            + settings.filter { !$0.required }.map { "  \($0.key)" + ($0.defaultValue.map { $0.isEmpty ? "" : " (default: \($0))" } ?? "") }
+        return "Environment:\n" + lines.joined(separator: "\n")
+    }
+
     /// A loader over `environment` (the process environment in executables, a literal dictionary in tests).
-    package init(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(_ environment: [String: String]) {
         self.environment = environment
     }
 
     /// The value of `key`, or a recorded problem when it is missing or empty.
     package mutating func required(_ key: String) -> String {
+        note(key, default: nil, required: true)
         guard let value = environment[key], !value.isEmpty else {
             problems.append("\(key) is required but not set")
             return ""
@@ -21,18 +62,21 @@ package struct ConfigLoader {
 
     /// The value of `key`, or `defaultValue` when it is missing or empty.
     package func string(_ key: String, default defaultValue: String) -> String {
+        note(key, default: defaultValue)
         guard let value = environment[key], !value.isEmpty else { return defaultValue }
         return value
     }
 
     /// The value of `key` when set and non-empty.
     package func optional(_ key: String) -> String? {
+        note(key, default: nil)
         guard let value = environment[key], !value.isEmpty else { return nil }
         return value
     }
 
     /// An integer setting within `range`.
     package mutating func int(_ key: String, default defaultValue: Int, in range: ClosedRange<Int> = Int.min...Int.max) -> Int {
+        note(key, default: String(defaultValue))
         guard let raw = optional(key) else { return defaultValue }
         guard let value = Int(raw), range.contains(value) else {
             problems.append("\(key) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
@@ -43,6 +87,7 @@ package struct ConfigLoader {
 
     /// A floating-point setting within `range`.
     package mutating func double(_ key: String, default defaultValue: Double, in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude) -> Double {
+        note(key, default: String(defaultValue))
         guard let raw = optional(key) else { return defaultValue }
         guard let value = Double(raw), range.contains(value) else {
             problems.append("\(key) must be a number in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")

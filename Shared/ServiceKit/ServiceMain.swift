@@ -1,24 +1,86 @@
+import ArgumentParser
 import Foundation
 import Hummingbird
 import JobContract
 import Logging
 import ServiceLifecycle
 
-/// The whole `main` of a service executable: `--help`, `healthcheck`, or load the config and serve until SIGTERM/SIGINT.
-package enum ServiceMain {
-    package static func run<Config, App: ApplicationProtocol>(
-        _ name: String, about: String, environment: String, load: () throws -> Config, settings: (Config) -> HTTPSettings,
-        build: (Config, Logger) async throws -> App
-    ) async throws {
-        let arguments = CommandLine.arguments.dropFirst()
-        if arguments.contains("--help") || arguments.contains("-h") {
-            print("USAGE: \(name) [healthcheck]\n\n\(about)\nEnvironment: \(environment)")
-            return
+/// What an executable is: its name, what it does, how it reads its config and builds its application. Its `main` is
+/// `await ServiceCommand<Self>.main()`, so every executable parses its arguments the same way and derives `--help` from
+/// the configuration keys it actually reads.
+package protocol ServiceExecutable {
+    associatedtype Config: Sendable
+    associatedtype App: ApplicationProtocol
+    static var name: String { get }
+    static var abstract: String { get }
+    /// Commands besides `serve` (the default) and `healthcheck`.
+    static var extraCommands: [any ParsableCommand.Type] { get }
+    static func load(_ environment: [String: String]) throws -> Config
+    static func settings(_ config: Config) -> HTTPSettings
+    static func build(_ config: Config, logger: Logger) async throws -> App
+}
+
+extension ServiceExecutable {
+    package static var extraCommands: [any ParsableCommand.Type] { [] }
+
+    /// The config from the process environment, or exit 78 with every problem.
+    package static func loadOrExit() -> Config {
+        Bootstrap.load(name) { try load(ProcessInfo.processInfo.environment) }
+    }
+}
+
+/// The command line of a service: `serve` (the default) or `healthcheck`, plus the executable's own commands.
+package struct ServiceCommand<Executable: ServiceExecutable>: AsyncParsableCommand {
+    package static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: Executable.name, abstract: Executable.abstract, discussion: ConfigLoader.help(Executable.load),
+            subcommands: [ServeCommand<Executable>.self, HealthcheckCommand<Executable>.self] + Executable.extraCommands,
+            defaultSubcommand: ServeCommand<Executable>.self
+        )
+    }
+
+    package init() {}
+
+    /// Parses the process's arguments and runs the chosen command (what `@main` would do; a generic type cannot be `@main`).
+    package static func run() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
         }
-        let config = Bootstrap.load(name, load)
-        if arguments.first == "healthcheck" { exit(Healthcheck.run(port: settings(config).port)) }
-        Bootstrap.process(logLevel: settings(config).logLevel)
-        try await build(config, Logger(label: name)).runService()
+    }
+}
+
+/// Loads the config and serves until SIGTERM or SIGINT.
+package struct ServeCommand<Executable: ServiceExecutable>: AsyncParsableCommand {
+    package static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "serve", abstract: "Serve until SIGTERM or SIGINT (the default).")
+    }
+
+    package init() {}
+
+    package func run() async throws {
+        let config = Executable.loadOrExit()
+        Bootstrap.process(logLevel: Executable.settings(config).logLevel)
+        try await Executable.build(config, logger: Logger(label: Executable.name)).runService()
+    }
+}
+
+/// Exits 0 when this host's `/health/live` answers (a container's health check).
+package struct HealthcheckCommand<Executable: ServiceExecutable>: ParsableCommand {
+    package static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "healthcheck", abstract: "Exit 0 when this host's /health/live answers.")
+    }
+
+    package init() {}
+
+    package func run() throws {
+        throw ExitCode(Healthcheck.run(port: Executable.settings(Executable.loadOrExit()).port))
     }
 }
 

@@ -1,9 +1,16 @@
-import Foundation
 import DispatcherService
+import Hummingbird
+import Logging
 import ServiceKit
 
-try await ServiceMain.run(
-    "dispatcher", about: "Claims jobs from the PostgreSQL queue and pushes each to the service that owns its type.",
-    environment: "DATABASE_URL, INTERNAL_TOKEN (required); DISPATCH_ROUTES, DISPATCH_CONCURRENCY, DISPATCH_LEASE_SECONDS, DISPATCH_TIMEOUT_SECONDS, DISPATCH_POLL_MS, DISPATCH_RETENTION_HOURS, DISPATCH_SHUTDOWN_GRACE_SECONDS, DISPATCH_WORKER_ID, HTTP_HOST, HTTP_PORT (8081), LOG_LEVEL.",
-    load: { try DispatcherConfig(environment: ProcessInfo.processInfo.environment) }, settings: \.http, build: { buildDispatcher(config: $0, logger: $1) }
-)
+enum Dispatcher: ServiceExecutable {
+    static let name = "dispatcher"
+    static let abstract = "Claims jobs from the PostgreSQL queue and pushes each to the service that owns its type."
+    static func load(_ environment: [String: String]) throws -> DispatcherConfig { try DispatcherConfig(environment: environment) }
+    static func settings(_ config: DispatcherConfig) -> HTTPSettings { config.http }
+    static func build(_ config: DispatcherConfig, logger: Logger) async throws -> some ApplicationProtocol {
+        buildDispatcher(config: config, logger: logger)
+    }
+}
+
+await ServiceCommand<Dispatcher>.run()

@@ -41,20 +41,6 @@ package struct DispatcherConfig: Sendable {
         try loader.validate()
     }
 
-    package init(database: DatabaseURL, internalToken: String, routes: [String: String], concurrency: [String: Int] = [:]) {
-        self.http = HTTPSettings()
-        self.database = database
-        self.internalToken = internalToken
-        self.routes = routes
-        self.concurrency = concurrency
-        self.lease = .seconds(30)
-        self.pushTimeout = .seconds(60)
-        self.pollInterval = .milliseconds(500)
-        self.retention = .seconds(7 * 86400)
-        self.shutdownGrace = .seconds(5)
-        self.workerID = "test-\(UUID().uuidString.prefix(8))"
-    }
-
     /// Concurrency for `type` (64 when not configured).
     func limit(for type: String) -> Int { concurrency[type] ?? 64 }
 }

@@ -1,9 +1,16 @@
-import Foundation
 import DownloaderService
+import Hummingbird
+import Logging
 import ServiceKit
 
-try await ServiceMain.run(
-    "downloader", about: "Runs download-image jobs: fetches outputs safely, verifies and stores the images.",
-    environment: "DATABASE_URL, INTERNAL_TOKEN (required); STORAGE_DIR, PUBLIC_BASE_URL, DOWNLOAD_ALLOWED_HOSTS, DOWNLOAD_MAX_BYTES, HTTP_HOST, HTTP_PORT (8083), LOG_LEVEL.",
-    load: { try DownloaderConfig(environment: ProcessInfo.processInfo.environment) }, settings: \.http, build: { buildDownloader(config: $0, logger: $1) }
-)
+enum Downloader: ServiceExecutable {
+    static let name = "downloader"
+    static let abstract = "Runs download-image jobs: fetches outputs safely, verifies and stores the images."
+    static func load(_ environment: [String: String]) throws -> DownloaderConfig { try DownloaderConfig(environment: environment) }
+    static func settings(_ config: DownloaderConfig) -> HTTPSettings { config.http }
+    static func build(_ config: DownloaderConfig, logger: Logger) async throws -> some ApplicationProtocol {
+        buildDownloader(config: config, logger: logger)
+    }
+}
+
+await ServiceCommand<Downloader>.run()

@@ -6,26 +6,14 @@ import Hummingbird
 import Logging
 import ServiceKit
 
-@main
-struct GatewayCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "gateway",
-        abstract: "The public imagegen API.",
-        discussion: """
-            Environment: DATABASE_URL, AUTH_JWT_SECRET, INTERNAL_TOKEN (required); STORAGE_DIR, PUBLIC_BASE_URL,
-            GATEWAY_MAX_ACTIVE_PER_USER, GATEWAY_MIGRATE_ON_START, HTTP_HOST, HTTP_PORT (8080), LOG_LEVEL.
-            """,
-        subcommands: [Serve.self, Migrate.self, Token.self, HealthcheckCommand.self],
-        defaultSubcommand: Serve.self
-    )
-}
-
-struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the API (the default).")
-    func run() async throws {
-        let config = Bootstrap.load("gateway") { try GatewayConfig(environment: ProcessInfo.processInfo.environment) }
-        Bootstrap.process(logLevel: config.http.logLevel)
-        try await buildGateway(config: config, logger: Logger(label: "gateway")).runService()
+enum Gateway: ServiceExecutable {
+    static let name = "gateway"
+    static let abstract = "The public imagegen API."
+    static let extraCommands: [any ParsableCommand.Type] = [Migrate.self, Token.self]
+    static func load(_ environment: [String: String]) throws -> GatewayConfig { try GatewayConfig(environment: environment) }
+    static func settings(_ config: GatewayConfig) -> HTTPSettings { config.http }
+    static func build(_ config: GatewayConfig, logger: Logger) async throws -> some ApplicationProtocol {
+        try await buildGateway(config: config, logger: logger)
     }
 }
 
@@ -58,10 +46,4 @@ struct Token: AsyncParsableCommand {
     }
 }
 
-struct HealthcheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "healthcheck", abstract: "Exit 0 when this host's /health/live answers.")
-    func run() throws {
-        let port = Int(ProcessInfo.processInfo.environment["HTTP_PORT"] ?? "") ?? 8080
-        throw ExitCode(Healthcheck.run(port: port))
-    }
-}
+await ServiceCommand<Gateway>.run()

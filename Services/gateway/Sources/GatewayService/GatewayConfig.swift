@@ -6,11 +6,8 @@ package struct GatewayConfig: Sendable {
     package var http: HTTPSettings
     package var database: DatabaseURL
     package var jwtSecret: String
-    package var internalToken: String
     /// Where the downloader stores images (`STORAGE_DIR`), served at `/files`.
     package var storageDir: String
-    /// Base of public image URLs (`PUBLIC_BASE_URL`).
-    package var publicBaseURL: String
     /// Most non-terminal generations one user may have at once (`GATEWAY_MAX_ACTIVE_PER_USER`).
     package var maxActivePerUser: Int
     /// Apply migrations at start (`GATEWAY_MIGRATE_ON_START`, default true).
@@ -30,9 +27,7 @@ package struct GatewayConfig: Sendable {
         if !jwtSecret.isEmpty && jwtSecret.utf8.count < UserAuthenticator.minimumSecretBytes {
             loader.problem("AUTH_JWT_SECRET must be at least \(UserAuthenticator.minimumSecretBytes) bytes for HS256")
         }
-        internalToken = loader.required("INTERNAL_TOKEN")
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
-        publicBaseURL = loader.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:8080")
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
@@ -51,9 +46,7 @@ package struct GatewayConfig: Sendable {
         http = HTTPSettings()
         self.database = database
         self.jwtSecret = jwtSecret
-        internalToken = "internal"
         self.storageDir = storageDir
-        publicBaseURL = "http://127.0.0.1:8080"
         self.maxActivePerUser = maxActivePerUser
         migrateOnStart = false
         ratePerMinute = 1_000_000

@@ -40,8 +40,6 @@ final class GenerationEventHub: Service, Sendable {
         return stream
     }
 
-    /// Open streams, for metrics.
-    var streamCount: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
     func run() async throws {
         for await notification in listener.subscribe().cancelOnGracefulShutdown() {

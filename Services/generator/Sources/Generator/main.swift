@@ -1,9 +1,16 @@
-import Foundation
 import GeneratorService
+import Hummingbird
+import Logging
 import ServiceKit
 
-try await ServiceMain.run(
-    "generator", about: "Runs generate-image jobs pushed by the dispatcher against Replicate.",
-    environment: "DATABASE_URL, INTERNAL_TOKEN, REPLICATE_API_TOKEN (required); REPLICATE_BASE_URL, GENERATOR_PREFER_WAIT, GENERATOR_POLL_MAX_SECONDS, HTTP_HOST, HTTP_PORT (8082), LOG_LEVEL.",
-    load: { try GeneratorConfig(environment: ProcessInfo.processInfo.environment) }, settings: \.http, build: { buildGenerator(config: $0, logger: $1) }
-)
+enum Generator: ServiceExecutable {
+    static let name = "generator"
+    static let abstract = "Runs generate-image jobs pushed by the dispatcher against Replicate."
+    static func load(_ environment: [String: String]) throws -> GeneratorConfig { try GeneratorConfig(environment: environment) }
+    static func settings(_ config: GeneratorConfig) -> HTTPSettings { config.http }
+    static func build(_ config: GeneratorConfig, logger: Logger) async throws -> some ApplicationProtocol {
+        buildGenerator(config: config, logger: logger)
+    }
+}
+
+await ServiceCommand<Generator>.run()

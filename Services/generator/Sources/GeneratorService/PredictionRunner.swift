@@ -136,9 +136,3 @@ struct PredictionRunner: Sendable {
         }
     }
 }
-
-extension Duration {
-    static func * (lhs: Duration, rhs: Double) -> Duration {
-        .milliseconds(Int64(Double(lhs.components.seconds) * 1000 * rhs + Double(lhs.components.attoseconds) / 1e15 * rhs))
-    }
-}
