@@ -131,7 +131,9 @@ let package = Package(
         .testTarget(
             name: "DispatcherTests",
             dependencies: [
-                "TestSupport", "JobQueue", "JobContract", "Generations", "Database", "DispatcherService", "WireFormat",
+                "TestSupport", "JobQueue", "JobContract", "Catalog", "Generations", "Database", "WireFormat",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -46,7 +46,7 @@ extension GenerationStore {
 
     /// ONE statement: prediction id (unless one is recorded) and outputs recorded, status `downloading`, `download-image`
     /// enqueued (skipped while a live one exists). False if it was not processing.
-    package func markSucceeded(
+    package func handOver(
         _ generation: Generation, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?
     ) async throws -> Bool {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)

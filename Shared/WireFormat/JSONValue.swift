@@ -56,6 +56,11 @@ package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         if case .string(let value) = self { value } else { nil }
     }
 
+    /// The value as an object, when it is one.
+    package var object: [String: JSONValue]? {
+        if case .object(let value) = self { value } else { nil }
+    }
+
     /// The JSON type name used in error messages.
     package var typeName: String {
         switch self {

@@ -1,7 +1,9 @@
 import Foundation
+import JobContract
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
+import WireFormat
 
 /// A small real HTTP service standing in for a generator or downloader: records each push and answers per `respond`.
 final class Downstream: Sendable {
@@ -32,9 +34,10 @@ final class Downstream: Sendable {
         router.post("v1/jobs/:type") { request, context in
             let type = try context.parameters.require("type")
             let buffer = try await request.body.collect(upTo: 1 << 20)
-            let envelope = try JSONDecoder().decode(Envelope.self, from: Data(buffer.readableBytesView))
+            let envelope = try JobEnvelope<JSONValue>.decode(Data(buffer: buffer))
             let arrival = Arrival(
-                jobID: envelope.job.id, type: type, attempt: envelope.job.attempt, traceparent: request.headers[.init("traceparent")!], at: .now
+                jobID: envelope.job.id.uuidString.lowercased(), type: type, attempt: envelope.job.attempt,
+                traceparent: request.headers[JobHeaders.traceparent], at: .now
             )
             let count = self.state.withLock { state in
                 state.arrivals.append(arrival)
@@ -49,13 +52,4 @@ final class Downstream: Sendable {
         }
         return try await Application(router: router).test(.live) { client in try await body(client.port!) }
     }
-}
-
-/// The part of the internal job envelope the stand-in reads.
-struct Envelope: Decodable {
-    struct Job: Decodable {
-        var id: String
-        var attempt: Int
-    }
-    var job: Job
 }

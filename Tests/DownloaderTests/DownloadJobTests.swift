@@ -2,6 +2,8 @@ import Database
 import Catalog
 import DownloaderService
 import Foundation
+import Generations
+import JobContract
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -38,13 +40,11 @@ struct DownloadJobTests {
         }
 
         func run(_ generation: (id: UUID, user: UUID)) async throws -> TestResponse {
-            let body = """
-                {"job": {"id": "\(UUID())", "type": "download-image", "attempt": 1, "max_attempts": 5,
-                 "payload": {"generation_id": "\(generation.id)", "user_id": "\(generation.user)"}}}
-                """
+            let payload = GenerationJobPayload(generationId: generation.id, userId: generation.user)
+            let body = try JobEnvelope(job: .init(id: UUID(), type: DownloadImage.name, attempt: 1, maxAttempts: 5, payload: payload)).encode()
             return try await downloader.execute(
-                uri: "/v1/jobs/download-image", method: .post, headers: [.authorization: "Bearer internal", .contentType: "application/json"],
-                body: ByteBuffer(string: body)
+                uri: "/v1/jobs/\(DownloadImage.name)", method: .post,
+                headers: [.authorization: "Bearer internal", .contentType: "application/json"], body: ByteBuffer(data: body)
             )
         }
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Catalog
 import Database
 import Foundation
+import JobContract
 import Generations
 import GeneratorService
 import Hummingbird
@@ -33,13 +34,12 @@ struct LifecycleTests {
 
         /// Pushes the generation's job like the dispatcher would; returns the HTTP status and Retry-After.
         func run(_ generation: Generation, attempt: Int = 1) async throws -> (status: Int, retryAfter: String?) {
-            let body = """
-                {"job": {"id": "\(UUID())", "type": "generate-image", "attempt": \(attempt), "max_attempts": 5,
-                 "payload": {"generation_id": "\(generation.id)", "user_id": "\(generation.userId)"}}}
-                """
+            let payload = GenerationJobPayload(generationId: generation.id, userId: generation.userId)
+            let body = try JobEnvelope(job: .init(id: UUID(), type: GenerateImage.name, attempt: attempt, maxAttempts: 5, payload: payload))
+                .encode()
             let response = try await generator.execute(
-                uri: "/v1/jobs/generate-image", method: .post,
-                headers: [.authorization: "Bearer internal", .contentType: "application/json"], body: ByteBuffer(string: body)
+                uri: "/v1/jobs/\(GenerateImage.name)", method: .post,
+                headers: [.authorization: "Bearer internal", .contentType: "application/json"], body: ByteBuffer(data: body)
             )
             return (Int(response.status.code), response.headers[.retryAfter])
         }

@@ -116,7 +116,7 @@ struct PredictionRunner: Sendable {
                 return .done(result: ["outcome": "failed"])
             }
             let cost = model.pricePerImage.map { $0 * Double(outputs.count) }
-            let handed = try await store.markSucceeded(
+            let handed = try await store.handOver(
                 generation, predictionID: prediction.id, outputs: outputs, predictTime: prediction.metrics?.predictTime, cost: cost
             )
             guard handed else {

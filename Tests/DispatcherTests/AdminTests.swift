@@ -1,0 +1,141 @@
+import AsyncHTTPClient
+import Catalog
+import Database
+import Foundation
+import Generations
+import JobQueue
+import NIOCore
+import NIOHTTP1
+import PostgresNIO
+import Testing
+import TestSupport
+import WireFormat
+
+/// The dispatcher's admin API (bearer `INTERNAL_TOKEN`) over HTTP, against a real dispatcher process.
+@Suite("Dispatcher admin API")
+struct AdminTests {
+    let logger = TestDatabase.logger
+    let token = "test-token"
+
+    func dispatcher(_ url: DatabaseURL, routes: String) async throws -> ServiceProcess {
+        try await ServiceProcess("dispatcher", environment: [
+            "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+            "INTERNAL_TOKEN": token, "DISPATCH_ROUTES": routes, "DISPATCH_POLL_MS": "100",
+        ])
+    }
+
+    /// Calls the admin API; returns the status and the JSON body.
+    func call(_ process: ServiceProcess, _ method: HTTPMethod, _ path: String, token: String? = "test-token") async throws -> (Int, JSONValue?) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(process.port)\(path)")
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)))
+    }
+
+    @Test("Requeueing a dead generate-image job through the admin API revives its generation, which then completes")
+    func requeueRevivesGeneration() async throws {
+        try await TestDatabase.withClient { client, url in
+            let store = GenerationStore(client: client, logger: logger)
+            let request = try GenerationRequest.validate(["prompt": "a lighthouse", "model_id": "black-forest-labs/flux-schnell"])
+            let generation = try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h").generation
+            // Stands in for the generator and the downloader: the first push is refused for good (dead letter at once),
+            // later ones make the same transitions the real services make, through the same store.
+            let services = Downstream { arrival, count in
+                do {
+                    switch (arrival.type, count) {
+                    case (GenerateImage.name, 1):
+                        return .unprocessableContent
+                    case (GenerateImage.name, _):
+                        guard let started = try await store.start(generation.id) else { return .conflict }
+                        let handed = try await store.handOver(
+                            started, predictionID: "p-revived", outputs: ["https://replicate.delivery/a.png"], predictTime: nil, cost: nil
+                        )
+                        return handed ? .ok : .conflict
+                    default:
+                        guard let downloading = try await store.find(generation.id) else { return .notFound }
+                        let image = StoredImage(
+                            generationId: downloading.id, userId: downloading.userId, outputIndex: 0, filename: "a.png", storagePath: "a.png",
+                            publicUrl: "http://files/a.png", fileSize: 1, width: 1, height: 1, format: "png", contentType: "image/png",
+                            sha256: "00"
+                        )
+                        try await store.complete(downloading, images: [image])
+                        return .ok
+                    }
+                } catch {
+                    return .internalServerError
+                }
+            }
+            try await services.run { port in
+                let process = try await dispatcher(
+                    url, routes: "\(GenerateImage.name)=http://127.0.0.1:\(port),\(DownloadImage.name)=http://127.0.0.1:\(port)"
+                )
+                try await eventually("the generation to fail with its dead job") { try await store.find(generation.id)?.status == .failed }
+                let (listed, dead) = try await call(process, .GET, "/v1/admin/dead-jobs?type=\(GenerateImage.name)")
+                #expect(listed == 200)
+                guard case .array(let jobs)? = dead, case .object(let job)? = jobs.first, let jobID = job["id"]?.string else {
+                    Issue.record("no dead job listed: \(String(describing: dead))")
+                    return
+                }
+                let (requeued, answer) = try await call(process, .POST, "/v1/admin/dead-jobs/\(jobID)/requeue")
+                #expect(requeued == 200 && answer == ["requeued": .int(1)])
+                try await eventually("the revived generation to complete") { try await store.find(generation.id)?.status == .completed }
+                process.stop()
+            }
+            var events: [String] = []
+            let rows = try await client.query("SELECT event FROM generation_events WHERE generation_id = \(generation.id) ORDER BY id")
+            for try await event in rows.decode(String.self) { events.append(event) }
+            #expect(events == ["created", "failed", "revived", "started", "generated", "completed"])
+            let errors = try await scalar(
+                client, "SELECT jsonb_array_length(errors)::int8 FROM job_queue WHERE dedupe_key = \(GenerateImage.dedupeKey(generation.id))",
+                as: Int.self
+            )
+            #expect(errors == 1)
+        }
+    }
+
+    @Test("Queue stats, dead jobs by type, requeue by type; refusals name the problem")
+    func adminRoutes() async throws {
+        try await TestDatabase.withClient { client, url in
+            let queue = JobQueue(client: client, logger: logger)
+            for type in ["alpha", "beta"] {
+                try await queue.enqueue((0..<2).map { _ in NewJob(type: type, payload: "{}") })
+                for job in try await queue.claim(limits: [type: 2], worker: "w", lease: .seconds(30)) {
+                    try await queue.fail(job.lease, error: "broken \(type)", retryable: false, delay: .zero)
+                }
+            }
+            let services = Downstream()
+            try await services.run { port in
+                let process = try await dispatcher(url, routes: "alpha=http://127.0.0.1:\(port),beta=http://127.0.0.1:\(port)")
+                #expect(try await call(process, .GET, "/v1/admin/queue", token: nil).0 == 401)
+                #expect(try await call(process, .GET, "/v1/admin/queue", token: "wrong").0 == 401)
+                let (status, report) = try await call(process, .GET, "/v1/admin/queue")
+                #expect(status == 200)
+                guard case .object(let fields)? = report, case .array(let stats)? = fields["stats"] else {
+                    Issue.record("no stats in \(String(describing: report))")
+                    return
+                }
+                #expect(stats.contains(["job_type": "alpha", "status": "failed", "count": .int(2), "oldest_available_age_seconds": .int(0)]))
+
+                let (_, alphaDead) = try await call(process, .GET, "/v1/admin/dead-jobs?type=alpha")
+                guard case .array(let alpha)? = alphaDead else { Issue.record("no list"); return }
+                #expect(alpha.count == 2 && alpha.allSatisfy { $0.object?["job_type"] == "alpha" && $0.object?["error_message"] == "broken alpha" })
+
+                #expect(try await call(process, .POST, "/v1/admin/dead-jobs/requeue").0 == 422)
+                #expect(try await call(process, .POST, "/v1/admin/dead-jobs/not-a-uuid/requeue").0 == 400)
+                #expect(try await call(process, .POST, "/v1/admin/dead-jobs/\(UUID())/requeue").0 == 404)
+                let (requeued, answer) = try await call(process, .POST, "/v1/admin/dead-jobs/requeue?type=alpha")
+                #expect(requeued == 200 && answer == ["requeued": .int(2)])
+                try await eventually("the requeued jobs to complete") { services.arrivals.count == 2 }
+                try await eventually("no alpha dead job left") {
+                    let alphaLeft = try await queue.deadJobs(type: "alpha").count
+                    let betaLeft = try await queue.deadJobs(type: "beta").count
+                    return alphaLeft == 0 && betaLeft == 2
+                }
+                process.stop()
+            }
+            #expect(services.arrivals.allSatisfy { $0.type == "alpha" })
+        }
+    }
+}
