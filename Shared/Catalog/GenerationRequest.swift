@@ -1,7 +1,7 @@
 import WireFormat
 import Foundation
 
-/// A validated request for images: the seed's start-generation fields plus `num_outputs` and `priority`.
+/// A validated request for images: the legacy start-generation fields plus `num_outputs` and `priority`.
 package struct GenerationRequest: Sendable, Codable, Equatable {
     package var prompt: String
     package var modelId: String

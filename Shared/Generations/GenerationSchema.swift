@@ -8,8 +8,7 @@ package let databaseMigrations = Migration.merged(sharedFunctionMigrations, jobQ
 /// the event log, and how a generation follows its jobs' death and revival (the queue's hooks).
 let generationMigrations: [Migration] = [
     Migration(version: 1, name: "generations, jobs, images", statements: [
-        // Generations: the seed's columns plus catalog id, img2img inputs, progress, cost and idempotency.
-        // Generations: the seed's columns plus catalog id, img2img inputs, progress, cost and idempotency.
+        // Generations: the legacy columns plus catalog id, img2img inputs, progress, cost and idempotency.
         """
         CREATE TABLE image_generations (
             id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -60,7 +59,7 @@ let generationMigrations: [Migration] = [
         )
         """,
         "CREATE INDEX generation_events_generation ON generation_events (generation_id, id)",
-        // Stored images: the seed's columns plus output index, measured size, digest and type.
+        // Stored images: the legacy columns plus output index, measured size, digest and type.
         """
         CREATE TABLE images (
             id UUID PRIMARY KEY DEFAULT gen_random_uuid(),

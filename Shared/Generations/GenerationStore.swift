@@ -252,7 +252,7 @@ package struct GenerationStore: Sendable {
 }
 
 extension GenerationStore {
-    /// The `generate-image` job of a generation (the seed's start-generation answer names it).
+    /// The `generate-image` job of a generation (the legacy start-generation answer names it).
     package func jobID(forGeneration id: UUID) async throws -> UUID? {
         try await JobQueue(client: client, logger: logger).firstJob(dedupeKey: GenerateImage.dedupeKey(id))
     }

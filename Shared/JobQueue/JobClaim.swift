@@ -30,8 +30,8 @@ extension JobQueue {
 
 /// Per type, locks the highest-priority runnable rows (skipping rows others hold) and marks them processing with a lease
 /// (prepared once per connection: the dispatcher runs it on every wake). The picked ids reach the update as one array, so
-/// it finds them through the primary key whatever the planner guesses of how many there are: joined as a set, a
-/// guess of thousands (a `LIMIT` of a parameter) hashed the whole table, history included, on every claim.
+/// it finds them through the primary key whatever the planner guesses of how many there are (joined as a set, a guess of
+/// thousands would hash the whole table, history included).
 private struct ClaimJobs: PostgresPreparedStatement {
     static let sql = """
         UPDATE job_queue AS q

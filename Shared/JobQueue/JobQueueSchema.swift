@@ -1,6 +1,6 @@
 import Database
 
-/// The queue's part of the schema: `job_queue`, its indexes and triggers, the seed's SQL API (`enqueue_job`,
+/// The queue's part of the schema: `job_queue`, its indexes and triggers, the legacy SQL API (`enqueue_job`,
 /// `claim_next_job`, `complete_job`) and its operator views.
 ///
 /// Other parts of the database learn of a job's fate through two hooks the queue calls in the transaction that changes
@@ -8,8 +8,7 @@ import Database
 /// job is dead-lettered and `imagegen_on_job_revived(job_type, dedupe_key)` when a dead job is sent back to pending.
 package let jobQueueMigrations: [Migration] = [
     Migration(version: 1, name: "generations, jobs, images", statements: [
-        // The job queue: the seed's columns plus delay, lease, error history, dedupe key and start time.
-        // The job queue: the seed's columns plus delay, lease, error history, dedupe key and start time.
+        // The job queue: the legacy columns plus delay, lease, error history, dedupe key and start time.
         """
         CREATE TABLE job_queue (
             id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -33,7 +32,7 @@ package let jobQueueMigrations: [Migration] = [
             completed_at TIMESTAMPTZ
         )
         """,
-        // The seed's index, kept so its plans and queries behave as documented.
+        // The legacy index, kept so its plans and queries behave as documented.
         "CREATE INDEX idx_job_queue_pending ON job_queue (status, priority DESC, created_at ASC) WHERE status = 'pending'",
         // The claim path: only runnable rows, in claim order, per type.
         "CREATE INDEX job_queue_available ON job_queue (job_type, priority DESC, run_at, id) WHERE status = 'pending'",
@@ -79,7 +78,7 @@ package let jobQueueMigrations: [Migration] = [
         CREATE TRIGGER job_queue_dead_letter AFTER UPDATE OF status ON job_queue
         FOR EACH ROW WHEN (NEW.status = 'failed' AND OLD.status <> 'failed') EXECUTE FUNCTION imagegen_fail_generation_of_dead_job()
         """,
-        // The seed's SQL API, same signatures, with leases, run_at and backoff.
+        // The legacy SQL API, same signatures, with leases, run_at and backoff.
         """
         CREATE FUNCTION enqueue_job(
             p_job_type TEXT,
@@ -153,7 +152,7 @@ package let jobQueueMigrations: [Migration] = [
         END;
         $$ LANGUAGE plpgsql
         """,
-        // Operators' view of the queue (as in the deployed seed migration).
+        // Operators' view of the queue (the legacy views).
         """
         CREATE VIEW queue_health AS
         SELECT job_type, status, count(*) AS count, min(created_at) AS oldest, max(created_at) AS newest,
@@ -178,7 +177,7 @@ package let jobQueueMigrations: [Migration] = [
         """,
     ]),
     Migration(version: 5, name: "claims through one index; dead letters indexed", statements: [
-        // The seed's index of every pending row, whatever its type: with statistics that lag behind a burst, PostgreSQL
+        // The legacy index of every pending row, whatever its type: with statistics that lag behind a burst, PostgreSQL
         // claimed through it, reading and sorting every pending row on each claim, and it cost every status change an
         // index update. `job_queue_available` holds the claim's own order per type; `claim_next_job()` still works.
         "DROP INDEX idx_job_queue_pending",

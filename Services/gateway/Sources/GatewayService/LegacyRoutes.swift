@@ -5,7 +5,9 @@ import Hummingbird
 import ServiceKit
 import WireFormat
 
-/// `POST /functions/v1/start-generation`: the seed's endpoint, request and response shape, so its clients work unchanged.
+/// `POST /functions/v1/start-generation`, the legacy API: the old system's endpoint, request and response shape, so its
+/// clients work unchanged. "Legacy" means the old system's public surface throughout: this endpoint and the SQL functions
+/// `enqueue_job`, `claim_next_job` and `complete_job`.
 struct LegacyRoutes: Sendable {
     let generations: GenerationRoutes
 
@@ -24,7 +26,7 @@ struct LegacyRoutes: Sendable {
                 let jobID = try await generations.store.jobID(forGeneration: generation.id)
                 return try JSONCoding.response(Started(generationId: generation.id, jobId: jobID, status: generation.status.rawValue))
             } catch let problem as Problem {
-                // The seed answered every failure as {error}; keep that shape, with honest status codes.
+                // The legacy API answered every failure as {error}; keep that shape, with honest status codes.
                 struct Failure: Encodable { var success = false; var error: String; var errors: [Problem.FieldError]? }
                 return try JSONCoding.response(
                     Failure(error: problem.detail, errors: problem.errors.isEmpty ? nil : problem.errors), status: problem.status

@@ -75,7 +75,7 @@ enum OpenAPIDocument {
             "/files/{path}": {"get": {"summary": "Stored image bytes (ETag, Range)", "security": [],
               "parameters": [{"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}],
               "responses": {"200": {"description": "The file"}, "206": {"description": "A range"}, "404": {"description": "Not found"}}}},
-            "/functions/v1/start-generation": {"post": {"summary": "The seed's start-generation endpoint",
+            "/functions/v1/start-generation": {"post": {"summary": "The legacy start-generation endpoint",
               "responses": {"200": {"description": "{success, generation_id, job_id, status, message}"}}}},
             "/health/live": {"get": {"security": [], "responses": {"200": {"description": "Alive"}}}},
             "/health/ready": {"get": {"security": [], "responses": {"200": {"description": "Ready"}, "503": {"description": "Not ready"}}}},
