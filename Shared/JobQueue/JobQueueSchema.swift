@@ -58,7 +58,7 @@ package let jobQueueMigrations: [Migration] = [
         CREATE TRIGGER job_queue_notify_requeue AFTER UPDATE OF status ON job_queue
         FOR EACH ROW WHEN (NEW.status = 'pending' AND OLD.status <> 'pending') EXECUTE FUNCTION imagegen_notify_job()
         """,
-        // A dead-lettered job fails its generation in the same transaction, so no generation waits forever.
+        // A dead-lettered job fails its generation in the same transaction (replaced by the hooks in version 7).
         """
         CREATE FUNCTION imagegen_fail_generation_of_dead_job() RETURNS trigger AS $$
         BEGIN
