@@ -20,7 +20,7 @@ let serviceTargets: [Target] = []
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("Downloader", executable: "downloader", dependencies: [
-        "ServiceKit", "Database", "JobContract", "Generations", "Storage",
+        "ServiceKit", "Database", "JobContract", "Generations", "Storage", "NetworkPolicy",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("ReplicateSimulator", executable: "replicate-simulator", dependencies: [
@@ -85,7 +85,8 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .sharedTarget("Catalog", dependencies: ["WireFormat"]),
+        .sharedTarget("NetworkPolicy", dependencies: []),
+        .sharedTarget("Catalog", dependencies: ["WireFormat", "NetworkPolicy"]),
         .sharedTarget("Generations", dependencies: [
             "Database", "JobQueue", "JobContract", "Catalog", "WireFormat",
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -163,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "GeneratorTests",
             dependencies: [
-                "TestSupport", "GeneratorService", "ReplicateSimulatorService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit",
+                "TestSupport", "GeneratorService", "ReplicateSimulatorService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit", "NetworkPolicy",
                 "JobQueue", "JobContract", "Database", "WireFormat",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

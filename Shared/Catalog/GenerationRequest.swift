@@ -61,6 +61,7 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
             guard let raw = value(key) else { return nil }
             guard let text = raw.string else { fail(key, "must be a string, got \(raw.typeName)"); return nil }
             if text.count > maxLength { fail(key, "must be at most \(maxLength) characters, got \(text.count)") }
+            if text.unicodeScalars.contains("\u{0}") { fail(key, "must not contain NUL characters") }
             return text
         }
         func int(_ key: String, _ range: ClosedRange<Int>) -> Int? {
@@ -95,8 +96,12 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
             fail("model_id", "unknown model '\(modelID)'; available: \(ModelCatalog.all.map(\.id).joined(separator: ", "))")
         }
         let version = string("model_version", maxLength: 64)
-        if let version, version.count != 64 || !version.allSatisfy(\.isHexDigit) {
-            fail("model_version", "must be a 64-character hexadecimal Replicate version id")
+        if let version, let model {
+            if let listed = model.version {
+                if version != listed { fail("model_version", "\(model.displayName) runs version \(listed) only, got '\(version)'") }
+            } else {
+                fail("model_version", "\(model.displayName) is an official model that always runs its latest version; omit model_version")
+            }
         }
         var width = int("width", 64...4096)
         var height = int("height", 64...4096)
@@ -104,25 +109,16 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         let guidance = double("guidance_scale", 0...50)
         let seed = int("seed", 0...2_147_483_647)
         let negativePrompt = string("negative_prompt", maxLength: maxPromptLength)
-        let source = string("source_image_url", maxLength: 2048)
+        let source = string("source_image_url", maxLength: SourceImage.maxDataURILength)
         let strength = double("strength", 0...1)
         let style = string("style", maxLength: 100)
         let numOutputs = int("num_outputs", 1...4) ?? 1
         let priority = int("priority", 0...10) ?? 0
 
-        if let source, URL(string: source).map({ ["https", "http"].contains($0.scheme ?? "") && $0.host != nil }) != true {
-            fail("source_image_url", "must be an http(s) URL")
-        }
+        if let source, let problem = SourceImage.problem(source) { fail("source_image_url", problem) }
         if strength != nil && source == nil { fail("strength", "requires source_image_url") }
 
         if let model {
-            if case .widthHeight(let min, let max, _) = model.sizing {
-                for (key, value) in [("width", width), ("height", height)] {
-                    if let value, !(min...max).contains(value) {
-                        fail(key, "\(model.displayName) takes \(key) between \(min) and \(max), got \(value)")
-                    }
-                }
-            }
             if let steps, let range = model.range(of: model.stepsInput) {
                 if let lower = range.min, Double(steps) < lower { fail("num_inference_steps", "\(model.displayName) takes at least \(Int(lower)) steps, got \(steps)") }
                 if let upper = range.max, Double(steps) > upper { fail("num_inference_steps", "\(model.displayName) takes at most \(Int(upper)) steps, got \(steps)") }

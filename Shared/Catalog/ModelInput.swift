@@ -20,8 +20,14 @@ extension ModelSpec {
         case .aspectRatio(let ratios):
             input["aspect_ratio"] = .string(Self.nearestRatio(width: request.width, height: request.height, among: ratios))
         case .widthHeight(let min, let max, let multiple):
-            input["width"] = .int(Self.fit(request.width, min: min, max: max, multiple: multiple))
-            input["height"] = .int(Self.fit(request.height, min: min, max: max, multiple: multiple))
+            let (width, height) = Self.fit(width: request.width, height: request.height, min: min, max: max, multiple: multiple)
+            input["width"] = .int(width)
+            input["height"] = .int(height)
+            if (width, height) != (request.width, request.height) {
+                warnings.append(
+                    "\(request.width)x\(request.height) mapped to \(width)x\(height) (\(displayName) takes \(min) to \(max) in multiples of \(multiple))"
+                )
+            }
         case .sizeChoice(let sizes):
             input["size"] = .string(Self.nearestSize(width: request.width, height: request.height, among: sizes))
         case .resolutionClass(let sizes, let ratios):
@@ -74,8 +80,18 @@ extension ModelSpec {
             .min { $0.1 < $1.1 }?.0 ?? sizes[0]
     }
 
-    static func fit(_ value: Int, min: Int, max: Int, multiple: Int) -> Int {
-        Swift.min(Swift.max((value / multiple) * multiple, min), max)
+    /// The size nearest `width`×`height` with the same aspect ratio (as near as the range allows) whose sides are
+    /// multiples of `multiple` within `min...max`.
+    static func fit(width: Int, height: Int, min: Int, max: Int, multiple: Int) -> (width: Int, height: Int) {
+        var scale = 1.0
+        let longest = Double(Swift.max(width, height)), shortest = Double(Swift.min(width, height))
+        if longest * scale > Double(max) { scale = Double(max) / longest }
+        if shortest * scale < Double(min) { scale = Double(min) / shortest }
+        func side(_ value: Int) -> Int {
+            let scaled = Int((Double(value) * scale / Double(multiple)).rounded()) * multiple
+            return Swift.min(Swift.max(scaled, (min + multiple - 1) / multiple * multiple), max / multiple * multiple)
+        }
+        return (side(width), side(height))
     }
 
     static func ratioValue(_ text: String) -> Double? {

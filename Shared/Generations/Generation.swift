@@ -33,11 +33,13 @@ package struct Generation: Sendable, Codable, Equatable {
     package var updatedAt: Date
     package var completedAt: Date?
 
-    /// The request this generation was made from.
+    /// The request this generation was made from. Steps and guidance were stored resolved (the model's default when the
+    /// request left them out; 0 where the model has no such input), so an explicit 0 stays 0.
     package var request: GenerationRequest {
         GenerationRequest(
             prompt: prompt, modelId: modelId, modelVersion: modelVersion, width: width, height: height,
-            numInferenceSteps: steps == 0 ? nil : steps, guidanceScale: guidanceScale == 0 ? nil : guidanceScale, seed: seed,
+            numInferenceSteps: steps == 0 ? nil : steps,
+            guidanceScale: ModelCatalog.model(modelId)?.guidanceInput == nil ? nil : guidanceScale, seed: seed,
             negativePrompt: negativePrompt, sourceImageUrl: sourceImageUrl, strength: strength, style: style,
             numOutputs: numOutputs, priority: priority
         )

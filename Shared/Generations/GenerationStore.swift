@@ -170,7 +170,7 @@ package struct GenerationStore: Sendable {
             WHERE user_id = \(userID)
               AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue)::text)
               AND (\(cursor)::uuid IS NULL
-                   OR (created_at, id) < (SELECT created_at, id FROM image_generations WHERE id = \(cursor)::uuid))
+                   OR (created_at, id) < (SELECT created_at, id FROM image_generations WHERE id = \(cursor)::uuid AND user_id = \(userID)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(limit)
             """,

@@ -58,13 +58,30 @@ package enum ImageInspector {
         }
     }
 
+    /// The size of an SVG from its root element: `width` and `height` in user units, else its `viewBox`.
     private static func svg(_ text: String) -> ImageInfo? {
-        func attribute(_ name: String) -> Int? {
-            guard let range = text.range(of: "\(name)=\"") else { return nil }
-            let digits = text[range.upperBound...].prefix { $0.isNumber || $0 == "." }
-            return Double(digits).map { Int($0) }
+        guard let start = text.range(of: "<svg"), let end = text[start.upperBound...].firstIndex(of: ">") else { return nil }
+        let tag = String(text[start.upperBound..<end])
+        func attribute(_ name: String) -> String? {
+            let pattern = #"(?:^|\s)"# + name + #"\s*=\s*["']([^"']*)["']"#
+            guard let regex = try? Regex(pattern, as: (Substring, Substring).self), let match = tag.firstMatch(of: regex) else { return nil }
+            return String(match.1)
         }
-        guard let width = attribute("width"), let height = attribute("height") else { return nil }
+        func number(_ raw: String?) -> Int? {
+            guard let raw else { return nil }
+            let digits = raw.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber || $0 == "." }
+            return Double(digits).map { Int($0.rounded()) }
+        }
+        var width = number(attribute("width"))
+        var height = number(attribute("height"))
+        if width == nil || height == nil, let box = attribute("viewBox") {
+            let parts = box.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Double($0) }
+            if parts.count == 4 {
+                width = width ?? Int(parts[2].rounded())
+                height = height ?? Int(parts[3].rounded())
+            }
+        }
+        guard let width, let height, width > 0, height > 0 else { return nil }
         return ImageInfo(format: "svg", contentType: "image/svg+xml", width: width, height: height)
     }
 

@@ -18,6 +18,9 @@ struct ImageInspectorTests {
         #expect(ImageInspector.inspect(webp) == ImageInfo(format: "webp", contentType: "image/webp", width: 1024, height: 768))
         let svg = Array(#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="1024" height="1707"></svg>"#.utf8)
         #expect(ImageInspector.inspect(svg) == ImageInfo(format: "svg", contentType: "image/svg+xml", width: 1024, height: 1707))
+        // Only a viewBox: the size comes from it; a stroke-width is not the width.
+        let viewBoxOnly = Array(#"<svg xmlns="http://www.w3.org/2000/svg" stroke-width="3" viewBox="0 0 640,480"><rect/></svg>"#.utf8)
+        #expect(ImageInspector.inspect(viewBoxOnly) == ImageInfo(format: "svg", contentType: "image/svg+xml", width: 640, height: 480))
     }
 
     @Test("Anything else is not an image", arguments: [

@@ -142,6 +142,20 @@ struct GatewayAPITests {
         }
     }
 
+    @Test("Another user's generation as a cursor tells nothing: the page is the same as for an id that does not exist")
+    func cursorIsScopedToTheUser() async throws {
+        try await GatewayHarness.run { g in
+            for _ in 0..<3 { _ = try await g.create() }
+            let bobs = try await g.create(token: g.bobToken)
+            func page(_ cursor: String) async throws -> String {
+                String(buffer: try await g.call(.get, "/v1/generations?cursor=\(cursor)", token: g.aliceToken).body)
+            }
+            let foreign = try await page(bobs)
+            #expect(foreign == (try await page(UUID().uuidString.lowercased())))
+            #expect(foreign.contains(#""data":[]"#))
+        }
+    }
+
     @Test("Cancel marks a queued generation cancelled and cancels its job; cancelling again is 409")
     func cancel() async throws {
         try await GatewayHarness.run { g in

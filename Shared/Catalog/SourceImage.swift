@@ -1,0 +1,30 @@
+import Foundation
+import NetworkPolicy
+
+/// What `source_image_url` may be: an https URL of a public host (Replicate fetches it, and cannot reach private or
+/// plain-http addresses, so such a request would only fail after a paid create call) or a `data:` image within a size
+/// limit.
+enum SourceImage {
+    static let maxURLLength = 2048
+    /// Decoded `data:` images up to 10 MiB.
+    static let maxDataBytes = 10 << 20
+    static let maxDataURILength = 64 + maxDataBytes / 3 * 4 + 4
+    static let dataTypes = ["image/png", "image/jpeg", "image/webp", "image/gif"]
+
+    /// Why `value` cannot be used as a source image; nil when it can.
+    static func problem(_ value: String) -> String? {
+        if value.hasPrefix("data:") {
+            guard let comma = value.firstIndex(of: ","), value[..<comma].hasSuffix(";base64"),
+                  dataTypes.contains(String(value[value.index(value.startIndex, offsetBy: 5)..<comma].dropLast(7)))
+            else {
+                return "a data: URI must be base64 of one of \(dataTypes.joined(separator: ", "))"
+            }
+            return nil
+        }
+        guard value.count <= maxURLLength else { return "must be at most \(maxURLLength) characters, got \(value.count)" }
+        guard let url = URL(string: value), let host = url.host, !host.isEmpty else { return "must be an https URL or a data: image" }
+        guard url.scheme?.lowercased() == "https" else { return "must use https (Replicate fetches it and refuses plain http)" }
+        if let reason = SpecialAddress.reason(host: host) { return "host \(host) is not a public address (\(reason))" }
+        return nil
+    }
+}
