@@ -188,6 +188,7 @@ let generationMigrations: [Migration] = [
         """,
     ]),
     Migration(version: 7, name: "one owner per contract", statements: stateMachine),
+    Migration(version: 8, name: "per-user running count", statements: runningCount),
 ]
 
 private let terminalGenerationStatuses = "('completed', 'failed', 'cancelled')"
@@ -262,5 +263,40 @@ private let stateMachine: [String] = [
         END IF;
     END;
     $$ LANGUAGE plpgsql
+    """,
+]
+
+/// Each user's number of unfinished generations, kept by trigger on every insert, status change and delete, whoever
+/// writes them: the create statement locks this row to check the cap, so concurrent creates of one user queue on it.
+private let runningCount: [String] = [
+    """
+    CREATE TABLE generation_slots (
+        user_id UUID PRIMARY KEY,
+        running INTEGER NOT NULL DEFAULT 0 CHECK (running >= 0)
+    )
+    """,
+    """
+    INSERT INTO generation_slots (user_id, running)
+    SELECT user_id, count(*) FROM image_generations WHERE status NOT IN \(terminalGenerationStatuses) GROUP BY user_id
+    """,
+    """
+    CREATE FUNCTION imagegen_count_running_generations() RETURNS trigger AS $$
+    DECLARE
+        v_was BOOLEAN := TG_OP <> 'INSERT' AND OLD.status NOT IN \(terminalGenerationStatuses);
+        v_is BOOLEAN := TG_OP <> 'DELETE' AND NEW.status NOT IN \(terminalGenerationStatuses);
+    BEGIN
+        IF v_is AND NOT v_was THEN
+            INSERT INTO generation_slots AS s (user_id, running) VALUES (NEW.user_id, 1)
+            ON CONFLICT (user_id) DO UPDATE SET running = s.running + 1;
+        ELSIF v_was AND NOT v_is THEN
+            UPDATE generation_slots SET running = running - 1 WHERE user_id = OLD.user_id;
+        END IF;
+        RETURN NULL;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE TRIGGER image_generations_running AFTER INSERT OR DELETE OR UPDATE OF status ON image_generations
+    FOR EACH ROW EXECUTE FUNCTION imagegen_count_running_generations()
     """,
 ]

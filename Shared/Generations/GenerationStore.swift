@@ -13,18 +13,18 @@ package enum GenerationStoreError: Error, Equatable {
     case tooManyRunning(Int)
 }
 
-/// ONE statement (one commit), prepared once per connection: count the user's unfinished generations (no further than
-/// the cap, over a partial index), then insert the generation and its generate-image job only below the cap and when this
-/// user has not used the idempotency key (the unique index makes concurrent duplicates collapse to one row). Always one
-/// row: the generation's columns and job id (NULLs when nothing was inserted), then the running count.
+/// ONE statement (one commit), prepared once per connection: lock the user's count of unfinished generations (the
+/// upsert waits for a concurrent create of the same user and then reads what it committed, so concurrent requests cannot
+/// all pass the cap), then insert the generation and its generate-image job only below the cap and when this user has
+/// not used the idempotency key (the unique index makes concurrent duplicates collapse to one row). The count itself is
+/// kept by a trigger on every insert and status change. Always one row: the generation's columns and job id (NULLs when
+/// nothing was inserted), then the running count.
 private struct CreateGeneration: PostgresPreparedStatement {
     static let sql = """
         WITH running AS (
-            SELECT count(*)::int8 AS n FROM (
-                SELECT 1 FROM image_generations
-                WHERE user_id = $1 AND status IN ('pending', 'queued', 'processing', 'downloading')
-                LIMIT $19
-            ) AS unfinished
+            INSERT INTO generation_slots AS s (user_id) VALUES ($1)
+            ON CONFLICT (user_id) DO UPDATE SET running = s.running
+            RETURNING s.running::int8 AS n
         ), generation AS (
             INSERT INTO image_generations (
                 user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,

@@ -187,6 +187,41 @@ struct GatewayAPITests {
         }
     }
 
+    @Test("Fifty concurrent requests against a cap of 5 create exactly 5 generations; the other 45 answer 429")
+    func capIsRaceFree() async throws {
+        try await GatewayHarness.run(maxActivePerUser: 5) { g in
+            let body = #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<50 { group.addTask { try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken).status } }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .accepted }.count == 5)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 45)
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations WHERE user_id = \(g.alice)", as: Int.self) == 5)
+            // Finishing one frees one slot.
+            let id = try await scalar(g.database, "SELECT id FROM image_generations WHERE user_id = \(g.alice) LIMIT 1", as: UUID.self)
+            #expect(try await g.call(.post, "/v1/generations/\(id)/cancel", token: g.aliceToken).status == .ok)
+            #expect(try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken).status == .accepted)
+            #expect(try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken).status == .tooManyRequests)
+        }
+    }
+
+    @Test("A requested priority is capped at GATEWAY_MAX_PRIORITY unless the token's max_priority claim grants more")
+    func priorityCeiling() async throws {
+        try await GatewayHarness.run { g in
+            let body = #"{"prompt": "x", "model_id": "google/imagen-4-fast", "priority": 10}"#
+            let capped = try g.object(try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken))
+            #expect(capped["priority"] == .int(5))
+            let trusted = try await UserAuthenticator(secret: GatewayHarness.secret).token(for: g.alice, maxPriority: 9)
+            let raised = try g.object(try await g.call(.post, "/v1/generations", json: body, token: trusted))
+            #expect(raised["priority"] == .int(9))
+            let low = try g.object(try await g.call(.post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast", "priority": 2}"#, token: trusted))
+            #expect(low["priority"] == .int(2))
+            let jobs = try await scalar(g.database, "SELECT string_agg(priority::text, ',' ORDER BY priority)::text FROM job_queue", as: String.self)
+            #expect(jobs == "2,5,9")
+        }
+    }
+
     @Test("Prefer: wait returns the finished generation, or 202 when the wait runs out")
     func preferWait() async throws {
         try await GatewayHarness.run { g in

@@ -31,6 +31,8 @@ struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print a development token for a user, signed with AUTH_JWT_SECRET.")
     @Option(help: "The user id (UUID); a random one when omitted.") var user: String?
     @Option(help: "Lifetime in hours.") var hours: Double = 24
+    @Option(help: "The highest priority the token may ask for (claim max_priority); GATEWAY_MAX_PRIORITY when omitted.")
+    var maxPriority: Int?
     func run() async throws {
         guard let secret = ProcessInfo.processInfo.environment["AUTH_JWT_SECRET"], !secret.isEmpty else {
             throw ValidationError("AUTH_JWT_SECRET is required")
@@ -42,7 +44,7 @@ struct Token: AsyncParsableCommand {
             guard let id = UUID(uuidString: raw) else { throw ValidationError("--user must be a UUID") }
             return id
         } ?? UUID()
-        print(try await UserAuthenticator(secret: secret).token(for: id, lifetime: hours * 3600))
+        print(try await UserAuthenticator(secret: secret).token(for: id, lifetime: hours * 3600, maxPriority: maxPriority))
     }
 }
 

@@ -20,7 +20,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     let auth = try await UserAuthenticator(secret: config.jwtSecret, jwks: try await config.loadJWKS())
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: client, hub: hub, logger: logger), auth: auth,
-        maxActivePerUser: config.maxActivePerUser, rateLimiter: RateLimiter(perMinute: config.ratePerMinute), logger: logger
+        maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute), logger: logger
     )
     let router = Router()
     router.add(middleware: FileMiddleware(config.storageDir, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))

@@ -10,6 +10,9 @@ package struct GatewayConfig: Sendable {
     package var storageDir: String
     /// Most non-terminal generations one user may have at once (`GATEWAY_MAX_ACTIVE_PER_USER`).
     package var maxActivePerUser: Int
+    /// The highest priority a request may ask for unless its token's `max_priority` claim grants more
+    /// (`GATEWAY_MAX_PRIORITY`).
+    package var maxPriority: Int
     /// Apply migrations at start (`GATEWAY_MIGRATE_ON_START`, default true).
     package var migrateOnStart: Bool
     /// Generation requests per user per minute on this instance (`GATEWAY_RATE_PER_MINUTE`).
@@ -29,6 +32,7 @@ package struct GatewayConfig: Sendable {
         }
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
+        maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
         jwksURL = loader.optional("AUTH_JWKS_URL")
@@ -48,6 +52,7 @@ package struct GatewayConfig: Sendable {
         self.jwtSecret = jwtSecret
         self.storageDir = storageDir
         self.maxActivePerUser = maxActivePerUser
+        maxPriority = 5
         migrateOnStart = false
         ratePerMinute = 1_000_000
     }

@@ -31,13 +31,14 @@ struct GenerationRoutes: Sendable {
     let events: GenerationEvents
     let auth: UserAuthenticator
     let maxActivePerUser: Int
+    /// The highest priority a request may ask for unless its token grants more (`GATEWAY_MAX_PRIORITY`).
+    let maxPriority: Int
     let rateLimiter: RateLimiter
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("v1/generations") { request, _ in
-            let user = try await auth.user(from: request.bearerToken)
-            let (generation, created) = try await create(request, user: user)
+            let (generation, created) = try await create(request, caller: try await auth.caller(from: request.bearerToken))
             if let wait = request.headers[.prefer].flatMap(Self.waitSeconds), !generation.status.isTerminal {
                 let finished = try await events.waitUntilTerminal(generation.id, store: store, timeout: .seconds(wait)) ?? generation
                 return try await respond(finished, status: finished.status.isTerminal ? .ok : .accepted, preference: "wait=\(wait)")
@@ -78,15 +79,18 @@ struct GenerationRoutes: Sendable {
     }
 
     /// Validates and stores a generation (idempotently with `Idempotency-Key`); returns it and whether it is new.
-    func create(_ request: Request, user: UUID) async throws -> (Generation, Bool) {
+    func create(_ request: Request, caller: Caller) async throws -> (Generation, Bool) {
+        let user = caller.user
         let body = try await request.decodeJSON(JSONValue.self, limit: 64 << 10)
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
-        let generationRequest: GenerationRequest
+        var generationRequest: GenerationRequest
         do {
             generationRequest = try GenerationRequest.validate(fields)
         } catch {
             throw Problem.validation(error.errors)
         }
+        // Priority is the server's to give: a request may ask for up to its ceiling, which only a token claim raises.
+        generationRequest.priority = min(generationRequest.priority, caller.maxPriority ?? maxPriority)
         try rateLimiter.take(user)
         let key = request.headers[.idempotencyKey]
         if let key, key.isEmpty || key.count > 200 {

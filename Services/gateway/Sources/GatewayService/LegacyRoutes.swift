@@ -14,8 +14,8 @@ struct LegacyRoutes: Sendable {
     func add(to router: Router<BasicRequestContext>) {
         router.post("functions/v1/start-generation") { request, _ in
             do {
-                let user = try await generations.auth.user(from: request.bearerToken)
-                let (generation, _) = try await generations.create(request, user: user)
+                let caller = try await generations.auth.caller(from: request.bearerToken)
+                let (generation, _) = try await generations.create(request, caller: caller)
                 struct Started: Encodable {
                     var success = true
                     var generationId: UUID
