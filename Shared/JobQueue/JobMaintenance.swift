@@ -36,7 +36,40 @@ extension JobQueue {
         return count
     }
 
-    /// Dead-letters pending jobs whose type no route serves, so they fail clearly instead of waiting forever.
+    /// Raises by one the priority of runnable jobs that have waited long for their level: a job at priority `p` (0 or
+    /// more, below `ceiling`) once it has waited `(p + 1) × step`. Low priorities so reach the top in time and nothing
+    /// starves behind a stream of higher ones. Reaches rows per type and level through `job_queue_available`.
+    @discardableResult
+    package func agePriorities(types: [String], step: Duration, ceiling: Int, limit: Int = 1000) async throws -> Int {
+        guard !types.isEmpty, ceiling > 0 else { return 0 }
+        /// One level up for the rows that waited long enough at theirs.
+        let rows = try await client.query(
+            """
+            UPDATE job_queue AS q SET priority = q.priority + 1
+            WHERE q.id = ANY (ARRAY(
+                SELECT j.id
+                FROM unnest(\(types)::text[]) AS t(job_type)
+                CROSS JOIN generate_series(0, \(ceiling) - 1) AS l(priority)
+                CROSS JOIN LATERAL (
+                    SELECT id FROM job_queue
+                    WHERE status = 'pending' AND job_type = t.job_type AND priority = l.priority
+                      AND run_at <= now() - (l.priority + 1) * \(step.milliseconds)::float8 * interval '1 millisecond'
+                    ORDER BY run_at
+                    LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED
+                ) AS j
+            ))
+            RETURNING q.id
+            """,
+            logger: logger
+        )
+        var count = 0
+        for try await _ in rows.decode(UUID.self) { count += 1 }
+        return count
+    }
+
+    /// Dead-letters pending jobs whose type is not in `knownTypes`, so they fail clearly instead of waiting forever. Only
+    /// for a caller that knows every job type of the deployment: another dispatcher may serve types this one does not.
     @discardableResult
     package func deadLetterUnroutable(knownTypes: [String]) async throws -> Int {
         /// Fail pending jobs of unknown types.

@@ -85,6 +85,19 @@ package struct ConfigLoader {
         return value
     }
 
+    /// A boolean setting: `true`/`false` (also `1`/`0`, `yes`/`no`).
+    package mutating func bool(_ key: String, default defaultValue: Bool) -> Bool {
+        note(key, default: String(defaultValue))
+        guard let raw = optional(key)?.lowercased() else { return defaultValue }
+        switch raw {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default:
+            problems.append("\(key) must be true or false, got '\(raw)'")
+            return defaultValue
+        }
+    }
+
     /// A floating-point setting within `range`.
     package mutating func double(_ key: String, default defaultValue: Double, in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude) -> Double {
         note(key, default: String(defaultValue))

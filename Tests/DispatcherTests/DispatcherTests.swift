@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Database
 import Foundation
 import Generations
@@ -149,7 +150,29 @@ struct DispatcherTests {
         }
     }
 
-    @Test("Unknown job types and malformed payloads are dead-lettered with a clear error")
+    @Test("Without DISPATCH_FAIL_UNKNOWN_TYPES, a dispatcher leaves the jobs of types it does not route to the others")
+    func unknownTypesAreLeftAlone() async throws {
+        try await TestDatabase.withClient { client, url in
+            let service = Downstream()
+            try await service.run { port in
+                let queue = JobQueue(client: client, logger: logger)
+                let foreign = try await queue.enqueue([NewJob(type: "resize-image", payload: "{}")])[0]
+                let own = try await queue.enqueue([NewJob(type: "generate-image", payload: "{}")])[0]
+                let process = try await dispatcher(url, routes: "generate-image=http://127.0.0.1:\(port)", extra: ["DISPATCH_POLL_MS": "50"])
+                try await eventually("its own job to complete") { try await jobState(client, own).status == "completed" }
+                // The pass that would dead-letter it also exports the queue's depth: once the depth shows it, that pass ran.
+                try await eventually("a maintenance pass to count the foreign job", timeout: .seconds(15)) {
+                    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(process.port)/metrics"), timeout: .seconds(5))
+                    let metrics = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                    return metrics.contains(#"imagegen_queue_jobs{job_type="resize-image",status="pending"} 1"#)
+                }
+                process.stop()
+                #expect(try await jobState(client, foreign).status == "pending")
+            }
+        }
+    }
+
+    @Test("Unknown job types (when told) and malformed payloads are dead-lettered with a clear error")
     func unroutableAndMalformed() async throws {
         try await TestDatabase.withClient { client, url in
             let service = Downstream()
@@ -157,7 +180,9 @@ struct DispatcherTests {
                 let queue = JobQueue(client: client, logger: logger)
                 let unknown = try await queue.enqueue([NewJob(type: "resize-image", payload: "{}")])[0]
                 let malformed = try await queue.enqueue([NewJob(type: "generate-image", payload: "[1, 2]")])[0]
-                let process = try await dispatcher(url, routes: "generate-image=http://127.0.0.1:\(port)")
+                let process = try await dispatcher(
+                    url, routes: "generate-image=http://127.0.0.1:\(port)", extra: ["DISPATCH_FAIL_UNKNOWN_TYPES": "true"]
+                )
                 try await eventually("both to be dead-lettered", timeout: .seconds(20)) {
                     let first = try await jobState(client, unknown).status
                     let second = try await jobState(client, malformed).status

@@ -73,6 +73,26 @@ struct JobQueueTests {
         }
     }
 
+    @Test("A low-priority job that waits rises a level per step, up to the ceiling, and is then claimed ahead of newer ones")
+    func priorityAging() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let old = try await queue.enqueue([NewJob(type: "t", payload: "{}", priority: 0)])[0]
+            let step = Duration.milliseconds(20)
+            try await eventually("the old job to reach the ceiling") {
+                try await queue.agePriorities(types: ["t"], step: step, ceiling: 3)
+                return try await scalar(client, "SELECT priority::int8 FROM job_queue WHERE id = \(old)", as: Int.self) == 3
+            }
+            try await queue.agePriorities(types: ["t"], step: step, ceiling: 3)
+            #expect(try await scalar(client, "SELECT priority::int8 FROM job_queue WHERE id = \(old)", as: Int.self) == 3)
+            let newer = try await queue.enqueue([NewJob(type: "t", payload: "{}", priority: 2)])[0]
+            let claimed = try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30))
+            #expect(claimed.map(\.id) == [old])
+            #expect(try await queue.agePriorities(types: ["t"], step: .seconds(3600), ceiling: 3) == 0)
+            #expect(try await jobState(client, newer).status == "pending")
+        }
+    }
+
     @Test("Per-type limits cap each claim independently")
     func perTypeLimits() async throws {
         try await TestDatabase.withClient { client, _ in

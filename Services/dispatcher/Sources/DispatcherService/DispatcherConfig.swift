@@ -22,6 +22,12 @@ package struct DispatcherConfig: Sendable {
     /// On SIGTERM, how long in-flight pushes may finish before their jobs are released (`DISPATCH_SHUTDOWN_GRACE_SECONDS`).
     package var shutdownGrace: Duration
     package var workerID: String
+    /// Dead-letter pending jobs of types missing from `routes` (`DISPATCH_FAIL_UNKNOWN_TYPES`, default false): only for
+    /// a dispatcher whose routes name every job type of the deployment.
+    package var failUnknownTypes: Bool
+    /// A waiting job's priority rises one level per this much waiting times its level plus one
+    /// (`DISPATCH_PRIORITY_AGING_SECONDS`; 0 turns aging off).
+    package var priorityAging: Duration?
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -38,6 +44,9 @@ package struct DispatcherConfig: Sendable {
         retention = .seconds(loader.int("DISPATCH_RETENTION_HOURS", default: 168, in: 1...100000) * 3600)
         shutdownGrace = .seconds(loader.int("DISPATCH_SHUTDOWN_GRACE_SECONDS", default: 25, in: 0...3600))
         workerID = loader.string("DISPATCH_WORKER_ID", default: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
+        failUnknownTypes = loader.bool("DISPATCH_FAIL_UNKNOWN_TYPES", default: false)
+        let aging = loader.int("DISPATCH_PRIORITY_AGING_SECONDS", default: 60, in: 0...86400)
+        priorityAging = aging == 0 ? nil : .seconds(aging)
         try loader.validate()
     }
 

@@ -4,11 +4,14 @@ import Logging
 import Metrics
 import ServiceLifecycle
 
-/// Periodic queue upkeep: rescue expired leases, dead-letter unroutable types, prune history, export depth and lag.
+/// Periodic queue upkeep: rescue expired leases, age waiting priorities, dead-letter unknown types (when told to), prune
+/// history, export depth and lag.
 struct Maintenance: Service {
+    /// Aging raises priorities up to the highest a request may have.
+    static let priorityCeiling = 10
+
     let queue: JobQueue
-    let knownTypes: [String]
-    let retention: Duration
+    let config: DispatcherConfig
     let logger: Logger
 
     func run() async throws {
@@ -18,8 +21,15 @@ struct Maintenance: Service {
                 let rescued = try await queue.rescueExpired()
                 if rescued > 0 { Counter(label: "imagegen_dispatcher_leases_rescued_total").increment(by: rescued) }
                 if tick % 5 == 0 {
-                    let dead = try await queue.deadLetterUnroutable(knownTypes: knownTypes)
-                    if dead > 0 { logger.warning("Dead-lettered jobs of unknown types", metadata: ["count": "\(dead)"]) }
+                    let types = Array(config.routes.keys)
+                    if config.failUnknownTypes {
+                        let dead = try await queue.deadLetterUnroutable(knownTypes: types)
+                        if dead > 0 { logger.warning("Dead-lettered jobs of unknown types", metadata: ["count": "\(dead)"]) }
+                    }
+                    if let step = config.priorityAging {
+                        let raised = try await queue.agePriorities(types: types, step: step, ceiling: Self.priorityCeiling)
+                        if raised > 0 { Counter(label: "imagegen_dispatcher_priorities_aged_total").increment(by: raised) }
+                    }
                     for stat in try await queue.stats() {
                         let dimensions = [("job_type", stat.jobType), ("status", stat.status)]
                         Gauge(label: "imagegen_queue_jobs", dimensions: dimensions).record(stat.count)
@@ -28,7 +38,7 @@ struct Maintenance: Service {
                         }
                     }
                 }
-                if tick % 300 == 0 { try await queue.prune(olderThan: retention) }
+                if tick % 300 == 0 { try await queue.prune(olderThan: config.retention) }
             } catch {
                 logger.warning("Maintenance pass failed", metadata: ["error": "\(error)"])
             }
