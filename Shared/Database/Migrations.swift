@@ -41,6 +41,30 @@ package let sharedFunctionMigrations: [Migration] = [
         """,
     ]),
     Migration(version: 4, name: "notifications after commit", statements: notificationsAfterCommit),
+    Migration(version: 7, name: "one owner per contract", statements: [
+        // Publishing forgets the queued notifications first and skips one that cannot be sent, so a bad payload can
+        // neither fail the write that queued it (already committed) nor stay queued to fail every later one.
+        """
+        CREATE OR REPLACE FUNCTION imagegen_publish_notifications() RETURNS integer AS $$
+        DECLARE
+            v_pending jsonb := COALESCE(NULLIF(current_setting('imagegen.deferred_notifications', true), ''), '[]')::jsonb;
+            v_sent integer := 0;
+            v_notification jsonb;
+        BEGIN
+            PERFORM set_config('imagegen.deferred_notifications', '', false);
+            FOR v_notification IN SELECT * FROM jsonb_array_elements(v_pending) LOOP
+                BEGIN
+                    PERFORM pg_notify(v_notification->>0, v_notification->>1);
+                    v_sent := v_sent + 1;
+                EXCEPTION WHEN OTHERS THEN
+                    RAISE WARNING 'notification on % not sent: %', v_notification->>0, SQLERRM;
+                END;
+            END LOOP;
+            RETURN v_sent;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+    ]),
 ]
 
 /// PostgreSQL serialises the commits of every transaction that sent a NOTIFY, on one lock held until the WAL is flushed,

@@ -14,10 +14,10 @@ extension PostgresClient {
                 result = try await body(connection)
             } catch {
                 // Statements before the failure may have committed and queued notifications.
-                try? await connection.publishNotifications(logger: logger)
+                await connection.publishNotificationsOrLog(logger: logger)
                 throw error
             }
-            try await connection.publishNotifications(logger: logger)
+            await connection.publishNotificationsOrLog(logger: logger)
             return result
         }
     }
@@ -33,6 +33,16 @@ extension PostgresClient {
 }
 
 extension PostgresConnection {
+    /// Publishes, logging a failure instead of throwing it: the writes are committed whatever becomes of their
+    /// notifications, and listeners catch up from the event log and their poll.
+    func publishNotificationsOrLog(logger: Logger) async {
+        do {
+            try await publishNotifications(logger: logger)
+        } catch {
+            logger.warning("Could not publish notifications after commit", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
     /// Sends the notifications this session's committed writes queued, in a transaction that writes nothing (so it holds
     /// PostgreSQL's notification lock without waiting for a WAL flush). A session that does not defer has none queued.
     package func publishNotifications(logger: Logger) async throws {

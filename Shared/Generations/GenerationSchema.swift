@@ -197,6 +197,19 @@ private let terminalGenerationStatuses = "('completed', 'failed', 'cancelled')"
 /// its transition; a dead job fails its generation and a revived one runs it again, in the queue's transaction.
 private let stateMachine: [String] = [
     "ALTER TABLE generation_events ADD COLUMN event TEXT",
+    // An event's message is cut by bytes, not characters, so its notification stays under PostgreSQL's 8,000-byte limit.
+    """
+    CREATE FUNCTION imagegen_left_bytes(p_text text, p_bytes integer) RETURNS text AS $$
+    DECLARE
+        v_text text := left(p_text, p_bytes);
+    BEGIN
+        WHILE octet_length(v_text) > p_bytes LOOP
+            v_text := left(v_text, length(v_text) - GREATEST(1, (octet_length(v_text) - p_bytes) / 4));
+        END LOOP;
+        RETURN v_text;
+    END;
+    $$ LANGUAGE plpgsql IMMUTABLE
+    """,
     "DROP TRIGGER image_generations_terminal ON image_generations",
     "DROP FUNCTION imagegen_guard_terminal_generation()",
     """
@@ -222,7 +235,7 @@ private let stateMachine: [String] = [
     BEGIN
         IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status OR NEW.progress IS DISTINCT FROM OLD.progress THEN
             INSERT INTO generation_events (generation_id, status, progress, error_message, event)
-            VALUES (NEW.id, NEW.status, NEW.progress, left(NEW.error_message, 2000),
+            VALUES (NEW.id, NEW.status, NEW.progress, imagegen_left_bytes(NEW.error_message, 2000),
                     CASE WHEN TG_OP = 'INSERT' THEN '\(GenerationTransition.create.event)'
                          WHEN NEW.status IS NOT DISTINCT FROM OLD.status THEN 'progress'
                          ELSE \(GenerationTransition.eventCaseSQL) END)
