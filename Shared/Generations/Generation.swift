@@ -32,6 +32,15 @@ package struct Generation: Sendable, Codable, Equatable {
     package var createdAt: Date
     package var updatedAt: Date
     package var completedAt: Date?
+    /// When the first create call that recorded no prediction may have started (the generator's lost-create window;
+    /// internal, not part of the API's representation).
+    package var createStartedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, userId, prompt, negativePrompt, model, modelId, modelVersion, style, width, height, steps, guidanceScale, seed
+        case sourceImageUrl, strength, numOutputs, priority, status, progress, errorMessage, generationTimeSeconds
+        case replicatePredictionId, outputUrls, predictTime, cost, createdAt, updatedAt, completedAt
+    }
 
     /// The request this generation was made from. Steps and guidance were stored resolved (the model's default when the
     /// request left them out; 0 where the model has no such input), so an explicit 0 stays 0.
@@ -50,7 +59,7 @@ package struct Generation: Sendable, Codable, Equatable {
         id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
         guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_message,
         generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
-        completed_at
+        completed_at, create_started_at
         """
 
     package init(row: PostgresRow) throws {
@@ -83,6 +92,7 @@ package struct Generation: Sendable, Codable, Equatable {
         createdAt = try r["created_at"].decode(Date.self)
         updatedAt = try r["updated_at"].decode(Date.self)
         completedAt = try r["completed_at"].decode(Date?.self)
+        createStartedAt = try r["create_started_at"].decode(Date?.self)
     }
 }
 

@@ -4,20 +4,27 @@ import JobQueue
 import Logging
 import PostgresNIO
 
-/// The generator's reads and writes of a generation, each write guarded by the transition it makes.
+/// The generator's reads and writes of a generation. Each write is guarded by the transition it makes and by the attempt
+/// of the `generate-image` job that made it run (a fencing token: every delivery of a job has its own attempt number),
+/// so a handler whose delivery was superseded (its lease lost, or released at shutdown) can no longer act.
 extension GenerationStore {
-    /// Marks the generation processing before any money is spent and returns it; nil when it is missing or no longer
-    /// runnable (downloading, finished, cancelled).
-    package func start(_ id: UUID) async throws -> Generation? {
+    /// Marks the generation processing for `attempt` before any money is spent, noting when the first create may have
+    /// started, and returns it; nil when it is missing, no longer runnable (downloading, finished, cancelled), or a
+    /// later attempt already took it.
+    package func start(_ id: UUID, attempt: Int) async throws -> Generation? {
         try await client.withPublishedNotifications(logger: logger) { connection in
-            for try await generation in try await connection.execute(StartProcessing(id: id), logger: logger) { return generation }
+            for try await generation in try await connection.execute(StartProcessing(id: id, attempt: attempt), logger: logger) {
+                return generation
+            }
             return nil
         }
     }
 
-    /// Records the prediction id at once; false if another id is already recorded or the generation stopped running.
-    package func recordPrediction(_ id: UUID, predictionID: String) async throws -> Bool {
-        for try await _ in try await client.execute(RecordPrediction(id: id, predictionID: predictionID), logger: logger) { return true }
+    /// Records the prediction id at once; false if another id is already recorded, the generation stopped running, or
+    /// a later attempt took it.
+    package func recordPrediction(_ id: UUID, predictionID: String, attempt: Int) async throws -> Bool {
+        let statement = RecordPrediction(id: id, predictionID: predictionID, attempt: attempt)
+        for try await _ in try await client.execute(statement, logger: logger) { return true }
         return false
     }
 
@@ -30,14 +37,15 @@ extension GenerationStore {
         return false
     }
 
-    /// Raises progress (never lowers it) while processing.
-    package func updateProgress(_ id: UUID, to progress: Int) async throws {
+    /// Raises progress (never lowers it) while processing for `attempt`.
+    package func updateProgress(_ id: UUID, to progress: Int, attempt: Int) async throws {
         try await client.withPublishedNotifications(logger: logger) { connection in
             /// Progress only moves forward; the trigger announces it.
             _ = try await connection.query(
                 """
                 UPDATE image_generations SET progress = \(progress)
                 WHERE id = \(id) AND status = '\(unescaped: GenerationStatus.processing.rawValue)' AND progress < \(progress)
+                  AND job_attempt = \(attempt)
                 """,
                 logger: logger
             )
@@ -45,23 +53,43 @@ extension GenerationStore {
     }
 
     /// ONE statement: prediction id (unless one is recorded) and outputs recorded, status `downloading`, `download-image`
-    /// enqueued (skipped while a live one exists). False if it was not processing.
+    /// enqueued (skipped while a live one exists). False if it was not processing for `attempt`.
     package func handOver(
-        _ generation: Generation, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?
+        _ generation: Generation, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?, attempt: Int
     ) async throws -> Bool {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
-        let handOver = HandOver(id: generation.id, outputs: outputJSON, predictTime: predictTime, cost: cost, predictionID: predictionID)
+        let handOver = HandOver(
+            id: generation.id, outputs: outputJSON, predictTime: predictTime, cost: cost, predictionID: predictionID, attempt: attempt
+        )
         return try await client.withPublishedNotifications(logger: logger) { connection in
             for try await handed in try await connection.execute(handOver, logger: logger) { return handed == 1 }
             return false
         }
     }
 
-    /// The generation's current status.
-    package func status(of id: UUID) async throws -> GenerationStatus? {
-        /// Cheap check for cancellation while polling.
-        let rows = try await client.query("SELECT status FROM image_generations WHERE id = \(id)", logger: logger)
-        for try await status in rows.decode(String.self) { return GenerationStatus(rawValue: status) }
+    /// Fails the generation for `attempt` (only while that attempt holds it) with a message users may see.
+    @discardableResult
+    package func fail(_ id: UUID, message: String, attempt: Int) async throws -> Bool {
+        try await client.withPublishedNotifications(logger: logger) { connection in
+            /// Guarded by the transition and the attempt.
+            let rows = try await connection.query(
+                """
+                UPDATE image_generations
+                SET \(unescaped: GenerationTransition.fail.setSQL), error_message = \(message), completed_at = now()
+                WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL) AND job_attempt = \(attempt)
+                RETURNING id
+                """,
+                logger: logger
+            )
+            for try await _ in rows { return true }
+            return false
+        }
+    }
+
+    /// The generation's current status and the attempt that holds it (cheap, while polling).
+    package func holder(of id: UUID) async throws -> (status: GenerationStatus, attempt: Int?)? {
+        let rows = try await client.query("SELECT status, job_attempt FROM image_generations WHERE id = \(id)", logger: logger)
+        for try await (status, attempt) in rows.decode((String, Int?).self) { return (GenerationStatus(rawValue: status) ?? .failed, attempt) }
         return nil
     }
 }
@@ -69,16 +97,19 @@ extension GenerationStore {
 /// Only a queued or already-processing generation may run (prepared: once per job).
 private struct StartProcessing: PostgresPreparedStatement {
     static let sql = """
-        UPDATE image_generations SET \(GenerationTransition.start.setSQL), error_message = NULL
-        WHERE id = $1 AND \(GenerationTransition.start.guardSQL)
+        UPDATE image_generations
+        SET \(GenerationTransition.start.setSQL), error_message = NULL, job_attempt = $2,
+            create_started_at = CASE WHEN replicate_prediction_id IS NULL THEN COALESCE(create_started_at, now()) END
+        WHERE id = $1 AND \(GenerationTransition.start.guardSQL) AND (job_attempt IS NULL OR job_attempt <= $2)
         RETURNING \(Generation.columns)
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuid]
-    var id: UUID
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .int8]
+    var id: UUID, attempt: Int
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
+        var bindings = PostgresBindings(capacity: 2)
         try bindings.append(id)
+        try bindings.append(attempt)
         return bindings
     }
 
@@ -89,16 +120,17 @@ private struct StartProcessing: PostgresPreparedStatement {
 private struct RecordPrediction: PostgresPreparedStatement {
     static let sql = """
         UPDATE image_generations SET replicate_prediction_id = $2
-        WHERE id = $1 AND status = '\(GenerationStatus.processing.rawValue)' AND replicate_prediction_id IS NULL
+        WHERE id = $1 AND status = '\(GenerationStatus.processing.rawValue)' AND replicate_prediction_id IS NULL AND job_attempt = $3
         RETURNING id
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text]
-    var id: UUID, predictionID: String
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .int8]
+    var id: UUID, predictionID: String, attempt: Int
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
+        var bindings = PostgresBindings(capacity: 3)
         try bindings.append(id)
         try bindings.append(predictionID)
+        try bindings.append(attempt)
         return bindings
     }
 
@@ -113,7 +145,7 @@ private struct HandOver: PostgresPreparedStatement {
             UPDATE image_generations
             SET \(GenerationTransition.handOver.setSQL), progress = 100, output_urls = $2::jsonb, predict_time = $3, cost = $4,
                 replicate_prediction_id = COALESCE(replicate_prediction_id, $5)
-            WHERE id = $1 AND \(GenerationTransition.handOver.guardSQL)
+            WHERE id = $1 AND \(GenerationTransition.handOver.guardSQL) AND job_attempt = $6
             RETURNING id, user_id, priority
         ), job AS (
             \(JobQueue.insertSQL(
@@ -123,16 +155,17 @@ private struct HandOver: PostgresPreparedStatement {
         )
         SELECT count(*)::int8 FROM handed
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .float8, .float8, .text]
-    var id: UUID, outputs: String, predictTime: Double?, cost: Double?, predictionID: String
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .float8, .float8, .text, .int8]
+    var id: UUID, outputs: String, predictTime: Double?, cost: Double?, predictionID: String, attempt: Int
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 5)
+        var bindings = PostgresBindings(capacity: 6)
         try bindings.append(id)
         try bindings.append(outputs)
         try bindings.append(predictTime)
         try bindings.append(cost)
         try bindings.append(predictionID)
+        try bindings.append(attempt)
         return bindings
     }
 

@@ -75,6 +75,8 @@ extension JobQueue {
     }
 
     /// Puts `leases` back to pending without spending an attempt (graceful shutdown: another worker takes them at once).
+    /// The attempt number stays: every delivery of a job has its own, so a handler still running from this one can tell
+    /// it was superseded; the job gets one more attempt instead.
     package func release(_ leases: [JobLease]) async throws {
         guard !leases.isEmpty else { return }
         let ids = leases.map(\.id)
@@ -83,7 +85,7 @@ extension JobQueue {
         try await client.query(
             """
             UPDATE job_queue AS q
-            SET status = 'pending', attempt_number = q.attempt_number - 1, run_at = now(), locked_by = NULL, locked_until = NULL
+            SET status = 'pending', max_attempts = q.max_attempts + 1, run_at = now(), locked_by = NULL, locked_until = NULL
             WHERE q.id = ANY (ARRAY(
                 SELECT j.id
                 FROM (SELECT * FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt) ORDER BY id) AS r

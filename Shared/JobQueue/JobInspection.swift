@@ -65,13 +65,14 @@ extension JobQueue {
         return false
     }
 
-    /// Sends dead job `id` back to pending with a fresh set of attempts (its error history is kept).
+    /// Sends dead job `id` back to pending with a fresh set of attempts (its error history is kept). Attempt numbers go on
+    /// from where they stopped, never reused.
     @discardableResult
     package func requeue(_ id: UUID) async throws -> Bool {
         /// Revive one dead job.
         let rows = try await client.query(
             """
-            UPDATE job_queue SET status = 'pending', attempt_number = 0, run_at = now(), completed_at = NULL
+            UPDATE job_queue SET status = 'pending', max_attempts = attempt_number + max_attempts, run_at = now(), completed_at = NULL
             WHERE id = \(id) AND status = 'failed'
             RETURNING id
             """,
@@ -87,7 +88,7 @@ extension JobQueue {
         /// Revive all dead jobs of one type.
         let rows = try await client.query(
             """
-            UPDATE job_queue SET status = 'pending', attempt_number = 0, run_at = now(), completed_at = NULL
+            UPDATE job_queue SET status = 'pending', max_attempts = attempt_number + max_attempts, run_at = now(), completed_at = NULL
             WHERE job_type = \(type) AND status = 'failed'
             RETURNING id
             """,

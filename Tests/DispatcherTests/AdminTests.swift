@@ -48,9 +48,10 @@ struct AdminTests {
                     case (GenerateImage.name, 1):
                         return .unprocessableContent
                     case (GenerateImage.name, _):
-                        guard let started = try await store.start(generation.id) else { return .conflict }
+                        guard let started = try await store.start(generation.id, attempt: arrival.attempt) else { return .conflict }
                         let handed = try await store.handOver(
-                            started, predictionID: "p-revived", outputs: ["https://replicate.delivery/a.png"], predictTime: nil, cost: nil
+                            started, predictionID: "p-revived", outputs: ["https://replicate.delivery/a.png"], predictTime: nil, cost: nil,
+                            attempt: arrival.attempt
                         )
                         return handed ? .ok : .conflict
                     default:

@@ -156,7 +156,10 @@ struct JobQueueTests {
             #expect(try await queue.fail(job.lease, error: "bad input", retryable: false, delay: .zero) == .deadLettered)
             #expect(try await jobState(client, id).status == "failed")
             #expect(try await queue.requeue(id))
-            #expect(try await jobState(client, id) == ("pending", 0))
+            // A fresh set of attempts; the numbering goes on, so the next delivery is attempt 2, never 1 again.
+            #expect(try await jobState(client, id) == ("pending", 1))
+            #expect(try await scalar(client, "SELECT max_attempts::int8 FROM job_queue WHERE id = \(id)", as: Int.self) == 6)
+            #expect(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).first?.attempt == 2)
         }
     }
 
@@ -192,14 +195,18 @@ struct JobQueueTests {
         }
     }
 
-    @Test("Graceful release returns a job without spending an attempt")
+    @Test("Graceful release returns a job without spending an attempt, and its next delivery has a new attempt number")
     func release() async throws {
         try await TestDatabase.withClient { client, _ in
             let queue = JobQueue(client: client, logger: logger)
-            let id = try await queue.enqueue([NewJob(type: "t", payload: "{}")])[0]
+            let id = try await queue.enqueue([NewJob(type: "t", payload: "{}", maxAttempts: 1)])[0]
             let job = try #require(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).first)
             try await queue.release([job.lease])
-            #expect(try await jobState(client, id) == ("pending", 0))
+            #expect(try await jobState(client, id) == ("pending", 1))
+            let again = try #require(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).first)
+            #expect(again.attempt == 2 && again.maxAttempts == 2)
+            // The released attempt can no longer finish the job.
+            #expect(try await queue.complete([(job.lease, nil)]).isEmpty)
         }
     }
 

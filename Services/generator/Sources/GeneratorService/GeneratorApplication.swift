@@ -17,7 +17,7 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     let http = HTTPClient.makeServiceClient(connectionsPerHost: 256)
     let replicate = api ?? ReplicateClient(http: http, baseURL: config.replicateBaseURL, token: config.replicateToken)
     let runner = PredictionRunner(
-        api: replicate, generations: GenerationStore(client: client, logger: logger), store: GenerationStore(client: client, logger: logger),
+        api: replicate, store: GenerationStore(client: client, logger: logger),
         preferWait: config.preferWait, pollMax: config.pollMax
     )
     return jobServiceApplication(

@@ -10,7 +10,6 @@ import ServiceKit
 /// Drives one generation's Replicate prediction to a terminal state: create once (or resume), poll, record, hand over.
 struct PredictionRunner: Sendable {
     let api: any PredictionsAPI
-    let generations: GenerationStore
     let store: GenerationStore
     let preferWait: Int
     let pollMax: Duration
@@ -32,14 +31,21 @@ struct PredictionRunner: Sendable {
     private func runThrowing(_ payload: GenerationJobPayload, attempt: Int, logger: Logger) async throws -> JobOutcome {
         var logger = logger
         logger[metadataKey: "generation.id"] = "\(payload.generationId)"
-        guard let generation = try await store.start(payload.generationId) else {
-            guard let current = try await generations.find(payload.generationId) else {
+        guard let generation = try await store.start(payload.generationId, attempt: attempt) else {
+            guard let current = try await store.find(payload.generationId) else {
                 return .failed("generation \(payload.generationId) does not exist")
             }
-            return .done(result: ["outcome": "already \(current.status.rawValue)"])
+            // Cancelled while this job waited (a retry's backoff): its prediction may still be running, and billed.
+            if current.status == .cancelled, let predictionID = current.replicatePredictionId {
+                _ = try? await api.cancel(predictionID)
+                logger.info("Cancelled the prediction of a generation cancelled while its job waited")
+                return .done(result: ["outcome": "cancelled", "prediction_id": .string(predictionID)])
+            }
+            // Finished, handed over, or held by a later delivery of this job.
+            return .done(result: ["outcome": .string("already \(current.status.rawValue)")])
         }
         guard let model = ModelCatalog.model(generation.modelId) else {
-            try await generations.fail(generation.id, message: "Model \(generation.modelId) is not in the catalog")
+            try await store.fail(generation.id, message: "Model \(generation.modelId) is not in the catalog", attempt: attempt)
             return .done(result: ["outcome": "failed"])
         }
 
@@ -49,15 +55,15 @@ struct PredictionRunner: Sendable {
         if let existing = generation.replicatePredictionId {
             logger.info("Resuming prediction", metadata: ["prediction.id": "\(existing)"])
             response = try await api.get(existing)
-        } else if attempt > 1, let lost = try await LostPredictionSearch(api: api, store: store).find(
-            model: model.id, version: version, input: built.input, createdAfter: generation.createdAt
+        } else if attempt > 1, let window = generation.createStartedAt, let lost = try await LostPredictionSearch(api: api, store: store).find(
+            model: model.id, version: version, input: built.input, createdAfter: window
         ) {
             logger.notice("Adopting a prediction an earlier attempt created unheard of", metadata: ["prediction.id": "\(lost.id)"])
-            Counter(label: "imagegen_generator_predictions_adopted_total", dimensions: [("model", model.id)]).increment()
-            guard try await store.recordPrediction(generation.id, predictionID: lost.id) else {
-                _ = try? await api.cancel(lost.id)
-                return .done(result: ["outcome": "cancelled"])
+            guard try await store.recordPrediction(generation.id, predictionID: lost.id, attempt: attempt) else {
+                // Cancelled or superseded meanwhile. The prediction is only probably this generation's: leave it be.
+                return .done(result: ["outcome": "not adopted", "prediction_id": .string(lost.id)])
             }
+            Counter(label: "imagegen_generator_predictions_adopted_total", dimensions: [("model", model.id)]).increment()
             response = try await api.get(lost.id)
         } else {
             for warning in built.warnings { logger.notice("Input adjusted", metadata: ["warning": "\(warning)"]) }
@@ -65,15 +71,18 @@ struct PredictionRunner: Sendable {
                 response = try await api.create(model: model.id, version: version, input: built.input, wait: preferWait)
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
-                try await generations.fail(generation.id, message: error.description)
+                try await store.fail(generation.id, message: error.description, attempt: attempt)
                 return .done(result: ["outcome": "failed", "reason": .string(error.description)])
             }
             Counter(label: "imagegen_generator_predictions_created_total", dimensions: [("model", model.id)]).increment()
             // A prediction that finished within the wait has its id recorded with its outputs, in the hand-over below.
-            if response.prediction.status != .succeeded, try await !store.recordPrediction(generation.id, predictionID: response.prediction.id) {
-                // Cancelled while the create call was in flight: stop the spend at once.
+            if response.prediction.status != .succeeded,
+                try await !store.recordPrediction(generation.id, predictionID: response.prediction.id, attempt: attempt)
+            {
+                // Cancelled, or superseded by a later delivery, while the create call was in flight: this prediction is
+                // this attempt's own and nobody will follow it, so stop its spend at once.
                 _ = try? await api.cancel(response.prediction.id)
-                return .done(result: ["outcome": "cancelled"])
+                return .done(result: ["outcome": "cancelled", "prediction_id": .string(response.prediction.id)])
             }
         }
 
@@ -81,15 +90,23 @@ struct PredictionRunner: Sendable {
         // First poll near when the model usually finishes (a quarter of its typical time), then back off up to pollMax.
         var interval = min(max(.milliseconds(250), .milliseconds(Int64(model.typicalSeconds * 250))), pollMax)
         while !response.prediction.status.isTerminal {
-            if let progress = response.prediction.progressPercent { try await store.updateProgress(generation.id, to: min(progress, 99)) }
-            if try await store.status(of: generation.id) == .cancelled {
+            if let progress = response.prediction.progressPercent {
+                try await store.updateProgress(generation.id, to: min(progress, 99), attempt: attempt)
+            }
+            let holder = try await store.holder(of: generation.id)
+            if holder?.status == .cancelled {
                 _ = try? await api.cancel(response.prediction.id)
                 logger.info("Cancelled prediction of a cancelled generation")
                 return .done(result: ["outcome": "cancelled"])
             }
+            if holder?.attempt != attempt {
+                // A later delivery of this job took over; it resumes the same recorded prediction.
+                logger.notice("Superseded by a later attempt; leaving the prediction to it")
+                return .done(result: ["outcome": "superseded"])
+            }
             if ContinuousClock.now > deadline {
                 _ = try? await api.cancel(response.prediction.id)
-                try await generations.fail(generation.id, message: "Prediction did not finish within the model's deadline")
+                try await store.fail(generation.id, message: "Prediction did not finish within the model's deadline", attempt: attempt)
                 return .done(result: ["outcome": "timed out"])
             }
             var pause = interval
@@ -112,12 +129,13 @@ struct PredictionRunner: Sendable {
         case .succeeded:
             let outputs = prediction.outputURLs
             guard !outputs.isEmpty else {
-                try await generations.fail(generation.id, message: "Replicate returned no output (data removed or empty)")
+                try await store.fail(generation.id, message: "Replicate returned no output (data removed or empty)", attempt: attempt)
                 return .done(result: ["outcome": "failed"])
             }
             let cost = model.pricePerImage.map { $0 * Double(outputs.count) }
             let handed = try await store.handOver(
-                generation, predictionID: prediction.id, outputs: outputs, predictTime: prediction.metrics?.predictTime, cost: cost
+                generation, predictionID: prediction.id, outputs: outputs, predictTime: prediction.metrics?.predictTime, cost: cost,
+                attempt: attempt
             )
             guard handed else {
                 logger.info("Prediction succeeded after the generation stopped running", metadata: ["prediction.id": "\(prediction.id)"])
@@ -126,12 +144,11 @@ struct PredictionRunner: Sendable {
             logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])
             return .done(result: ["outcome": "succeeded", "prediction_id": .string(prediction.id)])
         case .failed:
-            try await generations.fail(generation.id, message: prediction.error ?? "Prediction failed")
+            try await store.fail(generation.id, message: prediction.error ?? "Prediction failed", attempt: attempt)
             return .done(result: ["outcome": "failed", "prediction_id": .string(prediction.id)])
         default:
-            if try await store.status(of: generation.id) != .cancelled {
-                try await generations.fail(generation.id, message: "Prediction was \(prediction.status.rawValue) at Replicate")
-            }
+            // Canceled at Replicate: by us for a cancelled generation, or by someone else (then the generation fails).
+            try await store.fail(generation.id, message: "Prediction was \(prediction.status.rawValue) at Replicate", attempt: attempt)
             return .done(result: ["outcome": .string(prediction.status.rawValue)])
         }
     }
