@@ -12,11 +12,11 @@ let serviceTargets: [Target] = []
         .product(name: "JWTKit", package: "jwt-kit"),
     ])
     + Target.service("Dispatcher", executable: "dispatcher", dependencies: [
-        "ServiceKit", "Database", "JobQueue", "JobContract", "WireFormat",
+        "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "WireFormat",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("Generator", executable: "generator", dependencies: [
-        "ServiceKit", "Database", "JobContract", "Catalog", "Generations", "ReplicateAPI", "WireFormat",
+        "ServiceKit", "Database", "JobQueue", "JobContract", "Catalog", "Generations", "ReplicateAPI", "WireFormat",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("Downloader", executable: "downloader", dependencies: [

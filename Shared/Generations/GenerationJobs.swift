@@ -13,7 +13,7 @@ package struct GenerationJobPayload: Sendable, Codable, Equatable {
     }
 
     /// The same payload built in SQL from a generation row's columns, for statements that enqueue its job.
-    static func sql(generationID: String, userID: String) -> String {
+    package static func sql(generationID: String, userID: String) -> String {
         "jsonb_build_object('generation_id', \(generationID), 'user_id', \(userID))"
     }
 }
@@ -29,7 +29,7 @@ extension GenerationJob {
     package static func dedupeKey(_ id: UUID) -> String { "\(keyPrefix):\(id.uuidString.lowercased())" }
 
     /// The dedupe key built in SQL from a generation id column.
-    static func dedupeKeySQL(_ generationID: String) -> String { "'\(keyPrefix):' || \(generationID)" }
+    package static func dedupeKeySQL(_ generationID: String) -> String { "'\(keyPrefix):' || \(generationID)" }
 }
 
 /// `generate-image`, owned by the generator: create (or resume) the prediction and wait for it.

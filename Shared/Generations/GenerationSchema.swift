@@ -190,7 +190,8 @@ let generationMigrations: [Migration] = [
     Migration(version: 7, name: "one owner per contract", statements: stateMachine),
     Migration(version: 8, name: "per-user running count", statements: runningCount),
     Migration(version: 9, name: "attempt fencing and create windows", statements: [
-        // The attempt of the generate-image job that holds the generation: the generator's writes check it.
+        // The delivery of the generate-image job that holds the generation (job and attempt): the generator's writes check it.
+        "ALTER TABLE image_generations ADD COLUMN job_id UUID",
         "ALTER TABLE image_generations ADD COLUMN job_attempt INTEGER",
         // When the first create call that recorded no prediction may have started: a lost create is looked for from here.
         "ALTER TABLE image_generations ADD COLUMN create_started_at TIMESTAMPTZ",

@@ -4,16 +4,17 @@ import JobQueue
 import Logging
 import PostgresNIO
 
-/// The generator's reads and writes of a generation. Each write is guarded by the transition it makes and by the attempt
-/// of the `generate-image` job that made it run (a fencing token: every delivery of a job has its own attempt number),
-/// so a handler whose delivery was superseded (its lease lost, or released at shutdown) can no longer act.
+/// The generator's reads and writes of a generation. Each write is guarded by the transition it makes and by the lease
+/// of the `generate-image` delivery that made it run (job id and attempt: a fencing token, since every delivery of a job
+/// has its own attempt number and a job given back by the sweeper is a new one), so a handler whose delivery was
+/// superseded (its lease lost, released at shutdown, or its job replaced) can no longer act.
 extension GenerationStore {
-    /// Marks the generation processing for `attempt` before any money is spent, noting when the first create may have
+    /// Marks the generation processing for `lease` before any money is spent, noting when the first create may have
     /// started, and returns it; nil when it is missing, no longer runnable (downloading, finished, cancelled), or a
-    /// later attempt already took it.
-    package func start(_ id: UUID, attempt: Int) async throws -> Generation? {
+    /// later attempt of the same job already took it.
+    package func start(_ id: UUID, lease: JobLease) async throws -> Generation? {
         try await client.withPublishedNotifications(logger: logger) { connection in
-            for try await generation in try await connection.execute(StartProcessing(id: id, attempt: attempt), logger: logger) {
+            for try await generation in try await connection.execute(StartProcessing(id: id, lease: lease), logger: logger) {
                 return generation
             }
             return nil
@@ -21,9 +22,9 @@ extension GenerationStore {
     }
 
     /// Records the prediction id at once; false if another id is already recorded, the generation stopped running, or
-    /// a later attempt took it.
-    package func recordPrediction(_ id: UUID, predictionID: String, attempt: Int) async throws -> Bool {
-        let statement = RecordPrediction(id: id, predictionID: predictionID, attempt: attempt)
+    /// another delivery took it.
+    package func recordPrediction(_ id: UUID, predictionID: String, lease: JobLease) async throws -> Bool {
+        let statement = RecordPrediction(id: id, predictionID: predictionID, lease: lease)
         for try await _ in try await client.execute(statement, logger: logger) { return true }
         return false
     }
@@ -37,15 +38,15 @@ extension GenerationStore {
         return false
     }
 
-    /// Raises progress (never lowers it) while processing for `attempt`.
-    package func updateProgress(_ id: UUID, to progress: Int, attempt: Int) async throws {
+    /// Raises progress (never lowers it) while processing for `lease`.
+    package func updateProgress(_ id: UUID, to progress: Int, lease: JobLease) async throws {
         try await client.withPublishedNotifications(logger: logger) { connection in
             /// Progress only moves forward; the trigger announces it.
             _ = try await connection.query(
                 """
                 UPDATE image_generations SET progress = \(progress)
                 WHERE id = \(id) AND status = '\(unescaped: GenerationStatus.processing.rawValue)' AND progress < \(progress)
-                  AND job_attempt = \(attempt)
+                  AND job_id = \(lease.id) AND job_attempt = \(lease.attempt)
                 """,
                 logger: logger
             )
@@ -53,13 +54,13 @@ extension GenerationStore {
     }
 
     /// ONE statement: prediction id (unless one is recorded) and outputs recorded, status `downloading`, `download-image`
-    /// enqueued (skipped while a live one exists). False if it was not processing for `attempt`.
+    /// enqueued (skipped while a live one exists). False if it was not processing for `lease`.
     package func handOver(
-        _ generation: Generation, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?, attempt: Int
+        _ generation: Generation, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?, lease: JobLease
     ) async throws -> Bool {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
         let handOver = HandOver(
-            id: generation.id, outputs: outputJSON, predictTime: predictTime, cost: cost, predictionID: predictionID, attempt: attempt
+            id: generation.id, outputs: outputJSON, predictTime: predictTime, cost: cost, predictionID: predictionID, lease: lease
         )
         return try await client.withPublishedNotifications(logger: logger) { connection in
             for try await handed in try await connection.execute(handOver, logger: logger) { return handed == 1 }
@@ -67,16 +68,17 @@ extension GenerationStore {
         }
     }
 
-    /// Fails the generation for `attempt` (only while that attempt holds it) with a message users may see.
+    /// Fails the generation for `lease` (only while that delivery holds it) with a message users may see.
     @discardableResult
-    package func fail(_ id: UUID, message: String, attempt: Int) async throws -> Bool {
+    package func fail(_ id: UUID, message: String, lease: JobLease) async throws -> Bool {
         try await client.withPublishedNotifications(logger: logger) { connection in
             /// Guarded by the transition and the attempt.
             let rows = try await connection.query(
                 """
                 UPDATE image_generations
                 SET \(unescaped: GenerationTransition.fail.setSQL), error_message = \(message), completed_at = now()
-                WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL) AND job_attempt = \(attempt)
+                WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL)
+                  AND job_id = \(lease.id) AND job_attempt = \(lease.attempt)
                 RETURNING id
                 """,
                 logger: logger
@@ -86,10 +88,12 @@ extension GenerationStore {
         }
     }
 
-    /// The generation's current status and the attempt that holds it (cheap, while polling).
-    package func holder(of id: UUID) async throws -> (status: GenerationStatus, attempt: Int?)? {
-        let rows = try await client.query("SELECT status, job_attempt FROM image_generations WHERE id = \(id)", logger: logger)
-        for try await (status, attempt) in rows.decode((String, Int?).self) { return (GenerationStatus(rawValue: status) ?? .failed, attempt) }
+    /// The generation's current status and the delivery that holds it (cheap, while polling).
+    package func holder(of id: UUID) async throws -> (status: GenerationStatus, lease: JobLease?)? {
+        let rows = try await client.query("SELECT status, job_id, job_attempt FROM image_generations WHERE id = \(id)", logger: logger)
+        for try await (status, job, attempt) in rows.decode((String, UUID?, Int?).self) {
+            return (GenerationStatus(rawValue: status) ?? .failed, job.flatMap { job in attempt.map { JobLease(id: job, attempt: $0) } })
+        }
         return nil
     }
 }
@@ -98,18 +102,19 @@ extension GenerationStore {
 private struct StartProcessing: PostgresPreparedStatement {
     static let sql = """
         UPDATE image_generations
-        SET \(GenerationTransition.start.setSQL), error_message = NULL, job_attempt = $2,
+        SET \(GenerationTransition.start.setSQL), error_message = NULL, job_id = $3, job_attempt = $2,
             create_started_at = CASE WHEN replicate_prediction_id IS NULL THEN COALESCE(create_started_at, now()) END
-        WHERE id = $1 AND \(GenerationTransition.start.guardSQL) AND (job_attempt IS NULL OR job_attempt <= $2)
+        WHERE id = $1 AND \(GenerationTransition.start.guardSQL) AND (job_id IS DISTINCT FROM $3 OR job_attempt <= $2)
         RETURNING \(Generation.columns)
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .int8]
-    var id: UUID, attempt: Int
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .int8, .uuid]
+    var id: UUID, lease: JobLease
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
+        var bindings = PostgresBindings(capacity: 3)
         try bindings.append(id)
-        try bindings.append(attempt)
+        try bindings.append(lease.attempt)
+        try bindings.append(lease.id)
         return bindings
     }
 
@@ -120,17 +125,19 @@ private struct StartProcessing: PostgresPreparedStatement {
 private struct RecordPrediction: PostgresPreparedStatement {
     static let sql = """
         UPDATE image_generations SET replicate_prediction_id = $2
-        WHERE id = $1 AND status = '\(GenerationStatus.processing.rawValue)' AND replicate_prediction_id IS NULL AND job_attempt = $3
+        WHERE id = $1 AND status = '\(GenerationStatus.processing.rawValue)' AND replicate_prediction_id IS NULL
+          AND job_id = $4 AND job_attempt = $3
         RETURNING id
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .int8]
-    var id: UUID, predictionID: String, attempt: Int
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .int8, .uuid]
+    var id: UUID, predictionID: String, lease: JobLease
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
+        var bindings = PostgresBindings(capacity: 4)
         try bindings.append(id)
         try bindings.append(predictionID)
-        try bindings.append(attempt)
+        try bindings.append(lease.attempt)
+        try bindings.append(lease.id)
         return bindings
     }
 
@@ -145,7 +152,7 @@ private struct HandOver: PostgresPreparedStatement {
             UPDATE image_generations
             SET \(GenerationTransition.handOver.setSQL), progress = 100, output_urls = $2::jsonb, predict_time = $3, cost = $4,
                 replicate_prediction_id = COALESCE(replicate_prediction_id, $5)
-            WHERE id = $1 AND \(GenerationTransition.handOver.guardSQL) AND job_attempt = $6
+            WHERE id = $1 AND \(GenerationTransition.handOver.guardSQL) AND job_attempt = $6 AND job_id = $7
             RETURNING id, user_id, priority
         ), job AS (
             \(JobQueue.insertSQL(
@@ -155,17 +162,18 @@ private struct HandOver: PostgresPreparedStatement {
         )
         SELECT count(*)::int8 FROM handed
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .float8, .float8, .text, .int8]
-    var id: UUID, outputs: String, predictTime: Double?, cost: Double?, predictionID: String, attempt: Int
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .float8, .float8, .text, .int8, .uuid]
+    var id: UUID, outputs: String, predictTime: Double?, cost: Double?, predictionID: String, lease: JobLease
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 6)
+        var bindings = PostgresBindings(capacity: 7)
         try bindings.append(id)
         try bindings.append(outputs)
         try bindings.append(predictTime)
         try bindings.append(cost)
         try bindings.append(predictionID)
-        try bindings.append(attempt)
+        try bindings.append(lease.attempt)
+        try bindings.append(lease.id)
         return bindings
     }
 

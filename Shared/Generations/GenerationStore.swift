@@ -205,7 +205,9 @@ package struct GenerationStore: Sendable {
     }
 
     /// Cancels a non-terminal generation and its pending jobs in one transaction; returns the generation after the change,
-    /// or nil when it does not exist for this user. A terminal generation is returned unchanged.
+    /// or nil when it does not exist for this user. A terminal generation is returned unchanged. When a prediction is
+    /// recorded, its pending `generate-image` job is kept and made runnable at once instead, so the generator cancels the
+    /// prediction at Replicate.
     package func cancel(_ id: UUID, userID: UUID) async throws -> (generation: Generation, changed: Bool)? {
         let cancelled: Generation? = try await client.withNotifyingTransaction(logger: logger) { connection in
             /// Cancel only what is not finished.
@@ -218,14 +220,20 @@ package struct GenerationStore: Sendable {
                 """,
                 logger: logger
             )
-            for try await row in rows {
+            var cancelled: Generation?
+            for try await row in rows { cancelled = try Generation(row: row) }
+            guard let cancelled else { return nil }
+            if cancelled.replicatePredictionId != nil {
+                // A prediction may be running at Replicate, billed: its job runs now (not after its backoff) to cancel it.
+                try await JobQueue.runPendingNow(dedupeKeys: [GenerateImage.dedupeKey(id)], on: connection, logger: logger)
+                try await JobQueue.cancelPending(dedupeKeys: [DownloadImage.dedupeKey(id)], on: connection, logger: logger)
+            } else {
                 // Pending work for it will never run.
                 try await JobQueue.cancelPending(
                     dedupeKeys: [GenerateImage.dedupeKey(id), DownloadImage.dedupeKey(id)], on: connection, logger: logger
                 )
-                return try Generation(row: row)
             }
-            return nil
+            return cancelled
         }
         if let cancelled { return (cancelled, true) }
         return try await find(id, userID: userID).map { ($0, false) }

@@ -101,6 +101,19 @@ extension JobQueue {
         )
     }
 
+    /// Makes the pending jobs holding any of `dedupeKeys` runnable now (ending a retry's backoff), on `connection`.
+    package static func runPendingNow(dedupeKeys: [String], on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "UPDATE job_queue SET run_at = now() WHERE dedupe_key = ANY(\(dedupeKeys)::text[]) AND status = 'pending' AND run_at > now()",
+            logger: logger
+        )
+    }
+
+    /// An SQL condition: a live (pending or processing) job holds the dedupe key `dedupeKey` (an SQL expression).
+    package static func liveJobSQL(dedupeKey: String) -> String {
+        "EXISTS (SELECT 1 FROM job_queue WHERE dedupe_key = \(dedupeKey) AND status IN ('pending', 'processing'))"
+    }
+
     /// The first job ever created with `dedupeKey`, whatever became of it.
     package func firstJob(dedupeKey: String) async throws -> UUID? {
         let rows = try await client.query(

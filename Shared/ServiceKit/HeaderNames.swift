@@ -13,4 +13,6 @@ extension HTTPField.Name {
     package static let rateLimitReset = Self("ratelimit-reset")!
     /// `Last-Event-ID` on SSE reconnects.
     package static let lastEventID = Self("Last-Event-ID")!
+    /// `Referrer-Policy`, on stored files.
+    package static let referrerPolicy = Self("Referrer-Policy")!
 }

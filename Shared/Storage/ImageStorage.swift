@@ -7,6 +7,8 @@ package protocol ImageStorage: Sendable {
     func writer(for path: String) throws -> any ImageWriter
     /// Renames `source` to `destination`, replacing it.
     func move(from source: String, to destination: String) throws
+    /// Deletes `path`; nothing happens when it does not exist.
+    func remove(_ path: String) throws
 }
 
 /// A streaming write: append chunks, then commit (atomic) or abandon.
@@ -23,6 +25,11 @@ package struct FileImageStorage: ImageStorage {
 
     package init(root: String) {
         self.root = URL(fileURLWithPath: root, isDirectory: true)
+    }
+
+    package func remove(_ path: String) throws {
+        guard !path.contains(".."), !path.hasPrefix("/") else { throw CocoaError(.fileWriteInvalidFileName) }
+        if unlink(root.appendingPathComponent(path).path) != 0 && errno != ENOENT { throw CocoaError(.fileWriteUnknown) }
     }
 
     package func writer(for path: String) throws -> any ImageWriter {

@@ -48,10 +48,10 @@ struct AdminTests {
                     case (GenerateImage.name, 1):
                         return .unprocessableContent
                     case (GenerateImage.name, _):
-                        guard let started = try await store.start(generation.id, attempt: arrival.attempt) else { return .conflict }
+                        guard let started = try await store.start(generation.id, lease: JobLease(id: UUID(uuidString: arrival.jobID)!, attempt: arrival.attempt)) else { return .conflict }
                         let handed = try await store.handOver(
                             started, predictionID: "p-revived", outputs: ["https://replicate.delivery/a.png"], predictTime: nil, cost: nil,
-                            attempt: arrival.attempt
+                            lease: JobLease(id: UUID(uuidString: arrival.jobID)!, attempt: arrival.attempt)
                         )
                         return handed ? .ok : .conflict
                     default:

@@ -10,12 +10,15 @@ import HummingbirdTesting
 import PostgresNIO
 import ServiceKit
 import Storage
+import Synchronization
 import Testing
 import TestSupport
 
 /// The downloader's job endpoint over a real PostgreSQL, fetching from a real HTTP origin on loopback.
 @Suite("Downloader")
 struct DownloadJobTests {
+    /// The gate `gated.png` waits at (one test uses it).
+    static let gate = Mutex<(arrived: Int, open: Bool)>((0, false))
     static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 2, 0, 0, 0, 1, 0, 8, 2, 0, 0, 0]
 
     struct Harness: Sendable {
@@ -66,6 +69,12 @@ struct DownloadJobTests {
                 try await writer.finish(nil)
             })
         }
+        router.get("gated.png") { _, _ in
+            // Holds the answer until the test opens the gate, so it can act while the download is in flight.
+            Self.gate.withLock { $0.arrived += 1 }
+            while !Self.gate.withLock({ $0.open }) { try await Task.sleep(for: .milliseconds(10)) }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: Self.png)))
+        }
         router.get("redirect") { _, _ in Response(status: .found, headers: [.location: "https://example.com/elsewhere.png"]) }
         try await Application(router: router).test(.live) { origin in
             try await TestDatabase.withClient { database, url in
@@ -104,6 +113,48 @@ struct DownloadJobTests {
             #expect(seen == ["0 512x256 png \(user)/\(id).png", "1 512x256 png \(user)/\(id)-1.png"])
             let seconds = try await scalar(h.database, "SELECT generation_time_seconds FROM image_generations WHERE id = \(generation.id)", as: Int?.self)
             #expect(seconds != nil)
+        }
+    }
+
+    @Test("A generation cancelled while its outputs download gets no image rows and keeps no files")
+    func cancelledMidDownload() async throws {
+        try await withHarness { h in
+            let generation = try await h.generation(outputs: ["\(h.origin)/gated.png"])
+            async let run = h.run(generation)
+            try await eventually("the download to be in flight") { Self.gate.withLock { $0.arrived } > 0 }
+            _ = try await GenerationStore(client: h.database, logger: TestDatabase.logger).cancel(generation.id, userID: generation.user)
+            Self.gate.withLock { $0.open = true }
+            #expect(try await run.status == .ok)
+            #expect(try await h.status(generation.id).0 == "cancelled")
+            #expect(try await scalar(h.database, "SELECT count(*)::int8 FROM images", as: Int.self) == 0)
+            let files = FileManager.default.enumerator(atPath: h.storage)?.allObjects.compactMap { $0 as? String }.filter { $0.hasSuffix(".png") }
+            #expect(files ?? [] == [])
+        }
+    }
+
+    @Test("An SVG that could run script or reach out when opened is refused, fetched or as a data: URI", arguments: [
+        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>"#,
+        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)"/>"#,
+        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="https://evil.example/x.png"/></svg>"#,
+        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><a xlink:href="javascript:alert(1)"><rect/></a></svg>"#,
+    ])
+    func unsafeSVG(svg: String) async throws {
+        try await withHarness { h in
+            let generation = try await h.generation(outputs: ["data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()])
+            #expect(try await h.run(generation).status == .ok)
+            let (status, message) = try await h.status(generation.id)
+            #expect(status == "failed")
+            #expect(message?.contains("the SVG contains") == true, "\(String(describing: message))")
+        }
+    }
+
+    @Test("A plain SVG is stored")
+    func plainSVG() async throws {
+        try await withHarness { h in
+            let svg = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 16"><rect width="32" height="16" fill="orange"/></svg>"#
+            let generation = try await h.generation(outputs: ["data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()])
+            #expect(try await h.run(generation).status == .ok)
+            #expect(try await h.status(generation.id).0 == "completed")
         }
     }
 

@@ -280,6 +280,23 @@ struct GatewayAPITests {
         }
     }
 
+    @Test("Stored files cannot run on the API's origin: CSP sandbox, nosniff, and SVG as an attachment")
+    func fileSafetyHeaders() async throws {
+        try await GatewayHarness.run { g in
+            let directory = g.storage + "/\(g.alice)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: directory + "/g.svg", contents: Data(#"<svg xmlns="http://www.w3.org/2000/svg"/>"#.utf8))
+            let svg = try await g.call(.get, "/files/\(g.alice)/g.svg")
+            #expect(svg.status == .ok)
+            #expect(svg.headers[.contentSecurityPolicy] == "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+            #expect(svg.headers[.xContentTypeOptions] == "nosniff")
+            #expect(svg.headers[.crossOriginResourcePolicy] == "cross-origin")
+            #expect(svg.headers[.referrerPolicy] == "no-referrer")
+            #expect(svg.headers[.contentDisposition] == #"attachment; filename="g.svg""#)
+            #expect(try await g.call(.get, "/v1/models").headers[.contentSecurityPolicy] == nil)
+        }
+    }
+
     @Test("Every route in the OpenAPI document is served, and the document lists every route")
     func openAPIMatchesRoutes() async throws {
         try await GatewayHarness.run { g in

@@ -32,16 +32,19 @@ struct LifecycleTests {
                 .create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h").generation
         }
 
-        /// Pushes the generation's job like the dispatcher would; returns the HTTP status and Retry-After.
-        func run(_ generation: Generation, attempt: Int = 1) async throws -> (status: Int, retryAfter: String?) {
+        /// Pushes the generation's job like the dispatcher would; returns the HTTP status, Retry-After and the outcome.
+        func run(_ generation: Generation, attempt: Int = 1) async throws -> (status: Int, retryAfter: String?, outcome: String?) {
             let payload = GenerationJobPayload(generationId: generation.id, userId: generation.userId)
-            let body = try JobEnvelope(job: .init(id: UUID(), type: GenerateImage.name, attempt: attempt, maxAttempts: 5, payload: payload))
-                .encode()
+            let job = try await JobQueue(client: client, logger: TestDatabase.logger).firstJob(dedupeKey: GenerateImage.dedupeKey(generation.id))
+            let body = try JobEnvelope(
+                job: .init(id: job ?? UUID(), type: GenerateImage.name, attempt: attempt, maxAttempts: 5, payload: payload)
+            ).encode()
             let response = try await generator.execute(
                 uri: "/v1/jobs/\(GenerateImage.name)", method: .post,
                 headers: [.authorization: "Bearer internal", .contentType: "application/json"], body: ByteBuffer(data: body)
             )
-            return (Int(response.status.code), response.headers[.retryAfter])
+            let result = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: response.body))
+            return (Int(response.status.code), response.headers[.retryAfter], result?.object?["outcome"]?.string)
         }
 
         func reload(_ generation: Generation) async throws -> Generation {
@@ -169,7 +172,7 @@ struct LifecycleTests {
     func throttled() async throws {
         try await withHarness(#"{"time_scale": 0, "create429_rate": 1}"#) { h in
             let generation = try await h.create(["prompt": .string("x"), "model_id": .string("google/imagen-4-fast")])
-            let (status, retryAfter) = try await h.run(generation)
+            let (status, retryAfter, _) = try await h.run(generation)
             #expect(status == 503)
             #expect(retryAfter == "1")
         }

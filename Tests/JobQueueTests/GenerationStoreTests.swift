@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Generations
+import JobQueue
 import Logging
 import PostgresNIO
 import Testing
@@ -32,6 +33,46 @@ struct GenerationStoreTests {
             )
             #expect(stored <= 2000)
             group.cancelAll()
+        }
+    }
+}
+
+extension GenerationStoreTests {
+    @Test("Unfinished generations with no live job get it back; past their deadline they fail; others are left alone")
+    func sweeper() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let store = GenerationStore(client: client, logger: logger)
+            let queue = JobQueue(client: client, logger: logger)
+            // Processing, its job finished by a handler that was superseded: an orphan.
+            let orphan = try await insertGeneration(client, status: "processing")
+            // Downloading with no download job.
+            let downloading = try await insertGeneration(client, status: "downloading")
+            // Queued with its job waiting: fine.
+            let waiting = try await insertGeneration(client)
+            try await queue.enqueue([GenerateImage.job(for: waiting, userID: UUID())])
+            // An orphan too old to run again.
+            let stale = try await insertGeneration(client, status: "processing")
+            try await client.query("UPDATE image_generations SET created_at = now() - interval '2 days' WHERE id = \(stale)")
+            // All were changed a moment ago, so maybe in flight: a pass with a grace period leaves them for later.
+            let early = try await store.sweepOrphans(grace: .seconds(3600), deadline: .seconds(86400))
+            #expect(early.requeued == 0 && early.failed == 0)
+
+            let swept = try await store.sweepOrphans(grace: .zero, deadline: .seconds(86400))
+            #expect(swept.requeued == 2 && swept.failed == 1)
+            func jobs(_ key: String) async throws -> [String] {
+                var states: [String] = []
+                for try await state in try await client.query("SELECT job_type || ':' || status FROM job_queue WHERE dedupe_key = \(key)")
+                    .decode(String.self) { states.append(state) }
+                return states
+            }
+            #expect(try await jobs(GenerateImage.dedupeKey(orphan)) == ["generate-image:pending"])
+            #expect(try await jobs(DownloadImage.dedupeKey(downloading)) == ["download-image:pending"])
+            #expect(try await jobs(GenerateImage.dedupeKey(waiting)) == ["generate-image:pending"])
+            let failed = try #require(try await store.find(stale))
+            #expect(failed.status == .failed && failed.errorMessage == "The generation did not finish in time")
+            // A second pass finds nothing left to do.
+            let again = try await store.sweepOrphans(grace: .zero, deadline: .seconds(86400))
+            #expect(again.requeued == 0 && again.failed == 0)
         }
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Database
 import Foundation
+import Generations
 import Hummingbird
 import JobQueue
 import Logging
@@ -25,7 +26,7 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
     let pusher = JobPusher(http: http, routes: config.routes, token: config.internalToken, timeout: config.pushTimeout)
     let completer = BatchCompleter(queue: queue)
     let loop = DispatchLoop(queue: queue, completer: completer, pusher: pusher, listener: listener, config: config, logger: logger)
-    let maintenance = Maintenance(queue: queue, config: config, logger: logger)
+    let maintenance = Maintenance(queue: queue, generations: GenerationStore(client: client, logger: logger), config: config, logger: logger)
 
     let router = Router()
     addOperationalRoutes(to: router, checks: [client.readinessCheck])

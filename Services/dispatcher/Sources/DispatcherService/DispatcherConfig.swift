@@ -28,6 +28,10 @@ package struct DispatcherConfig: Sendable {
     /// A waiting job's priority rises one level per this much waiting times its level plus one
     /// (`DISPATCH_PRIORITY_AGING_SECONDS`; 0 turns aging off).
     package var priorityAging: Duration?
+    /// An unfinished generation with no live job gets its job back once unchanged this long (`DISPATCH_SWEEP_AFTER_SECONDS`).
+    package var sweepAfter: Duration
+    /// ... unless it was created longer ago than this: then it fails (`GENERATION_DEADLINE_HOURS`).
+    package var generationDeadline: Duration
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -47,6 +51,8 @@ package struct DispatcherConfig: Sendable {
         failUnknownTypes = loader.bool("DISPATCH_FAIL_UNKNOWN_TYPES", default: false)
         let aging = loader.int("DISPATCH_PRIORITY_AGING_SECONDS", default: 60, in: 0...86400)
         priorityAging = aging == 0 ? nil : .seconds(aging)
+        sweepAfter = .seconds(loader.int("DISPATCH_SWEEP_AFTER_SECONDS", default: 300, in: 1...86400))
+        generationDeadline = .seconds(loader.int("GENERATION_DEADLINE_HOURS", default: 24, in: 1...8760) * 3600)
         try loader.validate()
     }
 

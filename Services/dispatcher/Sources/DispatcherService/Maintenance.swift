@@ -1,16 +1,18 @@
 import Foundation
+import Generations
 import JobQueue
 import Logging
 import Metrics
 import ServiceLifecycle
 
-/// Periodic queue upkeep: rescue expired leases, age waiting priorities, dead-letter unknown types (when told to), prune
-/// history, export depth and lag.
+/// Periodic queue upkeep: rescue expired leases, age waiting priorities, dead-letter unknown types (when told to), give
+/// unfinished generations with no live job their job back, prune history, export depth and lag.
 struct Maintenance: Service {
     /// Aging raises priorities up to the highest a request may have.
     static let priorityCeiling = 10
 
     let queue: JobQueue
+    let generations: GenerationStore
     let config: DispatcherConfig
     let logger: Logger
 
@@ -38,6 +40,7 @@ struct Maintenance: Service {
                         }
                     }
                 }
+                if tick % 30 == 0 { try await generations.sweepOrphans(grace: config.sweepAfter, deadline: config.generationDeadline) }
                 if tick % 300 == 0 { try await queue.prune(olderThan: config.retention) }
             } catch {
                 logger.warning("Maintenance pass failed", metadata: ["error": "\(error)"])

@@ -40,7 +40,12 @@ struct DownloadRunner: Sendable {
                     return .done(result: ["outcome": "failed"])
                 }
             }
-            try await generations.complete(generation, images: images)
+            guard try await generations.complete(generation, images: images) else {
+                // Cancelled (or failed) while downloading: nothing of it may stay reachable.
+                for image in images { try? storage.remove(image.storagePath) }
+                logger.info("Generation stopped downloading meanwhile; stored files removed")
+                return .done(result: ["outcome": "not downloading"])
+            }
             logger.info("Stored outputs", metadata: ["images": "\(images.count)"])
             return .done(result: ["outcome": "completed", "images": "\(images.count)"])
         } catch let error as FetchError {
@@ -56,8 +61,18 @@ struct DownloadRunner: Sendable {
         let base = "\(generation.userId.uuidString.lowercased())/\(generation.id.uuidString.lowercased())\(index == 0 ? "" : "-\(index)")"
         let pending = try storage.writer(for: base + ".download")
         let head: [UInt8]
+        // Markup (an SVG) is scanned as it streams for anything that could run or reach out when opened.
+        var scanner: SVGScanner?
+        var first = true
         do {
-            head = try await fetcher.fetch(url) { try pending.append(Array($0)) }
+            head = try await fetcher.fetch(url) { chunk in
+                if first {
+                    first = false
+                    if chunk.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }) == UInt8(ascii: "<") { scanner = SVGScanner() }
+                }
+                scanner?.feed(chunk)
+                try pending.append(Array(chunk))
+            }
         } catch {
             pending.abandon()
             throw error
@@ -65,6 +80,10 @@ struct DownloadRunner: Sendable {
         guard let info = ImageInspector.inspect(head) else {
             pending.abandon()
             throw FetchError(description: "the bytes are not a PNG, JPEG, WebP, GIF or SVG image", permanent: true)
+        }
+        if info.format == "svg", let problem = scanner?.problem {
+            pending.abandon()
+            throw FetchError(description: "the SVG contains \(problem)", permanent: true)
         }
         let (size, digest) = try pending.commit()
         let path = "\(base).\(info.format == "jpeg" ? "jpg" : info.format)"

@@ -23,6 +23,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute), logger: logger
     )
     let router = Router()
+    router.add(middleware: FileHeadersMiddleware(svgInline: config.svgInline))
     router.add(middleware: FileMiddleware(config.storageDir, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
     addOperationalRoutes(to: router, checks: [client.readinessCheck])
     router.get("openapi.json") { _, _ in

@@ -13,6 +13,8 @@ package struct GatewayConfig: Sendable {
     /// The highest priority a request may ask for unless its token's `max_priority` claim grants more
     /// (`GATEWAY_MAX_PRIORITY`).
     package var maxPriority: Int
+    /// Serve stored SVGs inline instead of as attachments (`FILES_SVG_INLINE`, default false).
+    package var svgInline: Bool
     /// Apply migrations at start (`GATEWAY_MIGRATE_ON_START`, default true).
     package var migrateOnStart: Bool
     /// Generation requests per user per minute on this instance (`GATEWAY_RATE_PER_MINUTE`).
@@ -33,6 +35,7 @@ package struct GatewayConfig: Sendable {
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)
+        svgInline = loader.bool("FILES_SVG_INLINE", default: false)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
         jwksURL = loader.optional("AUTH_JWKS_URL")
@@ -53,6 +56,7 @@ package struct GatewayConfig: Sendable {
         self.storageDir = storageDir
         self.maxActivePerUser = maxActivePerUser
         maxPriority = 5
+        svgInline = false
         migrateOnStart = false
         ratePerMinute = 1_000_000
     }

@@ -3,6 +3,7 @@ import Database
 import Catalog
 import Generations
 import Hummingbird
+import JobQueue
 import Logging
 import PostgresNIO
 import ReplicateAPI
@@ -23,5 +24,5 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     return jobServiceApplication(
         name: "generator", settings: config.http, kind: GenerateImage.self, token: config.internalToken,
         checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
-    ) { job, logger in await runner.run(job.payload, attempt: job.attempt, logger: logger) }
+    ) { job, logger in await runner.run(job.payload, lease: JobLease(id: job.id, attempt: job.attempt), logger: logger) }
 }

@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import Generations
+import JobQueue
 import JobContract
 import Logging
 import Metrics
@@ -14,10 +15,10 @@ struct PredictionRunner: Sendable {
     let preferWait: Int
     let pollMax: Duration
 
-    /// Runs one attempt of the job; `attempt` above 1 means an earlier one may have created a prediction unheard of.
-    func run(_ payload: GenerationJobPayload, attempt: Int, logger: Logger) async -> JobOutcome {
+    /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
+    func run(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
         do {
-            return try await runThrowing(payload, attempt: attempt, logger: logger)
+            return try await runThrowing(payload, lease: lease, logger: logger)
         } catch let error as ReplicateError {
             logger.warning("Replicate call failed; will retry", metadata: ["error": "\(error)"])
             if case .api(_, _, let retryAfter) = error { return .retry(error.description, after: retryAfter) }
@@ -28,10 +29,10 @@ struct PredictionRunner: Sendable {
         }
     }
 
-    private func runThrowing(_ payload: GenerationJobPayload, attempt: Int, logger: Logger) async throws -> JobOutcome {
+    private func runThrowing(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async throws -> JobOutcome {
         var logger = logger
         logger[metadataKey: "generation.id"] = "\(payload.generationId)"
-        guard let generation = try await store.start(payload.generationId, attempt: attempt) else {
+        guard let generation = try await store.start(payload.generationId, lease: lease) else {
             guard let current = try await store.find(payload.generationId) else {
                 return .failed("generation \(payload.generationId) does not exist")
             }
@@ -45,7 +46,7 @@ struct PredictionRunner: Sendable {
             return .done(result: ["outcome": .string("already \(current.status.rawValue)")])
         }
         guard let model = ModelCatalog.model(generation.modelId) else {
-            try await store.fail(generation.id, message: "Model \(generation.modelId) is not in the catalog", attempt: attempt)
+            try await store.fail(generation.id, message: "Model \(generation.modelId) is not in the catalog", lease: lease)
             return .done(result: ["outcome": "failed"])
         }
 
@@ -55,11 +56,11 @@ struct PredictionRunner: Sendable {
         if let existing = generation.replicatePredictionId {
             logger.info("Resuming prediction", metadata: ["prediction.id": "\(existing)"])
             response = try await api.get(existing)
-        } else if attempt > 1, let window = generation.createStartedAt, let lost = try await LostPredictionSearch(api: api, store: store).find(
+        } else if lease.attempt > 1, let window = generation.createStartedAt, let lost = try await LostPredictionSearch(api: api, store: store).find(
             model: model.id, version: version, input: built.input, createdAfter: window
         ) {
             logger.notice("Adopting a prediction an earlier attempt created unheard of", metadata: ["prediction.id": "\(lost.id)"])
-            guard try await store.recordPrediction(generation.id, predictionID: lost.id, attempt: attempt) else {
+            guard try await store.recordPrediction(generation.id, predictionID: lost.id, lease: lease) else {
                 // Cancelled or superseded meanwhile. The prediction is only probably this generation's: leave it be.
                 return .done(result: ["outcome": "not adopted", "prediction_id": .string(lost.id)])
             }
@@ -71,13 +72,13 @@ struct PredictionRunner: Sendable {
                 response = try await api.create(model: model.id, version: version, input: built.input, wait: preferWait)
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
-                try await store.fail(generation.id, message: error.description, attempt: attempt)
+                try await store.fail(generation.id, message: error.description, lease: lease)
                 return .done(result: ["outcome": "failed", "reason": .string(error.description)])
             }
             Counter(label: "imagegen_generator_predictions_created_total", dimensions: [("model", model.id)]).increment()
             // A prediction that finished within the wait has its id recorded with its outputs, in the hand-over below.
             if response.prediction.status != .succeeded,
-                try await !store.recordPrediction(generation.id, predictionID: response.prediction.id, attempt: attempt)
+                try await !store.recordPrediction(generation.id, predictionID: response.prediction.id, lease: lease)
             {
                 // Cancelled, or superseded by a later delivery, while the create call was in flight: this prediction is
                 // this attempt's own and nobody will follow it, so stop its spend at once.
@@ -91,7 +92,7 @@ struct PredictionRunner: Sendable {
         var interval = min(max(.milliseconds(250), .milliseconds(Int64(model.typicalSeconds * 250))), pollMax)
         while !response.prediction.status.isTerminal {
             if let progress = response.prediction.progressPercent {
-                try await store.updateProgress(generation.id, to: min(progress, 99), attempt: attempt)
+                try await store.updateProgress(generation.id, to: min(progress, 99), lease: lease)
             }
             let holder = try await store.holder(of: generation.id)
             if holder?.status == .cancelled {
@@ -99,14 +100,14 @@ struct PredictionRunner: Sendable {
                 logger.info("Cancelled prediction of a cancelled generation")
                 return .done(result: ["outcome": "cancelled"])
             }
-            if holder?.attempt != attempt {
+            if holder?.lease != lease {
                 // A later delivery of this job took over; it resumes the same recorded prediction.
                 logger.notice("Superseded by a later attempt; leaving the prediction to it")
                 return .done(result: ["outcome": "superseded"])
             }
             if ContinuousClock.now > deadline {
                 _ = try? await api.cancel(response.prediction.id)
-                try await store.fail(generation.id, message: "Prediction did not finish within the model's deadline", attempt: attempt)
+                try await store.fail(generation.id, message: "Prediction did not finish within the model's deadline", lease: lease)
                 return .done(result: ["outcome": "timed out"])
             }
             var pause = interval
@@ -129,13 +130,13 @@ struct PredictionRunner: Sendable {
         case .succeeded:
             let outputs = prediction.outputURLs
             guard !outputs.isEmpty else {
-                try await store.fail(generation.id, message: "Replicate returned no output (data removed or empty)", attempt: attempt)
+                try await store.fail(generation.id, message: "Replicate returned no output (data removed or empty)", lease: lease)
                 return .done(result: ["outcome": "failed"])
             }
             let cost = model.pricePerImage.map { $0 * Double(outputs.count) }
             let handed = try await store.handOver(
                 generation, predictionID: prediction.id, outputs: outputs, predictTime: prediction.metrics?.predictTime, cost: cost,
-                attempt: attempt
+                lease: lease
             )
             guard handed else {
                 logger.info("Prediction succeeded after the generation stopped running", metadata: ["prediction.id": "\(prediction.id)"])
@@ -144,11 +145,11 @@ struct PredictionRunner: Sendable {
             logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])
             return .done(result: ["outcome": "succeeded", "prediction_id": .string(prediction.id)])
         case .failed:
-            try await store.fail(generation.id, message: prediction.error ?? "Prediction failed", attempt: attempt)
+            try await store.fail(generation.id, message: prediction.error ?? "Prediction failed", lease: lease)
             return .done(result: ["outcome": "failed", "prediction_id": .string(prediction.id)])
         default:
             // Canceled at Replicate: by us for a cancelled generation, or by someone else (then the generation fails).
-            try await store.fail(generation.id, message: "Prediction was \(prediction.status.rawValue) at Replicate", attempt: attempt)
+            try await store.fail(generation.id, message: "Prediction was \(prediction.status.rawValue) at Replicate", lease: lease)
             return .done(result: ["outcome": .string(prediction.status.rawValue)])
         }
     }

@@ -1,0 +1,62 @@
+import Database
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+
+/// The dispatcher's safety net: no generation stays unfinished without a job that will move it on.
+extension GenerationStore {
+    /// Gives its job back to every unfinished generation that no live job will move on (its job ended while it did not:
+    /// a handler whose delivery was superseded finished it, or a row was changed by hand), and fails the ones older than
+    /// `deadline` instead, with a reason a user can read. Looks only at generations unchanged for `grace`, so work in
+    /// flight is left alone, and at most `limit` of each kind per call. Returns how many were requeued and failed.
+    @discardableResult
+    package func sweepOrphans(grace: Duration, deadline: Duration, limit: Int = 500) async throws -> (requeued: Int, failed: Int) {
+        let unfinished = GenerationTransition.fail.from.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let noLiveJob = "NOT \(JobQueue.liveJobSQL(dedupeKey: GenerateImage.dedupeKeySQL("g.id")))"
+            + " AND NOT \(JobQueue.liveJobSQL(dedupeKey: DownloadImage.dedupeKeySQL("g.id")))"
+        let quiet = "g.updated_at < now() - \(grace.milliseconds) * interval '1 millisecond'"
+        /// Past their deadline: failed.
+        let expire = """
+            UPDATE image_generations
+            SET \(GenerationTransition.fail.setSQL), error_message = 'The generation did not finish in time', completed_at = now()
+            WHERE id IN (
+                SELECT g.id FROM image_generations AS g
+                WHERE g.status IN (\(unfinished)) AND \(quiet) AND \(noLiveJob)
+                  AND g.created_at < now() - \(deadline.milliseconds) * interval '1 millisecond'
+                LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            )
+            RETURNING id
+            """
+        /// Within their deadline: the job their status needs, again.
+        func requeue(_ statuses: [GenerationStatus], job: String, dedupeKey: String, priority: String) -> String {
+            """
+            WITH orphans AS (
+                SELECT g.id, g.user_id, g.priority FROM image_generations AS g
+                WHERE g.status IN (\(statuses.map { "'\($0.rawValue)'" }.joined(separator: ", "))) AND \(quiet) AND \(noLiveJob)
+                LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            )
+            \(JobQueue.insertSQL(
+                type: "'\(job)'", payload: GenerationJobPayload.sql(generationID: "id", userID: "user_id"), priority: priority,
+                dedupeKey: dedupeKey, from: "orphans"
+            ))
+            """
+        }
+        let statements = [
+            requeue([.pending, .queued, .processing], job: GenerateImage.name, dedupeKey: GenerateImage.dedupeKeySQL("id"), priority: "priority"),
+            requeue([.downloading], job: DownloadImage.name, dedupeKey: DownloadImage.dedupeKeySQL("id"), priority: "priority + 1"),
+        ]
+        return try await client.withNotifyingTransaction(logger: logger) { connection in
+            var failed = 0
+            for try await _ in try await connection.query(PostgresQuery(unsafeSQL: expire), logger: logger) { failed += 1 }
+            var requeued = 0
+            for statement in statements {
+                for try await _ in try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) { requeued += 1 }
+            }
+            if requeued + failed > 0 {
+                logger.warning("Swept generations that had no live job", metadata: ["requeued": "\(requeued)", "failed": "\(failed)"])
+            }
+            return (requeued, failed)
+        }
+    }
+}
