@@ -154,6 +154,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "TestSupport", "GatewayService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit", "Database", "WireFormat",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

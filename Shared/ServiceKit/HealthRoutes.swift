@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import Prometheus
 import WireFormat
 
@@ -15,11 +16,17 @@ package struct ReadinessCheck: Sendable {
     }
 }
 
-/// Adds `/health/live`, `/health/ready` and `/metrics`, answered by every service.
-package func addOperationalRoutes<Context: RequestContext>(to router: Router<Context>, checks: [ReadinessCheck]) {
+/// Adds `/health/live`, answered by every service on every port it serves.
+package func addLivenessRoute<Context: RequestContext>(to router: Router<Context>) {
     router.get("/health/live") { _, _ in
         try JSONCoding.response(["status": "live"])
     }
+}
+
+/// Adds `/health/live`, `/health/ready` and `/metrics`, answered by every service (the gateway on its internal port).
+/// A failing check answers its name and `failed`; what failed goes to the log, never to the caller.
+package func addOperationalRoutes<Context: RequestContext>(to router: Router<Context>, checks: [ReadinessCheck], logger: Logger) {
+    addLivenessRoute(to: router)
     router.get("/health/ready") { _, _ in
         var results: [String: String] = [:]
         var ready = true
@@ -29,7 +36,8 @@ package func addOperationalRoutes<Context: RequestContext>(to router: Router<Con
                 results[check.name] = "ok"
             } catch {
                 ready = false
-                results[check.name] = "\(error)"
+                results[check.name] = "failed"
+                logger.warning("Readiness check failed", metadata: ["check": "\(check.name)", "error": "\(String(reflecting: error))"])
             }
         }
         return try JSONCoding.response(

@@ -91,7 +91,7 @@ package func jobServiceApplication<Kind: JobKind>(
     logger: Logger, handler: @escaping @Sendable (JobEnvelope<Kind.Payload>.Job, Logger) async -> JobOutcome
 ) -> some ApplicationProtocol {
     let router = Router()
-    addOperationalRoutes(to: router, checks: checks)
+    addOperationalRoutes(to: router, checks: checks, logger: logger)
     addJobRoute(to: router, kind: kind, token: token, logger: logger, handler: handler)
     var app = Application(
         router: router, configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: name), logger: logger

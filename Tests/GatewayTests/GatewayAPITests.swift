@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Catalog
 import Generations
 import Foundation
@@ -294,6 +295,22 @@ struct GatewayAPITests {
             #expect(svg.headers[.referrerPolicy] == "no-referrer")
             #expect(svg.headers[.contentDisposition] == #"attachment; filename="g.svg""#)
             #expect(try await g.call(.get, "/v1/models").headers[.contentSecurityPolicy] == nil)
+        }
+    }
+
+    @Test("Readiness and metrics answer on the internal port only, and readiness never shows what failed")
+    func internalPort() async throws {
+        try await GatewayHarness.run { g in
+            #expect(try await g.call(.get, "/health/live").status == .ok)
+            #expect(try await g.call(.get, "/health/ready").status == .notFound)
+            #expect(try await g.call(.get, "/metrics").status == .notFound)
+            func onInternalPort(_ path: String) async throws -> (Int, String) {
+                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(g.internalPort)\(path)"), timeout: .seconds(5))
+                return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+            }
+            let ready = try await onInternalPort("/health/ready")
+            #expect(ready.0 == 200 && ready.1 == #"{"checks":{"postgres":"ok"},"status":"ready"}"#)
+            #expect(try await onInternalPort("/metrics").0 == 200)
         }
     }
 

@@ -20,20 +20,26 @@ struct GatewayHarness: Sendable {
     let bob: UUID
     let aliceToken: String
     let bobToken: String
+    /// The port of readiness and metrics.
+    let internalPort: Int
 
     static func run(maxActivePerUser: Int = 50, _ body: @Sendable (GatewayHarness) async throws -> Void) async throws {
         try await TestDatabase.withClient { database, url in
             let storage = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID())").path
             try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: storage) }
-            let config = GatewayConfig(database: url, jwtSecret: secret, storageDir: storage, maxActivePerUser: maxActivePerUser)
+            let internalPort = try freePort()
+            let config = GatewayConfig(
+                database: url, jwtSecret: secret, storageDir: storage, maxActivePerUser: maxActivePerUser, internalPort: internalPort
+            )
             let auth = await UserAuthenticator(secret: secret)
             let (alice, bob) = (UUID(), UUID())
             let (aliceToken, bobToken) = (try await auth.token(for: alice), try await auth.token(for: bob))
             try await buildGateway(config: config, logger: TestDatabase.logger).test(.ahc(.http)) { client in
                 try await body(
                     GatewayHarness(
-                        client: client, database: database, storage: storage, alice: alice, bob: bob, aliceToken: aliceToken, bobToken: bobToken
+                        client: client, database: database, storage: storage, alice: alice, bob: bob, aliceToken: aliceToken, bobToken: bobToken,
+                        internalPort: internalPort
                     )
                 )
             }

@@ -29,7 +29,7 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
     let maintenance = Maintenance(queue: queue, generations: GenerationStore(client: client, logger: logger), config: config, logger: logger)
 
     let router = Router()
-    addOperationalRoutes(to: router, checks: [client.readinessCheck])
+    addOperationalRoutes(to: router, checks: [client.readinessCheck], logger: logger)
     let admin = router.group("v1/admin").add(middleware: InternalTokenMiddleware(token: config.internalToken))
     admin.get("queue") { _, _ in
         struct Report: Encodable { var stats: [QueueStat]; var inFlight: [String: Int]; var routes: [String: String] }

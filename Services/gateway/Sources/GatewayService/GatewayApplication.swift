@@ -25,7 +25,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     let router = Router()
     router.add(middleware: FileHeadersMiddleware(svgInline: config.svgInline))
     router.add(middleware: FileMiddleware(config.storageDir, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
-    addOperationalRoutes(to: router, checks: [client.readinessCheck])
+    addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
     }
@@ -35,7 +35,14 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
         router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "gateway"),
         logger: logger
     )
-    app.addServices(client, listener, hub)
+    // Readiness and metrics are for the platform, not the internet: they answer on the internal port only.
+    let internalRouter = Router()
+    addOperationalRoutes(to: internalRouter, checks: [client.readinessCheck], logger: logger)
+    let internalApp = Application(
+        router: internalRouter,
+        configuration: .init(address: .hostname(config.http.host, port: config.internalPort), serverName: "gateway-internal"), logger: logger
+    )
+    app.addServices(client, listener, hub, internalApp)
     if config.migrateOnStart {
         app.beforeServerStarts { try await Migrator(client: client, migrations: databaseMigrations, logger: logger).migrate() }
     }

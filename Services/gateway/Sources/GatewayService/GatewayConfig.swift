@@ -13,6 +13,8 @@ package struct GatewayConfig: Sendable {
     /// The highest priority a request may ask for unless its token's `max_priority` claim grants more
     /// (`GATEWAY_MAX_PRIORITY`).
     package var maxPriority: Int
+    /// The port of `/health/ready` and `/metrics` (`GATEWAY_INTERNAL_PORT`), never published.
+    package var internalPort: Int
     /// Serve stored SVGs inline instead of as attachments (`FILES_SVG_INLINE`, default false).
     package var svgInline: Bool
     /// Apply migrations at start (`GATEWAY_MIGRATE_ON_START`, default true).
@@ -35,6 +37,7 @@ package struct GatewayConfig: Sendable {
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)
+        internalPort = loader.int("GATEWAY_INTERNAL_PORT", default: 9080, in: 0...65535)
         svgInline = loader.bool("FILES_SVG_INLINE", default: false)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
@@ -49,7 +52,7 @@ package struct GatewayConfig: Sendable {
     }
 
     /// Settings for tests: loopback, ephemeral port, migrations left to the test database helper.
-    package init(database: DatabaseURL, jwtSecret: String, storageDir: String, maxActivePerUser: Int = 50) {
+    package init(database: DatabaseURL, jwtSecret: String, storageDir: String, maxActivePerUser: Int = 50, internalPort: Int = 0) {
         http = HTTPSettings()
         self.database = database
         self.jwtSecret = jwtSecret
@@ -57,6 +60,7 @@ package struct GatewayConfig: Sendable {
         self.maxActivePerUser = maxActivePerUser
         maxPriority = 5
         svgInline = false
+        self.internalPort = internalPort
         migrateOnStart = false
         ratePerMinute = 1_000_000
     }

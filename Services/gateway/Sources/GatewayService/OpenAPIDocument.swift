@@ -10,7 +10,7 @@ enum OpenAPIDocument {
         ("post", "/v1/generations"), ("get", "/v1/generations"), ("get", "/v1/generations/{id}"),
         ("post", "/v1/generations/{id}/cancel"), ("get", "/v1/generations/{id}/events"), ("get", "/v1/models"),
         ("get", "/v1/images/{id}"), ("get", "/files/{path}"), ("post", "/functions/v1/start-generation"),
-        ("get", "/health/live"), ("get", "/health/ready"), ("get", "/metrics"), ("get", "/openapi.json"),
+        ("get", "/health/live"), ("get", "/openapi.json"),
     ]
 
     static let json = """
@@ -78,8 +78,6 @@ enum OpenAPIDocument {
             "/functions/v1/start-generation": {"post": {"summary": "The legacy start-generation endpoint",
               "responses": {"200": {"description": "{success, generation_id, job_id, status, message}"}}}},
             "/health/live": {"get": {"security": [], "responses": {"200": {"description": "Alive"}}}},
-            "/health/ready": {"get": {"security": [], "responses": {"200": {"description": "Ready"}, "503": {"description": "Not ready"}}}},
-            "/metrics": {"get": {"security": [], "responses": {"200": {"description": "Prometheus text"}}}},
             "/openapi.json": {"get": {"security": [], "responses": {"200": {"description": "This document"}}}}
           }
         }

@@ -14,7 +14,7 @@ package func buildSimulator(config: SimulatorConfig, logger: Logger) -> some App
     let webhooks = WebhookSender(registry: registry, secret: config.webhookSecret, baseURL: { publicURL.value }, logger: logger)
     let simulator = Simulator(registry: registry, publicURL: publicURL, webhooks: webhooks, secret: config.webhookSecret)
     let router = Router()
-    addOperationalRoutes(to: router, checks: [])
+    addOperationalRoutes(to: router, checks: [], logger: logger)
     let api = router.group("v1").add(middleware: ReplicateAuthMiddleware(token: config.apiToken))
     simulator.addAPIRoutes(to: api)
     simulator.addFileRoutes(to: router)
