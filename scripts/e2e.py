@@ -173,7 +173,8 @@ generation_id = sql(f"""INSERT INTO image_generations (user_id, prompt, model, m
             '["http://169.254.169.254/latest/meta-data/"]') RETURNING id""").splitlines()[0]
 sql(f"""SELECT enqueue_job('download-image', '{{"generation_id": "{generation_id}", "user_id": "{user}"}}'::jsonb)""")
 generation = wait_terminal(generation_id)
-check("SSRF: private output URL refused", generation["status"] == "failed" and "not allowed" in generation["error_message"], generation["error_message"])
+check("SSRF: private output URL refused", generation["status"] == "failed" and generation["error_code"] == "output_unusable"
+      and "may not be fetched" in generation["error_message"], generation["error_message"])
 
 # The API's edges: auth, validation, isolation, idempotency, the seed's endpoint.
 check("no token: 401", call("POST", "/v1/generations", {"prompt": "x", "model_id": "x"}, token=None)[0] == 401)

@@ -23,6 +23,8 @@ package struct Generation: Sendable, Codable, Equatable {
     package var priority: Int
     package var status: GenerationStatus
     package var progress: Int
+    /// Why it failed, for programs (`GenerationFailure`); `errorMessage` says it in words.
+    package var errorCode: String?
     package var errorMessage: String?
     package var generationTimeSeconds: Int?
     package var replicatePredictionId: String?
@@ -38,7 +40,7 @@ package struct Generation: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, userId, prompt, negativePrompt, model, modelId, modelVersion, style, width, height, steps, guidanceScale, seed
-        case sourceImageUrl, strength, numOutputs, priority, status, progress, errorMessage, generationTimeSeconds
+        case sourceImageUrl, strength, numOutputs, priority, status, progress, errorCode, errorMessage, generationTimeSeconds
         case replicatePredictionId, outputUrls, predictTime, cost, createdAt, updatedAt, completedAt
     }
 
@@ -57,7 +59,7 @@ package struct Generation: Sendable, Codable, Equatable {
     /// The columns, cast to the types decoded, for every SELECT of a generation.
     package static let columns = """
         id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
-        guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_message,
+        guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_code, error_message,
         generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
         completed_at, create_started_at
         """
@@ -83,6 +85,7 @@ package struct Generation: Sendable, Codable, Equatable {
         priority = try r["priority"].decode(Int.self)
         status = GenerationStatus(rawValue: try r["status"].decode(String.self)) ?? .failed
         progress = try r["progress"].decode(Int.self)
+        errorCode = try r["error_code"].decode(String?.self)
         errorMessage = try r["error_message"].decode(String?.self)
         generationTimeSeconds = try r["generation_time_seconds"].decode(Int?.self)
         replicatePredictionId = try r["replicate_prediction_id"].decode(String?.self)

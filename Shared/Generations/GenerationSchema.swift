@@ -195,6 +195,36 @@ let generationMigrations: [Migration] = [
         "ALTER TABLE image_generations ADD COLUMN job_attempt INTEGER",
         // When the first create call that recorded no prediction may have started: a lost create is looked for from here.
         "ALTER TABLE image_generations ADD COLUMN create_started_at TIMESTAMPTZ",
+        // What a user may act on when a generation failed (`GenerationFailure`); `error_message` says it in words.
+        "ALTER TABLE image_generations ADD COLUMN error_code TEXT",
+        // A dead job's generation gets a plain reason: the job's own error names services and stays in its history.
+        """
+        CREATE OR REPLACE FUNCTION imagegen_on_job_dead(p_job_type text, p_dedupe_key text, p_error text) RETURNS void AS $$
+        BEGIN
+            IF p_job_type IN ('\(GenerateImage.name)', '\(DownloadImage.name)') THEN
+                UPDATE image_generations
+                SET \(GenerationTransition.fail.setSQL), error_code = '\(GenerationFailure.unavailable.code)',
+                    error_message = '\(GenerationFailure.unavailable.message)', completed_at = now()
+                WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.fail.guardSQL);
+            END IF;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE OR REPLACE FUNCTION imagegen_on_job_revived(p_job_type text, p_dedupe_key text) RETURNS void AS $$
+        BEGIN
+            IF p_job_type = '\(GenerateImage.name)' THEN
+                UPDATE image_generations
+                SET \(GenerationTransition.revive.setSQL), error_code = NULL, error_message = NULL, completed_at = NULL
+                WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.revive.guardSQL);
+            ELSIF p_job_type = '\(DownloadImage.name)' THEN
+                UPDATE image_generations
+                SET \(GenerationTransition.reviveDownload.setSQL), error_code = NULL, error_message = NULL, completed_at = NULL
+                WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.reviveDownload.guardSQL);
+            END IF;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
     ]),
 ]
 

@@ -68,15 +68,16 @@ extension GenerationStore {
         }
     }
 
-    /// Fails the generation for `lease` (only while that delivery holds it) with a message users may see.
+    /// Fails the generation for `lease` (only while that delivery holds it).
     @discardableResult
-    package func fail(_ id: UUID, message: String, lease: JobLease) async throws -> Bool {
+    package func fail(_ id: UUID, _ failure: GenerationFailure, lease: JobLease) async throws -> Bool {
         try await client.withPublishedNotifications(logger: logger) { connection in
             /// Guarded by the transition and the attempt.
             let rows = try await connection.query(
                 """
                 UPDATE image_generations
-                SET \(unescaped: GenerationTransition.fail.setSQL), error_message = \(message), completed_at = now()
+                SET \(unescaped: GenerationTransition.fail.setSQL), error_code = \(failure.code), error_message = \(failure.message),
+                    completed_at = now()
                 WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL)
                   AND job_id = \(lease.id) AND job_attempt = \(lease.attempt)
                 RETURNING id
@@ -102,7 +103,7 @@ extension GenerationStore {
 private struct StartProcessing: PostgresPreparedStatement {
     static let sql = """
         UPDATE image_generations
-        SET \(GenerationTransition.start.setSQL), error_message = NULL, job_id = $3, job_attempt = $2,
+        SET \(GenerationTransition.start.setSQL), error_code = NULL, error_message = NULL, job_id = $3, job_attempt = $2,
             create_started_at = CASE WHEN replicate_prediction_id IS NULL THEN COALESCE(create_started_at, now()) END
         WHERE id = $1 AND \(GenerationTransition.start.guardSQL) AND (job_id IS DISTINCT FROM $3 OR job_attempt <= $2)
         RETURNING \(Generation.columns)

@@ -19,7 +19,8 @@ extension GenerationStore {
         /// Past their deadline: failed.
         let expire = """
             UPDATE image_generations
-            SET \(GenerationTransition.fail.setSQL), error_message = 'The generation did not finish in time', completed_at = now()
+            SET \(GenerationTransition.fail.setSQL), error_code = '\(GenerationFailure.deadlinePassed.code)',
+                error_message = '\(GenerationFailure.deadlinePassed.message)', completed_at = now()
             WHERE id IN (
                 SELECT g.id FROM image_generations AS g
                 WHERE g.status IN (\(unfinished)) AND \(quiet) AND \(noLiveJob)

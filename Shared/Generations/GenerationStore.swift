@@ -214,7 +214,8 @@ package struct GenerationStore: Sendable {
             let rows = try await connection.query(
                 """
                 UPDATE image_generations
-                SET \(unescaped: GenerationTransition.cancel.setSQL), error_message = 'Cancelled by user', completed_at = now()
+                SET \(unescaped: GenerationTransition.cancel.setSQL), error_code = \(GenerationFailure.cancelled.code),
+                    error_message = \(GenerationFailure.cancelled.message), completed_at = now()
                 WHERE id = \(id) AND user_id = \(userID) AND \(unescaped: GenerationTransition.cancel.guardSQL)
                 RETURNING \(unescaped: Generation.columns)
                 """,
@@ -239,15 +240,16 @@ package struct GenerationStore: Sendable {
         return try await find(id, userID: userID).map { ($0, false) }
     }
 
-    /// Fails a non-terminal generation with `message`; returns whether it changed.
+    /// Fails a non-terminal generation; returns whether it changed.
     @discardableResult
-    package func fail(_ id: UUID, message: String) async throws -> Bool {
+    package func fail(_ id: UUID, _ failure: GenerationFailure) async throws -> Bool {
         try await client.withPublishedNotifications(logger: logger) { connection in
             /// Guarded: a finished generation keeps its outcome.
             let rows = try await connection.query(
                 """
                 UPDATE image_generations
-                SET \(unescaped: GenerationTransition.fail.setSQL), error_message = \(message), completed_at = now()
+                SET \(unescaped: GenerationTransition.fail.setSQL), error_code = \(failure.code), error_message = \(failure.message),
+                    completed_at = now()
                 WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL)
                 RETURNING id
                 """,

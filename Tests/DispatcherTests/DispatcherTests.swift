@@ -104,11 +104,14 @@ struct DispatcherTests {
             process.stop()
             let history = try await scalar(client, "SELECT jsonb_array_length(errors)::int8 FROM job_queue WHERE id = \(id)", as: Int.self)
             #expect(history == 3)
-            let (status, message) = try await firstRow(
-                client, "SELECT status, error_message FROM image_generations WHERE id = \(generation)", as: (String, String?).self
+            let (status, code, message) = try await firstRow(
+                client, "SELECT status, error_code, error_message FROM image_generations WHERE id = \(generation)",
+                as: (String, String?, String?).self
             )
-            #expect(status == "failed")
-            #expect(message?.contains("push to http://127.0.0.1:\(closed)") == true)
+            // The user sees a plain reason; which service failed and how stays in the job's history.
+            #expect(status == "failed" && code == GenerationFailure.unavailable.code && message == GenerationFailure.unavailable.message)
+            let errors = try await scalar(client, "SELECT errors::text FROM job_queue WHERE id = \(id)", as: String.self)
+            #expect(errors.contains("push to http://127.0.0.1:\(closed)"))
         }
     }
 

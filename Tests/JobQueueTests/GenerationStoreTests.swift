@@ -23,8 +23,8 @@ struct GenerationStoreTests {
             let first = try await insertGeneration(client)
             let second = try await insertGeneration(client)
             let message = String(repeating: "🚀", count: 3000)  // 2,000 characters would be 8,000 bytes
-            #expect(try await store.fail(first, message: message))
-            #expect(try await store.fail(second, message: "plain"))
+            #expect(try await store.fail(first, .modelFailed(message)))
+            #expect(try await store.fail(second, .noOutput))
             #expect(try await store.find(first)?.status == .failed)
             #expect(try await store.find(second)?.status == .failed)
             let stored = try await scalar(

@@ -132,7 +132,7 @@ struct JobQueueTests {
                 client, "SELECT status, error_message FROM image_generations WHERE id = \(generation)", as: (String, String?).self
             )
             #expect(status == "failed")
-            #expect(message == "boom 3")
+            #expect(message == GenerationFailure.unavailable.message)
         }
     }
 

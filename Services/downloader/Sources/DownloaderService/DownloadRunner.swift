@@ -27,7 +27,7 @@ struct DownloadRunner: Sendable {
             }
             let outputs = generation.outputUrls ?? []
             guard !outputs.isEmpty else {
-                try await generations.fail(generation.id, message: "No outputs to download")
+                try await generations.fail(generation.id, .noOutput)
                 return .done(result: ["outcome": "failed"])
             }
             var images: [StoredImage] = []
@@ -36,8 +36,8 @@ struct DownloadRunner: Sendable {
                     images.append(try await store(url, index: index, of: generation))
                 } catch let error as FetchError where error.permanent {
                     logger.warning("Output refused", metadata: ["error": "\(error)"])
-                    try await generations.fail(generation.id, message: "Output \(index) could not be stored: \(error.description)")
-                    return .done(result: ["outcome": "failed"])
+                    try await generations.fail(generation.id, .outputUnusable(index, error.userReason))
+                    return .done(result: ["outcome": "failed", "reason": .string(error.description)])
                 }
             }
             guard try await generations.complete(generation, images: images) else {
@@ -79,11 +79,14 @@ struct DownloadRunner: Sendable {
         }
         guard let info = ImageInspector.inspect(head) else {
             pending.abandon()
-            throw FetchError(description: "the bytes are not a PNG, JPEG, WebP, GIF or SVG image", permanent: true)
+            throw FetchError(
+                description: "the bytes are not a PNG, JPEG, WebP, GIF or SVG image", permanent: true,
+                userReason: "is not a PNG, JPEG, WebP, GIF or SVG image"
+            )
         }
         if info.format == "svg", let problem = scanner?.problem {
             pending.abandon()
-            throw FetchError(description: "the SVG contains \(problem)", permanent: true)
+            throw FetchError(description: "the SVG contains \(problem)", permanent: true, userReason: "is an SVG that contains \(problem)")
         }
         let (size, digest) = try pending.commit()
         let path = "\(base).\(info.format == "jpeg" ? "jpg" : info.format)"

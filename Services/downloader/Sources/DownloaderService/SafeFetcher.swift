@@ -6,10 +6,12 @@ import Storage
 import Glibc
 #endif
 
-/// Why a fetch was refused or failed; `permanent` ones will not succeed on retry.
+/// Why a fetch was refused or failed; `permanent` ones will not succeed on retry. `description` is for logs and the job's
+/// history (it names hosts and settings); `userReason` completes "Output N …" for the generation's user.
 struct FetchError: Error, CustomStringConvertible {
     var description: String
     var permanent: Bool
+    var userReason = "could not be fetched"
 }
 
 /// Fetches untrusted output URLs: allow-listed hosts only, no private addresses (after DNS resolution), few redirects,
@@ -24,11 +26,17 @@ struct SafeFetcher: Sendable {
         if raw.hasPrefix("data:") { return try decodeDataURI(raw, into: sink) }
         var current = raw
         for _ in 0..<4 {
-            guard let url = URL(string: current), url.host != nil else { throw FetchError(description: "invalid URL \(current)", permanent: true) }
+            guard let url = URL(string: current), url.host != nil else { throw FetchError(description: "invalid URL \(current)", permanent: true, userReason: "has an invalid address") }
             let (allowed, exact) = allowList.check(url)
-            guard allowed else { throw FetchError(description: "host of \(url.absoluteString) is not allowed (DOWNLOAD_ALLOWED_HOSTS)", permanent: true) }
+            guard allowed else { throw FetchError(
+                    description: "host of \(url.absoluteString) is not allowed (DOWNLOAD_ALLOWED_HOSTS)", permanent: true,
+                    userReason: "comes from an address that may not be fetched"
+                ) }
             if !exact, let address = try Self.privateAddress(of: url.host!) {
-                throw FetchError(description: "\(url.host!) resolves to a private address (\(address)); refused", permanent: true)
+                throw FetchError(
+                    description: "\(url.host!) resolves to a private address (\(address)); refused", permanent: true,
+                    userReason: "comes from an address that may not be fetched"
+                )
             }
             var request = HTTPClientRequest(url: current)
             request.method = .GET
@@ -44,17 +52,28 @@ struct SafeFetcher: Sendable {
                 continue
             }
             guard status == 200 else {
-                throw FetchError(description: "\(url.absoluteString) answered \(status)", permanent: status == 404 || status == 410 || status == 403)
+                throw FetchError(
+                    description: "\(url.absoluteString) answered \(status)", permanent: status == 404 || status == 410 || status == 403,
+                    userReason: "is no longer available"
+                )
             }
             if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {
-                throw FetchError(description: "output is \(length) bytes, over the \(maxBytes)-byte limit", permanent: true)
+                throw FetchError(
+                    description: "output is \(length) bytes, over the \(maxBytes)-byte limit", permanent: true,
+                    userReason: "is larger than the \(maxBytes)-byte limit"
+                )
             }
             var head: [UInt8] = []
             var total = 0
             do {
                 for try await chunk in response.body {
                     total += chunk.readableBytes
-                    guard total <= maxBytes else { throw FetchError(description: "output exceeds the \(maxBytes)-byte limit", permanent: true) }
+                    guard total <= maxBytes else {
+                        throw FetchError(
+                            description: "output exceeds the \(maxBytes)-byte limit", permanent: true,
+                            userReason: "is larger than the \(maxBytes)-byte limit"
+                        )
+                    }
                     let bytes = Array(chunk.readableBytesView)
                     if head.count < 65536 { head += bytes.prefix(65536 - head.count) }
                     try sink(bytes[...])
@@ -66,18 +85,20 @@ struct SafeFetcher: Sendable {
             }
             return head
         }
-        throw FetchError(description: "too many redirects from \(raw)", permanent: true)
+        throw FetchError(description: "too many redirects from \(raw)", permanent: true, userReason: "redirects too many times")
     }
 
     private func decodeDataURI(_ raw: String, into sink: (ArraySlice<UInt8>) throws -> Void) throws -> [UInt8] {
         guard let comma = raw.firstIndex(of: ","), raw[..<comma].hasSuffix(";base64") else {
-            throw FetchError(description: "only base64 data: URIs are accepted", permanent: true)
+            throw FetchError(description: "only base64 data: URIs are accepted", permanent: true, userReason: "is not a base64 data: URI")
         }
         guard (raw.count - raw.distance(from: raw.startIndex, to: comma)) / 4 * 3 <= maxBytes else {
-            throw FetchError(description: "data: URI exceeds the \(maxBytes)-byte limit", permanent: true)
+            throw FetchError(
+                description: "data: URI exceeds the \(maxBytes)-byte limit", permanent: true, userReason: "is larger than the \(maxBytes)-byte limit"
+            )
         }
         guard let data = Data(base64Encoded: String(raw[raw.index(after: comma)...])) else {
-            throw FetchError(description: "data: URI is not valid base64", permanent: true)
+            throw FetchError(description: "data: URI is not valid base64", permanent: true, userReason: "is not valid base64")
         }
         let bytes = [UInt8](data)
         try sink(bytes[...])

@@ -38,6 +38,7 @@ enum OpenAPIDocument {
               "Generation": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"},
                 "status": {"enum": ["pending", "queued", "processing", "downloading", "completed", "failed", "cancelled"]},
                 "progress": {"type": "integer"}, "model_id": {"type": "string"}, "prompt": {"type": "string"},
+                "error_code": {"type": ["string", "null"], "enum": ["input_rejected", "model_failed", "model_unavailable", "no_output", "timed_out", "cancelled_upstream", "output_unusable", "unavailable", "cancelled", null]},
                 "error_message": {"type": ["string", "null"]}, "images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}}}}
             }
           },

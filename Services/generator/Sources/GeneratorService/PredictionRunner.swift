@@ -46,7 +46,7 @@ struct PredictionRunner: Sendable {
             return .done(result: ["outcome": .string("already \(current.status.rawValue)")])
         }
         guard let model = ModelCatalog.model(generation.modelId) else {
-            try await store.fail(generation.id, message: "Model \(generation.modelId) is not in the catalog", lease: lease)
+            try await store.fail(generation.id, .modelUnavailable, lease: lease)
             return .done(result: ["outcome": "failed"])
         }
 
@@ -72,7 +72,9 @@ struct PredictionRunner: Sendable {
                 response = try await api.create(model: model.id, version: version, input: built.input, wait: preferWait)
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
-                try await store.fail(generation.id, message: error.description, lease: lease)
+                logger.warning("Replicate refused the prediction", metadata: ["error": "\(error)"])
+                let failure: GenerationFailure = if case .api(422, let detail, _) = error { .inputRejected(detail) } else { .modelUnavailable }
+                try await store.fail(generation.id, failure, lease: lease)
                 return .done(result: ["outcome": "failed", "reason": .string(error.description)])
             }
             Counter(label: "imagegen_generator_predictions_created_total", dimensions: [("model", model.id)]).increment()
@@ -107,7 +109,7 @@ struct PredictionRunner: Sendable {
             }
             if ContinuousClock.now > deadline {
                 _ = try? await api.cancel(response.prediction.id)
-                try await store.fail(generation.id, message: "Prediction did not finish within the model's deadline", lease: lease)
+                try await store.fail(generation.id, .timedOut, lease: lease)
                 return .done(result: ["outcome": "timed out"])
             }
             var pause = interval
@@ -130,7 +132,7 @@ struct PredictionRunner: Sendable {
         case .succeeded:
             let outputs = prediction.outputURLs
             guard !outputs.isEmpty else {
-                try await store.fail(generation.id, message: "Replicate returned no output (data removed or empty)", lease: lease)
+                try await store.fail(generation.id, .noOutput, lease: lease)
                 return .done(result: ["outcome": "failed"])
             }
             let cost = model.pricePerImage.map { $0 * Double(outputs.count) }
@@ -145,11 +147,11 @@ struct PredictionRunner: Sendable {
             logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])
             return .done(result: ["outcome": "succeeded", "prediction_id": .string(prediction.id)])
         case .failed:
-            try await store.fail(generation.id, message: prediction.error ?? "Prediction failed", lease: lease)
+            try await store.fail(generation.id, .modelFailed(prediction.error), lease: lease)
             return .done(result: ["outcome": "failed", "prediction_id": .string(prediction.id)])
         default:
             // Canceled at Replicate: by us for a cancelled generation, or by someone else (then the generation fails).
-            try await store.fail(generation.id, message: "Prediction was \(prediction.status.rawValue) at Replicate", lease: lease)
+            try await store.fail(generation.id, .cancelledUpstream, lease: lease)
             return .done(result: ["outcome": .string(prediction.status.rawValue)])
         }
     }

@@ -1,0 +1,33 @@
+/// Why a generation failed, as its user sees it: a stable `code` to act on and a plain `message` to show. What went
+/// wrong inside (service addresses, hosts, transport errors, settings) stays in the logs and the job's error history.
+package struct GenerationFailure: Sendable, Equatable {
+    package var code: String
+    package var message: String
+
+    package init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// Replicate refused the input (its own words, which name the input).
+    package static func inputRejected(_ detail: String) -> Self { Self(code: "input_rejected", message: "The model refused the input: \(detail)") }
+    /// The prediction failed (Replicate's words: the model's error, or why the output was withheld).
+    package static func modelFailed(_ detail: String?) -> Self { Self(code: "model_failed", message: detail ?? "The model failed") }
+    /// The model is not in the catalog, or the account may not run it.
+    package static let modelUnavailable = Self(code: "model_unavailable", message: "The model cannot be run right now")
+    package static let noOutput = Self(code: "no_output", message: "The model returned no image")
+    package static let timedOut = Self(code: "timed_out", message: "The model did not finish in time")
+    package static let cancelledUpstream = Self(code: "cancelled_upstream", message: "The prediction was cancelled at Replicate")
+    /// Output `index` (from 0) could not be stored; `reason` completes "Output N …".
+    package static func outputUnusable(_ index: Int, _ reason: String) -> Self {
+        Self(code: "output_unusable", message: "Output \(index + 1) \(reason)")
+    }
+    /// Its job was dead-lettered: a service it needs kept failing.
+    package static let unavailable = Self(
+        code: "unavailable", message: "The generation could not be completed because a service it needs kept failing; please try again"
+    )
+    /// Unfinished past its deadline (the dispatcher's sweeper).
+    package static let deadlinePassed = Self(code: "timed_out", message: "The generation did not finish in time")
+    /// Cancelled by its user.
+    package static let cancelled = Self(code: "cancelled", message: "Cancelled by user")
+}
