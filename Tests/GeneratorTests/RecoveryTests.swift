@@ -1,8 +1,10 @@
+import AsyncHTTPClient
 import Foundation
 import Generations
 import PostgresNIO
 import Testing
 import TestSupport
+import WireFormat
 
 extension LifecycleTests {
     @Test("A delivery that was superseded stops without writing; the later one finishes the same prediction")
@@ -39,6 +41,47 @@ extension LifecycleTests {
             let next = try await h.run(generation, attempt: 2)
             #expect(next.outcome == "cancelled")
             #expect(try await h.counter("predictions.cancel") == 1)
+        }
+    }
+}
+
+extension LifecycleTests {
+    @Test("Two lost creates with the same input are not guessed between: each retry creates its own prediction")
+    func ambiguousLostCreates() async throws {
+        try await withHarness(#"{"time_scale": 0, "create_lost_rate": 1}"#) { h in
+            let first = try await h.create(["prompt": "twins", "model_id": "google/imagen-4-fast", "seed": .int(7)])
+            let second = try await h.create(["prompt": "twins", "model_id": "google/imagen-4-fast", "seed": .int(7)])
+            #expect(try await h.run(first).status == 503)
+            #expect(try await h.run(second).status == 503)
+            try await h.scenario(#"{"create_lost_rate": 0}"#)
+            #expect(try await h.run(first, attempt: 2).outcome == "succeeded")
+            // Neither lost prediction was taken: a third was created.
+            #expect(try await h.counter("predictions.created") == 3)
+        }
+    }
+
+    @Test("A lost create that was cancelled meanwhile is not adopted")
+    func cancelledLostCreate() async throws {
+        try await withHarness(#"{"time_scale": 1, "create_lost_rate": 1, "latency_overrides": {"bytedance/seedream-4": 20}}"#) { h in
+            let generation = try await h.create(["prompt": "lost then cancelled", "model_id": "bytedance/seedream-4"])
+            #expect(try await h.run(generation).status == 503)
+            // Someone cancels the orphan at Replicate before the retry looks for it.
+            var list = HTTPClientRequest(url: "\(h.simulator)/v1/predictions")
+            list.headers.add(name: "Authorization", value: "Bearer r8_test")
+            let page = try await HTTPClient.shared.execute(list, timeout: .seconds(5))
+            let listed = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: try await page.body.collect(upTo: 1 << 20)))
+            guard case .array(let results)? = listed.object?["results"], let id = results.first?.object?["id"]?.string else {
+                Issue.record("no prediction listed")
+                return
+            }
+            var cancel = HTTPClientRequest(url: "\(h.simulator)/v1/predictions/\(id)/cancel")
+            cancel.method = .POST
+            cancel.headers.add(name: "Authorization", value: "Bearer r8_test")
+            _ = try await HTTPClient.shared.execute(cancel, timeout: .seconds(5))
+            try await h.scenario(#"{"create_lost_rate": 0, "time_scale": 0, "latency_overrides": {}}"#)
+            #expect(try await h.run(generation, attempt: 2).outcome == "succeeded")
+            #expect(try await h.reload(generation).replicatePredictionId != id)
+            #expect(try await h.counter("predictions.created") == 2)
         }
     }
 }
