@@ -80,6 +80,17 @@ struct DownloadJobTests {
             while !Self.gate.withLock({ $0.open }) { try await Task.sleep(for: .milliseconds(10)) }
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: Self.png)))
         }
+        router.get("drip.png") { _, _ in
+            // A body that never stalls long enough for a read timeout, and never ends.
+            Response(status: .ok, body: .init { writer in
+                try await writer.write(ByteBuffer(bytes: Self.png))
+                for _ in 0..<3000 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    try await writer.write(ByteBuffer(bytes: [0]))
+                }
+                try await writer.finish(nil)
+            })
+        }
         router.get("redirect") { _, _ in Response(status: .found, headers: [.location: "https://example.com/elsewhere.png"]) }
         try await Application(router: router).test(.live) { origin in
             try await TestDatabase.withClient { database, url in
@@ -89,7 +100,7 @@ struct DownloadJobTests {
                 let config = try DownloaderConfig(environment: [
                     "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
                     "INTERNAL_TOKEN": "internal", "STORAGE_DIR": storage, "PUBLIC_BASE_URL": "https://img.example.com",
-                    "DOWNLOAD_ALLOWED_HOSTS": allowed ?? originURL, "DOWNLOAD_MAX_BYTES": String(maxBytes),
+                    "DOWNLOAD_ALLOWED_HOSTS": allowed ?? originURL, "DOWNLOAD_MAX_BYTES": String(maxBytes), "DOWNLOAD_TIMEOUT_SECONDS": "3",
                 ])
                 try await buildDownloader(config: config, logger: TestDatabase.logger).test(.router) { downloader in
                     try await body(Harness(downloader: downloader, database: database, origin: originURL, storage: storage))
@@ -160,6 +171,17 @@ struct DownloadJobTests {
             let generation = try await h.generation(outputs: ["data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()])
             #expect(try await h.run(generation).status == .ok)
             #expect(try await h.status(generation.id).0 == "completed")
+        }
+    }
+
+    @Test("A body that trickles in forever is cut off at the fetch deadline and retried later", .timeLimit(.minutes(1)))
+    func slowDrip() async throws {
+        try await withHarness { h in
+            let generation = try await h.generation(outputs: ["\(h.origin)/drip.png"])
+            let response = try await h.run(generation)
+            #expect(response.status == .serviceUnavailable)
+            #expect(String(buffer: response.body).contains("did not finish within"))
+            #expect(try await h.status(generation.id).0 == "downloading")
         }
     }
 

@@ -16,7 +16,9 @@ extension LifecycleTests {
             // Its lease was lost (or it was released at shutdown): the job is delivered again while the first still runs.
             let second = try await h.run(generation, attempt: 2)
             #expect(second.outcome == "succeeded")
-            #expect(try await first.outcome == "superseded")
+            // The first saw it was superseded while polling, or had its hand-over refused if the prediction ended first.
+            let firstOutcome = try await first.outcome
+            #expect(firstOutcome == "superseded" || firstOutcome == "not running", "\(String(describing: firstOutcome))")
             #expect(try await h.counter("predictions.created") == 1)
             #expect(try await h.reload(generation).status == .downloading)
         }

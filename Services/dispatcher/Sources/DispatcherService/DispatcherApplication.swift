@@ -22,7 +22,9 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
     let queue = JobQueue(client: client, logger: logger)
     let listener = NotificationListener(url: config.database, channel: "imagegen_jobs", logger: logger)
     // One connection per in-flight push at most, so a type's concurrency is never capped by the pool.
-    let http = HTTPClient.makeServiceClient(connectionsPerHost: max(64, config.concurrency.values.max() ?? 64))
+    let http = HTTPClient.makeServiceClient(
+        connectionsPerHost: max(64, config.concurrency.values.max() ?? 64), readTimeout: config.pushTimeout + .seconds(5)
+    )
     let pusher = JobPusher(http: http, routes: config.routes, token: config.internalToken, timeout: config.pushTimeout)
     let completer = BatchCompleter(queue: queue)
     let loop = DispatchLoop(queue: queue, completer: completer, pusher: pusher, listener: listener, config: config, logger: logger)

@@ -17,9 +17,9 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
     // Redirects are followed by SafeFetcher itself, so each hop is checked against the allow-list. Connections kept per
     // host cover the dispatcher's download concurrency even when raised well past its default (32): past the limit, every
     // fetch would open and close a connection of its own.
-    let http = HTTPClient.makeServiceClient(connectionsPerHost: 256, redirects: false)
+    let http = HTTPClient.makeServiceClient(connectionsPerHost: 256, redirects: false, readTimeout: .seconds(30))
     let runner = DownloadRunner(
-        fetcher: SafeFetcher(http: http, allowList: config.allowList, maxBytes: config.maxBytes),
+        fetcher: SafeFetcher(http: http, allowList: config.allowList, maxBytes: config.maxBytes, timeout: config.fetchTimeout),
         storage: FileImageStorage(root: config.storageDir), generations: GenerationStore(client: client, logger: logger),
         publicBaseURL: config.publicBaseURL
     )

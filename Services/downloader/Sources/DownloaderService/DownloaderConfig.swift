@@ -10,6 +10,8 @@ package struct DownloaderConfig: Sendable {
     package var publicBaseURL: String
     package var allowList: AllowList
     package var maxBytes: Int
+    /// The longest one output may take to fetch, from the request to its last byte (`DOWNLOAD_TIMEOUT_SECONDS`).
+    package var fetchTimeout: Duration
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -20,6 +22,7 @@ package struct DownloaderConfig: Sendable {
         publicBaseURL = loader.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:8080")
         allowList = AllowList(loader.string("DOWNLOAD_ALLOWED_HOSTS", default: "replicate.delivery,*.replicate.delivery"))
         maxBytes = loader.int("DOWNLOAD_MAX_BYTES", default: 50 << 20, in: 1...(4 << 30))
+        fetchTimeout = .seconds(loader.int("DOWNLOAD_TIMEOUT_SECONDS", default: 120, in: 1...3600))
         try loader.validate()
     }
 }

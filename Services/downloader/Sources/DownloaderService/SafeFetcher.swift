@@ -20,10 +20,14 @@ struct SafeFetcher: Sendable {
     let http: HTTPClient
     let allowList: AllowList
     let maxBytes: Int
+    /// From the first request to the last byte, redirects included.
+    let timeout: Duration
 
     /// Streams the body of `raw` into `sink`; returns the first 64 KiB for inspection.
     func fetch(_ raw: String, into sink: (ArraySlice<UInt8>) throws -> Void) async throws -> [UInt8] {
         if raw.hasPrefix("data:") { return try decodeDataURI(raw, into: sink) }
+        let deadline = ContinuousClock.now + timeout
+        let late = FetchError(description: "fetch of \(raw) did not finish within \(timeout)", permanent: false)
         var current = raw
         for _ in 0..<4 {
             guard let url = URL(string: current), url.host != nil else { throw FetchError(description: "invalid URL \(current)", permanent: true, userReason: "has an invalid address") }
@@ -42,7 +46,9 @@ struct SafeFetcher: Sendable {
             request.method = .GET
             let response: HTTPClientResponse
             do {
-                response = try await http.execute(request, timeout: .seconds(60))
+                let remaining = deadline - ContinuousClock.now
+                guard remaining > .zero else { throw late }
+                response = try await http.execute(request, timeout: .milliseconds(Int64(remaining / .milliseconds(1))))
             } catch {
                 throw FetchError(description: "fetch of \(url.absoluteString) failed: \(error)", permanent: false)
             }
@@ -67,6 +73,8 @@ struct SafeFetcher: Sendable {
             var total = 0
             do {
                 for try await chunk in response.body {
+                    // A body that keeps trickling in stays bounded: the client's read timeout covers a silent peer.
+                    guard ContinuousClock.now < deadline else { throw late }
                     total += chunk.readableBytes
                     guard total <= maxBytes else {
                         throw FetchError(

@@ -15,7 +15,8 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     let client = PostgresClient(
         configuration: config.database.clientConfiguration(maxConnections: 20, deferNotifications: true), backgroundLogger: logger
     )
-    let http = HTTPClient.makeServiceClient(connectionsPerHost: 256)
+    // Replicate holds a create for up to the Prefer: wait window before it sends anything.
+    let http = HTTPClient.makeServiceClient(connectionsPerHost: 256, readTimeout: .seconds(max(30, config.preferWait + 15)))
     let replicate = api ?? ReplicateClient(http: http, baseURL: config.replicateBaseURL, token: config.replicateToken)
     let runner = PredictionRunner(
         api: replicate, store: GenerationStore(client: client, logger: logger),
