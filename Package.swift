@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "ImagegenBenchmark",
             dependencies: [
-                "ServiceKit", "Database", "JobQueue", "Generations", "GatewayService",
+                "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "GatewayService",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

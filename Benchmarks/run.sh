@@ -59,7 +59,7 @@ if [ "$what" = gateway ] || [ "$what" = all ]; then
     # The gateway alone (no dispatcher draining the queue), so the figures are its own.
     fresh_db gateway
     user=00000000-0000-4000-8000-00000000be70
-    export AUTH_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))') INTERNAL_TOKEN=bench
+    export AUTH_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
     port=$(pg_free_port)
     HTTP_PORT=$port LOG_LEVEL=warning GATEWAY_RATE_PER_MINUTE=1000000 STORAGE_DIR="$tmp/images" \
         $release/gateway >"$tmp/gateway.log" 2>&1 &

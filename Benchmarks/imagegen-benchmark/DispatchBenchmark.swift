@@ -36,7 +36,7 @@ struct DispatchBenchmark: AsyncParsableCommand {
             process.executableURL = URL(fileURLWithPath: dispatcher)
             var environment = ProcessInfo.processInfo.environment
             environment["DATABASE_URL"] = database.databaseURL
-            environment["INTERNAL_TOKEN"] = "bench"
+            environment["INTERNAL_TOKEN"] = benchmarkInternalToken
             environment["HTTP_PORT"] = "0"
             environment["LOG_LEVEL"] = "warning"
             environment["DISPATCH_ROUTES"] = "noop=http://127.0.0.1:\(port)"

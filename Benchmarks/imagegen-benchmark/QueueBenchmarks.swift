@@ -16,6 +16,9 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
+/// The `INTERNAL_TOKEN` of the services the benchmarks start.
+let benchmarkInternalToken = "benchmark-internal-token-6e2a91c7d05f48b3a1e9c2d7f40b8a65"
+
 var benchmarkLogger: Logger {
     var logger = Logger(label: "benchmark")
     logger.logLevel = .warning

@@ -2,6 +2,8 @@ import ArgumentParser
 import AsyncHTTPClient
 import Database
 import Foundation
+import JobContract
+import Generations
 import Hummingbird
 import HummingbirdTesting
 import JobQueue
@@ -46,7 +48,7 @@ struct DownloaderMemory: AsyncParsableCommand {
             process.executableURL = URL(fileURLWithPath: downloader)
             var environment = ProcessInfo.processInfo.environment
             environment["DATABASE_URL"] = database.databaseURL
-            environment["INTERNAL_TOKEN"] = "bench"
+            environment["INTERNAL_TOKEN"] = benchmarkInternalToken
             environment["HTTP_PORT"] = String(downloaderPort)
             environment["LOG_LEVEL"] = "warning"
             environment["STORAGE_DIR"] = storage
@@ -70,9 +72,11 @@ struct DownloaderMemory: AsyncParsableCommand {
                 ).decode(UUID.self) { generation = id }
                 let http = makeHTTPClient(connections: 1)
                 defer { Task { try? await http.shutdown() } }
-                let body = #"{"job": {"id": "\#(UUID())", "type": "download-image", "attempt": 1, "max_attempts": 1, "payload": {"generation_id": "\#(generation)", "user_id": "\#(user)"}}}"#
+                let payload = GenerationJobPayload(generationId: generation, userId: user)
+                let envelope = JobEnvelope(job: .init(id: UUID(), type: DownloadImage.name, attempt: 1, maxAttempts: 1, payload: payload))
+                let body = String(decoding: try envelope.encode(), as: UTF8.self)
                 let started = ContinuousClock.now
-                let (status, text) = try await post(http, "http://127.0.0.1:\(downloaderPort)/v1/jobs/download-image", token: "bench", body: body)
+                let (status, text) = try await post(http, "http://127.0.0.1:\(downloaderPort)/v1/jobs/download-image", token: benchmarkInternalToken, body: body)
                 let elapsed = ContinuousClock.now - started
                 let after = memory(of: process.processIdentifier)
                 print(String(format: "downloader-memory: %d-byte image stored in %.0f ms (status %d); RSS idle %.1f MiB, peak %.1f MiB",

@@ -60,6 +60,33 @@ package struct ConfigLoader {
         return value
     }
 
+    /// A required secret: at least `minimumBytes` long, not a placeholder copied from an example file, and not
+    /// predictable (about 100 bits of entropy, judged from its characters' frequencies; `openssl rand -hex 32` gives 256).
+    package mutating func secret(_ key: String, minimumBytes: Int = 32) -> String {
+        let value = required(key)
+        guard !value.isEmpty else { return value }
+        let lowered = value.lowercased()
+        if let marker = ["change-me", "changeme", "placeholder", "example", "your-", "xxxx", "secret-here"].first(where: lowered.contains) {
+            problems.append("\(key) looks like a placeholder (it contains '\(marker)'); generate one, e.g. with `openssl rand -hex 32`")
+        } else if value.utf8.count < minimumBytes {
+            problems.append("\(key) must be at least \(minimumBytes) bytes, got \(value.utf8.count)")
+        } else if Self.entropyBits(value) < 100 {
+            problems.append("\(key) is too predictable (about \(Int(Self.entropyBits(value))) bits); generate one, e.g. with `openssl rand -hex 32`")
+        }
+        return value
+    }
+
+    /// Shannon entropy of `value`'s characters times its length: a rough upper bound of how hard it is to guess.
+    static func entropyBits(_ value: String) -> Double {
+        let counts = Dictionary(value.unicodeScalars.map { ($0, 1) }, uniquingKeysWith: +)
+        let length = Double(value.unicodeScalars.count)
+        let perCharacter = counts.values.reduce(0.0) { sum, count in
+            let p = Double(count) / length
+            return sum - p * log2(p)
+        }
+        return perCharacter * length
+    }
+
     /// The value of `key`, or `defaultValue` when it is missing or empty.
     package func string(_ key: String, default defaultValue: String) -> String {
         note(key, default: defaultValue)

@@ -15,7 +15,7 @@ import WireFormat
 @Suite("Dispatcher admin API")
 struct AdminTests {
     let logger = TestDatabase.logger
-    let token = "test-token"
+    let token = TestSecrets.internalToken
 
     func dispatcher(_ url: DatabaseURL, routes: String) async throws -> ServiceProcess {
         try await ServiceProcess("dispatcher", environment: [
@@ -25,7 +25,7 @@ struct AdminTests {
     }
 
     /// Calls the admin API; returns the status and the JSON body.
-    func call(_ process: ServiceProcess, _ method: HTTPMethod, _ path: String, token: String? = "test-token") async throws -> (Int, JSONValue?) {
+    func call(_ process: ServiceProcess, _ method: HTTPMethod, _ path: String, token: String? = TestSecrets.internalToken) async throws -> (Int, JSONValue?) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(process.port)\(path)")
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }

@@ -15,7 +15,7 @@ struct DispatcherTests {
     func dispatcher(_ url: DatabaseURL, routes: String, concurrency: String = "", extra: [String: String] = [:]) async throws -> ServiceProcess {
         var environment = [
             "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
-            "INTERNAL_TOKEN": "test-token", "DISPATCH_ROUTES": routes, "DISPATCH_POLL_MS": "200",
+            "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_ROUTES": routes, "DISPATCH_POLL_MS": "200",
         ]
         if !concurrency.isEmpty { environment["DISPATCH_CONCURRENCY"] = concurrency }
         for (key, value) in extra { environment[key] = value }

@@ -52,7 +52,7 @@ struct DownloadJobTests {
             let body = try JobEnvelope(job: .init(id: UUID(), type: DownloadImage.name, attempt: 1, maxAttempts: 5, payload: payload)).encode()
             return try await downloader.execute(
                 uri: "/v1/jobs/\(DownloadImage.name)", method: .post,
-                headers: [.authorization: "Bearer internal", .contentType: "application/json"], body: ByteBuffer(data: body)
+                headers: [.authorization: "Bearer \(TestSecrets.internalToken)", .contentType: "application/json"], body: ByteBuffer(data: body)
             )
         }
 
@@ -99,7 +99,7 @@ struct DownloadJobTests {
                 let originURL = "http://127.0.0.1:\(origin.port!)"
                 let config = try DownloaderConfig(environment: [
                     "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
-                    "INTERNAL_TOKEN": "internal", "STORAGE_DIR": storage, "PUBLIC_BASE_URL": "https://img.example.com",
+                    "INTERNAL_TOKEN": TestSecrets.internalToken, "STORAGE_DIR": storage, "PUBLIC_BASE_URL": "https://img.example.com",
                     "DOWNLOAD_ALLOWED_HOSTS": allowed ?? originURL, "DOWNLOAD_MAX_BYTES": String(maxBytes), "DOWNLOAD_TIMEOUT_SECONDS": "3",
                 ])
                 try await buildDownloader(config: config, logger: TestDatabase.logger).test(.router) { downloader in

@@ -43,3 +43,31 @@ struct AuthenticatorTests {
         await #expect(throws: Problem.self) { try await UserAuthenticator(secret: Self.secret).user(from: token) }
     }
 }
+
+@Suite("Secrets at start")
+struct SecretSettingsTests {
+    func problems(_ secret: String) -> [String] {
+        do {
+            _ = try GatewayConfig(environment: ["DATABASE_URL": "postgres://u@localhost/db", "AUTH_JWT_SECRET": secret])
+            return []
+        } catch let error as ConfigError {
+            return error.problems
+        } catch {
+            return ["\(error)"]
+        }
+    }
+
+    @Test("A placeholder, short or predictable AUTH_JWT_SECRET stops the gateway with the reason", arguments: [
+        ("change-me-a-long-random-hs256-secret", "placeholder"),
+        ("3f9c1a7e52b84d60a9e1c7f25d38b0", "at least 32 bytes"),
+        (String(repeating: "ab", count: 32), "too predictable"),
+    ])
+    func refused(secret: String, reason: String) {
+        #expect(problems(secret).contains { $0.hasPrefix("AUTH_JWT_SECRET") && $0.contains(reason) }, "\(problems(secret))")
+    }
+
+    @Test("A generated secret is accepted")
+    func accepted() {
+        #expect(problems("9d4c1f7a2e6b08d35c91a4e7f02b6d8c3a5e19f74b0c26d8e1a3f57c9b2d4e60") == [])
+    }
+}

@@ -41,7 +41,7 @@ struct LifecycleTests {
             ).encode()
             let response = try await generator.execute(
                 uri: "/v1/jobs/\(GenerateImage.name)", method: .post,
-                headers: [.authorization: "Bearer internal", .contentType: "application/json"], body: ByteBuffer(data: body)
+                headers: [.authorization: "Bearer \(TestSecrets.internalToken)", .contentType: "application/json"], body: ByteBuffer(data: body)
             )
             let result = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: response.body))
             return (Int(response.status.code), response.headers[.retryAfter], result?.object?["outcome"]?.string)
@@ -73,7 +73,7 @@ struct LifecycleTests {
             let simulator = "http://127.0.0.1:\(sim.port!)"
             try await TestDatabase.withClient { client, url in
                 let config = GeneratorConfig(
-                    database: url, internalToken: "internal", replicateToken: "r8_test", replicateBaseURL: simulator, preferWait: 1,
+                    database: url, internalToken: TestSecrets.internalToken, replicateToken: "r8_test", replicateBaseURL: simulator, preferWait: 1,
                     pollMax: .milliseconds(100)
                 )
                 try await buildGenerator(config: config, logger: logger).test(.router) { generator in

@@ -37,7 +37,7 @@ package struct DispatcherConfig: Sendable {
         var loader = ConfigLoader(environment)
         http = HTTPSettings(&loader, defaultPort: 8081)
         database = loader.databaseURL()
-        internalToken = loader.required("INTERNAL_TOKEN")
+        internalToken = loader.secret("INTERNAL_TOKEN")
         routes = loader.map("DISPATCH_ROUTES", default: "generate-image=http://127.0.0.1:8082,download-image=http://127.0.0.1:8083") {
             URL(string: $0)?.host != nil ? $0 : nil
         }

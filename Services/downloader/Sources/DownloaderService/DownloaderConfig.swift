@@ -17,7 +17,7 @@ package struct DownloaderConfig: Sendable {
         var loader = ConfigLoader(environment)
         http = HTTPSettings(&loader, defaultPort: 8083)
         database = loader.databaseURL()
-        internalToken = loader.required("INTERNAL_TOKEN")
+        internalToken = loader.secret("INTERNAL_TOKEN")
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
         publicBaseURL = loader.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:8080")
         allowList = AllowList(loader.string("DOWNLOAD_ALLOWED_HOSTS", default: "replicate.delivery,*.replicate.delivery"))

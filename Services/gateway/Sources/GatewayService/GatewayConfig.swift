@@ -30,10 +30,7 @@ package struct GatewayConfig: Sendable {
         var loader = ConfigLoader(environment)
         http = HTTPSettings(&loader, defaultPort: 8080)
         database = loader.databaseURL()
-        jwtSecret = loader.required("AUTH_JWT_SECRET")
-        if !jwtSecret.isEmpty && jwtSecret.utf8.count < UserAuthenticator.minimumSecretBytes {
-            loader.problem("AUTH_JWT_SECRET must be at least \(UserAuthenticator.minimumSecretBytes) bytes for HS256")
-        }
+        jwtSecret = loader.secret("AUTH_JWT_SECRET", minimumBytes: UserAuthenticator.minimumSecretBytes)
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)

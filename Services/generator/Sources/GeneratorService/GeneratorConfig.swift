@@ -18,7 +18,7 @@ package struct GeneratorConfig: Sendable {
         var loader = ConfigLoader(environment)
         http = HTTPSettings(&loader, defaultPort: 8082)
         database = loader.databaseURL()
-        internalToken = loader.required("INTERNAL_TOKEN")
+        internalToken = loader.secret("INTERNAL_TOKEN")
         replicateToken = loader.required("REPLICATE_API_TOKEN")
         replicateBaseURL = loader.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
         preferWait = loader.int("GENERATOR_PREFER_WAIT", default: 10, in: 1...60)
