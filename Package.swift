@@ -10,6 +10,7 @@ let serviceTargets: [Target] = []
     + Target.service("Gateway", executable: "gateway", dependencies: [
         "ServiceKit", "Database", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat",
         .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("Dispatcher", executable: "dispatcher", dependencies: [
         "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "WireFormat",

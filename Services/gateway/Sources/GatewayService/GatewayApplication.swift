@@ -17,7 +17,9 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     let listener = NotificationListener(url: config.database, channel: "imagegen_generation_events", logger: logger)
     let store = GenerationStore(client: client, logger: logger)
     let hub = GenerationEventHub(listener: listener, logger: logger)
-    let auth = try await UserAuthenticator(secret: config.jwtSecret, jwks: try await config.loadJWKS())
+    let auth = try await UserAuthenticator(
+        secret: config.jwtSecret, jwks: config.jwks, keySetURL: config.jwksURL, policy: config.tokenPolicy, logger: logger
+    )
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute), logger: logger
@@ -43,23 +45,11 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
         configuration: .init(address: .hostname(config.http.host, port: config.internalPort), serverName: "gateway-internal"), logger: logger
     )
     app.addServices(client, listener, hub, internalApp)
+    if config.jwksURL != nil { app.addServices(KeySetRefresher(authenticator: auth, interval: config.jwksRefresh)) }
     if config.migrateOnStart {
         app.beforeServerStarts { try await Migrator(client: client, migrations: databaseMigrations, logger: logger).migrate() }
     }
     return app
-}
-
-import AsyncHTTPClient
-
-extension GatewayConfig {
-    /// The key set from `AUTH_JWKS_FILE`, or fetched once from `AUTH_JWKS_URL`; nil when neither is set.
-    func loadJWKS() async throws -> String? {
-        if let jwks { return jwks }
-        guard let jwksURL else { return nil }
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: jwksURL), timeout: .seconds(10))
-        guard response.status == .ok else { throw ConfigURLError("AUTH_JWKS_URL answered \(response.status.code)") }
-        return String(buffer: try await response.body.collect(upTo: 1 << 20))
-    }
 }
 
 /// Applies the database's migrations to `url`; returns the versions applied now.

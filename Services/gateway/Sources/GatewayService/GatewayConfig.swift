@@ -1,11 +1,17 @@
 import Database
+import Foundation
 import ServiceKit
 
 /// The gateway's settings, read once at start.
 package struct GatewayConfig: Sendable {
     package var http: HTTPSettings
     package var database: DatabaseURL
-    package var jwtSecret: String
+    /// HS256 key (`AUTH_JWT_SECRET`); nil turns HS256 off, which needs an identity provider's key set instead.
+    package var jwtSecret: String?
+    /// Checked on every token when set (`AUTH_JWT_ISSUER`, `AUTH_JWT_AUDIENCE`).
+    package var tokenPolicy: TokenPolicy
+    /// How often the key set at `AUTH_JWKS_URL` is fetched again (`AUTH_JWKS_REFRESH_SECONDS`).
+    package var jwksRefresh: Duration
     /// Where the downloader stores images (`STORAGE_DIR`), served at `/files`.
     package var storageDir: String
     /// Most non-terminal generations one user may have at once (`GATEWAY_MAX_ACTIVE_PER_USER`).
@@ -30,7 +36,16 @@ package struct GatewayConfig: Sendable {
         var loader = ConfigLoader(environment)
         http = HTTPSettings(&loader, defaultPort: 8080)
         database = loader.databaseURL()
-        jwtSecret = loader.secret("AUTH_JWT_SECRET", minimumBytes: UserAuthenticator.minimumSecretBytes)
+        jwksURL = loader.optional("AUTH_JWKS_URL")
+        let jwksFile = loader.optional("AUTH_JWKS_FILE")
+        // With an identity provider's keys, HS256 is on only when a secret is given.
+        jwtSecret = jwksURL == nil && jwksFile == nil || loader.optional("AUTH_JWT_SECRET") != nil
+            ? loader.secret("AUTH_JWT_SECRET", minimumBytes: UserAuthenticator.minimumSecretBytes) : nil
+        tokenPolicy = TokenPolicy(issuer: loader.optional("AUTH_JWT_ISSUER"), audience: loader.optional("AUTH_JWT_AUDIENCE"))
+        jwksRefresh = .seconds(loader.int("AUTH_JWKS_REFRESH_SECONDS", default: 300, in: 10...86400))
+        if let jwksURL, let url = URL(string: jwksURL), !(url.scheme == "https" || ["127.0.0.1", "localhost", "::1"].contains(url.host ?? "")) {
+            loader.problem("AUTH_JWKS_URL must be https (plain http only on loopback), got \(jwksURL)")
+        }
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)
@@ -38,9 +53,8 @@ package struct GatewayConfig: Sendable {
         svgInline = loader.bool("FILES_SVG_INLINE", default: false)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
-        jwksURL = loader.optional("AUTH_JWKS_URL")
         jwks = nil
-        if let path = loader.optional("AUTH_JWKS_FILE") {
+        if let path = jwksFile {
             if let text = try? String(contentsOfFile: path, encoding: .utf8) { jwks = text } else {
                 loader.problem("AUTH_JWKS_FILE \(path) cannot be read")
             }
@@ -50,6 +64,8 @@ package struct GatewayConfig: Sendable {
 
     /// Settings for tests: loopback, ephemeral port, migrations left to the test database helper.
     package init(database: DatabaseURL, jwtSecret: String, storageDir: String, maxActivePerUser: Int = 50, internalPort: Int = 0) {
+        tokenPolicy = TokenPolicy()
+        jwksRefresh = .seconds(300)
         http = HTTPSettings()
         self.database = database
         self.jwtSecret = jwtSecret
