@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
+import NetworkPolicy
 import Storage
 #if canImport(Glibc)
 import Glibc
@@ -14,8 +16,11 @@ struct FetchError: Error, CustomStringConvertible {
     var userReason = "could not be fetched"
 }
 
-/// Fetches untrusted output URLs: allow-listed hosts only, no private addresses (after DNS resolution), few redirects,
-/// bounded time, and a size cap enforced while streaming. `data:` URIs are decoded locally under the same cap.
+/// Fetches untrusted output URLs: allow-listed hosts only, few redirects, bounded time, and a size cap enforced while
+/// streaming; `data:` URIs are decoded locally under the same cap. A host is resolved once, off the cooperative pool;
+/// if any of its addresses is not public (IANA's special-purpose ranges, NAT64 and 6to4 included) it is refused, and
+/// otherwise the connection goes to the address that was vetted, so a second lookup cannot rebind it elsewhere. Exact
+/// origins an operator allow-listed (for local runs) are fetched as named.
 struct SafeFetcher: Sendable {
     let http: HTTPClient
     let allowList: AllowList
@@ -30,70 +35,122 @@ struct SafeFetcher: Sendable {
         let late = FetchError(description: "fetch of \(raw) did not finish within \(timeout)", permanent: false)
         var current = raw
         for _ in 0..<4 {
-            guard let url = URL(string: current), url.host != nil else { throw FetchError(description: "invalid URL \(current)", permanent: true, userReason: "has an invalid address") }
+            guard let url = URL(string: current), let host = url.host, !host.isEmpty else {
+                throw FetchError(description: "invalid URL \(current)", permanent: true, userReason: "has an invalid address")
+            }
             let (allowed, exact) = allowList.check(url)
-            guard allowed else { throw FetchError(
+            guard allowed else {
+                throw FetchError(
                     description: "host of \(url.absoluteString) is not allowed (DOWNLOAD_ALLOWED_HOSTS)", permanent: true,
                     userReason: "comes from an address that may not be fetched"
-                ) }
-            if !exact, let address = try Self.privateAddress(of: url.host!) {
+                )
+            }
+            // A client pinned to the vetted address for this hop; the shared one for an operator's exact origin.
+            let client = exact ? http : try await Self.pinnedClient(host: host)
+            do {
+                var request = HTTPClientRequest(url: current)
+                request.method = .GET
+                let response: HTTPClientResponse
+                do {
+                    let remaining = deadline - ContinuousClock.now
+                    guard remaining > .zero else { throw late }
+                    response = try await client.execute(request, timeout: .milliseconds(Int64(remaining / .milliseconds(1))))
+                } catch {
+                    throw FetchError(description: "fetch of \(url.absoluteString) failed: \(error)", permanent: false)
+                }
+                if let next = try redirect(response, from: url) {
+                    if !exact { try? await client.shutdown() }
+                    current = next
+                    continue
+                }
+                let head = try await read(response, from: url, deadline: deadline, late: late, into: sink)
+                if !exact { try? await client.shutdown() }
+                return head
+            } catch {
+                if !exact { try? await client.shutdown() }
+                throw error
+            }
+        }
+        throw FetchError(description: "too many redirects from \(raw)", permanent: true, userReason: "redirects too many times")
+    }
+
+    /// The next URL when `response` is a redirect; throws for an unusable answer.
+    private func redirect(_ response: HTTPClientResponse, from url: URL) throws -> String? {
+        let status = Int(response.status.code)
+        if (300..<400).contains(status), let location = response.headers.first(name: "Location") {
+            return URL(string: location, relativeTo: url)?.absoluteString ?? location
+        }
+        guard status == 200 else {
+            throw FetchError(
+                description: "\(url.absoluteString) answered \(status)", permanent: status == 404 || status == 410 || status == 403,
+                userReason: "is no longer available"
+            )
+        }
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {
+            throw FetchError(
+                description: "output is \(length) bytes, over the \(maxBytes)-byte limit", permanent: true,
+                userReason: "is larger than the \(maxBytes)-byte limit"
+            )
+        }
+        return nil
+    }
+
+    /// Streams the body into `sink` under the size cap and the deadline; returns its first 64 KiB.
+    private func read(
+        _ response: HTTPClientResponse, from url: URL, deadline: ContinuousClock.Instant, late: FetchError,
+        into sink: (ArraySlice<UInt8>) throws -> Void
+    ) async throws -> [UInt8] {
+        var head: [UInt8] = []
+        var total = 0
+        do {
+            for try await chunk in response.body {
+                // A body that keeps trickling in stays bounded: the client's read timeout covers a silent peer.
+                guard ContinuousClock.now < deadline else { throw late }
+                total += chunk.readableBytes
+                guard total <= maxBytes else {
+                    throw FetchError(
+                        description: "output exceeds the \(maxBytes)-byte limit", permanent: true,
+                        userReason: "is larger than the \(maxBytes)-byte limit"
+                    )
+                }
+                let bytes = Array(chunk.readableBytesView)
+                if head.count < 65536 { head += bytes.prefix(65536 - head.count) }
+                try sink(bytes[...])
+            }
+        } catch let error as FetchError {
+            throw error
+        } catch {
+            throw FetchError(description: "download of \(url.absoluteString) broke off: \(error)", permanent: false)
+        }
+        return head
+    }
+
+    /// A client for one hop to `host` that connects only to the address vetted now.
+    static func pinnedClient(host: String) async throws -> HTTPClient {
+        let address = try await vettedAddress(of: host)
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30))
+        )
+        configuration.dnsOverride = [host: address]
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// The address to connect to for `host`, resolved once on a thread of NIO's blocking pool (getaddrinfo blocks);
+    /// refused when any address it resolves to is not public.
+    static func vettedAddress(of host: String) async throws -> String {
+        let addresses = try await NIOThreadPool.singleton.runIfActive { try resolve(host) }
+        guard let first = addresses.first else {
+            throw FetchError(description: "\(host) resolves to no address", permanent: false)
+        }
+        for bytes in addresses {
+            if let reason = SpecialAddress.reason(bytes) {
                 throw FetchError(
-                    description: "\(url.host!) resolves to a private address (\(address)); refused", permanent: true,
+                    description: "\(host) resolves to a private address (\(reason)); refused", permanent: true,
                     userReason: "comes from an address that may not be fetched"
                 )
             }
-            var request = HTTPClientRequest(url: current)
-            request.method = .GET
-            let response: HTTPClientResponse
-            do {
-                let remaining = deadline - ContinuousClock.now
-                guard remaining > .zero else { throw late }
-                response = try await http.execute(request, timeout: .milliseconds(Int64(remaining / .milliseconds(1))))
-            } catch {
-                throw FetchError(description: "fetch of \(url.absoluteString) failed: \(error)", permanent: false)
-            }
-            let status = Int(response.status.code)
-            if (300..<400).contains(status), let location = response.headers.first(name: "Location") {
-                current = URL(string: location, relativeTo: url)?.absoluteString ?? location
-                continue
-            }
-            guard status == 200 else {
-                throw FetchError(
-                    description: "\(url.absoluteString) answered \(status)", permanent: status == 404 || status == 410 || status == 403,
-                    userReason: "is no longer available"
-                )
-            }
-            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {
-                throw FetchError(
-                    description: "output is \(length) bytes, over the \(maxBytes)-byte limit", permanent: true,
-                    userReason: "is larger than the \(maxBytes)-byte limit"
-                )
-            }
-            var head: [UInt8] = []
-            var total = 0
-            do {
-                for try await chunk in response.body {
-                    // A body that keeps trickling in stays bounded: the client's read timeout covers a silent peer.
-                    guard ContinuousClock.now < deadline else { throw late }
-                    total += chunk.readableBytes
-                    guard total <= maxBytes else {
-                        throw FetchError(
-                            description: "output exceeds the \(maxBytes)-byte limit", permanent: true,
-                            userReason: "is larger than the \(maxBytes)-byte limit"
-                        )
-                    }
-                    let bytes = Array(chunk.readableBytesView)
-                    if head.count < 65536 { head += bytes.prefix(65536 - head.count) }
-                    try sink(bytes[...])
-                }
-            } catch let error as FetchError {
-                throw error
-            } catch {
-                throw FetchError(description: "download of \(url.absoluteString) broke off: \(error)", permanent: false)
-            }
-            return head
         }
-        throw FetchError(description: "too many redirects from \(raw)", permanent: true, userReason: "redirects too many times")
+        return text(first)
     }
 
     private func decodeDataURI(_ raw: String, into sink: (ArraySlice<UInt8>) throws -> Void) throws -> [UInt8] {
@@ -113,8 +170,8 @@ struct SafeFetcher: Sendable {
         return Array(bytes.prefix(65536))
     }
 
-    /// The first loopback, private, link-local, CGNAT or unspecified address `host` resolves to, if any.
-    static func privateAddress(of host: String) throws -> String? {
+    /// Every address `host` resolves to (4 or 16 bytes each).
+    private static func resolve(_ host: String) throws -> [[UInt8]] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
@@ -122,26 +179,28 @@ struct SafeFetcher: Sendable {
             throw FetchError(description: "cannot resolve \(host)", permanent: false)
         }
         defer { freeaddrinfo(first) }
+        var addresses: [[UInt8]] = []
         var pointer: UnsafeMutablePointer<addrinfo>? = first
         while let info = pointer {
             if info.pointee.ai_family == AF_INET {
-                let address = info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
-                let b = withUnsafeBytes(of: address) { Array($0) }
-                let text = b.map(String.init).joined(separator: ".")
-                if b[0] == 10 || b[0] == 127 || b[0] == 0 || (b[0] == 169 && b[1] == 254) || (b[0] == 172 && (16...31).contains(b[1]))
-                    || (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (64...127).contains(b[1]))
-                {
-                    return text
-                }
+                addresses.append(info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) }
+                })
             } else if info.pointee.ai_family == AF_INET6 {
-                let b = info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) } }
-                let loopback = b[0..<15].allSatisfy { $0 == 0 } && (b[15] == 1 || b[15] == 0)
-                if loopback || (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) || b[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] {
-                    return "ipv6 private"
-                }
+                addresses.append(info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) }
+                })
             }
             pointer = info.pointee.ai_next
         }
-        return nil
+        return addresses
+    }
+
+    /// An address in its usual text form.
+    private static func text(_ bytes: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        _ = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        return String(cString: buffer)
     }
 }
