@@ -102,3 +102,24 @@ struct RequestValidationTests {
         }
     }
 }
+
+extension RequestValidationTests {
+    @Test("An explicit guidance_scale of 0 is stored and sent as 0, not replaced by the model's default")
+    func guidanceZero() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let request = try GenerationRequest.validate(["prompt": "x", "model_id": "black-forest-labs/flux-dev", "guidance_scale": .int(0)])
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            let created = try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h").generation
+            let stored = try #require(try await store.find(created.id))
+            let model = try #require(ModelCatalog.model("black-forest-labs/flux-dev"))
+            #expect(stored.guidanceScale == 0)
+            #expect(model.input(for: stored.request).input["guidance"]?.number == 0)
+            // Left out, it is the model's default.
+            let defaulted = try await store.create(
+                try GenerationRequest.validate(["prompt": "x", "model_id": "black-forest-labs/flux-dev"]), userID: UUID(), idempotencyKey: nil,
+                requestHash: "h"
+            ).generation
+            #expect(model.input(for: defaulted.request).input["guidance"]?.number == model.field("guidance")?.defaultValue?.number)
+        }
+    }
+}
