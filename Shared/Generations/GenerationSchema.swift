@@ -195,36 +195,6 @@ let generationMigrations: [Migration] = [
         "ALTER TABLE image_generations ADD COLUMN job_attempt INTEGER",
         // When the first create call that recorded no prediction may have started: a lost create is looked for from here.
         "ALTER TABLE image_generations ADD COLUMN create_started_at TIMESTAMPTZ",
-        // What a user may act on when a generation failed (`GenerationFailure`); `error_message` says it in words.
-        "ALTER TABLE image_generations ADD COLUMN error_code TEXT",
-        // A dead job's generation gets a plain reason: the job's own error names services and stays in its history.
-        """
-        CREATE OR REPLACE FUNCTION imagegen_on_job_dead(p_job_type text, p_dedupe_key text, p_error text) RETURNS void AS $$
-        BEGIN
-            IF p_job_type IN ('\(GenerateImage.name)', '\(DownloadImage.name)') THEN
-                UPDATE image_generations
-                SET \(GenerationTransition.fail.setSQL), error_code = '\(GenerationFailure.unavailable.code)',
-                    error_message = '\(GenerationFailure.unavailable.message)', completed_at = now()
-                WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.fail.guardSQL);
-            END IF;
-        END;
-        $$ LANGUAGE plpgsql
-        """,
-        """
-        CREATE OR REPLACE FUNCTION imagegen_on_job_revived(p_job_type text, p_dedupe_key text) RETURNS void AS $$
-        BEGIN
-            IF p_job_type = '\(GenerateImage.name)' THEN
-                UPDATE image_generations
-                SET \(GenerationTransition.revive.setSQL), error_code = NULL, error_message = NULL, completed_at = NULL
-                WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.revive.guardSQL);
-            ELSIF p_job_type = '\(DownloadImage.name)' THEN
-                UPDATE image_generations
-                SET \(GenerationTransition.reviveDownload.setSQL), error_code = NULL, error_message = NULL, completed_at = NULL
-                WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.reviveDownload.guardSQL);
-            END IF;
-        END;
-        $$ LANGUAGE plpgsql
-        """,
     ]),
 ]
 
@@ -234,6 +204,8 @@ private let terminalGenerationStatuses = "('completed', 'failed', 'cancelled')"
 /// its transition; a dead job fails its generation and a revived one runs it again, in the queue's transaction.
 private let stateMachine: [String] = [
     "ALTER TABLE generation_events ADD COLUMN event TEXT",
+    // What a user may act on when a generation failed (`GenerationFailure`); `error_message` says it in words.
+    "ALTER TABLE image_generations ADD COLUMN error_code TEXT",
     // An event's message is cut by bytes, not characters, so its notification stays under PostgreSQL's 8,000-byte limit.
     """
     CREATE FUNCTION imagegen_left_bytes(p_text text, p_bytes integer) RETURNS text AS $$
@@ -272,7 +244,8 @@ private let stateMachine: [String] = [
     BEGIN
         IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status OR NEW.progress IS DISTINCT FROM OLD.progress THEN
             INSERT INTO generation_events (generation_id, status, progress, error_message, event)
-            VALUES (NEW.id, NEW.status, NEW.progress, imagegen_left_bytes(NEW.error_message, 2000),
+            VALUES (NEW.id, NEW.status, NEW.progress,
+                    CASE WHEN octet_length(NEW.error_message) > 2000 THEN imagegen_left_bytes(NEW.error_message, 2000) ELSE NEW.error_message END,
                     CASE WHEN TG_OP = 'INSERT' THEN '\(GenerationTransition.create.event)'
                          WHEN NEW.status IS NOT DISTINCT FROM OLD.status THEN 'progress'
                          ELSE \(GenerationTransition.eventCaseSQL) END)
@@ -293,9 +266,10 @@ private let stateMachine: [String] = [
     CREATE OR REPLACE FUNCTION imagegen_on_job_dead(p_job_type text, p_dedupe_key text, p_error text) RETURNS void AS $$
     BEGIN
         IF p_job_type IN ('\(GenerateImage.name)', '\(DownloadImage.name)') THEN
+            -- A plain reason for the user: the job's own error names services and stays in its history.
             UPDATE image_generations
-            SET \(GenerationTransition.fail.setSQL), error_message = COALESCE(p_error, 'job ' || p_job_type || ' failed'),
-                completed_at = now()
+            SET \(GenerationTransition.fail.setSQL), error_code = '\(GenerationFailure.unavailable.code)',
+                error_message = '\(GenerationFailure.unavailable.message)', completed_at = now()
             WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.fail.guardSQL);
         END IF;
     END;
@@ -305,10 +279,12 @@ private let stateMachine: [String] = [
     CREATE OR REPLACE FUNCTION imagegen_on_job_revived(p_job_type text, p_dedupe_key text) RETURNS void AS $$
     BEGIN
         IF p_job_type = '\(GenerateImage.name)' THEN
-            UPDATE image_generations SET \(GenerationTransition.revive.setSQL), error_message = NULL, completed_at = NULL
+            UPDATE image_generations
+            SET \(GenerationTransition.revive.setSQL), error_code = NULL, error_message = NULL, completed_at = NULL
             WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.revive.guardSQL);
         ELSIF p_job_type = '\(DownloadImage.name)' THEN
-            UPDATE image_generations SET \(GenerationTransition.reviveDownload.setSQL), error_message = NULL, completed_at = NULL
+            UPDATE image_generations
+            SET \(GenerationTransition.reviveDownload.setSQL), error_code = NULL, error_message = NULL, completed_at = NULL
             WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.reviveDownload.guardSQL);
         END IF;
     END;
@@ -331,22 +307,31 @@ private let runningCount: [String] = [
     """,
     """
     CREATE FUNCTION imagegen_count_running_generations() RETURNS trigger AS $$
-    DECLARE
-        v_was BOOLEAN := TG_OP <> 'INSERT' AND OLD.status NOT IN \(terminalGenerationStatuses);
-        v_is BOOLEAN := TG_OP <> 'DELETE' AND NEW.status NOT IN \(terminalGenerationStatuses);
     BEGIN
-        IF v_is AND NOT v_was THEN
+        IF TG_OP = 'DELETE' THEN
+            UPDATE generation_slots SET running = running - 1 WHERE user_id = OLD.user_id;
+        ELSIF NEW.status IN \(terminalGenerationStatuses) THEN
+            UPDATE generation_slots SET running = running - 1 WHERE user_id = NEW.user_id;
+        ELSE
             INSERT INTO generation_slots AS s (user_id, running) VALUES (NEW.user_id, 1)
             ON CONFLICT (user_id) DO UPDATE SET running = s.running + 1;
-        ELSIF v_was AND NOT v_is THEN
-            UPDATE generation_slots SET running = running - 1 WHERE user_id = OLD.user_id;
         END IF;
         RETURN NULL;
     END;
     $$ LANGUAGE plpgsql
     """,
+    // Each fires only when a generation starts or stops counting, not on every status change.
     """
-    CREATE TRIGGER image_generations_running AFTER INSERT OR DELETE OR UPDATE OF status ON image_generations
-    FOR EACH ROW EXECUTE FUNCTION imagegen_count_running_generations()
+    CREATE TRIGGER image_generations_running_insert AFTER INSERT ON image_generations
+    FOR EACH ROW WHEN (NEW.status NOT IN \(terminalGenerationStatuses)) EXECUTE FUNCTION imagegen_count_running_generations()
+    """,
+    """
+    CREATE TRIGGER image_generations_running_update AFTER UPDATE OF status ON image_generations
+    FOR EACH ROW WHEN ((OLD.status IN \(terminalGenerationStatuses)) IS DISTINCT FROM (NEW.status IN \(terminalGenerationStatuses)))
+    EXECUTE FUNCTION imagegen_count_running_generations()
+    """,
+    """
+    CREATE TRIGGER image_generations_running_delete AFTER DELETE ON image_generations
+    FOR EACH ROW WHEN (OLD.status NOT IN \(terminalGenerationStatuses)) EXECUTE FUNCTION imagegen_count_running_generations()
     """,
 ]
