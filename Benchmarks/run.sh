@@ -61,10 +61,11 @@ if [ "$what" = gateway ] || [ "$what" = all ]; then
     user=00000000-0000-4000-8000-00000000be70
     export AUTH_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
     port=$(pg_free_port)
-    HTTP_PORT=$port LOG_LEVEL=warning GATEWAY_RATE_PER_MINUTE=1000000 STORAGE_DIR="$tmp/images" \
+    internal_port=$(pg_free_port)
+    HTTP_PORT=$port GATEWAY_INTERNAL_PORT=$internal_port LOG_LEVEL=warning GATEWAY_RATE_PER_MINUTE=1000000 STORAGE_DIR="$tmp/images" \
         $release/gateway >"$tmp/gateway.log" 2>&1 &
     gateway_pid=$!
-    stack_wait_ready "http://127.0.0.1:$port" gateway "$tmp/gateway.log"
+    stack_wait_ready "http://127.0.0.1:$internal_port" gateway "$tmp/gateway.log"
     export GATEWAY_URL="http://127.0.0.1:$port" BENCH_TOKEN=$($release/gateway token --user $user)
     "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100
     "$bench" sse-fanout --streams 1000 --gateway-pid "$gateway_pid" --user $user
