@@ -186,7 +186,7 @@ struct SSEFanout: AsyncParsableCommand {
             for try await id in try await client.query(
                 """
                 INSERT INTO image_generations (user_id, prompt, model, model_id, width, height, steps, guidance_scale, status)
-                VALUES (\(UUID(uuidString: user)!), 'fanout', 'flux-schnell', 'black-forest-labs/flux-schnell', 1024, 1024, 4, 0, 'processing')
+                VALUES (\(UUID(uuidString: user)!), 'fanout', 'flux-schnell', 'black-forest-labs/flux-schnell', 1024, 1024, 4, 0, 'downloading')
                 RETURNING id
                 """
             ).decode(UUID.self) { generation = id }
