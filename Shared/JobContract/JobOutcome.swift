@@ -3,7 +3,7 @@ import HTTPTypes
 import WireFormat
 
 /// What became of one push, in both directions of the internal contract: the owning service answers with
-/// ``response`` and the dispatcher reads the answer back with ``init(status:retryAfter:body:)``.
+/// ``response`` and the dispatcher reads the answer back with ``init(status:retryAfter:body:origin:)``.
 ///
 /// 2xx = done (the body, a JSON object, is the job's result); 408, 429 and 5xx = retry later (honouring `Retry-After`);
 /// any other status = permanent failure. A failure's reason travels as a problem+json `detail`.

@@ -1,0 +1,38 @@
+import Foundation
+import Generations
+import JobContract
+import Testing
+import WireFormat
+
+/// The push contract, both directions through the same types.
+@Suite("Job contract")
+struct JobContractTests {
+    /// What the dispatcher reads back from what a handler answered.
+    func roundTrip(_ outcome: JobOutcome) -> JobOutcome {
+        let (status, retryAfter, body) = outcome.response
+        return JobOutcome(status: Int(status.code), retryAfter: retryAfter.map(String.init), body: body, origin: "svc")
+    }
+
+    @Test("Every outcome a handler gives reaches the dispatcher as the same outcome")
+    func outcomesRoundTrip() {
+        #expect(roundTrip(.done(result: ["outcome": "succeeded", "images": .int(2)])) == .done(result: ["outcome": "succeeded", "images": .int(2)]))
+        #expect(roundTrip(.done(result: nil)) == .done(result: .object([:])))
+        #expect(roundTrip(.failed("bad input")) == .failed("svc answered 422: bad input"))
+        #expect(roundTrip(.retry("busy", after: .seconds(3))) == .retry("svc answered 503: busy", after: .seconds(3)))
+        #expect(roundTrip(.retry("busy", after: nil)) == .retry("svc answered 503: busy", after: nil))
+        #expect(JobOutcome(status: 429, retryAfter: "7", body: Data(), origin: "svc") == .retry("svc answered 429: ", after: .seconds(7)))
+        #expect(JobOutcome(status: 404, retryAfter: nil, body: Data("gone".utf8), origin: "svc") == .failed("svc answered 404: gone"))
+    }
+
+    @Test("The envelope the dispatcher encodes from a stored payload decodes as the kind's payload type")
+    func envelopeRoundTrip() throws {
+        let payload = GenerationJobPayload(generationId: UUID(), userId: UUID())
+        let stored = try JSONDecoder().decode(JSONValue.self, from: try JSONCoding.encoder().encode(payload))
+        let id = UUID()
+        let sent = try JobEnvelope(job: .init(id: id, type: GenerateImage.name, attempt: 2, maxAttempts: 5, payload: stored)).encode()
+        let text = String(decoding: sent, as: UTF8.self)
+        #expect(text.contains(#""max_attempts":5"#) && text.contains(#""generation_id":"#))
+        let received = try JobEnvelope<GenerateImage.Payload>.decode(sent)
+        #expect(received.job.id == id && received.job.attempt == 2 && received.job.payload == payload)
+    }
+}
