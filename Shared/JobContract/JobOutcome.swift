@@ -5,10 +5,12 @@ import WireFormat
 /// What became of one push, in both directions of the internal contract: the owning service answers with
 /// ``response`` and the dispatcher reads the answer back with ``init(status:retryAfter:body:origin:)``.
 ///
-/// 2xx = done (the body, a JSON object, is the job's result); 408, 429 and 5xx = retry later (honouring `Retry-After`);
-/// any other status = permanent failure. A failure's reason travels as a problem+json `detail`.
+/// 202 = snooze (the work goes on elsewhere, at Replicate: deliver the job again after `Retry-After`, without spending an
+/// attempt); any other 2xx = done (the body, a JSON object, is the job's result); 408, 429 and 5xx = retry later
+/// (honouring `Retry-After`); any other status = permanent failure. A failure's reason travels as a problem+json `detail`.
 package enum JobOutcome: Sendable, Equatable {
     case done(result: JSONValue?)
+    case snooze(after: Duration)
     case failed(String)
     case retry(String, after: Duration?)
 
@@ -17,17 +19,25 @@ package enum JobOutcome: Sendable, Equatable {
         switch self {
         case .done(let result):
             return (.ok, nil, (try? JSONCoding.encoder().encode(result ?? .object([:]))) ?? Data("{}".utf8))
+        case .snooze(let after):
+            return (.accepted, Self.wholeSeconds(after), Data("{}".utf8))
         case .failed(let reason):
             return (.unprocessableContent, nil, Self.problem(title: "Job failed", status: 422, detail: reason))
         case .retry(let reason, let after):
-            let seconds = after.map { Int($0.components.seconds) + ($0.components.attoseconds > 0 ? 1 : 0) }
-            return (.serviceUnavailable, seconds, Self.problem(title: "Retry later", status: 503, detail: reason))
+            return (.serviceUnavailable, after.map(Self.wholeSeconds), Self.problem(title: "Retry later", status: 503, detail: reason))
         }
+    }
+
+    /// `Retry-After` carries whole seconds: rounded up, at least 1.
+    private static func wholeSeconds(_ duration: Duration) -> Int {
+        max(1, Int(duration.components.seconds) + (duration.components.attoseconds > 0 ? 1 : 0))
     }
 
     /// The outcome an answer means; `origin` names the service in reasons.
     package init(status: Int, retryAfter: String?, body: Data, origin: String) {
         switch status {
+        case 202:
+            self = .snooze(after: .seconds(retryAfter.flatMap(Int.init) ?? 1))
         case 200..<300:
             let result = try? JSONDecoder().decode(JSONValue.self, from: body)
             if case .object? = result { self = .done(result: result) } else { self = .done(result: nil) }

@@ -75,6 +75,26 @@ extension JobQueue {
     }
 
     /// Puts `leases` back to pending without spending an attempt (graceful shutdown: another worker takes them at once).
+    /// Snoozes attempt `lease`: its job waits until `delay` has passed and is then delivered again, without spending an
+    /// attempt (the work goes on elsewhere, such as a prediction running at Replicate). Returns whether it still held
+    /// the job.
+    @discardableResult
+    package func snooze(_ lease: JobLease, for delay: Duration) async throws -> Bool {
+        /// Back to pending for later, one attempt added so the next delivery's new number costs none.
+        let rows = try await client.query(
+            """
+            UPDATE job_queue AS q
+            SET status = 'pending', run_at = now() + \(delay.milliseconds)::float8 * interval '1 millisecond',
+                max_attempts = q.max_attempts + 1, locked_by = NULL, locked_until = NULL
+            WHERE q.id = \(lease.id) AND q.status = 'processing' AND q.attempt_number = \(lease.attempt)
+            RETURNING q.id
+            """,
+            logger: logger
+        )
+        for try await _ in rows.decode(UUID.self) { return true }
+        return false
+    }
+
     /// The attempt number stays: every delivery of a job has its own, so a handler still running from this one can tell
     /// it was superseded; the job gets one more attempt instead.
     package func release(_ leases: [JobLease]) async throws {

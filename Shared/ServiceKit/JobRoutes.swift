@@ -22,7 +22,7 @@ package func addJobRoute<Kind: JobKind>(
         jobLogger[metadataKey: "job.attempt"] = "\(envelope.job.attempt)"
         if let trace = request.headers[JobHeaders.traceparent] { jobLogger[metadataKey: "trace.parent"] = "\(trace)" }
         let (status, retryAfter, answer) = await handler(envelope.job, jobLogger).response
-        var headers: HTTPFields = [.contentType: status.code < 300 ? "application/json" : "application/problem+json"]
+        var headers: HTTPFields = [.contentType: status.kind == .successful ? "application/json" : "application/problem+json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer)))
     }

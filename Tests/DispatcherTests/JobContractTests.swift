@@ -20,6 +20,8 @@ struct JobContractTests {
         #expect(roundTrip(.failed("bad input")) == .failed("svc answered 422: bad input"))
         #expect(roundTrip(.retry("busy", after: .seconds(3))) == .retry("svc answered 503: busy", after: .seconds(3)))
         #expect(roundTrip(.retry("busy", after: nil)) == .retry("svc answered 503: busy", after: nil))
+        #expect(roundTrip(.snooze(after: .seconds(4))) == .snooze(after: .seconds(4)))
+        #expect(roundTrip(.snooze(after: .milliseconds(300))) == .snooze(after: .seconds(1)))
         #expect(JobOutcome(status: 429, retryAfter: "7", body: Data(), origin: "svc") == .retry("svc answered 429: ", after: .seconds(7)))
         #expect(JobOutcome(status: 404, retryAfter: nil, body: Data("gone".utf8), origin: "svc") == .failed("svc answered 404: gone"))
     }

@@ -66,7 +66,9 @@ struct LifecycleTests {
         }
     }
 
-    func withHarness(_ scenario: String = #"{"time_scale": 0}"#, _ body: @Sendable (Harness) async throws -> Void) async throws {
+    func withHarness(
+        _ scenario: String = #"{"time_scale": 0}"#, parkAfter: Duration? = nil, _ body: @Sendable (Harness) async throws -> Void
+    ) async throws {
         let logger = TestDatabase.logger
         let simulatorApp = buildSimulator(config: SimulatorConfig(), logger: logger)
         try await simulatorApp.test(.live) { sim in
@@ -74,7 +76,7 @@ struct LifecycleTests {
             try await TestDatabase.withClient { client, url in
                 let config = GeneratorConfig(
                     database: url, internalToken: TestSecrets.internalToken, replicateToken: "r8_test", replicateBaseURL: simulator, preferWait: 1,
-                    pollMax: .milliseconds(100)
+                    pollMax: .milliseconds(100), parkAfter: parkAfter
                 )
                 try await buildGenerator(config: config, logger: logger).test(.router) { generator in
                     let harness = Harness(client: client, generator: generator, simulator: simulator)

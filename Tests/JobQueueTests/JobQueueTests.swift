@@ -210,6 +210,24 @@ struct JobQueueTests {
         }
     }
 
+    @Test("A snoozed job waits out its delay without spending an attempt, and only its holder can snooze it")
+    func snooze() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            let id = try await queue.enqueue([NewJob(type: "t", payload: "{}", maxAttempts: 1)])[0]
+            let job = try #require(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).first)
+            #expect(try await queue.snooze(job.lease, for: .seconds(3600)))
+            #expect(try await !queue.snooze(job.lease, for: .zero))
+            #expect(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).isEmpty)
+            let waiting = try await scalar(client, "SELECT EXTRACT(EPOCH FROM run_at - now())::float8 FROM job_queue WHERE id = \(id)", as: Double.self)
+            #expect(waiting > 3500)
+            try await client.query("UPDATE job_queue SET run_at = now() WHERE id = \(id)")
+            let again = try #require(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).first)
+            // A job allowed one attempt is delivered again: the snooze spent none.
+            #expect(again.attempt == 2 && again.maxAttempts == 2)
+        }
+    }
+
     @Test("A dedupe key admits one live job at a time")
     func dedupe() async throws {
         try await TestDatabase.withClient { client, _ in

@@ -95,6 +95,9 @@ final class DispatchLoop: Service, Sendable {
                 let accepted = try await completer.complete(job.lease, result: text)
                 if !accepted { logger.warning("Completion rejected: the lease was lost") }
                 Counter(label: "imagegen_dispatcher_jobs_completed_total", dimensions: dimensions).increment()
+            case .snooze(let delay):
+                if try await !queue.snooze(job.lease, for: delay) { logger.warning("Snooze rejected: the lease was lost") }
+                Counter(label: "imagegen_dispatcher_jobs_snoozed_total", dimensions: dimensions).increment()
             case .failed(let reason):
                 let outcome = try await queue.fail(job.lease, error: reason, retryable: false, delay: .zero)
                 logger.warning("Job failed permanently", metadata: ["reason": "\(reason)", "outcome": "\(outcome)"])

@@ -9,10 +9,14 @@ package struct GeneratorConfig: Sendable {
     package var replicateToken: String
     /// Replicate's base URL without `/v1` (`REPLICATE_BASE_URL`).
     package var replicateBaseURL: String
-    /// Seconds to hold the create call with `Prefer: wait` (`GENERATOR_PREFER_WAIT`, 1–60).
+    /// Seconds to hold the create call with `Prefer: wait` (`GENERATOR_PREFER_WAIT`, 0–60; 0 sends no `Prefer`).
     package var preferWait: Int
     /// Longest pause between polls (`GENERATOR_POLL_MAX_SECONDS`).
     package var pollMax: Duration
+    /// How long one delivery may wait for a running prediction before it parks it: answers 202 and has its job delivered
+    /// again near the next check, so no push, connection or dispatcher slot is held while Replicate works
+    /// (`GENERATOR_PARK_AFTER_SECONDS`, default 0: park at once after the create call's wait). Nil holds until it ends.
+    package var parkAfter: Duration?
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -21,15 +25,17 @@ package struct GeneratorConfig: Sendable {
         internalToken = loader.secret("INTERNAL_TOKEN")
         replicateToken = loader.required("REPLICATE_API_TOKEN")
         replicateBaseURL = loader.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
-        preferWait = loader.int("GENERATOR_PREFER_WAIT", default: 10, in: 1...60)
+        preferWait = loader.int("GENERATOR_PREFER_WAIT", default: 10, in: 0...60)
         pollMax = .seconds(loader.double("GENERATOR_POLL_MAX_SECONDS", default: 5, in: 0.05...60))
+        parkAfter = .seconds(loader.int("GENERATOR_PARK_AFTER_SECONDS", default: 0, in: 0...3600))
         try loader.validate()
     }
 
     package init(
         http: HTTPSettings = HTTPSettings(), database: DatabaseURL, internalToken: String, replicateToken: String, replicateBaseURL: String,
-        preferWait: Int = 1, pollMax: Duration = .milliseconds(200)
+        preferWait: Int = 1, pollMax: Duration = .milliseconds(200), parkAfter: Duration? = nil
     ) {
+        self.parkAfter = parkAfter
         self.http = http
         self.database = database
         self.internalToken = internalToken

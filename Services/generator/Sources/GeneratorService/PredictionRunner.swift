@@ -14,6 +14,8 @@ struct PredictionRunner: Sendable {
     let store: GenerationStore
     let preferWait: Int
     let pollMax: Duration
+    /// Park a running prediction once this delivery has waited this long for it (nil: hold until it ends).
+    let parkAfter: Duration?
 
     /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
     func run(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
@@ -69,7 +71,7 @@ struct PredictionRunner: Sendable {
         } else {
             for warning in built.warnings { logger.notice("Input adjusted", metadata: ["warning": "\(warning)"]) }
             do {
-                response = try await api.create(model: model.id, version: version, input: built.input, wait: preferWait)
+                response = try await api.create(model: model.id, version: version, input: built.input, wait: preferWait > 0 ? preferWait : nil)
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
                 logger.warning("Replicate refused the prediction", metadata: ["error": "\(error)"])
@@ -89,7 +91,9 @@ struct PredictionRunner: Sendable {
             }
         }
 
-        let deadline = ContinuousClock.now + .seconds(max(120, model.typicalSeconds * 20))
+        // The deadline counts from the first create call, across deliveries.
+        let deadline = (generation.createStartedAt ?? Date()).addingTimeInterval(max(120, model.typicalSeconds * 20))
+        let started = ContinuousClock.now
         // First poll near when the model usually finishes (a quarter of its typical time), then back off up to pollMax.
         var interval = min(max(.milliseconds(250), .milliseconds(Int64(model.typicalSeconds * 250))), pollMax)
         while !response.prediction.status.isTerminal {
@@ -107,7 +111,7 @@ struct PredictionRunner: Sendable {
                 logger.notice("Superseded by a later attempt; leaving the prediction to it")
                 return .done(result: ["outcome": "superseded"])
             }
-            if ContinuousClock.now > deadline {
+            if Date() > deadline {
                 _ = try? await api.cancel(response.prediction.id)
                 try await store.fail(generation.id, .timedOut, lease: lease)
                 return .done(result: ["outcome": "timed out"])
@@ -115,6 +119,12 @@ struct PredictionRunner: Sendable {
             var pause = interval
             if let remaining = response.rateLimitRemaining, remaining < 5, let reset = response.rateLimitReset {
                 pause = max(pause, .milliseconds(Int64(reset * 1000)))
+            }
+            if let parkAfter, ContinuousClock.now - started >= parkAfter {
+                // Nothing to do until Replicate is done: hand the job back to be delivered near the next check.
+                let untilTypicalEnd = (generation.createStartedAt ?? Date()).addingTimeInterval(model.typicalSeconds).timeIntervalSinceNow
+                let next = untilTypicalEnd > 1 ? min(.seconds(untilTypicalEnd), pollMax) : pollMax
+                return .snooze(after: max(pause, next))
             }
             try await Task.sleep(for: pause)
             interval = min(interval * 1.5, pollMax)

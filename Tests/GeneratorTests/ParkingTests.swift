@@ -1,0 +1,69 @@
+import AsyncHTTPClient
+import Catalog
+import Foundation
+import Generations
+import JobQueue
+import PostgresNIO
+import Testing
+import TestSupport
+import WireFormat
+
+extension LifecycleTests {
+    @Test("A running prediction is parked at once (202 with Retry-After), and a later delivery finishes it without a second create")
+    func parkedPrediction() async throws {
+        try await withHarness(#"{"time_scale": 1, "latency_overrides": {"black-forest-labs/flux-dev": 2}}"#, parkAfter: .zero) { h in
+            let generation = try await h.create(["prompt": "parked", "model_id": "black-forest-labs/flux-dev"])
+            let first = try await h.run(generation, attempt: 1)
+            #expect(first.status == 202 && (first.retryAfter.flatMap(Int.init) ?? 0) >= 1)
+            let parked = try await h.reload(generation)
+            #expect(parked.status == .processing && parked.replicatePredictionId != nil)
+            // Delivered again as the dispatcher would after each Retry-After, every time as a new attempt.
+            var attempt = 2
+            while try await h.run(generation, attempt: attempt).status == 202, attempt < 50 {
+                try await Task.sleep(for: .milliseconds(200))
+                attempt += 1
+            }
+            #expect(try await h.reload(generation).status == .downloading)
+            #expect(try await h.counter("predictions.created") == 1)
+        }
+    }
+}
+
+/// Parking with real processes: the dispatcher's concurrency no longer bounds how many predictions run at once.
+@Suite("Parking")
+struct ParkingTests {
+    @Test("Fifty generations of a 20-second model all run at Replicate at once with a generate-image concurrency of 2")
+    func concurrencyIsNotTheLimit() async throws {
+        try await TestDatabase.withClient { client, url in
+            let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+            let simulator = try await ServiceProcess("replicate-simulator", environment: ["SIMULATOR_TIME_SCALE": "1"])
+            let simulatorURL = "http://127.0.0.1:\(simulator.port)"
+            var scenario = HTTPClientRequest(url: "\(simulatorURL)/_simulator/scenario")
+            scenario.method = .POST
+            scenario.body = .bytes(.init(string: #"{"latency_overrides": {"google/imagen-4-fast": 20}}"#))
+            _ = try await HTTPClient.shared.execute(scenario, timeout: .seconds(5))
+            let generator = try await ServiceProcess("generator", environment: [
+                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
+                "REPLICATE_BASE_URL": simulatorURL, "GENERATOR_PREFER_WAIT": "0",
+            ])
+            let dispatcher = try await ServiceProcess("dispatcher", environment: [
+                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
+                "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(generator.port)", "DISPATCH_CONCURRENCY": "generate-image=2",
+            ])
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            let request = try GenerationRequest.validate(["prompt": "many at once", "model_id": "google/imagen-4-fast"])
+            for _ in 0..<50 { _ = try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h") }
+            // Held pushes would allow two predictions per 20 s; parked ones let all fifty start within seconds (the create
+            // calls do not wait: GENERATOR_PREFER_WAIT=0).
+            try await eventually("all fifty predictions to be running at Replicate", timeout: .seconds(15)) {
+                try await scalar(
+                    client, "SELECT count(*)::int8 FROM image_generations WHERE status = 'processing' AND replicate_prediction_id IS NOT NULL",
+                    as: Int.self
+                ) == 50
+            }
+            dispatcher.stop(signal: SIGKILL)
+            generator.stop(signal: SIGKILL)
+            simulator.stop(signal: SIGKILL)
+        }
+    }
+}
