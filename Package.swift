@@ -8,7 +8,7 @@ let defaultSwiftSettings: [SwiftSetting] = [
 
 let serviceTargets: [Target] = []
     + Target.service("Gateway", executable: "gateway", dependencies: [
-        "ServiceKit", "Database", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat",
+        "ServiceKit", "Database", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat", "ReplicateAPI",
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])

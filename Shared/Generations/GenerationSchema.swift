@@ -196,6 +196,15 @@ let generationMigrations: [Migration] = [
         // When the first create call that recorded no prediction may have started: a lost create is looked for from here.
         "ALTER TABLE image_generations ADD COLUMN create_started_at TIMESTAMPTZ",
     ]),
+    Migration(version: 10, name: "replicate webhooks applied", statements: [
+        // Each of Replicate's webhook deliveries (by `webhook-id`) is applied once; a replay changes nothing.
+        """
+        CREATE TABLE replicate_webhooks (
+            webhook_id TEXT PRIMARY KEY,
+            received_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )
+        """,
+    ]),
 ]
 
 private let terminalGenerationStatuses = "('completed', 'failed', 'cancelled')"

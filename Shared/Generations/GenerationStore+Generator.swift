@@ -58,14 +58,23 @@ extension GenerationStore {
     package func handOver(
         _ generation: Generation, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?, lease: JobLease
     ) async throws -> Bool {
-        let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
-        let handOver = HandOver(
-            id: generation.id, outputs: outputJSON, predictTime: predictTime, cost: cost, predictionID: predictionID, lease: lease
-        )
-        return try await client.withPublishedNotifications(logger: logger) { connection in
-            for try await handed in try await connection.execute(handOver, logger: logger) { return handed == 1 }
-            return false
+        try await client.withPublishedNotifications(logger: logger) { connection in
+            try await Self.handOver(
+                generation.id, predictionID: predictionID, outputs: outputs, predictTime: predictTime, cost: cost, lease: lease,
+                on: connection, logger: logger
+            )
         }
+    }
+
+    /// The hand-over on `connection` (inside the caller's transaction when it has one); `lease` nil for a webhook.
+    static func handOver(
+        _ id: UUID, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?, lease: JobLease?,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
+        let statement = HandOver(id: id, outputs: outputJSON, predictTime: predictTime, cost: cost, predictionID: predictionID, lease: lease)
+        for try await handed in try await connection.execute(statement, logger: logger) { return handed == 1 }
+        return false
     }
 
     /// Fails the generation for `lease` (only while that delivery holds it).
@@ -153,7 +162,8 @@ private struct HandOver: PostgresPreparedStatement {
             UPDATE image_generations
             SET \(GenerationTransition.handOver.setSQL), progress = 100, output_urls = $2::jsonb, predict_time = $3, cost = $4,
                 replicate_prediction_id = COALESCE(replicate_prediction_id, $5)
-            WHERE id = $1 AND \(GenerationTransition.handOver.guardSQL) AND job_attempt = $6 AND job_id = $7
+            WHERE id = $1 AND \(GenerationTransition.handOver.guardSQL)
+              AND ($7::uuid IS NULL OR (job_attempt = $6 AND job_id = $7))
             RETURNING id, user_id, priority
         ), job AS (
             \(JobQueue.insertSQL(
@@ -164,7 +174,8 @@ private struct HandOver: PostgresPreparedStatement {
         SELECT count(*)::int8 FROM handed
         """
     static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .float8, .float8, .text, .int8, .uuid]
-    var id: UUID, outputs: String, predictTime: Double?, cost: Double?, predictionID: String, lease: JobLease
+    /// nil: a Replicate webhook, which holds no lease (the status guard alone keeps it to one hand-over).
+    var id: UUID, outputs: String, predictTime: Double?, cost: Double?, predictionID: String, lease: JobLease?
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 7)
@@ -173,8 +184,8 @@ private struct HandOver: PostgresPreparedStatement {
         try bindings.append(predictTime)
         try bindings.append(cost)
         try bindings.append(predictionID)
-        try bindings.append(lease.attempt)
-        try bindings.append(lease.id)
+        try bindings.append(lease?.attempt)
+        try bindings.append(lease?.id)
         return bindings
     }
 

@@ -39,8 +39,9 @@ package struct PredictionResponse: Sendable {
 
 /// The prediction endpoints the generator needs; the live client speaks HTTP, tests may substitute their own.
 package protocol PredictionsAPI: Sendable {
-    /// Creates a prediction of an official model (`version == nil`) or of a model version, holding up to `wait` seconds.
-    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?) async throws -> PredictionResponse
+    /// Creates a prediction of an official model (`version == nil`) or of a model version, holding up to `wait` seconds;
+    /// with `webhook`, Replicate posts its `start`, `logs` and `completed` updates there.
+    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: String?) async throws -> PredictionResponse
     /// The current state of prediction `id`.
     func get(_ id: String) async throws -> PredictionResponse
     /// Cancels prediction `id`.
@@ -70,14 +71,19 @@ package struct ReplicateClient: PredictionsAPI {
     }
 
     package func create(
-        model: String, version: String?, input: [String: JSONValue], wait: Int?
+        model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: String?
     ) async throws -> PredictionResponse {
         struct Body: Encodable {
             var version: String?
             var input: [String: JSONValue]
+            var webhook: String?
+            var webhook_events_filter: [String]?
         }
         let path = version == nil ? "/v1/models/\(model)/predictions" : "/v1/predictions"
-        let body = Body(version: version.map { "\(model):\($0)" }, input: input)
+        let body = Body(
+            version: version.map { "\(model):\($0)" }, input: input, webhook: webhook,
+            webhook_events_filter: webhook == nil ? nil : ["start", "logs", "completed"]
+        )
         let bytes: Data
         do { bytes = try JSONEncoder().encode(body) } catch { throw ReplicateError.transport("could not encode input: \(error)") }
         var headers: [(String, String)] = [("Content-Type", "application/json")]

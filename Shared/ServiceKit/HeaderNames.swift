@@ -15,4 +15,10 @@ extension HTTPField.Name {
     package static let lastEventID = Self("Last-Event-ID")!
     /// `Referrer-Policy`, on stored files.
     package static let referrerPolicy = Self("Referrer-Policy")!
+    /// Standard Webhooks' message id, on Replicate's webhooks.
+    package static let webhookID = Self("webhook-id")!
+    /// Standard Webhooks' Unix timestamp (seconds).
+    package static let webhookTimestamp = Self("webhook-timestamp")!
+    /// Standard Webhooks' signatures (`v1,<base64>`, space-separated).
+    package static let webhookSignature = Self("webhook-signature")!
 }

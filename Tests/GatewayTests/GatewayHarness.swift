@@ -23,15 +23,19 @@ struct GatewayHarness: Sendable {
     /// The port of readiness and metrics.
     let internalPort: Int
 
+    /// Replicate's webhook signing secret the harness's gateway accepts.
+    static let webhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
     static func run(maxActivePerUser: Int = 50, _ body: @Sendable (GatewayHarness) async throws -> Void) async throws {
         try await TestDatabase.withClient { database, url in
             let storage = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID())").path
             try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: storage) }
             let internalPort = try freePort()
-            let config = GatewayConfig(
+            var config = GatewayConfig(
                 database: url, jwtSecret: secret, storageDir: storage, maxActivePerUser: maxActivePerUser, internalPort: internalPort
             )
+            config.replicateWebhookSecret = webhookSecret
             let auth = await UserAuthenticator(secret: secret)
             let (alice, bob) = (UUID(), UUID())
             let (aliceToken, bobToken) = (try await auth.token(for: alice), try await auth.token(for: bob))

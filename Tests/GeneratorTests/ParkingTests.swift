@@ -66,4 +66,45 @@ struct ParkingTests {
             simulator.stop(signal: SIGKILL)
         }
     }
+
+    @Test("With Replicate's webhooks, a parked generation is handed over by the webhook, with no poll")
+    func webhookCompletes() async throws {
+        try await TestDatabase.withClient { client, url in
+            let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+            let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+            let simulator = try await ServiceProcess("replicate-simulator", environment: [
+                "SIMULATOR_TIME_SCALE": "1", "SIMULATOR_WEBHOOK_SECRET": secret,
+            ])
+            let simulatorURL = "http://127.0.0.1:\(simulator.port)"
+            var scenario = HTTPClientRequest(url: "\(simulatorURL)/_simulator/scenario")
+            scenario.method = .POST
+            scenario.body = .bytes(.init(string: #"{"latency_overrides": {"google/imagen-4-fast": 2}}"#))
+            _ = try await HTTPClient.shared.execute(scenario, timeout: .seconds(5))
+            let gateway = try await ServiceProcess("gateway", environment: [
+                "DATABASE_URL": database, "AUTH_JWT_SECRET": TestSecrets.internalToken, "REPLICATE_WEBHOOK_SECRET": secret,
+                "GATEWAY_MIGRATE_ON_START": "false",
+            ])
+            let generator = try await ServiceProcess("generator", environment: [
+                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
+                "REPLICATE_BASE_URL": simulatorURL, "GENERATOR_PREFER_WAIT": "0", "GENERATOR_WEBHOOK_POLL_SECONDS": "600",
+                "REPLICATE_WEBHOOK_URL": "http://127.0.0.1:\(gateway.port)/v1/replicate/webhook",
+            ])
+            let dispatcher = try await ServiceProcess("dispatcher", environment: [
+                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
+                "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(generator.port)",
+            ])
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            let request = try GenerationRequest.validate(["prompt": "told, not asked", "model_id": "google/imagen-4-fast"])
+            let generation = try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h").generation
+            try await eventually("the webhook to hand the generation over", timeout: .seconds(20)) {
+                try await store.find(generation.id)?.status == .downloading
+            }
+            let stats = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(simulatorURL)/_simulator/stats"), timeout: .seconds(5))
+            let counters = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: try await stats.body.collect(upTo: 1 << 20)))
+                .object?["counters"]?.object
+            #expect(counters?["predictions.get"] == nil || counters?["predictions.get"] == .int(0))
+            #expect(counters?["predictions.created"] == .int(1))
+            for process in [dispatcher, generator, gateway, simulator] { process.stop(signal: SIGKILL) }
+        }
+    }
 }

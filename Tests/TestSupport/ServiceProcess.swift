@@ -5,6 +5,8 @@ import Foundation
 package final class ServiceProcess: @unchecked Sendable {
     package let process = Process()
     package let port: Int
+    /// Where `/health/ready` answers: `port`, or the gateway's internal port.
+    package let readinessPort: Int
     private let log: URL
 
     /// Starts `executable` on a free port with `environment` and waits until `/health/ready` answers 200.
@@ -15,11 +17,14 @@ package final class ServiceProcess: @unchecked Sendable {
             throw TestEnvironmentError(description: "\(binary.path) is missing: build with `swift build --build-tests` first")
         }
         port = try freePort()
+        // The gateway answers readiness on its internal port only.
+        readinessPort = executable == "gateway" ? try freePort() : port
         log = FileManager.default.temporaryDirectory.appendingPathComponent("\(executable)-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = binary
         var env = ProcessInfo.processInfo.environment
         env["HTTP_PORT"] = String(port)
+        if executable == "gateway" { env["GATEWAY_INTERNAL_PORT"] = String(readinessPort) }
         env["LOG_LEVEL"] = env["LOG_LEVEL"] ?? "warning"
         for (key, value) in environment { env[key] = value }
         process.environment = env
@@ -34,7 +39,7 @@ package final class ServiceProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             if !process.isRunning { throw TestEnvironmentError(description: "\(name) exited: \(output)") }
-            let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health/ready")
+            let request = HTTPClientRequest(url: "http://127.0.0.1:\(readinessPort)/health/ready")
             if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status.code == 200 { return }
             try await Task.sleep(for: .milliseconds(50))
         }

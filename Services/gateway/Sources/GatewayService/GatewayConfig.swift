@@ -19,6 +19,11 @@ package struct GatewayConfig: Sendable {
     /// The highest priority a request may ask for unless its token's `max_priority` claim grants more
     /// (`GATEWAY_MAX_PRIORITY`).
     package var maxPriority: Int
+    /// Replicate's webhook signing secret (`REPLICATE_WEBHOOK_SECRET`); else fetched with `REPLICATE_API_TOKEN` from
+    /// `REPLICATE_BASE_URL`. `POST /v1/replicate/webhook` is served when either is set.
+    package var replicateWebhookSecret: String?
+    package var replicateToken: String?
+    package var replicateBaseURL: String
     /// The port of `/health/ready` and `/metrics` (`GATEWAY_INTERNAL_PORT`), never published.
     package var internalPort: Int
     /// Serve stored SVGs inline instead of as attachments (`FILES_SVG_INLINE`, default false).
@@ -50,6 +55,9 @@ package struct GatewayConfig: Sendable {
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)
         internalPort = loader.int("GATEWAY_INTERNAL_PORT", default: 9080, in: 0...65535)
+        replicateWebhookSecret = loader.optional("REPLICATE_WEBHOOK_SECRET")
+        replicateToken = loader.optional("REPLICATE_API_TOKEN")
+        replicateBaseURL = loader.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
         svgInline = loader.bool("FILES_SVG_INLINE", default: false)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
@@ -74,6 +82,9 @@ package struct GatewayConfig: Sendable {
         maxPriority = 5
         svgInline = false
         self.internalPort = internalPort
+        replicateWebhookSecret = nil
+        replicateToken = nil
+        replicateBaseURL = "https://api.replicate.com"
         migrateOnStart = false
         ratePerMinute = 1_000_000
     }

@@ -10,7 +10,7 @@ enum OpenAPIDocument {
         ("post", "/v1/generations"), ("get", "/v1/generations"), ("get", "/v1/generations/{id}"),
         ("post", "/v1/generations/{id}/cancel"), ("get", "/v1/generations/{id}/events"), ("get", "/v1/models"),
         ("get", "/v1/images/{id}"), ("get", "/files/{path}"), ("post", "/functions/v1/start-generation"),
-        ("get", "/health/live"), ("get", "/openapi.json"),
+        ("get", "/health/live"), ("get", "/openapi.json"), ("post", "/v1/replicate/webhook"),
     ]
 
     static let json = """
@@ -79,7 +79,10 @@ enum OpenAPIDocument {
             "/functions/v1/start-generation": {"post": {"summary": "The legacy start-generation endpoint",
               "responses": {"200": {"description": "{success, generation_id, job_id, status, message}"}}}},
             "/health/live": {"get": {"security": [], "responses": {"200": {"description": "Alive"}}}},
-            "/openapi.json": {"get": {"security": [], "responses": {"200": {"description": "This document"}}}}
+            "/openapi.json": {"get": {"security": [], "responses": {"200": {"description": "This document"}}}},
+            "/v1/replicate/webhook": {"post": {"summary": "Replicate's prediction updates (signed with the account's webhook secret; for Replicate, not clients)",
+              "security": [], "responses": {"200": {"description": "Applied"}, "401": {"description": "Forged, stale or replayed"},
+                "404": {"description": "No generation recorded this prediction yet"}}}}
           }
         }
         """

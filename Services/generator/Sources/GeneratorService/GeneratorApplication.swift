@@ -20,7 +20,8 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     let replicate = api ?? ReplicateClient(http: http, baseURL: config.replicateBaseURL, token: config.replicateToken)
     let runner = PredictionRunner(
         api: replicate, store: GenerationStore(client: client, logger: logger),
-        preferWait: config.preferWait, pollMax: config.pollMax, parkAfter: config.parkAfter
+        preferWait: config.preferWait, pollMax: config.pollMax, parkAfter: config.parkAfter,
+        webhook: config.webhookURL, webhookPoll: config.webhookPoll
     )
     return jobServiceApplication(
         name: "generator", settings: config.http, kind: GenerateImage.self, token: config.internalToken,

@@ -17,6 +17,11 @@ package struct GeneratorConfig: Sendable {
     /// again near the next check, so no push, connection or dispatcher slot is held while Replicate works
     /// (`GENERATOR_PARK_AFTER_SECONDS`, default 0: park at once after the create call's wait). Nil holds until it ends.
     package var parkAfter: Duration?
+    /// Where Replicate posts prediction updates: the gateway's `POST /v1/replicate/webhook` (`REPLICATE_WEBHOOK_URL`).
+    package var webhookURL: String?
+    /// With webhooks, a parked prediction is still checked this often, for a webhook that was lost
+    /// (`GENERATOR_WEBHOOK_POLL_SECONDS`).
+    package var webhookPoll: Duration
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -28,6 +33,8 @@ package struct GeneratorConfig: Sendable {
         preferWait = loader.int("GENERATOR_PREFER_WAIT", default: 10, in: 0...60)
         pollMax = .seconds(loader.double("GENERATOR_POLL_MAX_SECONDS", default: 5, in: 0.05...60))
         parkAfter = .seconds(loader.int("GENERATOR_PARK_AFTER_SECONDS", default: 0, in: 0...3600))
+        webhookURL = loader.optional("REPLICATE_WEBHOOK_URL")
+        webhookPoll = .seconds(loader.int("GENERATOR_WEBHOOK_POLL_SECONDS", default: 30, in: 1...3600))
         try loader.validate()
     }
 
@@ -36,6 +43,8 @@ package struct GeneratorConfig: Sendable {
         preferWait: Int = 1, pollMax: Duration = .milliseconds(200), parkAfter: Duration? = nil
     ) {
         self.parkAfter = parkAfter
+        self.webhookURL = nil
+        self.webhookPoll = .seconds(30)
         self.http = http
         self.database = database
         self.internalToken = internalToken

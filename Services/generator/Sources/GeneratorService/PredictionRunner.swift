@@ -16,6 +16,10 @@ struct PredictionRunner: Sendable {
     let pollMax: Duration
     /// Park a running prediction once this delivery has waited this long for it (nil: hold until it ends).
     let parkAfter: Duration?
+    /// Replicate's webhooks go here (the gateway applies them); then a parked prediction is checked only every
+    /// `webhookPoll`, in case a webhook is lost.
+    let webhook: String?
+    let webhookPoll: Duration
 
     /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
     func run(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
@@ -71,7 +75,7 @@ struct PredictionRunner: Sendable {
         } else {
             for warning in built.warnings { logger.notice("Input adjusted", metadata: ["warning": "\(warning)"]) }
             do {
-                response = try await api.create(model: model.id, version: version, input: built.input, wait: preferWait > 0 ? preferWait : nil)
+                response = try await api.create(model: model.id, version: version, input: built.input, wait: preferWait > 0 ? preferWait : nil, webhook: webhook)
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
                 logger.warning("Replicate refused the prediction", metadata: ["error": "\(error)"])
@@ -124,7 +128,7 @@ struct PredictionRunner: Sendable {
                 // Nothing to do until Replicate is done: hand the job back to be delivered near the next check.
                 let untilTypicalEnd = (generation.createStartedAt ?? Date()).addingTimeInterval(model.typicalSeconds).timeIntervalSinceNow
                 let next = untilTypicalEnd > 1 ? min(.seconds(untilTypicalEnd), pollMax) : pollMax
-                return .snooze(after: max(pause, next))
+                return .snooze(after: webhook == nil ? max(pause, next) : webhookPoll)
             }
             try await Task.sleep(for: pause)
             interval = min(interval * 1.5, pollMax)

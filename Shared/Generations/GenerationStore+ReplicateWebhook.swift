@@ -1,0 +1,109 @@
+import Catalog
+import Database
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+
+/// A prediction update Replicate posted to the gateway (its webhook), already verified.
+package struct PredictionUpdate: Sendable {
+    /// `webhook-id`: one delivery, whatever Replicate retries.
+    package var webhookID: String
+    package var predictionID: String
+    /// Replicate's status: `starting`, `processing`, `succeeded`, `failed`, `canceled` or `aborted`.
+    package var status: String
+    package var progress: Int?
+    package var outputs: [String]
+    package var predictTime: Double?
+    package var error: String?
+
+    package init(
+        webhookID: String, predictionID: String, status: String, progress: Int?, outputs: [String], predictTime: Double?, error: String?
+    ) {
+        self.webhookID = webhookID
+        self.predictionID = predictionID
+        self.status = status
+        self.progress = progress
+        self.outputs = outputs
+        self.predictTime = predictTime
+        self.error = error
+    }
+}
+
+/// What became of a webhook.
+package enum WebhookResult: Sendable, Equatable {
+    case applied
+    /// Its `webhook-id` was applied before.
+    case replayed
+    /// No generation recorded this prediction (yet, or it was never ours).
+    case unknownPrediction
+}
+
+extension GenerationStore {
+    /// Applies a verified webhook in ONE transaction, through the same transitions a poll makes: progress while it
+    /// runs; on success the hand-over to downloading (only from processing, so a racing poll and this cannot both hand
+    /// over); on failure the generation fails. A terminal update also cancels the parked `generate-image` job, which has
+    /// nothing left to do. Each `webhook-id` is applied once.
+    package func apply(_ update: PredictionUpdate) async throws -> WebhookResult {
+        try await client.withNotifyingTransaction(logger: logger) { connection in
+            /// The generation that recorded this prediction.
+            var target: (id: UUID, modelID: String)?
+            for try await row in try await connection.query(
+                "SELECT id, model_id FROM image_generations WHERE replicate_prediction_id = \(update.predictionID)", logger: logger
+            ).decode((UUID, String).self) { target = (row.0, row.1) }
+            // Not recorded yet (the webhook outran the create's answer): not remembered, so Replicate's retry can apply it.
+            guard let (id, modelID) = target else { return .unknownPrediction }
+            /// Remember the delivery; a second one with the same id changes nothing.
+            var fresh = false
+            for try await _ in try await connection.query(
+                """
+                INSERT INTO replicate_webhooks (webhook_id) VALUES (\(update.webhookID)) ON CONFLICT DO NOTHING RETURNING webhook_id
+                """,
+                logger: logger
+            ) { fresh = true }
+            guard fresh else { return .replayed }
+
+            switch update.status {
+            case "succeeded" where !update.outputs.isEmpty:
+                let cost = ModelCatalog.model(modelID)?.pricePerImage.map { $0 * Double(update.outputs.count) }
+                _ = try await Self.handOver(
+                    id, predictionID: update.predictionID, outputs: update.outputs, predictTime: update.predictTime, cost: cost, lease: nil,
+                    on: connection, logger: logger
+                )
+            case "succeeded":
+                try await Self.fail(id, .noOutput, on: connection, logger: logger)
+            case "failed":
+                try await Self.fail(id, .modelFailed(update.error), on: connection, logger: logger)
+            case "canceled", "aborted":
+                try await Self.fail(id, .cancelledUpstream, on: connection, logger: logger)
+            default:
+                if let progress = update.progress {
+                    /// Progress only moves forward, and only while processing.
+                    try await connection.query(
+                        """
+                        UPDATE image_generations SET progress = \(min(progress, 99))
+                        WHERE id = \(id) AND status = '\(unescaped: GenerationStatus.processing.rawValue)' AND progress < \(min(progress, 99))
+                        """,
+                        logger: logger
+                    )
+                }
+                return .applied
+            }
+            try await JobQueue.cancelPending(dedupeKeys: [GenerateImage.dedupeKey(id)], on: connection, logger: logger)
+            return .applied
+        }
+    }
+
+    /// Fails a non-terminal generation on `connection`.
+    private static func fail(_ id: UUID, _ failure: GenerationFailure, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE image_generations
+            SET \(unescaped: GenerationTransition.fail.setSQL), error_code = \(failure.code), error_message = \(failure.message),
+                completed_at = now()
+            WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL)
+            """,
+            logger: logger
+        )
+    }
+}
