@@ -107,4 +107,52 @@ struct ParkingTests {
             for process in [dispatcher, generator, gateway, simulator] { process.stop(signal: SIGKILL) }
         }
     }
+
+    @Test("Killing the generator while 100 predictions are parked loses none and pays for none twice")
+    func killWhileParked() async throws {
+        try await TestDatabase.withClient { client, url in
+            let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+            let simulator = try await ServiceProcess("replicate-simulator", environment: ["SIMULATOR_TIME_SCALE": "1"])
+            let simulatorURL = "http://127.0.0.1:\(simulator.port)"
+            var scenario = HTTPClientRequest(url: "\(simulatorURL)/_simulator/scenario")
+            scenario.method = .POST
+            scenario.body = .bytes(.init(string: #"{"latency_overrides": {"google/imagen-4-fast": 4}}"#))
+            _ = try await HTTPClient.shared.execute(scenario, timeout: .seconds(5))
+            let generatorEnvironment = [
+                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
+                "REPLICATE_BASE_URL": simulatorURL, "GENERATOR_PREFER_WAIT": "0",
+            ]
+            let first = try await ServiceProcess("generator", environment: generatorEnvironment)
+            // A second generator on another port takes over the route once the first is gone.
+            let second = try await ServiceProcess("generator", environment: generatorEnvironment)
+            let dispatcher = try await ServiceProcess("dispatcher", environment: [
+                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
+                "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(first.port)", "DISPATCH_LEASE_SECONDS": "2",
+                "DISPATCH_TIMEOUT_SECONDS": "2",
+            ])
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            let request = try GenerationRequest.validate(["prompt": "survives", "model_id": "google/imagen-4-fast"])
+            for _ in 0..<100 { _ = try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h") }
+            @Sendable func count(_ condition: String) async throws -> Int {
+                try await scalar(client, PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM image_generations WHERE \(condition)"), as: Int.self)
+            }
+            try await eventually("all hundred predictions to be parked", timeout: .seconds(20)) {
+                try await count("status = 'processing' AND replicate_prediction_id IS NOT NULL") == 100
+            }
+            first.stop(signal: SIGKILL)
+            dispatcher.stop(signal: SIGKILL)
+            let rerouted = try await ServiceProcess("dispatcher", environment: [
+                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
+                "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(second.port)", "DISPATCH_LEASE_SECONDS": "2",
+            ])
+            try await eventually("every generation to be handed over", timeout: .seconds(60)) {
+                try await count("status = 'downloading'") == 100
+            }
+            let stats = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(simulatorURL)/_simulator/stats"), timeout: .seconds(5))
+            let counters = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: try await stats.body.collect(upTo: 1 << 20)))
+                .object?["counters"]?.object
+            #expect(counters?["predictions.created"] == .int(100))
+            for process in [rerouted, second, simulator] { process.stop(signal: SIGKILL) }
+        }
+    }
 }
