@@ -116,7 +116,7 @@ struct ParkingTests {
             let simulatorURL = "http://127.0.0.1:\(simulator.port)"
             var scenario = HTTPClientRequest(url: "\(simulatorURL)/_simulator/scenario")
             scenario.method = .POST
-            scenario.body = .bytes(.init(string: #"{"latency_overrides": {"google/imagen-4-fast": 4}}"#))
+            scenario.body = .bytes(.init(string: #"{"latency_overrides": {"google/imagen-4-fast": 8}}"#))
             _ = try await HTTPClient.shared.execute(scenario, timeout: .seconds(5))
             let generatorEnvironment = [
                 "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
@@ -136,8 +136,8 @@ struct ParkingTests {
             @Sendable func count(_ condition: String) async throws -> Int {
                 try await scalar(client, PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM image_generations WHERE \(condition)"), as: Int.self)
             }
-            try await eventually("all hundred predictions to be parked", timeout: .seconds(20)) {
-                try await count("status = 'processing' AND replicate_prediction_id IS NOT NULL") == 100
+            try await eventually("all hundred predictions to be created and recorded", timeout: .seconds(30)) {
+                try await count("replicate_prediction_id IS NOT NULL") == 100
             }
             first.stop(signal: SIGKILL)
             dispatcher.stop(signal: SIGKILL)
