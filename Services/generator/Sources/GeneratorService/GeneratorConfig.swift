@@ -9,7 +9,8 @@ package struct GeneratorConfig: Sendable {
     package var replicateToken: String
     /// Replicate's base URL without `/v1` (`REPLICATE_BASE_URL`).
     package var replicateBaseURL: String
-    /// Seconds to hold the create call with `Prefer: wait` (`GENERATOR_PREFER_WAIT`, 0–60; 0 sends no `Prefer`).
+    /// Seconds to hold the create call with `Prefer: wait` for a model that usually finishes within them
+    /// (`GENERATOR_PREFER_WAIT`, 0–60; 0 sends no `Prefer`).
     package var preferWait: Int
     /// Longest pause between polls (`GENERATOR_POLL_MAX_SECONDS`).
     package var pollMax: Duration

@@ -75,7 +75,10 @@ struct PredictionRunner: Sendable {
         } else {
             for warning in built.warnings { logger.notice("Input adjusted", metadata: ["warning": "\(warning)"]) }
             do {
-                response = try await api.create(model: model.id, version: version, input: built.input, wait: preferWait > 0 ? preferWait : nil, webhook: webhook)
+                // Hold the create call only for a model that usually finishes within the wait: one call then does it all. A
+                // slower one would only keep a dispatcher slot and a connection busy before parking anyway.
+                let wait = preferWait > 0 && model.typicalSeconds <= Double(preferWait) ? preferWait : nil
+                response = try await api.create(model: model.id, version: version, input: built.input, wait: wait, webhook: webhook)
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
                 logger.warning("Replicate refused the prediction", metadata: ["error": "\(error)"])
