@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark on this machine and prints the figures Benchmarks/README.md reports. Not part of the tests.
-# Usage: Benchmarks/run.sh [queue|dispatch|downloader|stack|all]   (release build; a throwaway PostgreSQL, fsync on)
+# Usage: Benchmarks/run.sh [queue|dispatch|downloader|gateway|stack|capacity|all]   (release build; a throwaway PostgreSQL, fsync on)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
@@ -81,4 +81,18 @@ if [ "$what" = stack ] || [ "$what" = all ]; then
     export BENCH_TOKEN=$($release/gateway token --user $user)
     "$bench" pipeline --count 2000 --concurrency 64 --rate 20 --seconds 15
     "$bench" generator --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --in-flight 1000
+fi
+
+if [ "$what" = capacity ] || [ "$what" = all ]; then
+    # Parking at default settings: many predictions of a slow model at once, with and without Replicate's webhooks.
+    for webhooks in "" 1; do
+        stack_stop
+        fresh_db capacity
+        export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
+        unset DISPATCH_CONCURRENCY
+        STACK_WEBHOOKS=$webhooks SIMULATOR_TIME_SCALE=1 stack_start "$tmp/logs-capacity$webhooks" "$tmp/images"
+        export BENCH_TOKEN=$($release/gateway token --user 00000000-0000-4000-8000-00000000be72)
+        echo "capacity: webhooks ${webhooks:-off}"
+        "$bench" capacity --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --count ${CAPACITY_COUNT:-1000}
+    done
 fi

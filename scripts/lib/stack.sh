@@ -25,6 +25,13 @@ stack_start() {
     export INTERNAL_TOKEN=${INTERNAL_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
     export STORAGE_DIR=$storage PUBLIC_BASE_URL="http://127.0.0.1:$port_gw" LOG_LEVEL=${LOG_LEVEL:-info}
     STACK_PIDS=()
+    # STACK_WEBHOOKS=1: Replicate's webhooks on, the simulator signing with the secret the gateway checks.
+    local webhook_env=()
+    if [ -n "${STACK_WEBHOOKS:-}" ]; then
+        local webhook_secret="whsec_$(python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(24)).decode())')"
+        export SIMULATOR_WEBHOOK_SECRET=$webhook_secret REPLICATE_WEBHOOK_SECRET=$webhook_secret
+        webhook_env=(REPLICATE_WEBHOOK_URL="http://127.0.0.1:$port_gw/v1/replicate/webhook")
+    fi
     if [ -z "${REPLICATE_API_TOKEN:-}" ] || [ -n "${USE_SIMULATOR:-}" ]; then
         SIMULATOR_URL="http://127.0.0.1:$port_sim"
         HTTP_PORT=$port_sim SIMULATOR_PUBLIC_URL=$SIMULATOR_URL SIMULATOR_TIME_SCALE=${SIMULATOR_TIME_SCALE:-0.2} \
@@ -41,7 +48,7 @@ stack_start() {
     HTTP_PORT=$port_gw GATEWAY_INTERNAL_PORT=$port_gw_internal "$bin/gateway" >"$logs/gateway.log" 2>&1 &
     STACK_PIDS+=($!)
     GATEWAY_PID=$!
-    HTTP_PORT=$port_gen "$bin/generator" >"$logs/generator.log" 2>&1 &
+    env "${webhook_env[@]}" HTTP_PORT=$port_gen "$bin/generator" >"$logs/generator.log" 2>&1 &
     STACK_PIDS+=($!)
     GENERATOR_PID=$!
     HTTP_PORT=$port_dl "$bin/downloader" >"$logs/downloader.log" 2>&1 &

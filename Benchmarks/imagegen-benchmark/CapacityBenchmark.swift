@@ -1,0 +1,65 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import PostgresNIO
+
+/// Many generations of a slow model submitted at once through the whole stack at default settings: how long until all
+/// are done against the model's own time, Replicate calls per generation, and the generator's memory.
+struct CapacityBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "capacity", abstract: "Generations of a slow model at once.")
+    @OptionGroup var stack: StackOptions
+    @OptionGroup var database: DatabaseOptions
+    @Option var simulator = ProcessInfo.processInfo.environment["SIMULATOR_URL"] ?? "http://127.0.0.1:8090"
+    @Option(help: "The generator's process id, for /proc memory.") var generatorPID: Int32
+    @Option var count = 1000
+    @Option(help: "A model whose catalog time exceeds the create call's wait, so it parks at once.") var model = "bytedance/seedream-4"
+    @Option(help: "How long the simulator makes each prediction take.") var modelSeconds = 30.0
+    @Option var users = 200
+    @Option var concurrency = 64
+
+    func run() async throws {
+        let http = makeHTTPClient(connections: concurrency)
+        defer { Task { try? await http.shutdown() } }
+        var scenario = HTTPClientRequest(url: "\(simulator)/_simulator/scenario")
+        scenario.method = .POST
+        scenario.body = .bytes(ByteBuffer(string: #"{"time_scale": 1, "latency_overrides": {"\#(model)": \#(modelSeconds)}}"#))
+        _ = try await http.execute(scenario, timeout: .seconds(10))
+        let before = try await counters(http)
+        let idle = memory(of: generatorPID)
+        let tokens = try await userTokens(users)
+        let body = #"{"prompt": "capacity", "model_id": "\#(model)"}"#
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<count {
+                if index >= concurrency { try await group.next() }
+                let token = tokens[index % tokens.count]
+                group.addTask {
+                    let (status, text) = try await post(http, "\(stack.gateway)/v1/generations", token: token, body: body)
+                    guard status == 202 else { throw ValidationError("POST answered \(status): \(text)") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await withPostgresClient(try database.url(), logger: benchmarkLogger) { client in
+            try await waitForTerminal(client, prompt: "capacity")
+            let span = try await PipelineBenchmark.seconds(
+                client, "SELECT EXTRACT(EPOCH FROM max(completed_at) - min(created_at))::float8 FROM image_generations WHERE prompt = 'capacity'"
+            )
+            let failed = try await scalar(client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'capacity' AND status <> 'completed'")
+            let after = try await counters(http)
+            let calls = ["predictions.create", "predictions.get"].map { after[$0, default: 0] - before[$0, default: 0] }
+            let busy = memory(of: generatorPID)
+            print(String(
+                format: "capacity: %d generations of a %.0f s model done in %.1f s (%d not completed); %.2f Replicate calls per generation (%.2f create, %.2f get); generator RSS %.1f MiB idle, peak %.1f MiB",
+                count, modelSeconds, span, failed, Double(calls[0] + calls[1]) / Double(count), Double(calls[0]) / Double(count),
+                Double(calls[1]) / Double(count), idle?.rss ?? -1, busy?.peak ?? -1
+            ))
+        }
+    }
+
+    private func counters(_ http: HTTPClient) async throws -> [String: Int] {
+        let response = try await http.execute(HTTPClientRequest(url: "\(simulator)/_simulator/stats"), timeout: .seconds(10))
+        struct Stats: Decodable { var counters: [String: Int] }
+        return try JSONDecoder().decode(Stats.self, from: Data(buffer: try await response.body.collect(upTo: 1 << 20))).counters
+    }
+}
