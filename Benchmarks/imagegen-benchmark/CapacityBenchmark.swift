@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import Database
 import Foundation
 import NIOCore
 import PostgresNIO
