@@ -90,7 +90,7 @@ if [ "$what" = capacity ] || [ "$what" = all ]; then
         fresh_db capacity
         export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
         unset DISPATCH_CONCURRENCY
-        STACK_WEBHOOKS=$webhooks SIMULATOR_TIME_SCALE=1 stack_start "$tmp/logs-capacity$webhooks" "$tmp/images"
+        USE_SIMULATOR=1 STACK_WEBHOOKS=$webhooks SIMULATOR_TIME_SCALE=1 stack_start "$tmp/logs-capacity$webhooks" "$tmp/images"
         export BENCH_TOKEN=$($release/gateway token --user 00000000-0000-4000-8000-00000000be72)
         echo "capacity: webhooks ${webhooks:-off}"
         "$bench" capacity --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --count ${CAPACITY_COUNT:-1000}
