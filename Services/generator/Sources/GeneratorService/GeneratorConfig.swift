@@ -35,7 +35,7 @@ package struct GeneratorConfig: Sendable {
         pollMax = .seconds(loader.double("GENERATOR_POLL_MAX_SECONDS", default: 5, in: 0.05...60))
         parkAfter = .seconds(loader.int("GENERATOR_PARK_AFTER_SECONDS", default: 0, in: 0...3600))
         webhookURL = loader.optional("REPLICATE_WEBHOOK_URL")
-        webhookPoll = .seconds(loader.int("GENERATOR_WEBHOOK_POLL_SECONDS", default: 30, in: 1...3600))
+        webhookPoll = .seconds(loader.int("GENERATOR_WEBHOOK_POLL_SECONDS", default: 60, in: 1...3600))
         try loader.validate()
     }
 
@@ -45,7 +45,7 @@ package struct GeneratorConfig: Sendable {
     ) {
         self.parkAfter = parkAfter
         self.webhookURL = nil
-        self.webhookPoll = .seconds(30)
+        self.webhookPoll = .seconds(60)
         self.http = http
         self.database = database
         self.internalToken = internalToken
