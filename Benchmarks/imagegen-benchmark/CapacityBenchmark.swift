@@ -4,6 +4,7 @@ import Database
 import Foundation
 import NIOCore
 import PostgresNIO
+import WireFormat
 
 /// Many generations of a slow model submitted at once through the whole stack at default settings: how long until all
 /// are done against the model's own time, Replicate calls per generation, and the generator's memory.
@@ -48,14 +49,51 @@ struct CapacityBenchmark: AsyncParsableCommand {
             )
             let failed = try await scalar(client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'capacity' AND status <> 'completed'")
             let after = try await counters(http)
+            // Completion at Replicate → hand-over to the downloader (its job enqueued): the simulator's completed_at against
+            // the generation's `generated` event, both on this machine's clock.
+            let completed = try await completionTimes(http)
+            var handOver = LatencyReport()
+            let events = try await client.query(
+                """
+                SELECT g.replicate_prediction_id, EXTRACT(EPOCH FROM e.created_at)::float8
+                FROM image_generations g JOIN generation_events e ON e.generation_id = g.id AND e.event = 'generated'
+                WHERE g.prompt = 'capacity'
+                """
+            )
+            for try await (prediction, at) in events.decode((String, Double).self) {
+                if let done = completed[prediction] { handOver.record(.milliseconds(Int64(max(0, at - done) * 1000))) }
+            }
             let calls = ["predictions.create", "predictions.get"].map { after[$0, default: 0] - before[$0, default: 0] }
             let busy = memory(of: generatorPID)
+            print("capacity: completion at Replicate → handed to the downloader \(handOver.summary)")
             print(String(
                 format: "capacity: %d generations of a %.0f s model done in %.1f s (%d not completed); %.2f Replicate calls per generation (%.2f create, %.2f get); generator RSS %.1f MiB idle, peak %.1f MiB",
                 count, modelSeconds, span, failed, Double(calls[0] + calls[1]) / Double(count), Double(calls[0]) / Double(count),
                 Double(calls[1]) / Double(count), idle?.rss ?? -1, busy?.peak ?? -1
             ))
         }
+    }
+
+    /// Every prediction's completion time (Unix seconds), from the simulator's listing.
+    private func completionTimes(_ http: HTTPClient) async throws -> [String: Double] {
+        struct Page: Decodable {
+            struct Item: Decodable { var id: String; var completed_at: String? }
+            var results: [Item]
+            var next: String?
+        }
+        var times: [String: Double] = [:]
+        var url: String? = "\(simulator)/v1/predictions"
+        while let next = url {
+            var request = HTTPClientRequest(url: next)
+            request.headers.add(name: "Authorization", value: "Bearer r8_benchmark")
+            let response = try await http.execute(request, timeout: .seconds(30))
+            let page = try JSONDecoder().decode(Page.self, from: Data(buffer: try await response.body.collect(upTo: 16 << 20)))
+            for item in page.results {
+                if let raw = item.completed_at, let date = Timestamp.parse(raw) { times[item.id] = date.timeIntervalSince1970 }
+            }
+            url = page.next
+        }
+        return times
     }
 
     private func counters(_ http: HTTPClient) async throws -> [String: Int] {

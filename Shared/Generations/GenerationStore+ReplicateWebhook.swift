@@ -40,12 +40,15 @@ package enum WebhookResult: Sendable, Equatable {
 }
 
 extension GenerationStore {
-    /// Applies a verified webhook in ONE transaction, through the same transitions a poll makes: progress while it
-    /// runs; on success the hand-over to downloading (only from processing, so a racing poll and this cannot both hand
-    /// over); on failure the generation fails. A terminal update also cancels the parked `generate-image` job, which has
-    /// nothing left to do. Each `webhook-id` is applied once.
+    /// Applies a verified webhook through the same transitions a poll makes: progress while it runs (one idempotent
+    /// statement); a terminal update in ONE transaction, applied once per `webhook-id`: on success the hand-over to
+    /// downloading (only from processing, so a racing poll and this cannot both hand over), on failure the generation
+    /// fails, and either way the parked `generate-image` job, with nothing left to do, is cancelled.
     package func apply(_ update: PredictionUpdate) async throws -> WebhookResult {
-        try await client.withNotifyingTransaction(logger: logger) { connection in
+        if !["succeeded", "failed", "canceled", "aborted"].contains(update.status) {
+            return try await applyProgress(update)
+        }
+        return try await client.withNotifyingTransaction(logger: logger) { connection in
             /// The generation that recorded this prediction.
             var target: (id: UUID, modelID: String)?
             for try await row in try await connection.query(
@@ -77,21 +80,30 @@ extension GenerationStore {
             case "canceled", "aborted":
                 try await Self.fail(id, .cancelledUpstream, on: connection, logger: logger)
             default:
-                if let progress = update.progress {
-                    /// Progress only moves forward, and only while processing.
-                    try await connection.query(
-                        """
-                        UPDATE image_generations SET progress = \(min(progress, 99))
-                        WHERE id = \(id) AND status = '\(unescaped: GenerationStatus.processing.rawValue)' AND progress < \(min(progress, 99))
-                        """,
-                        logger: logger
-                    )
-                }
                 return .applied
             }
             try await JobQueue.cancelPending(dedupeKeys: [GenerateImage.dedupeKey(id)], on: connection, logger: logger)
             return .applied
         }
+    }
+
+    /// A progress update in one statement: it is idempotent (progress only moves forward, only while processing), so it
+    /// needs neither a transaction nor a replay record, which matters since Replicate may post one every half second
+    /// for every running prediction.
+    private func applyProgress(_ update: PredictionUpdate) async throws -> WebhookResult {
+        guard let progress = update.progress.map({ min($0, 99) }) else { return .applied }
+        try await client.withPublishedNotifications(logger: logger) { connection in
+            try await connection.query(
+                """
+                UPDATE image_generations SET progress = \(progress)
+                WHERE replicate_prediction_id = \(update.predictionID) AND status = '\(unescaped: GenerationStatus.processing.rawValue)'
+                  AND progress < \(progress)
+                """,
+                logger: logger
+            )
+        }
+        // Nothing to retry either way: a later update or the poll carries the progress on.
+        return .applied
     }
 
     /// Fails a non-terminal generation on `connection`.

@@ -62,7 +62,7 @@ struct ReplicateWebhookTests {
         }
     }
 
-    @Test("A forged, stale or replayed webhook is refused with 401 and changes nothing; an unknown prediction is 404")
+    @Test("A forged, stale or replayed webhook is refused with 401 and changes nothing; an unknown prediction's completion is 404")
     func refused() async throws {
         try await GatewayHarness.run { g in
             let id = try await running(g, predictionID: "p-guarded")
@@ -71,9 +71,11 @@ struct ReplicateWebhookTests {
             #expect(try await post(g, done, timestamp: Int(Date().timeIntervalSince1970) - 600) == .unauthorized)
             let store = GenerationStore(client: g.database, logger: TestDatabase.logger)
             #expect(try await store.find(id)?.status == .processing)
-            #expect(try await post(g, prediction("p-guarded", status: "processing", logs: "10%|"), id: "msg_once") == .ok)
-            #expect(try await post(g, done, id: "msg_once") == .unauthorized)
-            #expect(try await store.find(id)?.status == .processing)
+            #expect(try await post(g, done, id: "msg_once") == .ok)
+            #expect(try await store.find(id)?.status == .downloading)
+            // The same delivery again, even with another body, is refused and changes nothing.
+            #expect(try await post(g, prediction("p-guarded", status: "failed"), id: "msg_once") == .unauthorized)
+            #expect(try await store.find(id)?.status == .downloading)
             #expect(try await post(g, prediction("p-nobody", status: "succeeded", output: "[]")) == .notFound)
         }
     }
