@@ -32,16 +32,28 @@ extension LifecycleTests {
 /// Parking with real processes: the dispatcher's concurrency no longer bounds how many predictions run at once.
 @Suite("Parking")
 struct ParkingTests {
+    /// A simulator process at real time in which Imagen 4 Fast takes `seconds`; returns it and its URL.
+    func simulator(taking seconds: Int, environment: [String: String] = [:]) async throws -> (ServiceProcess, String) {
+        let process = try await ServiceProcess("replicate-simulator", environment: environment.merging(["SIMULATOR_TIME_SCALE": "1"]) { $1 })
+        let url = "http://127.0.0.1:\(process.port)"
+        var scenario = HTTPClientRequest(url: "\(url)/_simulator/scenario")
+        scenario.method = .POST
+        scenario.body = .bytes(.init(string: #"{"latency_overrides": {"google/imagen-4-fast": \#(seconds)}}"#))
+        _ = try await HTTPClient.shared.execute(scenario, timeout: .seconds(5))
+        return (process, url)
+    }
+
+    /// Simulator call counters.
+    func counters(_ simulatorURL: String) async throws -> [String: JSONValue]? {
+        let stats = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(simulatorURL)/_simulator/stats"), timeout: .seconds(5))
+        return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: try await stats.body.collect(upTo: 1 << 20))).object?["counters"]?.object
+    }
+
     @Test("Fifty generations of a 20-second model all run at Replicate at once with a generate-image concurrency of 2")
     func concurrencyIsNotTheLimit() async throws {
         try await TestDatabase.withClient { client, url in
             let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
-            let simulator = try await ServiceProcess("replicate-simulator", environment: ["SIMULATOR_TIME_SCALE": "1"])
-            let simulatorURL = "http://127.0.0.1:\(simulator.port)"
-            var scenario = HTTPClientRequest(url: "\(simulatorURL)/_simulator/scenario")
-            scenario.method = .POST
-            scenario.body = .bytes(.init(string: #"{"latency_overrides": {"google/imagen-4-fast": 20}}"#))
-            _ = try await HTTPClient.shared.execute(scenario, timeout: .seconds(5))
+            let (simulator, simulatorURL) = try await simulator(taking: 20)
             let generator = try await ServiceProcess("generator", environment: [
                 "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
                 "REPLICATE_BASE_URL": simulatorURL, "GENERATOR_PREFER_WAIT": "0",
@@ -72,14 +84,7 @@ struct ParkingTests {
         try await TestDatabase.withClient { client, url in
             let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
             let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-            let simulator = try await ServiceProcess("replicate-simulator", environment: [
-                "SIMULATOR_TIME_SCALE": "1", "SIMULATOR_WEBHOOK_SECRET": secret,
-            ])
-            let simulatorURL = "http://127.0.0.1:\(simulator.port)"
-            var scenario = HTTPClientRequest(url: "\(simulatorURL)/_simulator/scenario")
-            scenario.method = .POST
-            scenario.body = .bytes(.init(string: #"{"latency_overrides": {"google/imagen-4-fast": 2}}"#))
-            _ = try await HTTPClient.shared.execute(scenario, timeout: .seconds(5))
+            let (simulator, simulatorURL) = try await simulator(taking: 2, environment: ["SIMULATOR_WEBHOOK_SECRET": secret])
             let gateway = try await ServiceProcess("gateway", environment: [
                 "DATABASE_URL": database, "AUTH_JWT_SECRET": TestSecrets.internalToken, "REPLICATE_WEBHOOK_SECRET": secret,
                 "GATEWAY_MIGRATE_ON_START": "false",
@@ -99,11 +104,9 @@ struct ParkingTests {
             try await eventually("the webhook to hand the generation over", timeout: .seconds(20)) {
                 try await store.find(generation.id)?.status == .downloading
             }
-            let stats = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(simulatorURL)/_simulator/stats"), timeout: .seconds(5))
-            let counters = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: try await stats.body.collect(upTo: 1 << 20)))
-                .object?["counters"]?.object
-            #expect(counters?["predictions.get"] == nil || counters?["predictions.get"] == .int(0))
-            #expect(counters?["predictions.created"] == .int(1))
+            let calls = try await counters(simulatorURL)
+            #expect(calls?["predictions.get"] == nil || calls?["predictions.get"] == .int(0))
+            #expect(calls?["predictions.created"] == .int(1))
             for process in [dispatcher, generator, gateway, simulator] { process.stop(signal: SIGKILL) }
         }
     }
@@ -112,12 +115,7 @@ struct ParkingTests {
     func killWhileParked() async throws {
         try await TestDatabase.withClient { client, url in
             let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
-            let simulator = try await ServiceProcess("replicate-simulator", environment: ["SIMULATOR_TIME_SCALE": "1"])
-            let simulatorURL = "http://127.0.0.1:\(simulator.port)"
-            var scenario = HTTPClientRequest(url: "\(simulatorURL)/_simulator/scenario")
-            scenario.method = .POST
-            scenario.body = .bytes(.init(string: #"{"latency_overrides": {"google/imagen-4-fast": 8}}"#))
-            _ = try await HTTPClient.shared.execute(scenario, timeout: .seconds(5))
+            let (simulator, simulatorURL) = try await simulator(taking: 8)
             let generatorEnvironment = [
                 "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
                 "REPLICATE_BASE_URL": simulatorURL, "GENERATOR_PREFER_WAIT": "0",
@@ -148,10 +146,7 @@ struct ParkingTests {
             try await eventually("every generation to be handed over", timeout: .seconds(60)) {
                 try await count("status = 'downloading'") == 100
             }
-            let stats = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(simulatorURL)/_simulator/stats"), timeout: .seconds(5))
-            let counters = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: try await stats.body.collect(upTo: 1 << 20)))
-                .object?["counters"]?.object
-            #expect(counters?["predictions.created"] == .int(100))
+            #expect(try await counters(simulatorURL)?["predictions.created"] == .int(100))
             for process in [rerouted, second, simulator] { process.stop(signal: SIGKILL) }
         }
     }
