@@ -113,7 +113,7 @@ private struct StartProcessing: PostgresPreparedStatement {
     static let sql = """
         UPDATE image_generations
         SET \(GenerationTransition.start.setSQL), error_code = NULL, error_message = NULL, job_id = $3, job_attempt = $2,
-            create_started_at = CASE WHEN replicate_prediction_id IS NULL THEN COALESCE(create_started_at, now()) END
+            create_started_at = COALESCE(create_started_at, CASE WHEN replicate_prediction_id IS NULL THEN now() END)
         WHERE id = $1 AND \(GenerationTransition.start.guardSQL) AND (job_id IS DISTINCT FROM $3 OR job_attempt <= $2)
         RETURNING \(Generation.columns)
         """

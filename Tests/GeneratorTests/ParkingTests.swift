@@ -29,6 +29,23 @@ extension LifecycleTests {
     }
 }
 
+extension LifecycleTests {
+    @Test("A parked prediction past its model's deadline, counted from the first create, is cancelled and fails the generation")
+    func parkedPastDeadline() async throws {
+        try await withHarness(#"{"time_scale": 1, "latency_overrides": {"black-forest-labs/flux-dev": 600}}"#, parkAfter: .zero) { h in
+            let generation = try await h.create(["prompt": "too slow", "model_id": "black-forest-labs/flux-dev"])
+            #expect(try await h.run(generation, attempt: 1).status == 202)
+            #expect(try await h.run(generation, attempt: 2).status == 202)
+            // The first create started long ago: later deliveries must not restart the clock.
+            try await h.client.query("UPDATE image_generations SET create_started_at = now() - interval '1 hour' WHERE id = \(generation.id)")
+            #expect(try await h.run(generation, attempt: 3).outcome == "timed out")
+            let after = try await h.reload(generation)
+            #expect(after.status == .failed && after.errorCode == "timed_out")
+            #expect(try await h.counter("predictions.cancel") == 1)
+        }
+    }
+}
+
 /// Parking with real processes: the dispatcher's concurrency no longer bounds how many predictions run at once.
 @Suite("Parking")
 struct ParkingTests {

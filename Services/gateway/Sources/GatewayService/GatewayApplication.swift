@@ -35,7 +35,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     LegacyRoutes(generations: generations).add(to: router)
     if config.replicateWebhookSecret != nil || config.replicateToken != nil {
         let secret = WebhookSecret(configured: config.replicateWebhookSecret, baseURL: config.replicateBaseURL, token: config.replicateToken)
-        ReplicateWebhookRoutes(store: store, secret: secret, logger: logger).add(to: router)
+        ReplicateWebhookRoutes(store: store, secret: secret).add(to: router)
     }
     var app = Application(
         router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "gateway"),

@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import Generations
 import Hummingbird
-import Logging
 import ReplicateAPI
 import ServiceKit
 import Synchronization
@@ -15,7 +14,6 @@ struct ReplicateWebhookRoutes: Sendable {
     let secret: WebhookSecret
     /// How far a `webhook-timestamp` may be from now.
     var tolerance: TimeInterval = 300
-    let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("v1/replicate/webhook") { request, _ in
