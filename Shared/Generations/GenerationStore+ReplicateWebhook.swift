@@ -17,6 +17,9 @@ package struct PredictionUpdate: Sendable {
     package var predictTime: Double?
     package var error: String?
 
+    /// Whether Replicate is done with the prediction (a progress update otherwise).
+    package var isTerminal: Bool { ["succeeded", "failed", "canceled", "aborted"].contains(status) }
+
     package init(
         webhookID: String, predictionID: String, status: String, progress: Int?, outputs: [String], predictTime: Double?, error: String?
     ) {
@@ -40,13 +43,14 @@ package enum WebhookResult: Sendable, Equatable {
 }
 
 extension GenerationStore {
-    /// Applies a verified webhook through the same transitions a poll makes: progress while it runs (one idempotent
-    /// statement); a terminal update in ONE transaction, applied once per `webhook-id`: on success the hand-over to
+    /// Applies a verified webhook through the same transitions a poll makes: progress while it runs (`applyProgress`); a
+    /// terminal update in ONE transaction, applied once per `webhook-id`: on success the hand-over to
     /// downloading (only from processing, so a racing poll and this cannot both hand over), on failure the generation
     /// fails, and either way the parked `generate-image` job, with nothing left to do, is cancelled.
     package func apply(_ update: PredictionUpdate) async throws -> WebhookResult {
-        if !["succeeded", "failed", "canceled", "aborted"].contains(update.status) {
-            return try await applyProgress(update)
+        if !update.isTerminal {
+            if let progress = update.progress { try await applyProgress([update.predictionID: progress]) }
+            return .applied
         }
         return try await client.withNotifyingTransaction(logger: logger) { connection in
             /// The generation that recorded this prediction.
@@ -87,23 +91,22 @@ extension GenerationStore {
         }
     }
 
-    /// A progress update in one statement: it is idempotent (progress only moves forward, only while processing), so it
-    /// needs neither a transaction nor a replay record, which matters since Replicate may post one every half second
-    /// for every running prediction.
-    private func applyProgress(_ update: PredictionUpdate) async throws -> WebhookResult {
-        guard let progress = update.progress.map({ min($0, 99) }) else { return .applied }
+    /// Progress of running predictions (prediction id → percent), for all of them in one statement: it is idempotent
+    /// (progress only moves forward, only while processing), so it needs neither a transaction nor a replay record.
+    package func applyProgress(_ progress: [String: Int]) async throws {
+        let predictions = Array(progress.keys)
+        let percents = predictions.map { min(progress[$0]!, 99) }
         try await client.withPublishedNotifications(logger: logger) { connection in
             try await connection.query(
                 """
-                UPDATE image_generations SET progress = \(progress)
-                WHERE replicate_prediction_id = \(update.predictionID) AND status = '\(unescaped: GenerationStatus.processing.rawValue)'
-                  AND progress < \(progress)
+                UPDATE image_generations g SET progress = u.progress
+                FROM unnest(\(predictions)::text[], \(percents)::int[]) AS u(prediction_id, progress)
+                WHERE g.replicate_prediction_id = u.prediction_id AND g.status = '\(unescaped: GenerationStatus.processing.rawValue)'
+                  AND g.progress < u.progress
                 """,
                 logger: logger
             )
         }
-        // Nothing to retry either way: a later update or the poll carries the progress on.
-        return .applied
     }
 
     /// Fails a non-terminal generation on `connection`.

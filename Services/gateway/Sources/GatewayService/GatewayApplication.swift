@@ -33,9 +33,12 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     }
     generations.add(to: router)
     LegacyRoutes(generations: generations).add(to: router)
+    var services: [any Service] = []
     if config.replicateWebhookSecret != nil || config.replicateToken != nil {
         let secret = WebhookSecret(configured: config.replicateWebhookSecret, baseURL: config.replicateBaseURL, token: config.replicateToken)
-        ReplicateWebhookRoutes(store: store, secret: secret).add(to: router)
+        let progress = ReplicateProgressBuffer(store: store, logger: logger)
+        ReplicateWebhookRoutes(store: store, secret: secret, progress: progress).add(to: router)
+        services.append(progress)
     }
     var app = Application(
         router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "gateway"),
@@ -49,6 +52,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
         configuration: .init(address: .hostname(config.http.host, port: config.internalPort), serverName: "gateway-internal"), logger: logger
     )
     app.addServices(client, listener, hub, internalApp)
+    app.addServices(services)
     if config.jwksURL != nil { app.addServices(KeySetRefresher(authenticator: auth, interval: config.jwksRefresh)) }
     if config.migrateOnStart {
         app.beforeServerStarts { try await Migrator(client: client, migrations: databaseMigrations, logger: logger).migrate() }

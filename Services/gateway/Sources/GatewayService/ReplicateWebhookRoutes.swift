@@ -8,10 +8,12 @@ import Synchronization
 
 /// `POST /v1/replicate/webhook`: Replicate's prediction updates, verified (`webhook-id`, `webhook-timestamp`,
 /// `webhook-signature` over the exact body, with the account's signing secret), refused when stale or replayed, then
-/// applied to the generation that recorded the prediction through the same transitions a poll makes.
+/// applied to the generation that recorded the prediction through the same transitions a poll makes (progress gathered
+/// and written in batches).
 struct ReplicateWebhookRoutes: Sendable {
     let store: GenerationStore
     let secret: WebhookSecret
+    let progress: ReplicateProgressBuffer
     /// How far a `webhook-timestamp` may be from now.
     var tolerance: TimeInterval = 300
 
@@ -37,6 +39,10 @@ struct ReplicateWebhookRoutes: Sendable {
                 webhookID: id, predictionID: prediction.id, status: prediction.status.rawValue, progress: prediction.progressPercent,
                 outputs: prediction.outputURLs, predictTime: prediction.metrics?.predictTime, error: prediction.error
             )
+            guard update.isTerminal else {
+                if let percent = update.progress { progress.record(update.predictionID, progress: percent) }
+                return Response(status: .ok)
+            }
             switch try await store.apply(update) {
             case .applied:
                 return Response(status: .ok)

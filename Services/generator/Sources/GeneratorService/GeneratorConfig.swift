@@ -20,7 +20,8 @@ package struct GeneratorConfig: Sendable {
     package var parkAfter: Duration?
     /// Where Replicate posts prediction updates: the gateway's `POST /v1/replicate/webhook` (`REPLICATE_WEBHOOK_URL`).
     package var webhookURL: String?
-    /// With webhooks, a parked prediction is still checked this often, for a webhook that was lost
+    /// With webhooks, a parked prediction is still checked this long after the model usually finishes, and as often
+    /// after that, for a webhook that was lost
     /// (`GENERATOR_WEBHOOK_POLL_SECONDS`).
     package var webhookPoll: Duration
 

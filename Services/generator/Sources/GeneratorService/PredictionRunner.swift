@@ -16,8 +16,8 @@ struct PredictionRunner: Sendable {
     let pollMax: Duration
     /// Park a running prediction once this delivery has waited this long for it (nil: hold until it ends).
     let parkAfter: Duration?
-    /// Replicate's webhooks go here (the gateway applies them); then a parked prediction is checked only every
-    /// `webhookPoll`, in case a webhook is lost.
+    /// Replicate's webhooks go here (the gateway applies them); then a parked prediction is checked only
+    /// `webhookPoll` after the model usually finishes, and as often after that, in case a webhook is lost.
     let webhook: String?
     let webhookPoll: Duration
 
@@ -130,8 +130,11 @@ struct PredictionRunner: Sendable {
             if let parkAfter, ContinuousClock.now - started >= parkAfter {
                 // Nothing to do until Replicate is done: hand the job back to be delivered near the next check.
                 let untilTypicalEnd = (generation.createStartedAt ?? Date()).addingTimeInterval(model.typicalSeconds).timeIntervalSinceNow
-                let next = untilTypicalEnd > 1 ? min(.seconds(untilTypicalEnd), pollMax) : pollMax
-                return .snooze(after: webhook == nil ? max(pause, next) : webhookPoll)
+                if webhook != nil {
+                    // Replicate posts the result: poll only in case that is lost, a while after the model usually finishes.
+                    return .snooze(after: .seconds(max(0, untilTypicalEnd)) + webhookPoll)
+                }
+                return .snooze(after: max(pause, untilTypicalEnd > 1 ? min(.seconds(untilTypicalEnd), pollMax) : pollMax))
             }
             try await Task.sleep(for: pause)
             interval = min(interval * 1.5, pollMax)

@@ -1,0 +1,46 @@
+import Generations
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Progress from Replicate's `logs` webhooks, which may come every half second for every running prediction: kept here,
+/// the highest per prediction, and written for all of them in one statement each `interval`. A write per webhook would
+/// cost a commit each, and progress is advisory: one lost with a crashed gateway is carried on by the next update or poll.
+final class ReplicateProgressBuffer: Service, Sendable {
+    private let store: GenerationStore
+    private let interval: Duration
+    private let logger: Logger
+    private let pending = Mutex<[String: Int]>([:])
+
+    init(store: GenerationStore, interval: Duration = .milliseconds(500), logger: Logger) {
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Notes that prediction `predictionID` has reached `progress` percent.
+    func record(_ predictionID: String, progress: Int) {
+        pending.withLock { $0[predictionID] = max($0[predictionID] ?? 0, progress) }
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            await flush()
+        }
+        await flush()
+    }
+
+    private func flush() async {
+        let batch = pending.withLock { pending in
+            defer { pending = [:] }
+            return pending
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try await store.applyProgress(batch)
+        } catch {
+            logger.warning("Could not write webhook progress", metadata: ["predictions": "\(batch.count)", "error": "\(error)"])
+        }
+    }
+}
