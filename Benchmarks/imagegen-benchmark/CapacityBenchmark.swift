@@ -49,23 +49,30 @@ struct CapacityBenchmark: AsyncParsableCommand {
             )
             let failed = try await scalar(client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'capacity' AND status <> 'completed'")
             let after = try await counters(http)
-            // Completion at Replicate → hand-over to the downloader (its job enqueued): the simulator's completed_at against
-            // the generation's `generated` event, both on this machine's clock.
+            // Completion at Replicate → hand-over to the downloader (its job enqueued, the `generated` event) and → the
+            // download started (its job claimed to be pushed to the downloader): the simulator's completed_at against
+            // the database's times, both on this machine's clock.
             let completed = try await completionTimes(http)
             var handOver = LatencyReport()
-            let events = try await client.query(
+            var downloadStarted = LatencyReport()
+            let rows = try await client.query(
                 """
-                SELECT g.replicate_prediction_id, EXTRACT(EPOCH FROM e.created_at)::float8
-                FROM image_generations g JOIN generation_events e ON e.generation_id = g.id AND e.event = 'generated'
+                SELECT g.replicate_prediction_id, EXTRACT(EPOCH FROM e.created_at)::float8, EXTRACT(EPOCH FROM j.started_at)::float8
+                FROM image_generations g
+                JOIN generation_events e ON e.generation_id = g.id AND e.event = 'generated'
+                JOIN job_queue j ON j.dedupe_key = 'download:' || g.id
                 WHERE g.prompt = 'capacity'
                 """
             )
-            for try await (prediction, at) in events.decode((String, Double).self) {
-                if let done = completed[prediction] { handOver.record(.milliseconds(Int64(max(0, at - done) * 1000))) }
+            for try await (prediction, handed, started) in rows.decode((String, Double, Double?).self) {
+                guard let done = completed[prediction] else { continue }
+                handOver.record(.milliseconds(Int64(max(0, handed - done) * 1000)))
+                if let started { downloadStarted.record(.milliseconds(Int64(max(0, started - done) * 1000))) }
             }
             let calls = ["predictions.create", "predictions.get"].map { after[$0, default: 0] - before[$0, default: 0] }
             let busy = memory(of: generatorPID)
             print("capacity: completion at Replicate → handed to the downloader \(handOver.summary)")
+            print("capacity: completion at Replicate → download started \(downloadStarted.summary)")
             print(String(
                 format: "capacity: %d generations of a %.0f s model done in %.1f s (%d not completed); %.2f Replicate calls per generation (%.2f create, %.2f get); generator RSS %.1f MiB idle, peak %.1f MiB",
                 count, modelSeconds, span, failed, Double(calls[0] + calls[1]) / Double(count), Double(calls[0]) / Double(count),
