@@ -60,7 +60,9 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         func string(_ key: String, maxLength: Int) -> String? {
             guard let raw = value(key) else { return nil }
             guard let text = raw.string else { fail(key, "must be a string, got \(raw.typeName)"); return nil }
-            if text.count > maxLength { fail(key, "must be at most \(maxLength) characters, got \(text.count)") }
+            // Characters as JSON Schema counts them (code points), so the documented maxLength is the one enforced.
+            let length = text.unicodeScalars.count
+            if length > maxLength { fail(key, "must be at most \(maxLength) characters, got \(length)") }
             if text.unicodeScalars.contains("\u{0}") { fail(key, "must not contain NUL characters") }
             return text
         }

@@ -205,6 +205,19 @@ let generationMigrations: [Migration] = [
         )
         """,
     ]),
+    Migration(version: 11, name: "stream tokens", statements: [
+        // Short-lived tokens that open one generation's event stream from a browser (EventSource sends no header); only
+        // their SHA-256 is kept.
+        """
+        CREATE TABLE stream_tokens (
+            token_hash TEXT PRIMARY KEY,
+            generation_id UUID NOT NULL REFERENCES image_generations (id) ON DELETE CASCADE,
+            user_id UUID NOT NULL,
+            expires_at TIMESTAMPTZ NOT NULL
+        )
+        """,
+        "CREATE INDEX stream_tokens_expiry ON stream_tokens (expires_at)",
+    ]),
 ]
 
 private let terminalGenerationStatuses = "('completed', 'failed', 'cancelled')"

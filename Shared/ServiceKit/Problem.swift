@@ -12,6 +12,8 @@ package struct Problem: Error, HTTPResponseError, Sendable {
     package var detail: String
     package var errors: [FieldError]
     package var retryAfterSeconds: Int?
+    /// More headers for the answer (a 429's `RateLimit-*`).
+    package var headers: HTTPFields = [:]
 
     /// A problem with `status`, a short `title` and a specific `detail`.
     package init(_ status: HTTPResponse.Status, title: String? = nil, detail: String, errors: [FieldError] = [], retryAfterSeconds: Int? = nil) {
@@ -52,7 +54,8 @@ package struct Problem: Error, HTTPResponseError, Sendable {
         let body = Body(
             type: "about:blank", title: title, status: Int(status.code), detail: detail, errors: errors.isEmpty ? nil : errors
         )
-        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        var headers = self.headers
+        headers[.contentType] = "application/problem+json"
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         let data = try JSONEncoder().encode(body)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -23,6 +23,9 @@ struct GatewayHarness: Sendable {
     /// The port of readiness and metrics.
     let internalPort: Int
 
+    /// The one origin whose pages may call the harness's gateway.
+    static let allowedOrigin = "https://app.example.com"
+
     /// Replicate's webhook signing secret the harness's gateway accepts.
     static let webhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -36,6 +39,7 @@ struct GatewayHarness: Sendable {
                 database: url, jwtSecret: secret, storageDir: storage, maxActivePerUser: maxActivePerUser, internalPort: internalPort
             )
             config.replicateWebhookSecret = webhookSecret
+            config.corsAllowedOrigins = [allowedOrigin]
             let auth = await UserAuthenticator(secret: secret)
             let (alice, bob) = (UUID(), UUID())
             let (aliceToken, bobToken) = (try await auth.token(for: alice), try await auth.token(for: bob))

@@ -43,7 +43,7 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
     }
     admin.post("dead-jobs/:id/requeue") { _, context in
         guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw Problem(.badRequest, detail: "id must be a UUID") }
-        guard try await queue.requeue(id) else { throw Problem.notFound("Dead job \(id)") }
+        guard try await queue.requeue(id) else { throw Problem.notFound("Dead job \(id.lowercase)") }
         return try JSONCoding.response(["requeued": 1])
     }
     admin.post("dead-jobs/requeue") { request, _ in

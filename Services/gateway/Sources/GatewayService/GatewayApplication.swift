@@ -17,29 +17,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     let listener = NotificationListener(url: config.database, channel: "imagegen_generation_events", logger: logger)
     let store = GenerationStore(client: client, logger: logger)
     let hub = GenerationEventHub(listener: listener, logger: logger)
-    let auth = try await UserAuthenticator(
-        secret: config.jwtSecret, jwks: config.jwks, keySetURL: config.jwksURL, policy: config.tokenPolicy, logger: logger
-    )
-    let generations = GenerationRoutes(
-        store: store, events: GenerationEvents(client: client, hub: hub, logger: logger), auth: auth,
-        maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute), logger: logger
-    )
-    let router = Router()
-    router.add(middleware: FileHeadersMiddleware(svgInline: config.svgInline))
-    router.add(middleware: FileMiddleware(config.storageDir, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
-    addLivenessRoute(to: router)
-    router.get("openapi.json") { _, _ in
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
-    }
-    generations.add(to: router)
-    LegacyRoutes(generations: generations).add(to: router)
-    var services: [any Service] = []
-    if config.replicateWebhookSecret != nil || config.replicateToken != nil {
-        let secret = WebhookSecret(configured: config.replicateWebhookSecret, baseURL: config.replicateBaseURL, token: config.replicateToken)
-        let progress = ReplicateProgressBuffer(store: store, logger: logger)
-        ReplicateWebhookRoutes(store: store, secret: secret, progress: progress).add(to: router)
-        services.append(progress)
-    }
+    let (router, services) = try await makePublicRouter(config: config, store: store, hub: hub, logger: logger)
     var app = Application(
         router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "gateway"),
         logger: logger
@@ -53,11 +31,42 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     )
     app.addServices(client, listener, hub, internalApp)
     app.addServices(services)
-    if config.jwksURL != nil { app.addServices(KeySetRefresher(authenticator: auth, interval: config.jwksRefresh)) }
     if config.migrateOnStart {
         app.beforeServerStarts { try await Migrator(client: client, migrations: databaseMigrations, logger: logger).migrate() }
     }
     return app
+}
+
+/// The public API's router, and the background work its routes need (progress batching, key-set refresh). Separate from
+/// the application so a test can compare its routes with the OpenAPI document.
+package func makePublicRouter(
+    config: GatewayConfig, store: GenerationStore, hub: GenerationEventHub, logger: Logger
+) async throws -> (Router<BasicRequestContext>, [any Service]) {
+    let auth = try await UserAuthenticator(
+        secret: config.jwtSecret, jwks: config.jwks, keySetURL: config.jwksURL, policy: config.tokenPolicy, logger: logger
+    )
+    let generations = GenerationRoutes(
+        store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
+        maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute), logger: logger
+    )
+    let router = Router()
+    router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
+    router.add(middleware: ProblemMiddleware(logger: logger))
+    router.add(middleware: FileHeadersMiddleware(svgInline: config.svgInline))
+    router.add(middleware: FileMiddleware(config.storageDir, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
+    addLivenessRoute(to: router)
+    router.get("openapi.json") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
+    generations.add(to: router)
+    LegacyRoutes(generations: generations).add(to: router)
+    // Served whatever the settings (503 until the gateway can know Replicate's secret), so the API is the same everywhere.
+    let secret = WebhookSecret(configured: config.replicateWebhookSecret, baseURL: config.replicateBaseURL, token: config.replicateToken)
+    let progress = ReplicateProgressBuffer(store: store, logger: logger)
+    ReplicateWebhookRoutes(store: store, secret: secret, progress: progress).add(to: router)
+    var services: [any Service] = [progress]
+    if config.jwksURL != nil { services.append(KeySetRefresher(authenticator: auth, interval: config.jwksRefresh)) }
+    return (router, services)
 }
 
 /// Applies the database's migrations to `url`; returns the versions applied now.

@@ -36,6 +36,8 @@ package struct GatewayConfig: Sendable {
     package var jwks: String?
     /// Where to fetch that key set at start instead (`AUTH_JWKS_URL`).
     package var jwksURL: String?
+    /// Origins whose pages may call the API (`CORS_ALLOWED_ORIGINS`, comma-separated; `*` for any; none by default).
+    package var corsAllowedOrigins: Set<String> = []
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -61,6 +63,13 @@ package struct GatewayConfig: Sendable {
         svgInline = loader.bool("FILES_SVG_INLINE", default: false)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
+        for origin in (loader.optional("CORS_ALLOWED_ORIGINS") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+        where !origin.isEmpty {
+            if origin != "*", URL(string: origin).map({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil && $0.path.isEmpty }) != true {
+                loader.problem("CORS_ALLOWED_ORIGINS must list origins like https://app.example.com (no path) or *, got \(origin)")
+            }
+            corsAllowedOrigins.insert(origin)
+        }
         jwks = nil
         if let path = jwksFile {
             if let text = try? String(contentsOfFile: path, encoding: .utf8) { jwks = text } else {

@@ -15,13 +15,13 @@ enum HubMessage: Sendable {
 
 /// The gateway's one LISTEN subscription, routed by generation: each notification is parsed once and handed to the
 /// streams of that generation only.
-final class GenerationEventHub: Service, Sendable {
+package final class GenerationEventHub: Service, Sendable {
     private let listener: NotificationListener
     private let logger: Logger
     private let subscribers = Mutex<[UUID: [Int: AsyncStream<HubMessage>.Continuation]]>([:])
     private let nextID = Atomic<Int>(0)
 
-    init(listener: NotificationListener, logger: Logger) {
+    package init(listener: NotificationListener, logger: Logger) {
         self.listener = listener
         self.logger = logger
     }
@@ -41,7 +41,7 @@ final class GenerationEventHub: Service, Sendable {
     }
 
 
-    func run() async throws {
+    package func run() async throws {
         for await notification in listener.subscribe().cancelOnGracefulShutdown() {
             if notification.isResync {
                 for continuation in subscribers.withLock({ $0.values.flatMap(\.values) }) { continuation.yield(.resync) }

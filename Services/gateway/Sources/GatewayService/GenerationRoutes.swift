@@ -56,23 +56,40 @@ struct GenerationRoutes: Sendable {
         router.post("v1/generations/:id/cancel") { request, context in
             let user = try await auth.user(from: request.bearerToken)
             let id = try Self.uuid(context)
-            guard let (generation, changed) = try await store.cancel(id, userID: user) else { throw Problem.notFound("Generation \(id)") }
+            guard let (generation, changed) = try await store.cancel(id, userID: user) else { throw Problem.notFound("Generation \(id.lowercase)") }
             guard changed else {
-                throw Problem(.conflict, title: "Already finished", detail: "Generation \(id) is \(generation.status.rawValue) and cannot be cancelled")
+                throw Problem(.conflict, title: "Already finished", detail: "Generation \(id.lowercase) is \(generation.status.rawValue) and cannot be cancelled")
             }
             return try await respond(generation, status: .ok)
         }
         router.get("v1/generations/:id/events") { request, context in
-            let user = try await auth.user(from: request.bearerToken)
+            let user = try await streamUser(request, context)
             let generation = try await owned(context, user: user)
-            let lastEventID = request.headers[.lastEventID].flatMap { Int64($0) }
-                ?? request.uri.queryParameters.get("last_event_id").flatMap { Int64($0) } ?? 0
+            var lastEventID = request.headers[.lastEventID].flatMap { Int64($0) } ?? 0
+            if lastEventID == 0, let raw = request.uri.queryParameters.get("last_event_id") {
+                guard let id = Int64(raw), id >= 0 else {
+                    throw Problem.validation([.init(field: "last_event_id", message: "must be a non-negative integer")])
+                }
+                lastEventID = id
+            }
             return stream(generation.id, after: lastEventID)
+        }
+        router.post("v1/generations/:id/stream-token") { request, context in
+            let user = try await auth.user(from: request.bearerToken)
+            let id = try Self.uuid(context)
+            let token = Self.randomToken()
+            guard let expiry = try await store.createStreamToken(hash: Self.tokenHash(token), for: id, userID: user, seconds: Self.streamTokenSeconds)
+            else { throw Problem.notFound("Generation \(id.lowercase)") }
+            struct StreamToken: Encodable { var token: String; var expiresAt: Date; var eventsUrl: String }
+            return try JSONCoding.response(
+                StreamToken(token: token, expiresAt: expiry, eventsUrl: "/v1/generations/\(id.lowercase)/events?stream_token=\(token)"),
+                status: .created
+            )
         }
         router.get("v1/images/:id") { request, context in
             let user = try await auth.user(from: request.bearerToken)
             let id = try Self.uuid(context)
-            guard let image = try await store.image(id, userID: user) else { throw Problem.notFound("Image \(id)") }
+            guard let image = try await store.image(id, userID: user) else { throw Problem.notFound("Image \(id.lowercase)") }
             return try JSONCoding.response(image)
         }
         router.get("v1/models") { _, _ in try JSONCoding.response(ModelsResponse(models: ModelCatalog.all.map(ModelSummary.init))) }
@@ -171,9 +188,35 @@ struct GenerationRoutes: Sendable {
         )
     }
 
+    /// How long a stream token may open its stream (an open stream outlives it; EventSource's reconnect after that needs
+    /// a new token).
+    static let streamTokenSeconds = 900
+
+    /// The caller of an event stream: the bearer header, or a stream token for this generation (a browser's EventSource
+    /// can send no header, and a user's token must never be put in a URL).
+    private func streamUser(_ request: Request, _ context: BasicRequestContext) async throws -> UUID {
+        guard request.headers[.authorization] == nil, let token = request.uri.queryParameters.get("stream_token") else {
+            return try await auth.user(from: request.bearerToken)
+        }
+        guard let user = try await store.streamTokenUser(hash: Self.tokenHash(token), for: try Self.uuid(context)) else {
+            throw Problem.unauthorized("stream_token is unknown, expired or for another generation")
+        }
+        return user
+    }
+
+    /// 32 random bytes, base64url without padding.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func tokenHash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).hexString }
+
     private func owned(_ context: BasicRequestContext, user: UUID) async throws -> Generation {
         let id = try Self.uuid(context)
-        guard let generation = try await store.find(id, userID: user) else { throw Problem.notFound("Generation \(id)") }
+        guard let generation = try await store.find(id, userID: user) else { throw Problem.notFound("Generation \(id.lowercase)") }
         return generation
     }
 

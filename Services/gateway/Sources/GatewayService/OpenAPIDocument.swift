@@ -1,89 +1,635 @@
-/// The OpenAPI 3.1 description of the public API, served at `/openapi.json`.
-package enum OpenAPIDocumentRoutes {
-    /// Every public route as (method, OpenAPI path).
-    package static var all: [(method: String, path: String)] { OpenAPIDocument.routes }
-}
+import Foundation
 
-enum OpenAPIDocument {
-    /// Every public route as (method, OpenAPI path); a test checks the router and this list agree.
-    static let routes: [(method: String, path: String)] = [
-        ("post", "/v1/generations"), ("get", "/v1/generations"), ("get", "/v1/generations/{id}"),
-        ("post", "/v1/generations/{id}/cancel"), ("get", "/v1/generations/{id}/events"), ("get", "/v1/models"),
-        ("get", "/v1/images/{id}"), ("get", "/files/{path}"), ("post", "/functions/v1/start-generation"),
-        ("get", "/health/live"), ("get", "/openapi.json"), ("post", "/v1/replicate/webhook"),
-    ]
-
-    static let json = """
+/// The OpenAPI 3.1 description of the public API, served at `/openapi.json`: the contract clients are generated from.
+/// Hand-written and checked both ways: the gateway's router and this document list the same operations
+/// (`GatewayAPITests`), and every response schemathesis and a generated client see validates against it (`scripts/test-api`).
+package enum OpenAPIDocument {
+    package static let json = #"""
         {
           "openapi": "3.1.0",
-          "info": {"title": "imagegen", "version": "1.0.0",
-                   "description": "Asynchronous image generation on Replicate's models. Errors are application/problem+json."},
-          "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-            "schemas": {
-              "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
-                "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
-                "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}}},
-              "GenerationRequest": {"type": "object", "additionalProperties": false, "required": ["prompt", "model_id"], "properties": {
-                "prompt": {"type": "string", "minLength": 1, "maxLength": 2000}, "model_id": {"type": "string"},
-                "model_version": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "width": {"type": "integer", "minimum": 64, "maximum": 4096},
-                "height": {"type": "integer", "minimum": 64, "maximum": 4096}, "num_inference_steps": {"type": "integer", "minimum": 1, "maximum": 500},
-                "guidance_scale": {"type": "number", "minimum": 0, "maximum": 50}, "seed": {"type": "integer", "minimum": 0, "maximum": 2147483647},
-                "negative_prompt": {"type": "string"}, "source_image_url": {"type": "string", "format": "uri"},
-                "strength": {"type": "number", "minimum": 0, "maximum": 1}, "style": {"type": "string"},
-                "num_outputs": {"type": "integer", "minimum": 1, "maximum": 4}, "priority": {"type": "integer", "minimum": 0, "maximum": 10}}},
-              "Image": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "public_url": {"type": "string"},
-                "width": {"type": "integer"}, "height": {"type": "integer"}, "format": {"type": "string"}, "sha256": {"type": "string"},
-                "output_index": {"type": "integer"}, "file_size": {"type": "integer"}}},
-              "Generation": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"},
-                "status": {"enum": ["pending", "queued", "processing", "downloading", "completed", "failed", "cancelled"]},
-                "progress": {"type": "integer"}, "model_id": {"type": "string"}, "prompt": {"type": "string"},
-                "error_code": {"type": ["string", "null"], "enum": ["input_rejected", "model_failed", "model_unavailable", "no_output", "timed_out", "cancelled_upstream", "output_unusable", "unavailable", "cancelled", null]},
-                "error_message": {"type": ["string", "null"]}, "images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}}}}
-            }
+          "info": {
+            "title": "imagegen",
+            "version": "1.0.0",
+            "description": "Asynchronous image generation on Replicate's models: POST a generation, follow it (poll, Server-Sent Events or Prefer: wait), fetch its images. Every error is application/problem+json (RFC 9457) naming the field and the reason. Ids are lowercase UUIDs."
           },
+          "servers": [{"url": "/"}],
+          "tags": [
+            {"name": "generations", "description": "Create, follow and cancel generations."},
+            {"name": "catalog", "description": "The models and their inputs."},
+            {"name": "files", "description": "Stored images."},
+            {"name": "legacy", "description": "The old system's endpoint, kept so its clients work unchanged."},
+            {"name": "operations", "description": "Health and this document."},
+            {"name": "replicate", "description": "For Replicate, not for clients."}
+          ],
           "security": [{"bearer": []}],
           "paths": {
             "/v1/generations": {
-              "post": {"summary": "Start a generation", "parameters": [
-                  {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}},
-                  {"name": "Prefer", "in": "header", "schema": {"type": "string", "example": "wait=30"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerationRequest"}}}},
-                "responses": {"202": {"description": "Accepted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Generation"}}}},
-                  "200": {"description": "Finished (Prefer: wait) or an idempotent replay"},
-                  "401": {"description": "Unauthorized"}, "409": {"description": "Idempotency key reused with another body"},
-                  "422": {"description": "Invalid fields", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
-                  "429": {"description": "Too many running generations"}}},
-              "get": {"summary": "List own generations", "parameters": [
-                  {"name": "status", "in": "query", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer"}},
-                  {"name": "cursor", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "A page: data and next_cursor"}}}
+              "post": {
+                "operationId": "createGeneration",
+                "tags": ["generations"],
+                "summary": "Start a generation",
+                "description": "Validates the request against the model's own inputs (see GET /v1/models), stores the generation and its job in one transaction and answers at once with 202 and a Location header. With `Prefer: wait=N` (1 to 300 seconds) it answers 200 when the generation finishes within N seconds. A repeated `Idempotency-Key` with the same body returns the first generation (200); with another body, 409.",
+                "parameters": [
+                  {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": false,
+                    "description": "Makes retries safe: one generation per key and user.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 200}
+                  },
+                  {
+                    "name": "Prefer",
+                    "in": "header",
+                    "required": false,
+                    "description": "`wait=N` holds the answer until the generation finishes or N seconds pass (RFC 7240); other preferences are ignored.",
+                    "schema": {"type": "string"},
+                    "example": "wait=30"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {"$ref": "#/components/schemas/GenerationRequest"},
+                      "examples": {
+                        "text": {
+                          "summary": "Text to image",
+                          "value": {
+                            "prompt": "a lighthouse at dusk, oil painting",
+                            "model_id": "black-forest-labs/flux-schnell",
+                            "width": 1344,
+                            "height": 768,
+                            "num_outputs": 2
+                          }
+                        },
+                        "image": {
+                          "summary": "Image to image",
+                          "value": {
+                            "prompt": "the same scene in winter",
+                            "model_id": "stability-ai/sdxl",
+                            "source_image_url": "https://example.com/scene.png",
+                            "strength": 0.6
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "202": {
+                    "description": "Accepted: the generation is queued.",
+                    "headers": {"Location": {"$ref": "#/components/headers/Location"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Generation"}}},
+                    "links": {
+                      "GetGeneration": {"operationId": "getGeneration", "parameters": {"id": "$response.body#/id"}},
+                      "CancelGeneration": {"operationId": "cancelGeneration", "parameters": {"id": "$response.body#/id"}},
+                      "CreateStreamToken": {"operationId": "createStreamToken", "parameters": {"id": "$response.body#/id"}}
+                    }
+                  },
+                  "200": {
+                    "description": "Finished within `Prefer: wait`, or the generation an `Idempotency-Key` made before.",
+                    "headers": {"Location": {"$ref": "#/components/headers/Location"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Generation"}}},
+                    "links": {"GetGeneration": {"operationId": "getGeneration", "parameters": {"id": "$response.body#/id"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
+                  "422": {"$ref": "#/components/responses/Invalid"},
+                  "429": {"$ref": "#/components/responses/TooMany"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
+              "get": {
+                "operationId": "listGenerations",
+                "tags": ["generations"],
+                "summary": "List your generations, newest first",
+                "parameters": [
+                  {"name": "status", "in": "query", "required": false, "schema": {"$ref": "#/components/schemas/GenerationStatus"}},
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+                  },
+                  {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": false,
+                    "description": "`next_cursor` of the previous page.",
+                    "schema": {"type": "string", "format": "uuid"}
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of generations.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerationPage"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "422": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
             },
-            "/v1/generations/{id}": {"get": {"summary": "One generation with its images",
-              "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
-              "responses": {"200": {"description": "OK"}, "404": {"description": "Not found (or not yours)"}}}},
-            "/v1/generations/{id}/cancel": {"post": {"summary": "Cancel a generation",
-              "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
-              "responses": {"200": {"description": "Cancelled"}, "404": {"description": "Not found"}, "409": {"description": "Already finished"}}}},
-            "/v1/generations/{id}/events": {"get": {"summary": "Server-Sent Events of status and progress",
-              "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
-                {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}}],
-              "responses": {"200": {"description": "text/event-stream"}}}},
-            "/v1/models": {"get": {"summary": "The model catalog", "security": [], "responses": {"200": {"description": "OK"}}}},
-            "/v1/images/{id}": {"get": {"summary": "One stored image",
-              "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
-              "responses": {"200": {"description": "OK"}, "404": {"description": "Not found"}}}},
-            "/files/{path}": {"get": {"summary": "Stored image bytes (ETag, Range)", "security": [],
-              "parameters": [{"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}],
-              "responses": {"200": {"description": "The file"}, "206": {"description": "A range"}, "404": {"description": "Not found"}}}},
-            "/functions/v1/start-generation": {"post": {"summary": "The legacy start-generation endpoint",
-              "responses": {"200": {"description": "{success, generation_id, job_id, status, message}"}}}},
-            "/health/live": {"get": {"security": [], "responses": {"200": {"description": "Alive"}}}},
-            "/openapi.json": {"get": {"security": [], "responses": {"200": {"description": "This document"}}}},
-            "/v1/replicate/webhook": {"post": {"summary": "Replicate's prediction updates (signed with the account's webhook secret; for Replicate, not clients)",
-              "security": [], "responses": {"200": {"description": "Applied"}, "401": {"description": "Forged, stale or replayed"},
-                "404": {"description": "No generation recorded this prediction yet"}}}}
+            "/v1/generations/{id}": {
+              "get": {
+                "operationId": "getGeneration",
+                "tags": ["generations"],
+                "summary": "One generation, with its images once completed",
+                "parameters": [{"$ref": "#/components/parameters/GenerationID"}],
+                "responses": {
+                  "200": {
+                    "description": "The generation.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Generation"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/generations/{id}/cancel": {
+              "post": {
+                "operationId": "cancelGeneration",
+                "tags": ["generations"],
+                "summary": "Cancel a generation that has not finished",
+                "description": "Stops it (and its prediction at Replicate, if one is running). 409 when it already finished.",
+                "parameters": [{"$ref": "#/components/parameters/GenerationID"}],
+                "responses": {
+                  "200": {"description": "Cancelled.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Generation"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/generations/{id}/events": {
+              "get": {
+                "operationId": "streamGenerationEvents",
+                "tags": ["generations"],
+                "summary": "Server-Sent Events of status and progress",
+                "description": "Each change is one `status` event whose data is a GenerationEvent and whose id resumes the stream (`Last-Event-ID` or `last_event_id`); the stream ends after a terminal status. Authenticate with the bearer header or, from a browser's EventSource, with `stream_token` from POST /v1/generations/{id}/stream-token.",
+                "security": [{"bearer": []}, {"streamToken": []}],
+                "parameters": [
+                  {"$ref": "#/components/parameters/GenerationID"},
+                  {"name": "Last-Event-ID", "in": "header", "required": false, "schema": {"type": "string"}},
+                  {"name": "last_event_id", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The event stream.",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {"type": "string"},
+                        "example": "id: 41\nevent: status\ndata: {\"created_at\":\"2026-11-30T10:00:01.000Z\",\"generation_id\":\"…\",\"id\":41,\"progress\":40,\"status\":\"processing\"}\n\n"
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "422": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/generations/{id}/stream-token": {
+              "post": {
+                "operationId": "createStreamToken",
+                "tags": ["generations"],
+                "summary": "A short-lived token to open this generation's event stream from a browser",
+                "description": "A browser's EventSource cannot send an Authorization header, and a user's token must never appear in a URL: this token opens the event stream of this one generation, and only for a while.",
+                "parameters": [{"$ref": "#/components/parameters/GenerationID"}],
+                "responses": {
+                  "201": {
+                    "description": "The token and the URL to open.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StreamToken"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/images/{id}": {
+              "get": {
+                "operationId": "getImage",
+                "tags": ["files"],
+                "summary": "One stored image's record",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                "responses": {
+                  "200": {"description": "The image.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Image"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/models": {
+              "get": {
+                "operationId": "listModels",
+                "tags": ["catalog"],
+                "summary": "The models: what each can do and costs",
+                "security": [],
+                "responses": {
+                  "200": {"description": "The catalog.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelList"}}}}
+                }
+              }
+            },
+            "/files/{path}": {
+              "get": {
+                "operationId": "getFile",
+                "tags": ["files"],
+                "summary": "A stored image's bytes (ETag, Range); `public_url` of an Image",
+                "security": [],
+                "parameters": [{"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                  "200": {
+                    "description": "The file.",
+                    "content": {
+                      "image/*": {"schema": {"type": "string", "format": "binary"}},
+                      "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                    }
+                  },
+                  "206": {
+                    "description": "A range of it.",
+                    "content": {
+                      "image/*": {"schema": {"type": "string", "format": "binary"}},
+                      "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                    }
+                  },
+                  "304": {"description": "Not modified (If-None-Match)."},
+                  "404": {"$ref": "#/components/responses/NotFound"}
+                }
+              }
+            },
+            "/functions/v1/start-generation": {
+              "post": {
+                "operationId": "startGenerationLegacy",
+                "tags": ["legacy"],
+                "summary": "The old system's start-generation endpoint",
+                "description": "The same request as POST /v1/generations; answers in the old shape: `{success, generation_id, job_id, status, message}`, and `{success: false, error, errors}` on failure.",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerationRequest"}}}},
+                "responses": {
+                  "200": {"description": "Started.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LegacyStarted"}}}},
+                  "400": {"$ref": "#/components/responses/LegacyFailure"},
+                  "401": {"$ref": "#/components/responses/LegacyFailure"},
+                  "409": {"$ref": "#/components/responses/LegacyFailure"},
+                  "413": {"$ref": "#/components/responses/LegacyFailure"},
+                  "422": {"$ref": "#/components/responses/LegacyFailure"},
+                  "429": {"$ref": "#/components/responses/LegacyFailure"},
+                  "503": {"$ref": "#/components/responses/LegacyFailure"}
+                }
+              }
+            },
+            "/health/live": {
+              "get": {
+                "operationId": "getLiveness",
+                "tags": ["operations"],
+                "summary": "The process is up",
+                "security": [],
+                "responses": {
+                  "200": {
+                    "description": "Alive.",
+                    "content": {
+                      "application/json": {"schema": {"type": "object", "required": ["status"], "properties": {"status": {"const": "live"}}}}
+                    }
+                  }
+                }
+              }
+            },
+            "/openapi.json": {
+              "get": {
+                "operationId": "getOpenAPIDocument",
+                "tags": ["operations"],
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": {"description": "The OpenAPI 3.1 document.", "content": {"application/json": {"schema": {"type": "object"}}}}}
+              }
+            },
+            "/v1/replicate/webhook": {
+              "post": {
+                "operationId": "receiveReplicateWebhook",
+                "tags": ["replicate"],
+                "summary": "Replicate's prediction updates",
+                "description": "Signed by Replicate with the account's webhook secret (`webhook-id`, `webhook-timestamp`, `webhook-signature`); refused when forged, stale or replayed. 503 when the gateway has no way to know the secret (neither REPLICATE_WEBHOOK_SECRET nor REPLICATE_API_TOKEN).",
+                "security": [],
+                "parameters": [
+                  {"name": "webhook-id", "in": "header", "required": true, "schema": {"type": "string"}},
+                  {"name": "webhook-timestamp", "in": "header", "required": true, "schema": {"type": "string"}},
+                  {"name": "webhook-signature", "in": "header", "required": true, "schema": {"type": "string"}}
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {"application/json": {"schema": {"type": "object", "description": "A Replicate prediction."}}}
+                },
+                "responses": {
+                  "200": {"description": "Applied."},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            }
+          },
+          "components": {
+            "securitySchemes": {
+              "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "A JWT whose `sub` is the user's UUID."},
+              "streamToken": {
+                "type": "apiKey",
+                "in": "query",
+                "name": "stream_token",
+                "description": "From POST /v1/generations/{id}/stream-token; opens that generation's event stream only."
+              }
+            },
+            "parameters": {"GenerationID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}},
+            "headers": {
+              "Location": {"description": "The generation's URL.", "schema": {"type": "string"}},
+              "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
+              "RateLimit-Limit": {"description": "Requests allowed per window (IETF draft).", "schema": {"type": "integer"}},
+              "RateLimit-Remaining": {"description": "Requests left in the window.", "schema": {"type": "integer"}},
+              "RateLimit-Reset": {"description": "Seconds until a request is allowed again.", "schema": {"type": "integer"}}
+            },
+            "responses": {
+              "BadRequest": {
+                "description": "The body is not the JSON object expected.",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+              },
+              "Unauthorized": {
+                "description": "No, malformed, expired or refused credentials.",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+              },
+              "NotFound": {
+                "description": "No such resource, or not yours.",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+              },
+              "Conflict": {
+                "description": "The request conflicts with the resource's state (already finished; an Idempotency-Key used with another body).",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+              },
+              "TooLarge": {
+                "description": "The body exceeds its limit.",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+              },
+              "Invalid": {
+                "description": "Invalid fields; `errors` names each with the reason.",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+              },
+              "TooMany": {
+                "description": "Too many requests a minute, or too many generations running at once.",
+                "headers": {
+                  "Retry-After": {"$ref": "#/components/headers/Retry-After"},
+                  "RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},
+                  "RateLimit-Remaining": {"$ref": "#/components/headers/RateLimit-Remaining"},
+                  "RateLimit-Reset": {"$ref": "#/components/headers/RateLimit-Reset"}
+                },
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+              },
+              "Unavailable": {
+                "description": "A dependency (the database) is unavailable; retry later.",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+              },
+              "LegacyFailure": {
+                "description": "The old endpoint's failure shape, with an honest status code.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LegacyFailure"}}}
+              }
+            },
+            "schemas": {
+              "Problem": {
+                "type": "object",
+                "required": ["type", "title", "status", "detail"],
+                "properties": {
+                  "type": {"type": "string"},
+                  "title": {"type": "string"},
+                  "status": {"type": "integer"},
+                  "detail": {"type": "string"},
+                  "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}
+                }
+              },
+              "FieldError": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}}
+              },
+              "GenerationRequest": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["prompt", "model_id"],
+                "description": "Model-specific rules (sizes, step and guidance ranges, styles, outputs, image-to-image) are checked against the model's own inputs: see GET /v1/models. A field sent as null is left out.",
+                "properties": {
+                  "prompt": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "What to draw (not blank)."},
+                  "model_id": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "description": "A model id from GET /v1/models.",
+                    "example": "black-forest-labs/flux-schnell"
+                  },
+                  "model_version": {
+                    "type": ["string", "null"],
+                    "pattern": "^[0-9a-f]{64}$",
+                    "description": "Only for a community model, and only its listed version."
+                  },
+                  "width": {
+                    "type": ["integer", "null"],
+                    "minimum": 64,
+                    "maximum": 4096,
+                    "description": "Pixels; fitted to what the model takes (default 1024)."
+                  },
+                  "height": {
+                    "type": ["integer", "null"],
+                    "minimum": 64,
+                    "maximum": 4096,
+                    "description": "Pixels; fitted to what the model takes (default 1024)."
+                  },
+                  "num_inference_steps": {"type": ["integer", "null"], "minimum": 1, "maximum": 500},
+                  "guidance_scale": {"type": ["number", "null"], "minimum": 0, "maximum": 50},
+                  "seed": {"type": ["integer", "null"], "minimum": 0, "maximum": 2147483647},
+                  "negative_prompt": {"type": ["string", "null"], "maxLength": 2000},
+                  "source_image_url": {"type": ["string", "null"], "description": "For image-to-image: a public https URL or a data: URI of an image."},
+                  "strength": {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "Needs source_image_url."},
+                  "style": {"type": ["string", "null"], "maxLength": 100},
+                  "num_outputs": {"type": ["integer", "null"], "minimum": 1, "maximum": 4},
+                  "priority": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "maximum": 10,
+                    "description": "Higher runs sooner; capped at what your token allows."
+                  }
+                }
+              },
+              "GenerationStatus": {"type": "string", "enum": ["pending", "queued", "processing", "downloading", "completed", "failed", "cancelled"]},
+              "Generation": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "user_id",
+                  "prompt",
+                  "model",
+                  "model_id",
+                  "width",
+                  "height",
+                  "steps",
+                  "guidance_scale",
+                  "num_outputs",
+                  "priority",
+                  "status",
+                  "progress",
+                  "created_at",
+                  "updated_at"
+                ],
+                "properties": {
+                  "id": {"type": "string", "format": "uuid"},
+                  "user_id": {"type": "string", "format": "uuid"},
+                  "prompt": {"type": "string"},
+                  "negative_prompt": {"type": "string"},
+                  "model": {"type": "string"},
+                  "model_id": {"type": "string"},
+                  "model_version": {"type": "string"},
+                  "style": {"type": "string"},
+                  "width": {"type": "integer"},
+                  "height": {"type": "integer"},
+                  "steps": {"type": "integer"},
+                  "guidance_scale": {"type": "number"},
+                  "seed": {"type": "integer"},
+                  "source_image_url": {"type": "string"},
+                  "strength": {"type": "number"},
+                  "num_outputs": {"type": "integer"},
+                  "priority": {"type": "integer"},
+                  "status": {"$ref": "#/components/schemas/GenerationStatus"},
+                  "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+                  "error_code": {
+                    "type": "string",
+                    "description": "Why it failed, for programs: input_rejected, model_failed, model_unavailable, no_output, timed_out, cancelled_upstream, output_unusable, unavailable, cancelled."
+                  },
+                  "error_message": {"type": "string"},
+                  "generation_time_seconds": {"type": "integer"},
+                  "replicate_prediction_id": {"type": "string"},
+                  "output_urls": {"type": "array", "items": {"type": "string"}},
+                  "predict_time": {"type": "number"},
+                  "cost": {"type": "number"},
+                  "created_at": {"type": "string", "format": "date-time"},
+                  "updated_at": {"type": "string", "format": "date-time"},
+                  "completed_at": {"type": "string", "format": "date-time"},
+                  "images": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Image"},
+                    "description": "The stored images, in a completed generation's single view (not in lists)."
+                  }
+                }
+              },
+              "GenerationPage": {
+                "type": "object",
+                "required": ["data"],
+                "properties": {
+                  "data": {"type": "array", "items": {"$ref": "#/components/schemas/Generation"}},
+                  "next_cursor": {"type": "string", "description": "Pass as `cursor` for the next page; absent on the last."}
+                }
+              },
+              "GenerationEvent": {
+                "type": "object",
+                "required": ["id", "generation_id", "status", "progress", "created_at"],
+                "properties": {
+                  "id": {"type": "integer"},
+                  "generation_id": {"type": "string", "format": "uuid"},
+                  "status": {"$ref": "#/components/schemas/GenerationStatus"},
+                  "progress": {"type": "integer"},
+                  "error_message": {"type": "string"},
+                  "created_at": {"type": "string", "format": "date-time"}
+                }
+              },
+              "StreamToken": {
+                "type": "object",
+                "required": ["token", "expires_at", "events_url"],
+                "properties": {
+                  "token": {"type": "string"},
+                  "expires_at": {"type": "string", "format": "date-time"},
+                  "events_url": {"type": "string", "description": "The event stream's path with the token: give it to EventSource as it is."}
+                }
+              },
+              "Image": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "generation_id",
+                  "output_index",
+                  "public_url",
+                  "file_size",
+                  "width",
+                  "height",
+                  "format",
+                  "content_type",
+                  "sha256",
+                  "created_at"
+                ],
+                "properties": {
+                  "id": {"type": "string", "format": "uuid"},
+                  "generation_id": {"type": "string", "format": "uuid"},
+                  "user_id": {"type": "string", "format": "uuid"},
+                  "output_index": {"type": "integer"},
+                  "filename": {"type": "string"},
+                  "storage_path": {"type": "string"},
+                  "public_url": {"type": "string", "description": "Where the bytes are served."},
+                  "file_size": {"type": "integer"},
+                  "width": {"type": "integer"},
+                  "height": {"type": "integer"},
+                  "format": {"type": "string"},
+                  "content_type": {"type": "string"},
+                  "sha256": {"type": "string"},
+                  "created_at": {"type": "string", "format": "date-time"}
+                }
+              },
+              "ModelList": {
+                "type": "object",
+                "required": ["models"],
+                "properties": {"models": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}}}
+              },
+              "Model": {
+                "type": "object",
+                "required": ["id", "display_name", "official", "supports_image_to_image", "max_outputs", "output_format", "typical_seconds"],
+                "properties": {
+                  "id": {"type": "string"},
+                  "display_name": {"type": "string"},
+                  "official": {"type": "boolean"},
+                  "supports_image_to_image": {"type": "boolean"},
+                  "max_outputs": {"type": "integer"},
+                  "output_format": {"type": "string"},
+                  "typical_seconds": {"type": "number"},
+                  "price_per_image": {"type": "number"}
+                }
+              },
+              "LegacyStarted": {
+                "type": "object",
+                "required": ["success", "generation_id", "status", "message"],
+                "properties": {
+                  "success": {"type": "boolean"},
+                  "generation_id": {"type": "string", "format": "uuid"},
+                  "job_id": {"type": "string", "format": "uuid"},
+                  "status": {"type": "string"},
+                  "message": {"type": "string"}
+                }
+              },
+              "LegacyFailure": {
+                "type": "object",
+                "required": ["success", "error"],
+                "properties": {
+                  "success": {"type": "boolean"},
+                  "error": {"type": "string"},
+                  "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}
+                }
+              }
+            }
           }
         }
-        """
+        """#
+
+    /// Every documented operation as `METHOD /path` (OpenAPI's `{name}` parameters).
+    package static var operations: Set<String> {
+        guard let document = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+            let paths = document["paths"] as? [String: [String: Any]]
+        else { return [] }
+        return Set(paths.flatMap { path, operations in operations.keys.map { "\($0.uppercased()) \(path)" } })
+    }
 }

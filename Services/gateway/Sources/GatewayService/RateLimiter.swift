@@ -1,19 +1,20 @@
 import Foundation
+import HTTPTypes
 import ServiceKit
 import Synchronization
 
 /// A token bucket per user: `perMinute` generation requests a minute, bursts up to the same number. Per gateway
 /// instance (replicas each allow the rate; the concurrent-generation cap in the database is the global guard).
-final class RateLimiter: Sendable {
+package final class RateLimiter: Sendable {
     private let perMinute: Double
     private let buckets = Mutex<[UUID: (tokens: Double, at: ContinuousClock.Instant)]>([:])
 
-    init(perMinute: Int) {
+    package init(perMinute: Int) {
         self.perMinute = Double(perMinute)
     }
 
     /// Takes one token for `user`, or throws 429 with the seconds until the next one.
-    func take(_ user: UUID) throws(Problem) {
+    package func take(_ user: UUID) throws(Problem) {
         let now = ContinuousClock.now
         let wait: Double? = buckets.withLock { buckets in
             if buckets.count > 100_000 { buckets = buckets.filter { now - $0.value.at < .seconds(60) } }
@@ -30,9 +31,14 @@ final class RateLimiter: Sendable {
             return nil
         }
         if let wait {
-            throw Problem(
-                .tooManyRequests, detail: "More than \(Int(perMinute)) generation requests a minute", retryAfterSeconds: max(1, Int(wait.rounded(.up)))
-            )
+            let seconds = max(1, Int(wait.rounded(.up)))
+            var problem = Problem(.tooManyRequests, detail: "More than \(Int(perMinute)) generation requests a minute", retryAfterSeconds: seconds)
+            // The IETF draft's names, beside Retry-After.
+            problem.headers = [
+                HTTPField.Name("RateLimit-Limit")!: String(Int(perMinute)), HTTPField.Name("RateLimit-Remaining")!: "0",
+                HTTPField.Name("RateLimit-Reset")!: String(seconds),
+            ]
+            throw problem
         }
     }
 }

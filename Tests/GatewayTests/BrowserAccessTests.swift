@@ -1,0 +1,96 @@
+import Foundation
+import ServiceKit
+import GatewayService
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TestSupport
+import WireFormat
+
+/// What a web page on another origin needs: CORS on the allowed origins only, and event streams it can open without
+/// an Authorization header (EventSource sends none).
+@Suite("Browser access")
+struct BrowserAccessTests {
+    let origin = GatewayHarness.allowedOrigin
+
+    @Test("Preflight is answered on every public route for an allowed origin, and for no other")
+    func preflight() async throws {
+        try await GatewayHarness.run { g in
+            for path in ["/v1/generations", "/functions/v1/start-generation", "/v1/generations/\(UUID().lowercase)/cancel"] {
+                let response = try await g.call(
+                    .options, path, headers: [.origin: origin, .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "authorization, content-type"]
+                )
+                #expect(response.status == .noContent, "\(path)")
+                #expect(response.headers[.accessControlAllowOrigin] == origin)
+                #expect(response.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
+                #expect(response.headers[.accessControlAllowMethods]?.contains("POST") == true)
+            }
+            let foreign = try await g.call(.options, "/v1/generations", headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"])
+            #expect(foreign.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+
+    @Test("Answers to an allowed origin, errors included, carry the headers a page needs to read them")
+    func answers() async throws {
+        try await GatewayHarness.run { g in
+            let created = try await g.call(
+                .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken, headers: [.origin: origin]
+            )
+            #expect(created.status == .accepted && created.headers[.accessControlAllowOrigin] == origin)
+            #expect(created.headers[.accessControlExposeHeaders]?.contains("Location") == true)
+            let refused = try await g.call(.get, "/v1/generations", headers: [.origin: origin])
+            #expect(refused.status == .unauthorized && refused.headers[.accessControlAllowOrigin] == origin)
+            let foreign = try await g.call(.get, "/v1/models", headers: [.origin: "https://evil.example"])
+            #expect(foreign.status == .ok && foreign.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+
+    @Test("A stream token opens its own generation's events without a header; another generation's, a made-up or no token is 401")
+    func streamToken() async throws {
+        try await GatewayHarness.run { g in
+            let id = try await g.create()
+            let other = try await g.create()
+            // Finished, so the stream replays its events and ends.
+            #expect(try await g.call(.post, "/v1/generations/\(id)/cancel", token: g.aliceToken).status == .ok)
+            #expect(try await g.call(.post, "/v1/generations/\(id)/stream-token", token: g.bobToken).status == .notFound)
+            let minted = try await g.call(.post, "/v1/generations/\(id)/stream-token", token: g.aliceToken)
+            #expect(minted.status == .created)
+            let body = try g.object(minted)
+            let url = try #require(body["events_url"]?.string)
+            let token = try #require(body["token"]?.string)
+            #expect(url == "/v1/generations/\(id)/events?stream_token=\(token)")
+            let stream = try await g.call(.get, url)
+            #expect(stream.status == .ok && stream.headers[.contentType] == "text/event-stream")
+            #expect(String(buffer: stream.body).contains(#""status":"cancelled""#))
+            #expect(try await g.call(.get, "/v1/generations/\(other)/events?stream_token=\(token)").status == .unauthorized)
+            #expect(try await g.call(.get, "/v1/generations/\(id)/events?stream_token=made-up").status == .unauthorized)
+            #expect(try await g.call(.get, "/v1/generations/\(id)/events").status == .unauthorized)
+            // Only a hash is stored.
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM stream_tokens WHERE token_hash = \(token)", as: Int.self) == 0)
+        }
+    }
+}
+
+@Suite("Rate limit")
+struct RateLimitTests {
+    @Test("Past the rate, 429 carries Retry-After and the IETF draft's RateLimit-Limit, -Remaining and -Reset")
+    func headers() throws {
+        let limiter = RateLimiter(perMinute: 2)
+        let user = UUID()
+        try limiter.take(user)
+        try limiter.take(user)
+        do {
+            try limiter.take(user)
+            Issue.record("a third request within the minute was allowed")
+        } catch {
+            #expect(error.status == .tooManyRequests)
+            let retry = try #require(error.retryAfterSeconds)
+            #expect((1...30).contains(retry))
+            #expect(error.headers[HTTPField.Name("RateLimit-Limit")!] == "2")
+            #expect(error.headers[HTTPField.Name("RateLimit-Remaining")!] == "0")
+            #expect(error.headers[HTTPField.Name("RateLimit-Reset")!] == String(retry))
+        }
+        try limiter.take(UUID())  // per user
+    }
+}
