@@ -179,10 +179,23 @@ package enum OpenAPIDocument {
                 ],
                 "responses": {
                   "200": {
-                    "description": "The event stream.",
+                    "description": "The event stream: one `status` event per change, its data a GenerationEvent.",
                     "content": {
                       "text/event-stream": {
-                        "schema": {"type": "string"},
+                        "schema": {
+                          "type": "object",
+                          "description": "One server-sent event.",
+                          "required": ["data"],
+                          "properties": {
+                            "id": {"type": "string", "description": "The event's id, to resume after."},
+                            "event": {"const": "status"},
+                            "data": {
+                              "type": "string",
+                              "contentMediaType": "application/json",
+                              "contentSchema": {"$ref": "#/components/schemas/GenerationEvent"}
+                            }
+                          }
+                        },
                         "example": "id: 41\nevent: status\ndata: {\"created_at\":\"2026-11-30T10:00:01.000Z\",\"generation_id\":\"…\",\"id\":41,\"progress\":40,\"status\":\"processing\"}\n\n"
                       }
                     }
@@ -260,7 +273,8 @@ package enum OpenAPIDocument {
                     }
                   },
                   "304": {"description": "Not modified (If-None-Match)."},
-                  "404": {"$ref": "#/components/responses/NotFound"}
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "400": {"$ref": "#/components/responses/BadRequest"}
                 }
               }
             },
@@ -355,7 +369,7 @@ package enum OpenAPIDocument {
             },
             "responses": {
               "BadRequest": {
-                "description": "The body is not the JSON object expected.",
+                "description": "The request is malformed (a body that is not the JSON object expected, a path that climbs out of its folder).",
                 "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
               },
               "Unauthorized": {
