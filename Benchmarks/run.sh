@@ -84,15 +84,24 @@ if [ "$what" = stack ] || [ "$what" = all ]; then
 fi
 
 if [ "$what" = capacity ] || [ "$what" = all ]; then
-    # Parking at default settings: many predictions of a slow model at once, with and without Replicate's webhooks.
-    for webhooks in "" 1; do
+    # Parking at default settings: many predictions of a slow model at once, without Replicate's webhooks, with them
+    # (default events: start, logs, completed), and with them but no logs updates (REPLICATE_WEBHOOK_EVENTS).
+    for mode in off webhooks webhooks-without-logs; do
         stack_stop
         fresh_db capacity
         export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
-        unset DISPATCH_CONCURRENCY
-        USE_SIMULATOR=1 STACK_WEBHOOKS=$webhooks SIMULATOR_TIME_SCALE=1 stack_start "$tmp/logs-capacity$webhooks" "$tmp/images"
+        unset DISPATCH_CONCURRENCY REPLICATE_WEBHOOK_EVENTS
+        webhooks=""
+        [ "$mode" != off ] && webhooks=1
+        [ "$mode" = webhooks-without-logs ] && export REPLICATE_WEBHOOK_EVENTS=start,completed
+        USE_SIMULATOR=1 STACK_WEBHOOKS=$webhooks SIMULATOR_TIME_SCALE=1 stack_start "$tmp/logs-capacity-$mode" "$tmp/images"
         export BENCH_TOKEN=$($release/gateway token --user 00000000-0000-4000-8000-00000000be72)
-        echo "capacity: webhooks ${webhooks:-off}"
+        echo "capacity: $mode"
         "$bench" capacity --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --count ${CAPACITY_COUNT:-1000}
+        # Where the machine's two cores went (CPU seconds per process since it started).
+        for pid in "${STACK_PIDS[@]}"; do
+            printf '%s %s\n' "$(tr '\0' ' ' </proc/$pid/cmdline | awk '{print $1}' | xargs basename)" \
+                "$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' /proc/$pid/stat)"
+        done | sort | tr '\n' ' ' | sed 's/^/capacity: CPU seconds by process: /; s/$/\n/'
     done
 fi

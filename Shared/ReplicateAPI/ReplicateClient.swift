@@ -40,14 +40,28 @@ package struct PredictionResponse: Sendable {
 /// The prediction endpoints the generator needs; the live client speaks HTTP, tests may substitute their own.
 package protocol PredictionsAPI: Sendable {
     /// Creates a prediction of an official model (`version == nil`) or of a model version, holding up to `wait` seconds;
-    /// with `webhook`, Replicate posts its `start`, `logs` and `completed` updates there.
-    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: String?) async throws -> PredictionResponse
+    /// with `webhook`, Replicate posts the updates it names there.
+    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: PredictionWebhook?) async throws -> PredictionResponse
     /// The current state of prediction `id`.
     func get(_ id: String) async throws -> PredictionResponse
     /// Cancels prediction `id`.
     func cancel(_ id: String) async throws -> PredictionResponse
     /// A page of the account's predictions, newest first: the first page for `next == nil`, else the page at `next`.
     func list(next: String?) async throws -> PredictionPage
+}
+
+/// Where Replicate posts a prediction's updates (`webhook`) and which (`webhook_events_filter`: `start`, `output`,
+/// `logs`, `completed`).
+package struct PredictionWebhook: Sendable, Equatable {
+    package var url: String
+    package var events: [String]
+
+    package static let eventNames: Set<String> = ["start", "output", "logs", "completed"]
+
+    package init(url: String, events: [String] = ["start", "logs", "completed"]) {
+        self.url = url
+        self.events = events
+    }
 }
 
 /// One page of `GET /v1/predictions`; `next` is Replicate's absolute URL of the following (older) page.
@@ -71,7 +85,7 @@ package struct ReplicateClient: PredictionsAPI {
     }
 
     package func create(
-        model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: String?
+        model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: PredictionWebhook?
     ) async throws -> PredictionResponse {
         struct Body: Encodable {
             var version: String?
@@ -81,8 +95,7 @@ package struct ReplicateClient: PredictionsAPI {
         }
         let path = version == nil ? "/v1/models/\(model)/predictions" : "/v1/predictions"
         let body = Body(
-            version: version.map { "\(model):\($0)" }, input: input, webhook: webhook,
-            webhook_events_filter: webhook == nil ? nil : ["start", "logs", "completed"]
+            version: version.map { "\(model):\($0)" }, input: input, webhook: webhook?.url, webhook_events_filter: webhook?.events
         )
         let bytes: Data
         do { bytes = try JSONEncoder().encode(body) } catch { throw ReplicateError.transport("could not encode input: \(error)") }

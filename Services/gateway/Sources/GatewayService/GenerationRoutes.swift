@@ -82,7 +82,7 @@ struct GenerationRoutes: Sendable {
             else { throw Problem.notFound("Generation \(id.lowercase)") }
             struct StreamToken: Encodable { var token: String; var expiresAt: Date; var eventsUrl: String }
             return try JSONCoding.response(
-                StreamToken(token: token, expiresAt: expiry, eventsUrl: "/v1/generations/\(id.lowercase)/events?stream_token=\(token)"),
+                StreamToken(token: token, expiresAt: expiry, eventsUrl: "/v1/generations/\(id.lowercase)/events?token=\(token)"),
                 status: .created
             )
         }
@@ -195,11 +195,11 @@ struct GenerationRoutes: Sendable {
     /// The caller of an event stream: the bearer header, or a stream token for this generation (a browser's EventSource
     /// can send no header, and a user's token must never be put in a URL).
     private func streamUser(_ request: Request, _ context: BasicRequestContext) async throws -> UUID {
-        guard request.headers[.authorization] == nil, let token = request.uri.queryParameters.get("stream_token") else {
+        guard request.headers[.authorization] == nil, let token = request.uri.queryParameters.get("token") else {
             return try await auth.user(from: request.bearerToken)
         }
         guard let user = try await store.streamTokenUser(hash: Self.tokenHash(token), for: try Self.uuid(context)) else {
-            throw Problem.unauthorized("stream_token is unknown, expired or for another generation")
+            throw Problem.unauthorized("The stream token is unknown, expired or for another generation")
         }
         return user
     }

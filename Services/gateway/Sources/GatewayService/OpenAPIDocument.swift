@@ -170,7 +170,7 @@ package enum OpenAPIDocument {
                 "operationId": "streamGenerationEvents",
                 "tags": ["generations"],
                 "summary": "Server-Sent Events of status and progress",
-                "description": "Each change is one `status` event whose data is a GenerationEvent and whose id resumes the stream (`Last-Event-ID` or `last_event_id`); the stream ends after a terminal status. Authenticate with the bearer header or, from a browser's EventSource, with `stream_token` from POST /v1/generations/{id}/stream-token.",
+                "description": "Each change is one `status` event whose data is a GenerationEvent and whose id resumes the stream (`Last-Event-ID` or `last_event_id`); the stream ends after a terminal status. Authenticate with the bearer header or, from a browser's EventSource, with `token` from POST /v1/generations/{id}/stream-token.",
                 "security": [{"bearer": []}, {"streamToken": []}],
                 "parameters": [
                   {"$ref": "#/components/parameters/GenerationID"},
@@ -355,7 +355,7 @@ package enum OpenAPIDocument {
               "streamToken": {
                 "type": "apiKey",
                 "in": "query",
-                "name": "stream_token",
+                "name": "token",
                 "description": "From POST /v1/generations/{id}/stream-token; opens that generation's event stream only."
               }
             },

@@ -21,7 +21,7 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     let runner = PredictionRunner(
         api: replicate, store: GenerationStore(client: client, logger: logger),
         preferWait: config.preferWait, pollMax: config.pollMax, parkAfter: config.parkAfter,
-        webhook: config.webhookURL, webhookPoll: config.webhookPoll
+        webhook: config.webhook, webhookPoll: config.webhookPoll
     )
     return jobServiceApplication(
         name: "generator", settings: config.http, kind: GenerateImage.self, token: config.internalToken,

@@ -1,4 +1,5 @@
 import Database
+import ReplicateAPI
 import ServiceKit
 
 /// The generator's settings, read once at start.
@@ -18,8 +19,9 @@ package struct GeneratorConfig: Sendable {
     /// again near the next check, so no push, connection or dispatcher slot is held while Replicate works
     /// (`GENERATOR_PARK_AFTER_SECONDS`, default 0: park at once after the create call's wait). Nil holds until it ends.
     package var parkAfter: Duration?
-    /// Where Replicate posts prediction updates: the gateway's `POST /v1/replicate/webhook` (`REPLICATE_WEBHOOK_URL`).
-    package var webhookURL: String?
+    /// Where Replicate posts prediction updates: the gateway's `POST /v1/replicate/webhook` (`REPLICATE_WEBHOOK_URL`),
+    /// and which (`REPLICATE_WEBHOOK_EVENTS`, default `start,logs,completed`; `completed` is required).
+    package var webhook: PredictionWebhook?
     /// With webhooks, a parked prediction is still checked this long after the model usually finishes, and as often
     /// after that, for a webhook that was lost
     /// (`GENERATOR_WEBHOOK_POLL_SECONDS`).
@@ -35,7 +37,12 @@ package struct GeneratorConfig: Sendable {
         preferWait = loader.int("GENERATOR_PREFER_WAIT", default: 10, in: 0...60)
         pollMax = .seconds(loader.double("GENERATOR_POLL_MAX_SECONDS", default: 5, in: 0.05...60))
         parkAfter = .seconds(loader.int("GENERATOR_PARK_AFTER_SECONDS", default: 0, in: 0...3600))
-        webhookURL = loader.optional("REPLICATE_WEBHOOK_URL")
+        let events = loader.string("REPLICATE_WEBHOOK_EVENTS", default: "start,logs,completed").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if !events.contains("completed") || !Set(events).isSubset(of: PredictionWebhook.eventNames) {
+            loader.problem("REPLICATE_WEBHOOK_EVENTS must list completed and only start, output, logs or completed, got \(events.joined(separator: ","))")
+        }
+        webhook = loader.optional("REPLICATE_WEBHOOK_URL").map { PredictionWebhook(url: $0, events: events) }
         webhookPoll = .seconds(loader.int("GENERATOR_WEBHOOK_POLL_SECONDS", default: 60, in: 1...3600))
         try loader.validate()
     }
@@ -45,7 +52,7 @@ package struct GeneratorConfig: Sendable {
         preferWait: Int = 1, pollMax: Duration = .milliseconds(200), parkAfter: Duration? = nil
     ) {
         self.parkAfter = parkAfter
-        self.webhookURL = nil
+        self.webhook = nil
         self.webhookPoll = .seconds(60)
         self.http = http
         self.database = database

@@ -18,7 +18,7 @@ struct PredictionRunner: Sendable {
     let parkAfter: Duration?
     /// Replicate's webhooks go here (the gateway applies them); then a parked prediction is checked only
     /// `webhookPoll` after the model usually finishes, and as often after that, in case a webhook is lost.
-    let webhook: String?
+    let webhook: PredictionWebhook?
     let webhookPoll: Duration
 
     /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.

@@ -14,6 +14,11 @@ final class WebhookSender: Service, Sendable {
     private let baseURL: @Sendable () -> String
     private let logger: Logger
     private let (requests, continuation) = AsyncStream.makeStream(of: String.self)
+    /// Replicate sends from a fleet: many connections to one receiver at once, not HTTP/1's usual handful.
+    private let http = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256))
+    )
 
     init(registry: PredictionRegistry, secret: String, baseURL: @escaping @Sendable () -> String, logger: Logger) {
         self.registry = registry
@@ -35,6 +40,7 @@ final class WebhookSender: Service, Sendable {
         } onGracefulShutdown: {
             self.continuation.finish()
         }
+        try await http.shutdown()
     }
 
     private func deliver(_ id: String) async {
@@ -79,7 +85,7 @@ final class WebhookSender: Service, Sendable {
             request.headers.add(name: "webhook-timestamp", value: String(timestamp))
             request.headers.add(name: "webhook-signature", value: WebhookSignature.sign(secret: secret, id: messageID, timestamp: timestamp, body: Array(body)) ?? "")
             request.body = .bytes(ByteBuffer(bytes: body))
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)),
+            if let response = try? await http.execute(request, timeout: .seconds(10)),
                 (200..<300).contains(Int(response.status.code))
             {
                 await registry.count("webhooks.delivered")
