@@ -21,7 +21,11 @@ let serviceTargets: [Target] = []
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("Downloader", executable: "downloader", dependencies: [
-        "ServiceKit", "Database", "JobContract", "Generations", "Storage", "NetworkPolicy",
+        "ServiceKit", "Database", "JobContract", "Generations", "Storage", "NetworkPolicy", "SafeHTTP",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    ])
+    + Target.service("Notifier", executable: "notifier", dependencies: [
+        "ServiceKit", "Database", "JobContract", "JobQueue", "Generations", "SafeHTTP", "ReplicateAPI", "WireFormat",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("ReplicateSimulator", executable: "replicate-simulator", dependencies: [
@@ -39,6 +43,7 @@ let package = Package(
         .executable(name: "dispatcher", targets: ["Dispatcher"]),
         .executable(name: "generator", targets: ["Generator"]),
         .executable(name: "downloader", targets: ["Downloader"]),
+        .executable(name: "notifier", targets: ["Notifier"]),
         .executable(name: "replicate-simulator", targets: ["ReplicateSimulator"]),
         .executable(name: "imagegen-benchmark", targets: ["ImagegenBenchmark"]),
     ],
@@ -87,6 +92,11 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .sharedTarget("NetworkPolicy", dependencies: []),
+        .sharedTarget("SafeHTTP", dependencies: [
+            "NetworkPolicy",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .sharedTarget("Catalog", dependencies: ["WireFormat", "NetworkPolicy"]),
         .sharedTarget("Generations", dependencies: [
             "Database", "JobQueue", "JobContract", "Catalog", "WireFormat",

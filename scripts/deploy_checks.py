@@ -96,7 +96,7 @@ def kubernetes(path):
                 problems.append(f"{name}: no resource limits")
         if name not in services:
             problems.append(f"{name}: no Service")
-        if name in ("gateway", "dispatcher", "generator", "downloader") and name not in budgets:
+        if name in ("gateway", "dispatcher", "generator", "downloader", "notifier") and name not in budgets:
             problems.append(f"{name}: no PodDisruptionBudget")
     if problems:
         fail("\n".join(problems))

@@ -17,11 +17,18 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     package var style: String?
     package var numOutputs: Int
     package var priority: Int
+    /// Where the notifier posts this generation's events (`WebhookTarget`), and which (`webhook_events_filter`; default
+    /// `completed`).
+    package var webhook: String?
+    package var webhookEventsFilter: [String]?
 
     package init(
         prompt: String, modelId: String, modelVersion: String?, width: Int, height: Int, numInferenceSteps: Int?, guidanceScale: Double?,
-        seed: Int?, negativePrompt: String?, sourceImageUrl: String?, strength: Double?, style: String?, numOutputs: Int, priority: Int
+        seed: Int?, negativePrompt: String?, sourceImageUrl: String?, strength: Double?, style: String?, numOutputs: Int, priority: Int,
+        webhook: String? = nil, webhookEventsFilter: [String]? = nil
     ) {
+        self.webhook = webhook
+        self.webhookEventsFilter = webhookEventsFilter
         self.prompt = prompt
         self.modelId = modelId
         self.modelVersion = modelVersion
@@ -41,13 +48,13 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     /// Fields a client may send.
     package static let fields: Set<String> = [
         "prompt", "model_id", "model_version", "width", "height", "num_inference_steps", "guidance_scale", "seed",
-        "negative_prompt", "source_image_url", "strength", "style", "num_outputs", "priority",
+        "negative_prompt", "source_image_url", "strength", "style", "num_outputs", "priority", "webhook", "webhook_events_filter",
     ]
     package static let maxPromptLength = 2000
 
     /// Validates a JSON body against the catalog; throws ``ValidationFailure`` naming every offending
-    /// field and the reason.
-    package static func validate(_ body: [String: JSONValue]) throws(ValidationFailure) -> GenerationRequest {
+    /// field and the reason. `webhookOrigins` are the plain-http or private origins webhooks may also use.
+    package static func validate(_ body: [String: JSONValue], webhookOrigins: Set<String> = []) throws(ValidationFailure) -> GenerationRequest {
         var errors: [FieldError] = []
         func fail(_ field: String, _ message: String) { errors.append(.init(field: field, message: message)) }
         for key in body.keys.sorted() where !fields.contains(key) {
@@ -118,6 +125,17 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         let priority = int("priority", 0...10) ?? 0
 
         if let source, let problem = SourceImage.problem(source) { fail("source_image_url", problem) }
+        let webhook = string("webhook", maxLength: WebhookTarget.maxURLLength)
+        if let webhook, let problem = WebhookTarget.problem(webhook, allowedOrigins: webhookOrigins) { fail("webhook", problem) }
+        var eventsFilter: [String]?
+        if let raw = value("webhook_events_filter") {
+            if case .array(let items) = raw, !items.isEmpty, items.allSatisfy({ $0.string.map(WebhookTarget.events.contains) == true }) {
+                eventsFilter = WebhookTarget.events.filter { event in items.contains(.string(event)) }
+                if webhook == nil { fail("webhook_events_filter", "requires webhook") }
+            } else {
+                fail("webhook_events_filter", "must be a non-empty array of \(WebhookTarget.events.joined(separator: ", "))")
+            }
+        }
         if strength != nil && source == nil { fail("strength", "requires source_image_url") }
 
         if let model {
@@ -146,7 +164,8 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         return GenerationRequest(
                 prompt: prompt, modelId: modelID, modelVersion: version, width: width, height: height,
                 numInferenceSteps: steps, guidanceScale: guidance, seed: seed, negativePrompt: negativePrompt,
-                sourceImageUrl: source, strength: strength, style: style, numOutputs: numOutputs, priority: priority
+                sourceImageUrl: source, strength: strength, style: style, numOutputs: numOutputs, priority: priority,
+                webhook: webhook, webhookEventsFilter: webhook == nil ? nil : eventsFilter ?? ["completed"]
         )
     }
 }

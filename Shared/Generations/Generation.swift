@@ -34,6 +34,10 @@ package struct Generation: Sendable, Codable, Equatable {
     package var createdAt: Date
     package var updatedAt: Date
     package var completedAt: Date?
+    /// Where and which events are posted (`webhook`, `webhook_events_filter`); the notifier stops posting after the
+    /// receiver answered 410.
+    package var webhook: String?
+    package var webhookEventsFilter: [String]?
     /// When the first create call that recorded no prediction may have started (the generator's lost-create window;
     /// internal, not part of the API's representation).
     package var createStartedAt: Date?
@@ -41,7 +45,7 @@ package struct Generation: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, userId, prompt, negativePrompt, model, modelId, modelVersion, style, width, height, steps, guidanceScale, seed
         case sourceImageUrl, strength, numOutputs, priority, status, progress, errorCode, errorMessage, generationTimeSeconds
-        case replicatePredictionId, outputUrls, predictTime, cost, createdAt, updatedAt, completedAt
+        case replicatePredictionId, outputUrls, predictTime, cost, createdAt, updatedAt, completedAt, webhook, webhookEventsFilter
     }
 
     /// The request this generation was made from. Steps and guidance were stored resolved (the model's default when the
@@ -52,7 +56,7 @@ package struct Generation: Sendable, Codable, Equatable {
             numInferenceSteps: steps == 0 ? nil : steps,
             guidanceScale: ModelCatalog.model(modelId)?.guidanceInput == nil ? nil : guidanceScale, seed: seed,
             negativePrompt: negativePrompt, sourceImageUrl: sourceImageUrl, strength: strength, style: style,
-            numOutputs: numOutputs, priority: priority
+            numOutputs: numOutputs, priority: priority, webhook: webhook, webhookEventsFilter: webhookEventsFilter
         )
     }
 
@@ -61,7 +65,7 @@ package struct Generation: Sendable, Codable, Equatable {
         id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
         guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_code, error_message,
         generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
-        completed_at, create_started_at
+        completed_at, create_started_at, webhook, webhook_events_filter
         """
 
     package init(row: PostgresRow) throws {
@@ -96,6 +100,8 @@ package struct Generation: Sendable, Codable, Equatable {
         updatedAt = try r["updated_at"].decode(Date.self)
         completedAt = try r["completed_at"].decode(Date?.self)
         createStartedAt = try r["create_started_at"].decode(Date?.self)
+        webhook = try r["webhook"].decode(String?.self)
+        webhookEventsFilter = try r["webhook_events_filter"].decode([String]?.self)
     }
 }
 

@@ -218,6 +218,73 @@ let generationMigrations: [Migration] = [
         """,
         "CREATE INDEX stream_tokens_expiry ON stream_tokens (expires_at)",
     ]),
+    Migration(version: 12, name: "client webhooks", statements: clientWebhooks),
+]
+
+/// Webhooks to clients: the request's target and events, each user's signing secrets, every delivery attempt, and the
+/// trigger that enqueues an event's `deliver-webhook` job in the very transaction of the change that causes it.
+private let clientWebhooks: [String] = [
+    """
+    ALTER TABLE image_generations ADD COLUMN webhook TEXT, ADD COLUMN webhook_events_filter TEXT[],
+        ADD COLUMN webhook_disabled_at TIMESTAMPTZ
+    """,
+    // The current secret signs; a rotated-out one signs beside it until `previous_until`.
+    """
+    CREATE TABLE webhook_secrets (
+        user_id UUID PRIMARY KEY,
+        secret TEXT NOT NULL,
+        previous_secret TEXT,
+        previous_until TIMESTAMPTZ,
+        rotated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )
+    """,
+    """
+    CREATE TABLE webhook_deliveries (
+        id BIGSERIAL PRIMARY KEY,
+        generation_id UUID NOT NULL REFERENCES image_generations (id) ON DELETE CASCADE,
+        webhook_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        attempted_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        status_code INTEGER,
+        duration_ms INTEGER NOT NULL,
+        error TEXT,
+        next_attempt_at TIMESTAMPTZ
+    )
+    """,
+    "CREATE INDEX webhook_deliveries_generation ON webhook_deliveries (generation_id, id)",
+    """
+    CREATE FUNCTION imagegen_enqueue_webhook() RETURNS trigger AS $$
+    DECLARE
+        v_event text;
+        v_key text;
+    BEGIN
+        IF NEW.webhook_disabled_at IS NOT NULL THEN
+            RETURN NULL;
+        ELSIF NEW.status IN \(terminalGenerationStatuses) THEN
+            IF TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN RETURN NULL; END IF;
+            v_event := 'completed';
+        ELSIF NEW.status = 'processing' AND (TG_OP = 'INSERT' OR OLD.status <> 'processing') THEN
+            v_event := 'start';
+        ELSIF NEW.status = 'processing' AND TG_OP = 'UPDATE' AND NEW.progress <> OLD.progress THEN
+            v_event := 'progress';
+        ELSE
+            RETURN NULL;
+        END IF;
+        IF NOT v_event = ANY (NEW.webhook_events_filter) THEN RETURN NULL; END IF;
+        v_key := 'webhook:' || NEW.id || ':' || v_event || CASE WHEN v_event = 'progress' THEN ':' || NEW.progress ELSE '' END;
+        INSERT INTO job_queue (job_type, payload, dedupe_key, max_attempts)
+        VALUES ('\(DeliverWebhook.name)', jsonb_build_object('generation_id', NEW.id, 'user_id', NEW.user_id, 'event', v_event),
+                v_key, \(DeliverWebhook.maxAttempts))
+        \(JobQueue.skipLiveDuplicates);
+        RETURN NULL;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE TRIGGER image_generations_webhook AFTER INSERT OR UPDATE OF status, progress ON image_generations
+    FOR EACH ROW WHEN (NEW.webhook IS NOT NULL) EXECUTE FUNCTION imagegen_enqueue_webhook()
+    """,
 ]
 
 private let terminalGenerationStatuses = "('completed', 'failed', 'cancelled')"

@@ -11,6 +11,8 @@ package enum GenerationStoreError: Error, Equatable {
     case idempotencyKeyReused
     /// The user already has `running` generations that are not finished, the most allowed at once.
     case tooManyRunning(Int)
+    /// A user's webhook secret could be neither made nor read.
+    case noWebhookSecret
 }
 
 /// ONE statement (one commit), prepared once per connection: lock the user's count of unfinished generations (the
@@ -28,10 +30,11 @@ private struct CreateGeneration: PostgresPreparedStatement {
         ), generation AS (
             INSERT INTO image_generations (
                 user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
-                seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash
+                seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash, webhook,
+                webhook_events_filter
             )
             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '\(GenerationTransition.create.to.rawValue)',
-                   $17, $18
+                   $17, $18, $20, $21
             FROM running WHERE running.n < $19
             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING *
@@ -46,7 +49,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .float8, .int8, .text, .float8, .int8, .int8, .text,
-        .text, .int8,
+        .text, .int8, .text, .textArray,
     ]
     typealias Row = PostgresRow
 
@@ -60,7 +63,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
     var requestHash: String
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 19)
+        var bindings = PostgresBindings(capacity: 21)
         try bindings.append(userID)
         try bindings.append(request.prompt)
         try bindings.append(request.negativePrompt)
@@ -80,6 +83,8 @@ private struct CreateGeneration: PostgresPreparedStatement {
         try bindings.append(idempotencyKey)
         try bindings.append(requestHash)
         try bindings.append(cap)
+        try bindings.append(request.webhook)
+        try bindings.append(request.webhookEventsFilter)
         return bindings
     }
 

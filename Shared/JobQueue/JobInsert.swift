@@ -87,7 +87,7 @@ extension JobQueue {
     }
 
     /// The conflict clause of every insert: one live (pending or processing) job per dedupe key.
-    static let skipLiveDuplicates = "ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'processing') DO NOTHING"
+    package static let skipLiveDuplicates = "ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'processing') DO NOTHING"
 
     /// Cancels the pending jobs holding any of `dedupeKeys`, on `connection` (inside the caller's transaction); running
     /// ones are stopped by their owners.

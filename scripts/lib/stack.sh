@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Starts the simulator and the four services (from $STACK_BIN, default .build/debug) against $DATABASE_URL;
+# Starts the simulator and the five services (from $STACK_BIN, default .build/debug) against $DATABASE_URL;
 # sourced by scripts/run, scripts/test-e2e and Benchmarks/run.sh.
 #   stack_start LOG_DIR STORAGE_DIR  -> exports GATEWAY_URL, GATEWAY_INTERNAL_URL, SIMULATOR_URL, AUTH_JWT_SECRET, INTERNAL_TOKEN; STACK_PIDS
 #   stack_stop
@@ -18,8 +18,9 @@ stack_wait_ready() {
 stack_start() {
     local logs=$1 storage=$2 bin=${STACK_BIN:-.build/debug}
     mkdir -p "$logs" "$storage"
-    local port_sim port_gw port_gw_internal port_disp port_gen port_dl
+    local port_sim port_gw port_gw_internal port_disp port_gen port_dl port_notify
     port_sim=$(pg_free_port); port_gw=$(pg_free_port); port_disp=$(pg_free_port); port_gen=$(pg_free_port); port_dl=$(pg_free_port)
+    port_notify=$(pg_free_port)
     port_gw_internal=$(pg_free_port)
     export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
     export INTERNAL_TOKEN=${INTERNAL_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
@@ -53,16 +54,22 @@ stack_start() {
     GENERATOR_PID=$!
     HTTP_PORT=$port_dl "$bin/downloader" >"$logs/downloader.log" 2>&1 &
     STACK_PIDS+=($!)
-    HTTP_PORT=$port_disp DISPATCH_ROUTES="generate-image=http://127.0.0.1:$port_gen,download-image=http://127.0.0.1:$port_dl" \
+    HTTP_PORT=$port_notify "$bin/notifier" >"$logs/notifier.log" 2>&1 &
+    STACK_PIDS+=($!)
+    NOTIFIER_PID=$!
+    HTTP_PORT=$port_disp \
+        DISPATCH_ROUTES="generate-image=http://127.0.0.1:$port_gen,download-image=http://127.0.0.1:$port_dl,deliver-webhook=http://127.0.0.1:$port_notify" \
         "$bin/dispatcher" >"$logs/dispatcher.log" 2>&1 &
     STACK_PIDS+=($!)
     GATEWAY_URL="http://127.0.0.1:$port_gw"
     GATEWAY_INTERNAL_URL="http://127.0.0.1:$port_gw_internal"
     DISPATCHER_URL="http://127.0.0.1:$port_disp"
-    export GATEWAY_URL GATEWAY_INTERNAL_URL DISPATCHER_URL SIMULATOR_URL GATEWAY_PID GENERATOR_PID
+    NOTIFIER_URL="http://127.0.0.1:$port_notify"
+    export GATEWAY_URL GATEWAY_INTERNAL_URL DISPATCHER_URL SIMULATOR_URL NOTIFIER_URL GATEWAY_PID GENERATOR_PID NOTIFIER_PID
     stack_wait_ready "$GATEWAY_INTERNAL_URL" gateway "$logs/gateway.log"
     stack_wait_ready "http://127.0.0.1:$port_gen" generator "$logs/generator.log"
     stack_wait_ready "http://127.0.0.1:$port_dl" downloader "$logs/downloader.log"
+    stack_wait_ready "$NOTIFIER_URL" notifier "$logs/notifier.log"
     stack_wait_ready "$DISPATCHER_URL" dispatcher "$logs/dispatcher.log"
 }
 

@@ -1,4 +1,5 @@
 import Database
+import SafeHTTP
 import Generations
 import JobContract
 import Foundation

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Database
+import SafeHTTP
 import Catalog
 import Generations
 import Hummingbird

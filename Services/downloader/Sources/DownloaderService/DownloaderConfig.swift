@@ -1,4 +1,5 @@
 import Database
+import SafeHTTP
 import ServiceKit
 
 /// The downloader's settings, read once at start.

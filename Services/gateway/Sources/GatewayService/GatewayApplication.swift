@@ -47,7 +47,8 @@ package func makePublicRouter(
     )
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
-        maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute), logger: logger
+        maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
+        webhookOrigins: config.webhookOrigins, logger: logger
     )
     let router = Router()
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))

@@ -1,3 +1,4 @@
+import Catalog
 import Database
 import Foundation
 import ServiceKit
@@ -38,6 +39,9 @@ package struct GatewayConfig: Sendable {
     package var jwksURL: String?
     /// Origins whose pages may call the API (`CORS_ALLOWED_ORIGINS`, comma-separated; `*` for any; none by default).
     package var corsAllowedOrigins: Set<String> = []
+    /// Origins (`scheme://host:port`) a request's `webhook` may name besides public https hosts, for development
+    /// (`WEBHOOK_ALLOWED_ORIGINS`, as the notifier reads it).
+    package var webhookOrigins: Set<String> = []
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -69,6 +73,14 @@ package struct GatewayConfig: Sendable {
                 loader.problem("CORS_ALLOWED_ORIGINS must list origins like https://app.example.com (no path) or *, got \(origin)")
             }
             corsAllowedOrigins.insert(origin)
+        }
+        for origin in (loader.optional("WEBHOOK_ALLOWED_ORIGINS") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+        where !origin.isEmpty {
+            guard let normalized = URL(string: origin).flatMap(WebhookTarget.origin) else {
+                loader.problem("WEBHOOK_ALLOWED_ORIGINS must list origins like http://127.0.0.1:9000, got \(origin)")
+                continue
+            }
+            webhookOrigins.insert(normalized)
         }
         jwks = nil
         if let path = jwksFile {

@@ -12,19 +12,6 @@ import ServiceKit
 import Storage
 import WireFormat
 
-/// A generation as the API returns it, with its stored images.
-struct GenerationResponse: Encodable {
-    var generation: Generation
-    var images: [StoredImage]
-
-    func encode(to encoder: any Encoder) throws {
-        try generation.encode(to: encoder)
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(images, forKey: .images)
-    }
-    enum Keys: String, CodingKey { case images }
-}
-
 /// The public generation API.
 struct GenerationRoutes: Sendable {
     let store: GenerationStore
@@ -34,6 +21,8 @@ struct GenerationRoutes: Sendable {
     /// The highest priority a request may ask for unless its token grants more (`GATEWAY_MAX_PRIORITY`).
     let maxPriority: Int
     let rateLimiter: RateLimiter
+    /// Development origins a `webhook` may name besides public https hosts (`WEBHOOK_ALLOWED_ORIGINS`).
+    let webhookOrigins: Set<String>
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -92,6 +81,21 @@ struct GenerationRoutes: Sendable {
             guard let image = try await store.image(id, userID: user) else { throw Problem.notFound("Image \(id.lowercase)") }
             return try JSONCoding.response(image)
         }
+        router.get("v1/generations/:id/webhook-deliveries") { request, context in
+            let user = try await auth.user(from: request.bearerToken)
+            let id = try Self.uuid(context)
+            guard let attempts = try await store.webhookDeliveries(of: id, userID: user) else { throw Problem.notFound("Generation \(id.lowercase)") }
+            struct Deliveries: Encodable { var data: [WebhookDeliveryAttempt] }
+            return try JSONCoding.response(Deliveries(data: attempts))
+        }
+        router.get("v1/webhook-secret") { request, _ in
+            let user = try await auth.user(from: request.bearerToken)
+            return try Self.respond(try await store.webhookSecrets(for: user, candidate: WebhookSecrets.make()))
+        }
+        router.post("v1/webhook-secret/rotate") { request, _ in
+            let user = try await auth.user(from: request.bearerToken)
+            return try Self.respond(try await store.rotateWebhookSecret(for: user, replacement: WebhookSecrets.make()))
+        }
         router.get("v1/models") { _, _ in try JSONCoding.response(ModelsResponse(models: ModelCatalog.all.map(ModelSummary.init))) }
     }
 
@@ -102,7 +106,7 @@ struct GenerationRoutes: Sendable {
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
         var generationRequest: GenerationRequest
         do {
-            generationRequest = try GenerationRequest.validate(fields)
+            generationRequest = try GenerationRequest.validate(fields, webhookOrigins: webhookOrigins)
         } catch {
             throw Problem.validation(error.errors)
         }
@@ -226,6 +230,13 @@ struct GenerationRoutes: Sendable {
         // Only a completed generation has images; skip the query for the rest (every fresh POST).
         let images = generation.status == .completed ? try await store.images(of: generation.id) : []
         return try JSONCoding.response(GenerationResponse(generation: generation, images: images), status: status, headers: headers)
+    }
+
+    /// A user's webhook secret as the API shows it: the one that signs, and until when a rotated-out one signs beside it.
+    static func respond(_ secrets: WebhookSecrets) throws -> Response {
+        struct Shown: Encodable { var secret: String; var previousSecretValidUntil: Date? }
+        let previous = secrets.signing.count > 1 ? secrets.previousUntil : nil
+        return try JSONCoding.response(Shown(secret: secrets.current, previousSecretValidUntil: previous))
     }
 
     static func uuid(_ context: BasicRequestContext) throws -> UUID {

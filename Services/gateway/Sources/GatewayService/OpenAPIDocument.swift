@@ -15,6 +15,7 @@ package enum OpenAPIDocument {
           "servers": [{"url": "/"}],
           "tags": [
             {"name": "generations", "description": "Create, follow and cancel generations."},
+            {"name": "webhooks", "description": "Signed callbacks to your backend when a generation starts, progresses or finishes."},
             {"name": "catalog", "description": "The models and their inputs."},
             {"name": "files", "description": "Stored images."},
             {"name": "legacy", "description": "The old system's endpoint, kept so its clients work unchanged."},
@@ -347,6 +348,53 @@ package enum OpenAPIDocument {
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
               }
+            },
+            "/v1/generations/{id}/webhook-deliveries": {
+              "get": {
+                "operationId": "listWebhookDeliveries",
+                "tags": ["webhooks"],
+                "summary": "Every attempt to deliver this generation's webhooks",
+                "parameters": [{"$ref": "#/components/parameters/GenerationID"}],
+                "responses": {
+                  "200": {
+                    "description": "The attempts, oldest first.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookDeliveryList"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/webhook-secret": {
+              "get": {
+                "operationId": "getWebhookSecret",
+                "tags": ["webhooks"],
+                "summary": "Your webhook signing secret (made on first use)",
+                "responses": {
+                  "200": {
+                    "description": "The secret.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookSecret"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/webhook-secret/rotate": {
+              "post": {
+                "operationId": "rotateWebhookSecret",
+                "tags": ["webhooks"],
+                "summary": "Replace your webhook secret; the old one keeps signing beside it for 24 hours",
+                "responses": {
+                  "200": {
+                    "description": "The new secret.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookSecret"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
             }
           },
           "components": {
@@ -471,6 +519,17 @@ package enum OpenAPIDocument {
                     "minimum": 0,
                     "maximum": 10,
                     "description": "Higher runs sooner; capped at what your token allows."
+                  },
+                  "webhook": {
+                    "type": ["string", "null"],
+                    "maxLength": 2048,
+                    "description": "An https URL of a public host that receives this generation's events, signed per the Standard Webhooks specification with your secret (GET /v1/webhook-secret). Plain http only for origins the operator allows (WEBHOOK_ALLOWED_ORIGINS)."
+                  },
+                  "webhook_events_filter": {
+                    "type": ["array", "null"],
+                    "minItems": 1,
+                    "items": {"type": "string", "enum": ["start", "progress", "completed"]},
+                    "description": "Which events to post (default completed: finished, failed or cancelled). Needs webhook."
                   }
                 }
               },
@@ -531,7 +590,9 @@ package enum OpenAPIDocument {
                     "type": "array",
                     "items": {"$ref": "#/components/schemas/Image"},
                     "description": "The stored images, in a completed generation's single view (not in lists)."
-                  }
+                  },
+                  "webhook": {"type": "string"},
+                  "webhook_events_filter": {"type": "array", "items": {"type": "string"}}
                 }
               },
               "GenerationPage": {
@@ -633,6 +694,37 @@ package enum OpenAPIDocument {
                   "error": {"type": "string"},
                   "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}
                 }
+              },
+              "WebhookSecret": {
+                "type": "object",
+                "required": ["secret"],
+                "properties": {
+                  "secret": {"type": "string", "description": "whsec_ and base64: verify webhooks with it (any Standard Webhooks library)."},
+                  "previous_secret_valid_until": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "After a rotation, the old secret signs beside the new one until then."
+                  }
+                }
+              },
+              "WebhookDelivery": {
+                "type": "object",
+                "required": ["webhook_id", "event", "attempt", "attempted_at", "duration_ms"],
+                "properties": {
+                  "webhook_id": {"type": "string", "description": "The webhook-id header: the same for every attempt of one event."},
+                  "event": {"type": "string", "enum": ["start", "progress", "completed"]},
+                  "attempt": {"type": "integer"},
+                  "attempted_at": {"type": "string", "format": "date-time"},
+                  "status_code": {"type": "integer", "description": "Absent when the receiver gave no answer."},
+                  "duration_ms": {"type": "integer"},
+                  "error": {"type": "string"},
+                  "next_attempt_at": {"type": "string", "format": "date-time", "description": "Absent when no attempt follows."}
+                }
+              },
+              "WebhookDeliveryList": {
+                "type": "object",
+                "required": ["data"],
+                "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}}}
               }
             }
           }

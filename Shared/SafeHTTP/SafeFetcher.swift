@@ -3,17 +3,22 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NetworkPolicy
-import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Why a fetch was refused or failed; `permanent` ones will not succeed on retry. `description` is for logs and the job's
 /// history (it names hosts and settings); `userReason` completes "Output N …" for the generation's user.
-struct FetchError: Error, CustomStringConvertible {
-    var description: String
-    var permanent: Bool
-    var userReason = "could not be fetched"
+package struct FetchError: Error, CustomStringConvertible {
+    package var description: String
+    package var permanent: Bool
+    package var userReason = "could not be fetched"
+
+    package init(description: String, permanent: Bool, userReason: String = "could not be fetched") {
+        self.description = description
+        self.permanent = permanent
+        self.userReason = userReason
+    }
 }
 
 /// Fetches untrusted output URLs: allow-listed hosts only, few redirects, bounded time, and a size cap enforced while
@@ -21,15 +26,59 @@ struct FetchError: Error, CustomStringConvertible {
 /// if any of its addresses is not public (IANA's special-purpose ranges, NAT64 and 6to4 included) it is refused, and
 /// otherwise the connection goes to the address that was vetted, so a second lookup cannot rebind it elsewhere. Exact
 /// origins an operator allow-listed (for local runs) are fetched as named.
-struct SafeFetcher: Sendable {
+package struct SafeFetcher: Sendable {
     let http: HTTPClient
     let allowList: AllowList
     let maxBytes: Int
     /// From the first request to the last byte, redirects included.
     let timeout: Duration
 
+    package init(http: HTTPClient, allowList: AllowList, maxBytes: Int, timeout: Duration) {
+        self.http = http
+        self.allowList = allowList
+        self.maxBytes = maxBytes
+        self.timeout = timeout
+    }
+
+    /// What a receiver answered a POST.
+    package struct Answer: Sendable {
+        package var status: Int
+        package var retryAfter: String?
+    }
+
+    /// POSTs `body` to `raw` under the same checks as a fetch (allow-list, vetted and pinned address, `timeout` from
+    /// the request to the answer's last byte), following no redirect: a receiver answers where it was asked. The answer's
+    /// body is read (up to 64 KiB) and dropped.
+    package func post(_ raw: String, headers: [(String, String)], body: [UInt8]) async throws -> Answer {
+        guard let url = URL(string: raw), let host = url.host, !host.isEmpty else {
+            throw FetchError(description: "invalid URL \(raw)", permanent: true, userReason: "has an invalid address")
+        }
+        let (allowed, exact) = allowList.check(url)
+        guard allowed else {
+            throw FetchError(description: "\(url.absoluteString) is not an allowed address", permanent: true, userReason: "may not be called")
+        }
+        let client = exact ? http : try await Self.pinnedClient(host: host)
+        defer { if !exact { Task { try? await client.shutdown() } } }
+        var request = HTTPClientRequest(url: raw)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let deadline = ContinuousClock.now + timeout
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout / .milliseconds(1))))
+            var read = 0
+            for try await chunk in response.body {
+                read += chunk.readableBytes
+                guard read <= 65536, ContinuousClock.now < deadline else { break }
+            }
+            return Answer(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"))
+        } catch {
+            throw FetchError(description: "POST to \(url.absoluteString) failed: \(error)", permanent: false)
+        }
+    }
+
     /// Streams the body of `raw` into `sink`; returns the first 64 KiB for inspection.
-    func fetch(_ raw: String, into sink: (ArraySlice<UInt8>) throws -> Void) async throws -> [UInt8] {
+    package func fetch(_ raw: String, into sink: (ArraySlice<UInt8>) throws -> Void) async throws -> [UInt8] {
         if raw.hasPrefix("data:") { return try decodeDataURI(raw, into: sink) }
         let deadline = ContinuousClock.now + timeout
         let late = FetchError(description: "fetch of \(raw) did not finish within \(timeout)", permanent: false)
@@ -126,7 +175,7 @@ struct SafeFetcher: Sendable {
     }
 
     /// A client for one hop to `host` that connects only to the address vetted now.
-    static func pinnedClient(host: String) async throws -> HTTPClient {
+    package static func pinnedClient(host: String) async throws -> HTTPClient {
         let address = try await vettedAddress(of: host)
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30))
@@ -137,7 +186,7 @@ struct SafeFetcher: Sendable {
 
     /// The address to connect to for `host`, resolved once on a thread of NIO's blocking pool (getaddrinfo blocks);
     /// refused when any address it resolves to is not public.
-    static func vettedAddress(of host: String) async throws -> String {
+    package static func vettedAddress(of host: String) async throws -> String {
         let addresses = try await NIOThreadPool.singleton.runIfActive { try resolve(host) }
         guard let first = addresses.first else {
             throw FetchError(description: "\(host) resolves to no address", permanent: false)

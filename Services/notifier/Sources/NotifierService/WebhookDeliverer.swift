@@ -1,0 +1,144 @@
+import Catalog
+import Foundation
+import Generations
+import JobContract
+import Logging
+import Metrics
+import ReplicateAPI
+import SafeHTTP
+import WireFormat
+
+/// Delivers one event of a generation to its webhook, signed per the Standard Webhooks specification: `webhook-id` (the
+/// job's id, stable across retries), `webhook-timestamp`, and `webhook-signature` with one `v1,<base64>` per secret that
+/// signs now (the user's current one, and a rotated-out one for a day). 2xx is delivered; 410 stops the generation's
+/// webhooks; anything else, or no answer within the timeout, is retried with exponential backoff and jitter (at least
+/// the receiver's `Retry-After`) for about a day, then dead-lettered; the generation itself is never failed by it.
+struct WebhookDeliverer: Sendable {
+    let fetcher: SafeFetcher
+    let store: GenerationStore
+    let limiter: HostLimiter
+    /// Development origins a webhook may name besides public https hosts (`WEBHOOK_ALLOWED_ORIGINS`).
+    let allowedOrigins: Set<String>
+
+    func run(_ job: JobEnvelope<DeliverWebhook.Payload>.Job, logger: Logger) async -> JobOutcome {
+        let payload = job.payload
+        do {
+            guard let generation = try await store.find(payload.generationId, userID: payload.userId), let url = generation.webhook else {
+                return .done(result: ["outcome": "no webhook"])
+            }
+            if try await store.webhookDisabled(generation.id) { return .done(result: ["outcome": "disabled"]) }
+            if let problem = WebhookTarget.problem(url, allowedOrigins: allowedOrigins) {
+                return try await finish(job, status: nil, error: "webhook \(problem)", started: .now, outcome: .failed("webhook \(problem)"))
+            }
+            let receiver = URL(string: url).flatMap(WebhookTarget.origin) ?? url
+            // A receiver with all its slots busy waits its turn without holding a dispatcher slot or spending an attempt.
+            guard limiter.acquire(receiver) else { return .snooze(after: .seconds(1)) }
+            defer { limiter.release(receiver) }
+            let images = generation.status == .completed ? try await store.images(of: generation.id) : []
+            let body = try JSONCoding.encoder().encode(
+                WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: images))
+            )
+            let secrets = try await store.webhookSecrets(for: payload.userId, candidate: WebhookSecrets.make())
+            let id = "msg_" + job.id.lowercase.replacingOccurrences(of: "-", with: "")
+            let timestamp = Int(Date().timeIntervalSince1970)
+            let signature = secrets.signing.compactMap { WebhookSignature.sign(secret: $0, id: id, timestamp: timestamp, body: Array(body)) }
+                .joined(separator: " ")
+            let started = ContinuousClock.now
+            do {
+                let answer = try await fetcher.post(
+                    url,
+                    headers: [
+                        ("Content-Type", "application/json"), ("User-Agent", "imagegen-notifier"), ("webhook-id", id),
+                        ("webhook-timestamp", String(timestamp)), ("webhook-signature", signature),
+                    ],
+                    body: Array(body)
+                )
+                switch answer.status {
+                case 200..<300:
+                    return try await finish(job, status: answer.status, error: nil, started: started, outcome: .done(result: ["outcome": "delivered"]))
+                case 410:
+                    try await store.disableWebhook(of: generation.id)
+                    return try await finish(
+                        job, status: 410, error: "the receiver answered 410 Gone: webhooks of this generation stopped", started: started,
+                        outcome: .done(result: ["outcome": "gone"])
+                    )
+                default:
+                    let delay = DeliveryBackoff.delay(attempt: job.attempt, retryAfter: answer.retryAfter)
+                    return try await finish(
+                        job, status: answer.status, error: "the receiver answered \(answer.status)", started: started,
+                        outcome: .retry("the receiver answered \(answer.status)", after: delay)
+                    )
+                }
+            } catch let error as FetchError where error.permanent {
+                return try await finish(job, status: nil, error: error.description, started: started, outcome: .failed(error.description))
+            } catch let error as FetchError {
+                let delay = DeliveryBackoff.delay(attempt: job.attempt, retryAfter: nil)
+                return try await finish(job, status: nil, error: error.description, started: started, outcome: .retry(error.description, after: delay))
+            }
+        } catch {
+            // The database: the dispatcher retries with its own backoff.
+            logger.warning("Delivery could not run", metadata: ["error": "\(error)"])
+            return .retry("the notifier could not read or record the delivery: \(error)", after: nil)
+        }
+    }
+
+    /// Records the attempt and counts it; returns `outcome`.
+    private func finish(
+        _ job: JobEnvelope<DeliverWebhook.Payload>.Job, status: Int?, error: String?, started: ContinuousClock.Instant, outcome: JobOutcome
+    ) async throws -> JobOutcome {
+        let elapsed = ContinuousClock.now - started
+        var next: Date?
+        if case .retry(_, let after?) = outcome, job.attempt < job.maxAttempts { next = Date().addingTimeInterval(after.seconds) }
+        try await store.recordDelivery(
+            WebhookDeliveryAttempt(
+                webhookId: "msg_" + job.id.lowercase.replacingOccurrences(of: "-", with: ""), event: job.payload.event, attempt: job.attempt,
+                statusCode: status, durationMs: Int(elapsed.seconds * 1000), error: error, nextAttemptAt: next
+            ),
+            generation: job.payload.generationId
+        )
+        let label = switch outcome {
+        case .done: status == 410 ? "gone" : "delivered"
+        case .retry: "retried"
+        case .failed: "refused"
+        case .snooze: "waiting"
+        }
+        Counter(label: "imagegen_notifier_deliveries_total", dimensions: [("outcome", label)]).increment()
+        Timer(label: "imagegen_notifier_delivery_duration_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(
+            Int64(elapsed.seconds * 1e9)
+        )
+        return outcome
+    }
+}
+
+/// The body of every webhook: the generation as `GET /v1/generations/{id}` shows it, plus `type` and `timestamp`.
+struct WebhookBody: Encodable {
+    var type: String
+    var timestamp: Date
+    var resource: GenerationResponse
+
+    func encode(to encoder: any Encoder) throws {
+        try resource.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(timestamp, forKey: .timestamp)
+    }
+    enum Keys: String, CodingKey { case type, timestamp }
+}
+
+/// When to try a failed delivery again: 5 s doubling per attempt up to two hours, ±20 % jitter so many failed deliveries
+/// do not return at once, and never sooner than the receiver's `Retry-After` (up to two hours). With
+/// `DeliverWebhook.maxAttempts` (22) that spans about 23 hours.
+enum DeliveryBackoff {
+    static let cap = 7200.0
+
+    static func delay(attempt: Int, retryAfter: String?) -> Duration {
+        let base = min(cap, 5 * pow(2, Double(max(0, attempt - 1))))
+        let jittered = base * Double.random(in: 0.8...1.2)
+        let told = retryAfter.flatMap(Double.init).map { min(cap, $0) } ?? 0
+        return .milliseconds(Int64(max(jittered, told) * 1000))
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import NetworkPolicy
+
+/// Where a generation's webhook may point: an https URL of a public host, or exactly one of the origins an operator
+/// allow-listed for development (`WEBHOOK_ALLOWED_ORIGINS`: `scheme://host:port`, plain http and loopback included).
+/// The notifier checks again when it delivers, after resolving the host.
+package enum WebhookTarget {
+    package static let maxURLLength = 2048
+    /// The events a webhook may ask for: the generation started running, its progress moved, it finished (completed,
+    /// failed or cancelled).
+    package static let events = ["start", "progress", "completed"]
+
+    /// `scheme://host:port` of `url`, lowercased, the port explicit: how allowed origins are compared.
+    package static func origin(of url: URL) -> String? {
+        guard let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(), !host.isEmpty else { return nil }
+        return "\(scheme)://\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
+    }
+
+    /// Why `value` cannot receive webhooks; nil when it can.
+    package static func problem(_ value: String, allowedOrigins: Set<String>) -> String? {
+        guard value.unicodeScalars.count <= maxURLLength else { return "must be at most \(maxURLLength) characters" }
+        guard let url = URL(string: value), let origin = origin(of: url), let host = url.host else { return "must be an absolute https URL" }
+        if allowedOrigins.contains(origin) { return nil }
+        guard url.scheme?.lowercased() == "https" else {
+            return "must use https (plain http only for origins allowed in WEBHOOK_ALLOWED_ORIGINS)"
+        }
+        if let reason = SpecialAddress.reason(host: host) { return "host \(host) is not a public address (\(reason))" }
+        if url.user != nil || url.password != nil { return "must not carry credentials in the URL" }
+        return nil
+    }
+}

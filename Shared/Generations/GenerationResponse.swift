@@ -1,0 +1,19 @@
+import Foundation
+
+/// A generation as the API returns it (`GET /v1/generations/{id}`, and the body of its webhooks), with its stored images.
+package struct GenerationResponse: Encodable, Sendable {
+    package var generation: Generation
+    package var images: [StoredImage]
+
+    package init(generation: Generation, images: [StoredImage]) {
+        self.generation = generation
+        self.images = images
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        try generation.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(images, forKey: .images)
+    }
+    enum Keys: String, CodingKey { case images }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import JobQueue
+import PostgresNIO
+
+/// A user's webhook signing secrets: the current one, and the one it replaced while that still signs beside it.
+package struct WebhookSecrets: Sendable, Equatable {
+    package var current: String
+    package var previous: String?
+    package var previousUntil: Date?
+
+    /// The secrets that sign now.
+    package var signing: [String] { [current] + (previousUntil.map { $0 > Date() } == true ? previous.map { [$0] } ?? [] : []) }
+}
+
+/// One attempt to deliver a webhook, as `GET /v1/generations/{id}/webhook-deliveries` lists it.
+package struct WebhookDeliveryAttempt: Sendable, Encodable {
+    package var webhookId: String
+    package var event: String
+    package var attempt: Int
+    package var attemptedAt: Date
+    /// The receiver's HTTP status; absent when it gave none (refused, timed out).
+    package var statusCode: Int?
+    package var durationMs: Int
+    package var error: String?
+    /// When the next attempt is due; absent when none will follow.
+    package var nextAttemptAt: Date?
+
+    package init(
+        webhookId: String, event: String, attempt: Int, attemptedAt: Date = Date(), statusCode: Int?, durationMs: Int, error: String?,
+        nextAttemptAt: Date?
+    ) {
+        self.webhookId = webhookId
+        self.event = event
+        self.attempt = attempt
+        self.attemptedAt = attemptedAt
+        self.statusCode = statusCode
+        self.durationMs = durationMs
+        self.error = error
+        self.nextAttemptAt = nextAttemptAt
+    }
+}
+
+extension GenerationStore {
+    /// `userID`'s signing secrets, made with `candidate` as the first secret when the user has none yet.
+    package func webhookSecrets(for userID: UUID, candidate: String) async throws -> WebhookSecrets {
+        // A concurrent first secret committed after this statement's snapshot leaves it no row: read again.
+        for _ in 0..<2 {
+            if let secrets = try await secrets(
+            """
+            WITH made AS (
+                INSERT INTO webhook_secrets (user_id, secret) VALUES (\(userID), \(candidate))
+                ON CONFLICT (user_id) DO NOTHING
+                RETURNING secret, previous_secret, previous_until
+            )
+            SELECT * FROM made
+            UNION ALL
+            SELECT secret, previous_secret, previous_until FROM webhook_secrets WHERE user_id = \(userID) AND NOT EXISTS (SELECT 1 FROM made)
+            """
+            ) { return secrets }
+        }
+        throw GenerationStoreError.noWebhookSecret
+    }
+
+    /// Replaces `userID`'s secret with `replacement`; the old one keeps signing beside it for 24 hours.
+    package func rotateWebhookSecret(for userID: UUID, replacement: String) async throws -> WebhookSecrets {
+        guard let secrets = try await secrets(
+            """
+            INSERT INTO webhook_secrets AS s (user_id, secret) VALUES (\(userID), \(replacement))
+            ON CONFLICT (user_id) DO UPDATE
+            SET previous_secret = s.secret, previous_until = now() + interval '24 hours', secret = EXCLUDED.secret, rotated_at = now()
+            RETURNING secret, previous_secret, previous_until
+            """
+        ) else { throw GenerationStoreError.noWebhookSecret }
+        return secrets
+    }
+
+    private func secrets(_ query: PostgresQuery) async throws -> WebhookSecrets? {
+        for try await (current, previous, until) in try await client.query(query, logger: logger).decode((String, String?, Date?).self) {
+            return WebhookSecrets(current: current, previous: previous, previousUntil: until)
+        }
+        return nil
+    }
+
+    /// Records one delivery attempt of generation `id`'s webhook.
+    package func recordDelivery(_ attempt: WebhookDeliveryAttempt, generation id: UUID) async throws {
+        try await client.query(
+            """
+            INSERT INTO webhook_deliveries (generation_id, webhook_id, event, attempt, status_code, duration_ms, error, next_attempt_at)
+            VALUES (\(id), \(attempt.webhookId), \(attempt.event), \(attempt.attempt), \(attempt.statusCode), \(attempt.durationMs),
+                    \(attempt.error), \(attempt.nextAttemptAt))
+            """,
+            logger: logger
+        )
+    }
+
+    /// The delivery attempts of generation `id`'s webhooks, oldest first; nil when it is not `userID`'s.
+    package func webhookDeliveries(of id: UUID, userID: UUID) async throws -> [WebhookDeliveryAttempt]? {
+        guard try await find(id, userID: userID) != nil else { return nil }
+        let rows = try await client.query(
+            """
+            SELECT webhook_id, event, attempt, attempted_at, status_code, duration_ms, error, next_attempt_at
+            FROM webhook_deliveries WHERE generation_id = \(id) ORDER BY id
+            """,
+            logger: logger
+        )
+        var attempts: [WebhookDeliveryAttempt] = []
+        for try await (webhookID, event, attempt, at, status, duration, error, next) in rows.decode(
+            (String, String, Int, Date, Int?, Int, String?, Date?).self
+        ) {
+            attempts.append(.init(
+                webhookId: webhookID, event: event, attempt: attempt, attemptedAt: at, statusCode: status, durationMs: duration, error: error,
+                nextAttemptAt: next
+            ))
+        }
+        return attempts
+    }
+
+    /// Stops generation `id`'s webhooks (its receiver answered 410): no new event is enqueued, pending ones are cancelled.
+    package func disableWebhook(of id: UUID) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(
+                "UPDATE image_generations SET webhook_disabled_at = now() WHERE id = \(id) AND webhook_disabled_at IS NULL", logger: logger
+            )
+            try await connection.query(
+                """
+                UPDATE job_queue SET status = 'cancelled', completed_at = now()
+                WHERE dedupe_key LIKE \(DeliverWebhook.dedupeKeyPrefix(id) + "%") AND status = 'pending'
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// Whether generation `id`'s webhooks were stopped.
+    package func webhookDisabled(_ id: UUID) async throws -> Bool {
+        for try await disabled in try await client.query(
+            "SELECT webhook_disabled_at IS NOT NULL FROM image_generations WHERE id = \(id)", logger: logger
+        ).decode(Bool.self) { return disabled }
+        return true
+    }
+}
+
+extension WebhookSecrets {
+    /// A new signing secret: `whsec_` and 32 random bytes in base64, as the Standard Webhooks specification has it.
+    package static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "whsec_" + Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import JobContract
+import JobQueue
+import WireFormat
+
+/// `deliver-webhook`, owned by the notifier: post one event of a generation to the webhook its request named.
+package enum DeliverWebhook: JobKind {
+    package static let name = "deliver-webhook"
+    /// Deliveries are retried with backoff for about a day (see the notifier's `DeliveryBackoff`) before dead-lettering.
+    package static let maxAttempts = 22
+
+    package struct Payload: Sendable, Codable, Equatable {
+        package var generationId: UUID
+        package var userId: UUID
+        /// `start`, `progress` or `completed`.
+        package var event: String
+    }
+
+    /// The dedupe key of an event's delivery: one per generation and event (and progress value), so one event is one
+    /// job, whose id is the stable `webhook-id` across its retries.
+    package static func dedupeKeyPrefix(_ generation: UUID) -> String { "webhook:\(generation.lowercase):" }
+}

@@ -1,0 +1,183 @@
+"""Webhooks to clients, end to end over real processes (run by scripts/test-webhooks with the stack up): every delivery
+is verified with the Standard Webhooks reference library; events filter; retries keep the webhook-id; 410 stops;
+refusals at request and at delivery time; a kill -9 of the notifier mid-delivery still delivers, with the same id; a
+hanging receiver does not hold up another; the delivery log."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+
+gateway = os.environ["GATEWAY_URL"]
+headers = {"Authorization": f"Bearer {os.environ['API_TOKEN']}"}
+port, hanging_port = int(os.environ["RECEIVER_PORT"]), int(os.environ["HANGING_PORT"])
+received = defaultdict(list)  # path -> [(headers, body bytes)]
+lock = threading.Lock()
+behaviour = {}  # path -> list of (status, delay) to answer in turn; the last one repeats
+failures = []
+
+
+class Receiver(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with lock:
+            received[self.path].append((dict(self.headers), body))
+            plan = behaviour.get(self.path, [(200, 0)])
+            status, delay = plan.pop(0) if len(plan) > 1 else plan[0]
+        time.sleep(delay)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        except OSError:
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+for p in (port, hanging_port):
+    server = ThreadingHTTPServer(("127.0.0.1", p), Receiver)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
+def check(name, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
+    if not condition:
+        failures.append(name)
+
+
+def create(webhook, events=None, model="black-forest-labs/flux-schnell", expect=202):
+    body = {"prompt": "webhooks", "model_id": model, "webhook": webhook}
+    if events:
+        body["webhook_events_filter"] = events
+    response = httpx.post(f"{gateway}/v1/generations", json=body, headers=headers, timeout=10)
+    if response.status_code != expect:
+        raise SystemExit(f"create answered {response.status_code}: {response.text}")
+    return response.json()
+
+
+def wait_for(path, count, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with lock:
+            if len(received[path]) >= count:
+                return list(received[path])
+        time.sleep(0.05)
+    with lock:
+        return list(received[path])
+
+
+def verify(secret, delivery):
+    header, body = delivery
+    lowered = {k.lower(): v for k, v in header.items()}
+    return Webhook(secret).verify(body, {k: lowered[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")})
+
+
+secret = httpx.get(f"{gateway}/v1/webhook-secret", headers=headers).json()["secret"]
+check("the secret is a Standard Webhooks secret", secret.startswith("whsec_"), secret)
+hook = f"http://127.0.0.1:{port}"
+
+# The events asked for, each verified, the generation as GET shows it.
+generation = create(f"{hook}/both", ["start", "completed"])
+deliveries = wait_for("/both", 2)
+events = [verify(secret, d) for d in deliveries]
+check("start and completed arrive, verified by the reference library", [e["type"] for e in events] == ["generation.start", "generation.completed"], [e.get("type") for e in events])
+done = events[-1]
+current = httpx.get(f"{gateway}/v1/generations/{generation['id']}", headers=headers).json()
+check("the completed body is the generation resource with its images", done["id"] == generation["id"] and done["status"] == "completed"
+      and done["images"] == current["images"] and len(done["images"]) == 1 and "timestamp" in done, done)
+
+create(f"{hook}/default")
+only = wait_for("/default", 1)
+time.sleep(1)
+check("the default filter posts completed only", [verify(secret, d)["type"] for d in received["/default"]] == ["generation.completed"], len(received["/default"]))
+
+# A 500 is retried (after the backoff) with the same webhook-id; the log lists both attempts.
+behaviour["/flaky"] = [(500, 0), (200, 0)]
+flaky = create(f"{hook}/flaky")
+attempts = wait_for("/flaky", 2, timeout=30)
+ids = {a[0].get("webhook-id") for a in attempts}
+check("a 500 is retried with the same webhook-id", len(attempts) == 2 and len(ids) == 1, ids)
+log = httpx.get(f"{gateway}/v1/generations/{flaky['id']}/webhook-deliveries", headers=headers).json()["data"]
+check("the delivery log lists both attempts", [a["status_code"] for a in log] == [500, 200] and log[0]["next_attempt_at"] and log[0]["attempt"] == 1, log)
+
+# 410 stops every later event of that generation.
+behaviour["/gone"] = [(410, 0)]
+gone = create(f"{hook}/gone", ["start", "progress", "completed"], model="bytedance/seedream-4")
+wait_for("/gone", 1)
+deadline = time.time() + 30
+while httpx.get(f"{gateway}/v1/generations/{gone['id']}", headers=headers).json()["status"] != "completed" and time.time() < deadline:
+    time.sleep(0.2)
+time.sleep(2)
+check("after a 410 nothing more is posted", len(received["/gone"]) == 1, len(received["/gone"]))
+
+# Rotation: the next webhook verifies with the new secret and, for a day, with the old one.
+rotated = httpx.post(f"{gateway}/v1/webhook-secret/rotate", headers=headers).json()
+check("rotation gives a new secret and keeps the old one signing", rotated["secret"] != secret and rotated.get("previous_secret_valid_until"), rotated)
+create(f"{hook}/rotated")
+delivery = wait_for("/rotated", 1)[0]
+check("after a rotation both the new and the old secret verify", verify(rotated["secret"], delivery)["type"] == "generation.completed"
+      and verify(secret, delivery)["type"] == "generation.completed")
+
+# Refused when asked: plain http to an origin not allowed, private and local hosts, a filter without a webhook.
+for bad in ("http://example.com/hook", "https://10.0.0.8/hook", "https://localhost/hook", "https://[::1]/hook", "ftp://example.com/x"):
+    response = httpx.post(f"{gateway}/v1/generations", json={"prompt": "x", "model_id": "black-forest-labs/flux-schnell", "webhook": bad}, headers=headers)
+    check(f"webhook {bad} refused with 422 naming the field", response.status_code == 422 and response.json()["errors"][0]["field"] == "webhook", response.text)
+response = httpx.post(f"{gateway}/v1/generations", json={"prompt": "x", "model_id": "black-forest-labs/flux-schnell", "webhook_events_filter": ["completed"]}, headers=headers)
+check("a filter without a webhook is refused", response.status_code == 422 and response.json()["errors"][0]["field"] == "webhook_events_filter", response.text)
+response = httpx.post(f"{gateway}/v1/generations", json={"prompt": "x", "model_id": "black-forest-labs/flux-schnell", "webhook": f"{hook}/x", "webhook_events_filter": ["done"]}, headers=headers)
+check("an unknown event is refused", response.status_code == 422 and response.json()["errors"][0]["field"] == "webhook_events_filter", response.text)
+
+# Refused when delivering: a row that names a private address (written past the gateway) is never posted to.
+user = "44444444-4444-4444-8444-444444444444"
+sql = f"""INSERT INTO image_generations (user_id, prompt, model, model_id, status, webhook, webhook_events_filter, completed_at)
+VALUES ('{user}', 'past the gateway', 'flux-schnell', 'black-forest-labs/flux-schnell', 'completed', 'https://127.0.0.1:{port}/private', ARRAY['completed'], now()) RETURNING id"""
+private = subprocess.run(["psql", os.environ["DATABASE_URL"], "-tAc", sql], capture_output=True, text=True, check=True).stdout.split()[0]
+deadline = time.time() + 15
+log = []
+while time.time() < deadline and not log:
+    log = httpx.get(f"{gateway}/v1/generations/{private}/webhook-deliveries", headers=headers).json()["data"]
+    time.sleep(0.2)
+check("a private address is refused at delivery, and logged", not received["/private"] and log and "public address" in (log[0]["error"] or ""), log)
+
+# kill -9 of the notifier while a receiver holds the request: delivered again, with the same id.
+behaviour["/slow"] = [(200, 2), (200, 0)]
+create(f"{hook}/slow")
+wait_for("/slow", 1)
+pid = int(os.environ["NOTIFIER_PID"])
+os.kill(pid, signal.SIGKILL)
+notifier_port = os.environ["NOTIFIER_URL"].rsplit(":", 1)[1]
+restarted = subprocess.Popen([".build/debug/notifier"], env={**os.environ, "HTTP_PORT": notifier_port},
+                             stdout=open(os.environ["NOTIFIER_LOG"], "w"), stderr=subprocess.STDOUT)
+try:
+    slow = wait_for("/slow", 2, timeout=60)
+    check("after kill -9 mid-delivery the event is delivered again with the same webhook-id",
+          len(slow) >= 2 and len({s[0]["webhook-id"] for s in slow}) == 1, [s[0].get("webhook-id") for s in slow])
+
+    # A receiver that hangs (past the notifier's timeout) holds only its own slots: another receiver is served at once.
+    behaviour["/hang"] = [(200, 30)]
+    for _ in range(20):
+        create(f"http://127.0.0.1:{hanging_port}/hang")
+    time.sleep(1.5)
+    started = time.time()
+    create(f"{hook}/prompt")
+    wait_for("/prompt", 1, timeout=30)
+    elapsed = time.time() - started
+    check("a hanging receiver does not hold up another", received["/prompt"] and elapsed < 6, f"{elapsed:.1f} s")
+finally:
+    restarted.send_signal(signal.SIGTERM)
+    restarted.wait(timeout=30)
+
+if failures:
+    sys.exit(f"{len(failures)} webhook check(s) failed: {', '.join(failures)}")
+print("client webhooks: all checks passed")
