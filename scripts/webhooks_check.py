@@ -140,9 +140,19 @@ check("an unknown event is refused", response.status_code == 422 and response.js
 
 # Refused when delivering: a row that names a private address (written past the gateway) is never posted to.
 user = "44444444-4444-4444-8444-444444444444"
-sql = f"""INSERT INTO image_generations (user_id, prompt, model, model_id, status, webhook, webhook_events_filter, completed_at)
-VALUES ('{user}', 'past the gateway', 'flux-schnell', 'black-forest-labs/flux-schnell', 'completed', 'https://127.0.0.1:{port}/private', ARRAY['completed'], now()) RETURNING id"""
-private = subprocess.run(["psql", os.environ["DATABASE_URL"], "-tAc", sql], capture_output=True, text=True, check=True).stdout.split()[0]
+sql = f"""WITH made AS (
+  INSERT INTO image_generations (user_id, prompt, model, model_id, width, height, steps, guidance_scale, status, webhook, webhook_events_filter)
+  VALUES ('{user}', 'past the gateway', 'flux-schnell', 'black-forest-labs/flux-schnell', 1024, 1024, 4, 0, 'pending', 'https://127.0.0.1:{port}/private', ARRAY['completed'])
+  RETURNING id)
+SELECT id FROM made"""
+psql = lambda q: subprocess.run(["psql", os.environ["DATABASE_URL"], "-v", "ON_ERROR_STOP=1", "-tAc", q], capture_output=True, text=True)
+made = psql(sql)
+if made.returncode != 0:
+    raise SystemExit(made.stderr)
+private = made.stdout.split()[0]
+cancelled = psql(f"UPDATE image_generations SET status = 'cancelled', completed_at = now() WHERE id = '{private}'")
+if cancelled.returncode != 0:
+    raise SystemExit(cancelled.stderr)
 deadline = time.time() + 15
 log = []
 while time.time() < deadline and not log:
