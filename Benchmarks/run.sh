@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark on this machine and prints the figures Benchmarks/README.md reports. Not part of the tests.
-# Usage: Benchmarks/run.sh [queue|dispatch|downloader|gateway|stack|capacity|all]   (release build; a throwaway PostgreSQL, fsync on)
+# Usage: Benchmarks/run.sh [queue|dispatch|downloader|gateway|stack|capacity|notifier|all]   (release build; a throwaway PostgreSQL, fsync on)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
@@ -104,4 +104,15 @@ if [ "$what" = capacity ] || [ "$what" = all ]; then
                 "$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' /proc/$pid/stat)"
         done | sort | tr '\n' ' ' | sed 's/^/capacity: CPU seconds by process: /; s/$/\n/'
     done
+fi
+
+if [ "$what" = notifier ] || [ "$what" = all ]; then
+    # Client webhooks: receivers in the benchmark process, allowed as development origins.
+    stack_stop
+    fresh_db notifier
+    receiver=$(pg_free_port); hanging=$(pg_free_port)
+    export STACK_BIN=$release LOG_LEVEL=warning WEBHOOK_ALLOWED_ORIGINS="http://127.0.0.1:$receiver,http://127.0.0.1:$hanging"
+    USE_SIMULATOR=1 stack_start "$tmp/logs-notifier" "$tmp/images"
+    "$bench" notifier --receiver-port "$receiver" --hanging-port "$hanging"
+    unset WEBHOOK_ALLOWED_ORIGINS
 fi

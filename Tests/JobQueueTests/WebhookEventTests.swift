@@ -1,0 +1,72 @@
+import Foundation
+import Generations
+import JobQueue
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// The trigger that turns a generation's changes into `deliver-webhook` jobs, in the same transaction.
+@Suite("Webhook events")
+struct WebhookEventTests {
+    /// The dedupe keys of the generation's delivery jobs, oldest first.
+    func deliveries(_ client: PostgresClient, _ id: UUID) async throws -> [String] {
+        var keys: [String] = []
+        for try await key in try await client.query(
+            "SELECT dedupe_key FROM job_queue WHERE job_type = \(DeliverWebhook.name) AND dedupe_key LIKE \(DeliverWebhook.dedupeKeyPrefix(id) + "%") ORDER BY created_at, dedupe_key"
+        ).decode(String.self) { keys.append(key) }
+        return keys
+    }
+
+    @Test("Each change enqueues the events the filter names, once each; a disabled webhook enqueues nothing")
+    func filter() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let id = try await insertGeneration(client, status: "queued")
+            try await client.query("UPDATE image_generations SET webhook = 'https://example.com/h', webhook_events_filter = ARRAY['start', 'completed'] WHERE id = \(id)")
+            let prefix = DeliverWebhook.dedupeKeyPrefix(id)
+            try await client.query("UPDATE image_generations SET status = 'processing' WHERE id = \(id)")
+            try await client.query("UPDATE image_generations SET progress = 40 WHERE id = \(id)")
+            #expect(try await deliveries(client, id) == [prefix + "start"])
+            try await client.query("UPDATE image_generations SET status = 'downloading' WHERE id = \(id)")
+            try await client.query("UPDATE image_generations SET status = 'completed', completed_at = now() WHERE id = \(id)")
+            #expect(try await deliveries(client, id) == [prefix + "start", prefix + "completed"])
+            let payload = try await scalar(
+                client, "SELECT payload::text FROM job_queue WHERE dedupe_key = \(prefix + "completed")", as: String.self
+            )
+            let decoded = try JSONDecoder().decode([String: String].self, from: Data(payload.utf8))
+            #expect(decoded == ["generation_id": id.uuidString.lowercased(), "user_id": decoded["user_id"] ?? "", "event": "completed"])
+            #expect(try await scalar(client, "SELECT max_attempts FROM job_queue WHERE dedupe_key = \(prefix + "completed")", as: Int.self) == DeliverWebhook.maxAttempts)
+
+            let other = try await insertGeneration(client, status: "queued")
+            try await client.query(
+                "UPDATE image_generations SET webhook = 'https://example.com/h', webhook_events_filter = ARRAY['progress'] WHERE id = \(other)"
+            )
+            try await client.query("UPDATE image_generations SET status = 'processing' WHERE id = \(other)")
+            try await client.query("UPDATE image_generations SET progress = 10 WHERE id = \(other)")
+            try await client.query("UPDATE image_generations SET progress = 20 WHERE id = \(other)")
+            let otherPrefix = DeliverWebhook.dedupeKeyPrefix(other)
+            #expect(try await deliveries(client, other) == [otherPrefix + "progress:10", otherPrefix + "progress:20"])
+            try await GenerationStore(client: client, logger: TestDatabase.logger).disableWebhook(of: other)
+            try await client.query("UPDATE image_generations SET progress = 30 WHERE id = \(other)")
+            #expect(try await deliveries(client, other).count == 2)
+            #expect(try await scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE dedupe_key LIKE \(otherPrefix + "%") AND status = 'pending'", as: Int.self) == 0)
+        }
+    }
+
+    @Test("A rotated secret signs beside the new one for a day; the first secret is made once under concurrency")
+    func secrets() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            let user = UUID()
+            let made = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.webhookSecrets(for: user, candidate: WebhookSecrets.make()).current } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(made.count == 1)
+            let first = try #require(made.first)
+            let rotated = try await store.rotateWebhookSecret(for: user, replacement: WebhookSecrets.make())
+            #expect(rotated.current != first && rotated.signing == [rotated.current, first])
+            try await client.query("UPDATE webhook_secrets SET previous_until = now() - interval '1 second' WHERE user_id = \(user)")
+            #expect(try await store.webhookSecrets(for: user, candidate: "unused").signing == [rotated.current])
+        }
+    }
+}
