@@ -51,6 +51,7 @@ def create_and_wait():
     check("predictions.create starts a prediction", prediction.status in ("starting", "processing", "succeeded"), prediction.status)
     prediction.wait()
     check("wait() polls to succeeded", prediction.status == "succeeded" and prediction.output, f"{prediction.status} {prediction.output}")
+    check("metrics carry predict_time as Replicate names it", isinstance((prediction.metrics or {}).get("predict_time"), float), prediction.metrics)
     check("logs carry a progress bar the client parses", prediction.progress is not None and prediction.progress.percentage == 1.0,
           repr(prediction.progress))
     fetched = client.predictions.get(prediction.id)

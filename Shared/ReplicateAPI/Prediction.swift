@@ -32,6 +32,12 @@ package struct Prediction: Sendable, Codable, Equatable {
             self.predictTime = predictTime
             self.totalTime = totalTime
         }
+
+        /// Replicate's names (`metrics.predict_time`, `metrics.total_time`), checked against recorded bodies.
+        enum CodingKeys: String, CodingKey {
+            case predictTime = "predict_time"
+            case totalTime = "total_time"
+        }
     }
 
     package init(
