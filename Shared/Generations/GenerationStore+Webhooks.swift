@@ -131,12 +131,32 @@ extension GenerationStore {
         }
     }
 
-    /// Whether generation `id`'s webhooks were stopped.
-    package func webhookDisabled(_ id: UUID) async throws -> Bool {
-        for try await disabled in try await client.query(
-            "SELECT webhook_disabled_at IS NOT NULL FROM image_generations WHERE id = \(id)", logger: logger
-        ).decode(Bool.self) { return disabled }
-        return true
+    /// What delivering one of generation `id`'s webhooks needs, in one round trip: the generation (nil when it is not
+    /// `userID`'s), whether its webhooks were stopped, and its user's secrets (made with `candidate` on first use).
+    package func webhookDelivery(of id: UUID, userID: UUID, candidate: String) async throws -> (Generation, disabled: Bool, WebhookSecrets)? {
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Generation.columns), webhook_disabled_at IS NOT NULL AS disabled,
+                   s.secret, s.previous_secret, s.previous_until
+            FROM image_generations g LEFT JOIN webhook_secrets s USING (user_id)
+            WHERE g.id = \(id) AND g.user_id = \(userID)
+            """,
+            logger: logger
+        )
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            let disabled = try columns["disabled"].decode(Bool.self)
+            let secrets = try columns["secret"].decode(String?.self).map {
+                WebhookSecrets(
+                    current: $0, previous: try columns["previous_secret"].decode(String?.self),
+                    previousUntil: try columns["previous_until"].decode(Date?.self)
+                )
+            }
+            let signing: WebhookSecrets
+            if let secrets { signing = secrets } else { signing = try await webhookSecrets(for: userID, candidate: candidate) }
+            return (try Generation(row: row), disabled, signing)
+        }
+        return nil
     }
 }
 

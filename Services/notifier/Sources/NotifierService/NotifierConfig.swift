@@ -26,7 +26,7 @@ package struct NotifierConfig: Sendable {
             loader.problem("WEBHOOK_ALLOWED_ORIGINS must list origins like http://127.0.0.1:9000, got \(origin)")
         }
         timeout = .seconds(loader.int("WEBHOOK_TIMEOUT_SECONDS", default: 10, in: 1...120))
-        maxPerHost = loader.int("NOTIFIER_MAX_PER_HOST", default: 8, in: 1...1000)
+        maxPerHost = loader.int("NOTIFIER_MAX_PER_HOST", default: 32, in: 1...1000)
         try loader.validate()
     }
 }

@@ -23,22 +23,22 @@ struct WebhookDeliverer: Sendable {
     func run(_ job: JobEnvelope<DeliverWebhook.Payload>.Job, logger: Logger) async -> JobOutcome {
         let payload = job.payload
         do {
-            guard let generation = try await store.find(payload.generationId, userID: payload.userId), let url = generation.webhook else {
-                return .done(result: ["outcome": "no webhook"])
-            }
-            if try await store.webhookDisabled(generation.id) { return .done(result: ["outcome": "disabled"]) }
+            guard let (generation, disabled, secrets) = try await store.webhookDelivery(
+                of: payload.generationId, userID: payload.userId, candidate: WebhookSecrets.make()
+            ), let url = generation.webhook
+            else { return .done(result: ["outcome": "no webhook"]) }
+            if disabled { return .done(result: ["outcome": "disabled"]) }
             if let problem = WebhookTarget.problem(url, allowedOrigins: allowedOrigins) {
                 return try await finish(job, status: nil, error: "webhook \(problem)", started: .now, outcome: .failed("webhook \(problem)"))
             }
             let receiver = URL(string: url).flatMap(WebhookTarget.origin) ?? url
             // A receiver with all its slots busy waits its turn without holding a dispatcher slot or spending an attempt.
-            guard limiter.acquire(receiver) else { return .snooze(after: .seconds(1)) }
+            guard limiter.acquire(receiver) else { return .snooze(after: .milliseconds(Int64.random(in: 1000...2000))) }
             defer { limiter.release(receiver) }
             let images = generation.status == .completed ? try await store.images(of: generation.id) : []
             let body = try JSONCoding.encoder().encode(
                 WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: images))
             )
-            let secrets = try await store.webhookSecrets(for: payload.userId, candidate: WebhookSecrets.make())
             let id = "msg_" + job.id.lowercase.replacingOccurrences(of: "-", with: "")
             let timestamp = Int(Date().timeIntervalSince1970)
             let signature = secrets.signing.compactMap { WebhookSignature.sign(secret: $0, id: id, timestamp: timestamp, body: Array(body)) }
