@@ -22,6 +22,18 @@ fresh_db() {
     export DATABASE_URL="${server%/*}/$name?sslmode=disable"
     $release/gateway migrate >/dev/null
 }
+# Where the machine's two cores went: CPU seconds of each stack process since it started.
+stack_cpu() {
+    local pid
+    for pid in "${STACK_PIDS[@]}"; do
+        [ -r /proc/$pid/stat ] || continue
+        printf '%s %s\n' "$(tr '\0' ' ' </proc/$pid/cmdline | awk '{print $1}' | xargs basename)" \
+            "$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' /proc/$pid/stat)"
+    done | sort | tr '\n' ' ' | sed "s/^/$1: CPU seconds by process: /"
+    # PostgreSQL's backends come and go; their total since the server started.
+    pgrep -f "^$PG_BIN/postgres|^postgres:" | while read -r pid; do awk '{print $14 + $15 + $16 + $17}' /proc/$pid/stat 2>/dev/null; done \
+        | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {printf "postgres %.1f (server total, children included)\n", s / hz}'
+}
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(psql "$server" -tAc 'SELECT version()' | cut -d, -f1)"
 
 if [ "$what" = queue ] || [ "$what" = all ]; then
@@ -98,11 +110,7 @@ if [ "$what" = capacity ] || [ "$what" = all ]; then
         export BENCH_TOKEN=$($release/gateway token --user 00000000-0000-4000-8000-00000000be72)
         echo "capacity: $mode"
         "$bench" capacity --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --count ${CAPACITY_COUNT:-1000}
-        # Where the machine's two cores went (CPU seconds per process since it started).
-        for pid in "${STACK_PIDS[@]}"; do
-            printf '%s %s\n' "$(tr '\0' ' ' </proc/$pid/cmdline | awk '{print $1}' | xargs basename)" \
-                "$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' /proc/$pid/stat)"
-        done | sort | tr '\n' ' ' | sed 's/^/capacity: CPU seconds by process: /; s/$/\n/'
+        stack_cpu capacity
     done
 fi
 
@@ -114,5 +122,6 @@ if [ "$what" = notifier ] || [ "$what" = all ]; then
     export STACK_BIN=$release LOG_LEVEL=warning WEBHOOK_ALLOWED_ORIGINS="http://127.0.0.1:$receiver,http://127.0.0.1:$hanging"
     USE_SIMULATOR=1 stack_start "$tmp/logs-notifier" "$tmp/images"
     "$bench" notifier --receiver-port "$receiver" --hanging-port "$hanging"
+    stack_cpu notifier
     unset WEBHOOK_ALLOWED_ORIGINS
 fi
