@@ -101,6 +101,7 @@ let package = Package(
         .sharedTarget("Generations", dependencies: [
             "Database", "JobQueue", "JobContract", "Catalog", "WireFormat",
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .sharedTarget("ReplicateAPI", dependencies: [
             "WireFormat",

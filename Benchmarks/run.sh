@@ -30,9 +30,12 @@ stack_cpu() {
         printf '%s %s\n' "$(tr '\0' ' ' </proc/$pid/cmdline | awk '{print $1}' | xargs basename)" \
             "$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' /proc/$pid/stat)"
     done | sort | tr '\n' ' ' | sed "s/^/$1: CPU seconds by process: /"
-    # PostgreSQL's backends come and go; their total since the server started.
-    pgrep -f "^$PG_BIN/postgres|^postgres:" | while read -r pid; do awk '{print $14 + $15 + $16 + $17}' /proc/$pid/stat 2>/dev/null; done \
-        | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {printf "postgres %.1f (server total, children included)\n", s / hz}'
+    # PostgreSQL's backends come and go: the server's own time, its finished children's, and its live children's.
+    local master
+    master=$(head -1 "$tmp/pg/postmaster.pid")
+    { awk '{print $14 + $15 + $16 + $17}' /proc/$master/stat
+      for pid in $(pgrep -P "$master"); do awk '{print $14 + $15}' /proc/$pid/stat 2>/dev/null; done
+    } | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {printf "postgres %.1f (this benchmark'"'"'s server so far)\n", s / hz}'
 }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(psql "$server" -tAc 'SELECT version()' | cut -d, -f1)"
 

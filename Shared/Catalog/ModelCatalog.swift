@@ -46,7 +46,7 @@ package enum ModelCatalog {
         id: "black-forest-labs/flux-schnell", displayName: "FLUX Schnell", version: nil,
         inputs: fluxInputs(steps: (1, 4, 4), img2img: false), sizing: .aspectRatio(fluxRatios),
         stepsInput: "num_inference_steps", numOutputsInput: "num_outputs", maxOutputs: 4,
-        fixedInputs: fluxFormat, outputShape: .array, outputFormat: "webp", typicalSeconds: 1, pricePerImage: 0.003
+        fixedInputs: fluxFormat, outputShape: .array, outputFormat: "webp", typicalSeconds: 1, pricing: .perImage(0.003)
     )
 
     static let fluxDev = ModelSpec(
@@ -54,7 +54,7 @@ package enum ModelCatalog {
         inputs: fluxInputs(steps: (1, 50, 28), img2img: true), sizing: .aspectRatio(fluxRatios),
         stepsInput: "num_inference_steps", guidanceInput: "guidance", numOutputsInput: "num_outputs", maxOutputs: 4,
         imageInput: "image", strengthInput: "prompt_strength",
-        fixedInputs: fluxFormat, outputShape: .array, outputFormat: "webp", typicalSeconds: 3.5, pricePerImage: 0.025
+        fixedInputs: fluxFormat, outputShape: .array, outputFormat: "webp", typicalSeconds: 3.5, pricing: .perImage(0.025)
     )
 
     static let fluxKreaDev = ModelSpec(
@@ -62,7 +62,7 @@ package enum ModelCatalog {
         inputs: fluxInputs(steps: (1, 50, 28), img2img: true), sizing: .aspectRatio(fluxRatios),
         stepsInput: "num_inference_steps", guidanceInput: "guidance", numOutputsInput: "num_outputs", maxOutputs: 4,
         imageInput: "image", strengthInput: "prompt_strength",
-        fixedInputs: fluxFormat, outputShape: .array, outputFormat: "webp", typicalSeconds: 4.5, pricePerImage: 0.025
+        fixedInputs: fluxFormat, outputShape: .array, outputFormat: "webp", typicalSeconds: 4.5, pricing: .perImage(0.025)
     )
 
     static let flux11ProRatios = ["custom", "1:1", "16:9", "3:2", "2:3", "4:5", "5:4", "9:16", "3:4", "4:3"]
@@ -82,7 +82,7 @@ package enum ModelCatalog {
         ],
         sizing: .aspectRatio(flux11ProRatios),
         fixedInputs: fluxFormat.merging(["safety_tolerance": .int(2)]) { $1 },
-        outputShape: .single, outputFormat: "webp", typicalSeconds: 3.5, pricePerImage: 0.04
+        outputShape: .single, outputFormat: "webp", typicalSeconds: 3.5, pricing: .perImage(0.04)
     )
 
     static let sdxlSchedulers = ["DDIM", "DPMSolverMultistep", "HeunDiscrete", "KarrasDPM", "K_EULER_ANCESTRAL", "K_EULER", "PNDM"]
@@ -113,7 +113,7 @@ package enum ModelCatalog {
         sizing: .widthHeight(min: 256, max: 2048, multiple: 8),
         stepsInput: "num_inference_steps", guidanceInput: "guidance_scale", negativePromptInput: "negative_prompt",
         numOutputsInput: "num_outputs", maxOutputs: 4, imageInput: "image", strengthInput: "prompt_strength",
-        outputShape: .array, outputFormat: "png", typicalSeconds: 5, pricePerImage: nil
+        outputShape: .array, outputFormat: "png", typicalSeconds: 5, pricing: .perSecond("gpu-l40s")
     )
 
     static let sdxlLightning = ModelSpec(
@@ -134,7 +134,7 @@ package enum ModelCatalog {
         sizing: .widthHeight(min: 256, max: 1280, multiple: 8),
         stepsInput: "num_inference_steps", guidanceInput: "guidance_scale", negativePromptInput: "negative_prompt",
         numOutputsInput: "num_outputs", maxOutputs: 4,
-        outputShape: .array, outputFormat: "png", typicalSeconds: 1, pricePerImage: nil
+        outputShape: .array, outputFormat: "png", typicalSeconds: 1, pricing: .perSecond("gpu-l40s")
     )
 
     static let ideogramRatios = ["1:3", "3:1", "1:2", "2:1", "9:16", "16:9", "10:16", "16:10", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "1:1"]
@@ -154,7 +154,7 @@ package enum ModelCatalog {
             InputField("seed", .integer(min: 0, max: 2_147_483_647)),
         ],
         sizing: .aspectRatio(ideogramRatios), styleInput: "style_type",
-        outputShape: .single, outputFormat: "png", typicalSeconds: 5, pricePerImage: 0.03
+        outputShape: .single, outputFormat: "png", typicalSeconds: 5, pricing: .perImage(0.03)
     )
 
     static let imagenRatios = ["1:1", "9:16", "16:9", "3:4", "4:3"]
@@ -171,7 +171,7 @@ package enum ModelCatalog {
         ],
         sizing: .aspectRatio(imagenRatios), seedInput: nil,
         fixedInputs: ["output_format": .string("png")],
-        outputShape: .single, outputFormat: "png", typicalSeconds: 3, pricePerImage: 0.02
+        outputShape: .single, outputFormat: "png", typicalSeconds: 3, pricing: .perImage(0.02)
     )
 
     static let sd35Ratios = ["16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21"]
@@ -196,7 +196,7 @@ package enum ModelCatalog {
             id: id, displayName: name, version: nil, inputs: inputs, sizing: .aspectRatio(sd35Ratios),
             stepsInput: steps ? "steps" : nil, guidanceInput: "cfg", negativePromptInput: "negative_prompt",
             imageInput: "image", strengthInput: "prompt_strength", fixedInputs: ["output_format": .string("webp")],
-            outputShape: .single, outputFormat: "webp", typicalSeconds: seconds, pricePerImage: price
+            outputShape: .single, outputFormat: "webp", typicalSeconds: seconds, pricing: .perImage(price)
         )
     }
 
@@ -225,7 +225,7 @@ package enum ModelCatalog {
             InputField("seed", .integer(min: nil, max: nil)),
         ],
         sizing: .aspectRatio(seedream3Ratios), guidanceInput: "guidance_scale",
-        outputShape: .single, outputFormat: "jpg", typicalSeconds: 10, pricePerImage: 0.03
+        outputShape: .single, outputFormat: "jpg", typicalSeconds: 10, pricing: .perImage(0.03)
     )
 
     static let seedream4Ratios = ["match_input_image", "1:1", "4:3", "3:4", "16:9", "9:16", "3:2", "2:3", "21:9"]
@@ -244,7 +244,7 @@ package enum ModelCatalog {
         ],
         sizing: .resolutionClass(sizes: ["1K": 1024, "2K": 2048, "4K": 4096], aspectRatios: seedream4Ratios),
         seedInput: nil, imageInput: "image_input", imageIsArray: true,
-        outputShape: .array, outputFormat: "jpg", typicalSeconds: 14, pricePerImage: 0.03
+        outputShape: .array, outputFormat: "jpg", typicalSeconds: 14, pricing: .perImage(0.03)
     )
 
     static let recraftSizes = [
@@ -268,7 +268,7 @@ package enum ModelCatalog {
             InputField("style", .choice(recraftStyles), default: .string("any")),
         ],
         sizing: .sizeChoice(recraftSizes), seedInput: nil, styleInput: "style",
-        outputShape: .single, outputFormat: "webp", typicalSeconds: 10, pricePerImage: 0.04
+        outputShape: .single, outputFormat: "webp", typicalSeconds: 10, pricing: .perImage(0.04)
     )
 
     static let recraftV3SVG = ModelSpec(
@@ -280,7 +280,7 @@ package enum ModelCatalog {
             InputField("style", .choice(["any", "engraving", "line_art", "line_circuit", "linocut"]), default: .string("any")),
         ],
         sizing: .sizeChoice(recraftSizes), seedInput: nil, styleInput: "style",
-        outputShape: .single, outputFormat: "svg", typicalSeconds: 18, pricePerImage: 0.08
+        outputShape: .single, outputFormat: "svg", typicalSeconds: 18, pricing: .perImage(0.08)
     )
 
     static let qwenRatios = ["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3"]
@@ -306,6 +306,6 @@ package enum ModelCatalog {
         ],
         sizing: .aspectRatio(qwenRatios), stepsInput: "num_inference_steps", guidanceInput: "guidance",
         negativePromptInput: "negative_prompt", imageInput: "image", strengthInput: "strength",
-        fixedInputs: fluxFormat, outputShape: .array, outputFormat: "webp", typicalSeconds: 3.5, pricePerImage: 0.025
+        fixedInputs: fluxFormat, outputShape: .array, outputFormat: "webp", typicalSeconds: 3.5, pricing: .perImage(0.025)
     )
 }

@@ -42,8 +42,8 @@ package struct ModelSpec: Sendable {
     package var outputFormat: String
     /// Typical prediction time in seconds (drives the simulator and the generator's deadline).
     package var typicalSeconds: Double
-    /// Approximate price per output image in USD, when known.
-    package var pricePerImage: Double?
+    /// How Replicate bills it; nil when unknown (then costs stay unknown, never 0).
+    package var pricing: Pricing?
 
     /// True for official models, run at `/v1/models/{owner}/{name}/predictions`.
     package var isOfficial: Bool { version == nil }

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Metrics
 import JobQueue
 import Logging
 import PostgresNIO
@@ -60,20 +61,24 @@ extension GenerationStore {
     ) async throws -> Bool {
         try await client.withPublishedNotifications(logger: logger) { connection in
             try await Self.handOver(
-                generation.id, predictionID: predictionID, outputs: outputs, predictTime: predictTime, cost: cost, lease: lease,
-                on: connection, logger: logger
+                generation.id, model: generation.modelId, predictionID: predictionID, outputs: outputs, predictTime: predictTime, cost: cost,
+                lease: lease, on: connection, logger: logger
             )
         }
     }
 
     /// The hand-over on `connection` (inside the caller's transaction when it has one); `lease` nil for a webhook.
+    /// Counts the cost in `imagegen_spend_usd_total{model}`.
     static func handOver(
-        _ id: UUID, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?, lease: JobLease?,
+        _ id: UUID, model: String, predictionID: String, outputs: [String], predictTime: Double?, cost: Double?, lease: JobLease?,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> Bool {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
         let statement = HandOver(id: id, outputs: outputJSON, predictTime: predictTime, cost: cost, predictionID: predictionID, lease: lease)
-        for try await handed in try await connection.execute(statement, logger: logger) { return handed == 1 }
+        for try await handed in try await connection.execute(statement, logger: logger) where handed == 1 {
+            if let cost { FloatingPointCounter(label: "imagegen_spend_usd_total", dimensions: [("model", model)]).increment(by: cost) }
+            return true
+        }
         return false
     }
 

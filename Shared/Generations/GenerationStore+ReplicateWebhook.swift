@@ -54,12 +54,12 @@ extension GenerationStore {
         }
         return try await client.withNotifyingTransaction(logger: logger) { connection in
             /// The generation that recorded this prediction.
-            var target: (id: UUID, modelID: String)?
+            var target: (id: UUID, modelID: String, width: Int, height: Int)?
             for try await row in try await connection.query(
-                "SELECT id, model_id FROM image_generations WHERE replicate_prediction_id = \(update.predictionID)", logger: logger
-            ).decode((UUID, String).self) { target = (row.0, row.1) }
+                "SELECT id, model_id, width, height FROM image_generations WHERE replicate_prediction_id = \(update.predictionID)", logger: logger
+            ).decode((UUID, String, Int, Int).self) { target = row }
             // Not recorded yet (the webhook outran the create's answer): not remembered, so Replicate's retry can apply it.
-            guard let (id, modelID) = target else { return .unknownPrediction }
+            guard let (id, modelID, width, height) = target else { return .unknownPrediction }
             /// Remember the delivery; a second one with the same id changes nothing.
             var fresh = false
             for try await _ in try await connection.query(
@@ -72,9 +72,11 @@ extension GenerationStore {
 
             switch update.status {
             case "succeeded" where !update.outputs.isEmpty:
-                let cost = ModelCatalog.model(modelID)?.pricePerImage.map { $0 * Double(update.outputs.count) }
+                let cost = ModelCatalog.model(modelID)?.cost(
+                    outputs: update.outputs.count, predictTime: update.predictTime, width: width, height: height
+                )
                 _ = try await Self.handOver(
-                    id, predictionID: update.predictionID, outputs: update.outputs, predictTime: update.predictTime, cost: cost, lease: nil,
+                    id, model: modelID, predictionID: update.predictionID, outputs: update.outputs, predictTime: update.predictTime, cost: cost, lease: nil,
                     on: connection, logger: logger
                 )
             case "succeeded":

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import HTTPTypes
 import ReplicateAPI
@@ -36,6 +37,21 @@ struct RecordedBodyTests {
             return
         }
         #expect(Set(metrics.keys) == ["predict_time", "total_time"])
+    }
+
+    @Test("The cost of a recorded prediction comes from Replicate's own figures; unknown stays unknown")
+    func cost() throws {
+        let recorded = try JSONDecoder().decode(Prediction.self, from: body("succeeded-list-output"))
+        let sdxl = try #require(ModelCatalog.model("stability-ai/sdxl"))
+        #expect(sdxl.pricing?.unit == .second(hardware: "gpu-l40s"))
+        let cost = try #require(sdxl.cost(outputs: recorded.outputURLs.count, predictTime: recorded.metrics?.predictTime, width: 512, height: 512))
+        #expect(abs(cost - 3.804328 * 0.000975) < 1e-12)
+        #expect(sdxl.cost(outputs: 1, predictTime: nil, width: 512, height: 512) == nil)
+        let schnell = try #require(ModelCatalog.model("black-forest-labs/flux-schnell"))
+        #expect(schnell.cost(outputs: 4, predictTime: nil, width: 1024, height: 1024) == 4 * 0.003)
+        let megapixel = Pricing(unit: .megapixel, usd: 0.01, source: "test")
+        #expect(megapixel.cost(outputs: 2, predictTime: nil, width: 2000, height: 1000) == 0.04)
+        #expect(sdxl.expectedCost(outputs: 1, width: 1024, height: 1024) == sdxl.typicalSeconds * 0.000975)
     }
 
     @Test("Every field the simulator emits has the real API's name and JSON type")

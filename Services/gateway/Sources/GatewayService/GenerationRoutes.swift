@@ -273,7 +273,17 @@ struct ModelSummary: Encodable {
     var maxOutputs: Int
     var outputFormat: String
     var typicalSeconds: Double
+    /// One 1024×1024 image at the typical time.
     var pricePerImage: Double?
+    /// How Replicate bills it: `image`, `second` (of `hardware`) or `megapixel`, at `usd` each, read from `source`.
+    var billing: Billing?
+
+    struct Billing: Encodable {
+        var unit: String
+        var hardware: String?
+        var usd: Double
+        var source: String
+    }
 
     init(_ model: ModelSpec) {
         id = model.id
@@ -284,5 +294,12 @@ struct ModelSummary: Encodable {
         outputFormat = model.outputFormat
         typicalSeconds = model.typicalSeconds
         pricePerImage = model.pricePerImage
+        billing = model.pricing.map { pricing in
+            switch pricing.unit {
+            case .image: Billing(unit: "image", usd: pricing.usd, source: pricing.source)
+            case .second(let hardware): Billing(unit: "second", hardware: hardware, usd: pricing.usd, source: pricing.source)
+            case .megapixel: Billing(unit: "megapixel", usd: pricing.usd, source: pricing.source)
+            }
+        }
     }
 }

@@ -672,7 +672,18 @@ package enum OpenAPIDocument {
                   "max_outputs": {"type": "integer"},
                   "output_format": {"type": "string"},
                   "typical_seconds": {"type": "number"},
-                  "price_per_image": {"type": "number"}
+                  "price_per_image": {"type": "number", "description": "USD for one 1024×1024 image at the typical time; absent when unknown."},
+                  "billing": {
+                    "type": "object",
+                    "description": "How Replicate bills the model; a generation's cost is computed from it and Replicate's own figures.",
+                    "required": ["unit", "usd", "source"],
+                    "properties": {
+                      "unit": {"type": "string", "enum": ["image", "second", "megapixel"]},
+                      "hardware": {"type": "string", "description": "For per-second billing."},
+                      "usd": {"type": "number"},
+                      "source": {"type": "string", "description": "Where and when the price was read."}
+                    }
+                  }
                 }
               },
               "LegacyStarted": {

@@ -155,7 +155,7 @@ struct PredictionRunner: Sendable {
                 try await store.fail(generation.id, .noOutput, lease: lease)
                 return .done(result: ["outcome": "failed"])
             }
-            let cost = model.pricePerImage.map { $0 * Double(outputs.count) }
+            let cost = model.cost(outputs: outputs.count, predictTime: prediction.metrics?.predictTime, width: generation.width, height: generation.height)
             let handed = try await store.handOver(
                 generation, predictionID: prediction.id, outputs: outputs, predictTime: prediction.metrics?.predictTime, cost: cost,
                 lease: lease
