@@ -11,6 +11,9 @@ package enum GenerationStoreError: Error, Equatable {
     case idempotencyKeyReused
     /// The user already has `running` generations that are not finished, the most allowed at once.
     case tooManyRunning(Int)
+    /// This month's spend plus what running generations reserve (`committed`), with the request's `expected` cost, would
+    /// pass the user's monthly `budget` (USD).
+    case overBudget(committed: Double, budget: Double, expected: Double)
     /// A user's webhook secret could be neither made nor read.
     case noWebhookSecret
 }
@@ -26,16 +29,18 @@ private struct CreateGeneration: PostgresPreparedStatement {
         WITH running AS (
             INSERT INTO generation_slots AS s (user_id) VALUES ($1)
             ON CONFLICT (user_id) DO UPDATE SET running = s.running
-            RETURNING s.running::int8 AS n
+            RETURNING s.running::int8 AS n,
+                CASE WHEN s.spent_month = date_trunc('month', now())::date THEN s.spent_usd ELSE 0 END + s.reserved_usd AS committed,
+                coalesce(s.monthly_budget_usd, $23::float8::numeric) AS budget
         ), generation AS (
             INSERT INTO image_generations (
                 user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                 seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash, webhook,
-                webhook_events_filter
+                webhook_events_filter, expected_cost
             )
             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '\(GenerationTransition.create.to.rawValue)',
-                   $17, $18, $20, $21
-            FROM running WHERE running.n < $19
+                   $17, $18, $20, $21, $22
+            FROM running WHERE running.n < $19 AND (running.budget IS NULL OR running.committed + $22::float8::numeric <= running.budget)
             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING *
         ), job AS (
@@ -44,12 +49,13 @@ private struct CreateGeneration: PostgresPreparedStatement {
                 priority: "priority", dedupeKey: GenerateImage.dedupeKeySQL("id"), from: "generation"
             ))
         )
-        SELECT \(Generation.columns), (SELECT id FROM job) AS job_id, running.n AS running
+        SELECT \(Generation.columns), (SELECT id FROM job) AS job_id, running.n AS running, running.committed::float8 AS committed,
+               running.budget::float8 AS budget
         FROM running LEFT JOIN generation ON true
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .float8, .int8, .text, .float8, .int8, .int8, .text,
-        .text, .int8, .text, .textArray,
+        .text, .int8, .text, .textArray, .float8, .float8,
     ]
     typealias Row = PostgresRow
 
@@ -61,9 +67,12 @@ private struct CreateGeneration: PostgresPreparedStatement {
     var cap: Int
     var idempotencyKey: String?
     var requestHash: String
+    /// What the request is expected to cost (it reserves this while it runs), and the default monthly budget.
+    var expectedCost: Double
+    var budget: Double?
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 21)
+        var bindings = PostgresBindings(capacity: 23)
         try bindings.append(userID)
         try bindings.append(request.prompt)
         try bindings.append(request.negativePrompt)
@@ -85,6 +94,8 @@ private struct CreateGeneration: PostgresPreparedStatement {
         try bindings.append(cap)
         try bindings.append(request.webhook)
         try bindings.append(request.webhookEventsFilter)
+        try bindings.append(expectedCost)
+        try bindings.append(budget)
         return bindings
     }
 
@@ -121,25 +132,33 @@ package struct GenerationStore: Sendable {
     /// unfinished generations (``GenerationStoreError/tooManyRunning(_:)``). With an idempotency key, a repeat of the same
     /// body returns the original (`created == false`), even at the cap, and a different body throws
     /// ``GenerationStoreError/idempotencyKeyReused``.
+    /// With `monthlyBudget` (or the user's own budget), a request whose expected cost would take this month's spend plus
+    /// what running generations reserve past it is refused (``GenerationStoreError/overBudget(committed:budget:expected:)``),
+    /// checked under the same row lock as the cap.
     package func create(
-        _ request: GenerationRequest, userID: UUID, maxRunning: Int = .max, idempotencyKey: String?, requestHash: String
+        _ request: GenerationRequest, userID: UUID, maxRunning: Int = .max, monthlyBudget: Double? = nil, idempotencyKey: String?,
+        requestHash: String
     ) async throws -> (generation: Generation, jobID: UUID?, created: Bool) {
         let model = ModelCatalog.model(request.modelId)
         let steps = request.numInferenceSteps ?? model.flatMap { $0.field($0.stepsInput ?? "")?.defaultValue?.number }.map { Int($0) } ?? 0
         let guidance = request.guidanceScale ?? model.flatMap { $0.field($0.guidanceInput ?? "")?.defaultValue?.number } ?? 0
         let modelName = String(request.modelId.split(separator: "/").last ?? Substring(request.modelId))
+        let expected = model?.expectedCost(outputs: request.numOutputs, width: request.width, height: request.height) ?? 0
         let statement = CreateGeneration(
             userID: userID, request: request, model: modelName, steps: steps, guidance: guidance, cap: maxRunning,
-            idempotencyKey: idempotencyKey, requestHash: requestHash
+            idempotencyKey: idempotencyKey, requestHash: requestHash, expectedCost: expected, budget: monthlyBudget
         )
-        let (created, running): ((Generation, UUID?)?, Int) = try await client.withPublishedNotifications(logger: logger) { connection in
+        typealias Refusal = (running: Int, committed: Double, budget: Double?)
+        let (created, refusal): ((Generation, UUID?)?, Refusal) = try await client.withPublishedNotifications(logger: logger) { connection in
             for try await row in try await connection.execute(statement, logger: logger) {
                 let columns = row.makeRandomAccess()
-                let running = try columns["running"].decode(Int.self)
-                guard try columns["id"].decode(UUID?.self) != nil else { return (nil, running) }
-                return ((try Generation(row: row), try columns["job_id"].decode(UUID?.self)), running)
+                let refusal = (
+                    try columns["running"].decode(Int.self), try columns["committed"].decode(Double.self), try columns["budget"].decode(Double?.self)
+                )
+                guard try columns["id"].decode(UUID?.self) != nil else { return (nil, refusal) }
+                return ((try Generation(row: row), try columns["job_id"].decode(UUID?.self)), refusal)
             }
-            return (nil, 0)
+            return (nil, (0, 0, nil))
         }
         if let (generation, jobID) = created { return (generation, jobID, true) }
         /// Nothing inserted: a repeat of an idempotency key returns that generation if the body matches.
@@ -157,7 +176,11 @@ package struct GenerationStore: Sendable {
                 return (try Generation(row: row), nil, false)
             }
         }
-        throw GenerationStoreError.tooManyRunning(running)
+        if refusal.running >= maxRunning { throw GenerationStoreError.tooManyRunning(refusal.running) }
+        if let budget = refusal.budget {
+            throw GenerationStoreError.overBudget(committed: refusal.committed, budget: budget, expected: expected)
+        }
+        throw GenerationStoreError.tooManyRunning(refusal.running)
     }
 
     /// The generation `id`, only if `userID` owns it (when given).

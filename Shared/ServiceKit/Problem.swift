@@ -14,6 +14,10 @@ package struct Problem: Error, HTTPResponseError, Sendable {
     package var retryAfterSeconds: Int?
     /// More headers for the answer (a 429's `RateLimit-*`).
     package var headers: HTTPFields = [:]
+    /// A URI naming the kind of problem, for programs (RFC 9457); `about:blank` when the status says it all.
+    package var type = "about:blank"
+    /// More members of the body (a 402's figures).
+    package var extensions: [String: JSONValue] = [:]
 
     /// A problem with `status`, a short `title` and a specific `detail`.
     package init(_ status: HTTPResponse.Status, title: String? = nil, detail: String, errors: [FieldError] = [], retryAfterSeconds: Int? = nil) {
@@ -51,15 +55,17 @@ package struct Problem: Error, HTTPResponseError, Sendable {
     }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(
-            type: "about:blank", title: title, status: Int(status.code), detail: detail, errors: errors.isEmpty ? nil : errors
-        )
+        let body = Body(type: type, title: title, status: Int(status.code), detail: detail, errors: errors.isEmpty ? nil : errors)
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        let data = try encoder.encode(body)
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        var data = try encoder.encode(body)
+        if !extensions.isEmpty, case .object(var members) = try JSONDecoder().decode(JSONValue.self, from: data) {
+            for (key, value) in extensions { members[key] = value }
+            data = try encoder.encode(JSONValue.object(members))
+        }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

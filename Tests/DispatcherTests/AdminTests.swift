@@ -25,9 +25,15 @@ struct AdminTests {
     }
 
     /// Calls the admin API; returns the status and the JSON body.
-    func call(_ process: ServiceProcess, _ method: HTTPMethod, _ path: String, token: String? = TestSecrets.internalToken) async throws -> (Int, JSONValue?) {
+    func call(
+        _ process: ServiceProcess, _ method: HTTPMethod, _ path: String, token: String? = TestSecrets.internalToken, json: String? = nil
+    ) async throws -> (Int, JSONValue?) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(process.port)\(path)")
         request.method = method
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
@@ -137,6 +143,33 @@ struct AdminTests {
                 process.stop()
             }
             #expect(services.arrivals.allSatisfy { $0.type == "alpha" })
+        }
+    }
+
+    @Test("Operators read every user's usage and set one user's budget")
+    func usageAndBudgets() async throws {
+        try await TestDatabase.withClient { client, url in
+            let generation = try await insertGeneration(client)
+            try await client.query("UPDATE image_generations SET status = 'processing' WHERE id = \(generation)")
+            try await client.query("UPDATE image_generations SET status = 'downloading', cost = 0.25 WHERE id = \(generation)")
+            try await client.query("UPDATE image_generations SET status = 'completed', completed_at = now() WHERE id = \(generation)")
+            let user = try await scalar(client, "SELECT user_id FROM image_generations WHERE id = \(generation)", as: UUID.self)
+            let process = try await dispatcher(url, routes: "alpha=http://127.0.0.1:9")
+            #expect(try await call(process, .GET, "/v1/admin/usage", token: nil).0 == 401)
+            let (status, report) = try await call(process, .GET, "/v1/admin/usage")
+            #expect(status == 200)
+            guard case .array(let rows)? = report?.object?["data"] else { Issue.record("no data"); return }
+            #expect(rows == [[
+                "key": .string(user.uuidString.lowercased()), "generations": .int(1), "completed": .int(1), "images": .int(0),
+                "cost_usd": .double(0.25), "unpriced_generations": .int(0),
+            ]])
+            #expect(try await call(process, .GET, "/v1/admin/usage?from=never").0 == 422)
+            #expect(try await call(process, .PUT, "/v1/admin/budgets/\(user)", json: #"{"monthly_usd": 12.5}"#).0 == 200)
+            #expect(try await scalar(client, "SELECT monthly_budget_usd::float8 FROM generation_slots WHERE user_id = \(user)", as: Double.self) == 12.5)
+            #expect(try await call(process, .PUT, "/v1/admin/budgets/\(user)", json: #"{"monthly_usd": -1}"#).0 == 422)
+            #expect(try await call(process, .PUT, "/v1/admin/budgets/\(user)", json: #"{"monthly_usd": null}"#).0 == 200)
+            #expect(try await scalar(client, "SELECT monthly_budget_usd IS NULL FROM generation_slots WHERE user_id = \(user)", as: Bool.self))
+            process.stop()
         }
     }
 }

@@ -29,7 +29,7 @@ struct GatewayHarness: Sendable {
     /// Replicate's webhook signing secret the harness's gateway accepts.
     static let webhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-    static func run(maxActivePerUser: Int = 50, _ body: @Sendable (GatewayHarness) async throws -> Void) async throws {
+    static func run(maxActivePerUser: Int = 50, monthlyBudget: Double? = nil, _ body: @Sendable (GatewayHarness) async throws -> Void) async throws {
         try await TestDatabase.withClient { database, url in
             let storage = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID())").path
             try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
@@ -40,6 +40,7 @@ struct GatewayHarness: Sendable {
             )
             config.replicateWebhookSecret = webhookSecret
             config.corsAllowedOrigins = [allowedOrigin]
+            config.monthlyBudget = monthlyBudget
             let auth = await UserAuthenticator(secret: secret)
             let (alice, bob) = (UUID(), UUID())
             let (aliceToken, bobToken) = (try await auth.token(for: alice), try await auth.token(for: bob))

@@ -52,6 +52,30 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
         }
         return try JSONCoding.response(["requeued": try await queue.requeueAll(type: type)])
     }
+    let generations = GenerationStore(client: client, logger: logger)
+    admin.get("usage") { request, _ in
+        // Every user's generations, images and cost over the period (default: this month so far).
+        let query = request.uri.queryParameters
+        switch UsagePeriod.parse(from: query.get("from"), to: query.get("to")) {
+        case .failure(let failure): throw Problem.validation(failure.errors)
+        case .success(let period):
+            let rows = try await generations.usage(userID: nil, from: period.from, to: period.to, groupBy: .user)
+            return try JSONCoding.response(UsageReport(from: period.from, to: period.to, groupBy: "user", data: rows))
+        }
+    }
+    admin.put("budgets/:user") { request, context in
+        // A user's own monthly budget (USD), or null to fall back to GATEWAY_MONTHLY_BUDGET_USD.
+        guard let user = UUID(uuidString: try context.parameters.require("user")) else {
+            throw Problem.validation([.init(field: "user", message: "must be a user UUID")])
+        }
+        struct Budget: Codable { var monthlyUsd: Double? }
+        let budget = try await request.decodeJSON(Budget.self, limit: 1024)
+        if let usd = budget.monthlyUsd, !(usd >= 0 && usd.isFinite) {
+            throw Problem.validation([.init(field: "monthly_usd", message: "must be a number of US dollars ≥ 0, or null")])
+        }
+        try await generations.setMonthlyBudget(budget.monthlyUsd, for: user)
+        return try JSONCoding.response(budget)
+    }
     var app = Application(
         router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "dispatcher"),
         logger: logger

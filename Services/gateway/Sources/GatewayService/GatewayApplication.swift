@@ -48,7 +48,7 @@ package func makePublicRouter(
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
-        webhookOrigins: config.webhookOrigins, logger: logger
+        webhookOrigins: config.webhookOrigins, monthlyBudget: config.monthlyBudget, logger: logger
     )
     let router = Router()
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))

@@ -31,6 +31,8 @@ package struct GatewayConfig: Sendable {
     package var svgInline: Bool
     /// Apply migrations at start (`GATEWAY_MIGRATE_ON_START`, default true).
     package var migrateOnStart: Bool
+    /// Each user's monthly budget in USD unless their own is set (`GATEWAY_MONTHLY_BUDGET_USD`; unset: no budget).
+    package var monthlyBudget: Double?
     /// Generation requests per user per minute on this instance (`GATEWAY_RATE_PER_MINUTE`).
     package var ratePerMinute: Int
     /// A JSON Web Key Set for RS256/ES256 tokens of a real identity provider (`AUTH_JWKS_FILE`), read at start.
@@ -67,6 +69,11 @@ package struct GatewayConfig: Sendable {
         svgInline = loader.bool("FILES_SVG_INLINE", default: false)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
+        if let raw = loader.optional("GATEWAY_MONTHLY_BUDGET_USD") {
+            if let budget = Double(raw), budget >= 0, budget.isFinite { monthlyBudget = budget } else {
+                loader.problem("GATEWAY_MONTHLY_BUDGET_USD must be a number of US dollars ≥ 0, got \(raw)")
+            }
+        }
         for origin in (loader.optional("CORS_ALLOWED_ORIGINS") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
         where !origin.isEmpty {
             if origin != "*", URL(string: origin).map({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil && $0.path.isEmpty }) != true {

@@ -23,6 +23,8 @@ struct GenerationRoutes: Sendable {
     let rateLimiter: RateLimiter
     /// Development origins a `webhook` may name besides public https hosts (`WEBHOOK_ALLOWED_ORIGINS`).
     let webhookOrigins: Set<String>
+    /// Each user's monthly budget unless their own is set (`GATEWAY_MONTHLY_BUDGET_USD`).
+    var monthlyBudget: Double? = nil
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -96,6 +98,26 @@ struct GenerationRoutes: Sendable {
             let user = try await auth.user(from: request.bearerToken)
             return try Self.respond(try await store.rotateWebhookSecret(for: user, replacement: WebhookSecrets.make()))
         }
+        router.get("v1/usage") { request, _ in
+            let user = try await auth.user(from: request.bearerToken)
+            let query = request.uri.queryParameters
+            var errors: [Problem.FieldError] = []
+            let grouping = query.get("group_by").map { raw -> UsageGrouping? in
+                guard let grouping = UsageGrouping(rawValue: raw), grouping != .user else {
+                    errors.append(.init(field: "group_by", message: "must be day or model"))
+                    return nil
+                }
+                return grouping
+            } ?? .day
+            var period: (from: Date, to: Date)?
+            switch UsagePeriod.parse(from: query.get("from"), to: query.get("to")) {
+            case .success(let parsed): period = parsed
+            case .failure(let failure): errors += failure.errors
+            }
+            guard errors.isEmpty, let grouping, let period else { throw Problem.validation(errors) }
+            let rows = try await store.usage(userID: user, from: period.from, to: period.to, groupBy: grouping)
+            return try JSONCoding.response(UsageReport(from: period.from, to: period.to, groupBy: grouping.rawValue, data: rows))
+        }
         router.get("v1/models") { _, _ in try JSONCoding.response(ModelsResponse(models: ModelCatalog.all.map(ModelSummary.init))) }
     }
 
@@ -120,11 +142,22 @@ struct GenerationRoutes: Sendable {
         let hash = Self.hash(generationRequest)
         do {
             let (generation, _, created) = try await store.create(
-                generationRequest, userID: user, maxRunning: maxActivePerUser, idempotencyKey: key, requestHash: hash
+                generationRequest, userID: user, maxRunning: maxActivePerUser, monthlyBudget: monthlyBudget, idempotencyKey: key, requestHash: hash
             )
             return (generation, created)
         } catch GenerationStoreError.idempotencyKeyReused {
             throw Problem(.conflict, title: "Idempotency key reused", detail: "Idempotency-Key \(key ?? "") was used with a different request body")
+        } catch GenerationStoreError.overBudget(let committed, let budget, let expected) {
+            var problem = Problem(
+                HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), title: "Monthly budget exhausted",
+                detail: String(
+                    format: "This request is expected to cost $%.4f; $%.4f of your $%.2f monthly budget is spent or reserved by running generations",
+                    expected, committed, budget
+                )
+            )
+            problem.type = Self.budgetExhausted
+            problem.extensions = ["budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed), "request_usd": JSONValue.double(expected)]
+            throw problem
         } catch GenerationStoreError.tooManyRunning(let running) {
             throw Problem(
                 .tooManyRequests, detail: "\(running) generations are still running; at most \(maxActivePerUser) at once",
@@ -244,6 +277,9 @@ struct GenerationRoutes: Sendable {
         guard let id = UUID(uuidString: raw) else { throw Problem.notFound("'\(raw)'") }
         return id
     }
+
+    /// The `type` of a 402: the user's monthly budget cannot cover the request.
+    static let budgetExhausted = "https://imagegen.dev/problems/budget-exhausted"
 
     static func waitSeconds(_ prefer: String) -> Int? {
         for part in prefer.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where part.hasPrefix("wait") {

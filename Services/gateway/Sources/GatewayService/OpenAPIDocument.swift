@@ -16,6 +16,7 @@ package enum OpenAPIDocument {
           "tags": [
             {"name": "generations", "description": "Create, follow and cancel generations."},
             {"name": "webhooks", "description": "Signed callbacks to your backend when a generation starts, progresses or finishes."},
+            {"name": "usage", "description": "What your generations cost."},
             {"name": "catalog", "description": "The models and their inputs."},
             {"name": "files", "description": "Stored images."},
             {"name": "legacy", "description": "The old system's endpoint, kept so its clients work unchanged."},
@@ -99,7 +100,8 @@ package enum OpenAPIDocument {
                   "413": {"$ref": "#/components/responses/TooLarge"},
                   "422": {"$ref": "#/components/responses/Invalid"},
                   "429": {"$ref": "#/components/responses/TooMany"},
-                  "503": {"$ref": "#/components/responses/Unavailable"}
+                  "503": {"$ref": "#/components/responses/Unavailable"},
+                  "402": {"$ref": "#/components/responses/OverBudget"}
                 }
               },
               "get": {
@@ -294,7 +296,8 @@ package enum OpenAPIDocument {
                   "413": {"$ref": "#/components/responses/LegacyFailure"},
                   "422": {"$ref": "#/components/responses/LegacyFailure"},
                   "429": {"$ref": "#/components/responses/LegacyFailure"},
-                  "503": {"$ref": "#/components/responses/LegacyFailure"}
+                  "503": {"$ref": "#/components/responses/LegacyFailure"},
+                  "402": {"$ref": "#/components/responses/LegacyFailure"}
                 }
               }
             },
@@ -395,6 +398,41 @@ package enum OpenAPIDocument {
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
               }
+            },
+            "/v1/usage": {
+              "get": {
+                "operationId": "getUsage",
+                "tags": ["usage"],
+                "summary": "Your generations, images and cost over a period",
+                "parameters": [
+                  {
+                    "name": "from",
+                    "in": "query",
+                    "required": false,
+                    "description": "A date (2026-11-01, UTC) or timestamp, inclusive; default the start of this month.",
+                    "schema": {"type": "string"}
+                  },
+                  {
+                    "name": "to",
+                    "in": "query",
+                    "required": false,
+                    "description": "A date or timestamp, exclusive; default now.",
+                    "schema": {"type": "string"}
+                  },
+                  {
+                    "name": "group_by",
+                    "in": "query",
+                    "required": false,
+                    "schema": {"type": "string", "enum": ["day", "model"], "default": "day"}
+                  }
+                ],
+                "responses": {
+                  "200": {"description": "The usage.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Usage"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "422": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
             }
           },
           "components": {
@@ -457,6 +495,10 @@ package enum OpenAPIDocument {
               "LegacyFailure": {
                 "description": "The old endpoint's failure shape, with an honest status code.",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LegacyFailure"}}}
+              },
+              "OverBudget": {
+                "description": "The request's expected cost would take your spend this month plus what your running generations reserve past your monthly budget. `type` is https://imagegen.dev/problems/budget-exhausted; the body carries budget_usd, committed_usd and request_usd.",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/BudgetProblem"}}}
               }
             },
             "schemas": {
@@ -736,6 +778,43 @@ package enum OpenAPIDocument {
                 "type": "object",
                 "required": ["data"],
                 "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}}}
+              },
+              "BudgetProblem": {
+                "allOf": [
+                  {"$ref": "#/components/schemas/Problem"},
+                  {
+                    "type": "object",
+                    "required": ["budget_usd", "committed_usd", "request_usd"],
+                    "properties": {
+                      "budget_usd": {"type": "number"},
+                      "committed_usd": {"type": "number", "description": "Spent this month plus reserved by running generations."},
+                      "request_usd": {"type": "number", "description": "What this request is expected to cost."}
+                    }
+                  }
+                ]
+              },
+              "UsageRow": {
+                "type": "object",
+                "required": ["key", "generations", "completed", "images", "unpriced_generations"],
+                "properties": {
+                  "key": {"type": "string", "description": "The day (UTC, 2026-11-30) or the model id."},
+                  "generations": {"type": "integer"},
+                  "completed": {"type": "integer"},
+                  "images": {"type": "integer"},
+                  "cost_usd": {"type": "number", "description": "The sum of the costs known; absent when none is."},
+                  "unpriced_generations": {"type": "integer", "description": "Completed generations whose cost is unknown."}
+                }
+              },
+              "Usage": {
+                "type": "object",
+                "required": ["from", "to", "group_by", "data", "total"],
+                "properties": {
+                  "from": {"type": "string", "format": "date-time"},
+                  "to": {"type": "string", "format": "date-time"},
+                  "group_by": {"type": "string", "enum": ["day", "model"]},
+                  "data": {"type": "array", "items": {"$ref": "#/components/schemas/UsageRow"}},
+                  "total": {"$ref": "#/components/schemas/UsageRow"}
+                }
               }
             }
           }
