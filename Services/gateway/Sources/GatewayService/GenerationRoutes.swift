@@ -151,7 +151,7 @@ struct GenerationRoutes: Sendable {
             var problem = Problem(
                 HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), title: "Monthly budget exhausted",
                 detail: String(
-                    format: "This request is expected to cost $%.4f; $%.4f of your $%.2f monthly budget is spent or reserved by running generations",
+                    format: "This request is expected to cost $%.4f; $%.4f of your $%.4f monthly budget is spent or reserved by running generations",
                     expected, committed, budget
                 )
             )
