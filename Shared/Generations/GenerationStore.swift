@@ -46,7 +46,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
         ), job AS (
             \(JobQueue.insertSQL(
                 type: "'\(GenerateImage.name)'", payload: GenerationJobPayload.sql(generationID: "id", userID: "user_id"),
-                priority: "priority", dedupeKey: GenerateImage.dedupeKeySQL("id"), from: "generation"
+                priority: "priority", dedupeKey: GenerateImage.dedupeKeySQL("id"), fairRank: "(SELECT n FROM running)", from: "generation"
             ))
         )
         SELECT \(Generation.columns), (SELECT id FROM job) AS job_id, running.n AS running, running.committed::float8 AS committed,

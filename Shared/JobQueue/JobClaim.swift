@@ -46,7 +46,7 @@ private struct ClaimJobs: PostgresPreparedStatement {
             CROSS JOIN LATERAL (
                 SELECT j.id FROM job_queue AS j
                 WHERE j.status = 'pending' AND j.job_type = w.job_type AND j.run_at <= now()
-                ORDER BY j.priority DESC, j.run_at, j.id
+                ORDER BY j.priority DESC, j.fair_rank, j.run_at, j.id
                 LIMIT w.n
                 FOR UPDATE SKIP LOCKED
             ) AS c

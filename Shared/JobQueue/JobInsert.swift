@@ -77,10 +77,13 @@ extension JobQueue {
     /// An `INSERT` of one job per row of `source` (a CTE of the caller's statement), so a row and its job are written by
     /// one statement in one round trip. Each argument is a SQL expression over `source`'s columns; the job gets the
     /// default number of attempts, and a live job holding the same dedupe key makes it a no-op. Returns the new job ids.
-    package static func insertSQL(type: String, payload: String, priority: String, dedupeKey: String, from source: String) -> String {
+    /// `fairRank` orders jobs of one priority: how many live jobs the job's owner already has (see migration 14).
+    package static func insertSQL(
+        type: String, payload: String, priority: String, dedupeKey: String, fairRank: String = "0", from source: String
+    ) -> String {
         """
-        INSERT INTO job_queue (job_type, payload, priority, dedupe_key)
-        SELECT \(type), \(payload), \(priority), \(dedupeKey) FROM \(source)
+        INSERT INTO job_queue (job_type, payload, priority, dedupe_key, fair_rank)
+        SELECT \(type), \(payload), \(priority), \(dedupeKey), \(fairRank) FROM \(source)
         \(skipLiveDuplicates)
         RETURNING id
         """

@@ -54,7 +54,7 @@ extension JobQueue {
                     SELECT id FROM job_queue
                     WHERE status = 'pending' AND job_type = t.job_type AND priority = l.priority
                       AND run_at <= now() - (l.priority + 1) * \(step.milliseconds)::float8 * interval '1 millisecond'
-                    ORDER BY run_at
+                    ORDER BY fair_rank, run_at
                     LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED
                 ) AS j

@@ -185,6 +185,14 @@ package let jobQueueMigrations: [Migration] = [
         "CREATE INDEX job_queue_dead ON job_queue (completed_at DESC NULLS LAST, job_type) WHERE status = 'failed'",
     ]),
     Migration(version: 7, name: "one owner per contract", statements: ownerHooks),
+    Migration(version: 14, name: "fair claims", statements: [
+        // Within one priority, jobs are claimed by fairness rank first: a job's rank is how many live jobs its owner
+        // already had when it was enqueued (the generation's user's running count), so every owner's first waiting job
+        // comes before anyone's second, and one user's backlog of thousands does not hold up another user's one.
+        "ALTER TABLE job_queue ADD COLUMN fair_rank INTEGER NOT NULL DEFAULT 0",
+        "DROP INDEX job_queue_available",
+        "CREATE INDEX job_queue_available ON job_queue (job_type, priority DESC, fair_rank, run_at, id) WHERE status = 'pending'",
+    ]),
 ]
 
 /// Jobs are found by dedupe key (never by reading their payload); one default number of attempts; the hooks through

@@ -1,0 +1,40 @@
+import Catalog
+import Foundation
+import Generations
+import JobQueue
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// Within one priority, one user's backlog does not hold up another user's job.
+@Suite("Fair claims")
+struct FairClaimTests {
+    @Test("User A enqueues 5,000 generations, then user B one: B's job is the next claimed")
+    func backlogDoesNotBlock() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            let queue = JobQueue(client: client, logger: TestDatabase.logger)
+            let request = try GenerationRequest.validate(["prompt": "fair", "model_id": "black-forest-labs/flux-schnell"])
+            let (alice, bob) = (UUID(), UUID())
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        for index in stride(from: worker, to: 5000, by: 8) {
+                            _ = try await store.create(request, userID: alice, idempotencyKey: nil, requestHash: "a\(index)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let (bobs, _, _) = try await store.create(request, userID: bob, idempotencyKey: nil, requestHash: "b")
+            // One claim cycle of two takes every owner's first waiting job: A's oldest and B's only one, before A's second.
+            let claimed = try await queue.claim(limits: [GenerateImage.name: 2], worker: "w", lease: .seconds(30))
+            #expect(claimed.contains { $0.payload.contains(bobs.id.uuidString.lowercased()) })
+            #expect(claimed.contains { $0.payload.contains(alice.uuidString.lowercased()) })
+            let ranks = try await client.query("SELECT fair_rank FROM job_queue WHERE id = ANY(\(claimed.map(\.id)))").decode(Int.self)
+            var seen: [Int] = []
+            for try await rank in ranks { seen.append(rank) }
+            #expect(seen == [0, 0])
+        }
+    }
+}
