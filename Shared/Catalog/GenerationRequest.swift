@@ -21,6 +21,8 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     /// `completed`).
     package var webhook: String?
     package var webhookEventsFilter: [String]?
+    /// The model alias the client asked for (`ModelAlias`), when `modelId` is the variant it chose.
+    package var modelAlias: String?
 
     package init(
         prompt: String, modelId: String, modelVersion: String?, width: Int, height: Int, numInferenceSteps: Int?, guidanceScale: Double?,
@@ -102,7 +104,8 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         let model = modelID.flatMap { ModelCatalog.model($0) }
         if body["model_id"] == nil || body["model_id"] == .null { fail("model_id", "is required") }
         else if let modelID, model == nil {
-            fail("model_id", "unknown model '\(modelID)'; available: \(ModelCatalog.all.map(\.id).joined(separator: ", "))")
+            let names = ModelCatalog.all.map(\.id) + ModelAlias.all.map(\.name)
+            fail("model_id", "unknown model '\(modelID)'; available: \(names.joined(separator: ", "))")
         }
         let version = string("model_version", maxLength: 64)
         if let version, let model {

@@ -10,6 +10,8 @@ package struct Generation: Sendable, Codable, Equatable {
     package var negativePrompt: String?
     package var model: String
     package var modelId: String
+    /// The alias the request named (`fast`), when `modelId` is the variant chosen for its user.
+    package var modelAlias: String?
     package var modelVersion: String?
     package var style: String?
     package var width: Int
@@ -43,7 +45,7 @@ package struct Generation: Sendable, Codable, Equatable {
     package var createStartedAt: Date?
 
     enum CodingKeys: String, CodingKey {
-        case id, userId, prompt, negativePrompt, model, modelId, modelVersion, style, width, height, steps, guidanceScale, seed
+        case id, userId, prompt, negativePrompt, model, modelId, modelAlias, modelVersion, style, width, height, steps, guidanceScale, seed
         case sourceImageUrl, strength, numOutputs, priority, status, progress, errorCode, errorMessage, generationTimeSeconds
         case replicatePredictionId, outputUrls, predictTime, cost, createdAt, updatedAt, completedAt, webhook, webhookEventsFilter
     }
@@ -65,7 +67,7 @@ package struct Generation: Sendable, Codable, Equatable {
         id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
         guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_code, error_message,
         generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
-        completed_at, create_started_at, webhook, webhook_events_filter
+        completed_at, create_started_at, webhook, webhook_events_filter, model_alias
         """
 
     package init(row: PostgresRow) throws {
@@ -102,6 +104,7 @@ package struct Generation: Sendable, Codable, Equatable {
         createStartedAt = try r["create_started_at"].decode(Date?.self)
         webhook = try r["webhook"].decode(String?.self)
         webhookEventsFilter = try r["webhook_events_filter"].decode([String]?.self)
+        modelAlias = try r["model_alias"].decode(String?.self)
     }
 }
 

@@ -220,6 +220,10 @@ let generationMigrations: [Migration] = [
     ]),
     Migration(version: 12, name: "client webhooks", statements: clientWebhooks),
     Migration(version: 13, name: "spend and budgets", statements: spendAndBudgets),
+    Migration(version: 15, name: "model experiments", statements: [
+        // The alias a request asked for (`fast`) when the model it ran is one of that alias's variants.
+        "ALTER TABLE image_generations ADD COLUMN model_alias TEXT",
+    ]),
 ]
 
 /// Money per user, kept on the row the create statement already locks (`generation_slots`), so a budget check is

@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// What a user's generations came to over a period, by day, by model or by user.
 package struct UsageRow: Sendable, Encodable, Equatable {
-    /// The day (`2026-11-30`, UTC), the model id or the user id.
+    /// The day (`2026-11-30`, UTC), the model id, the variant or the user id.
     package var key: String
     package var generations: Int
     package var completed: Int
@@ -39,7 +39,8 @@ package struct UsageReport: Encodable, Sendable {
 
 /// How usage is grouped.
 package enum UsageGrouping: String, Sendable, CaseIterable {
-    case day, model, user
+    /// `variant`: an experiment's alias and the model it ran (`fast: black-forest-labs/flux-schnell`), else the model.
+    case day, model, variant, user
 }
 
 extension GenerationStore {
@@ -48,6 +49,7 @@ extension GenerationStore {
         let key = switch groupBy {
         case .day: "to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
         case .model: "g.model_id"
+        case .variant: "coalesce(g.model_alias || ': ', '') || g.model_id"
         case .user: "g.user_id::text"
         }
         let rows = try await client.query(

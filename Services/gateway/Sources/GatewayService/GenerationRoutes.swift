@@ -104,7 +104,7 @@ struct GenerationRoutes: Sendable {
             var errors: [Problem.FieldError] = []
             let grouping = query.get("group_by").map { raw -> UsageGrouping? in
                 guard let grouping = UsageGrouping(rawValue: raw), grouping != .user else {
-                    errors.append(.init(field: "group_by", message: "must be day or model"))
+                    errors.append(.init(field: "group_by", message: "must be day, model or variant"))
                     return nil
                 }
                 return grouping
@@ -125,13 +125,17 @@ struct GenerationRoutes: Sendable {
     func create(_ request: Request, caller: Caller) async throws -> (Generation, Bool) {
         let user = caller.user
         let body = try await request.decodeJSON(JSONValue.self, limit: 64 << 10)
-        guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
+        guard case .object(var fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
+        // A model alias runs the variant chosen for this user, validated as that model.
+        let alias = fields["model_id"]?.string.flatMap(ModelAlias.named)
+        if let alias { fields["model_id"] = .string(alias.variant(for: user)) }
         var generationRequest: GenerationRequest
         do {
             generationRequest = try GenerationRequest.validate(fields, webhookOrigins: webhookOrigins)
         } catch {
             throw Problem.validation(error.errors)
         }
+        generationRequest.modelAlias = alias?.name
         // Priority is the server's to give: a request may ask for up to its ceiling, which only a token claim raises.
         generationRequest.priority = min(generationRequest.priority, caller.maxPriority ?? maxPriority)
         try rateLimiter.take(user)
@@ -297,8 +301,22 @@ struct GenerationRoutes: Sendable {
     }
 }
 
-/// `GET /v1/models`.
-struct ModelsResponse: Encodable { var models: [ModelSummary] }
+/// `GET /v1/models`: the catalog and the aliases (model experiments) a request may name instead.
+struct ModelsResponse: Encodable {
+    var models: [ModelSummary]
+    var aliases: [AliasSummary] = ModelAlias.all.map(AliasSummary.init)
+
+    struct AliasSummary: Encodable {
+        struct Variant: Encodable { var modelId: String; var weight: Int }
+        var name: String
+        var variants: [Variant]
+
+        init(_ alias: ModelAlias) {
+            name = alias.name
+            variants = alias.variants.map { Variant(modelId: $0.modelID, weight: $0.weight) }
+        }
+    }
+}
 
 /// A model as clients see it: what it can do and what it costs.
 struct ModelSummary: Encodable {

@@ -423,7 +423,7 @@ package enum OpenAPIDocument {
                     "name": "group_by",
                     "in": "query",
                     "required": false,
-                    "schema": {"type": "string", "enum": ["day", "model"], "default": "day"}
+                    "schema": {"type": "string", "enum": ["day", "model", "variant"], "default": "day"}
                   }
                 ],
                 "responses": {
@@ -528,7 +528,7 @@ package enum OpenAPIDocument {
                   "model_id": {
                     "type": "string",
                     "maxLength": 200,
-                    "description": "A model id from GET /v1/models.",
+                    "description": "A model id or an alias from GET /v1/models.",
                     "example": "black-forest-labs/flux-schnell"
                   },
                   "model_version": {
@@ -634,7 +634,8 @@ package enum OpenAPIDocument {
                     "description": "The stored images, in a completed generation's single view (not in lists)."
                   },
                   "webhook": {"type": "string"},
-                  "webhook_events_filter": {"type": "array", "items": {"type": "string"}}
+                  "webhook_events_filter": {"type": "array", "items": {"type": "string"}},
+                  "model_alias": {"type": "string", "description": "The alias the request named, when model_id is the variant chosen for you."}
                 }
               },
               "GenerationPage": {
@@ -700,8 +701,29 @@ package enum OpenAPIDocument {
               },
               "ModelList": {
                 "type": "object",
-                "required": ["models"],
-                "properties": {"models": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}}}
+                "required": ["models", "aliases"],
+                "properties": {
+                  "models": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}},
+                  "aliases": {
+                    "type": "array",
+                    "description": "Model experiments: a name a request may give as model_id, which runs one of its variants by weight, the same one for the same user.",
+                    "items": {
+                      "type": "object",
+                      "required": ["name", "variants"],
+                      "properties": {
+                        "name": {"type": "string"},
+                        "variants": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "required": ["model_id", "weight"],
+                            "properties": {"model_id": {"type": "string"}, "weight": {"type": "integer"}}
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
               },
               "Model": {
                 "type": "object",
@@ -797,7 +819,10 @@ package enum OpenAPIDocument {
                 "type": "object",
                 "required": ["key", "generations", "completed", "images", "unpriced_generations"],
                 "properties": {
-                  "key": {"type": "string", "description": "The day (UTC, 2026-11-30) or the model id."},
+                  "key": {
+                    "type": "string",
+                    "description": "The day (UTC, 2026-11-30), the model id, or the variant (`fast: black-forest-labs/flux-schnell`)."
+                  },
                   "generations": {"type": "integer"},
                   "completed": {"type": "integer"},
                   "images": {"type": "integer"},
@@ -811,7 +836,7 @@ package enum OpenAPIDocument {
                 "properties": {
                   "from": {"type": "string", "format": "date-time"},
                   "to": {"type": "string", "format": "date-time"},
-                  "group_by": {"type": "string", "enum": ["day", "model"]},
+                  "group_by": {"type": "string", "enum": ["day", "model", "variant"]},
                   "data": {"type": "array", "items": {"$ref": "#/components/schemas/UsageRow"}},
                   "total": {"$ref": "#/components/schemas/UsageRow"}
                 }
