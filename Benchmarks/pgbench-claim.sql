@@ -5,7 +5,7 @@ UPDATE job_queue AS q SET status = 'processing', attempt_number = q.attempt_numb
        locked_until = now() + interval '60 seconds', started_at = now()
 FROM (SELECT j.id FROM job_queue AS j
       WHERE j.status = 'pending' AND j.job_type = 'pgbench' AND j.run_at <= now()
-      ORDER BY j.priority DESC, j.run_at, j.id
+      ORDER BY j.priority DESC, j.fair_rank, j.run_at, j.id
       LIMIT 100
       FOR UPDATE SKIP LOCKED) AS picked
 WHERE q.id = picked.id;
