@@ -224,6 +224,20 @@ let generationMigrations: [Migration] = [
         // The alias a request asked for (`fast`) when the model it ran is one of that alias's variants.
         "ALTER TABLE image_generations ADD COLUMN model_alias TEXT",
     ]),
+    Migration(version: 16, name: "shared Replicate create budget", statements: [
+        // One token bucket per Replicate account, shared by every generator (`ReplicateCreateBudget`).
+        """
+        CREATE TABLE replicate_create_budget (
+            account TEXT PRIMARY KEY,
+            tokens DOUBLE PRECISION NOT NULL,
+            refreshed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            blocked_until TIMESTAMPTZ,
+            granted BOOLEAN NOT NULL DEFAULT false
+        )
+        """,
+        // Full at first: the first take caps it at the burst.
+        "INSERT INTO replicate_create_budget (account, tokens) VALUES ('default', 1e9)",
+    ]),
 ]
 
 /// Money per user, kept on the row the create statement already locks (`generation_slots`), so a budget check is

@@ -21,7 +21,8 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     let runner = PredictionRunner(
         api: replicate, store: GenerationStore(client: client, logger: logger),
         preferWait: config.preferWait, pollMax: config.pollMax, parkAfter: config.parkAfter,
-        webhook: config.webhook, webhookPoll: config.webhookPoll
+        webhook: config.webhook, webhookPoll: config.webhookPoll,
+        budget: config.createRatePerMinute > 0 ? ReplicateCreateBudget(client: client, perMinute: config.createRatePerMinute, logger: logger) : nil
     )
     return jobServiceApplication(
         name: "generator", settings: config.http, kind: GenerateImage.self, token: config.internalToken,

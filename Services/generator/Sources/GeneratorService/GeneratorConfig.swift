@@ -26,6 +26,9 @@ package struct GeneratorConfig: Sendable {
     /// after that, for a webhook that was lost
     /// (`GENERATOR_WEBHOOK_POLL_SECONDS`).
     package var webhookPoll: Duration
+    /// Creates allowed per minute for the whole account, shared by every generator (`REPLICATE_CREATE_RATE_PER_MINUTE`,
+    /// Replicate's default 600; 0 turns the shared budget off).
+    package var createRatePerMinute: Int
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -44,6 +47,7 @@ package struct GeneratorConfig: Sendable {
         }
         webhook = loader.optional("REPLICATE_WEBHOOK_URL").map { PredictionWebhook(url: $0, events: events) }
         webhookPoll = .seconds(loader.int("GENERATOR_WEBHOOK_POLL_SECONDS", default: 60, in: 1...3600))
+        createRatePerMinute = loader.int("REPLICATE_CREATE_RATE_PER_MINUTE", default: 600, in: 0...1_000_000)
         try loader.validate()
     }
 
@@ -54,6 +58,7 @@ package struct GeneratorConfig: Sendable {
         self.parkAfter = parkAfter
         self.webhook = nil
         self.webhookPoll = .seconds(60)
+        self.createRatePerMinute = 0
         self.http = http
         self.database = database
         self.internalToken = internalToken

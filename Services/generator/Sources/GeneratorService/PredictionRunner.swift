@@ -20,6 +20,8 @@ struct PredictionRunner: Sendable {
     /// `webhookPoll` after the model usually finishes, and as often after that, in case a webhook is lost.
     let webhook: PredictionWebhook?
     let webhookPoll: Duration
+    /// Replicate's create limit, shared with every other generator (`REPLICATE_CREATE_RATE_PER_MINUTE`).
+    let budget: ReplicateCreateBudget?
 
     /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
     func run(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
@@ -38,6 +40,16 @@ struct PredictionRunner: Sendable {
     private func runThrowing(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async throws -> JobOutcome {
         var logger = logger
         logger[metadataKey: "generation.id"] = "\(payload.generationId)"
+        // A generation that has never called create takes its create from the budget all generators share before it
+        // starts, so waiting for one leaves no create window behind (which would make the next delivery search for a
+        // lost prediction).
+        var createTaken = false
+        if let budget, let current = try await store.find(payload.generationId), current.replicatePredictionId == nil,
+            current.createStartedAt == nil, !current.status.isTerminal
+        {
+            if let wait = try await budget.take() { return .snooze(after: wait) }
+            createTaken = true
+        }
         guard let generation = try await store.start(payload.generationId, lease: lease) else {
             guard let current = try await store.find(payload.generationId) else {
                 return .failed("generation \(payload.generationId) does not exist")
@@ -78,7 +90,15 @@ struct PredictionRunner: Sendable {
                 // Hold the create call only for a model that usually finishes within the wait: one call then does it all. A
                 // slower one would only keep a dispatcher slot and a connection busy before parking anyway.
                 let wait = preferWait > 0 && model.typicalSeconds <= Double(preferWait) ? preferWait : nil
+                if !createTaken, let budget, let wait = try await budget.take() { return .snooze(after: wait) }
                 response = try await api.create(model: model.id, version: version, input: built.input, wait: wait, webhook: webhook)
+            } catch ReplicateError.api(429, _, let retryAfter) {
+                // Refused for the account's create limit (nothing was created): every generator waits it out, and this
+                // job comes back then without spending an attempt.
+                let wait = retryAfter ?? .seconds(1)
+                try await budget?.close(for: wait)
+                Counter(label: "imagegen_generator_creates_throttled_total").increment()
+                return .snooze(after: wait)
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
                 logger.warning("Replicate refused the prediction", metadata: ["error": "\(error)"])

@@ -16,6 +16,20 @@ actor PredictionRegistry {
 
     func count(_ endpoint: String) { counters[endpoint, default: 0] += 1 }
 
+    /// When creates were admitted in the last minute (the account's create limit).
+    private var recentCreates: [Date] = []
+
+    /// Admits a create under `perMinute` creates in any 60 seconds (0: no limit); else the seconds until one is allowed.
+    func admitCreate(perMinute: Int, now: Date = Date()) -> Int? {
+        guard perMinute > 0 else { return nil }
+        recentCreates.removeAll { now.timeIntervalSince($0) >= 60 }
+        guard recentCreates.count >= perMinute else {
+            recentCreates.append(now)
+            return nil
+        }
+        return max(1, Int((60 - now.timeIntervalSince(recentCreates[0])).rounded(.up)))
+    }
+
     func insert(_ prediction: SimulatedPrediction) {
         predictions[prediction.id] = prediction
         order.append(prediction.id)

@@ -17,6 +17,9 @@ package struct Scenario: Sendable, Codable, Equatable {
     /// Share of create calls answered 500 / 429.
     package var create5xxRate: Double = 0
     package var create429Rate: Double = 0
+    /// Creates allowed in any 60 seconds, like an account's limit (Replicate's default is 600); more answer 429 with
+    /// `retry_after` (0: no limit).
+    package var createRatePerMinute: Int = 0
     /// Share of create calls that create the prediction and then answer 504, as a proxy that gave up waiting would: the
     /// caller cannot tell that the prediction exists.
     package var createLostRate: Double = 0
@@ -43,6 +46,7 @@ package struct Scenario: Sendable, Codable, Equatable {
         nsfwRate = loader.double("SIMULATOR_NSFW_RATE", default: 0, in: 0...1)
         create5xxRate = loader.double("SIMULATOR_CREATE_5XX_RATE", default: 0, in: 0...1)
         create429Rate = loader.double("SIMULATOR_CREATE_429_RATE", default: 0, in: 0...1)
+        createRatePerMinute = loader.int("SIMULATOR_CREATE_RATE_PER_MINUTE", default: 0, in: 0...1_000_000)
         createLostRate = loader.double("SIMULATOR_CREATE_LOST_RATE", default: 0, in: 0...1)
         get5xxRate = loader.double("SIMULATOR_GET_5XX_RATE", default: 0, in: 0...1)
         get429Rate = loader.double("SIMULATOR_GET_429_RATE", default: 0, in: 0...1)

@@ -68,6 +68,10 @@ struct Simulator: Sendable {
         await registry.count("predictions.create")
         let scenario = await registry.scenario
         if Double.random(in: 0..<1) < scenario.create429Rate { throw ReplicateProblem.throttled(1) }
+        if let wait = await registry.admitCreate(perMinute: scenario.createRatePerMinute) {
+            await registry.count("predictions.create.throttled")
+            throw ReplicateProblem.throttled(wait)
+        }
         if Double.random(in: 0..<1) < scenario.create5xxRate {
             throw ReplicateProblem(status: .internalServerError, title: "Internal Server Error", detail: "Simulated server error")
         }
