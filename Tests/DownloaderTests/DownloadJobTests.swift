@@ -63,7 +63,10 @@ struct DownloadJobTests {
         }
     }
 
-    func withHarness(maxBytes: Int = 1 << 20, allowed: String? = nil, _ body: @Sendable (Harness) async throws -> Void) async throws {
+    /// `timeout` is the fetch deadline: generous by default, so a busy machine cannot cut a test's download short.
+    func withHarness(
+        maxBytes: Int = 1 << 20, allowed: String? = nil, timeout: Int = 30, _ body: @Sendable (Harness) async throws -> Void
+    ) async throws {
         let router = Router()
         router.get("image.png") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: Self.png))) }
         router.get("page.html") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "<html></html>"))) }
@@ -100,7 +103,7 @@ struct DownloadJobTests {
                 let config = try DownloaderConfig(environment: [
                     "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
                     "INTERNAL_TOKEN": TestSecrets.internalToken, "STORAGE_DIR": storage, "PUBLIC_BASE_URL": "https://img.example.com",
-                    "DOWNLOAD_ALLOWED_HOSTS": allowed ?? originURL, "DOWNLOAD_MAX_BYTES": String(maxBytes), "DOWNLOAD_TIMEOUT_SECONDS": "3",
+                    "DOWNLOAD_ALLOWED_HOSTS": allowed ?? originURL, "DOWNLOAD_MAX_BYTES": String(maxBytes), "DOWNLOAD_TIMEOUT_SECONDS": String(timeout),
                 ])
                 try await buildDownloader(config: config, logger: TestDatabase.logger).test(.router) { downloader in
                     try await body(Harness(downloader: downloader, database: database, origin: originURL, storage: storage))
@@ -176,7 +179,7 @@ struct DownloadJobTests {
 
     @Test("A body that trickles in forever is cut off at the fetch deadline and retried later", .timeLimit(.minutes(1)))
     func slowDrip() async throws {
-        try await withHarness { h in
+        try await withHarness(timeout: 3) { h in
             let generation = try await h.generation(outputs: ["\(h.origin)/drip.png"])
             let response = try await h.run(generation)
             #expect(response.status == .serviceUnavailable)
