@@ -172,4 +172,31 @@ struct AdminTests {
             process.stop()
         }
     }
+
+    @Test("Queue gauges tell the truth after the queue drains: every routed type and state is written, zeros included")
+    func gaugesDropToZero() async throws {
+        try await TestDatabase.withClient { client, url in
+            let queue = JobQueue(client: client, logger: logger)
+            let services = Downstream()
+            try await services.run { port in
+                try await queue.enqueue([NewJob(type: "alpha", payload: "{}")])
+                let process = try await dispatcher(url, routes: "alpha=http://127.0.0.1:\(port),beta=http://127.0.0.1:\(port)")
+                try await eventually("the job to be pushed") { services.arrivals.count == 1 }
+                /// The gauge line for `type` and `status`, from the dispatcher's own /metrics.
+                @Sendable func gauge(_ type: String, _ status: String) async throws -> Double? {
+                    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(process.port)/metrics"), timeout: .seconds(5))
+                    let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                    let line = text.split(separator: "\n").map(String.init).first {
+                        $0.hasPrefix("imagegen_queue_jobs{") && $0.contains(#"job_type="\#(type)""#) && $0.contains(#"status="\#(status)""#)
+                    }
+                    return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+                }
+                // The maintenance pass writes every five seconds; after the drain, pending reads 0, and a routed type that
+                // never had a job reads 0 too.
+                try await eventually("pending alpha to read 0", timeout: .seconds(15)) { try await gauge("alpha", "pending") == 0 }
+                #expect(try await gauge("beta", "processing") == 0)
+                process.stop()
+            }
+        }
+    }
 }

@@ -32,13 +32,7 @@ struct Maintenance: Service {
                         let raised = try await queue.agePriorities(types: types, step: step, ceiling: Self.priorityCeiling)
                         if raised > 0 { Counter(label: "imagegen_dispatcher_priorities_aged_total").increment(by: raised) }
                     }
-                    for stat in try await queue.stats() {
-                        let dimensions = [("job_type", stat.jobType), ("status", stat.status)]
-                        Gauge(label: "imagegen_queue_jobs", dimensions: dimensions).record(stat.count)
-                        if stat.status == "pending" {
-                            Gauge(label: "imagegen_queue_lag_seconds", dimensions: [("job_type", stat.jobType)]).record(stat.oldestAvailableAgeSeconds)
-                        }
-                    }
+                    try await recordQueueGauges(routedTypes: types)
                 }
                 if tick % 30 == 0 { try await generations.sweepOrphans(grace: config.sweepAfter, deadline: config.generationDeadline) }
                 if tick % 300 == 0 { try await queue.prune(olderThan: config.retention) }
@@ -51,6 +45,21 @@ struct Maintenance: Service {
             } catch {
                 return
             }
+        }
+    }
+
+    /// Every routed type (and any other with live rows or dead letters) in every state, zeros included: a gauge that is
+    /// not written keeps its last value, so a drained queue must be written as empty.
+    private func recordQueueGauges(routedTypes: [String]) async throws {
+        let stats = try await queue.stats()
+        var counts: [String: [String: QueueStat]] = [:]
+        for stat in stats { counts[stat.jobType, default: [:]][stat.status] = stat }
+        for type in Set(routedTypes).union(counts.keys) {
+            for status in ["pending", "processing", "failed"] {
+                let stat = counts[type]?[status]
+                Gauge(label: "imagegen_queue_jobs", dimensions: [("job_type", type), ("status", status)]).record(stat?.count ?? 0)
+            }
+            Gauge(label: "imagegen_queue_lag_seconds", dimensions: [("job_type", type)]).record(counts[type]?["pending"]?.oldestAvailableAgeSeconds ?? 0)
         }
     }
 }
