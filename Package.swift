@@ -108,6 +108,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .sharedTarget("Storage", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),

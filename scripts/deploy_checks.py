@@ -98,6 +98,11 @@ def kubernetes(path):
             problems.append(f"{name}: no Service")
         if name in ("gateway", "dispatcher", "generator", "downloader", "notifier") and name not in budgets:
             problems.append(f"{name}: no PodDisruptionBudget")
+    # The PrometheusRule carries exactly the rules promtool tests (deploy/prometheus/alerts.yml).
+    alerts = yaml.safe_load(open("deploy/prometheus/alerts.yml"))["groups"]
+    rules = [d for d in rendered if d["kind"] == "PrometheusRule"]
+    if [r["spec"]["groups"] for r in rules] != [alerts]:
+        problems.append("the PrometheusRule is missing or differs from deploy/prometheus/alerts.yml")
     if problems:
         fail("\n".join(problems))
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import WireFormat
@@ -162,8 +163,10 @@ package struct ReplicateClient: PredictionsAPI {
             responseHeaders = response.headers
             payload = try await response.body.collect(upTo: 8 << 20)
         } catch {
+            Self.count(method, path, status: "transport")
             throw ReplicateError.transport("\(method) \(path): \(error)")
         }
+        Self.count(method, path, status: String(status))
         let data = Data(payload.readableBytesView)
         guard (200..<300).contains(status) else {
             struct Problem: Decodable {
@@ -178,5 +181,13 @@ package struct ReplicateClient: PredictionsAPI {
             throw ReplicateError.api(status: status, detail: detail, retryAfter: retryAfter.map { .milliseconds(Int64($0 * 1000)) })
         }
         return (data, responseHeaders)
+    }
+
+    /// Counts one call in `imagegen_generator_replicate_calls_total{endpoint, status}` (status: the HTTP code, or
+    /// `transport` when no answer came).
+    private static func count(_ method: HTTPMethod, _ path: String, status: String) {
+        let endpoint = if path.hasSuffix("/cancel") { "cancel" } else if method == .POST { "create" }
+            else if path.hasPrefix("/v1/predictions/") { "get" } else if path.hasPrefix("/v1/predictions") { "list" } else { "other" }
+        Counter(label: "imagegen_generator_replicate_calls_total", dimensions: [("endpoint", endpoint), ("status", status)]).increment()
     }
 }
