@@ -11,6 +11,7 @@ let serviceTargets: [Target] = []
         "ServiceKit", "Database", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat", "ReplicateAPI",
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Metrics", package: "swift-metrics"),
     ])
     + Target.service("Dispatcher", executable: "dispatcher", dependencies: [
         "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "WireFormat",

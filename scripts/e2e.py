@@ -212,5 +212,40 @@ check("no generation left running", sql(running) == "0", sql(
        FROM image_generations g LEFT JOIN job_queue j ON lower(j.payload->>'generation_id') = g.id::text
        WHERE g.status IN ('queued','processing','downloading') GROUP BY g.id"""))
 
+
+# Metrics tell the truth: values after known work, not just names (the gateway's on its internal port).
+def scrape(url):
+    with urllib.request.urlopen(url + "/metrics", timeout=10) as response:
+        samples = {}
+        for line in response.read().decode().splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                samples[name] = float(value)
+        return samples
+
+
+def sample(samples, name, **labels):
+    """The sum of `name`'s samples whose labels include `labels`."""
+    wanted = [f'{k}="{v}"' for k, v in labels.items()]
+    return sum(v for k, v in samples.items() if k.split("{")[0] == name and all(w in k for w in wanted))
+
+
+gateway_metrics = scrape(os.environ["GATEWAY_INTERNAL_URL"])
+posted = sample(gateway_metrics, "imagegen_gateway_request_duration_seconds_count", route="/v1/generations", method="POST", status="202")
+check("metrics: the gateway counted its accepted POSTs", posted >= len(requests), f"{posted}")
+check("metrics: the gateway counted the 401s", sample(gateway_metrics, "imagegen_gateway_request_duration_seconds_count", status="401") >= 2)
+# The gauges are written every five seconds: the pass after the last job finished shows the queue drained.
+deadline = time.time() + 12
+while True:
+    dispatcher_metrics = scrape(os.environ["DISPATCHER_URL"])
+    pending = [k for k in dispatcher_metrics if k.startswith("imagegen_queue_jobs{") and 'status="pending"' in k]
+    if time.time() > deadline or (len(pending) >= 3 and all(dispatcher_metrics[k] == 0 for k in pending)):
+        break
+    time.sleep(0.5)
+check("metrics: queue gauges for every routed type, drained to 0",
+      len(pending) >= 3 and all(dispatcher_metrics[k] == 0 for k in pending), str({k: dispatcher_metrics[k] for k in pending}))
+claimed = sample(dispatcher_metrics, "imagegen_dispatcher_jobs_claimed_total", job_type="generate-image")
+check("metrics: the dispatcher counted its generate-image claims", claimed >= len(requests), f"{claimed}")
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -51,6 +51,7 @@ package func makePublicRouter(
         webhookOrigins: config.webhookOrigins, monthlyBudget: config.monthlyBudget, logger: logger
     )
     let router = Router()
+    router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.add(middleware: FileHeadersMiddleware(svgInline: config.svgInline))

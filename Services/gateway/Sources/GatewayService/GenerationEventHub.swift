@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Logging
+import Metrics
 import ServiceKit
 import ServiceLifecycle
 import Synchronization
@@ -30,12 +31,18 @@ package final class GenerationEventHub: Service, Sendable {
     func subscribe(_ generation: UUID) -> AsyncStream<HubMessage> {
         let (stream, continuation) = AsyncStream.makeStream(of: HubMessage.self, bufferingPolicy: .bufferingNewest(256))
         let id = nextID.add(1, ordering: .relaxed).newValue
-        subscribers.withLock { $0[generation, default: [:]][id] = continuation }
+        let open = subscribers.withLock { subscribers in
+            subscribers[generation, default: [:]][id] = continuation
+            return subscribers.values.map(\.count).reduce(0, +)
+        }
+        Gauge(label: "imagegen_gateway_sse_streams_open").record(open)
         continuation.onTermination = { [weak self] _ in
-            self?.subscribers.withLock { subscribers in
+            guard let open = self?.subscribers.withLock({ subscribers in
                 subscribers[generation]?[id] = nil
                 if subscribers[generation]?.isEmpty == true { subscribers[generation] = nil }
-            }
+                return subscribers.values.map(\.count).reduce(0, +)
+            }) else { return }
+            Gauge(label: "imagegen_gateway_sse_streams_open").record(open)
         }
         return stream
     }
