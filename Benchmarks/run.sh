@@ -114,7 +114,7 @@ if [ "$what" = capacity ] || [ "$what" = all ]; then
         USE_SIMULATOR=1 STACK_WEBHOOKS=$webhooks SIMULATOR_TIME_SCALE=1 stack_start "$tmp/logs-capacity-$mode" "$tmp/images"
         export BENCH_TOKEN=$($release/gateway token --user 00000000-0000-4000-8000-00000000be72)
         echo "capacity: $mode"
-        "$bench" capacity --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --count ${CAPACITY_COUNT:-1000}
+        "$bench" capacity --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --count ${CAPACITY_COUNT:-1000} --rate ${CAPACITY_RATE:-0}
         stack_cpu capacity
     done
 fi

@@ -19,6 +19,7 @@ struct CapacityBenchmark: AsyncParsableCommand {
     @Option(help: "How long the simulator makes each prediction take.") var modelSeconds = 30.0
     @Option var users = 200
     @Option var concurrency = 64
+    @Option(help: "Submit this many a second instead of all at once (0): a steady stream of completions.") var rate = 0.0
 
     func run() async throws {
         let http = makeHTTPClient(connections: concurrency)
@@ -31,8 +32,10 @@ struct CapacityBenchmark: AsyncParsableCommand {
         let idle = memory(of: generatorPID)
         let tokens = try await userTokens(users)
         let body = #"{"prompt": "capacity", "model_id": "\#(model)"}"#
+        let begin = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
+                if rate > 0 { try await Task.sleep(until: begin + .milliseconds(Int64(Double(index) / rate * 1000)), clock: .continuous) }
                 if index >= concurrency { try await group.next() }
                 let token = tokens[index % tokens.count]
                 group.addTask {
