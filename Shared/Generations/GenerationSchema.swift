@@ -321,11 +321,18 @@ private let clientWebhooks: [String] = [
     )
     """,
     "CREATE INDEX webhook_deliveries_generation ON webhook_deliveries (generation_id, id)",
+    // Live deliveries per receiver, counted to rank a new one.
+    """
+    CREATE INDEX job_queue_webhook_receiver ON job_queue ((payload->>'receiver'))
+    WHERE job_type = '\(DeliverWebhook.name)' AND status IN ('pending', 'processing')
+    """,
     """
     CREATE FUNCTION imagegen_enqueue_webhook() RETURNS trigger AS $$
     DECLARE
         v_event text;
         v_key text;
+        v_receiver text := substring(NEW.webhook from '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+');
+        v_rank integer;
     BEGIN
         IF NEW.webhook_disabled_at IS NOT NULL THEN
             RETURN NULL;
@@ -341,9 +348,14 @@ private let clientWebhooks: [String] = [
         END IF;
         IF NOT v_event = ANY (NEW.webhook_events_filter) THEN RETURN NULL; END IF;
         v_key := 'webhook:' || NEW.id || ':' || v_event || CASE WHEN v_event = 'progress' THEN ':' || NEW.progress ELSE '' END;
-        INSERT INTO job_queue (job_type, payload, dedupe_key, max_attempts)
-        VALUES ('\(DeliverWebhook.name)', jsonb_build_object('generation_id', NEW.id, 'user_id', NEW.user_id, 'event', v_event),
-                v_key, \(DeliverWebhook.maxAttempts))
+        -- Ranked by the deliveries its receiver already has waiting (fair claims): a slow or dead receiver's backlog is
+        -- claimed after everyone else's first delivery.
+        SELECT count(*) INTO v_rank FROM job_queue
+        WHERE job_type = '\(DeliverWebhook.name)' AND status IN ('pending', 'processing') AND payload->>'receiver' = v_receiver;
+        INSERT INTO job_queue (job_type, payload, dedupe_key, max_attempts, fair_rank)
+        VALUES ('\(DeliverWebhook.name)',
+                jsonb_build_object('generation_id', NEW.id, 'user_id', NEW.user_id, 'event', v_event, 'receiver', v_receiver),
+                v_key, \(DeliverWebhook.maxAttempts), v_rank)
         \(JobQueue.skipLiveDuplicates);
         RETURN NULL;
     END;

@@ -33,7 +33,12 @@ struct WebhookEventTests {
                 client, "SELECT payload::text FROM job_queue WHERE dedupe_key = \(prefix + "completed")", as: String.self
             )
             let decoded = try JSONDecoder().decode([String: String].self, from: Data(payload.utf8))
-            #expect(decoded == ["generation_id": id.uuidString.lowercased(), "user_id": decoded["user_id"] ?? "", "event": "completed"])
+            #expect(decoded == [
+                "generation_id": id.uuidString.lowercased(), "user_id": decoded["user_id"] ?? "", "event": "completed", "receiver": "https://example.com",
+            ])
+            // Ranked behind the receiver's live deliveries: the start event's job is still pending.
+            #expect(try await scalar(client, "SELECT fair_rank FROM job_queue WHERE dedupe_key = \(prefix + "start")", as: Int.self) == 0)
+            #expect(try await scalar(client, "SELECT fair_rank FROM job_queue WHERE dedupe_key = \(prefix + "completed")", as: Int.self) == 1)
             #expect(try await scalar(client, "SELECT max_attempts FROM job_queue WHERE dedupe_key = \(prefix + "completed")", as: Int.self) == DeliverWebhook.maxAttempts)
 
             let other = try await insertGeneration(client, status: "queued")
