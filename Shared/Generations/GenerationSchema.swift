@@ -349,9 +349,12 @@ private let clientWebhooks: [String] = [
         IF NOT v_event = ANY (NEW.webhook_events_filter) THEN RETURN NULL; END IF;
         v_key := 'webhook:' || NEW.id || ':' || v_event || CASE WHEN v_event = 'progress' THEN ':' || NEW.progress ELSE '' END;
         -- Ranked by the deliveries its receiver already has waiting (fair claims): a slow or dead receiver's backlog is
-        -- claimed after everyone else's first delivery.
-        SELECT count(*) INTO v_rank FROM job_queue
-        WHERE job_type = '\(DeliverWebhook.name)' AND status IN ('pending', 'processing') AND payload->>'receiver' = v_receiver;
+        -- claimed after everyone else's first delivery. Counted up to 64 only, so a burst to one receiver stays linear.
+        SELECT count(*) INTO v_rank FROM (
+            SELECT 1 FROM job_queue
+            WHERE job_type = '\(DeliverWebhook.name)' AND status IN ('pending', 'processing') AND payload->>'receiver' = v_receiver
+            LIMIT 64
+        ) AS waiting;
         INSERT INTO job_queue (job_type, payload, dedupe_key, max_attempts, fair_rank)
         VALUES ('\(DeliverWebhook.name)',
                 jsonb_build_object('generation_id', NEW.id, 'user_id', NEW.user_id, 'event', v_event, 'receiver', v_receiver),
