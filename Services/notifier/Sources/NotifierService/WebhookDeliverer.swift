@@ -39,7 +39,7 @@ struct WebhookDeliverer: Sendable {
             let body = try JSONCoding.encoder().encode(
                 WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: images))
             )
-            let id = "msg_" + job.id.lowercase.replacingOccurrences(of: "-", with: "")
+            let id = Self.webhookID(job)
             let timestamp = Int(Date().timeIntervalSince1970)
             let signature = secrets.signing.compactMap { WebhookSignature.sign(secret: $0, id: id, timestamp: timestamp, body: Array(body)) }
                 .joined(separator: " ")
@@ -82,6 +82,11 @@ struct WebhookDeliverer: Sendable {
         }
     }
 
+    /// The `webhook-id` of every attempt of this job's event: the job's id.
+    static func webhookID(_ job: JobEnvelope<DeliverWebhook.Payload>.Job) -> String {
+        "msg_" + job.id.lowercase.replacingOccurrences(of: "-", with: "")
+    }
+
     /// Records the attempt and counts it; returns `outcome`.
     private func finish(
         _ job: JobEnvelope<DeliverWebhook.Payload>.Job, status: Int?, error: String?, started: ContinuousClock.Instant, outcome: JobOutcome
@@ -91,7 +96,7 @@ struct WebhookDeliverer: Sendable {
         if case .retry(_, let after?) = outcome, job.attempt < job.maxAttempts { next = Date().addingTimeInterval(after.seconds) }
         try await store.recordDelivery(
             WebhookDeliveryAttempt(
-                webhookId: "msg_" + job.id.lowercase.replacingOccurrences(of: "-", with: ""), event: job.payload.event, attempt: job.attempt,
+                webhookId: Self.webhookID(job), event: job.payload.event, attempt: job.attempt,
                 statusCode: status, durationMs: Int(elapsed.seconds * 1000), error: error, nextAttemptAt: next
             ),
             generation: job.payload.generationId
