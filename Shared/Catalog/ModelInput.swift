@@ -31,8 +31,10 @@ extension ModelSpec {
         case .sizeChoice(let sizes):
             input["size"] = .string(Self.nearestSize(width: request.width, height: request.height, among: sizes))
         case .resolutionClass(let sizes, let ratios):
-            let longest = Swift.max(request.width, request.height)
-            let name = sizes.sorted { $0.value < $1.value }.first { $0.value >= longest }?.key ?? sizes.max { $0.value < $1.value }!.key
+            // The classes are pixel counts (1K is about 1024×1024 at any ratio, give or take the rounding of its sides):
+            // the smallest that holds the request's.
+            let area = request.width * request.height
+            let name = sizes.sorted { $0.value < $1.value }.first { $0.value * $0.value * 51 / 50 >= area }?.key ?? sizes.max { $0.value < $1.value }!.key
             input["size"] = .string(name)
             input["aspect_ratio"] = .string(Self.nearestRatio(width: request.width, height: request.height, among: ratios))
         }
@@ -100,7 +102,7 @@ extension ModelSpec {
         return a / b
     }
 
-    static func parseSize(_ text: String) -> (width: Int, height: Int)? {
+    package static func parseSize(_ text: String) -> (width: Int, height: Int)? {
         let parts = text.split(separator: "x")
         guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) else { return nil }
         return (width, height)

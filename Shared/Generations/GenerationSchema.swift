@@ -238,6 +238,11 @@ let generationMigrations: [Migration] = [
         // Full at first: the first take caps it at the burst.
         "INSERT INTO replicate_create_budget (account, tokens) VALUES ('default', 1e9)",
     ]),
+    Migration(version: 17, name: "deleted generations", statements: [
+        // A deleted generation is a tombstone: gone from its user's API, kept for usage and spend (and for its job to
+        // cancel a prediction still running); its images' rows and files are removed, their number kept for usage.
+        "ALTER TABLE image_generations ADD COLUMN deleted_at TIMESTAMPTZ, ADD COLUMN deleted_images INTEGER NOT NULL DEFAULT 0",
+    ]),
 ]
 
 /// Money per user, kept on the row the create statement already locks (`generation_slots`), so a budget check is

@@ -55,7 +55,7 @@ extension GenerationStore {
         let rows = try await client.query(
             """
             SELECT \(unescaped: key) AS key, count(*)::int8, count(*) FILTER (WHERE g.status = 'completed')::int8,
-                   coalesce(sum(i.n), 0)::int8, sum(g.cost)::float8,
+                   (coalesce(sum(i.n), 0) + sum(g.deleted_images))::int8, sum(g.cost)::float8,
                    count(*) FILTER (WHERE g.status = 'completed' AND g.cost IS NULL)::int8
             FROM image_generations g
             LEFT JOIN (

@@ -105,7 +105,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
 
 /// One generation, scoped to its owner when one is given (prepared: every job starts with it).
 private struct FindGeneration: PostgresPreparedStatement {
-    static let sql = "SELECT \(Generation.columns) FROM image_generations WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid)"
+    static let sql = "SELECT \(Generation.columns) FROM image_generations WHERE id = $1 AND ($2::uuid IS NULL OR (user_id = $2::uuid AND deleted_at IS NULL))"
     static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid]
     var id: UUID, userID: UUID?
 
@@ -196,7 +196,7 @@ package struct GenerationStore: Sendable {
         let rows = try await client.query(
             """
             SELECT \(unescaped: Generation.columns) FROM image_generations
-            WHERE user_id = \(userID)
+            WHERE user_id = \(userID) AND deleted_at IS NULL
               AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue)::text)
               AND (\(cursor)::uuid IS NULL
                    OR (created_at, id) < (SELECT created_at, id FROM image_generations WHERE id = \(cursor)::uuid AND user_id = \(userID)))
@@ -267,6 +267,38 @@ package struct GenerationStore: Sendable {
         }
         if let cancelled { return (cancelled, true) }
         return try await find(id, userID: userID).map { ($0, false) }
+    }
+
+    /// Deletes `userID`'s generation: cancels it if unfinished, removes its image rows and tombstones it, recording a
+    /// `deleted` event. Returns the storage paths of the removed images (for the caller to remove after the commit), or
+    /// nil when the user has no such generation. Deleting again returns no paths.
+    package func delete(_ id: UUID, userID: UUID) async throws -> [String]? {
+        _ = try await cancel(id, userID: userID)
+        return try await client.withNotifyingTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT deleted_at IS NULL, status, progress FROM image_generations WHERE id = \(id) AND user_id = \(userID) FOR UPDATE",
+                logger: logger
+            )
+            var found: (fresh: Bool, status: String, progress: Int)?
+            for try await row in rows.decode((Bool, String, Int).self) { found = row }
+            guard let found else { return nil }
+            guard found.fresh else { return [] }
+            var paths: [String] = []
+            for try await path in try await connection.query(
+                "DELETE FROM images WHERE generation_id = \(id) RETURNING storage_path", logger: logger
+            ).decode(String.self) { paths.append(path) }
+            try await connection.query(
+                "UPDATE image_generations SET deleted_at = now(), deleted_images = \(paths.count) WHERE id = \(id)", logger: logger
+            )
+            try await connection.query(
+                """
+                INSERT INTO generation_events (generation_id, status, progress, event)
+                VALUES (\(id), \(found.status), \(found.progress), 'deleted')
+                """,
+                logger: logger
+            )
+            return paths
+        }
     }
 
     /// Fails a non-terminal generation; returns whether it changed.

@@ -46,6 +46,41 @@ struct CatalogTests {
         if model.negativePromptInput == nil { #expect(built.warnings.contains { $0.hasPrefix("negative_prompt") }) }
     }
 
+    @Test("Each size a model lists renders as asked, and each parameter it lists reaches its input within its limits", arguments: ModelCatalog.all.map(\.id))
+    func clientForm(model id: String) throws {
+        let model = try #require(ModelCatalog.model(id))
+        #expect(!model.sizePresets.isEmpty)
+        for preset in model.sizePresets {
+            let size = try #require(ModelSpec.parseSize(preset))
+            let request = try GenerationRequest.validate(
+                ["prompt": .string("x"), "model_id": .string(id), "width": .int(size.width), "height": .int(size.height)]
+            )
+            let input = model.input(for: request)
+            #expect(input.warnings.isEmpty, "\(id) \(preset): \(input.warnings)")
+            #expect(model.outputDimensions(for: input.input) == size, "\(id) \(preset)")
+        }
+        var body: [String: JSONValue] = ["prompt": .string("x"), "model_id": .string(id)]
+        for parameter in model.requestParameters {
+            switch parameter.type {
+            case "integer": body[parameter.name] = .int(Int(parameter.maximum ?? 1000).clamped(to: 0...4))
+            case "number": body[parameter.name] = .double(parameter.maximum ?? 1)
+            case "uri": body[parameter.name] = .string("https://example.com/source.png")
+            default: body[parameter.name] = .string(parameter.choices?.last ?? "blurry")
+            }
+        }
+        let request = try GenerationRequest.validate(body)
+        let built = model.input(for: request)
+        #expect(built.warnings.isEmpty, "\(id): \(built.warnings)")
+        #expect(model.inputs.violations(of: built.input).isEmpty, "\(id): \(model.inputs.violations(of: built.input))")
+        let listed = Set(model.requestParameters.map(\.name))
+        for field in ["num_inference_steps", "guidance_scale", "negative_prompt"] where !listed.contains(field) {
+            var other: [String: JSONValue] = ["prompt": .string("x"), "model_id": .string(id)]
+            other[field] = field == "negative_prompt" ? .string("x") : .int(2)
+            let ignored = model.input(for: try GenerationRequest.validate(other))
+            #expect(ignored.warnings.contains { $0.hasPrefix(field) }, "\(id) \(field)")
+        }
+    }
+
     @Test("Odd aspect ratios map to the nearest supported one, never passed through")
     func nearestRatio() throws {
         let schnell = try #require(ModelCatalog.model("black-forest-labs/flux-schnell"))
@@ -82,4 +117,8 @@ struct CatalogTests {
         #expect(Set(types.map(\.field)) == ["prompt", "seed", "strength"])
         #expect(errors(["model_id": .string("black-forest-labs/flux-schnell")]).map(\.field) == ["prompt"])
     }
+}
+
+extension Comparable {
+    fileprivate func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
 }

@@ -8,7 +8,7 @@ struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Exact origins (`https://app.example.com`), or `*` for any.
     let allowedOrigins: Set<String>
 
-    static var allowedMethods: String { "GET, POST, OPTIONS" }
+    static var allowedMethods: String { "GET, POST, DELETE, OPTIONS" }
     static var allowedHeaders: String { "Authorization, Content-Type, Idempotency-Key, Prefer, Last-Event-ID" }
     static var exposedHeaders: String { "Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Preference-Applied" }
 

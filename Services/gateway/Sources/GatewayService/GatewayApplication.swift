@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import ServiceKit
+import Storage
 import ServiceLifecycle
 
 /// Builds the gateway: the public API, SSE fan-out from one LISTEN connection, stored files, health and metrics.
@@ -48,7 +49,8 @@ package func makePublicRouter(
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
-        webhookOrigins: config.webhookOrigins, monthlyBudget: config.monthlyBudget, logger: logger
+        webhookOrigins: config.webhookOrigins, storage: FileImageStorage(root: config.storageDir), monthlyBudget: config.monthlyBudget,
+        logger: logger
     )
     let router = Router()
     router.add(middleware: RequestMetricsMiddleware())

@@ -23,6 +23,8 @@ struct GenerationRoutes: Sendable {
     let rateLimiter: RateLimiter
     /// Development origins a `webhook` may name besides public https hosts (`WEBHOOK_ALLOWED_ORIGINS`).
     let webhookOrigins: Set<String>
+    /// Where the downloader stored the images, for deleting them.
+    let storage: any ImageStorage
     /// Each user's monthly budget unless their own is set (`GATEWAY_MONTHLY_BUDGET_USD`).
     var monthlyBudget: Double? = nil
     let logger: Logger
@@ -52,6 +54,17 @@ struct GenerationRoutes: Sendable {
                 throw Problem(.conflict, title: "Already finished", detail: "Generation \(id.lowercase) is \(generation.status.rawValue) and cannot be cancelled")
             }
             return try await respond(generation, status: .ok)
+        }
+        router.delete("v1/generations/:id") { request, context in
+            let user = try await auth.user(from: request.bearerToken)
+            let id = try Self.uuid(context)
+            guard let paths = try await store.delete(id, userID: user) else { throw Problem.notFound("Generation \(id.lowercase)") }
+            for path in paths {
+                // After the commit: a file left by a crash here is an orphan with no row (logged, never served by a row).
+                do { try storage.remove(path) } catch { logger.warning("Could not remove a deleted image's file", metadata: ["path": "\(path)", "error": "\(error)"]) }
+            }
+            logger.info("Generation deleted", metadata: ["generation_id": "\(id.lowercase)", "images": "\(paths.count)"])
+            return Response(status: .noContent)
         }
         router.get("v1/generations/:id/events") { request, context in
             let user = try await streamUser(request, context)
@@ -331,6 +344,9 @@ struct ModelSummary: Encodable {
     var pricePerImage: Double?
     /// How Replicate bills it: `image`, `second` (of `hardware`) or `megapixel`, at `usd` each, read from `source`.
     var billing: Billing?
+    /// `WxH` sizes the model renders as asked; the request fields it honours, with its own limits.
+    var sizes: [String]
+    var parameters: [RequestParameter]
 
     struct Billing: Encodable {
         var unit: String
@@ -348,6 +364,8 @@ struct ModelSummary: Encodable {
         outputFormat = model.outputFormat
         typicalSeconds = model.typicalSeconds
         pricePerImage = model.pricePerImage
+        sizes = model.sizePresets
+        parameters = model.requestParameters
         billing = model.pricing.map { pricing in
             switch pricing.unit {
             case .image: Billing(unit: "image", usd: pricing.usd, source: pricing.source)

@@ -150,6 +150,19 @@ package enum OpenAPIDocument {
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
+              },
+              "delete": {
+                "operationId": "deleteGeneration",
+                "tags": ["generations"],
+                "summary": "Delete a generation and its images",
+                "description": "Cancels it first if it has not finished (and its prediction at Replicate), then removes its images (rows and files); the generation is gone from the API but still counts in usage. Deleting again answers 204 too.",
+                "parameters": [{"$ref": "#/components/parameters/GenerationID"}],
+                "responses": {
+                  "204": {"description": "Deleted."},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
               }
             },
             "/v1/generations/{id}/cancel": {
@@ -727,7 +740,7 @@ package enum OpenAPIDocument {
               },
               "Model": {
                 "type": "object",
-                "required": ["id", "display_name", "official", "supports_image_to_image", "max_outputs", "output_format", "typical_seconds"],
+                "required": ["id", "display_name", "official", "supports_image_to_image", "max_outputs", "output_format", "typical_seconds", "sizes", "parameters"],
                 "properties": {
                   "id": {"type": "string"},
                   "display_name": {"type": "string"},
@@ -746,6 +759,26 @@ package enum OpenAPIDocument {
                       "hardware": {"type": "string", "description": "For per-second billing."},
                       "usd": {"type": "number"},
                       "source": {"type": "string", "description": "Where and when the price was read."}
+                    }
+                  },
+                  "sizes": {
+                    "type": "array", "items": {"type": "string", "pattern": "^[0-9]+x[0-9]+$"},
+                    "description": "width×height pairs the model renders exactly as asked (other sizes map to the nearest it takes)."
+                  },
+                  "parameters": {
+                    "type": "array",
+                    "description": "The optional request fields this model honours, with its own limits; any other optional field is ignored with a warning.",
+                    "items": {
+                      "type": "object",
+                      "required": ["name", "type"],
+                      "properties": {
+                        "name": {"type": "string", "description": "The request field, e.g. num_inference_steps."},
+                        "type": {"type": "string", "enum": ["integer", "number", "string", "uri"]},
+                        "minimum": {"type": "number"},
+                        "maximum": {"type": "number"},
+                        "default": {"description": "The model's default when the field is left out."},
+                        "choices": {"type": "array", "items": {"type": "string"}}
+                      }
                     }
                   }
                 }
