@@ -47,6 +47,7 @@ let package = Package(
         .executable(name: "notifier", targets: ["Notifier"]),
         .executable(name: "replicate-simulator", targets: ["ReplicateSimulator"]),
         .executable(name: "imagegen-benchmark", targets: ["ImagegenBenchmark"]),
+        .executable(name: "imagegen", targets: ["ImagegenCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -115,6 +116,19 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // Clients
+        .executableTarget(
+            name: "ImagegenCLI",
+            dependencies: [
+                "WireFormat",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Clients/imagegen/Sources",
+            swiftSettings: defaultSwiftSettings
+        ),
         // Benchmarks (never run as tests; see Benchmarks/README.md)
         .executableTarget(
             name: "ImagegenBenchmark",

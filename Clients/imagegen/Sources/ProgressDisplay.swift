@@ -1,0 +1,75 @@
+import Foundation
+import Synchronization
+
+/// A generation's progress on standard error: a live bar on a terminal (redrawn as time passes), otherwise one line per
+/// change of status or percent, so logs and pipes read well too.
+final class ProgressDisplay: Sendable {
+    private struct State {
+        var status = "pending"
+        var progress = 0
+        var printed: String?
+        var paused = false
+        var finished = false
+    }
+
+    let id: String
+    private let quiet: Bool
+    private let terminal: Bool
+    private let start = ContinuousClock.now
+    private let state = Mutex(State())
+
+    init(id: String, quiet: Bool) {
+        self.id = id
+        self.quiet = quiet
+        terminal = isatty(STDERR_FILENO) == 1
+        guard terminal, !quiet else { return }
+        Task { [self] in
+            while !state.withLock({ $0.finished }) {
+                redraw()
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    func show(_ event: StatusEvent) {
+        state.withLock { $0.status = event.status; $0.progress = event.progress }
+        redraw()
+    }
+
+    func pause() { state.withLock { $0.paused = true } }
+    func resume() { state.withLock { $0.paused = false } }
+
+    /// The last line, ended.
+    func finish(_ status: String) {
+        state.withLock { $0.status = status; if status == "completed" { $0.progress = 100 } }
+        redraw()
+        let wasFinished = state.withLock { state in defer { state.finished = true }; return state.finished }
+        if terminal, !quiet, !wasFinished { write("\n") }
+    }
+
+    private var elapsed: String {
+        let seconds = (ContinuousClock.now - start) / .milliseconds(100)
+        return String(format: "%.1fs", seconds / 10)
+    }
+
+    private func redraw() {
+        guard !quiet else { return }
+        let (status, progress, paused, finished) = state.withLock { ($0.status, $0.progress, $0.paused, $0.finished) }
+        guard !paused, !finished else { return }
+        if terminal {
+            let width = 24, filled = width * progress / 100
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            write("\r\u{1B}[2K\(status.padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar) \(String(format: "%3d", progress)) %  \(elapsed)")
+        } else {
+            let line = "\(id) \(status) \(progress) %"
+            let isNew = state.withLock { state in
+                guard state.printed != line else { return false }
+                state.printed = line
+                return true
+            }
+            if isNew { write("\(line) \(elapsed)\n") }
+        }
+    }
+
+    private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+}

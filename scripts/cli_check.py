@@ -1,0 +1,150 @@
+"""The `imagegen` CLI over real processes, against the running stack (scripts/test-cli): every command, its output,
+its exit code per error class, the progress display with and without a terminal, and Ctrl-C's question."""
+import json
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+import uuid
+
+CLI = os.environ["IMAGEGEN_CLI"]
+OUT = os.environ["CLI_OUT"]
+SLOW_MODEL = "bytedance/seedream-4"  # 14 s at the simulator's time scale 1: long enough to watch and cancel
+failures = []
+
+
+def check(name, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
+    if not condition:
+        failures.append(name)
+
+
+def run(*args, env=None, timeout=120):
+    merged = dict(os.environ, **(env or {}))
+    result = subprocess.run([CLI, *args], capture_output=True, text=True, env=merged, timeout=timeout)
+    return result.returncode, result.stdout, result.stderr
+
+
+def in_terminal(args, until, then=None, timeout=90):
+    """Runs the CLI in a pseudo-terminal; when `until` appears in its output, writes `then` (e.g. Ctrl-C) and keeps
+    reading. Returns the exit code and everything it wrote."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(CLI, [CLI, *args])
+    output, sent, deadline = b"", then is None, time.time() + timeout
+    while time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        text = output.decode(errors="replace")
+        if not sent and until in text:
+            for step in then:
+                os.write(fd, step)
+                time.sleep(0.5)
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+# Commands without a server.
+code, token, _ = run("token", "--user", "55555555-5555-4555-8555-555555555555")
+check("token mints a JWT", code == 0 and token.count(".") == 2, token)
+os.environ["IMAGEGEN_TOKEN"] = token.strip()
+code, _, err = run("generate", "x", env={"IMAGEGEN_TOKEN": ""})
+check("no token: usage error 64 naming the variable", code == 64 and "IMAGEGEN_TOKEN" in err, (code, err))
+code, _, err = run("generate", "x", "--size", "big")
+check("a bad --size: usage error 64 naming the flag", code == 64 and "--size" in err, (code, err))
+
+# The catalog.
+code, out, _ = run("models")
+check("models lists the catalog", code == 0 and len([l for l in out.splitlines() if "/" in l]) >= 15, out)
+code, out, _ = run("models", "--json")
+check("models --json is the API's document", code == 0 and "parameters" in json.loads(out)["models"][0], out[:200])
+
+# Generate without a terminal: status lines on stderr, the saved paths on stdout.
+code, out, err = run("generate", "a lighthouse at dusk", "--model", "black-forest-labs/flux-schnell", "--size", "1344x768",
+                     "-n", "2", "--out", OUT)
+paths = out.split()
+check("generate exits 0", code == 0, (code, err))
+check("generate saves two images and prints their paths", len(paths) == 2 and all(os.path.getsize(p) > 0 for p in paths), out)
+MAGIC = {"png": b"\x89PNG", "webp": b"RIFF", "jpg": b"\xff\xd8\xff"}
+check("the saved files are images of their extension", all(open(p, "rb").read(4) == MAGIC[p.rsplit(".", 1)[1]][:4] for p in paths), paths)
+lines = err.splitlines()
+check("without a terminal, progress is one status line per change", any(" queued " in l or " processing " in l for l in lines)
+      and lines[-1].split()[1:4] == ["completed", "100", "%"], err)
+first = os.path.basename(paths[0]).rsplit("-", 1)[0] if paths else ""
+
+code, out, err = run("generate", "a fox", "--model", "stability-ai/sdxl", "--json", "--out", OUT)
+body = json.loads(out) if code == 0 else {}
+check("generate --json prints the generation and the files", body.get("generation", {}).get("status") == "completed"
+      and len(body.get("files", [])) == 1 and err == "", (code, out[:300], err))
+
+# Listing, showing, usage.
+code, out, _ = run("list")
+check("list shows the generations, newest first", code == 0 and first in out and out.index(body["generation"]["id"]) < out.index(first), out)
+code, out, _ = run("list", "--limit", "1")
+check("list pages with a cursor", code == 0 and "next: " in out, out)
+cursor = out.split("next: ")[1].strip() if "next: " in out else ""
+code, out, _ = run("list", "--limit", "1", "--cursor", cursor)
+check("the next page continues", code == 0 and first in out, out)
+code, out, _ = run("show", first)
+check("show prints the generation and its images", code == 0 and "status:   completed" in out and out.count("image ") == 2, out)
+code, out, _ = run("usage", "--group-by", "model")
+check("usage shows a total", code == 0 and re.search(r"total\s+2 generations, 2 completed, 3 images", out), out)
+
+# No wait, cancel, delete.
+code, out, _ = run("generate", "slow", "--model", SLOW_MODEL, "--no-wait")
+slow = out.strip()
+check("--no-wait prints the id at once", code == 0 and uuid.UUID(slow) is not None, out)
+code, out, _ = run("cancel", slow)
+check("cancel cancels it", code == 0 and out.strip() == f"{slow} cancelled", out)
+code, out, err = run("cancel", slow)
+check("cancelling a finished generation: 65 with the API's reason", code == 65 and "cannot be cancelled" in err, (code, err))
+code, out, _ = run("delete", first)
+check("delete deletes", code == 0 and "deleted" in out, out)
+code, _, err = run("show", first)
+check("a deleted generation is not found: 66", code == 66 and "not found" in err, (code, err))
+
+# Errors by class.
+code, _, err = run("generate", "x", "--size", "10x10")
+check("an invalid request: 65, each field and its reason", code == 65 and "width: must be between 64 and 4096" in err
+      and "height:" in err, (code, err))
+code, _, err = run("list", env={"IMAGEGEN_TOKEN": "not-a-token"})
+check("a bad token: 77", code == 77 and "401" in err, (code, err))
+code, _, err = run("list", "--url", "http://127.0.0.1:9")
+check("an unreachable server: 69", code == 69 and "cannot reach" in err, (code, err))
+
+# The operator's commands.
+code, out, _ = run("admin", "queue")
+check("admin queue answers", code == 0 and out.strip() != "", out)
+code, out, _ = run("admin", "dead-jobs")
+check("admin dead-jobs answers", code == 0 and "no dead jobs" in out, out)
+code, _, err = run("admin", "requeue", str(uuid.uuid4()))
+check("admin requeue of an unknown job: 66", code == 66, (code, err))
+code, _, err = run("admin", "queue", "--internal-token", "wrong-wrong-wrong-wrong-wrong-wrong")
+check("admin with a wrong internal token: 77", code == 77, (code, err))
+
+# In a terminal: a live bar reaching 100 %.
+code, text = in_terminal(["generate", "a bar", "--model", "stability-ai/sdxl", "--out", OUT], until="never")
+check("in a terminal, a progress bar redrawn in place reaches 100 %", code == 0 and "\r" in text and "█" in text
+      and re.search(r"completed\s+█+\s+100 %", text), repr(text[-300:]))
+
+# Ctrl-C asks; "n" keeps waiting... then Ctrl-C and "y" cancels, exit 130.
+code, text = in_terminal(["generate", "interrupted", "--model", SLOW_MODEL, "--out", OUT], until="processing",
+                         then=[b"\x03", b"n\n", b"\x03", b"y\n"])
+check("Ctrl-C asks whether to cancel", text.count("Cancel generation") == 2, repr(text[-400:]))
+check("answering y cancels and exits 130", code == 130 and re.search(r"generation \S+ cancelled", text), (code, repr(text[-300:])))
+
+if failures:
+    print(f"{len(failures)} CLI checks failed: {failures}")
+    sys.exit(1)
+print("all CLI checks passed")
