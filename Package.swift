@@ -12,7 +12,7 @@ let serviceTargets: [Target] = []
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Metrics", package: "swift-metrics"),
-    ])
+    ], resources: ["index.html", "console.css", "console.js", "favicon.svg"].map { .embedInCode("Console/\($0)") })
     + Target.service("Dispatcher", executable: "dispatcher", dependencies: [
         "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "WireFormat",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -224,12 +224,15 @@ extension Target {
 
 extension Target {
     /// A service: library `<Name>Service` (everything testable) and thin executable `<Name>`.
-    static func service(_ name: String, executable: String, dependencies: [Target.Dependency]) -> [Target] {
+    static func service(
+        _ name: String, executable: String, dependencies: [Target.Dependency], resources: [Resource]? = nil
+    ) -> [Target] {
         [
             .target(
                 name: "\(name)Service",
                 dependencies: dependencies,
                 path: "Services/\(executable)/Sources/\(name)Service",
+                resources: resources,
                 swiftSettings: defaultSwiftSettings
             ),
             .executableTarget(

@@ -222,6 +222,21 @@ package struct GenerationStore: Sendable {
         return images
     }
 
+    /// The stored outputs of several generations (a listed page), by generation, in output order.
+    package func images(of ids: [UUID]) async throws -> [UUID: [StoredImage]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await client.query(
+            "SELECT \(unescaped: StoredImage.columns) FROM images WHERE generation_id = ANY(\(ids)) ORDER BY generation_id, output_index",
+            logger: logger
+        )
+        var images: [UUID: [StoredImage]] = [:]
+        for try await row in rows {
+            let image = try StoredImage(row: row)
+            images[image.generationId, default: []].append(image)
+        }
+        return images
+    }
+
     /// The image `id`, only if `userID` owns it.
     package func image(_ id: UUID, userID: UUID) async throws -> StoredImage? {
         /// One image, scoped to its owner.

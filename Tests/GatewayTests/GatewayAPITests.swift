@@ -205,6 +205,24 @@ struct GatewayAPITests {
         }
     }
 
+    @Test("The console is served with its own scripts only: strict CSP, no inline code, every asset it names exists")
+    func console() async throws {
+        try await GatewayHarness.run { g in
+            let page = try await g.call(.get, "/console")
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            let csp = try #require(page.headers[.contentSecurityPolicy])
+            #expect(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"))
+            let html = String(buffer: page.body)
+            #expect(!html.contains("<script>") && !html.contains("style=\""))
+            for asset in ["/console/console.js", "/console/console.css", "/console/favicon.svg"] {
+                #expect(html.contains(asset))
+                #expect(try await g.call(.get, asset).status == .ok)
+            }
+            #expect(try await g.call(.get, "/console/missing.js").status == .notFound)
+        }
+    }
+
     @Test("A per-user cap on running generations answers 429 with Retry-After; a repeat of an idempotent request still answers")
     func activeCap() async throws {
         try await GatewayHarness.run(maxActivePerUser: 2) { g in
@@ -370,7 +388,9 @@ struct GatewayAPITests {
                 let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
                 return "\(route.method.rawValue) /\(path.joined(separator: "/"))"
             })
-            #expect(routed == OpenAPIDocument.operations.subtracting(["GET /files/{path}"]))
+            // The console's pages are not API operations.
+            let console = Set(ConsoleRoutes.assets.map { "GET /\($0.path)" })
+            #expect(routed.subtracting(console) == OpenAPIDocument.operations.subtracting(["GET /files/{path}"]))
             let id = try await g.create()
             let directory = g.storage + "/\(g.alice)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -64,6 +64,7 @@ package func makePublicRouter(
     }
     generations.add(to: router)
     LegacyRoutes(generations: generations).add(to: router)
+    ConsoleRoutes().add(to: router)
     // Served whatever the settings (503 until the gateway can know Replicate's secret), so the API is the same everywhere.
     let secret = WebhookSecret(configured: config.replicateWebhookSecret, baseURL: config.replicateBaseURL, token: config.replicateToken)
     let progress = ReplicateProgressBuffer(store: store, logger: logger)

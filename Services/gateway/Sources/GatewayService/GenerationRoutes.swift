@@ -205,8 +205,11 @@ struct GenerationRoutes: Sendable {
         guard errors.isEmpty else { throw Problem.validation(errors) }
         let page = try await store.list(userID: user, status: status, limit: limit, after: cursor)
         let next = page.count == limit ? page.last?.id.uuidString.lowercased() : nil
-        struct Page: Encodable { var data: [Generation]; var nextCursor: String? }
-        return try JSONCoding.response(Page(data: page, nextCursor: next))
+        let images = try await store.images(of: page.filter { $0.status == .completed }.map(\.id))
+        struct Page: Encodable { var data: [GenerationResponse]; var nextCursor: String? }
+        return try JSONCoding.response(
+            Page(data: page.map { GenerationResponse(generation: $0, images: images[$0.id] ?? []) }, nextCursor: next)
+        )
     }
 
     private func stream(_ generation: UUID, after lastEventID: Int64) -> Response {

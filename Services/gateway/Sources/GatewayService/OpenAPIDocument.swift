@@ -644,7 +644,7 @@ package enum OpenAPIDocument {
                   "images": {
                     "type": "array",
                     "items": {"$ref": "#/components/schemas/Image"},
-                    "description": "The stored images, in a completed generation's single view (not in lists)."
+                    "description": "The stored images of a completed generation (also in lists)."
                   },
                   "webhook": {"type": "string"},
                   "webhook_events_filter": {"type": "array", "items": {"type": "string"}},
