@@ -22,8 +22,10 @@ let serviceTargets: [Target] = []
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("Downloader", executable: "downloader", dependencies: [
-        "ServiceKit", "Database", "JobContract", "Generations", "Storage", "NetworkPolicy", "SafeHTTP",
+        "ServiceKit", "Database", "JobContract", "Generations", "Storage", "NetworkPolicy", "SafeHTTP", "WireFormat",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Tracing", package: "swift-distributed-tracing"),
     ])
     + Target.service("Notifier", executable: "notifier", dependencies: [
         "ServiceKit", "Database", "JobContract", "JobQueue", "Generations", "SafeHTTP", "ReplicateAPI", "WireFormat",
@@ -64,6 +66,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Traces over OTLP/HTTP only: the gRPC exporter's dependencies are not built.
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: serviceTargets + [
         // Shared libraries
@@ -83,6 +88,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "OTel", package: "swift-otel"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
         ]),
         .sharedTarget("Database", dependencies: [
             "ServiceKit",
@@ -101,7 +108,7 @@ let package = Package(
         ]),
         .sharedTarget("Catalog", dependencies: ["WireFormat", "NetworkPolicy"]),
         .sharedTarget("Generations", dependencies: [
-            "Database", "JobQueue", "JobContract", "Catalog", "WireFormat",
+            "Database", "JobQueue", "JobContract", "Catalog", "WireFormat", "ServiceKit",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
@@ -111,6 +118,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
         ]),
         .sharedTarget("Storage", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),

@@ -243,6 +243,11 @@ let generationMigrations: [Migration] = [
         // cancel a prediction still running); its images' rows and files are removed, their number kept for usage.
         "ALTER TABLE image_generations ADD COLUMN deleted_at TIMESTAMPTZ, ADD COLUMN deleted_images INTEGER NOT NULL DEFAULT 0",
     ]),
+    Migration(version: 19, name: "trace context of generations", statements: [
+        // The `traceparent` of the request that created it: jobs made later for it (a download after a Replicate
+        // webhook, a job given back by the sweeper) continue its trace.
+        "ALTER TABLE image_generations ADD COLUMN trace_context TEXT",
+    ]),
 ]
 
 /// Money per user, kept on the row the create statement already locks (`generation_slots`), so a budget check is

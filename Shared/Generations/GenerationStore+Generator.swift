@@ -4,6 +4,7 @@ import Metrics
 import JobQueue
 import Logging
 import PostgresNIO
+import ServiceKit
 
 /// The generator's reads and writes of a generation. Each write is guarded by the transition it makes and by the lease
 /// of the `generate-image` delivery that made it run (job id and attempt: a fencing token, since every delivery of a job
@@ -169,21 +170,25 @@ private struct HandOver: PostgresPreparedStatement {
                 replicate_prediction_id = COALESCE(replicate_prediction_id, $5)
             WHERE id = $1 AND \(GenerationTransition.handOver.guardSQL)
               AND ($7::uuid IS NULL OR (job_attempt = $6 AND job_id = $7))
-            RETURNING id, user_id, priority
+            RETURNING id, user_id, priority, trace_context
         ), job AS (
             \(JobQueue.insertSQL(
                 type: "'\(DownloadImage.name)'", payload: GenerationJobPayload.sql(generationID: "id", userID: "user_id"),
-                priority: "priority + 1", dedupeKey: DownloadImage.dedupeKeySQL("id"), from: "handed"
+                priority: "priority + 1", dedupeKey: DownloadImage.dedupeKeySQL("id"), traceContext: "COALESCE($8, trace_context)",
+                from: "handed"
             ))
         )
         SELECT count(*)::int8 FROM handed
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .float8, .float8, .text, .int8, .uuid]
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .float8, .float8, .text, .int8, .uuid, .text]
     /// nil: a Replicate webhook, which holds no lease (the status guard alone keeps it to one hand-over).
     var id: UUID, outputs: String, predictTime: Double?, cost: Double?, predictionID: String, lease: JobLease?
+    /// The span handing over (the generator's), which the download continues; else (a Replicate webhook, outside the
+    /// generation's trace) the generation's own.
+    var traceContext = TraceContext.current()
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 7)
+        var bindings = PostgresBindings(capacity: 8)
         try bindings.append(id)
         try bindings.append(outputs)
         try bindings.append(predictTime)
@@ -191,6 +196,7 @@ private struct HandOver: PostgresPreparedStatement {
         try bindings.append(predictionID)
         try bindings.append(lease?.attempt)
         try bindings.append(lease?.id)
+        try bindings.append(traceContext)
         return bindings
     }
 

@@ -33,13 +33,13 @@ extension GenerationStore {
         func requeue(_ statuses: [GenerationStatus], job: String, dedupeKey: String, priority: String) -> String {
             """
             WITH orphans AS (
-                SELECT g.id, g.user_id, g.priority FROM image_generations AS g
+                SELECT g.id, g.user_id, g.priority, g.trace_context FROM image_generations AS g
                 WHERE g.status IN (\(statuses.map { "'\($0.rawValue)'" }.joined(separator: ", "))) AND \(quiet) AND \(noLiveJob)
                 LIMIT \(limit) FOR UPDATE SKIP LOCKED
             )
             \(JobQueue.insertSQL(
                 type: "'\(job)'", payload: GenerationJobPayload.sql(generationID: "id", userID: "user_id"), priority: priority,
-                dedupeKey: dedupeKey, from: "orphans"
+                dedupeKey: dedupeKey, traceContext: "trace_context", from: "orphans"
             ))
             """
         }

@@ -4,6 +4,7 @@ import Foundation
 import JobQueue
 import Logging
 import PostgresNIO
+import ServiceKit
 
 /// Why a generation write was refused.
 package enum GenerationStoreError: Error, Equatable {
@@ -36,17 +37,18 @@ private struct CreateGeneration: PostgresPreparedStatement {
             INSERT INTO image_generations (
                 user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                 seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash, webhook,
-                webhook_events_filter, expected_cost, model_alias
+                webhook_events_filter, expected_cost, model_alias, trace_context
             )
             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '\(GenerationTransition.create.to.rawValue)',
-                   $17, $18, $20, $21, $22, $24
+                   $17, $18, $20, $21, $22, $24, $25
             FROM running WHERE running.n < $19 AND (running.budget IS NULL OR running.committed + $22::float8::numeric <= running.budget)
             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING *
         ), job AS (
             \(JobQueue.insertSQL(
                 type: "'\(GenerateImage.name)'", payload: GenerationJobPayload.sql(generationID: "id", userID: "user_id"),
-                priority: "priority", dedupeKey: GenerateImage.dedupeKeySQL("id"), fairRank: "(SELECT n FROM running)", from: "generation"
+                priority: "priority", dedupeKey: GenerateImage.dedupeKeySQL("id"), fairRank: "(SELECT n FROM running)",
+                traceContext: "trace_context", from: "generation"
             ))
         )
         SELECT \(Generation.columns), (SELECT id FROM job) AS job_id, running.n AS running, running.committed::float8 AS committed,
@@ -55,7 +57,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .float8, .int8, .text, .float8, .int8, .int8, .text,
-        .text, .int8, .text, .textArray, .float8, .float8, .text,
+        .text, .int8, .text, .textArray, .float8, .float8, .text, .text,
     ]
     typealias Row = PostgresRow
 
@@ -70,9 +72,11 @@ private struct CreateGeneration: PostgresPreparedStatement {
     /// What the request is expected to cost (it reserves this while it runs), and the default monthly budget.
     var expectedCost: Double
     var budget: Double?
+    /// The request's trace, carried by the job to every service that works on the generation.
+    var traceContext = TraceContext.current()
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 24)
+        var bindings = PostgresBindings(capacity: 25)
         try bindings.append(userID)
         try bindings.append(request.prompt)
         try bindings.append(request.negativePrompt)
@@ -97,6 +101,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
         try bindings.append(expectedCost)
         try bindings.append(budget)
         try bindings.append(request.modelAlias)
+        try bindings.append(traceContext)
         return bindings
     }
 

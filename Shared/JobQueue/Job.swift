@@ -14,6 +14,8 @@ package struct ClaimedJob: Sendable, Hashable {
     /// When the job became runnable (its `run_at`), for pick-up latency.
     package var runAt: Date
     package var claimedAt: Date
+    /// The `traceparent` of the span that enqueued it, if traced.
+    package var traceContext: String? = nil
 
     /// The identity of this attempt, used to guard completions and renewals.
     package var lease: JobLease { JobLease(id: id, attempt: attempt) }

@@ -13,11 +13,11 @@ extension JobQueue {
             ClaimJobs(types: types, counts: counts, worker: worker, leaseMilliseconds: lease.milliseconds), logger: logger
         )
         var jobs: [ClaimedJob] = []
-        for try await (id, type, payload, attempt, maxAttempts, priority, createdAt, runAt, now) in rows {
+        for try await (id, type, payload, attempt, maxAttempts, priority, createdAt, runAt, now, trace) in rows {
             jobs.append(
                 ClaimedJob(
                     id: id, type: type, payload: payload, attempt: attempt, maxAttempts: maxAttempts, priority: priority,
-                    createdAt: createdAt, runAt: runAt, claimedAt: now
+                    createdAt: createdAt, runAt: runAt, claimedAt: now, traceContext: trace
                 )
             )
         }
@@ -51,10 +51,11 @@ private struct ClaimJobs: PostgresPreparedStatement {
                 FOR UPDATE SKIP LOCKED
             ) AS c
         ))
-        RETURNING q.id, q.job_type, q.payload::text, q.attempt_number, q.max_attempts, q.priority, q.created_at, q.run_at, now()
+        RETURNING q.id, q.job_type, q.payload::text, q.attempt_number, q.max_attempts, q.priority, q.created_at, q.run_at, now(),
+            q.trace_context
         """
     static let bindingDataTypes: [PostgresDataType] = [.textArray, .int8Array, .text, .float8]
-    typealias Row = (UUID, String, String, Int, Int, Int, Date, Date, Date)
+    typealias Row = (UUID, String, String, Int, Int, Int, Date, Date, Date, String?)
 
     var types: [String], counts: [Int], worker: String, leaseMilliseconds: Double
 

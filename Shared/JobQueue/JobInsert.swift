@@ -79,11 +79,12 @@ extension JobQueue {
     /// default number of attempts, and a live job holding the same dedupe key makes it a no-op. Returns the new job ids.
     /// `fairRank` orders jobs of one priority: how many live jobs the job's owner already has (see migration 14).
     package static func insertSQL(
-        type: String, payload: String, priority: String, dedupeKey: String, fairRank: String = "0", from source: String
+        type: String, payload: String, priority: String, dedupeKey: String, fairRank: String = "0", traceContext: String = "NULL",
+        from source: String
     ) -> String {
         """
-        INSERT INTO job_queue (job_type, payload, priority, dedupe_key, fair_rank)
-        SELECT \(type), \(payload), \(priority), \(dedupeKey), \(fairRank) FROM \(source)
+        INSERT INTO job_queue (job_type, payload, priority, dedupe_key, fair_rank, trace_context)
+        SELECT \(type), \(payload), \(priority), \(dedupeKey), \(fairRank), \(traceContext) FROM \(source)
         \(skipLiveDuplicates)
         RETURNING id
         """

@@ -193,6 +193,10 @@ package let jobQueueMigrations: [Migration] = [
         "DROP INDEX job_queue_available",
         "CREATE INDEX job_queue_available ON job_queue (job_type, priority DESC, fair_rank, run_at, id) WHERE status = 'pending'",
     ]),
+    Migration(version: 18, name: "trace context", statements: [
+        // The W3C `traceparent` of the span that enqueued the job: every attempt, however late, joins that trace.
+        "ALTER TABLE job_queue ADD COLUMN trace_context TEXT",
+    ]),
 ]
 
 /// Jobs are found by dedupe key (never by reading their payload); one default number of attempts; the hooks through

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import Metrics
+import Tracing
 import NIOCore
 import NIOHTTP1
 import WireFormat
@@ -144,9 +145,20 @@ package struct ReplicateClient: PredictionsAPI {
         }
     }
 
-    /// The body and headers of a 2xx answer; any other status is thrown as Replicate's problem.
+    /// The body and headers of a 2xx answer; any other status is thrown as Replicate's problem. Each call is a client
+    /// span of the current trace (`replicate create`, `replicate get`, …).
     private func fetch(
         _ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = []
+    ) async throws -> (Data, HTTPHeaders) {
+        try await withSpan("replicate \(Self.endpoint(method, path))", ofKind: .client) { span in
+            span.attributes["http.request.method"] = "\(method)"
+            span.attributes["url.path"] = path
+            return try await fetch(method, path, body: body, headers: headers, span: span)
+        }
+    }
+
+    private func fetch(
+        _ method: HTTPMethod, _ path: String, body: Data?, headers: [(String, String)], span: any Span
     ) async throws -> (Data, HTTPHeaders) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
@@ -167,6 +179,7 @@ package struct ReplicateClient: PredictionsAPI {
             throw ReplicateError.transport("\(method) \(path): \(error)")
         }
         Self.count(method, path, status: String(status))
+        span.attributes["http.response.status_code"] = status
         let data = Data(payload.readableBytesView)
         guard (200..<300).contains(status) else {
             struct Problem: Decodable {
@@ -186,8 +199,12 @@ package struct ReplicateClient: PredictionsAPI {
     /// Counts one call in `imagegen_generator_replicate_calls_total{endpoint, status}` (status: the HTTP code, or
     /// `transport` when no answer came).
     private static func count(_ method: HTTPMethod, _ path: String, status: String) {
-        let endpoint = if path.hasSuffix("/cancel") { "cancel" } else if method == .POST { "create" }
-            else if path.hasPrefix("/v1/predictions/") { "get" } else if path.hasPrefix("/v1/predictions") { "list" } else { "other" }
-        Counter(label: "imagegen_generator_replicate_calls_total", dimensions: [("endpoint", endpoint), ("status", status)]).increment()
+        Counter(label: "imagegen_generator_replicate_calls_total", dimensions: [("endpoint", endpoint(method, path)), ("status", status)])
+            .increment()
+    }
+
+    private static func endpoint(_ method: HTTPMethod, _ path: String) -> String {
+        if path.hasSuffix("/cancel") { "cancel" } else if method == .POST { "create" }
+        else if path.hasPrefix("/v1/predictions/") { "get" } else if path.hasPrefix("/v1/predictions") { "list" } else { "other" }
     }
 }

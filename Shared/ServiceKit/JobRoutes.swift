@@ -9,7 +9,9 @@ package func addJobRoute<Kind: JobKind>(
     to router: Router<BasicRequestContext>, kind: Kind.Type, token: String, logger: Logger,
     handler: @escaping @Sendable (JobEnvelope<Kind.Payload>.Job, Logger) async -> JobOutcome
 ) {
-    router.group("v1/jobs").add(middleware: InternalTokenMiddleware(token: token)).post(RouterPath(Kind.name)) { request, _ in
+    // The tracing middleware continues the dispatcher's span: the handler runs in a server span of the job's trace.
+    let jobs = router.group("v1/jobs").add(middleware: TracingMiddleware()).add(middleware: InternalTokenMiddleware(token: token))
+    jobs.post(RouterPath(Kind.name)) { request, _ in
         let body = try await request.body.collect(upTo: 1 << 20)
         let envelope: JobEnvelope<Kind.Payload>
         do {
@@ -18,7 +20,7 @@ package func addJobRoute<Kind: JobKind>(
             throw Problem(.badRequest, title: "Malformed job", detail: "the body is not a \(Kind.name) job envelope: \(error)")
         }
         var jobLogger = logger
-        jobLogger[metadataKey: "job.id"] = "\(envelope.job.id)"
+        jobLogger[metadataKey: "job.id"] = "\(envelope.job.id.uuidString.lowercased())"
         jobLogger[metadataKey: "job.attempt"] = "\(envelope.job.attempt)"
         if let trace = request.headers[JobHeaders.traceparent] { jobLogger[metadataKey: "trace.parent"] = "\(trace)" }
         let (status, retryAfter, answer) = await handler(envelope.job, jobLogger).response

@@ -66,8 +66,17 @@ package struct ServeCommand<Executable: ServiceExecutable>: AsyncParsableCommand
 
     package func run() async throws {
         let config = Executable.loadOrExit()
-        Bootstrap.process(logLevel: Executable.settings(config).logLevel)
-        try await Executable.build(config, logger: Logger(label: Executable.name)).runService()
+        let tracing = try Bootstrap.process(name: Executable.name, logLevel: Executable.settings(config).logLevel)
+        let logger = Logger(label: Executable.name)  // after the bootstrap, so it logs the current trace's id
+        guard let tracing else {
+            return try await Executable.build(config, logger: logger).runService()
+        }
+        // The exporter stops after the application (services stop in reverse order), so its last spans are sent.
+        let app = try await Executable.build(config, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: tracing), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
     }
 }
 

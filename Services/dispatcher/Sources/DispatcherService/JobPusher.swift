@@ -4,6 +4,8 @@ import JobContract
 import JobQueue
 import NIOCore
 import NIOHTTP1
+import ServiceKit
+import Tracing
 import WireFormat
 
 /// POSTs a claimed job to the service that owns its type and reads its answer back as a ``JobOutcome``.
@@ -13,7 +15,20 @@ struct JobPusher: Sendable {
     let token: String
     let timeout: Duration
 
+    /// Pushes inside a span continuing the trace the job was enqueued in (the HTTP client sends its context as
+    /// `traceparent`; without tracing, one derived from the job id is sent, so every attempt's logs share it).
     func push(_ job: ClaimedJob) async -> JobOutcome {
+        await withSpan("push \(job.type)", context: TraceContext.context(continuing: job.traceContext), ofKind: .producer) { span in
+            span.attributes["job.id"] = job.id.lowercase
+            span.attributes["job.attempt"] = job.attempt
+            let traced = TraceContext.headers(for: span.context)["traceparent"] != nil
+            let outcome = await push(job, trace: traced ? nil : Self.traceparent(for: job))
+            span.attributes["job.outcome"] = "\(outcome)"
+            return outcome
+        }
+    }
+
+    private func push(_ job: ClaimedJob, trace: String?) async -> JobOutcome {
         guard let base = routes[job.type] else { return .failed("no route for job type '\(job.type)'") }
         let body: Data
         do {
@@ -30,7 +45,7 @@ struct JobPusher: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: JobHeaders.id.rawName, value: job.id.uuidString.lowercased())
         request.headers.add(name: JobHeaders.attempt.rawName, value: String(job.attempt))
-        request.headers.add(name: JobHeaders.traceparent.rawName, value: Self.traceparent(for: job))
+        if let trace { request.headers.add(name: JobHeaders.traceparent.rawName, value: trace) }
         request.body = .bytes(ByteBuffer(data: body))
         do {
             let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout.milliseconds)))

@@ -4,8 +4,11 @@ import Generations
 import JobContract
 import Foundation
 import Logging
+import Metrics
 import ServiceKit
 import Storage
+import Tracing
+import WireFormat
 
 /// Fetches every output of a generation, verifies and stores it, then records images and completion in ONE transaction.
 struct DownloadRunner: Sendable {
@@ -16,7 +19,7 @@ struct DownloadRunner: Sendable {
 
     func run(_ payload: GenerationJobPayload, logger: Logger) async -> JobOutcome {
         var logger = logger
-        logger[metadataKey: "generation.id"] = "\(payload.generationId)"
+        logger[metadataKey: "generation.id"] = "\(payload.generationId.lowercase)"
         do {
             guard let generation = try await generations.find(payload.generationId) else {
                 return .failed("generation \(payload.generationId) does not exist")
@@ -34,7 +37,14 @@ struct DownloadRunner: Sendable {
             var images: [StoredImage] = []
             for (index, url) in outputs.enumerated() {
                 do {
-                    images.append(try await store(url, index: index, of: generation))
+                    let started = DispatchTime.now()
+                    let image = try await withSpan("download output", ofKind: .client) { span in
+                        span.attributes["output.index"] = index
+                        return try await store(url, index: index, of: generation)
+                    }
+                    Self.fetchDuration.recordInterval(since: started)
+                    Self.bytes.increment(by: image.fileSize)
+                    images.append(image)
                 } catch let error as FetchError where error.permanent {
                     logger.warning("Output refused", metadata: ["error": "\(error)"])
                     try await generations.fail(generation.id, .outputUnusable(index, error.userReason))
@@ -56,6 +66,10 @@ struct DownloadRunner: Sendable {
             return .retry("\(error)", after: nil)
         }
     }
+
+    /// `imagegen_downloader_bytes_total` stored, and `imagegen_downloader_fetch_duration_seconds` per output.
+    static let bytes = Counter(label: "imagegen_downloader_bytes_total")
+    static let fetchDuration = Metrics.Timer(label: "imagegen_downloader_fetch_duration_seconds", preferredDisplayUnit: .seconds)
 
     /// Streams one output to storage (memory does not grow with its size), then checks it is an image.
     private func store(_ url: String, index: Int, of generation: Generation) async throws -> StoredImage {

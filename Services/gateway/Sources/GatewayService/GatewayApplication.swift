@@ -54,6 +54,8 @@ package func makePublicRouter(
     )
     let router = Router()
     router.add(middleware: RequestMetricsMiddleware())
+    // A server span per request, continuing the caller's `traceparent`; a generation's jobs carry it on.
+    router.add(middleware: TracingMiddleware())
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.add(middleware: FileHeadersMiddleware(svgInline: config.svgInline))

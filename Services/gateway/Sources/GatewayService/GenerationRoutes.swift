@@ -63,7 +63,7 @@ struct GenerationRoutes: Sendable {
                 // After the commit: a file left by a crash here is an orphan with no row (logged, never served by a row).
                 do { try storage.remove(path) } catch { logger.warning("Could not remove a deleted image's file", metadata: ["path": "\(path)", "error": "\(error)"]) }
             }
-            logger.info("Generation deleted", metadata: ["generation_id": "\(id.lowercase)", "images": "\(paths.count)"])
+            logger.info("Generation deleted", metadata: ["generation.id": "\(id.lowercase)", "images": "\(paths.count)"])
             return Response(status: .noContent)
         }
         router.get("v1/generations/:id/events") { request, context in

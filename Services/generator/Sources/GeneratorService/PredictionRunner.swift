@@ -7,6 +7,7 @@ import Logging
 import Metrics
 import ReplicateAPI
 import ServiceKit
+import WireFormat
 
 /// Drives one generation's Replicate prediction to a terminal state: create once (or resume), poll, record, hand over.
 struct PredictionRunner: Sendable {
@@ -39,7 +40,7 @@ struct PredictionRunner: Sendable {
 
     private func runThrowing(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async throws -> JobOutcome {
         var logger = logger
-        logger[metadataKey: "generation.id"] = "\(payload.generationId)"
+        logger[metadataKey: "generation.id"] = "\(payload.generationId.lowercase)"
         // A generation that has never called create takes its create from the budget all generators share before it
         // starts, so waiting for one leaves no create window behind (which would make the next delivery search for a
         // lost prediction).
