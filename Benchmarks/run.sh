@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark on this machine and prints the figures Benchmarks/README.md reports. Not part of the tests.
-# Usage: Benchmarks/run.sh [queue|dispatch|downloader|gateway|stack|capacity|notifier|all]   (release build; a throwaway PostgreSQL, fsync on)
+# Usage: Benchmarks/run.sh [queue|dispatch|downloader|gateway|stack|tracing|capacity|notifier|all]   (release build; a throwaway PostgreSQL, fsync on)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
@@ -98,6 +98,38 @@ if [ "$what" = stack ] || [ "$what" = all ]; then
     export BENCH_TOKEN=$($release/gateway token --user $user)
     "$bench" pipeline --count 2000 --concurrency 64 --rate 20 --seconds 15
     "$bench" generator --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --in-flight 1000
+fi
+
+if [ "$what" = tracing ] || [ "$what" = all ]; then
+    # What tracing costs: the pipeline benchmark with no exporter, then with every span of every service exported over
+    # OTLP/HTTP to a local receiver (scripts/otlp_receiver.py); CPU seconds by process after each.
+    venv=${IMAGEGEN_API_VENV:-.build-tools/api-venv}
+    "$venv/bin/python" -c 'import opentelemetry.proto' 2>/dev/null || {
+        python3 -m venv "$venv"; "$venv/bin/pip" install -q --disable-pip-version-check opentelemetry-proto==1.39.1; }
+    for mode in off on; do
+        stack_stop
+        fresh_db tracing
+        export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
+        export DISPATCH_CONCURRENCY=generate-image=1200,download-image=128
+        unset OTEL_EXPORTER_OTLP_ENDPOINT
+        if [ $mode = on ]; then
+            receiver_port=$(pg_free_port)
+            "$venv/bin/python" scripts/otlp_receiver.py "$tmp/spans.jsonl" "$receiver_port" &
+            receiver=$!
+            export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$receiver_port"
+        fi
+        SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs-tracing-$mode" "$tmp/images"
+        export BENCH_TOKEN=$($release/gateway token --user 00000000-0000-4000-8000-00000000be72)
+        echo "tracing $mode:"
+        "$bench" pipeline --count 2000 --concurrency 64 --rate 20 --seconds 15
+        stack_cpu "tracing $mode"
+        if [ $mode = on ]; then
+            sleep 6  # the last batch of spans
+            echo "tracing on: $(wc -l <"$tmp/spans.jsonl") spans received"
+            kill $receiver
+        fi
+    done
+    unset OTEL_EXPORTER_OTLP_ENDPOINT
 fi
 
 if [ "$what" = capacity ] || [ "$what" = all ]; then
