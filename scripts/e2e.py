@@ -247,5 +247,38 @@ check("metrics: queue gauges for every routed type, drained to 0",
 claimed = sample(dispatcher_metrics, "imagegen_dispatcher_jobs_claimed_total", job_type="generate-image")
 check("metrics: the dispatcher counted its generate-image claims", claimed >= len(requests), f"{claimed}")
 
+
+# The generator: every prediction the simulator holds was created (or adopted) by it, each counted once; each hand-over
+# recorded its prediction's time by model.
+predictions, page = 0, SIMULATOR + "/v1/predictions"
+while page:
+    listing = json.loads(urllib.request.urlopen(urllib.request.Request(page, headers={"Authorization": "Bearer r8_simulator"})).read())
+    predictions += len(listing["results"])
+    page = listing.get("next")
+generator_metrics = scrape(os.environ["GENERATOR_URL"])
+made = sample(generator_metrics, "imagegen_generator_predictions_created_total") + sample(generator_metrics, "imagegen_generator_predictions_adopted_total")
+check("metrics: the generator counted every prediction it made (the simulator's count)", made == predictions, f"{made} vs {predictions}")
+timed = sample(generator_metrics, "imagegen_generator_prediction_duration_seconds_count")
+handed = int(sql("SELECT count(*) FROM image_generations WHERE predict_time IS NOT NULL"))
+check("metrics: a prediction time per hand-over", timed == handed and handed > 0, f"{timed} vs {handed}")
+creates = sample(generator_metrics, "imagegen_generator_replicate_calls_total", endpoint="create")
+check("metrics: Replicate calls by endpoint and status include every create", creates >= predictions, f"{creates} vs {predictions}")
+
+# The downloader: the bytes of every stored image, and its refusals by reason (the SSRF case above is one).
+downloader_metrics = scrape(os.environ["DOWNLOADER_URL"])
+stored = int(sql("SELECT coalesce(sum(file_size), 0) FROM images"))
+counted = sample(downloader_metrics, "imagegen_downloader_bytes_total")
+check("metrics: the downloader counted at least the bytes of every stored image", counted >= stored > 0, f"{counted} vs {stored}")
+refused = sample(downloader_metrics, "imagegen_downloader_refusals_total")
+unusable = int(sql("SELECT count(*) FROM image_generations WHERE error_code = 'output_unusable'"))
+check("metrics: one refusal counted per output refused", refused == unusable and unusable >= 1, f"{refused} vs {unusable}")
+check("metrics: the private address refused as such", sample(downloader_metrics, "imagegen_downloader_refusals_total", reason="private_address")
+      + sample(downloader_metrics, "imagegen_downloader_refusals_total", reason="not_allowed") >= 1, str({k: v for k, v in downloader_metrics.items() if "refusals" in k}))
+
+# The notifier: nothing was asked of it here, and it says so (its counters exist once it delivered; absent is zero).
+notifier_metrics = scrape(os.environ["NOTIFIER_URL"])
+check("metrics: the notifier delivered nothing unasked", sample(notifier_metrics, "imagegen_notifier_deliveries_total") == 0,
+      str({k: v for k, v in notifier_metrics.items() if "deliveries" in k}))
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -13,11 +13,14 @@ package struct FetchError: Error, CustomStringConvertible {
     package var description: String
     package var permanent: Bool
     package var userReason = "could not be fetched"
+    /// A short, stable name of a permanent refusal, for metrics (`not_allowed`, `private_address`, `too_large`, …).
+    package var reason = "unfetchable"
 
-    package init(description: String, permanent: Bool, userReason: String = "could not be fetched") {
+    package init(description: String, permanent: Bool, userReason: String = "could not be fetched", reason: String = "unfetchable") {
         self.description = description
         self.permanent = permanent
         self.userReason = userReason
+        self.reason = reason
     }
 }
 
@@ -51,11 +54,11 @@ package struct SafeFetcher: Sendable {
     /// body is read (up to 64 KiB) and dropped.
     package func post(_ raw: String, headers: [(String, String)], body: [UInt8]) async throws -> Answer {
         guard let url = URL(string: raw), let host = url.host, !host.isEmpty else {
-            throw FetchError(description: "invalid URL \(raw)", permanent: true, userReason: "has an invalid address")
+            throw FetchError(description: "invalid URL \(raw)", permanent: true, userReason: "has an invalid address", reason: "invalid_url")
         }
         let (allowed, exact) = allowList.check(url)
         guard allowed else {
-            throw FetchError(description: "\(url.absoluteString) is not an allowed address", permanent: true, userReason: "may not be called")
+            throw FetchError(description: "\(url.absoluteString) is not an allowed address", permanent: true, userReason: "may not be called", reason: "not_allowed")
         }
         let client = exact ? http : try await Self.pinnedClient(host: host)
         defer { if !exact { Task { try? await client.shutdown() } } }
@@ -85,13 +88,13 @@ package struct SafeFetcher: Sendable {
         var current = raw
         for _ in 0..<4 {
             guard let url = URL(string: current), let host = url.host, !host.isEmpty else {
-                throw FetchError(description: "invalid URL \(current)", permanent: true, userReason: "has an invalid address")
+                throw FetchError(description: "invalid URL \(current)", permanent: true, userReason: "has an invalid address", reason: "invalid_url")
             }
             let (allowed, exact) = allowList.check(url)
             guard allowed else {
                 throw FetchError(
                     description: "host of \(url.absoluteString) is not allowed (DOWNLOAD_ALLOWED_HOSTS)", permanent: true,
-                    userReason: "comes from an address that may not be fetched"
+                    userReason: "comes from an address that may not be fetched", reason: "private_address"
                 )
             }
             // A client pinned to the vetted address for this hop; the shared one for an operator's exact origin.
@@ -120,7 +123,7 @@ package struct SafeFetcher: Sendable {
                 throw error
             }
         }
-        throw FetchError(description: "too many redirects from \(raw)", permanent: true, userReason: "redirects too many times")
+        throw FetchError(description: "too many redirects from \(raw)", permanent: true, userReason: "redirects too many times", reason: "redirects")
     }
 
     /// The next URL when `response` is a redirect; throws for an unusable answer.
@@ -132,13 +135,13 @@ package struct SafeFetcher: Sendable {
         guard status == 200 else {
             throw FetchError(
                 description: "\(url.absoluteString) answered \(status)", permanent: status == 404 || status == 410 || status == 403,
-                userReason: "is no longer available"
+                userReason: "is no longer available", reason: "gone"
             )
         }
         if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {
             throw FetchError(
                 description: "output is \(length) bytes, over the \(maxBytes)-byte limit", permanent: true,
-                userReason: "is larger than the \(maxBytes)-byte limit"
+                userReason: "is larger than the \(maxBytes)-byte limit", reason: "too_large"
             )
         }
         return nil
@@ -159,7 +162,7 @@ package struct SafeFetcher: Sendable {
                 guard total <= maxBytes else {
                     throw FetchError(
                         description: "output exceeds the \(maxBytes)-byte limit", permanent: true,
-                        userReason: "is larger than the \(maxBytes)-byte limit"
+                        userReason: "is larger than the \(maxBytes)-byte limit", reason: "too_large"
                     )
                 }
                 let bytes = Array(chunk.readableBytesView)
@@ -195,7 +198,7 @@ package struct SafeFetcher: Sendable {
             if let reason = SpecialAddress.reason(bytes) {
                 throw FetchError(
                     description: "\(host) resolves to a private address (\(reason)); refused", permanent: true,
-                    userReason: "comes from an address that may not be fetched"
+                    userReason: "comes from an address that may not be fetched", reason: "private_address"
                 )
             }
         }
@@ -204,15 +207,15 @@ package struct SafeFetcher: Sendable {
 
     private func decodeDataURI(_ raw: String, into sink: (ArraySlice<UInt8>) throws -> Void) throws -> [UInt8] {
         guard let comma = raw.firstIndex(of: ","), raw[..<comma].hasSuffix(";base64") else {
-            throw FetchError(description: "only base64 data: URIs are accepted", permanent: true, userReason: "is not a base64 data: URI")
+            throw FetchError(description: "only base64 data: URIs are accepted", permanent: true, userReason: "is not a base64 data: URI", reason: "bad_data_uri")
         }
         guard (raw.count - raw.distance(from: raw.startIndex, to: comma)) / 4 * 3 <= maxBytes else {
             throw FetchError(
-                description: "data: URI exceeds the \(maxBytes)-byte limit", permanent: true, userReason: "is larger than the \(maxBytes)-byte limit"
+                description: "data: URI exceeds the \(maxBytes)-byte limit", permanent: true, userReason: "is larger than the \(maxBytes)-byte limit", reason: "too_large"
             )
         }
         guard let data = Data(base64Encoded: String(raw[raw.index(after: comma)...])) else {
-            throw FetchError(description: "data: URI is not valid base64", permanent: true, userReason: "is not valid base64")
+            throw FetchError(description: "data: URI is not valid base64", permanent: true, userReason: "is not valid base64", reason: "bad_data_uri")
         }
         let bytes = [UInt8](data)
         try sink(bytes[...])

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Starts the simulator and the five services (from $STACK_BIN, default .build/debug) against $DATABASE_URL;
 # sourced by scripts/run, scripts/test-e2e and Benchmarks/run.sh.
-#   stack_start LOG_DIR STORAGE_DIR  -> exports GATEWAY_URL, GATEWAY_INTERNAL_URL, SIMULATOR_URL, AUTH_JWT_SECRET, INTERNAL_TOKEN; STACK_PIDS
+#   stack_start LOG_DIR STORAGE_DIR  -> exports GATEWAY_URL, GATEWAY_INTERNAL_URL, DISPATCHER_URL, GENERATOR_URL, DOWNLOADER_URL,
+#                                     NOTIFIER_URL, SIMULATOR_URL, AUTH_JWT_SECRET, INTERNAL_TOKEN; STACK_PIDS
 #   stack_stop
 
 stack_wait_ready() {
@@ -65,7 +66,9 @@ stack_start() {
     GATEWAY_INTERNAL_URL="http://127.0.0.1:$port_gw_internal"
     DISPATCHER_URL="http://127.0.0.1:$port_disp"
     NOTIFIER_URL="http://127.0.0.1:$port_notify"
-    export GATEWAY_URL GATEWAY_INTERNAL_URL DISPATCHER_URL SIMULATOR_URL NOTIFIER_URL GATEWAY_PID GENERATOR_PID NOTIFIER_PID
+    GENERATOR_URL="http://127.0.0.1:$port_gen"
+    DOWNLOADER_URL="http://127.0.0.1:$port_dl"
+    export GATEWAY_URL GATEWAY_INTERNAL_URL DISPATCHER_URL SIMULATOR_URL NOTIFIER_URL GENERATOR_URL DOWNLOADER_URL GATEWAY_PID GENERATOR_PID NOTIFIER_PID
     stack_wait_ready "$GATEWAY_INTERNAL_URL" gateway "$logs/gateway.log"
     stack_wait_ready "http://127.0.0.1:$port_gen" generator "$logs/generator.log"
     stack_wait_ready "http://127.0.0.1:$port_dl" downloader "$logs/downloader.log"

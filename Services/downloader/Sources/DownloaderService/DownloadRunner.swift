@@ -47,6 +47,7 @@ struct DownloadRunner: Sendable {
                     images.append(image)
                 } catch let error as FetchError where error.permanent {
                     logger.warning("Output refused", metadata: ["error": "\(error)"])
+                    Counter(label: "imagegen_downloader_refusals_total", dimensions: [("reason", error.reason)]).increment()
                     try await generations.fail(generation.id, .outputUnusable(index, error.userReason))
                     return .done(result: ["outcome": "failed", "reason": .string(error.description)])
                 }
@@ -96,12 +97,12 @@ struct DownloadRunner: Sendable {
             pending.abandon()
             throw FetchError(
                 description: "the bytes are not a PNG, JPEG, WebP, GIF or SVG image", permanent: true,
-                userReason: "is not a PNG, JPEG, WebP, GIF or SVG image"
+                userReason: "is not a PNG, JPEG, WebP, GIF or SVG image", reason: "not_an_image"
             )
         }
         if info.format == "svg", let problem = scanner?.problem {
             pending.abandon()
-            throw FetchError(description: "the SVG contains \(problem)", permanent: true, userReason: "is an SVG that contains \(problem)")
+            throw FetchError(description: "the SVG contains \(problem)", permanent: true, userReason: "is an SVG that contains \(problem)", reason: "unsafe_svg")
         }
         let (size, digest) = try pending.commit()
         let path = "\(base).\(info.format == "jpeg" ? "jpg" : info.format)"

@@ -25,6 +25,12 @@ struct PredictionRunner: Sendable {
     let budget: ReplicateCreateBudget?
 
     /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
+    /// Cancels a prediction at Replicate (best effort: a failed cancel leaves it to finish), counted by model.
+    private func cancelPrediction(_ id: String, model: String) async {
+        _ = try? await api.cancel(id)
+        Counter(label: "imagegen_generator_predictions_cancelled_total", dimensions: [("model", model)]).increment()
+    }
+
     func run(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
         do {
             return try await runThrowing(payload, lease: lease, logger: logger)
@@ -57,7 +63,7 @@ struct PredictionRunner: Sendable {
             }
             // Cancelled while this job waited (a retry's backoff): its prediction may still be running, and billed.
             if current.status == .cancelled, let predictionID = current.replicatePredictionId {
-                _ = try? await api.cancel(predictionID)
+                await cancelPrediction(predictionID, model: current.modelId)
                 logger.info("Cancelled the prediction of a generation cancelled while its job waited")
                 return .done(result: ["outcome": "cancelled", "prediction_id": .string(predictionID)])
             }
@@ -114,7 +120,7 @@ struct PredictionRunner: Sendable {
             {
                 // Cancelled, or superseded by a later delivery, while the create call was in flight: this prediction is
                 // this attempt's own and nobody will follow it, so stop its spend at once.
-                _ = try? await api.cancel(response.prediction.id)
+                await cancelPrediction(response.prediction.id, model: model.id)
                 return .done(result: ["outcome": "cancelled", "prediction_id": .string(response.prediction.id)])
             }
         }
@@ -130,7 +136,7 @@ struct PredictionRunner: Sendable {
             }
             let holder = try await store.holder(of: generation.id)
             if holder?.status == .cancelled {
-                _ = try? await api.cancel(response.prediction.id)
+                await cancelPrediction(response.prediction.id, model: model.id)
                 logger.info("Cancelled prediction of a cancelled generation")
                 return .done(result: ["outcome": "cancelled"])
             }
@@ -140,7 +146,7 @@ struct PredictionRunner: Sendable {
                 return .done(result: ["outcome": "superseded"])
             }
             if Date() > deadline {
-                _ = try? await api.cancel(response.prediction.id)
+                await cancelPrediction(response.prediction.id, model: model.id)
                 try await store.fail(generation.id, .timedOut, lease: lease)
                 return .done(result: ["outcome": "timed out"])
             }
@@ -184,6 +190,10 @@ struct PredictionRunner: Sendable {
             guard handed else {
                 logger.info("Prediction succeeded after the generation stopped running", metadata: ["prediction.id": "\(prediction.id)"])
                 return .done(result: ["outcome": "not running", "prediction_id": .string(prediction.id)])
+            }
+            if let seconds = prediction.metrics?.predictTime {
+                Metrics.Timer(label: "imagegen_generator_prediction_duration_seconds", dimensions: [("model", model.id)], preferredDisplayUnit: .seconds)
+                    .recordSeconds(seconds)
             }
             logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])
             return .done(result: ["outcome": "succeeded", "prediction_id": .string(prediction.id)])
