@@ -16,6 +16,10 @@ package struct GenerationFailure: Sendable, Equatable {
     /// The model is not in the catalog, or the account may not run it.
     package static let modelUnavailable = Self(code: "model_unavailable", message: "The model cannot be run right now")
     package static let noOutput = Self(code: "no_output", message: "The model returned no image")
+    /// Replicate deleted the outputs before they were stored (it keeps them for an hour after the prediction).
+    package static let outputExpired = Self(
+        code: "output_expired", message: "Replicate deleted the images before they could be stored (it keeps them for an hour)"
+    )
     package static let timedOut = Self(code: "timed_out", message: "The model did not finish in time")
     package static let cancelledUpstream = Self(code: "cancelled_upstream", message: "The prediction was cancelled at Replicate")
     /// Output `index` (from 0) could not be stored; `reason` completes "Output N …".

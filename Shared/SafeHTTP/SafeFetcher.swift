@@ -135,7 +135,7 @@ package struct SafeFetcher: Sendable {
         guard status == 200 else {
             throw FetchError(
                 description: "\(url.absoluteString) answered \(status)", permanent: status == 404 || status == 410 || status == 403,
-                userReason: "is no longer available", reason: "gone"
+                userReason: "is no longer available (Replicate deletes outputs an hour after the prediction)", reason: "gone"
             )
         }
         if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {

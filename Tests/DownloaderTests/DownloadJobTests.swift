@@ -69,6 +69,7 @@ struct DownloadJobTests {
     ) async throws {
         let router = Router()
         router.get("image.png") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: Self.png))) }
+        router.get("expired.png") { _, _ in Response(status: .notFound) }
         router.get("page.html") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "<html></html>"))) }
         router.get("huge.png") { _, _ in
             Response(status: .ok, body: .init { writer in
@@ -217,6 +218,18 @@ struct DownloadJobTests {
             #expect(status == "failed")
             #expect(message?.contains("not a PNG, JPEG, WebP, GIF or SVG") == true)
             #expect(try FileManager.default.subpathsOfDirectory(atPath: h.storage).allSatisfy { !$0.hasSuffix(".download") && !$0.hasSuffix(".tmp") })
+        }
+    }
+
+    @Test("An output Replicate already deleted (404) fails the generation at once, saying why, instead of retrying for hours")
+    func expiredOutput() async throws {
+        try await withHarness { h in
+            let generation = try await h.generation(outputs: ["\(h.origin)/expired.png"])
+            let response = try await h.run(generation)
+            #expect(response.status == .ok)  // done: not retried
+            let (status, message) = try await h.status(generation.id)
+            #expect(status == "failed")
+            #expect(message == "Output 1 is no longer available (Replicate deletes outputs an hour after the prediction)")
         }
     }
 

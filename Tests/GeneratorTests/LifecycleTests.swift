@@ -132,6 +132,17 @@ struct LifecycleTests {
         }
     }
 
+    @Test("A prediction whose outputs Replicate already deleted (data_removed) fails the generation saying so, not retried")
+    func outputsRemoved() async throws {
+        try await withHarness(#"{"time_scale": 0, "retention_seconds": 0}"#) { h in
+            let generation = try await h.create(["prompt": .string("late"), "model_id": .string("black-forest-labs/flux-schnell")])
+            #expect(try await h.run(generation).status == 200)
+            let after = try await h.reload(generation)
+            #expect(after.status == .failed)
+            #expect(after.errorMessage == "Replicate deleted the images before they could be stored (it keeps them for an hour)")
+        }
+    }
+
     @Test("A 5xx on create is retried by the dispatcher later; the retry creates exactly one prediction")
     func serverErrorThenSuccess() async throws {
         try await withHarness(#"{"time_scale": 0, "create5xx_rate": 1}"#) { h in

@@ -9,6 +9,21 @@ import TestSupport
 /// Within one priority, one user's backlog does not hold up another user's job.
 @Suite("Fair claims")
 struct FairClaimTests {
+    @Test("A download is claimed in the first cycle behind 2,000 waiting generations of the highest priority")
+    func downloadsAhead() async throws {
+        // Replicate deletes outputs an hour after the prediction: a backlog of new generations must never hold up the
+        // downloads of finished ones. Each type is claimed within its own budget, so the download goes first.
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: TestDatabase.logger)
+            let generations = (0..<2000).map { NewJob(type: GenerateImage.name, payload: #"{"n": \#($0)}"#, priority: 10) }
+            try await queue.enqueue(generations)
+            try await queue.enqueue([NewJob(type: DownloadImage.name, payload: #"{"download": true}"#, priority: 0)])
+            let claimed = try await queue.claim(limits: [GenerateImage.name: 64, DownloadImage.name: 32], worker: "w", lease: .seconds(30))
+            #expect(claimed.filter { $0.type == DownloadImage.name }.count == 1)
+            #expect(claimed.filter { $0.type == GenerateImage.name }.count == 64)
+        }
+    }
+
     @Test("User A enqueues 5,000 generations, then user B one: B's job is the next claimed")
     func backlogDoesNotBlock() async throws {
         try await TestDatabase.withClient { client, _ in

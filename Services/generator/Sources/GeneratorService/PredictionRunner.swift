@@ -179,7 +179,7 @@ struct PredictionRunner: Sendable {
         case .succeeded:
             let outputs = prediction.outputURLs
             guard !outputs.isEmpty else {
-                try await store.fail(generation.id, .noOutput, lease: lease)
+                try await store.fail(generation.id, prediction.dataRemoved == true ? .outputExpired : .noOutput, lease: lease)
                 return .done(result: ["outcome": "failed"])
             }
             let cost = model.cost(outputs: outputs.count, predictTime: prediction.metrics?.predictTime, width: generation.width, height: generation.height)
