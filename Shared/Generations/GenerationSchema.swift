@@ -248,6 +248,12 @@ let generationMigrations: [Migration] = [
         // webhook, a job given back by the sweeper) continue its trace.
         "ALTER TABLE image_generations ADD COLUMN trace_context TEXT",
     ]),
+    Migration(version: 20, name: "retention", statements: [
+        // What retention removes is found by age; orphaned files are matched to rows by path.
+        "CREATE INDEX images_created ON images (created_at)",
+        "CREATE INDEX images_storage_path ON images (storage_path)",
+        "CREATE INDEX generation_events_created ON generation_events (created_at)",
+    ]),
 ]
 
 /// Money per user, kept on the row the create statement already locks (`generation_slots`), so a budget check is

@@ -92,6 +92,16 @@ extension JobQueue {
     /// Deletes completed and cancelled jobs finished more than `age` ago, `batch` rows per statement; returns how many.
     @discardableResult
     package func prune(olderThan age: Duration, batch: Int = 1000) async throws -> Int {
+        try await prune(statuses: ["completed", "cancelled"], olderThan: age, batch: batch)
+    }
+
+    /// Deletes dead letters (`failed` jobs) older than `age` (`RETENTION_DEAD_JOBS_DAYS`); returns how many.
+    @discardableResult
+    package func pruneDead(olderThan age: Duration, batch: Int = 1000) async throws -> Int {
+        try await prune(statuses: ["failed"], olderThan: age, batch: batch)
+    }
+
+    private func prune(statuses: [String], olderThan age: Duration, batch: Int) async throws -> Int {
         var total = 0
         while true {
             /// Delete one small batch of old finished rows.
@@ -100,7 +110,7 @@ extension JobQueue {
                 DELETE FROM job_queue
                 WHERE id IN (
                     SELECT id FROM job_queue
-                    WHERE status IN ('completed', 'cancelled')
+                    WHERE status = ANY(\(statuses)::text[])
                       AND completed_at < now() - \(age.milliseconds)::float8 * interval '1 millisecond'
                     LIMIT \(batch)
                 )

@@ -112,6 +112,17 @@ package struct ConfigLoader {
         return value
     }
 
+    /// A retention period in whole days (`RETENTION_*_DAYS`): nil when unset, which keeps everything.
+    package mutating func days(_ key: String) -> Duration? {
+        note(key, default: nil)
+        guard let raw = optional(key) else { return nil }
+        guard let days = Int(raw), (1...36500).contains(days) else {
+            problems.append("\(key) must be a number of days in 1...36500 (unset keeps everything), got '\(raw)'")
+            return nil
+        }
+        return .seconds(days * 86400)
+    }
+
     /// A boolean setting: `true`/`false` (also `1`/`0`, `yes`/`no`).
     package mutating func bool(_ key: String, default defaultValue: Bool) -> Bool {
         note(key, default: String(defaultValue))

@@ -74,6 +74,24 @@ final class FileImageWriter: ImageWriter {
 }
 
 extension FileImageStorage {
+    /// Every stored file (relative path) last written more than `age` ago: unfinished writes (`.tmp`) and downloads
+    /// (`.download`) included, so a sweep can tell what no row names.
+    package func files(olderThan age: Duration) -> [String] {
+        let cutoff = Date().addingTimeInterval(-Double(age.components.seconds))
+        let keys: [URLResourceKey] = [.isRegularFileKey, .contentModificationDateKey]
+        guard let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys) else { return [] }
+        var paths: [String] = []
+        let prefix = root.standardizedFileURL.path.hasSuffix("/") ? root.standardizedFileURL.path : root.standardizedFileURL.path + "/"
+        for case let url as URL in walk {
+            guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true,
+                let modified = values.contentModificationDate, modified < cutoff
+            else { continue }
+            let path = url.standardizedFileURL.path
+            if path.hasPrefix(prefix) { paths.append(String(path.dropFirst(prefix.count))) }
+        }
+        return paths
+    }
+
     /// Renames a stored file (atomic on one filesystem).
     package func move(from source: String, to destination: String) throws {
         if rename(root.appendingPathComponent(source).path, root.appendingPathComponent(destination).path) != 0 {

@@ -53,3 +53,29 @@ struct FairClaimTests {
         }
     }
 }
+
+@Suite("Retention")
+struct RetentionTests {
+    @Test("Events and dead letters past their retention are removed in batches; newer ones and live jobs stay")
+    func eventsAndDeadJobs() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            let queue = JobQueue(client: client, logger: TestDatabase.logger)
+            let request = try GenerationRequest.validate(["prompt": "old", "model_id": "black-forest-labs/flux-schnell"])
+            for n in 0..<3 { _ = try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "r\(n)") }
+            try await client.query("UPDATE generation_events SET created_at = now() - interval '40 days' WHERE id IN (SELECT id FROM generation_events LIMIT 2)")
+            #expect(try await store.removeEvents(olderThan: .seconds(30 * 86400), batch: 1) == 1)
+            #expect(try await store.removeEvents(olderThan: .seconds(30 * 86400)) == 1)
+            #expect(try await scalar(client, "SELECT count(*)::int8 FROM generation_events", as: Int.self) == 1)
+            try await client.query(
+                """
+                UPDATE job_queue SET status = 'failed', completed_at = now() - interval '40 days'
+                WHERE id IN (SELECT id FROM job_queue ORDER BY created_at LIMIT 2)
+                """
+            )
+            try await client.query("UPDATE job_queue SET completed_at = now() - interval '1 day' WHERE id IN (SELECT id FROM job_queue WHERE status = 'failed' LIMIT 1)")
+            #expect(try await queue.pruneDead(olderThan: .seconds(30 * 86400)) == 1)
+            #expect(try await scalar(client, "SELECT string_agg(status, ',' ORDER BY status) FROM job_queue", as: String.self) == "failed,pending")
+        }
+    }
+}

@@ -19,6 +19,9 @@ package struct DispatcherConfig: Sendable {
     package var pollInterval: Duration
     /// How long to keep completed jobs (`DISPATCH_RETENTION_HOURS`).
     package var retention: Duration
+    /// How long to keep generation events and dead letters (`RETENTION_EVENTS_DAYS`, `RETENTION_DEAD_JOBS_DAYS`; nil keeps).
+    package var eventsRetention: Duration?
+    package var deadJobsRetention: Duration?
     /// On SIGTERM, how long in-flight pushes may finish before their jobs are released (`DISPATCH_SHUTDOWN_GRACE_SECONDS`).
     package var shutdownGrace: Duration
     package var workerID: String
@@ -46,6 +49,8 @@ package struct DispatcherConfig: Sendable {
         pushTimeout = .seconds(loader.int("DISPATCH_TIMEOUT_SECONDS", default: 600, in: 1...86400))
         pollInterval = .milliseconds(loader.int("DISPATCH_POLL_MS", default: 1000, in: 10...60000))
         retention = .seconds(loader.int("DISPATCH_RETENTION_HOURS", default: 168, in: 1...100000) * 3600)
+        eventsRetention = loader.days("RETENTION_EVENTS_DAYS")
+        deadJobsRetention = loader.days("RETENTION_DEAD_JOBS_DAYS")
         shutdownGrace = .seconds(loader.int("DISPATCH_SHUTDOWN_GRACE_SECONDS", default: 25, in: 0...3600))
         workerID = loader.string("DISPATCH_WORKER_ID", default: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
         failUnknownTypes = loader.bool("DISPATCH_FAIL_UNKNOWN_TYPES", default: false)

@@ -35,7 +35,10 @@ struct Maintenance: Service {
                     try await recordQueueGauges(routedTypes: types)
                 }
                 if tick % 30 == 0 { try await generations.sweepOrphans(grace: config.sweepAfter, deadline: config.generationDeadline) }
-                if tick % 300 == 0 { try await queue.prune(olderThan: config.retention) }
+                if tick % 300 == 0 {
+                    try await queue.prune(olderThan: config.retention)
+                    try await applyRetention()
+                }
             } catch {
                 logger.warning("Maintenance pass failed", metadata: ["error": "\(error)"])
             }
@@ -45,6 +48,19 @@ struct Maintenance: Service {
             } catch {
                 return
             }
+        }
+    }
+
+    /// Generation events and dead letters past their retention, counted in `imagegen_dispatcher_retention_removed_total{kind}`.
+    func applyRetention() async throws {
+        if let age = config.eventsRetention {
+            var removed = 0
+            while case let count = try await generations.removeEvents(olderThan: age), count > 0 { removed += count }
+            Counter(label: "imagegen_dispatcher_retention_removed_total", dimensions: [("kind", "events")]).increment(by: removed)
+        }
+        if let age = config.deadJobsRetention {
+            let removed = try await queue.pruneDead(olderThan: age)
+            Counter(label: "imagegen_dispatcher_retention_removed_total", dimensions: [("kind", "dead_jobs")]).increment(by: removed)
         }
     }
 

@@ -19,13 +19,15 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
     // host cover the dispatcher's download concurrency even when raised well past its default (32): past the limit, every
     // fetch would open and close a connection of its own.
     let http = HTTPClient.makeServiceClient(connectionsPerHost: 256, redirects: false, readTimeout: .seconds(30))
+    let storage = FileImageStorage(root: config.storageDir)
+    let generations = GenerationStore(client: client, logger: logger)
     let runner = DownloadRunner(
         fetcher: SafeFetcher(http: http, allowList: config.allowList, maxBytes: config.maxBytes, timeout: config.fetchTimeout),
-        storage: FileImageStorage(root: config.storageDir), generations: GenerationStore(client: client, logger: logger),
-        publicBaseURL: config.publicBaseURL
+        storage: storage, generations: generations, publicBaseURL: config.publicBaseURL
     )
+    let janitor = StorageJanitor(generations: generations, storage: storage, imagesRetention: config.imagesRetention, logger: logger)
     return jobServiceApplication(
         name: "downloader", settings: config.http, kind: DownloadImage.self, token: config.internalToken,
-        checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
+        checks: [client.readinessCheck], services: [client, HTTPClientService(client: http), janitor], logger: logger
     ) { job, logger in await runner.run(job.payload, logger: logger) }
 }

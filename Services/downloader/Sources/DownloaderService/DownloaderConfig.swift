@@ -13,6 +13,8 @@ package struct DownloaderConfig: Sendable {
     package var maxBytes: Int
     /// The longest one output may take to fetch, from the request to its last byte (`DOWNLOAD_TIMEOUT_SECONDS`).
     package var fetchTimeout: Duration
+    /// How long stored images are kept (`RETENTION_IMAGES_DAYS`; nil keeps them).
+    package var imagesRetention: Duration?
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -24,6 +26,7 @@ package struct DownloaderConfig: Sendable {
         allowList = AllowList(loader.string("DOWNLOAD_ALLOWED_HOSTS", default: "replicate.delivery,*.replicate.delivery"))
         maxBytes = loader.int("DOWNLOAD_MAX_BYTES", default: 50 << 20, in: 1...(4 << 30))
         fetchTimeout = .seconds(loader.int("DOWNLOAD_TIMEOUT_SECONDS", default: 120, in: 1...3600))
+        imagesRetention = loader.days("RETENTION_IMAGES_DAYS")
         try loader.validate()
     }
 }

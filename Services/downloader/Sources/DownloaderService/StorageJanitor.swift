@@ -1,0 +1,61 @@
+import Foundation
+import Generations
+import Logging
+import Metrics
+import ServiceLifecycle
+import Storage
+
+/// Keeps the image store to what the database names: images past `RETENTION_IMAGES_DAYS` (their rows, then their
+/// files) and files no row names (left by a crash between a delete and its files, or by a download that never
+/// finished), once they are an hour old so a download in flight is never touched. Small batches, every few minutes;
+/// counted in `imagegen_downloader_retention_removed_total{kind}`. It runs where the files are (the downloader).
+package struct StorageJanitor: Service {
+    let generations: GenerationStore
+    let storage: FileImageStorage
+    let imagesRetention: Duration?
+    var orphanAge: Duration = .seconds(3600)
+    var interval: Duration = .seconds(600)
+    let logger: Logger
+
+    package init(generations: GenerationStore, storage: FileImageStorage, imagesRetention: Duration?, logger: Logger) {
+        self.generations = generations
+        self.storage = storage
+        self.imagesRetention = imagesRetention
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                let removed = try await pass()
+                if removed.images + removed.orphans > 0 { logger.info("Storage swept", metadata: ["images": "\(removed.images)", "orphans": "\(removed.orphans)"]) }
+            } catch {
+                logger.warning("Storage sweep failed", metadata: ["error": "\(error)"])
+            }
+            guard (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: interval) })) != nil else { return }
+        }
+    }
+
+    /// One sweep: expired images, then orphaned files.
+    package func pass() async throws -> (images: Int, orphans: Int) {
+        var images = 0
+        if let age = imagesRetention {
+            while case let paths = try await generations.removeImages(olderThan: age), !paths.isEmpty {
+                for path in paths { try? storage.remove(path) }
+                images += paths.count
+            }
+        }
+        var orphans = 0
+        let candidates = storage.files(olderThan: orphanAge)
+        for start in stride(from: 0, to: candidates.count, by: 1000) {
+            let chunk = Array(candidates[start..<min(start + 1000, candidates.count)])
+            // An unfinished write or download an hour old will never finish; anything else is kept while a row names it.
+            let unfinished = chunk.filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".download") }
+            let unnamed = try await generations.unreferenced(chunk.filter { !unfinished.contains($0) })
+            for path in unfinished + unnamed where (try? storage.remove(path)) != nil { orphans += 1 }
+        }
+        Counter(label: "imagegen_downloader_retention_removed_total", dimensions: [("kind", "images")]).increment(by: images)
+        Counter(label: "imagegen_downloader_retention_removed_total", dimensions: [("kind", "orphans")]).increment(by: orphans)
+        return (images, orphans)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import PostgresNIO
+
+/// What is removed when it is older than an operator keeps it (`RETENTION_*_DAYS`), in small batches so no statement
+/// holds locks for long. Usage and spend stay true: a generation keeps the number of its images that were removed.
+extension GenerationStore {
+    /// Removes up to `batch` image rows older than `age`; returns their storage paths, for the caller to remove.
+    package func removeImages(olderThan age: Duration, batch: Int = 500) async throws -> [String] {
+        let rows = try await client.query(
+            """
+            WITH removed AS (
+                DELETE FROM images WHERE id IN (
+                    SELECT id FROM images WHERE created_at < now() - \(age.milliseconds)::float8 * interval '1 millisecond'
+                    ORDER BY created_at LIMIT \(batch) FOR UPDATE SKIP LOCKED
+                )
+                RETURNING generation_id, storage_path
+            ), counted AS (
+                UPDATE image_generations g SET deleted_images = g.deleted_images + r.n
+                FROM (SELECT generation_id, count(*)::int AS n FROM removed GROUP BY generation_id) r
+                WHERE g.id = r.generation_id
+            )
+            SELECT storage_path FROM removed
+            """,
+            logger: logger
+        )
+        var paths: [String] = []
+        for try await path in rows.decode(String.self) { paths.append(path) }
+        return paths
+    }
+
+    /// Removes up to `batch` generation events older than `age` (a generation's status and progress stay on its row);
+    /// returns how many.
+    package func removeEvents(olderThan age: Duration, batch: Int = 5000) async throws -> Int {
+        let rows = try await client.query(
+            """
+            DELETE FROM generation_events WHERE id IN (
+                SELECT id FROM generation_events WHERE created_at < now() - \(age.milliseconds)::float8 * interval '1 millisecond'
+                ORDER BY id LIMIT \(batch)
+            )
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var count = 0
+        for try await _ in rows.decode(Int64.self) { count += 1 }
+        return count
+    }
+
+    /// Of `paths`, the ones no image row names (files left behind, e.g. by a crash between a delete and its files).
+    package func unreferenced(_ paths: [String]) async throws -> [String] {
+        guard !paths.isEmpty else { return [] }
+        let rows = try await client.query(
+            "SELECT p FROM unnest(\(paths)::text[]) AS p WHERE NOT EXISTS (SELECT 1 FROM images WHERE storage_path = p)",
+            logger: logger
+        )
+        var unreferenced: [String] = []
+        for try await path in rows.decode(String.self) { unreferenced.append(path) }
+        return unreferenced
+    }
+}
