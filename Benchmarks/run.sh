@@ -118,7 +118,7 @@ if [ "$what" = tracing ] || [ "$what" = all ]; then
             receiver=$!
             export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$receiver_port"
         fi
-        SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs-tracing-$mode" "$tmp/images"
+        USE_SIMULATOR=1 SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs-tracing-$mode" "$tmp/images"
         export BENCH_TOKEN=$($release/gateway token --user 00000000-0000-4000-8000-00000000be72)
         echo "tracing $mode:"
         "$bench" pipeline --count 2000 --concurrency 64 --rate 20 --seconds 15
