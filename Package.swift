@@ -28,7 +28,7 @@ let serviceTargets: [Target] = []
         .product(name: "Tracing", package: "swift-distributed-tracing"),
     ])
     + Target.service("Notifier", executable: "notifier", dependencies: [
-        "ServiceKit", "Database", "JobContract", "JobQueue", "Generations", "SafeHTTP", "ReplicateAPI", "WireFormat",
+        "ServiceKit", "Database", "JobContract", "JobQueue", "Generations", "SafeHTTP", "ReplicateAPI", "WireFormat", "Storage",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ])
     + Target.service("ReplicateSimulator", executable: "replicate-simulator", dependencies: [
@@ -108,7 +108,7 @@ let package = Package(
         ]),
         .sharedTarget("Catalog", dependencies: ["WireFormat", "NetworkPolicy"]),
         .sharedTarget("Generations", dependencies: [
-            "Database", "JobQueue", "JobContract", "Catalog", "WireFormat", "ServiceKit",
+            "Database", "JobQueue", "JobContract", "Catalog", "WireFormat", "ServiceKit", "Storage",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "TestSupport", "GatewayService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit", "Database", "WireFormat",
+                "TestSupport", "GatewayService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit", "Database", "WireFormat", "Storage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

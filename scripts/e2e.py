@@ -89,6 +89,12 @@ def check_images(name, generation, count):
               f"{image_size(path)} vs {(image['width'], image['height'])}")
         with urllib.request.urlopen(image["public_url"], timeout=10) as response:
             check(f"{name}: served at its public URL", response.status == 200 and response.read() == open(path, "rb").read())
+        check(f"{name}: the path names no user", image["user_id"] not in image["storage_path"] and image["user_id"] not in image["public_url"])
+        try:
+            urllib.request.urlopen(image["public_url"].split("?")[0], timeout=10)
+            check(f"{name}: the unsigned link is refused", False)
+        except urllib.error.HTTPError as error:
+            check(f"{name}: the unsigned link is refused", error.code == 403, error.code)
 
 
 # Happy paths: an official model, a version-pinned multi-output model, an SVG model, img2img.

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import PostgresNIO
 
 /// A stored image row.
@@ -60,5 +61,14 @@ package struct StoredImage: Sendable, Codable, Equatable {
         self.contentType = contentType
         self.sha256 = sha256
         self.createdAt = Date()
+    }
+}
+
+extension StoredImage {
+    /// This image as clients see it: `public_url` a link they can fetch now (see ``FileLinks``).
+    package func linked(by links: FileLinks) -> StoredImage {
+        var image = self
+        image.publicUrl = links.url(publicUrl, path: storagePath)
+        return image
     }
 }

@@ -113,15 +113,15 @@ struct DownloadJobTests {
         }
     }
 
-    @Test("Every output is stored under <user>/<generation>[-N].<ext> with measured size and digest; the generation completes")
+    @Test("Every output is stored under <shard>/<generation>[-N].<ext> (no user id) with measured size and digest; the generation completes")
     func storesOutputs() async throws {
         try await withHarness { h in
             let generation = try await h.generation(outputs: ["\(h.origin)/image.png", "\(h.origin)/image.png"])
             #expect(try await h.run(generation).status == .ok)
             #expect(try await h.status(generation.id).0 == "completed")
-            let user = generation.user.uuidString.lowercased()
             let id = generation.id.uuidString.lowercased()
-            for path in ["\(user)/\(id).png", "\(user)/\(id)-1.png"] {
+            let shard = String(id.prefix(2))
+            for path in ["\(shard)/\(id).png", "\(shard)/\(id)-1.png"] {
                 #expect(FileManager.default.contents(atPath: "\(h.storage)/\(path)") == Data(Self.png))
             }
             let rows = try await h.database.query("SELECT output_index, width, height, format, storage_path, public_url FROM images ORDER BY output_index")
@@ -130,7 +130,7 @@ struct DownloadJobTests {
                 seen.append("\(index) \(width)x\(height) \(format) \(path)")
                 #expect(url == "https://img.example.com/files/\(path)")
             }
-            #expect(seen == ["0 512x256 png \(user)/\(id).png", "1 512x256 png \(user)/\(id)-1.png"])
+            #expect(seen == ["0 512x256 png \(shard)/\(id).png", "1 512x256 png \(shard)/\(id)-1.png"])
             let seconds = try await scalar(h.database, "SELECT generation_time_seconds FROM image_generations WHERE id = \(generation.id)", as: Int?.self)
             #expect(seconds != nil)
         }
@@ -194,7 +194,7 @@ struct DownloadJobTests {
         try await withHarness { h in
             let generation = try await h.generation(outputs: ["\(h.origin)/image.png"])
             // What a crashed attempt leaves behind: a stale file at the final path, nothing in the database.
-            let directory = "\(h.storage)/\(generation.user.uuidString.lowercased())"
+            let directory = "\(h.storage)/\(generation.id.uuidString.lowercased().prefix(2))"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let final = "\(directory)/\(generation.id.uuidString.lowercased()).png"
             FileManager.default.createFile(atPath: final, contents: Data("partial".utf8))

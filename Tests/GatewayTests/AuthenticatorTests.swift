@@ -51,7 +51,7 @@ struct AuthenticatorTests {
 struct SecretSettingsTests {
     func problems(_ secret: String) -> [String] {
         do {
-            _ = try GatewayConfig(environment: ["DATABASE_URL": "postgres://u@localhost/db", "AUTH_JWT_SECRET": secret])
+            _ = try GatewayConfig(environment: ["DATABASE_URL": "postgres://u@localhost/db", "AUTH_JWT_SECRET": secret, "FILES_PUBLIC": "true"])
             return []
         } catch let error as ConfigError {
             return error.problems
@@ -158,7 +158,7 @@ struct TokenPolicyTests {
     func keySetOverHTTPS() {
         func problems(_ url: String) -> [String] {
             do {
-                _ = try GatewayConfig(environment: ["DATABASE_URL": "postgres://u@localhost/db", "AUTH_JWKS_URL": url])
+                _ = try GatewayConfig(environment: ["DATABASE_URL": "postgres://u@localhost/db", "AUTH_JWKS_URL": url, "FILES_PUBLIC": "true"])
                 return []
             } catch let error as ConfigError {
                 return error.problems

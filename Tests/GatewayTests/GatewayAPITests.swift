@@ -323,15 +323,41 @@ struct GatewayAPITests {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let bytes = [UInt8]((0..<1000).map { UInt8($0 % 251) })
             FileManager.default.createFile(atPath: directory + "/g.png", contents: Data(bytes))
-            let full = try await g.call(.get, "/files/\(g.alice)/g.png")
+            let link = g.fileLink("\(g.alice)/g.png")
+            let full = try await g.call(.get, link)
             #expect(full.status == .ok)
             #expect(full.headers[.contentType] == "image/png")
             let etag = try #require(full.headers[.eTag])
-            #expect(try await g.call(.get, "/files/\(g.alice)/g.png", headers: [.ifNoneMatch: etag]).status == .notModified)
-            let part = try await g.call(.get, "/files/\(g.alice)/g.png", headers: [.range: "bytes=10-19"])
+            #expect(try await g.call(.get, link, headers: [.ifNoneMatch: etag]).status == .notModified)
+            let part = try await g.call(.get, link, headers: [.range: "bytes=10-19"])
             #expect(part.status == .partialContent)
             #expect(Array(part.body.readableBytesView) == Array(bytes[10...19]))
-            #expect(try await g.call(.get, "/files/\(g.alice)/../../etc/passwd").status != .ok)
+            #expect(try await g.call(.get, g.fileLink("\(g.alice)/../../etc/passwd")).status != .ok)
+        }
+    }
+
+    @Test("A file is served only through a signed link of its own path that has not expired: else 403, and nothing of it")
+    func signedLinks() async throws {
+        try await GatewayHarness.run { g in
+            try FileManager.default.createDirectory(atPath: g.storage + "/ab", withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: g.storage + "/ab/x.png", contents: Data([1, 2, 3]))
+            FileManager.default.createFile(atPath: g.storage + "/ab/y.png", contents: Data([4, 5, 6]))
+            let link = g.fileLink("ab/x.png")
+            #expect(try await g.call(.get, link).status == .ok)
+            #expect(link.contains("?expires=") && link.contains("&sig="))
+            let refusals = [
+                "/files/ab/x.png",  // unsigned
+                link.replacingOccurrences(of: "ab/x.png", with: "ab/y.png"),  // another file's path
+                link.replacingOccurrences(of: "expires=", with: "expires=9"),  // a later expiry than signed
+                String(link.dropLast(2)) + "AA",  // an altered signature
+                g.fileLink("ab/x.png", now: Date().addingTimeInterval(-7200)),  // expired
+            ]
+            for refused in refusals {
+                let response = try await g.call(.get, refused)
+                #expect(response.status == .forbidden, "\(refused)")
+                #expect(!String(buffer: response.body).contains("\u{1}"))
+            }
+            #expect(try await g.call(.get, link).headers[.referrerPolicy] == "no-referrer")
         }
     }
 
@@ -341,7 +367,7 @@ struct GatewayAPITests {
             let directory = g.storage + "/\(g.alice)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             FileManager.default.createFile(atPath: directory + "/g.svg", contents: Data(#"<svg xmlns="http://www.w3.org/2000/svg"/>"#.utf8))
-            let svg = try await g.call(.get, "/files/\(g.alice)/g.svg")
+            let svg = try await g.call(.get, g.fileLink("\(g.alice)/g.svg"))
             #expect(svg.status == .ok)
             #expect(svg.headers[.contentSecurityPolicy] == "default-src 'none'; style-src 'unsafe-inline'; sandbox")
             #expect(svg.headers[.xContentTypeOptions] == "nosniff")
@@ -395,7 +421,7 @@ struct GatewayAPITests {
             let directory = g.storage + "/\(g.alice)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             FileManager.default.createFile(atPath: directory + "/f.png", contents: Data([1]))
-            #expect(try await g.call(.get, "/files/\(g.alice)/f.png").status == .ok)
+            #expect(try await g.call(.get, g.fileLink("\(g.alice)/f.png")).status == .ok)
             // Ids are lowercase everywhere: bodies and the Location header.
             #expect(id == id.lowercased())
             let response = try await g.call(.post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken)

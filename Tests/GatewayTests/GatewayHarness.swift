@@ -7,6 +7,7 @@ import HummingbirdTesting
 import PostgresNIO
 import ReplicateAPI
 import ServiceKit
+import Storage
 import TestSupport
 import WireFormat
 
@@ -22,6 +23,12 @@ struct GatewayHarness: Sendable {
     let bobToken: String
     /// The port of readiness and metrics.
     let internalPort: Int
+
+    /// The links the harness's gateway hands out and accepts (`GatewayConfig`'s test settings).
+    static let fileLinks = GatewayConfig(database: try! DatabaseURL("postgres://x@127.0.0.1:1/x"), jwtSecret: secret, storageDir: "/").fileLinks
+
+    /// A signed link to the stored file at `path`, as the API would hand it out (`now` to make an expired one).
+    func fileLink(_ path: String, now: Date = Date()) -> String { Self.fileLinks.url("/files/\(path)", path: path, now: now) }
 
     /// The one origin whose pages may call the harness's gateway.
     static let allowedOrigin = "https://app.example.com"

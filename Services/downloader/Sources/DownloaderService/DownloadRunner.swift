@@ -74,7 +74,9 @@ struct DownloadRunner: Sendable {
 
     /// Streams one output to storage (memory does not grow with its size), then checks it is an image.
     private func store(_ url: String, index: Int, of generation: Generation) async throws -> StoredImage {
-        let base = "\(generation.userId.uuidString.lowercased())/\(generation.id.uuidString.lowercased())\(index == 0 ? "" : "-\(index)")"
+        // Paths name no user: a shard of the generation id, then the generation and the output's index.
+        let id = generation.id.lowercase
+        let base = "\(id.prefix(2))/\(id)\(index == 0 ? "" : "-\(index)")"
         let pending = try storage.writer(for: base + ".download")
         let head: [UInt8]
         // Markup (an SVG) is scanned as it streams for anything that could run or reach out when opened.

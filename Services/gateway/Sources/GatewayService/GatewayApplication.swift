@@ -49,7 +49,8 @@ package func makePublicRouter(
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
-        webhookOrigins: config.webhookOrigins, storage: FileImageStorage(root: config.storageDir), monthlyBudget: config.monthlyBudget,
+        webhookOrigins: config.webhookOrigins, storage: FileImageStorage(root: config.storageDir), links: config.fileLinks,
+        monthlyBudget: config.monthlyBudget,
         logger: logger
     )
     let router = Router()
@@ -59,6 +60,7 @@ package func makePublicRouter(
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.add(middleware: FileHeadersMiddleware(svgInline: config.svgInline))
+    router.add(middleware: FileLinkMiddleware(links: config.fileLinks))
     router.add(middleware: FileMiddleware(config.storageDir, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
     addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in

@@ -2,6 +2,7 @@ import Catalog
 import Database
 import Foundation
 import ServiceKit
+import Storage
 
 /// The gateway's settings, read once at start.
 package struct GatewayConfig: Sendable {
@@ -44,6 +45,8 @@ package struct GatewayConfig: Sendable {
     /// Origins (`scheme://host:port`) a request's `webhook` may name besides public https hosts, for development
     /// (`WEBHOOK_ALLOWED_ORIGINS`, as the notifier reads it).
     package var webhookOrigins: Set<String> = []
+    /// Links to stored files: signed with `FILES_URL_SECRET`, valid `FILES_URL_TTL` seconds; plain with `FILES_PUBLIC`.
+    package var fileLinks: FileLinks
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -67,6 +70,7 @@ package struct GatewayConfig: Sendable {
         replicateToken = loader.optional("REPLICATE_API_TOKEN")
         replicateBaseURL = loader.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
         svgInline = loader.bool("FILES_SVG_INLINE", default: false)
+        fileLinks = FileLinks.load(&loader)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
         if let raw = loader.optional("GATEWAY_MONTHLY_BUDGET_USD") {
@@ -115,6 +119,7 @@ package struct GatewayConfig: Sendable {
         replicateBaseURL = "https://api.replicate.com"
         migrateOnStart = false
         ratePerMinute = 1_000_000
+        fileLinks = FileLinks(secret: "test-files-secret-0123456789-0123456789")
     }
 
     /// The subset `gateway migrate` needs.

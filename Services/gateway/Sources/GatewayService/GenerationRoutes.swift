@@ -25,6 +25,8 @@ struct GenerationRoutes: Sendable {
     let webhookOrigins: Set<String>
     /// Where the downloader stored the images, for deleting them.
     let storage: any ImageStorage
+    /// How images' `public_url` is given out: signed, expiring links (`FILES_URL_SECRET`, `FILES_URL_TTL`).
+    let links: FileLinks
     /// Each user's monthly budget unless their own is set (`GATEWAY_MONTHLY_BUDGET_USD`).
     var monthlyBudget: Double? = nil
     let logger: Logger
@@ -94,7 +96,7 @@ struct GenerationRoutes: Sendable {
             let user = try await auth.user(from: request.bearerToken)
             let id = try Self.uuid(context)
             guard let image = try await store.image(id, userID: user) else { throw Problem.notFound("Image \(id.lowercase)") }
-            return try JSONCoding.response(image)
+            return try JSONCoding.response(image.linked(by: links))
         }
         router.get("v1/generations/:id/webhook-deliveries") { request, context in
             let user = try await auth.user(from: request.bearerToken)
@@ -208,7 +210,7 @@ struct GenerationRoutes: Sendable {
         let images = try await store.images(of: page.filter { $0.status == .completed }.map(\.id))
         struct Page: Encodable { var data: [GenerationResponse]; var nextCursor: String? }
         return try JSONCoding.response(
-            Page(data: page.map { GenerationResponse(generation: $0, images: images[$0.id] ?? []) }, nextCursor: next)
+            Page(data: page.map { GenerationResponse(generation: $0, images: images[$0.id] ?? [], links: links) }, nextCursor: next)
         )
     }
 
@@ -282,7 +284,7 @@ struct GenerationRoutes: Sendable {
         if let preference { headers[.preferenceApplied] = preference }
         // Only a completed generation has images; skip the query for the rest (every fresh POST).
         let images = generation.status == .completed ? try await store.images(of: generation.id) : []
-        return try JSONCoding.response(GenerationResponse(generation: generation, images: images), status: status, headers: headers)
+        return try JSONCoding.response(GenerationResponse(generation: generation, images: images, links: links), status: status, headers: headers)
     }
 
     /// A user's webhook secret as the API shows it: the one that signs, and until when a rotated-out one signs beside it.

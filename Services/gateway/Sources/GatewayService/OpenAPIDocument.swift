@@ -271,8 +271,13 @@ package enum OpenAPIDocument {
                 "operationId": "getFile",
                 "tags": ["files"],
                 "summary": "A stored image's bytes (ETag, Range); `public_url` of an Image",
+                "description": "Served only through the signed, expiring link an Image's public_url gives (FILES_URL_TTL, an hour by default); get the generation again for a fresh one. Operators may make links plain and permanent (FILES_PUBLIC).",
                 "security": [],
-                "parameters": [{"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "parameters": [
+                  {"name": "path", "in": "path", "required": true, "schema": {"type": "string"}},
+                  {"name": "expires", "in": "query", "required": false, "description": "Unix time the link expires (part of public_url).", "schema": {"type": "integer"}},
+                  {"name": "sig", "in": "query", "required": false, "description": "The link's signature (part of public_url).", "schema": {"type": "string"}}
+                ],
                 "responses": {
                   "200": {
                     "description": "The file.",
@@ -289,6 +294,10 @@ package enum OpenAPIDocument {
                     }
                   },
                   "304": {"description": "Not modified (If-None-Match)."},
+                  "403": {
+                    "description": "The link is unsigned, altered or expired.",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                  },
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "400": {"$ref": "#/components/responses/BadRequest"}
                 }

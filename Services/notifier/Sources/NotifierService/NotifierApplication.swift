@@ -19,7 +19,7 @@ package func buildNotifier(config: NotifierConfig, logger: Logger) -> some Appli
     let deliverer = WebhookDeliverer(
         fetcher: SafeFetcher(http: http, allowList: allowList, maxBytes: 1 << 16, timeout: config.timeout),
         store: GenerationStore(client: client, logger: logger), limiter: HostLimiter(limit: config.maxPerHost),
-        allowedOrigins: Set(config.allowedOrigins.compactMap { URL(string: $0).flatMap(WebhookTarget.origin) })
+        allowedOrigins: Set(config.allowedOrigins.compactMap { URL(string: $0).flatMap(WebhookTarget.origin) }), links: config.fileLinks
     )
     return jobServiceApplication(
         name: "notifier", settings: config.http, kind: DeliverWebhook.self, token: config.internalToken,

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import ServiceKit
+import Storage
 
 /// The notifier's settings, read once at start.
 package struct NotifierConfig: Sendable {
@@ -14,6 +15,8 @@ package struct NotifierConfig: Sendable {
     package var timeout: Duration
     /// Deliveries in flight to one host at once (`NOTIFIER_MAX_PER_HOST`); more wait, without holding a dispatcher slot.
     package var maxPerHost: Int
+    /// Links to stored files in webhook bodies (`FILES_URL_SECRET`, `FILES_URL_TTL`, `FILES_PUBLIC`, as the gateway).
+    package var fileLinks: FileLinks
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -27,6 +30,7 @@ package struct NotifierConfig: Sendable {
         }
         timeout = .seconds(loader.int("WEBHOOK_TIMEOUT_SECONDS", default: 10, in: 1...120))
         maxPerHost = loader.int("NOTIFIER_MAX_PER_HOST", default: 32, in: 1...1000)
+        fileLinks = FileLinks.load(&loader)
         try loader.validate()
     }
 }

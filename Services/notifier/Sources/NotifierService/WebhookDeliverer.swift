@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import ReplicateAPI
 import SafeHTTP
+import Storage
 import WireFormat
 
 /// Delivers one event of a generation to its webhook, signed per the Standard Webhooks specification: `webhook-id` (the
@@ -19,6 +20,8 @@ struct WebhookDeliverer: Sendable {
     let limiter: HostLimiter
     /// Development origins a webhook may name besides public https hosts (`WEBHOOK_ALLOWED_ORIGINS`).
     let allowedOrigins: Set<String>
+    /// How images' links in the bodies are made (as the gateway makes them, so a body equals a GET of the generation).
+    let links: FileLinks
 
     func run(_ job: JobEnvelope<DeliverWebhook.Payload>.Job, logger: Logger) async -> JobOutcome {
         let payload = job.payload
@@ -37,7 +40,7 @@ struct WebhookDeliverer: Sendable {
             defer { limiter.release(receiver) }
             let images = generation.status == .completed ? try await store.images(of: generation.id) : []
             let body = try JSONCoding.encoder().encode(
-                WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: images))
+                WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: images, links: links))
             )
             let id = Self.webhookID(job)
             let timestamp = Int(Date().timeIntervalSince1970)
