@@ -103,7 +103,8 @@ struct ParkingTests {
             let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
             let (simulator, simulatorURL) = try await simulator(taking: 2, environment: ["SIMULATOR_WEBHOOK_SECRET": secret])
             let gateway = try await ServiceProcess("gateway", environment: [
-                "DATABASE_URL": database, "AUTH_JWT_SECRET": TestSecrets.internalToken, "REPLICATE_WEBHOOK_SECRET": secret,
+                "DATABASE_URL": database, "AUTH_JWT_SECRET": TestSecrets.internalToken, "FILES_URL_SECRET": TestSecrets.internalToken,
+                "REPLICATE_WEBHOOK_SECRET": secret,
                 "GATEWAY_MIGRATE_ON_START": "false",
             ])
             let generator = try await ServiceProcess("generator", environment: [
