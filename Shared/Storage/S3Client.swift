@@ -110,9 +110,13 @@ package struct S3Client: Sendable {
         return response
     }
 
+    /// Creates the bucket (for tests and first runs); one that exists already is fine.
     package func createBucket() async throws {
+        // Outside us-east-1, S3 wants the region named in the body.
+        let body = location.region == "us-east-1" ? ""
+            : "<CreateBucketConfiguration><LocationConstraint>\(location.region)</LocationConstraint></CreateBucketConfiguration>"
         do {
-            try await send(.PUT, key: nil)
+            try await send(.PUT, key: nil, body: Array(body.utf8))
         } catch let failure as Failure where failure.code == "BucketAlreadyOwnedByYou" || failure.code == "BucketAlreadyExists" {
             return
         }

@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import Storage
+import Testing
+import TestSupport
+
+/// The S3 client and streaming writer against a real S3-compatible server (moto).
+@Suite("S3 storage", .serialized)
+struct S3StorageTests {
+    static func client(_ server: S3TestServer, bucket: String = "images-\(UUID().uuidString.lowercased().prefix(8))") async throws -> S3Client {
+        let location = try S3Location.parse("s3://\(bucket)/pre/fix?endpoint=\(server.endpoint)&region=eu-west-1&path_style=true")
+        let client = S3Client(location: location, credentials: .init(accessKeyID: "testing", secretAccessKey: "testing"), http: .shared)
+        try await client.createBucket()
+        return client
+    }
+
+    static func read(_ response: HTTPClientResponse) async throws -> [UInt8] { Array(try await response.body.collect(upTo: 64 << 20).readableBytesView) }
+
+    @Test("STORAGE_URL parses into bucket, prefix, endpoint, region and addressing; mistakes name themselves")
+    func parse() throws {
+        let location = try S3Location.parse("s3://bucket/a/b?endpoint=http://127.0.0.1:9000&region=eu-west-1&path_style=true")
+        #expect(location == S3Location(bucket: "bucket", prefix: "a/b", endpoint: "http://127.0.0.1:9000", region: "eu-west-1", pathStyle: true))
+        #expect(location.address("a/b/x y.png").path == "/bucket/a/b/x%20y.png")
+        let aws = try S3Location.parse("s3://bucket")
+        #expect(aws.endpoint == "https://s3.us-east-1.amazonaws.com" && !aws.pathStyle)
+        #expect(aws.address("k.png").host == "bucket.s3.us-east-1.amazonaws.com")
+        #expect(throws: StorageURLError.self) { try S3Location.parse("s3:///nobucket") }
+        #expect(throws: StorageURLError.self) { try S3Location.parse("s3://b?color=red") }
+        #expect(throws: StorageURLError.self) { try S3Location.parse("s3://b?endpoint=ftp://x") }
+    }
+
+    @Test("A small object is one PUT; it reads back with its type, and a range of it")
+    func smallObject() async throws {
+        let server = try await S3TestServer()
+        let client = try await Self.client(server)
+        let bytes = [UInt8]((0..<1000).map { UInt8($0 % 251) })
+        let writer = S3ObjectWriter(client: client, key: client.location.key("ab/small.png"), contentType: "image/png")
+        try await writer.append(bytes)
+        let (size, digest) = try await writer.commit()
+        #expect(size == 1000 && digest == SHA256.hash(data: bytes).hexString)
+        let whole = try await client.get(client.location.key("ab/small.png"))
+        #expect(whole.headers.first(name: "Content-Type") == "image/png")
+        #expect(try await Self.read(whole) == bytes)
+        #expect(try await Self.read(try await client.get(client.location.key("ab/small.png"), range: "bytes=10-19")) == Array(bytes[10...19]))
+    }
+
+    @Test("A large object streams as a multipart upload, one part in memory at a time, and reads back whole")
+    func multipart() async throws {
+        let server = try await S3TestServer()
+        let client = try await Self.client(server)
+        let key = client.location.key("cd/large.png")
+        let writer = S3ObjectWriter(client: client, key: key, contentType: "image/png")
+        var hasher = SHA256()
+        for chunk in 0..<192 {  // 12 MiB in 64 KiB chunks: three parts of 5, 5 and 2 MiB
+            let bytes = [UInt8](repeating: UInt8(chunk), count: 64 << 10)
+            hasher.update(data: bytes)
+            try await writer.append(bytes)
+        }
+        let (size, digest) = try await writer.commit()
+        #expect(size == 12 << 20)
+        #expect(digest == hasher.finalize().hexString)
+        let back = try await Self.read(try await client.get(key))
+        #expect(back.count == 12 << 20 && SHA256.hash(data: back).hexString == digest)
+    }
+
+    @Test("An aborted upload leaves nothing; copy, list and delete; deleting again succeeds")
+    func lifecycle() async throws {
+        let server = try await S3TestServer()
+        let client = try await Self.client(server)
+        let aborted = S3ObjectWriter(client: client, key: client.location.key("ef/aborted.png"), contentType: "image/png")
+        try await aborted.append([UInt8](repeating: 7, count: 6 << 20))  // one part already sent
+        await aborted.abort()
+        await #expect(throws: S3Client.Failure.self) { _ = try await client.get(client.location.key("ef/aborted.png")) }
+        try await client.put(client.location.key("ef/a.download"), bytes: [1, 2, 3], contentType: "application/octet-stream")
+        try await client.copy(client.location.key("ef/a.download"), to: client.location.key("ef/a.png"), contentType: "image/png")
+        try await client.delete(client.location.key("ef/a.download"))
+        let listed = try await client.list(prefix: client.location.key("ef/"))
+        #expect(listed.objects.map(\.key) == [client.location.key("ef/a.png")])
+        #expect(listed.objects.first.map { abs($0.modified.timeIntervalSinceNow) < 300 } == true)
+        let copied = try await client.get(client.location.key("ef/a.png"))
+        #expect(copied.headers.first(name: "Content-Type") == "image/png")
+        try await client.delete(client.location.key("ef/a.png"))
+        try await client.delete(client.location.key("ef/a.png"))
+        #expect(try await client.list(prefix: client.location.key("ef/")).objects.isEmpty)
+    }
+
+    @Test("A presigned GET fetches the object with no credentials")
+    func presigned() async throws {
+        let server = try await S3TestServer()
+        let client = try await Self.client(server)
+        try await client.put(client.location.key("gh/p.png"), bytes: [9, 8, 7], contentType: "image/png")
+        let url = client.presignedGET(client.location.key("gh/p.png"), seconds: 3600)
+        #expect(url.contains("X-Amz-Signature="))
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        #expect(response.status == .ok)
+        #expect(try await Self.read(response) == [9, 8, 7])
+    }
+}
