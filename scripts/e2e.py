@@ -13,7 +13,11 @@ GATEWAY = os.environ["GATEWAY_URL"]
 SIMULATOR = os.environ["SIMULATOR_URL"]
 TOKEN = os.environ["E2E_TOKEN"]
 OTHER = os.environ["E2E_OTHER_TOKEN"]
-STORAGE = os.environ["E2E_STORAGE"]
+# Where the stored bytes are: a directory (E2E_STORAGE), or a bucket (E2E_BUCKET_URL and E2E_BUCKET_PREFIX on the
+# test's S3-compatible server, which lists keys to anyone; the bytes are read through the gateway's signed link).
+STORAGE = os.environ.get("E2E_STORAGE")
+BUCKET_URL = os.environ.get("E2E_BUCKET_URL")
+BUCKET_PREFIX = os.environ.get("E2E_BUCKET_PREFIX", "")
 DATABASE_URL = os.environ["DATABASE_URL"]
 passed, failed = 0, 0
 
@@ -60,9 +64,20 @@ def check(name, condition, detail=""):
         print(f"FAIL {name} {detail}")
 
 
-def image_size(path):
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
+def stored_bytes(image):
+    """The bytes stored for `image`, or None when nothing is there."""
+    if STORAGE:
+        full = os.path.join(STORAGE, image["storage_path"])
+        return open(full, "rb").read() if os.path.exists(full) else None
+    key = f"{BUCKET_PREFIX}/{image['storage_path']}" if BUCKET_PREFIX else image["storage_path"]
+    listing = urllib.request.urlopen(f"{BUCKET_URL}?list-type=2&prefix={key}", timeout=10).read().decode()
+    if f"<Key>{key}</Key>" not in listing:
+        return None
+    return urllib.request.urlopen(image["public_url"], timeout=10).read()
+
+
+def image_size(data):
+    head = data[:4096]
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return struct.unpack(">II", head[16:24])
     if b"<svg" in head:
@@ -77,18 +92,15 @@ def check_images(name, generation, count):
     images = generation["images"]
     check(f"{name}: {count} image row(s)", len(images) == count, json.dumps(images)[:300])
     for image in images:
-        path = os.path.join(STORAGE, image["storage_path"])
-        exists = os.path.exists(path)
-        check(f"{name}: file {image['storage_path']} stored", exists)
-        if not exists:
+        data = stored_bytes(image)
+        check(f"{name}: file {image['storage_path']} stored", data is not None)
+        if data is None:
             continue
-        with open(path, "rb") as handle:
-            digest = hashlib.sha256(handle.read()).hexdigest()
-        check(f"{name}: sha256 matches the bytes", digest == image["sha256"])
-        check(f"{name}: measured size matches the file", image_size(path) == (image["width"], image["height"]),
-              f"{image_size(path)} vs {(image['width'], image['height'])}")
+        check(f"{name}: sha256 matches the bytes", hashlib.sha256(data).hexdigest() == image["sha256"])
+        check(f"{name}: measured size matches the file", image_size(data) == (image["width"], image["height"]),
+              f"{image_size(data)} vs {(image['width'], image['height'])}")
         with urllib.request.urlopen(image["public_url"], timeout=10) as response:
-            check(f"{name}: served at its public URL", response.status == 200 and response.read() == open(path, "rb").read())
+            check(f"{name}: served at its public URL", response.status == 200 and response.read() == data)
         check(f"{name}: the path names no user", image["user_id"] not in image["storage_path"] and image["user_id"] not in image["public_url"])
         try:
             urllib.request.urlopen(image["public_url"].split("?")[0], timeout=10)
@@ -143,6 +155,13 @@ check_images("recraft svg", results["recraft svg"], 1)
 if results["recraft svg"]["images"]:
     check("recraft svg: stored as SVG", results["recraft svg"]["images"][0]["format"] == "svg")
 check_images("flux-dev img2img", results["flux-dev img2img"], 1)
+
+# Delete: the generation is gone from the API and its images from the store.
+doomed = results["sdxl-lightning x2"]
+status, _, _ = call("DELETE", f"/v1/generations/{doomed['id']}")
+check("delete: 204", status == 204, status)
+check("delete: the generation is not found", call("GET", f"/v1/generations/{doomed['id']}")[0] == 404)
+check("delete: its images are gone from the store", all(stored_bytes(image) is None for image in doomed["images"]))
 
 # Exactly one prediction per generation.
 _, stats, _ = call("GET", "/_simulator/stats", token=None, base=SIMULATOR)

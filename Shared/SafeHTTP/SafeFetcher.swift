@@ -81,8 +81,8 @@ package struct SafeFetcher: Sendable {
     }
 
     /// Streams the body of `raw` into `sink`; returns the first 64 KiB for inspection.
-    package func fetch(_ raw: String, into sink: (ArraySlice<UInt8>) throws -> Void) async throws -> [UInt8] {
-        if raw.hasPrefix("data:") { return try decodeDataURI(raw, into: sink) }
+    package func fetch(_ raw: String, into sink: (ArraySlice<UInt8>) async throws -> Void) async throws -> [UInt8] {
+        if raw.hasPrefix("data:") { return try await decodeDataURI(raw, into: sink) }
         let deadline = ContinuousClock.now + timeout
         let late = FetchError(description: "fetch of \(raw) did not finish within \(timeout)", permanent: false)
         var current = raw
@@ -150,7 +150,7 @@ package struct SafeFetcher: Sendable {
     /// Streams the body into `sink` under the size cap and the deadline; returns its first 64 KiB.
     private func read(
         _ response: HTTPClientResponse, from url: URL, deadline: ContinuousClock.Instant, late: FetchError,
-        into sink: (ArraySlice<UInt8>) throws -> Void
+        into sink: (ArraySlice<UInt8>) async throws -> Void
     ) async throws -> [UInt8] {
         var head: [UInt8] = []
         var total = 0
@@ -167,7 +167,7 @@ package struct SafeFetcher: Sendable {
                 }
                 let bytes = Array(chunk.readableBytesView)
                 if head.count < 65536 { head += bytes.prefix(65536 - head.count) }
-                try sink(bytes[...])
+                try await sink(bytes[...])
             }
         } catch let error as FetchError {
             throw error
@@ -205,7 +205,7 @@ package struct SafeFetcher: Sendable {
         return text(first)
     }
 
-    private func decodeDataURI(_ raw: String, into sink: (ArraySlice<UInt8>) throws -> Void) throws -> [UInt8] {
+    private func decodeDataURI(_ raw: String, into sink: (ArraySlice<UInt8>) async throws -> Void) async throws -> [UInt8] {
         guard let comma = raw.firstIndex(of: ","), raw[..<comma].hasSuffix(";base64") else {
             throw FetchError(description: "only base64 data: URIs are accepted", permanent: true, userReason: "is not a base64 data: URI", reason: "bad_data_uri")
         }
@@ -218,7 +218,7 @@ package struct SafeFetcher: Sendable {
             throw FetchError(description: "data: URI is not valid base64", permanent: true, userReason: "is not valid base64", reason: "bad_data_uri")
         }
         let bytes = [UInt8](data)
-        try sink(bytes[...])
+        try await sink(bytes[...])
         return Array(bytes.prefix(65536))
     }
 

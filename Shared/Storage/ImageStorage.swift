@@ -1,22 +1,24 @@
 import Crypto
 import Foundation
 
-/// Where stored images live. The filesystem implementation writes to a temp file and renames it into place.
+/// Where stored images live (`STORAGE_URL`): a filesystem directory, or an S3-compatible bucket.
 package protocol ImageStorage: Sendable {
-    /// Begins writing `path` (relative, e.g. `<user>/<generation>.png`).
-    func writer(for path: String) throws -> any ImageWriter
-    /// Renames `source` to `destination`, replacing it.
-    func move(from source: String, to destination: String) throws
+    /// Begins writing `path` (relative, e.g. `ab/<generation>.download`); nothing is visible there before `commit`.
+    func writer(for path: String) async throws -> any ImageWriter
+    /// Moves `source` to `destination` (replacing it), with the content type it is served with.
+    func move(from source: String, to destination: String, contentType: String) async throws
     /// Deletes `path`; nothing happens when it does not exist.
-    func remove(_ path: String) throws
+    func remove(_ path: String) async throws
+    /// Every stored path last written more than `age` ago (for the orphan sweep).
+    func files(olderThan age: Duration) async throws -> [String]
 }
 
 /// A streaming write: append chunks, then commit (atomic) or abandon.
 package protocol ImageWriter: AnyObject {
-    func append(_ bytes: [UInt8]) throws
+    func append(_ bytes: [UInt8]) async throws
     /// Makes the file visible at its path; returns its size and SHA-256 (hex).
-    func commit() throws -> (size: Int, sha256: String)
-    func abandon()
+    func commit() async throws -> (size: Int, sha256: String)
+    func abandon() async
 }
 
 /// Images on a local or shared filesystem under `root`.
@@ -76,7 +78,7 @@ final class FileImageWriter: ImageWriter {
 extension FileImageStorage {
     /// Every stored file (relative path) last written more than `age` ago: unfinished writes (`.tmp`) and downloads
     /// (`.download`) included, so a sweep can tell what no row names.
-    package func files(olderThan age: Duration) -> [String] {
+    package func files(olderThan age: Duration) async throws -> [String] {
         let cutoff = Date().addingTimeInterval(-Double(age.components.seconds))
         let keys: [URLResourceKey] = [.isRegularFileKey, .contentModificationDateKey]
         guard let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys) else { return [] }
@@ -92,8 +94,8 @@ extension FileImageStorage {
         return paths
     }
 
-    /// Renames a stored file (atomic on one filesystem).
-    package func move(from source: String, to destination: String) throws {
+    /// Renames a stored file (atomic on one filesystem); the type is told by the extension when it is served.
+    package func move(from source: String, to destination: String, contentType: String) async throws {
         if rename(root.appendingPathComponent(source).path, root.appendingPathComponent(destination).path) != 0 {
             throw CocoaError(.fileWriteUnknown)
         }

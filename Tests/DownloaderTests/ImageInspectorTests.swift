@@ -31,22 +31,22 @@ struct ImageInspectorTests {
     }
 
     @Test("Storage writes through a temp file and renames atomically, hashing what it wrote")
-    func storage() throws {
+    func storage() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("storage-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let storage = FileImageStorage(root: root)
-        let writer = try storage.writer(for: "user/gen.download")
-        try writer.append(Array("hello ".utf8))
-        try writer.append(Array("world".utf8))
+        let writer = try await storage.writer(for: "user/gen.download")
+        try await writer.append(Array("hello ".utf8))
+        try await writer.append(Array("world".utf8))
         #expect(!FileManager.default.fileExists(atPath: root + "/user/gen.download"))
-        let (size, digest) = try writer.commit()
+        let (size, digest) = try await writer.commit()
         #expect(size == 11)
         #expect(digest == "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9")
-        try storage.move(from: "user/gen.download", to: "user/gen.png")
+        try await storage.move(from: "user/gen.download", to: "user/gen.png", contentType: "image/png")
         #expect(FileManager.default.contents(atPath: root + "/user/gen.png") == Data("hello world".utf8))
-        #expect(throws: (any Error).self) { try storage.writer(for: "../escape") }
-        let abandoned = try storage.writer(for: "user/other.download")
-        abandoned.abandon()
+        await #expect(throws: (any Error).self) { _ = try await storage.writer(for: "../escape") }
+        let abandoned = try await storage.writer(for: "user/other.download")
+        await abandoned.abandon()
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/user") == ["gen.png"])
     }
 }

@@ -86,6 +86,41 @@ struct S3StorageTests {
         #expect(try await client.list(prefix: client.location.key("ef/")).objects.isEmpty)
     }
 
+    @Test("As image storage: a write is invisible until committed, moves to its typed path, is listed by age and removed")
+    func imageStorage() async throws {
+        let server = try await S3TestServer()
+        let client = try await Self.client(server)
+        let storage = S3ImageStorage(client: client)
+        let writer = try await storage.writer(for: "ij/gen.download")
+        try await writer.append(Array("hello ".utf8))
+        try await writer.append(Array("world".utf8))
+        #expect(try await client.list(prefix: client.location.key("ij/")).objects.isEmpty)
+        let (size, digest) = try await writer.commit()
+        #expect(size == 11 && digest == "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9")
+        try await storage.move(from: "ij/gen.download", to: "ij/gen.png", contentType: "image/png")
+        #expect(try await storage.files(olderThan: .seconds(3600)).isEmpty)
+        #expect(try await storage.files(olderThan: .seconds(-60)) == ["ij/gen.png"])
+        let object = try await client.get(client.location.key("ij/gen.png"))
+        #expect(object.headers.first(name: "Content-Type") == "image/png")
+        #expect(try await Self.read(object) == Array("hello world".utf8))
+        await #expect(throws: (any Error).self) { _ = try await storage.writer(for: "../escape") }
+        try await storage.remove("ij/gen.png")
+        #expect(try await storage.files(olderThan: .seconds(-60)).isEmpty)
+    }
+
+    @Test("STORAGE_URL wins over STORAGE_DIR; S3 needs the AWS_* credentials")
+    func setting() throws {
+        #expect(try StorageSetting.parse(url: nil, directory: "/d", environment: [:]) == .directory("/d"))
+        #expect(try StorageSetting.parse(url: "file:///data/images", directory: "/d", environment: [:]) == .directory("/data/images"))
+        let s3 = try StorageSetting.parse(
+            url: "s3://b/p", directory: "/d", environment: ["AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "t"]
+        )
+        #expect(s3 == .s3(try S3Location.parse("s3://b/p"), .init(accessKeyID: "id", secretAccessKey: "secret", sessionToken: "t")))
+        #expect(throws: StorageURLError.self) { try StorageSetting.parse(url: "s3://b", directory: "/d", environment: [:]) }
+        #expect(throws: StorageURLError.self) { try StorageSetting.parse(url: "file://relative", directory: "/d", environment: [:]) }
+        #expect(throws: StorageURLError.self) { try StorageSetting.parse(url: "gs://b", directory: "/d", environment: [:]) }
+    }
+
     @Test("A presigned GET fetches the object with no credentials")
     func presigned() async throws {
         let server = try await S3TestServer()

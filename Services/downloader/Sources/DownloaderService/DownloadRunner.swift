@@ -54,7 +54,7 @@ struct DownloadRunner: Sendable {
             }
             guard try await generations.complete(generation, images: images) else {
                 // Cancelled (or failed) while downloading: nothing of it may stay reachable.
-                for image in images { try? storage.remove(image.storagePath) }
+                for image in images { try? await storage.remove(image.storagePath) }
                 logger.info("Generation stopped downloading meanwhile; stored files removed")
                 return .done(result: ["outcome": "not downloading"])
             }
@@ -77,7 +77,7 @@ struct DownloadRunner: Sendable {
         // Paths name no user: a shard of the generation id, then the generation and the output's index.
         let id = generation.id.lowercase
         let base = "\(id.prefix(2))/\(id)\(index == 0 ? "" : "-\(index)")"
-        let pending = try storage.writer(for: base + ".download")
+        let pending = try await storage.writer(for: base + ".download")
         let head: [UInt8]
         // Markup (an SVG) is scanned as it streams for anything that could run or reach out when opened.
         var scanner: SVGScanner?
@@ -89,26 +89,26 @@ struct DownloadRunner: Sendable {
                     if chunk.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }) == UInt8(ascii: "<") { scanner = SVGScanner() }
                 }
                 scanner?.feed(chunk)
-                try pending.append(Array(chunk))
+                try await pending.append(Array(chunk))
             }
         } catch {
-            pending.abandon()
+            await pending.abandon()
             throw error
         }
         guard let info = ImageInspector.inspect(head) else {
-            pending.abandon()
+            await pending.abandon()
             throw FetchError(
                 description: "the bytes are not a PNG, JPEG, WebP, GIF or SVG image", permanent: true,
                 userReason: "is not a PNG, JPEG, WebP, GIF or SVG image", reason: "not_an_image"
             )
         }
         if info.format == "svg", let problem = scanner?.problem {
-            pending.abandon()
+            await pending.abandon()
             throw FetchError(description: "the SVG contains \(problem)", permanent: true, userReason: "is an SVG that contains \(problem)", reason: "unsafe_svg")
         }
-        let (size, digest) = try pending.commit()
+        let (size, digest) = try await pending.commit()
         let path = "\(base).\(info.format == "jpeg" ? "jpg" : info.format)"
-        try storage.move(from: base + ".download", to: path)
+        try await storage.move(from: base + ".download", to: path, contentType: info.contentType)
         return StoredImage(
             generationId: generation.id, userId: generation.userId, outputIndex: index, filename: (path as NSString).lastPathComponent,
             storagePath: path, publicUrl: "\(publicBaseURL)/files/\(path)", fileSize: size, width: info.width, height: info.height,

@@ -19,7 +19,10 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
     // host cover the dispatcher's download concurrency even when raised well past its default (32): past the limit, every
     // fetch would open and close a connection of its own.
     let http = HTTPClient.makeServiceClient(connectionsPerHost: 256, redirects: false, readTimeout: .seconds(30))
-    let storage = FileImageStorage(root: config.storageDir)
+    let storage: any ImageStorage = switch config.storage {
+    case .directory(let path): FileImageStorage(root: path)
+    case .s3(let location, let credentials): S3ImageStorage(client: S3Client(location: location, credentials: credentials, http: http))
+    }
     let generations = GenerationStore(client: client, logger: logger)
     let runner = DownloadRunner(
         fetcher: SafeFetcher(http: http, allowList: config.allowList, maxBytes: config.maxBytes, timeout: config.fetchTimeout),

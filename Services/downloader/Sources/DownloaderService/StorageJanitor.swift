@@ -11,13 +11,13 @@ import Storage
 /// counted in `imagegen_downloader_retention_removed_total{kind}`. It runs where the files are (the downloader).
 package struct StorageJanitor: Service {
     let generations: GenerationStore
-    let storage: FileImageStorage
+    let storage: any ImageStorage
     let imagesRetention: Duration?
     var orphanAge: Duration = .seconds(3600)
     var interval: Duration = .seconds(600)
     let logger: Logger
 
-    package init(generations: GenerationStore, storage: FileImageStorage, imagesRetention: Duration?, logger: Logger) {
+    package init(generations: GenerationStore, storage: any ImageStorage, imagesRetention: Duration?, logger: Logger) {
         self.generations = generations
         self.storage = storage
         self.imagesRetention = imagesRetention
@@ -41,18 +41,18 @@ package struct StorageJanitor: Service {
         var images = 0
         if let age = imagesRetention {
             while case let paths = try await generations.removeImages(olderThan: age), !paths.isEmpty {
-                for path in paths { try? storage.remove(path) }
+                for path in paths { try? await storage.remove(path) }
                 images += paths.count
             }
         }
         var orphans = 0
-        let candidates = storage.files(olderThan: orphanAge)
+        let candidates = try await storage.files(olderThan: orphanAge)
         for start in stride(from: 0, to: candidates.count, by: 1000) {
             let chunk = Array(candidates[start..<min(start + 1000, candidates.count)])
             // An unfinished write or download an hour old will never finish; anything else is kept while a row names it.
             let unfinished = chunk.filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".download") }
             let unnamed = try await generations.unreferenced(chunk.filter { !unfinished.contains($0) })
-            for path in unfinished + unnamed where (try? storage.remove(path)) != nil { orphans += 1 }
+            for path in unfinished + unnamed where (try? await storage.remove(path)) != nil { orphans += 1 }
         }
         Counter(label: "imagegen_downloader_retention_removed_total", dimensions: [("kind", "images")]).increment(by: images)
         Counter(label: "imagegen_downloader_retention_removed_total", dimensions: [("kind", "orphans")]).increment(by: orphans)

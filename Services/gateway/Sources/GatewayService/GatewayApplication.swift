@@ -46,13 +46,6 @@ package func makePublicRouter(
     let auth = try await UserAuthenticator(
         secret: config.jwtSecret, jwks: config.jwks, keySetURL: config.jwksURL, policy: config.tokenPolicy, logger: logger
     )
-    let generations = GenerationRoutes(
-        store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
-        maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
-        webhookOrigins: config.webhookOrigins, storage: FileImageStorage(root: config.storageDir), links: config.fileLinks,
-        monthlyBudget: config.monthlyBudget,
-        logger: logger
-    )
     let router = Router()
     router.add(middleware: RequestMetricsMiddleware())
     // A server span per request, continuing the caller's `traceparent`; a generation's jobs carry it on.
@@ -61,7 +54,22 @@ package func makePublicRouter(
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.add(middleware: FileHeadersMiddleware(svgInline: config.svgInline))
     router.add(middleware: FileLinkMiddleware(links: config.fileLinks))
-    router.add(middleware: FileMiddleware(config.storageDir, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
+    let storage: any ImageStorage
+    switch config.storage {
+    case .directory(let path):
+        router.add(middleware: FileMiddleware(path, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
+        storage = FileImageStorage(root: path)
+    case .s3(let location, let credentials):
+        let client = S3Client(location: location, credentials: credentials, http: .shared)
+        ObjectFileRoutes(client: client).add(to: router)
+        storage = S3ImageStorage(client: client)
+    }
+    let generations = GenerationRoutes(
+        store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
+        maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
+        webhookOrigins: config.webhookOrigins, storage: storage, links: config.fileLinks,
+        monthlyBudget: config.monthlyBudget, logger: logger
+    )
     addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))

@@ -16,6 +16,8 @@ package struct GatewayConfig: Sendable {
     package var jwksRefresh: Duration
     /// Where the downloader stores images (`STORAGE_DIR`), served at `/files`.
     package var storageDir: String
+    /// Where the downloader stores images: `STORAGE_URL` (`file:///path` or `s3://…`), else `STORAGE_DIR`.
+    package var storage: StorageSetting = .directory("./.data/images")
     /// Most non-terminal generations one user may have at once (`GATEWAY_MAX_ACTIVE_PER_USER`).
     package var maxActivePerUser: Int
     /// The highest priority a request may ask for unless its token's `max_priority` claim grants more
@@ -63,6 +65,12 @@ package struct GatewayConfig: Sendable {
             loader.problem("AUTH_JWKS_URL must be https (plain http only on loopback), got \(jwksURL)")
         }
         storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
+        for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] { _ = loader.optional(key) }  // listed in --help
+        do {
+            storage = try StorageSetting.parse(url: loader.optional("STORAGE_URL"), directory: storageDir, environment: environment)
+        } catch {
+            loader.problem(error.description)
+        }
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)
         internalPort = loader.int("GATEWAY_INTERNAL_PORT", default: 9080, in: 0...65535)
@@ -110,6 +118,7 @@ package struct GatewayConfig: Sendable {
         self.database = database
         self.jwtSecret = jwtSecret
         self.storageDir = storageDir
+        storage = .directory(storageDir)
         self.maxActivePerUser = maxActivePerUser
         maxPriority = 5
         svgInline = false

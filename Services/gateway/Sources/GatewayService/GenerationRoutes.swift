@@ -63,7 +63,7 @@ struct GenerationRoutes: Sendable {
             guard let paths = try await store.delete(id, userID: user) else { throw Problem.notFound("Generation \(id.lowercase)") }
             for path in paths {
                 // After the commit: a file left by a crash here is an orphan with no row (logged, never served by a row).
-                do { try storage.remove(path) } catch { logger.warning("Could not remove a deleted image's file", metadata: ["path": "\(path)", "error": "\(error)"]) }
+                do { try await storage.remove(path) } catch { logger.warning("Could not remove a deleted image's file", metadata: ["path": "\(path)", "error": "\(error)"]) }
             }
             logger.info("Generation deleted", metadata: ["generation.id": "\(id.lowercase)", "images": "\(paths.count)"])
             return Response(status: .noContent)
