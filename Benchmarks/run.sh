@@ -68,8 +68,16 @@ fi
 
 if [ "$what" = downloader ] || [ "$what" = all ]; then
     fresh_db downloader
+    echo "downloader-memory, files (STORAGE_DIR):"
     "$bench" downloader-memory --downloader $release/downloader --bytes 40960
     "$bench" downloader-memory --downloader $release/downloader --bytes 41943040
+    # The same into an S3-compatible bucket (moto's server): a multipart upload, one 5 MiB part in memory at a time.
+    source scripts/lib/s3.sh
+    s3_start bench
+    echo "downloader-memory, S3 (STORAGE_URL=s3://…):"
+    STORAGE_URL="s3://bench/memory?endpoint=$S3_ENDPOINT&path_style=true" "$bench" downloader-memory --downloader $release/downloader --bytes 40960
+    STORAGE_URL="s3://bench/memory?endpoint=$S3_ENDPOINT&path_style=true" "$bench" downloader-memory --downloader $release/downloader --bytes 41943040
+    s3_stop
 fi
 
 if [ "$what" = gateway ] || [ "$what" = all ]; then

@@ -28,11 +28,11 @@ package final class S3ObjectWriter {
         hasher.update(data: Array(bytes))
         size += bytes.count
         buffer.append(contentsOf: bytes)
-        while buffer.count >= partSize {
-            let part = Array(buffer.prefix(partSize))
-            buffer.removeFirst(partSize)
+        // A full buffer goes as one part (a part may be larger than the minimum), and the buffer is reused.
+        if buffer.count >= partSize {
             if uploadID == nil { uploadID = try await client.createMultipartUpload(key, contentType: contentType) }
-            parts.append(try await client.uploadPart(key, uploadID: uploadID!, number: parts.count + 1, bytes: part))
+            parts.append(try await client.uploadPart(key, uploadID: uploadID!, number: parts.count + 1, bytes: buffer))
+            buffer.removeAll(keepingCapacity: true)
         }
     }
 
