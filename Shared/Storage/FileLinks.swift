@@ -1,27 +1,43 @@
 import Crypto
 import Foundation
 
-/// Signed, expiring links to stored files: `<public url>?expires=<unix seconds>&sig=<HMAC-SHA256 of "<path>\n<expires>">`
-/// keyed with `FILES_URL_SECRET`, valid `FILES_URL_TTL` seconds. The gateway and the notifier make them for the bodies
-/// they send; the gateway checks them before it serves a file. With `FILES_PUBLIC` links are plain and never expire.
+/// Expiring links to stored images, valid `FILES_URL_TTL` seconds, made by the gateway and the notifier for the bodies
+/// they send. Files on disk: `<public url>?expires=<unix seconds>&sig=<HMAC-SHA256 of "<path>\n<expires>">` keyed with
+/// `FILES_URL_SECRET`, checked by the gateway before it serves the file. Objects in a bucket: an S3 presigned GET, so
+/// the bytes come from the store, not through the gateway. With `FILES_PUBLIC` links are plain and never expire.
 package struct FileLinks: Sendable {
     private let key: SymmetricKey?
-    /// Seconds a link is valid for (at least; expiry is rounded up to the minute, so links made within a minute are
+    private let objects: S3Client?
+    /// Seconds a link is valid for (at least; links are made as of the minute, so links made within a minute are
     /// equal: a webhook's body and a GET of the same generation agree, and caches can keep them).
     package let ttl: Int
 
     /// Links signed with `secret`; nil makes plain, public links.
     package init(secret: String?, ttl: Int = 3600) {
         key = secret.map { SymmetricKey(data: Data($0.utf8)) }
+        objects = nil
         self.ttl = ttl
     }
 
-    package var arePublic: Bool { key == nil }
+    /// Presigned GETs of the objects `client` stores.
+    package init(presigning client: S3Client, ttl: Int = 3600) {
+        key = nil
+        objects = client
+        self.ttl = ttl
+    }
+
+    /// Whether the gateway serves `/files` without checking a signature.
+    package var arePublic: Bool { key == nil && objects == nil }
 
     /// The link to a file stored at `path` whose plain URL is `publicURL`.
     package func url(_ publicURL: String, path: String, now: Date = Date()) -> String {
+        let minute = Int(now.timeIntervalSince1970) / 60 * 60
+        if let objects {
+            // As of the minute, valid one more minute than asked, so it is never shorter than the TTL.
+            return objects.presignedGET(objects.location.key(path), seconds: ttl + 60, now: Date(timeIntervalSince1970: Double(minute)))
+        }
         guard key != nil else { return publicURL }
-        let expires = (Int(now.timeIntervalSince1970) + ttl + 59) / 60 * 60
+        let expires = minute + 60 + ttl
         return "\(publicURL)?expires=\(expires)&sig=\(signature(path: path, expires: expires))"
     }
 

@@ -93,15 +93,23 @@ package struct S3Client: Sendable {
         _ method: HTTPMethod, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: [UInt8] = [],
         timeout: TimeAmount = .seconds(60)
     ) async throws -> HTTPClientResponse {
+        try await send(method, key: key, query: query, headers: headers, body: ByteBuffer(bytes: body), payloadHash: SHA256.hash(data: body).hexString, timeout: timeout)
+    }
+
+    /// As above, with the body as a buffer (sent without a copy) and its SHA-256 already known.
+    @discardableResult
+    func send(
+        _ method: HTTPMethod, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: ByteBuffer,
+        payloadHash: String, timeout: TimeAmount = .seconds(60)
+    ) async throws -> HTTPClientResponse {
         let (base, host, path) = location.address(key ?? "")
-        let payloadHash = SHA256.hash(data: body).hexString
         let all = [("host", host), ("x-amz-content-sha256", payloadHash)] + headers
         let signed = signer.sign(method: method.rawValue, path: path, query: query, headers: all, payloadHash: payloadHash, date: Date())
         let queryString = SigV4.canonicalQuery(query)
         var request = HTTPClientRequest(url: base + path + (queryString.isEmpty ? "" : "?\(queryString)"))
         request.method = method
         for (name, value) in all + signed where name != "host" { request.headers.add(name: name, value: value) }
-        if !body.isEmpty || method == .PUT || method == .POST { request.body = .bytes(ByteBuffer(bytes: body)) }
+        if body.readableBytes > 0 || method == .PUT || method == .POST { request.body = .bytes(body) }
         let response = try await http.execute(request, timeout: timeout)
         guard (200..<300).contains(response.status.code) else {
             let text = String(buffer: try await response.body.collect(upTo: 1 << 16))
@@ -133,10 +141,17 @@ package struct S3Client: Sendable {
         return id
     }
 
-    /// Uploads part `number` (from 1); returns its ETag.
-    package func uploadPart(_ key: String, uploadID: String, number: Int, bytes: [UInt8]) async throws -> String {
-        let response = try await send(.PUT, key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)], body: bytes)
+    /// Uploads part `number` (from 1) whose SHA-256 is `payloadHash`; returns its ETag.
+    package func uploadPart(_ key: String, uploadID: String, number: Int, body: ByteBuffer, payloadHash: String) async throws -> String {
+        let response = try await send(
+            .PUT, key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)], body: body, payloadHash: payloadHash
+        )
         return response.headers.first(name: "ETag") ?? ""
+    }
+
+    /// Stores `body` (whose SHA-256 is `payloadHash`) at `key` in one request.
+    package func put(_ key: String, body: ByteBuffer, payloadHash: String, contentType: String) async throws {
+        try await send(.PUT, key: key, headers: [("content-type", contentType)], body: body, payloadHash: payloadHash)
     }
 
     package func completeMultipartUpload(_ key: String, uploadID: String, parts: [String]) async throws {

@@ -1,5 +1,6 @@
 import Database
 import SafeHTTP
+import Generations
 import ServiceKit
 import Storage
 
@@ -8,7 +9,6 @@ package struct DownloaderConfig: Sendable {
     package var http: HTTPSettings
     package var database: DatabaseURL
     package var internalToken: String
-    package var storageDir: String
     /// Where images are stored: `STORAGE_URL` (`file:///path` or `s3://bucket/prefix?…`), else `STORAGE_DIR`.
     package var storage: StorageSetting
     package var publicBaseURL: String
@@ -24,14 +24,7 @@ package struct DownloaderConfig: Sendable {
         http = HTTPSettings(&loader, defaultPort: 8083)
         database = loader.databaseURL()
         internalToken = loader.secret("INTERNAL_TOKEN")
-        storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
-        storage = .directory(storageDir)
-        for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] { _ = loader.optional(key) }  // listed in --help
-        do {
-            storage = try StorageSetting.parse(url: loader.optional("STORAGE_URL"), directory: storageDir, environment: environment)
-        } catch {
-            loader.problem(error.description)
-        }
+        storage = StorageSetting.load(&loader, environment: environment)
         publicBaseURL = loader.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:8080")
         allowList = AllowList(loader.string("DOWNLOAD_ALLOWED_HOSTS", default: "replicate.delivery,*.replicate.delivery"))
         maxBytes = loader.int("DOWNLOAD_MAX_BYTES", default: 50 << 20, in: 1...(4 << 30))

@@ -60,9 +60,8 @@ package func makePublicRouter(
         router.add(middleware: FileMiddleware(path, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
         storage = FileImageStorage(root: path)
     case .s3(let location, let credentials):
-        let client = S3Client(location: location, credentials: credentials, http: .shared)
-        ObjectFileRoutes(client: client).add(to: router)
-        storage = S3ImageStorage(client: client)
+        // Images are fetched from the bucket with the presigned links the API hands out; nothing is served at /files.
+        storage = S3ImageStorage(client: S3Client(location: location, credentials: credentials, http: .shared))
     }
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,

@@ -1,6 +1,7 @@
 import Catalog
 import Database
 import Foundation
+import Generations
 import ServiceKit
 import Storage
 
@@ -14,10 +15,9 @@ package struct GatewayConfig: Sendable {
     package var tokenPolicy: TokenPolicy
     /// How often the key set at `AUTH_JWKS_URL` is fetched again (`AUTH_JWKS_REFRESH_SECONDS`).
     package var jwksRefresh: Duration
-    /// Where the downloader stores images (`STORAGE_DIR`), served at `/files`.
-    package var storageDir: String
-    /// Where the downloader stores images: `STORAGE_URL` (`file:///path` or `s3://…`), else `STORAGE_DIR`.
-    package var storage: StorageSetting = .directory("./.data/images")
+    /// Where the downloader stores images: `STORAGE_URL` (`file:///path` or `s3://…`), else `STORAGE_DIR` (served at
+    /// `/files`).
+    package var storage: StorageSetting
     /// Most non-terminal generations one user may have at once (`GATEWAY_MAX_ACTIVE_PER_USER`).
     package var maxActivePerUser: Int
     /// The highest priority a request may ask for unless its token's `max_priority` claim grants more
@@ -64,13 +64,7 @@ package struct GatewayConfig: Sendable {
         if let jwksURL, let url = URL(string: jwksURL), !(url.scheme == "https" || ["127.0.0.1", "localhost", "::1"].contains(url.host ?? "")) {
             loader.problem("AUTH_JWKS_URL must be https (plain http only on loopback), got \(jwksURL)")
         }
-        storageDir = loader.string("STORAGE_DIR", default: "./.data/images")
-        for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] { _ = loader.optional(key) }  // listed in --help
-        do {
-            storage = try StorageSetting.parse(url: loader.optional("STORAGE_URL"), directory: storageDir, environment: environment)
-        } catch {
-            loader.problem(error.description)
-        }
+        storage = StorageSetting.load(&loader, environment: environment)
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)
         internalPort = loader.int("GATEWAY_INTERNAL_PORT", default: 9080, in: 0...65535)
@@ -78,7 +72,7 @@ package struct GatewayConfig: Sendable {
         replicateToken = loader.optional("REPLICATE_API_TOKEN")
         replicateBaseURL = loader.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
         svgInline = loader.bool("FILES_SVG_INLINE", default: false)
-        fileLinks = FileLinks.load(&loader)
+        fileLinks = FileLinks.load(&loader, storage: storage)
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
         if let raw = loader.optional("GATEWAY_MONTHLY_BUDGET_USD") {
@@ -117,7 +111,6 @@ package struct GatewayConfig: Sendable {
         http = HTTPSettings()
         self.database = database
         self.jwtSecret = jwtSecret
-        self.storageDir = storageDir
         storage = .directory(storageDir)
         self.maxActivePerUser = maxActivePerUser
         maxPriority = 5

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Generations
 import ServiceKit
 import Storage
 
@@ -30,7 +31,7 @@ package struct NotifierConfig: Sendable {
         }
         timeout = .seconds(loader.int("WEBHOOK_TIMEOUT_SECONDS", default: 10, in: 1...120))
         maxPerHost = loader.int("NOTIFIER_MAX_PER_HOST", default: 32, in: 1...1000)
-        fileLinks = FileLinks.load(&loader)
+        fileLinks = FileLinks.load(&loader, storage: StorageSetting.load(&loader, environment: environment))
         try loader.validate()
     }
 }
