@@ -271,7 +271,7 @@ package enum OpenAPIDocument {
                 "operationId": "getFile",
                 "tags": ["files"],
                 "summary": "A stored image's bytes (ETag, Range); `public_url` of an Image",
-                "description": "Served only through the signed, expiring link an Image's public_url gives (FILES_URL_TTL, an hour by default); get the generation again for a fresh one. Operators may make links plain and permanent (FILES_PUBLIC).",
+                "description": "Images stored on disk, served only through the signed, expiring link an Image's public_url gives (FILES_URL_TTL, an hour by default); get the generation again for a fresh one. Operators may make links plain and permanent (FILES_PUBLIC). With images in a bucket (STORAGE_URL=s3://…) public_url is a presigned GET of the object instead, and nothing is served here.",
                 "security": [],
                 "parameters": [
                   {"name": "path", "in": "path", "required": true, "schema": {"type": "string"}},
