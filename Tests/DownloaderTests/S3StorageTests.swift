@@ -121,6 +121,23 @@ struct S3StorageTests {
         #expect(throws: StorageURLError.self) { try StorageSetting.parse(url: "gs://b", directory: "/d", environment: [:]) }
     }
 
+    @Test("A retry after an upload that broke off writes the whole object again; nothing of the broken one is left")
+    func retry() async throws {
+        let server = try await S3TestServer()
+        let client = try await Self.client(server)
+        let key = client.location.key("kl/gen.download")
+        // An attempt that died after sending one part (as a crashed downloader would leave it), then the retry.
+        let broken = S3ObjectWriter(client: client, key: key, contentType: "application/octet-stream")
+        try await broken.append([UInt8](repeating: 1, count: 6 << 20))
+        #expect(try await client.list(prefix: client.location.key("kl/")).objects.isEmpty)
+        let retry = S3ObjectWriter(client: client, key: key, contentType: "application/octet-stream")
+        try await retry.append([UInt8](repeating: 2, count: 1000))
+        _ = try await retry.commit()
+        #expect(try await Self.read(try await client.get(key)) == [UInt8](repeating: 2, count: 1000))
+        await broken.abort()  // what a bucket lifecycle rule (AbortIncompleteMultipartUpload) does to a crashed upload
+        #expect(try await Self.read(try await client.get(key)) == [UInt8](repeating: 2, count: 1000))
+    }
+
     @Test("A presigned GET fetches the object with no credentials")
     func presigned() async throws {
         let server = try await S3TestServer()
