@@ -9,7 +9,7 @@ extension FileLinks {
     package static func load(_ loader: inout ConfigLoader, storage: StorageSetting) -> FileLinks {
         let ttl = loader.int("FILES_URL_TTL", default: 3600, in: 60...604_000)
         if case .s3(let location, let credentials) = storage {
-            return FileLinks(presigning: S3Client(location: location, credentials: credentials, http: .shared), ttl: ttl)
+            return FileLinks(presigning: S3Presigner(location: location, credentials: credentials), ttl: ttl)
         }
         guard !loader.bool("FILES_PUBLIC", default: false) else { return FileLinks(secret: nil) }
         return FileLinks(secret: loader.secret("FILES_URL_SECRET"), ttl: ttl)
@@ -25,7 +25,7 @@ extension StorageSetting {
         do {
             return try parse(url: loader.optional("STORAGE_URL"), directory: directory, environment: environment)
         } catch {
-            loader.problem(error.description)
+            loader.problem("\(error)")
             return .directory(directory)
         }
     }

@@ -7,7 +7,7 @@ import Foundation
 /// the bytes come from the store, not through the gateway. With `FILES_PUBLIC` links are plain and never expire.
 package struct FileLinks: Sendable {
     private let key: SymmetricKey?
-    private let objects: S3Client?
+    private let objects: S3Presigner?
     /// Seconds a link is valid for (at least; links are made as of the minute, so links made within a minute are
     /// equal: a webhook's body and a GET of the same generation agree, and caches can keep them).
     package let ttl: Int
@@ -19,10 +19,10 @@ package struct FileLinks: Sendable {
         self.ttl = ttl
     }
 
-    /// Presigned GETs of the objects `client` stores.
-    package init(presigning client: S3Client, ttl: Int = 3600) {
+    /// Presigned GETs of the objects in a bucket.
+    package init(presigning objects: S3Presigner, ttl: Int = 3600) {
         key = nil
-        objects = client
+        self.objects = objects
         self.ttl = ttl
     }
 

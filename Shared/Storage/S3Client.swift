@@ -23,7 +23,7 @@ package struct S3Location: Sendable, Equatable {
     }
 
     /// Parses `s3://bucket/prefix?…`; the error names what is wrong.
-    package static func parse(_ text: String) throws(StorageURLError) -> S3Location {
+    package static func parse(_ text: String) throws -> S3Location {
         guard let url = URLComponents(string: text), url.scheme == "s3", let bucket = url.host, !bucket.isEmpty else {
             throw StorageURLError("must look like s3://bucket/prefix?endpoint=…&region=…, got '\(text)'")
         }
@@ -211,8 +211,7 @@ package struct S3Client: Sendable {
 
     /// A URL anyone can GET `key` with for `seconds` (at most a week).
     package func presignedGET(_ key: String, seconds: Int, now: Date = Date()) -> String {
-        let (base, host, path) = location.address(key)
-        return "\(base)\(path)?\(signer.presignedQuery(method: "GET", host: host, path: path, expires: min(seconds, 604_800), date: now))"
+        S3Presigner(location: location, signer: signer).presignedGET(key, seconds: seconds, now: now)
     }
 
     static func element(_ name: String, in xml: String) -> String? {
@@ -229,5 +228,26 @@ package struct S3Client: Sendable {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+    }
+}
+
+/// Presigned GETs of a bucket's objects: no connection needed, only the location and the keys.
+package struct S3Presigner: Sendable {
+    package let location: S3Location
+    let signer: SigV4
+
+    package init(location: S3Location, credentials: SigV4.Credentials) {
+        self.init(location: location, signer: SigV4(credentials: credentials, region: location.region))
+    }
+
+    init(location: S3Location, signer: SigV4) {
+        self.location = location
+        self.signer = signer
+    }
+
+    /// A URL anyone can GET `key` with for `seconds` (at most a week).
+    package func presignedGET(_ key: String, seconds: Int, now: Date = Date()) -> String {
+        let (base, host, path) = location.address(key)
+        return "\(base)\(path)?\(signer.presignedQuery(method: "GET", host: host, path: path, expires: min(seconds, 604_800), date: now))"
     }
 }

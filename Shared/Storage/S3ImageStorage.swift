@@ -52,7 +52,7 @@ package enum StorageSetting: Sendable, Equatable {
 
     /// `STORAGE_URL` wins over `STORAGE_DIR`: `file:///path` or `s3://bucket/prefix?…` with the standard `AWS_*`
     /// credentials.
-    package static func parse(url: String?, directory: String, environment: [String: String]) throws(StorageURLError) -> StorageSetting {
+    package static func parse(url: String?, directory: String, environment: [String: String]) throws -> StorageSetting {
         guard let url, !url.isEmpty else { return .directory(directory) }
         if url.hasPrefix("file://") {
             let path = String(url.dropFirst("file://".count))

@@ -31,7 +31,8 @@ package struct NotifierConfig: Sendable {
         }
         timeout = .seconds(loader.int("WEBHOOK_TIMEOUT_SECONDS", default: 10, in: 1...120))
         maxPerHost = loader.int("NOTIFIER_MAX_PER_HOST", default: 32, in: 1...1000)
-        fileLinks = FileLinks.load(&loader, storage: StorageSetting.load(&loader, environment: environment))
+        let storage = StorageSetting.load(&loader, environment: environment)
+        fileLinks = FileLinks.load(&loader, storage: storage)
         try loader.validate()
     }
 }
