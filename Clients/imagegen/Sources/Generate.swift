@@ -99,8 +99,8 @@ struct Generate: AsyncParsableCommand {
         }
     }
 
-    /// Ctrl-C: asks on the terminal whether to cancel; true ends the wait.
-    private func askToCancel(_ id: String, client: APIClient, progress: ProgressDisplay) async throws -> Bool {
+    /// Ctrl-C: asks on the terminal whether to cancel; cancelling ends the command (exit 130), no keeps waiting.
+    private func askToCancel(_ id: String, client: APIClient, progress: ProgressDisplay) async throws {
         progress.pause()
         guard isatty(STDIN_FILENO) == 1 else {
             FileHandle.standardError.write(Data("\ninterrupted; generation \(id) keeps running (imagegen cancel \(id))\n".utf8))
@@ -110,7 +110,7 @@ struct Generate: AsyncParsableCommand {
         let answer = await Task.detached { readLine() }.value?.trimmingCharacters(in: .whitespaces).lowercased()
         guard answer == "y" || answer == "yes" else {
             progress.resume()
-            return false
+            return
         }
         let cancelled: GenerationBody = try await client.call(.POST, "/v1/generations/\(id)/cancel")
         FileHandle.standardError.write(Data("generation \(id) \(cancelled.status)\n".utf8))

@@ -6,7 +6,7 @@ import Foundation
 enum Interrupts {
     static func whileRunning<T: Sendable>(
         _ work: @escaping @Sendable () async throws -> T,
-        onInterrupt: @escaping @Sendable () async throws -> Bool
+        onInterrupt: @escaping @Sendable () async throws -> Void
     ) async throws -> T {
         let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         signal(SIGINT, SIG_IGN)
@@ -20,7 +20,7 @@ enum Interrupts {
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await work() }
             group.addTask {
-                for await _ in signals where try await onInterrupt() { break }
+                for await _ in signals { try await onInterrupt() }
                 return nil
             }
             defer { group.cancelAll() }

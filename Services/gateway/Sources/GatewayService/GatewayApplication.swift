@@ -53,10 +53,10 @@ package func makePublicRouter(
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.add(middleware: FileHeadersMiddleware(svgInline: config.svgInline))
-    router.add(middleware: FileLinkMiddleware(links: config.fileLinks))
     let storage: any ImageStorage
     switch config.storage {
     case .directory(let path):
+        router.add(middleware: FileLinkMiddleware(links: config.fileLinks))
         router.add(middleware: FileMiddleware(path, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
         storage = FileImageStorage(root: path)
     case .s3(let location, let credentials):
