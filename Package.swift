@@ -167,6 +167,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: defaultSwiftSettings
         ),
+        .testTarget(name: "NotifierTests", dependencies: ["NotifierService"], swiftSettings: defaultSwiftSettings),
         .testTarget(name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Generations", "Database"],
                     swiftSettings: defaultSwiftSettings),
         .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import JobQueue
 import PostgresNIO
+import WireFormat
 
 /// A user's webhook signing secrets: the current one, and the one it replaced while that still signs beside it.
 package struct WebhookSecrets: Sendable, Equatable {
@@ -81,13 +82,18 @@ extension GenerationStore {
         return nil
     }
 
-    /// Records one delivery attempt of generation `id`'s webhook.
-    package func recordDelivery(_ attempt: WebhookDeliveryAttempt, generation id: UUID) async throws {
+    /// Records delivery attempts, each of its generation's webhook, in one statement (see ``Batcher``).
+    package func recordDeliveries(_ attempts: [(WebhookDeliveryAttempt, generation: UUID)]) async throws {
+        let rows = try JSONCoding.encoder().encode(attempts.map { RecordedAttempt(generationId: $0.generation, attempt: $0.0) })
         try await client.query(
             """
-            INSERT INTO webhook_deliveries (generation_id, webhook_id, event, attempt, status_code, duration_ms, error, next_attempt_at)
-            VALUES (\(id), \(attempt.webhookId), \(attempt.event), \(attempt.attempt), \(attempt.statusCode), \(attempt.durationMs),
-                    \(attempt.error), \(attempt.nextAttemptAt))
+            INSERT INTO webhook_deliveries
+                (generation_id, webhook_id, event, attempt, attempted_at, status_code, duration_ms, error, next_attempt_at)
+            SELECT generation_id, webhook_id, event, attempt, attempted_at, status_code, duration_ms, error, next_attempt_at
+            FROM jsonb_to_recordset(\(String(decoding: rows, as: UTF8.self))::jsonb) AS r(
+                generation_id uuid, webhook_id text, event text, attempt integer, attempted_at timestamptz, status_code integer,
+                duration_ms integer, error text, next_attempt_at timestamptz
+            )
             """,
             logger: logger
         )
@@ -158,6 +164,19 @@ extension GenerationStore {
         }
         return nil
     }
+}
+
+/// An attempt as one row of ``GenerationStore/recordDeliveries(_:)``'s JSON: its fields and its generation's id.
+private struct RecordedAttempt: Encodable {
+    var generationId: UUID
+    var attempt: WebhookDeliveryAttempt
+
+    func encode(to encoder: any Encoder) throws {
+        try attempt.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(generationId, forKey: .generationId)
+    }
+    enum Keys: String, CodingKey { case generationId }
 }
 
 extension WebhookSecrets {

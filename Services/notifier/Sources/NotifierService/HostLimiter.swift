@@ -2,25 +2,114 @@ import Synchronization
 
 /// At most `limit` deliveries in flight to one receiver (`scheme://host:port`), so a slow or dead receiver holds a few of
 /// the notifier's slots, not all of them.
-final class HostLimiter: Sendable {
+///
+/// A delivery that finds its receiver's slots taken either waits here for one or goes back to the queue for later,
+/// depending on the receiver's pace (how long its deliveries take, and how long since one of its slots last freed): a
+/// quick receiver frees a slot within milliseconds, so the delivery waits for it (handed over in arrival order, for at
+/// most `maxWait`) instead of costing a claim, a push and a snooze; a slow or hanging one would hold the dispatcher's slot
+/// all that time, so the delivery is snoozed for about as long as the receiver takes to free a slot (jittered, so its
+/// backlog does not come back at once and keep the queue busy with deliveries that cannot start).
+package final class HostLimiter: Sendable {
+    package enum Admission: Equatable, Sendable {
+        /// A slot is this delivery's; `release` it when done.
+        case granted
+        /// Try again after this long.
+        case snooze(Duration)
+    }
+
+    private struct Receiver {
+        var inFlight = 0
+        /// Moving average of its deliveries' durations (timeouts count in full); nil before the first ends.
+        var pace: Duration?
+        /// When a slot last freed (or the first was taken).
+        var lastFreed: ContinuousClock.Instant
+        /// Deliveries waiting for a slot, oldest first.
+        var waiters: [(id: Int, answer: CheckedContinuation<Admission, Never>)] = []
+    }
+
     private let limit: Int
-    private let inFlight = Mutex<[String: Int]>([:])
+    private let quick: Duration
+    private let maxWait: Duration
+    private let longest: Duration
+    private let state = Mutex<(receivers: [String: Receiver], nextWaiter: Int)>(([:], 0))
 
-    init(limit: Int) { self.limit = limit }
+    /// - Parameters:
+    ///   - limit: deliveries in flight per receiver.
+    ///   - longest: the longest a delivery can take (the request timeout), the longest snooze's base.
+    ///   - quick: a receiver that frees slots at least this often is waited for in place.
+    ///   - maxWait: the longest a delivery waits in place before it is snoozed after all.
+    package init(limit: Int, longest: Duration, quick: Duration = .milliseconds(200), maxWait: Duration = .seconds(1)) {
+        self.limit = limit
+        self.longest = longest
+        self.quick = quick
+        self.maxWait = maxWait
+    }
 
-    /// Takes a slot for `host`; false when all its slots are taken.
-    func acquire(_ host: String) -> Bool {
-        inFlight.withLock { counts in
-            guard counts[host, default: 0] < limit else { return false }
-            counts[host, default: 0] += 1
-            return true
+    /// Takes a slot for `receiver`, waiting for one when the receiver is quick; otherwise says when to try again.
+    package func admit(_ receiver: String) async -> Admission {
+        await withCheckedContinuation { answer in
+            let waiter = state.withLock { state -> Int? in
+                let now = ContinuousClock.now
+                var host = state.receivers[receiver] ?? Receiver(lastFreed: now)
+                defer { state.receivers[receiver] = host }
+                if host.inFlight < limit {
+                    host.inFlight += 1
+                    answer.resume(returning: .granted)
+                    return nil
+                }
+                let expected = Self.expectedWait(host, now: now)
+                guard expected <= quick, host.waiters.count < limit else {
+                    answer.resume(returning: .snooze(snooze(expected)))
+                    return nil
+                }
+                state.nextWaiter += 1
+                host.waiters.append((state.nextWaiter, answer))
+                return state.nextWaiter
+            }
+            guard let waiter else { return }
+            Task { [maxWait] in
+                try? await Task.sleep(for: maxWait)
+                self.giveUp(receiver, waiter: waiter)
+            }
         }
     }
 
-    func release(_ host: String) {
-        inFlight.withLock { counts in
-            counts[host, default: 1] -= 1
-            if counts[host] == 0 { counts[host] = nil }
+    /// Frees `receiver`'s slot after a delivery that took `duration`: the oldest waiter gets it.
+    package func release(_ receiver: String, after duration: Duration) {
+        let waiter = state.withLock { state -> CheckedContinuation<Admission, Never>? in
+            guard var host = state.receivers[receiver] else { return nil }
+            host.pace = host.pace.map { $0 * 0.8 + duration * 0.2 } ?? duration
+            host.lastFreed = .now
+            defer { state.receivers[receiver] = host.inFlight == 0 ? nil : host }
+            if !host.waiters.isEmpty { return host.waiters.removeFirst().answer }
+            host.inFlight -= 1
+            return nil
         }
+        waiter?.resume(returning: .granted)
+    }
+
+    /// Deliveries waiting here for one of `receiver`'s slots.
+    package func waiting(for receiver: String) -> Int {
+        state.withLock { $0.receivers[receiver]?.waiters.count ?? 0 }
+    }
+
+    /// The waiter `id` is snoozed after all, unless it was handed a slot meanwhile.
+    private func giveUp(_ receiver: String, waiter id: Int) {
+        let given = state.withLock { state -> (CheckedContinuation<Admission, Never>, Duration)? in
+            guard let host = state.receivers[receiver], let index = host.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            state.receivers[receiver]?.waiters.remove(at: index)
+            return (host.waiters[index].answer, snooze(Self.expectedWait(host, now: .now)))
+        }
+        if let (waiter, delay) = given { waiter.resume(returning: .snooze(delay)) }
+    }
+
+    /// How long until a slot of a full receiver frees: its pace, or the time since one last freed if that is longer.
+    private static func expectedWait(_ host: Receiver, now: ContinuousClock.Instant) -> Duration {
+        max(host.pace ?? .zero, now - host.lastFreed)
+    }
+
+    /// Between one and two times the expected wait, at least a second and at most twice the longest delivery.
+    private func snooze(_ expected: Duration) -> Duration {
+        min(max(expected, .seconds(1)), longest) * Double.random(in: 1...2)
     }
 }

@@ -16,13 +16,19 @@ package func buildNotifier(config: NotifierConfig, logger: Logger) -> some Appli
     let http = HTTPClient.makeServiceClient(connectionsPerHost: config.maxPerHost, redirects: false, readTimeout: config.timeout)
     // Any https host with public addresses, and exactly the origins allowed for development.
     let allowList = AllowList((["*"] + config.allowedOrigins).joined(separator: ","))
+    let store = GenerationStore(client: client, logger: logger)
+    // Attempts are recorded many to a statement (and a commit) when deliveries are many.
+    let attempts = Batcher<WebhookDeliverer.Recorded, Void> { batch in
+        try await store.recordDeliveries(batch)
+        return batch.map { _ in () }
+    }
     let deliverer = WebhookDeliverer(
         fetcher: SafeFetcher(http: http, allowList: allowList, maxBytes: 1 << 16, timeout: config.timeout),
-        store: GenerationStore(client: client, logger: logger), limiter: HostLimiter(limit: config.maxPerHost),
+        store: store, attempts: attempts, limiter: HostLimiter(limit: config.maxPerHost, longest: config.timeout),
         allowedOrigins: Set(config.allowedOrigins.compactMap { URL(string: $0).flatMap(WebhookTarget.origin) }), links: config.fileLinks
     )
     return jobServiceApplication(
         name: "notifier", settings: config.http, kind: DeliverWebhook.self, token: config.internalToken,
-        checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
+        checks: [client.readinessCheck], services: [client, HTTPClientService(client: http), attempts], logger: logger
     ) { job, logger in await deliverer.run(job, logger: logger) }
 }

@@ -1,4 +1,5 @@
 import Catalog
+import Database
 import Foundation
 import Generations
 import JobContract
@@ -17,11 +18,15 @@ import WireFormat
 struct WebhookDeliverer: Sendable {
     let fetcher: SafeFetcher
     let store: GenerationStore
+    /// Where attempts are recorded, batched (``GenerationStore/recordDeliveries(_:)``).
+    let attempts: Batcher<Recorded, Void>
     let limiter: HostLimiter
     /// Development origins a webhook may name besides public https hosts (`WEBHOOK_ALLOWED_ORIGINS`).
     let allowedOrigins: Set<String>
     /// How images' links in the bodies are made (as the gateway makes them, so a body equals a GET of the generation).
     let links: FileLinks
+
+    typealias Recorded = (WebhookDeliveryAttempt, generation: UUID)
 
     func run(_ job: JobEnvelope<DeliverWebhook.Payload>.Job, logger: Logger) async -> JobOutcome {
         let payload = job.payload
@@ -35,9 +40,11 @@ struct WebhookDeliverer: Sendable {
                 return try await finish(job, status: nil, error: "webhook \(problem)", started: .now, outcome: .failed("webhook \(problem)"))
             }
             let receiver = URL(string: url).flatMap(WebhookTarget.origin) ?? url
-            // A receiver with all its slots busy waits its turn without holding a dispatcher slot or spending an attempt.
-            guard limiter.acquire(receiver) else { return .snooze(after: .milliseconds(Int64.random(in: 1000...2000))) }
-            defer { limiter.release(receiver) }
+            // A receiver with all its slots busy: its turn comes here soon, or the delivery goes back to the queue for
+            // later without spending an attempt (see HostLimiter).
+            if case .snooze(let delay) = await limiter.admit(receiver) { return .snooze(after: delay) }
+            let admitted = ContinuousClock.now
+            defer { limiter.release(receiver, after: .now - admitted) }
             let images = generation.status == .completed ? try await store.images(of: generation.id) : []
             let body = try JSONCoding.encoder().encode(
                 WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: images, links: links))
@@ -97,13 +104,13 @@ struct WebhookDeliverer: Sendable {
         let elapsed = ContinuousClock.now - started
         var next: Date?
         if case .retry(_, let after?) = outcome, job.attempt < job.maxAttempts { next = Date().addingTimeInterval(after.seconds) }
-        try await store.recordDelivery(
+        try await attempts.submit((
             WebhookDeliveryAttempt(
                 webhookId: Self.webhookID(job), event: job.payload.event, attempt: job.attempt,
                 statusCode: status, durationMs: Int(elapsed.seconds * 1000), error: error, nextAttemptAt: next
             ),
             generation: job.payload.generationId
-        )
+        ))
         let label = switch outcome {
         case .done: status == 410 ? "gone" : "delivered"
         case .retry: "retried"
