@@ -61,13 +61,18 @@ struct NotifierBenchmark: AsyncParsableCommand {
                 let ids = try await insert(client, count: burst, webhook: ok)
                 let start = Date().timeIntervalSince1970
                 _ = try await finish(client, ids)
+                let enqueued = Date().timeIntervalSince1970
                 let wanted = Set(ids.map { $0.uuidString.lowercased() })
                 while received.times.withLock({ got in wanted.filter { got[$0] != nil }.count }) < wanted.count {
                     try await Task.sleep(for: .milliseconds(200))
                     if Date().timeIntervalSince1970 - start > 600 { throw ValidationError("the burst did not arrive within 10 minutes") }
                 }
-                let last = received.times.withLock { got in wanted.compactMap { got[$0] }.max() ?? start }
-                print(String(format: "notifier: %d deliveries of a burst in %.1f s: %.0f deliveries/s", burst, last - start, Double(burst) / (last - start)))
+                let arrivals = received.times.withLock { got in wanted.compactMap { got[$0] } }
+                let (first, last) = (arrivals.min() ?? start, arrivals.max() ?? start)
+                print(String(
+                    format: "notifier: a burst of %d deliveries: enqueued by one UPDATE in %.1f s, then delivered in %.1f s: %.0f deliveries/s (%.0f/s counting the UPDATE)",
+                    burst, enqueued - start, last - first, Double(burst - 1) / (last - first), Double(burst) / (last - start)
+                ))
             }
         }
     }

@@ -50,6 +50,18 @@ struct HostLimiterTests {
         #expect(await limiter.admit("https://other.example.com:443") == .granted)
     }
 
+    @Test("a receiver none of whose deliveries has ended yet is not waited for: it may be hanging")
+    func unprovenReceiverSnoozes() async {
+        let limiter = HostLimiter(limit: 1, longest: .seconds(10))
+        #expect(await limiter.admit(receiver) == .granted)
+        guard case .snooze(let delay) = await limiter.admit(receiver) else {
+            Issue.record("a delivery was admitted beyond the limit")
+            return
+        }
+        #expect(delay >= .seconds(1))
+        #expect(limiter.waiting(for: receiver) == 0)
+    }
+
     @Test("a delivery not handed a slot within the longest wait is snoozed, at least a second")
     func waiterGivesUp() async {
         let limiter = HostLimiter(limit: 1, longest: .seconds(10), quick: .seconds(60), maxWait: .milliseconds(20))

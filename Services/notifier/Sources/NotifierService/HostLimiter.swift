@@ -103,9 +103,11 @@ package final class HostLimiter: Sendable {
         if let (waiter, delay) = given { waiter.resume(returning: .snooze(delay)) }
     }
 
-    /// How long until a slot of a full receiver frees: its pace, or the time since one last freed if that is longer.
+    /// How long until a slot of a full receiver frees: its pace, or the time since one last freed if that is longer. A
+    /// receiver none of whose deliveries has ended yet has shown no pace: it may be hanging, so it counts as slow.
     private static func expectedWait(_ host: Receiver, now: ContinuousClock.Instant) -> Duration {
-        max(host.pace ?? .zero, now - host.lastFreed)
+        guard let pace = host.pace else { return .seconds(1) + (now - host.lastFreed) }
+        return max(pace, now - host.lastFreed)
     }
 
     /// Between one and two times the expected wait, at least a second and at most twice the longest delivery.
