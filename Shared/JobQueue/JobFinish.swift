@@ -80,19 +80,34 @@ extension JobQueue {
     /// the job.
     @discardableResult
     package func snooze(_ lease: JobLease, for delay: Duration) async throws -> Bool {
+        try await snooze([(lease, delay)]).contains(lease)
+    }
+
+    /// Snoozes many attempts in one statement (see ``BatchCompleter``); returns the ones that still held their jobs.
+    package func snooze(_ snoozes: [(lease: JobLease, delay: Duration)]) async throws -> Set<JobLease> {
+        guard !snoozes.isEmpty else { return [] }
+        let ids = snoozes.map(\.lease.id)
+        let attempts = snoozes.map(\.lease.attempt)
+        let delays = snoozes.map(\.delay.milliseconds)
         /// Back to pending for later, one attempt added so the next delivery's new number costs none.
         let rows = try await client.query(
             """
             UPDATE job_queue AS q
-            SET status = 'pending', run_at = now() + \(delay.milliseconds)::float8 * interval '1 millisecond',
+            SET status = 'pending', run_at = now() + (\(delays)::float8[])[array_position(\(ids)::uuid[], q.id)] * interval '1 millisecond',
                 max_attempts = q.max_attempts + 1, locked_by = NULL, locked_until = NULL
-            WHERE q.id = \(lease.id) AND q.status = 'processing' AND q.attempt_number = \(lease.attempt)
-            RETURNING q.id
+            WHERE q.id = ANY (ARRAY(
+                SELECT j.id
+                FROM (SELECT * FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS s(id, attempt) ORDER BY id) AS s
+                CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = s.id FOR UPDATE) AS j
+                WHERE j.status = 'processing' AND j.attempt_number = s.attempt
+            ))
+            RETURNING q.id, q.attempt_number
             """,
             logger: logger
         )
-        for try await _ in rows.decode(UUID.self) { return true }
-        return false
+        var snoozed = Set<JobLease>()
+        for try await (id, attempt) in rows.decode((UUID, Int).self) { snoozed.insert(JobLease(id: id, attempt: attempt)) }
+        return snoozed
     }
 
     /// The attempt number stays: every delivery of a job has its own, so a handler still running from this one can tell

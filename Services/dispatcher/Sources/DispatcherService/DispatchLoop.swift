@@ -96,7 +96,7 @@ final class DispatchLoop: Service, Sendable {
                 if !accepted { logger.warning("Completion rejected: the lease was lost") }
                 Counter(label: "imagegen_dispatcher_jobs_completed_total", dimensions: dimensions).increment()
             case .snooze(let delay):
-                if try await !queue.snooze(job.lease, for: delay) { logger.warning("Snooze rejected: the lease was lost") }
+                if try await !completer.snooze(job.lease, for: delay) { logger.warning("Snooze rejected: the lease was lost") }
                 Counter(label: "imagegen_dispatcher_jobs_snoozed_total", dimensions: dimensions).increment()
             case .failed(let reason):
                 let outcome = try await queue.fail(job.lease, error: reason, retryable: false, delay: .zero)
