@@ -137,33 +137,47 @@ extension GenerationStore {
         }
     }
 
-    /// What delivering one of generation `id`'s webhooks needs, in one round trip: the generation (nil when it is not
-    /// `userID`'s), whether its webhooks were stopped, and its user's secrets (made with `candidate` on first use).
-    package func webhookDelivery(of id: UUID, userID: UUID, candidate: String) async throws -> (Generation, disabled: Bool, WebhookSecrets)? {
+    /// What delivering webhooks of the generations `ids` needs, by generation, in two round trips (the generations with
+    /// their users' secrets, then the images of those completed). A generation that does not exist is missing.
+    package func webhookDeliveryContexts(of ids: [UUID]) async throws -> [UUID: WebhookDeliveryContext] {
         let rows = try await client.query(
             """
             SELECT \(unescaped: Generation.columns), webhook_disabled_at IS NOT NULL AS disabled,
                    s.secret, s.previous_secret, s.previous_until
             FROM image_generations g LEFT JOIN webhook_secrets s USING (user_id)
-            WHERE g.id = \(id) AND g.user_id = \(userID)
+            WHERE g.id = ANY(\(ids))
             """,
             logger: logger
         )
+        var contexts: [UUID: WebhookDeliveryContext] = [:]
         for try await row in rows {
             let columns = row.makeRandomAccess()
-            let disabled = try columns["disabled"].decode(Bool.self)
             let secrets = try columns["secret"].decode(String?.self).map {
                 WebhookSecrets(
                     current: $0, previous: try columns["previous_secret"].decode(String?.self),
                     previousUntil: try columns["previous_until"].decode(Date?.self)
                 )
             }
-            let signing: WebhookSecrets
-            if let secrets { signing = secrets } else { signing = try await webhookSecrets(for: userID, candidate: candidate) }
-            return (try Generation(row: row), disabled, signing)
+            let generation = try Generation(row: row)
+            contexts[generation.id] = WebhookDeliveryContext(
+                generation: generation, disabled: try columns["disabled"].decode(Bool.self), secrets: secrets, images: []
+            )
         }
-        return nil
+        let completed = contexts.values.filter { $0.generation.status == .completed }.map(\.generation.id)
+        for (id, images) in try await images(of: completed) { contexts[id]?.images = images }
+        return contexts
     }
+}
+
+/// What delivering a webhook of one generation needs.
+package struct WebhookDeliveryContext: Sendable {
+    package var generation: Generation
+    /// Its receiver answered 410 Gone: no more webhooks for it.
+    package var disabled: Bool
+    /// Its user's signing secrets; nil until the user has some (see ``GenerationStore/webhookSecrets(for:candidate:)``).
+    package var secrets: WebhookSecrets?
+    /// Its stored images, when it completed.
+    package var images: [StoredImage]
 }
 
 /// An attempt as one row of ``GenerationStore/recordDeliveries(_:)``'s JSON: its fields and its generation's id.

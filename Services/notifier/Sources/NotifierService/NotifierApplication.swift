@@ -17,18 +17,22 @@ package func buildNotifier(config: NotifierConfig, logger: Logger) -> some Appli
     // Any https host with public addresses, and exactly the origins allowed for development.
     let allowList = AllowList((["*"] + config.allowedOrigins).joined(separator: ","))
     let store = GenerationStore(client: client, logger: logger)
-    // Attempts are recorded many to a statement (and a commit) when deliveries are many.
+    // When deliveries are many, they are read many to a query and their attempts recorded many to a statement.
+    let contexts = Batcher<UUID, WebhookDeliveryContext?> { batch in
+        let found = try await store.webhookDeliveryContexts(of: batch)
+        return batch.map { found[$0] }
+    }
     let attempts = Batcher<WebhookDeliverer.Recorded, Void> { batch in
         try await store.recordDeliveries(batch)
         return batch.map { _ in () }
     }
     let deliverer = WebhookDeliverer(
         fetcher: SafeFetcher(http: http, allowList: allowList, maxBytes: 1 << 16, timeout: config.timeout),
-        store: store, attempts: attempts, limiter: HostLimiter(limit: config.maxPerHost, longest: config.timeout),
+        store: store, contexts: contexts, attempts: attempts, limiter: HostLimiter(limit: config.maxPerHost, longest: config.timeout),
         allowedOrigins: Set(config.allowedOrigins.compactMap { URL(string: $0).flatMap(WebhookTarget.origin) }), links: config.fileLinks
     )
     return jobServiceApplication(
         name: "notifier", settings: config.http, kind: DeliverWebhook.self, token: config.internalToken,
-        checks: [client.readinessCheck], services: [client, HTTPClientService(client: http), attempts], logger: logger
+        checks: [client.readinessCheck], services: [client, HTTPClientService(client: http), contexts, attempts], logger: logger
     ) { job, logger in await deliverer.run(job, logger: logger) }
 }

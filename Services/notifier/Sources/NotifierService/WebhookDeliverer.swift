@@ -18,7 +18,9 @@ import WireFormat
 struct WebhookDeliverer: Sendable {
     let fetcher: SafeFetcher
     let store: GenerationStore
-    /// Where attempts are recorded, batched (``GenerationStore/recordDeliveries(_:)``).
+    /// What a delivery needs, read for many at once (``GenerationStore/webhookDeliveryContexts(of:)``).
+    let contexts: Batcher<UUID, WebhookDeliveryContext?>
+    /// Where attempts are recorded, many at once (``GenerationStore/recordDeliveries(_:)``).
     let attempts: Batcher<Recorded, Void>
     let limiter: HostLimiter
     /// Development origins a webhook may name besides public https hosts (`WEBHOOK_ALLOWED_ORIGINS`).
@@ -31,11 +33,11 @@ struct WebhookDeliverer: Sendable {
     func run(_ job: JobEnvelope<DeliverWebhook.Payload>.Job, logger: Logger) async -> JobOutcome {
         let payload = job.payload
         do {
-            guard let (generation, disabled, secrets) = try await store.webhookDelivery(
-                of: payload.generationId, userID: payload.userId, candidate: WebhookSecrets.make()
-            ), let url = generation.webhook
+            guard let context = try await contexts.submit(payload.generationId), context.generation.userId == payload.userId,
+                let url = context.generation.webhook
             else { return .done(result: ["outcome": "no webhook"]) }
-            if disabled { return .done(result: ["outcome": "disabled"]) }
+            if context.disabled { return .done(result: ["outcome": "disabled"]) }
+            let generation = context.generation
             if let problem = WebhookTarget.problem(url, allowedOrigins: allowedOrigins) {
                 return try await finish(job, status: nil, error: "webhook \(problem)", started: .now, outcome: .failed("webhook \(problem)"))
             }
@@ -45,9 +47,12 @@ struct WebhookDeliverer: Sendable {
             if case .snooze(let delay) = await limiter.admit(receiver) { return .snooze(after: delay) }
             let admitted = ContinuousClock.now
             defer { limiter.release(receiver, after: .now - admitted) }
-            let images = generation.status == .completed ? try await store.images(of: generation.id) : []
+            let secrets: WebhookSecrets
+            if let known = context.secrets { secrets = known } else {
+                secrets = try await store.webhookSecrets(for: payload.userId, candidate: WebhookSecrets.make())
+            }
             let body = try JSONCoding.encoder().encode(
-                WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: images, links: links))
+                WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: context.images, links: links))
             )
             let id = Self.webhookID(job)
             let timestamp = Int(Date().timeIntervalSince1970)
