@@ -107,13 +107,6 @@ struct NotifierBenchmark: AsyncParsableCommand {
         )
         var ids: [UUID] = []
         for try await id in rows.decode(UUID.self) { ids.append(id) }
-        // Each user has its signing secret already, as one that verifies its webhooks has read it from the API.
-        try await client.query(
-            """
-            INSERT INTO webhook_secrets (user_id, secret)
-            SELECT user_id, 'whsec_' || encode(sha256(id::text::bytea), 'base64') FROM image_generations WHERE id = ANY(\(ids))
-            """
-        )
         return ids
     }
 

@@ -44,22 +44,38 @@ package struct WebhookDeliveryAttempt: Sendable, Encodable {
 extension GenerationStore {
     /// `userID`'s signing secrets, made with `candidate` as the first secret when the user has none yet.
     package func webhookSecrets(for userID: UUID, candidate: String) async throws -> WebhookSecrets {
-        // A concurrent first secret committed after this statement's snapshot leaves it no row: read again.
-        for _ in 0..<2 {
-            if let secrets = try await secrets(
-            """
-            WITH made AS (
-                INSERT INTO webhook_secrets (user_id, secret) VALUES (\(userID), \(candidate))
-                ON CONFLICT (user_id) DO NOTHING
-                RETURNING secret, previous_secret, previous_until
-            )
-            SELECT * FROM made
-            UNION ALL
-            SELECT secret, previous_secret, previous_until FROM webhook_secrets WHERE user_id = \(userID) AND NOT EXISTS (SELECT 1 FROM made)
-            """
-            ) { return secrets }
+        guard let secrets = try await webhookSecrets(for: [userID], candidate: { candidate })[userID] else {
+            throw GenerationStoreError.noWebhookSecret
         }
-        throw GenerationStoreError.noWebhookSecret
+        return secrets
+    }
+
+    /// The signing secrets of `users`, in one statement: a user who has none yet gets one made by `candidate`.
+    package func webhookSecrets(for users: [UUID], candidate: () -> String) async throws -> [UUID: WebhookSecrets] {
+        var found: [UUID: WebhookSecrets] = [:]
+        var missing = Array(Set(users))
+        // A concurrent first secret committed after this statement's snapshot leaves it no row: read again.
+        for _ in 0..<2 where !missing.isEmpty {
+            let rows = try await client.query(
+                """
+                WITH made AS (
+                    INSERT INTO webhook_secrets (user_id, secret) SELECT * FROM unnest(\(missing)::uuid[], \(missing.map { _ in candidate() })::text[])
+                    ON CONFLICT (user_id) DO NOTHING
+                    RETURNING user_id, secret, previous_secret, previous_until
+                )
+                SELECT * FROM made
+                UNION ALL
+                SELECT user_id, secret, previous_secret, previous_until FROM webhook_secrets
+                WHERE user_id = ANY(\(missing)) AND user_id NOT IN (SELECT user_id FROM made)
+                """,
+                logger: logger
+            )
+            for try await (user, current, previous, until) in rows.decode((UUID, String, String?, Date?).self) {
+                found[user] = WebhookSecrets(current: current, previous: previous, previousUntil: until)
+            }
+            missing.removeAll { found[$0] != nil }
+        }
+        return found
     }
 
     /// Replaces `userID`'s secret with `replacement`; the old one keeps signing beside it for 24 hours.
@@ -137,9 +153,10 @@ extension GenerationStore {
         }
     }
 
-    /// What delivering webhooks of the generations `ids` needs, by generation, in two round trips (the generations with
-    /// their users' secrets, then the images of those completed). A generation that does not exist is missing.
-    package func webhookDeliveryContexts(of ids: [UUID]) async throws -> [UUID: WebhookDeliveryContext] {
+    /// What delivering webhooks of the generations `ids` needs, by generation, in a round trip or two (the generations with
+    /// their users' secrets; the images of those completed; secrets made with `candidate` for users who have none yet).
+    /// A generation that does not exist is missing.
+    package func webhookDeliveryContexts(of ids: [UUID], candidate: () -> String) async throws -> [UUID: WebhookDeliveryContext] {
         let rows = try await client.query(
             """
             SELECT \(unescaped: Generation.columns), webhook_disabled_at IS NOT NULL AS disabled,
@@ -149,19 +166,26 @@ extension GenerationStore {
             """,
             logger: logger
         )
-        var contexts: [UUID: WebhookDeliveryContext] = [:]
+        var found: [(Generation, disabled: Bool)] = []
+        var secrets: [UUID: WebhookSecrets] = [:]
         for try await row in rows {
             let columns = row.makeRandomAccess()
-            let secrets = try columns["secret"].decode(String?.self).map {
-                WebhookSecrets(
-                    current: $0, previous: try columns["previous_secret"].decode(String?.self),
+            let generation = try Generation(row: row)
+            found.append((generation, try columns["disabled"].decode(Bool.self)))
+            if let current = try columns["secret"].decode(String?.self) {
+                secrets[generation.userId] = WebhookSecrets(
+                    current: current, previous: try columns["previous_secret"].decode(String?.self),
                     previousUntil: try columns["previous_until"].decode(Date?.self)
                 )
             }
-            let generation = try Generation(row: row)
-            contexts[generation.id] = WebhookDeliveryContext(
-                generation: generation, disabled: try columns["disabled"].decode(Bool.self), secrets: secrets, images: []
-            )
+        }
+        // Users' first deliveries: their secrets are made here, all in one more statement.
+        let newcomers = found.map(\.0.userId).filter { secrets[$0] == nil }
+        if !newcomers.isEmpty { secrets.merge(try await webhookSecrets(for: newcomers, candidate: candidate)) { old, _ in old } }
+        var contexts: [UUID: WebhookDeliveryContext] = [:]
+        for (generation, disabled) in found {
+            guard let signing = secrets[generation.userId] else { throw GenerationStoreError.noWebhookSecret }
+            contexts[generation.id] = WebhookDeliveryContext(generation: generation, disabled: disabled, secrets: signing, images: [])
         }
         let completed = contexts.values.filter { $0.generation.status == .completed }.map(\.generation.id)
         for (id, images) in try await images(of: completed) { contexts[id]?.images = images }
@@ -174,8 +198,8 @@ package struct WebhookDeliveryContext: Sendable {
     package var generation: Generation
     /// Its receiver answered 410 Gone: no more webhooks for it.
     package var disabled: Bool
-    /// Its user's signing secrets; nil until the user has some (see ``GenerationStore/webhookSecrets(for:candidate:)``).
-    package var secrets: WebhookSecrets?
+    /// Its user's signing secrets.
+    package var secrets: WebhookSecrets
     /// Its stored images, when it completed.
     package var images: [StoredImage]
 }

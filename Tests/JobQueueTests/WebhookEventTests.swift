@@ -74,4 +74,30 @@ struct WebhookEventTests {
             #expect(try await store.webhookSecrets(for: user, candidate: "unused").signing == [rotated.current])
         }
     }
+
+    @Test("What deliveries need is read for many generations at once: a user's secret is kept, a newcomer's made once")
+    func deliveryContexts() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            let (known, newcomer, sibling) = (try await insertGeneration(client), try await insertGeneration(client), try await insertGeneration(client))
+            let knownUser = try await scalar(client, "SELECT user_id FROM image_generations WHERE id = \(known)", as: UUID.self)
+            let newUser = try await scalar(client, "SELECT user_id FROM image_generations WHERE id = \(newcomer)", as: UUID.self)
+            try await client.query("UPDATE image_generations SET user_id = \(newUser) WHERE id = \(sibling)")
+            let secret = try await store.webhookSecrets(for: knownUser, candidate: WebhookSecrets.make()).current
+            try await client.query("UPDATE image_generations SET webhook_disabled_at = now() WHERE id = \(sibling)")
+
+            var made = 0
+            let contexts = try await store.webhookDeliveryContexts(of: [known, newcomer, sibling, UUID()]) {
+                made += 1
+                return WebhookSecrets.make()
+            }
+            #expect(Set(contexts.keys) == [known, newcomer, sibling])
+            #expect(contexts[known]?.secrets.current == secret)
+            #expect(made == 1)
+            let newSecret = try #require(contexts[newcomer]?.secrets.current)
+            #expect(contexts[sibling]?.secrets.current == newSecret)
+            #expect(try await store.webhookSecrets(for: newUser, candidate: "unused").current == newSecret)
+            #expect(contexts[sibling]?.disabled == true && contexts[known]?.disabled == false)
+        }
+    }
 }

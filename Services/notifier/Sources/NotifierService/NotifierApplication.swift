@@ -19,7 +19,7 @@ package func buildNotifier(config: NotifierConfig, logger: Logger) -> some Appli
     let store = GenerationStore(client: client, logger: logger)
     // When deliveries are many, they are read many to a query and their attempts recorded many to a statement.
     let contexts = Batcher<UUID, WebhookDeliveryContext?> { batch in
-        let found = try await store.webhookDeliveryContexts(of: batch)
+        let found = try await store.webhookDeliveryContexts(of: batch, candidate: WebhookSecrets.make)
         return batch.map { found[$0] }
     }
     let attempts = Batcher<WebhookDeliverer.Recorded, Void> { batch in

@@ -47,16 +47,12 @@ struct WebhookDeliverer: Sendable {
             if case .snooze(let delay) = await limiter.admit(receiver) { return .snooze(after: delay) }
             let admitted = ContinuousClock.now
             defer { limiter.release(receiver, after: .now - admitted) }
-            let secrets: WebhookSecrets
-            if let known = context.secrets { secrets = known } else {
-                secrets = try await store.webhookSecrets(for: payload.userId, candidate: WebhookSecrets.make())
-            }
             let body = try JSONCoding.encoder().encode(
                 WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: context.images, links: links))
             )
             let id = Self.webhookID(job)
             let timestamp = Int(Date().timeIntervalSince1970)
-            let signature = secrets.signing.compactMap { WebhookSignature.sign(secret: $0, id: id, timestamp: timestamp, body: Array(body)) }
+            let signature = context.secrets.signing.compactMap { WebhookSignature.sign(secret: $0, id: id, timestamp: timestamp, body: Array(body)) }
                 .joined(separator: " ")
             let started = ContinuousClock.now
             do {
