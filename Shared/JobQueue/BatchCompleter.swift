@@ -1,8 +1,8 @@
 import Database
 import ServiceLifecycle
 
-/// Groups completions, and snoozes, from many concurrent workers into one statement each (one commit, one fsync, for
-/// many jobs).
+/// Groups the outcomes of many concurrent workers' attempts (completions, snoozes, failures) into one statement of each
+/// kind (one commit, one fsync, for many jobs).
 package final class BatchCompleter: Service, Sendable {
     private struct Completion {
         var lease: JobLease
@@ -11,6 +11,7 @@ package final class BatchCompleter: Service, Sendable {
 
     private let completions: Batcher<Completion, Bool>
     private let snoozes: Batcher<(lease: JobLease, delay: Duration), Bool>
+    private let failures: Batcher<JobFailure, FailureOutcome>
 
     /// Flushes at most `maxBatch` completions per statement, as soon as there is any.
     package init(queue: JobQueue, maxBatch: Int = 500) {
@@ -21,6 +22,10 @@ package final class BatchCompleter: Service, Sendable {
         snoozes = Batcher(maxBatch: maxBatch) { batch in
             let snoozed = try await queue.snooze(batch)
             return batch.map { snoozed.contains($0.lease) }
+        }
+        failures = Batcher(maxBatch: maxBatch) { batch in
+            let outcomes = try await queue.fail(batch)
+            return batch.map { outcomes[$0.lease] ?? .leaseLost }
         }
     }
 
@@ -34,10 +39,16 @@ package final class BatchCompleter: Service, Sendable {
         try await snoozes.submit((lease, delay))
     }
 
+    /// Records the failed attempt in the next batch (``JobQueue/fail(_:error:retryable:delay:)``).
+    package func fail(_ failure: JobFailure) async throws -> FailureOutcome {
+        try await failures.submit(failure)
+    }
+
     package func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await self.completions.run() }
             group.addTask { try await self.snoozes.run() }
+            group.addTask { try await self.failures.run() }
         }
     }
 }

@@ -31,6 +31,21 @@ package struct JobLease: Sendable, Hashable {
     }
 }
 
+/// A failed attempt to record: retried after `delay` while attempts remain and `retryable`, otherwise dead-lettered.
+package struct JobFailure: Sendable {
+    package var lease: JobLease
+    package var error: String
+    package var retryable: Bool
+    package var delay: Duration
+
+    package init(lease: JobLease, error: String, retryable: Bool, delay: Duration) {
+        self.lease = lease
+        self.error = error
+        self.retryable = retryable
+        self.delay = delay
+    }
+}
+
 /// What became of a failed attempt.
 package enum FailureOutcome: Sendable, Equatable {
     /// Back to `pending`, runnable again at the given time.

@@ -48,30 +48,53 @@ extension JobQueue {
     /// (which also fails the job's generation, by trigger, in the same transaction).
     @discardableResult
     package func fail(_ lease: JobLease, error: String, retryable: Bool, delay: Duration) async throws -> FailureOutcome {
-        /// Guarded by the attempt; appends the error to the job's history.
+        try await fail([JobFailure(lease: lease, error: error, retryable: retryable, delay: delay)])[lease] ?? .leaseLost
+    }
+
+    /// Records many failed attempts in one statement (see ``BatchCompleter``); an attempt that no longer held its job has
+    /// no outcome.
+    package func fail(_ failures: [JobFailure]) async throws -> [JobLease: FailureOutcome] {
+        guard !failures.isEmpty else { return [:] }
+        let ids = failures.map(\.lease.id)
+        let attempts = failures.map(\.lease.attempt)
+        let retryable = failures.map(\.retryable)
+        let delays = failures.map(\.delay.milliseconds)
+        let errors = failures.map(\.error)
+        /// Guarded by each attempt (its rows locked in id order, as completions lock them); appends the error to the job's
+        /// history.
         let rows = try await client.query(
             """
             UPDATE job_queue AS q
-            SET status = CASE WHEN \(retryable) AND q.attempt_number < q.max_attempts THEN 'pending' ELSE 'failed' END,
-                run_at = CASE WHEN \(retryable) AND q.attempt_number < q.max_attempts
-                              THEN now() + \(delay.milliseconds)::float8 * interval '1 millisecond' ELSE q.run_at END,
-                completed_at = CASE WHEN \(retryable) AND q.attempt_number < q.max_attempts THEN NULL ELSE now() END,
-                error_message = \(error),
+            SET status = CASE WHEN f.retry THEN 'pending' ELSE 'failed' END,
+                run_at = CASE WHEN f.retry THEN now() + f.delay * interval '1 millisecond' ELSE q.run_at END,
+                completed_at = CASE WHEN f.retry THEN NULL ELSE now() END,
+                error_message = f.error,
                 errors = q.errors || jsonb_build_object(
-                    'attempt', q.attempt_number, 'error', \(error)::text, 'at', now(), 'worker', q.locked_by,
-                    'retry_in_ms', CASE WHEN \(retryable) AND q.attempt_number < q.max_attempts THEN \(delay.milliseconds)::float8 END
+                    'attempt', q.attempt_number, 'error', f.error, 'at', now(), 'worker', q.locked_by,
+                    'retry_in_ms', CASE WHEN f.retry THEN f.delay END
                 ),
                 locked_by = NULL,
                 locked_until = NULL
-            WHERE q.id = \(lease.id) AND q.status = 'processing' AND q.attempt_number = \(lease.attempt)
-            RETURNING q.status, q.run_at
+            FROM (
+                SELECT j.id, c.retryable AND j.attempt_number < j.max_attempts AS retry, c.delay, c.error
+                FROM (
+                    SELECT * FROM unnest(\(ids)::uuid[], \(attempts)::int[], \(retryable)::bool[], \(delays)::float8[], \(errors)::text[])
+                        AS c(id, attempt, retryable, delay, error)
+                    ORDER BY id
+                ) AS c
+                CROSS JOIN LATERAL (SELECT id, status, attempt_number, max_attempts FROM job_queue WHERE id = c.id FOR UPDATE) AS j
+                WHERE j.status = 'processing' AND j.attempt_number = c.attempt
+            ) AS f
+            WHERE q.id = f.id
+            RETURNING q.id, q.attempt_number, q.status, q.run_at
             """,
             logger: logger
         )
-        for try await (status, runAt) in rows.decode((String, Date).self) {
-            return status == "pending" ? .retrying(at: runAt) : .deadLettered
+        var outcomes: [JobLease: FailureOutcome] = [:]
+        for try await (id, attempt, status, runAt) in rows.decode((UUID, Int, String, Date).self) {
+            outcomes[JobLease(id: id, attempt: attempt)] = status == "pending" ? .retrying(at: runAt) : .deadLettered
         }
-        return .leaseLost
+        return outcomes
     }
 
     /// Puts `leases` back to pending without spending an attempt (graceful shutdown: another worker takes them at once).

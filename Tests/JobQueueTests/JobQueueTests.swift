@@ -363,6 +363,33 @@ struct JobQueueTests {
         }
     }
 
+    @Test("Batched snoozes and failures: each attempt gets its own outcome, and a stale attempt none")
+    func batchedOutcomes() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: logger)
+            try await queue.enqueue((0..<5).map { index in NewJob(type: "t", payload: "{}", maxAttempts: index == 2 ? 1 : 5) })
+            let jobs = try await queue.claim(limits: ["t": 5], worker: "w", lease: .seconds(30)).sorted { $0.maxAttempts < $1.maxAttempts }
+            let (last, retried, refused, snoozed, stale) = (jobs[0], jobs[1], jobs[2], jobs[3], jobs[4])
+            let completer = BatchCompleter(queue: queue)
+            let running = Task { try await completer.run() }
+            async let a = completer.fail(JobFailure(lease: retried.lease, error: "busy", retryable: true, delay: .seconds(60)))
+            async let b = completer.fail(JobFailure(lease: last.lease, error: "busy", retryable: true, delay: .seconds(60)))
+            async let c = completer.fail(JobFailure(lease: refused.lease, error: "bad", retryable: false, delay: .zero))
+            async let d = completer.fail(JobFailure(lease: JobLease(id: stale.id, attempt: 99), error: "late", retryable: true, delay: .zero))
+            async let e = completer.snooze(snoozed.lease, for: .seconds(60))
+            let outcomes = try await (a, b, c, d, e)
+            running.cancel()
+            guard case .retrying = outcomes.0 else { Issue.record("expected a retry, got \(outcomes.0)"); return }
+            #expect(outcomes.1 == .deadLettered && outcomes.2 == .deadLettered && outcomes.3 == .leaseLost && outcomes.4)
+            #expect(try await jobState(client, retried.id) == ("pending", 1))
+            #expect(try await jobState(client, stale.id) == ("processing", 1))
+            #expect(try await scalar(client, "SELECT error_message FROM job_queue WHERE id = \(refused.id)", as: String.self) == "bad")
+            #expect(try await scalar(client, "SELECT max_attempts::int8 FROM job_queue WHERE id = \(snoozed.id)", as: Int.self) == 6)
+            // None is runnable before its delay.
+            #expect(try await queue.claim(limits: ["t": 5], worker: "w", lease: .seconds(30)).isEmpty)
+        }
+    }
+
     @Test("Completions and lease renewals over the same jobs, in opposite orders, queue behind each other and never deadlock")
     func batchesDoNotDeadlock() async throws {
         try await TestDatabase.withClient { client, _ in

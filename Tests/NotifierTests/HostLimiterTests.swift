@@ -62,6 +62,18 @@ struct HostLimiterTests {
         #expect(limiter.waiting(for: receiver) == 0)
     }
 
+    @Test("a receiver's pace is remembered while it has nothing in flight, so its next burst is waited for in place")
+    func paceIsRemembered() async throws {
+        let limiter = HostLimiter(limit: 1, longest: .seconds(10), quick: .milliseconds(500), maxWait: .seconds(60))
+        #expect(await limiter.admit(receiver) == .granted)
+        limiter.release(receiver, after: .milliseconds(5))
+        #expect(await limiter.admit(receiver) == .granted)
+        let next = Task { await limiter.admit(receiver) }
+        try await waitUntil { limiter.waiting(for: receiver) == 1 }
+        limiter.release(receiver, after: .milliseconds(5))
+        #expect(await next.value == .granted)
+    }
+
     @Test("a delivery not handed a slot within the longest wait is snoozed, at least a second")
     func waiterGivesUp() async {
         let limiter = HostLimiter(limit: 1, longest: .seconds(10), quick: .seconds(60), maxWait: .milliseconds(20))

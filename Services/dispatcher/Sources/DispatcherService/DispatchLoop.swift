@@ -99,12 +99,12 @@ final class DispatchLoop: Service, Sendable {
                 if try await !completer.snooze(job.lease, for: delay) { logger.warning("Snooze rejected: the lease was lost") }
                 Counter(label: "imagegen_dispatcher_jobs_snoozed_total", dimensions: dimensions).increment()
             case .failed(let reason):
-                let outcome = try await queue.fail(job.lease, error: reason, retryable: false, delay: .zero)
+                let outcome = try await completer.fail(JobFailure(lease: job.lease, error: reason, retryable: false, delay: .zero))
                 logger.warning("Job failed permanently", metadata: ["reason": "\(reason)", "outcome": "\(outcome)"])
                 Counter(label: "imagegen_dispatcher_jobs_dead_lettered_total", dimensions: dimensions).increment()
             case .retry(let reason, let after):
                 let delay = backoff.delay(afterAttempt: job.attempt, retryAfter: after)
-                let outcome = try await queue.fail(job.lease, error: reason, retryable: true, delay: delay)
+                let outcome = try await completer.fail(JobFailure(lease: job.lease, error: reason, retryable: true, delay: delay))
                 if outcome == .deadLettered {
                     logger.error("Job dead-lettered after its last attempt", metadata: ["reason": "\(reason)"])
                     Counter(label: "imagegen_dispatcher_jobs_dead_lettered_total", dimensions: dimensions).increment()

@@ -31,7 +31,9 @@ package final class HostLimiter: Sendable {
     private let quick: Duration
     private let maxWait: Duration
     private let longest: Duration
-    private let state = Mutex<(receivers: [String: Receiver], nextWaiter: Int)>(([:], 0))
+    private let state = Mutex<(receivers: [String: Receiver], nextWaiter: Int, pruned: ContinuousClock.Instant)>(([:], 0, .now))
+    /// A receiver's pace is remembered this long after its last delivery.
+    private static let memory = Duration.seconds(600)
 
     /// - Parameters:
     ///   - limit: deliveries in flight per receiver.
@@ -50,6 +52,10 @@ package final class HostLimiter: Sendable {
         await withCheckedContinuation { answer in
             let waiter = state.withLock { state -> Int? in
                 let now = ContinuousClock.now
+                if now - state.pruned > Self.memory {
+                    state.receivers = state.receivers.filter { $0.value.inFlight > 0 || now - $0.value.lastFreed < Self.memory }
+                    state.pruned = now
+                }
                 var host = state.receivers[receiver] ?? Receiver(lastFreed: now)
                 defer { state.receivers[receiver] = host }
                 if host.inFlight < limit {
@@ -80,7 +86,7 @@ package final class HostLimiter: Sendable {
             guard var host = state.receivers[receiver] else { return nil }
             host.pace = host.pace.map { $0 * 0.8 + duration * 0.2 } ?? duration
             host.lastFreed = .now
-            defer { state.receivers[receiver] = host.inFlight == 0 ? nil : host }
+            defer { state.receivers[receiver] = host }
             if !host.waiters.isEmpty { return host.waiters.removeFirst().answer }
             host.inFlight -= 1
             return nil
