@@ -4,7 +4,7 @@ import Synchronization
 /// the notifier's slots, not all of them.
 ///
 /// A delivery that finds its receiver's slots taken either waits here for one or goes back to the queue for later,
-/// depending on the receiver's pace (how long its deliveries take, and how long since one of its slots last freed): a
+/// depending on the receiver's pace (how long its deliveries take, and how long it has had no free slot): a
 /// quick receiver frees a slot within milliseconds, so the delivery waits for it (handed over in arrival order, for at
 /// most `maxWait`) instead of costing a claim, a push and a snooze; a slow or hanging one would hold the dispatcher's slot
 /// all that time, so the delivery is snoozed for about as long as the receiver takes to free a slot (jittered, so its
@@ -21,8 +21,8 @@ package final class HostLimiter: Sendable {
         var inFlight = 0
         /// Moving average of its deliveries' durations (timeouts count in full); nil before the first ends.
         var pace: Duration?
-        /// When a slot last freed (or the first was taken).
-        var lastFreed: ContinuousClock.Instant
+        /// When it last had a free slot: how long it has been full is the least it will take to free one.
+        var lastFree: ContinuousClock.Instant
         /// Deliveries waiting for a slot, oldest first.
         var waiters: [(id: Int, answer: CheckedContinuation<Admission, Never>)] = []
     }
@@ -53,13 +53,14 @@ package final class HostLimiter: Sendable {
             let waiter = state.withLock { state -> Int? in
                 let now = ContinuousClock.now
                 if now - state.pruned > Self.memory {
-                    state.receivers = state.receivers.filter { $0.value.inFlight > 0 || now - $0.value.lastFreed < Self.memory }
+                    state.receivers = state.receivers.filter { $0.value.inFlight > 0 || now - $0.value.lastFree < Self.memory }
                     state.pruned = now
                 }
-                var host = state.receivers[receiver] ?? Receiver(lastFreed: now)
+                var host = state.receivers[receiver] ?? Receiver(lastFree: now)
                 defer { state.receivers[receiver] = host }
                 if host.inFlight < limit {
                     host.inFlight += 1
+                    host.lastFree = now
                     answer.resume(returning: .granted)
                     return nil
                 }
@@ -85,7 +86,7 @@ package final class HostLimiter: Sendable {
         let waiter = state.withLock { state -> CheckedContinuation<Admission, Never>? in
             guard var host = state.receivers[receiver] else { return nil }
             host.pace = host.pace.map { $0 * 0.8 + duration * 0.2 } ?? duration
-            host.lastFreed = .now
+            host.lastFree = .now
             defer { state.receivers[receiver] = host }
             if !host.waiters.isEmpty { return host.waiters.removeFirst().answer }
             host.inFlight -= 1
@@ -109,11 +110,11 @@ package final class HostLimiter: Sendable {
         if let (waiter, delay) = given { waiter.resume(returning: .snooze(delay)) }
     }
 
-    /// How long until a slot of a full receiver frees: its pace, or the time since one last freed if that is longer. A
+    /// How long until a slot of a full receiver frees: its pace, or how long it has been full if that is longer. A
     /// receiver none of whose deliveries has ended yet has shown no pace: it may be hanging, so it counts as slow.
     private static func expectedWait(_ host: Receiver, now: ContinuousClock.Instant) -> Duration {
-        guard let pace = host.pace else { return .seconds(1) + (now - host.lastFreed) }
-        return max(pace, now - host.lastFreed)
+        guard let pace = host.pace else { return .seconds(1) + (now - host.lastFree) }
+        return max(pace, now - host.lastFree)
     }
 
     /// Between one and two times the expected wait, at least a second and at most twice the longest delivery.
