@@ -98,6 +98,29 @@ extension GenerationStore {
         return nil
     }
 
+    /// Brings the next delivery to `receiver` that waits for later forward to now (one of its slots freed), and wakes
+    /// the dispatchers; false when none waits.
+    package func wakeDelivery(to receiver: String) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            WITH woken AS (
+                UPDATE job_queue SET run_at = now()
+                WHERE id = (
+                    SELECT id FROM job_queue
+                    WHERE job_type = \(DeliverWebhook.name) AND status = 'pending' AND payload->>'receiver' = \(receiver) AND run_at > now()
+                    ORDER BY fair_rank, run_at LIMIT 1
+                    FOR UPDATE SKIP LOCKED
+                )
+                RETURNING id
+            )
+            SELECT pg_notify('imagegen_jobs', \(DeliverWebhook.name)) FROM woken
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
     /// Records delivery attempts, each of its generation's webhook, in one statement (see ``Batcher``).
     package func recordDeliveries(_ attempts: [(WebhookDeliveryAttempt, generation: UUID)]) async throws {
         let rows = try JSONCoding.encoder().encode(attempts.map { RecordedAttempt(generationId: $0.generation, attempt: $0.0) })

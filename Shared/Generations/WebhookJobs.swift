@@ -14,6 +14,8 @@ package enum DeliverWebhook: JobKind {
         package var userId: UUID
         /// `start`, `progress` or `completed`.
         package var event: String
+        /// `scheme://host[:port]` of the webhook, as the trigger cut it from the URL (ranks and wakes its deliveries).
+        package var receiver: String?
     }
 
     /// The dedupe key of an event's delivery: one per generation and event (and progress value), so one event is one

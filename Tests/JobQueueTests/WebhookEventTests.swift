@@ -100,4 +100,25 @@ struct WebhookEventTests {
             #expect(contexts[sibling]?.disabled == true && contexts[known]?.disabled == false)
         }
     }
+
+    @Test("A freed slot wakes the receiver's next delivery sent back for later, and only that receiver's")
+    func wakeDelivery() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            var keys: [String] = []
+            for hook in ["https://a.example.com/h", "https://a.example.com/other", "https://b.example.com/h"] {
+                let id = try await insertGeneration(client, status: "queued")
+                try await client.query("UPDATE image_generations SET webhook = \(hook), webhook_events_filter = ARRAY['completed'] WHERE id = \(id)")
+                try await client.query("UPDATE image_generations SET status = 'cancelled', completed_at = now() WHERE id = \(id)")
+                keys.append(DeliverWebhook.dedupeKeyPrefix(id) + "completed")
+            }
+            try await client.query("UPDATE job_queue SET run_at = now() + interval '1 hour' WHERE job_type = \(DeliverWebhook.name)")
+
+            #expect(try await store.wakeDelivery(to: "https://a.example.com"))
+            #expect(try await scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE dedupe_key = ANY(\(keys)) AND run_at > now()", as: Int.self) == 2)
+            #expect(try await store.wakeDelivery(to: "https://a.example.com"))
+            #expect(try await !store.wakeDelivery(to: "https://a.example.com"))
+            #expect(try await scalar(client, "SELECT run_at > now() FROM job_queue WHERE dedupe_key = \(keys[2])", as: Bool.self))
+        }
+    }
 }

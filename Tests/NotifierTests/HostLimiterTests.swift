@@ -58,8 +58,29 @@ struct HostLimiterTests {
             Issue.record("a delivery was admitted beyond the limit")
             return
         }
-        #expect(delay >= .seconds(1))
+        #expect(delay >= .seconds(10) && delay <= .seconds(20))
         #expect(limiter.waiting(for: receiver) == 0)
+    }
+
+    @Test("a slot freed by an answer with nobody waiting wakes one delivery sent back to the queue, once per delivery sent back")
+    func freedSlotWakesParked() async throws {
+        let limiter = HostLimiter(limit: 1, longest: .seconds(10))
+        #expect(await limiter.admit(receiver) == .granted)
+        guard case .snooze = await limiter.admit(receiver) else { Issue.record("admitted beyond the limit"); return }
+        #expect(limiter.release(receiver, after: .milliseconds(5)))
+        #expect(await limiter.admit(receiver) == .granted)
+        #expect(!limiter.release(receiver, after: .milliseconds(5)))
+        // A delivery that ran into the timeout wakes nothing: the receiver is not answering.
+        #expect(await limiter.admit(receiver) == .granted)
+        guard case .snooze = await limiter.admit(receiver) else { Issue.record("admitted beyond the limit"); return }
+        #expect(!limiter.release(receiver, after: .seconds(10)))
+        // A slot handed to a delivery waiting here wakes nothing.
+        let quick = HostLimiter(limit: 1, longest: .seconds(10), quick: .seconds(60), maxWait: .seconds(60))
+        #expect(await quick.admit(receiver) == .granted)
+        let waiter = Task { await quick.admit(receiver) }
+        try await waitUntil { quick.waiting(for: receiver) == 1 }
+        #expect(!quick.release(receiver, after: .milliseconds(5)))
+        #expect(await waiter.value == .granted)
     }
 
     @Test("a receiver's pace is remembered while it has nothing in flight, so its next burst is waited for in place")

@@ -8,7 +8,9 @@ import Synchronization
 /// quick receiver frees a slot within milliseconds, so the delivery waits for it (handed over in arrival order, for at
 /// most `maxWait`) instead of costing a claim, a push and a snooze; a slow or hanging one would hold the dispatcher's slot
 /// all that time, so the delivery is snoozed for about as long as the receiver takes to free a slot (jittered, so its
-/// backlog does not come back at once and keep the queue busy with deliveries that cannot start).
+/// backlog does not come back at once and keep the queue busy with deliveries that cannot start), and each slot it frees
+/// with nobody waiting here, answering in time, wakes one delivery sent back (see `release`), so a long snooze costs a
+/// live receiver no time.
 package final class HostLimiter: Sendable {
     package enum Admission: Equatable, Sendable {
         /// A slot is this delivery's; `release` it when done.
@@ -23,6 +25,8 @@ package final class HostLimiter: Sendable {
         var pace: Duration?
         /// When it last had a free slot: how long it has been full is the least it will take to free one.
         var lastFree: ContinuousClock.Instant
+        /// Deliveries this notifier sent back to the queue while the receiver was full and has not woken since.
+        var parked = 0
         /// Deliveries waiting for a slot, oldest first.
         var waiters: [(id: Int, answer: CheckedContinuation<Admission, Never>)] = []
     }
@@ -64,8 +68,9 @@ package final class HostLimiter: Sendable {
                     answer.resume(returning: .granted)
                     return nil
                 }
-                let expected = Self.expectedWait(host, now: now)
+                let expected = expectedWait(host, now: now)
                 guard expected <= quick, host.waiters.count < limit else {
+                    host.parked += 1
                     answer.resume(returning: .snooze(snooze(expected)))
                     return nil
                 }
@@ -81,18 +86,25 @@ package final class HostLimiter: Sendable {
         }
     }
 
-    /// Frees `receiver`'s slot after a delivery that took `duration`: the oldest waiter gets it.
-    package func release(_ receiver: String, after duration: Duration) {
-        let waiter = state.withLock { state -> CheckedContinuation<Admission, Never>? in
-            guard var host = state.receivers[receiver] else { return nil }
+    /// Frees `receiver`'s slot after a delivery that took `duration`: the oldest waiter gets it. True when nobody was
+    /// waiting here, deliveries were sent back to the queue and the receiver answered in time: wake one of them.
+    @discardableResult
+    package func release(_ receiver: String, after duration: Duration) -> Bool {
+        let (waiter, wake) = state.withLock { state -> (CheckedContinuation<Admission, Never>?, Bool) in
+            guard var host = state.receivers[receiver] else { return (nil, false) }
             host.pace = host.pace.map { $0 * 0.8 + duration * 0.2 } ?? duration
             host.lastFree = .now
             defer { state.receivers[receiver] = host }
-            if !host.waiters.isEmpty { return host.waiters.removeFirst().answer }
+            if !host.waiters.isEmpty { return (host.waiters.removeFirst().answer, false) }
             host.inFlight -= 1
-            return nil
+            // A receiver that answers gets its backlog woken; one whose deliveries run into the timeout does not (its
+            // backlog comes back on its own time instead of keeping all its slots, and the dispatcher's, hanging).
+            guard host.parked > 0, duration < longest / 2 else { return (nil, false) }
+            host.parked -= 1
+            return (nil, true)
         }
         waiter?.resume(returning: .granted)
+        return wake
     }
 
     /// Deliveries waiting here for one of `receiver`'s slots.
@@ -105,15 +117,17 @@ package final class HostLimiter: Sendable {
         let given = state.withLock { state -> (CheckedContinuation<Admission, Never>, Duration)? in
             guard let host = state.receivers[receiver], let index = host.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             state.receivers[receiver]?.waiters.remove(at: index)
-            return (host.waiters[index].answer, snooze(Self.expectedWait(host, now: .now)))
+            state.receivers[receiver]?.parked += 1
+            return (host.waiters[index].answer, snooze(expectedWait(host, now: .now)))
         }
         if let (waiter, delay) = given { waiter.resume(returning: .snooze(delay)) }
     }
 
     /// How long until a slot of a full receiver frees: its pace, or how long it has been full if that is longer. A
-    /// receiver none of whose deliveries has ended yet has shown no pace: it may be hanging, so it counts as slow.
-    private static func expectedWait(_ host: Receiver, now: ContinuousClock.Instant) -> Duration {
-        guard let pace = host.pace else { return .seconds(1) + (now - host.lastFree) }
+    /// receiver none of whose deliveries has ended yet has shown no pace: it may be hanging, so it counts as the slowest
+    /// (its deliveries sent back are woken one per freed slot if it is not).
+    private func expectedWait(_ host: Receiver, now: ContinuousClock.Instant) -> Duration {
+        guard let pace = host.pace else { return longest }
         return max(pace, now - host.lastFree)
     }
 

@@ -46,7 +46,11 @@ struct WebhookDeliverer: Sendable {
             // later without spending an attempt (see HostLimiter).
             if case .snooze(let delay) = await limiter.admit(receiver) { return .snooze(after: delay) }
             let admitted = ContinuousClock.now
-            defer { limiter.release(receiver, after: .now - admitted) }
+            defer {
+                if limiter.release(receiver, after: .now - admitted), let waiting = payload.receiver {
+                    Task { [store] in _ = try? await store.wakeDelivery(to: waiting) }
+                }
+            }
             let body = try JSONCoding.encoder().encode(
                 WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: context.images, links: links))
             )
