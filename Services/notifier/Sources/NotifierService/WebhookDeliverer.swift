@@ -18,7 +18,7 @@ import WireFormat
 struct WebhookDeliverer: Sendable {
     let fetcher: SafeFetcher
     let store: GenerationStore
-    /// What a delivery needs, read for many at once (``GenerationStore/webhookDeliveryContexts(of:)``).
+    /// What a delivery needs, read for many at once (``GenerationStore/webhookDeliveryContexts(of:candidate:)``).
     let contexts: Batcher<UUID, WebhookDeliveryContext?>
     /// Where attempts are recorded, many at once (``GenerationStore/recordDeliveries(_:)``).
     let attempts: Batcher<Recorded, Void>
