@@ -30,6 +30,10 @@ package struct GenerationFailure: Sendable, Equatable {
     package static let unavailable = Self(
         code: "unavailable", message: "The generation could not be completed because a service it needs kept failing; please try again"
     )
+    /// Replicate was unreachable or failing for longer than the outage tolerance before the prediction could start.
+    package static let providerUnavailable = Self(
+        code: "provider_unavailable", message: "Replicate was unavailable for too long; the generation was not started and costs nothing"
+    )
     /// Unfinished past its deadline (the dispatcher's sweeper).
     package static let deadlinePassed = Self(code: "timed_out", message: "The generation did not finish in time")
     /// Cancelled by its user.

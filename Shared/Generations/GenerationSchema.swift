@@ -254,6 +254,19 @@ let generationMigrations: [Migration] = [
         "CREATE INDEX images_storage_path ON images (storage_path)",
         "CREATE INDEX generation_events_created ON generation_events (created_at)",
     ]),
+    Migration(version: 21, name: "Replicate breaker", statements: [
+        // One circuit breaker per Replicate account, shared by every generator (`ReplicateBreaker`): failed calls in a
+        // row, when it opened, and when the next probe may go.
+        """
+        CREATE TABLE replicate_breaker (
+            account TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL DEFAULT 0,
+            opened_at TIMESTAMPTZ,
+            probe_at TIMESTAMPTZ
+        )
+        """,
+        "INSERT INTO replicate_breaker (account) VALUES ('default')",
+    ]),
 ]
 
 /// Money per user, kept on the row the create statement already locks (`generation_slots`), so a budget check is

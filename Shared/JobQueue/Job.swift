@@ -16,6 +16,8 @@ package struct ClaimedJob: Sendable, Hashable {
     package var claimedAt: Date
     /// The `traceparent` of the span that enqueued it, if traced.
     package var traceContext: String? = nil
+    /// Earlier attempts that failed (snoozes and releases are not failures): what a retry's backoff grows with.
+    package var failures: Int = 0
 
     /// The identity of this attempt, used to guard completions and renewals.
     package var lease: JobLease { JobLease(id: id, attempt: attempt) }

@@ -13,11 +13,11 @@ extension JobQueue {
             ClaimJobs(types: types, counts: counts, worker: worker, leaseMilliseconds: lease.milliseconds), logger: logger
         )
         var jobs: [ClaimedJob] = []
-        for try await (id, type, payload, attempt, maxAttempts, priority, createdAt, runAt, now, trace) in rows {
+        for try await (id, type, payload, attempt, maxAttempts, priority, createdAt, runAt, now, trace, failures) in rows {
             jobs.append(
                 ClaimedJob(
                     id: id, type: type, payload: payload, attempt: attempt, maxAttempts: maxAttempts, priority: priority,
-                    createdAt: createdAt, runAt: runAt, claimedAt: now, traceContext: trace
+                    createdAt: createdAt, runAt: runAt, claimedAt: now, traceContext: trace, failures: failures
                 )
             )
         }
@@ -52,10 +52,10 @@ private struct ClaimJobs: PostgresPreparedStatement {
             ) AS c
         ))
         RETURNING q.id, q.job_type, q.payload::text, q.attempt_number, q.max_attempts, q.priority, q.created_at, q.run_at, now(),
-            q.trace_context
+            q.trace_context, jsonb_array_length(q.errors)
         """
     static let bindingDataTypes: [PostgresDataType] = [.textArray, .int8Array, .text, .float8]
-    typealias Row = (UUID, String, String, Int, Int, Int, Date, Date, Date, String?)
+    typealias Row = (UUID, String, String, Int, Int, Int, Date, Date, Date, String?, Int)
 
     var types: [String], counts: [Int], worker: String, leaseMilliseconds: Double
 

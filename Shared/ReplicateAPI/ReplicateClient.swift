@@ -22,6 +22,19 @@ package enum ReplicateError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// Replicate itself is failing (5xx, 408, no answer), as opposed to answering for the call (a 429 or another 4xx).
+    package var isOutage: Bool {
+        switch self {
+        case .api(let status, _, _): status == 408 || status >= 500
+        case .transport: true
+        }
+    }
+
+    /// How long Replicate asked the caller to wait, if it did.
+    package var retryAfter: Duration? {
+        if case .api(_, _, let retryAfter) = self { retryAfter } else { nil }
+    }
+
     package var description: String {
         switch self {
         case .api(let status, let detail, _): "Replicate answered \(status): \(detail)"
@@ -35,8 +48,8 @@ package struct PredictionResponse: Sendable {
     package var prediction: Prediction
     /// `ratelimit-remaining`, when sent.
     package var rateLimitRemaining: Int?
-    /// `ratelimit-reset` in seconds, when sent.
-    package var rateLimitReset: Double?
+    /// `ratelimit-reset`, when sent (clamped: see ``ReplicateClient/wait(seconds:)``).
+    package var rateLimitReset: Duration?
 }
 
 /// The prediction endpoints the generator needs; the live client speaks HTTP, tests may substitute their own.
@@ -138,7 +151,7 @@ package struct ReplicateClient: PredictionsAPI {
             return PredictionResponse(
                 prediction: prediction,
                 rateLimitRemaining: responseHeaders.first(name: "ratelimit-remaining").flatMap { Int($0) },
-                rateLimitReset: responseHeaders.first(name: "ratelimit-reset").flatMap { Double($0) }
+                rateLimitReset: Self.wait(seconds: responseHeaders.first(name: "ratelimit-reset").flatMap { Double($0) })
             )
         } catch {
             throw ReplicateError.transport("malformed prediction from \(method) \(path): \(error)")
@@ -191,9 +204,19 @@ package struct ReplicateClient: PredictionsAPI {
             let problem = try? JSONDecoder().decode(Problem.self, from: data)
             let retryAfter = problem?.retryAfter ?? responseHeaders.first(name: "Retry-After").flatMap(Double.init)
             let detail = problem?.detail ?? problem?.title ?? String(decoding: data.prefix(500), as: UTF8.self)
-            throw ReplicateError.api(status: status, detail: detail, retryAfter: retryAfter.map { .milliseconds(Int64($0 * 1000)) })
+            throw ReplicateError.api(status: status, detail: detail, retryAfter: Self.wait(seconds: retryAfter))
         }
         return (data, responseHeaders)
+    }
+
+    /// The longest wait Replicate may ask for (`Retry-After`, `retry_after`, `ratelimit-reset`); longer asks are read as it.
+    package static let longestWait = 3600.0
+
+    /// A wait Replicate asked for, in seconds: nil when it is not a number, else clamped to 0…``longestWait`` (a huge,
+    /// negative or non-finite value must not trap the process or park a job for ever).
+    package static func wait(seconds: Double?) -> Duration? {
+        guard let seconds, !seconds.isNaN else { return nil }
+        return .milliseconds(Int64(min(max(seconds, 0), longestWait) * 1000))
     }
 
     /// Counts one call in `imagegen_generator_replicate_calls_total{endpoint, status}` (status: the HTTP code, or

@@ -89,6 +89,29 @@ struct DispatcherTests {
         }
     }
 
+    @Test("Backoff counts failures, not deliveries: a job snoozed three times that then fails waits the first step")
+    func backoffCountsFailures() async throws {
+        try await TestDatabase.withClient { client, url in
+            let service = Downstream { _, n in n <= 3 ? .accepted : n == 4 ? .serviceUnavailable : .ok }
+            try await service.run { port in
+                let id = try await JobQueue(client: client, logger: logger).enqueue([NewJob(type: "generate-image", payload: "{}")])[0]
+                let process = try await dispatcher(url, routes: "generate-image=http://127.0.0.1:\(port)")
+                try await eventually("the job to complete", timeout: .seconds(30)) {
+                    try await jobState(client, id).status == "completed"
+                }
+                process.stop()
+                // Delivery 4 was the first failure: its retry was planned at the first step (≤ 1 s), not the fourth (4–8 s).
+                let (attempt, delay) = try await firstRow(
+                    client, "SELECT (e->>'attempt')::int8, (e->>'retry_in_ms')::float8 FROM job_queue, jsonb_array_elements(errors) AS e WHERE id = \(id)",
+                    as: (Int, Double).self
+                )
+                #expect(attempt == 4)
+                #expect(delay <= 1000, "planned \(delay) ms")
+            }
+            #expect(service.arrivals.map(\.attempt) == [1, 2, 3, 4, 5])
+        }
+    }
+
     @Test("A downstream that is down for good: dead letter after max attempts, and the generation fails with the reason")
     func deadLetter() async throws {
         try await TestDatabase.withClient { client, url in

@@ -62,12 +62,14 @@ struct LifecycleTests {
             var request = HTTPClientRequest(url: "\(simulator)/_simulator/scenario")
             request.method = .POST
             request.body = .bytes(ByteBuffer(string: json))
-            _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            guard response.status == .ok else { throw HTTPClientError.invalidURL }
         }
     }
 
     func withHarness(
-        _ scenario: String = #"{"time_scale": 0}"#, parkAfter: Duration? = nil, _ body: @Sendable (Harness) async throws -> Void
+        _ scenario: String = #"{"time_scale": 0}"#, parkAfter: Duration? = nil, outageTolerance: Duration = .seconds(1800),
+        breakerThreshold: Int = 5, _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         let logger = TestDatabase.logger
         let simulatorApp = buildSimulator(config: SimulatorConfig(), logger: logger)
@@ -76,7 +78,7 @@ struct LifecycleTests {
             try await TestDatabase.withClient { client, url in
                 let config = GeneratorConfig(
                     database: url, internalToken: TestSecrets.internalToken, replicateToken: "r8_test", replicateBaseURL: simulator, preferWait: 1,
-                    pollMax: .milliseconds(100), parkAfter: parkAfter
+                    pollMax: .milliseconds(100), parkAfter: parkAfter, outageTolerance: outageTolerance, breakerThreshold: breakerThreshold
                 )
                 try await buildGenerator(config: config, logger: logger).test(.router) { generator in
                     let harness = Harness(client: client, generator: generator, simulator: simulator)
@@ -143,11 +145,11 @@ struct LifecycleTests {
         }
     }
 
-    @Test("A 5xx on create is retried by the dispatcher later; the retry creates exactly one prediction")
+    @Test("A 5xx on create snoozes the job (no attempt spent); the next delivery creates exactly one prediction")
     func serverErrorThenSuccess() async throws {
         try await withHarness(#"{"time_scale": 0, "create5xx_rate": 1}"#) { h in
             let generation = try await h.create(["prompt": .string("x"), "model_id": .string("google/imagen-4-fast")])
-            #expect(try await h.run(generation).status == 503)
+            #expect(try await h.run(generation).status == 202)
             #expect(try await h.reload(generation).replicatePredictionId == nil)
             try await h.scenario(#"{"create5xx_rate": 0}"#)
             #expect(try await h.run(generation, attempt: 2).status == 200)
@@ -162,8 +164,8 @@ struct LifecycleTests {
             // Another generation's prediction with a different input must not be taken for it.
             let other = try await h.create(["prompt": .string("another"), "model_id": .string("google/imagen-4-fast")])
             let generation = try await h.create(["prompt": .string("lost answer"), "model_id": .string("google/imagen-4-fast")])
-            #expect(try await h.run(other).status == 503)
-            #expect(try await h.run(generation).status == 503)
+            #expect(try await h.run(other).status == 202)
+            #expect(try await h.run(generation).status == 202)
             #expect(try await h.reload(generation).replicatePredictionId == nil)
             #expect(try await h.counter("predictions.created") == 2)
             try await h.scenario(#"{"create_lost_rate": 0}"#)

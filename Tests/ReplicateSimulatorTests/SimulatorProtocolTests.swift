@@ -200,3 +200,31 @@ struct SimulatorProtocolTests {
         }
     }
 }
+
+extension SimulatorProtocolTests {
+    @Test("A scenario update with a key the simulator does not know is refused naming it, and changes nothing")
+    func unknownScenarioKeys() async throws {
+        try await withSimulator { sim in
+            let refused = try await sim.call(.post, "/_simulator/scenario", json: #"{"create_5xx_rate": 1, "time_scale": 2}"#, token: nil)
+            #expect(refused.status == .unprocessableContent)
+            #expect(String(buffer: refused.body).contains("create_5xx_rate"))
+            let current = try await sim.call(.get, "/_simulator/scenario", token: nil)
+            #expect(String(buffer: current.body).contains(#""time_scale":0"#))
+            let accepted = try await sim.call(.post, "/_simulator/scenario", json: #"{"create5xx_rate": 1, "outage_retry_after": "7"}"#, token: nil)
+            #expect(accepted.status == .ok)
+        }
+    }
+
+    @Test("An outage answers every API call 503 with the Retry-After it was given, until it ends")
+    func outage() async throws {
+        try await withSimulator { sim in
+            _ = try await sim.call(.post, "/_simulator/scenario", json: #"{"outage": true, "outage_retry_after": "nan"}"#, token: nil)
+            let down = try await sim.call(.post, "/v1/models/black-forest-labs/flux-schnell/predictions", json: #"{"input": {"prompt": "a cat"}}"#)
+            #expect(down.status == .serviceUnavailable)
+            #expect(down.headers[.retryAfter] == "nan")
+            #expect(try await sim.call(.get, "/v1/predictions").status == .serviceUnavailable)
+            _ = try await sim.call(.post, "/_simulator/scenario", json: #"{"outage": false}"#, token: nil)
+            #expect(try await sim.call(.get, "/v1/predictions").status == .ok)
+        }
+    }
+}

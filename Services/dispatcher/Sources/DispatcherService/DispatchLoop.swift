@@ -103,7 +103,8 @@ final class DispatchLoop: Service, Sendable {
                 logger.warning("Job failed permanently", metadata: ["reason": "\(reason)", "outcome": "\(outcome)"])
                 Counter(label: "imagegen_dispatcher_jobs_dead_lettered_total", dimensions: dimensions).increment()
             case .retry(let reason, let after):
-                let delay = backoff.delay(afterAttempt: job.attempt, retryAfter: after)
+                // The exponent counts failures only: a parked job delivered forty times that fails once waits the first step.
+                let delay = backoff.delay(afterAttempt: job.failures + 1, retryAfter: after)
                 let outcome = try await completer.fail(JobFailure(lease: job.lease, error: reason, retryable: true, delay: delay))
                 if outcome == .deadLettered {
                     logger.error("Job dead-lettered after its last attempt", metadata: ["reason": "\(reason)"])

@@ -17,12 +17,16 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     )
     // Replicate holds a create for up to the Prefer: wait window before it sends anything.
     let http = HTTPClient.makeServiceClient(connectionsPerHost: 256, readTimeout: .seconds(max(30, config.preferWait + 15)))
-    let replicate = api ?? ReplicateClient(http: http, baseURL: config.replicateBaseURL, token: config.replicateToken)
+    let breaker = ReplicateBreaker(client: client, logger: logger, threshold: config.breakerThreshold, probeInterval: config.breakerProbe)
+    let replicate = BreakerGuardedAPI(
+        api: api ?? ReplicateClient(http: http, baseURL: config.replicateBaseURL, token: config.replicateToken), breaker: breaker
+    )
     let runner = PredictionRunner(
         api: replicate, store: GenerationStore(client: client, logger: logger),
         preferWait: config.preferWait, pollMax: config.pollMax, parkAfter: config.parkAfter,
         webhook: config.webhook, webhookPoll: config.webhookPoll,
-        budget: config.createRatePerMinute > 0 ? ReplicateCreateBudget(client: client, perMinute: config.createRatePerMinute, logger: logger) : nil
+        budget: config.createRatePerMinute > 0 ? ReplicateCreateBudget(client: client, perMinute: config.createRatePerMinute, logger: logger) : nil,
+        breaker: breaker, outageTolerance: config.outageTolerance
     )
     return jobServiceApplication(
         name: "generator", settings: config.http, kind: GenerateImage.self, token: config.internalToken,

@@ -29,6 +29,13 @@ package struct GeneratorConfig: Sendable {
     /// Creates allowed per minute for the whole account, shared by every generator (`REPLICATE_CREATE_RATE_PER_MINUTE`,
     /// Replicate's default 600; 0 turns the shared budget off).
     package var createRatePerMinute: Int
+    /// How long a generation that never started waits out a Replicate outage (the shared breaker open, or its own creates
+    /// failing) before it fails with `provider_unavailable` (`REPLICATE_OUTAGE_TOLERANCE_SECONDS`, default 1800).
+    package var outageTolerance: Duration
+    /// Failed calls in a row that open the shared breaker, and how often it lets a probe through while open
+    /// (`REPLICATE_BREAKER_THRESHOLD`, default 5; `REPLICATE_BREAKER_PROBE_SECONDS`, default 10).
+    package var breakerThreshold: Int
+    package var breakerProbe: Duration
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -48,14 +55,21 @@ package struct GeneratorConfig: Sendable {
         webhook = loader.optional("REPLICATE_WEBHOOK_URL").map { PredictionWebhook(url: $0, events: events) }
         webhookPoll = .seconds(loader.int("GENERATOR_WEBHOOK_POLL_SECONDS", default: 60, in: 1...3600))
         createRatePerMinute = loader.int("REPLICATE_CREATE_RATE_PER_MINUTE", default: 600, in: 0...1_000_000)
+        outageTolerance = .seconds(loader.int("REPLICATE_OUTAGE_TOLERANCE_SECONDS", default: 1800, in: 0...86_400))
+        breakerThreshold = loader.int("REPLICATE_BREAKER_THRESHOLD", default: 5, in: 1...1000)
+        breakerProbe = .seconds(loader.double("REPLICATE_BREAKER_PROBE_SECONDS", default: 10, in: 0.1...600))
         try loader.validate()
     }
 
     package init(
         http: HTTPSettings = HTTPSettings(), database: DatabaseURL, internalToken: String, replicateToken: String, replicateBaseURL: String,
-        preferWait: Int = 1, pollMax: Duration = .milliseconds(200), parkAfter: Duration? = nil
+        preferWait: Int = 1, pollMax: Duration = .milliseconds(200), parkAfter: Duration? = nil, outageTolerance: Duration = .seconds(1800),
+        breakerThreshold: Int = 5, breakerProbe: Duration = .seconds(10)
     ) {
         self.parkAfter = parkAfter
+        self.outageTolerance = outageTolerance
+        self.breakerThreshold = breakerThreshold
+        self.breakerProbe = breakerProbe
         self.webhook = nil
         self.webhookPoll = .seconds(60)
         self.createRatePerMinute = 0

@@ -23,6 +23,11 @@ struct PredictionRunner: Sendable {
     let webhookPoll: Duration
     /// Replicate's create limit, shared with every other generator (`REPLICATE_CREATE_RATE_PER_MINUTE`).
     let budget: ReplicateCreateBudget?
+    /// The breaker over Replicate shared with every other generator; `api` reports each call's fate to it.
+    let breaker: ReplicateBreaker?
+    /// How long a generation that never started may wait out an outage before it fails
+    /// (`REPLICATE_OUTAGE_TOLERANCE_SECONDS`).
+    let outageTolerance: Duration
 
     /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
     /// Cancels a prediction at Replicate (best effort: a failed cancel leaves it to finish), counted by model.
@@ -34,19 +39,59 @@ struct PredictionRunner: Sendable {
     func run(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
         do {
             return try await runThrowing(payload, lease: lease, logger: logger)
+        } catch let error as ReplicateError where error.isRetryable {
+            return await waitOut(error, payload, lease: lease, logger: logger)
         } catch let error as ReplicateError {
             logger.warning("Replicate call failed; will retry", metadata: ["error": "\(error)"])
-            if case .api(_, _, let retryAfter) = error { return .retry(error.description, after: retryAfter) }
-            return .retry(error.description, after: nil)
+            return .retry(error.description, after: error.retryAfter)
         } catch {
             logger.error("Generation attempt failed", metadata: ["error": "\(error)"])
             return .retry("\(error)", after: nil)
         }
     }
 
+    /// Replicate failed (5xx, 408, no answer) or asked us to wait (429): that is not the generation's failure. The job
+    /// comes back later without spending an attempt, unless its generation never started and has been trying for
+    /// longer than the outage tolerance.
+    private func waitOut(_ error: ReplicateError, _ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
+        logger.warning("Replicate call failed; the job waits", metadata: ["error": "\(error)", "generation.id": "\(payload.generationId.lowercase)"])
+        Counter(label: "imagegen_generator_replicate_waits_total", dimensions: [("reason", error.isOutage ? "outage" : "throttled")]).increment()
+        if error.isOutage, let generation = try? await store.find(payload.generationId), generation.replicatePredictionId == nil,
+            !generation.status.isTerminal, Date().timeIntervalSince(generation.createStartedAt ?? generation.createdAt) >= outageTolerance.seconds
+        {
+            if (try? await store.fail(generation.id, .providerUnavailable, lease: lease)) == true {
+                logger.error("Replicate was unavailable past the outage tolerance: the generation failed unstarted")
+                return .done(result: ["outcome": "failed", "reason": .string(GenerationFailure.providerUnavailable.code)])
+            }
+        }
+        let wait = error.retryAfter ?? (breaker?.isOpen == true ? breaker!.probeInterval : .milliseconds(Int64.random(in: 1000...5000)))
+        return .snooze(after: max(wait, .seconds(1)))
+    }
+
+    /// The breaker is open: wait for its next probe, or fail a generation that never started once it has waited out the
+    /// outage tolerance (counted from when it was created or the outage began, whichever is later).
+    private func waitForReplicate(
+        _ payload: GenerationJobPayload, wait: Duration, openSince: Date, lease: JobLease, logger: Logger
+    ) async throws -> JobOutcome {
+        Counter(label: "imagegen_generator_replicate_waits_total", dimensions: [("reason", "breaker_open")]).increment()
+        if let current = try await store.find(payload.generationId), current.replicatePredictionId == nil, !current.status.isTerminal,
+            Date().timeIntervalSince(max(current.createdAt, openSince)) >= outageTolerance.seconds,
+            let started = try await store.start(current.id, lease: lease), try await store.fail(started.id, .providerUnavailable, lease: lease)
+        {
+            logger.error("Replicate was unavailable past the outage tolerance: the generation failed unstarted", metadata: [
+                "generation.id": "\(current.id.lowercase)"
+            ])
+            return .done(result: ["outcome": "failed", "reason": .string(GenerationFailure.providerUnavailable.code)])
+        }
+        return .snooze(after: wait)
+    }
+
     private func runThrowing(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async throws -> JobOutcome {
         var logger = logger
         logger[metadataKey: "generation.id"] = "\(payload.generationId.lowercase)"
+        if let breaker, case .wait(let wait, let since) = try await breaker.admit() {
+            return try await waitForReplicate(payload, wait: wait, openSince: since, lease: lease, logger: logger)
+        }
         // A generation that has never called create takes its create from the budget all generators share before it
         // starts, so waiting for one leaves no create window behind (which would make the next delivery search for a
         // lost prediction).
@@ -152,7 +197,7 @@ struct PredictionRunner: Sendable {
             }
             var pause = interval
             if let remaining = response.rateLimitRemaining, remaining < 5, let reset = response.rateLimitReset {
-                pause = max(pause, .milliseconds(Int64(reset * 1000)))
+                pause = max(pause, min(reset, .seconds(60)))
             }
             if let parkAfter, ContinuousClock.now - started >= parkAfter {
                 // Nothing to do until Replicate is done: hand the job back to be delivered near the next check.
@@ -168,9 +213,11 @@ struct PredictionRunner: Sendable {
             do {
                 response = try await api.get(response.prediction.id)
             } catch let error as ReplicateError where error.isRetryable {
-                // A passing 429/5xx while polling: wait as told and poll again rather than give up the attempt.
-                if case .api(_, _, let retryAfter?) = error { try await Task.sleep(for: retryAfter) }
                 Counter(label: "imagegen_generator_poll_errors_total").increment()
+                // Parked jobs wait for Replicate in the queue, not in a held delivery (the job comes back, no attempt spent).
+                if parkAfter != nil || breaker?.isOpen == true { throw error }
+                // A passing 429/5xx while holding on: wait as told (a minute at most) and poll again.
+                if let retryAfter = error.retryAfter { try await Task.sleep(for: min(retryAfter, .seconds(60))) }
             }
         }
 

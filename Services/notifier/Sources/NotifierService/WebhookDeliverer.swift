@@ -78,7 +78,7 @@ struct WebhookDeliverer: Sendable {
                         outcome: .done(result: ["outcome": "gone"])
                     )
                 default:
-                    let delay = DeliveryBackoff.delay(attempt: job.attempt, retryAfter: answer.retryAfter)
+                    let delay = DeliveryBackoff.delay(attempt: job.failureAttempt, retryAfter: answer.retryAfter)
                     return try await finish(
                         job, status: answer.status, error: "the receiver answered \(answer.status)", started: started,
                         outcome: .retry("the receiver answered \(answer.status)", after: delay)
@@ -87,7 +87,7 @@ struct WebhookDeliverer: Sendable {
             } catch let error as FetchError where error.permanent {
                 return try await finish(job, status: nil, error: error.description, started: started, outcome: .failed(error.description))
             } catch let error as FetchError {
-                let delay = DeliveryBackoff.delay(attempt: job.attempt, retryAfter: nil)
+                let delay = DeliveryBackoff.delay(attempt: job.failureAttempt, retryAfter: nil)
                 return try await finish(job, status: nil, error: error.description, started: started, outcome: .retry(error.description, after: delay))
             }
         } catch {

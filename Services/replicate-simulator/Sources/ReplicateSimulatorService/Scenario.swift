@@ -26,6 +26,9 @@ package struct Scenario: Sendable, Codable, Equatable {
     /// Share of get calls answered 503 / 429.
     package var get5xxRate: Double = 0
     package var get429Rate: Double = 0
+    /// Replicate is down: every API call answers 503 (see `OutageMiddleware`), with this `Retry-After` text when set.
+    package var outage: Bool = false
+    package var outageRetryAfter: String? = nil
     /// `url` (files on /files) or `data` (data: URIs in the output).
     package var outputMode: String = "url"
     /// `none`, `slow` (trickled bytes), `truncated`, `oversized` (padded to `oversizeBytes`), `not_image` (HTML).
@@ -60,4 +63,6 @@ package struct Scenario: Sendable, Codable, Equatable {
     package init() {}
 
     static let faults = ["none", "slow", "truncated", "oversized", "not_image"]
+    /// Keys of optional settings, absent from the scenario while unset.
+    static let optionalKeys = ["outage_retry_after"]
 }

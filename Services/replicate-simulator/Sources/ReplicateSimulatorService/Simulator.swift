@@ -327,6 +327,14 @@ struct Simulator: Sendable {
         admin.post("scenario") { request, _ in
             let changes = try await request.decodeJSON([String: JSONValue].self)
             let current = try JSONCoding.decoder().decode([String: JSONValue].self, from: JSONCoding.encoder().encode(await registry.scenario))
+            // A misspelt key would otherwise inject nothing, silently.
+            let unknown = changes.keys.filter { current[$0] == nil && !Scenario.optionalKeys.contains($0) }.sorted()
+            guard unknown.isEmpty else {
+                throw Problem(
+                    .unprocessableContent, title: "Invalid scenario",
+                    detail: "Unknown scenario keys: \(unknown.joined(separator: ", ")); known keys: \((current.keys + Scenario.optionalKeys).sorted().joined(separator: ", "))"
+                )
+            }
             let merged = current.merging(changes) { $1 }
             let scenario: Scenario
             do {

@@ -15,7 +15,8 @@ package func buildSimulator(config: SimulatorConfig, logger: Logger) -> some App
     let simulator = Simulator(registry: registry, publicURL: publicURL, webhooks: webhooks, secret: config.webhookSecret)
     let router = Router()
     addOperationalRoutes(to: router, checks: [], logger: logger)
-    let api = router.group("v1").add(middleware: ReplicateAuthMiddleware(token: config.apiToken))
+    let api = router.group("v1").add(middleware: OutageMiddleware(registry: registry))
+        .add(middleware: ReplicateAuthMiddleware(token: config.apiToken))
     simulator.addAPIRoutes(to: api)
     simulator.addFileRoutes(to: router)
     simulator.addAdminRoutes(to: router.group("_simulator"), initial: config.scenario)
@@ -67,5 +68,21 @@ struct ReplicateAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         if let token, !constantTimeEquals(String(parts[1]), token) { throw ReplicateProblem.unauthenticated }
         return try await next(request, context)
+    }
+}
+
+/// While the scenario says `outage`, every API call answers 503, as Replicate does when it is down, with
+/// `outage_retry_after` sent as it is as `Retry-After` (any text: faults include huge, negative and non-numeric values);
+/// counted as `api.outage`.
+struct OutageMiddleware<Context: RequestContext>: RouterMiddleware {
+    let registry: PredictionRegistry
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let scenario = await registry.scenario
+        guard scenario.outage else { return try await next(request, context) }
+        await registry.count("api.outage")
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfter = scenario.outageRetryAfter { headers[.retryAfter] = retryAfter }
+        let body = #"{"detail":"Simulated outage","status":503,"title":"Service Unavailable"}"#
+        return Response(status: .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }
