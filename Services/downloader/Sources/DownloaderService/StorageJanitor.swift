@@ -25,7 +25,7 @@ package struct StorageJanitor: Service {
     }
 
     package func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let removed = try await pass()
                 if removed.images + removed.orphans > 0 { logger.info("Storage swept", metadata: ["images": "\(removed.images)", "orphans": "\(removed.orphans)"]) }

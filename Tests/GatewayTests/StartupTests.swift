@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A service that cannot start says so and exits, so a restart policy (Compose, Kubernetes) can act on it.
+@Suite("Startup")
+struct StartupTests {
+    /// A port held by a listener of this test process for the duration of `body`.
+    func withTakenPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        return try await body(Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test("A service whose port is taken exits non-zero within seconds (it neither hangs nor spins)", arguments: [
+        ("gateway", "HTTP_PORT"), ("gateway", "GATEWAY_INTERNAL_PORT"), ("dispatcher", "HTTP_PORT"), ("generator", "HTTP_PORT"),
+        ("downloader", "HTTP_PORT"), ("notifier", "HTTP_PORT"),
+    ])
+    func portTaken(service: String, setting: String) async throws {
+        try await TestDatabase.withClient { _, url in
+            try await withTakenPort { port in
+                let storage = FileManager.default.temporaryDirectory.appendingPathComponent("startup-\(UUID())").path
+                defer { try? FileManager.default.removeItem(atPath: storage) }
+                let process = try await ServiceProcess(service, environment: [
+                    "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                    "INTERNAL_TOKEN": TestSecrets.internalToken, "AUTH_JWT_SECRET": TestSecrets.internalToken,
+                    "FILES_URL_SECRET": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test", "STORAGE_DIR": storage,
+                    "GATEWAY_MIGRATE_ON_START": "false", setting: String(port),
+                ], ready: false)
+                try await eventually("\(service) to exit", timeout: .seconds(15)) { !process.process.isRunning }
+                #expect(process.process.terminationStatus != 0)
+                #expect(process.output.contains("Address already in use") || process.output.contains("bind"), "\(process.output)")
+            }
+        }
+    }
+}
