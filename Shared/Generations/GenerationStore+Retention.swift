@@ -4,6 +4,12 @@ import PostgresNIO
 /// What is removed when it is older than an operator keeps it (`RETENTION_*_DAYS`), in small batches so no statement
 /// holds locks for long. Usage and spend stay true: a generation keeps the number of its images that were removed.
 extension GenerationStore {
+    /// Whether an image row still names the file at `path` (what the gateway serves files by).
+    package func isStoredImage(path: String) async throws -> Bool {
+        for try await _ in try await client.query("SELECT 1 FROM images WHERE storage_path = \(path) LIMIT 1", logger: logger) { return true }
+        return false
+    }
+
     /// Removes up to `batch` image rows older than `age`; returns their storage paths, for the caller to remove.
     package func removeImages(olderThan age: Duration, batch: Int = 500) async throws -> [String] {
         let rows = try await client.query(

@@ -319,10 +319,8 @@ struct GatewayAPITests {
     @Test("Stored files are served with their content type, ETag and byte ranges")
     func files() async throws {
         try await GatewayHarness.run { g in
-            let directory = g.storage + "/\(g.alice)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let bytes = [UInt8]((0..<1000).map { UInt8($0 % 251) })
-            FileManager.default.createFile(atPath: directory + "/g.png", contents: Data(bytes))
+            try await g.storeFile("\(g.alice)/g.png", Data(bytes))
             let link = g.fileLink("\(g.alice)/g.png")
             let full = try await g.call(.get, link)
             #expect(full.status == .ok)
@@ -339,9 +337,8 @@ struct GatewayAPITests {
     @Test("A file is served only through a signed link of its own path that has not expired: else 403, and nothing of it")
     func signedLinks() async throws {
         try await GatewayHarness.run { g in
-            try FileManager.default.createDirectory(atPath: g.storage + "/ab", withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: g.storage + "/ab/x.png", contents: Data([1, 2, 3]))
-            FileManager.default.createFile(atPath: g.storage + "/ab/y.png", contents: Data([4, 5, 6]))
+            try await g.storeFile("ab/x.png", Data([1, 2, 3]))
+            try await g.storeFile("ab/y.png", Data([4, 5, 6]))
             let link = g.fileLink("ab/x.png")
             #expect(try await g.call(.get, link).status == .ok)
             #expect(link.contains("?expires=") && link.contains("&sig="))
@@ -361,12 +358,29 @@ struct GatewayAPITests {
         }
     }
 
+    @Test("A percent-encoded form of a file's path is refused, signed or not, and a file no image row names is not served")
+    func encodedFilePaths() async throws {
+        try await GatewayHarness.run { g in
+            try await g.storeFile("ab/x.svg", Data(#"<svg xmlns="http://www.w3.org/2000/svg"/>"#.utf8))
+            try await g.storeFile("ab/orphan.png", Data([7, 8, 9]), recorded: false)
+            let link = g.fileLink("ab/x.svg")
+            #expect(try await g.call(.get, link).status == .ok)
+            let query = String(link[link.firstIndex(of: "?")!...])
+            for encoded in ["/%66iles/ab/x.svg", "/files%2Fab/x.svg", "/files/ab%2Fx.svg", "/files/ab/%78.svg", "/%66iles/ab/x.svg" + query,
+                            "/files/ab/%78.svg" + query, "/FILES/ab/x.svg", "/files/ab/../ab/x.svg" + query] {
+                let response = try await g.call(.get, encoded)
+                #expect(response.status != .ok, "\(encoded)")
+                #expect(!String(buffer: response.body).contains("<svg"), "\(encoded)")
+            }
+            // Signed and present on disk, but no image row names it (deleted, or never ours): not served.
+            #expect(try await g.call(.get, g.fileLink("ab/orphan.png")).status == .notFound)
+        }
+    }
+
     @Test("Stored files cannot run on the API's origin: CSP sandbox, nosniff, and SVG as an attachment")
     func fileSafetyHeaders() async throws {
         try await GatewayHarness.run { g in
-            let directory = g.storage + "/\(g.alice)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: directory + "/g.svg", contents: Data(#"<svg xmlns="http://www.w3.org/2000/svg"/>"#.utf8))
+            try await g.storeFile("\(g.alice)/g.svg", Data(#"<svg xmlns="http://www.w3.org/2000/svg"/>"#.utf8))
             let svg = try await g.call(.get, g.fileLink("\(g.alice)/g.svg"))
             #expect(svg.status == .ok)
             #expect(svg.headers[.contentSecurityPolicy] == "default-src 'none'; style-src 'unsafe-inline'; sandbox")
@@ -418,9 +432,7 @@ struct GatewayAPITests {
             let console = Set(ConsoleRoutes.assets.map { "GET /\($0.path)" })
             #expect(routed.subtracting(console) == OpenAPIDocument.operations.subtracting(["GET /files/{path}"]))
             let id = try await g.create()
-            let directory = g.storage + "/\(g.alice)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: directory + "/f.png", contents: Data([1]))
+            try await g.storeFile("\(g.alice)/f.png", Data([1]))
             #expect(try await g.call(.get, g.fileLink("\(g.alice)/f.png")).status == .ok)
             // Ids are lowercase everywhere: bodies and the Location header.
             #expect(id == id.lowercased())

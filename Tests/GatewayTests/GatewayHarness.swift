@@ -30,6 +30,21 @@ struct GatewayHarness: Sendable {
     /// A signed link to the stored file at `path`, as the API would hand it out (`now` to make an expired one).
     func fileLink(_ path: String, now: Date = Date()) -> String { Self.fileLinks.url("/files/\(path)", path: path, now: now) }
 
+    /// Writes a file at `path` under the storage root, and (unless `recorded` is false) an image row naming it, as the
+    /// downloader does: the gateway serves only files a row names.
+    func storeFile(_ path: String, _ bytes: Data, recorded: Bool = true) async throws {
+        let url = URL(fileURLWithPath: storage).appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try bytes.write(to: url)
+        guard recorded else { return }
+        try await database.query(
+            """
+            INSERT INTO images (user_id, filename, storage_path, public_url, file_size, width, height, format, content_type, sha256)
+            VALUES (\(alice), \(url.lastPathComponent), \(path), '', \(bytes.count), 1, 1, 'png', 'image/png', '')
+            """
+        )
+    }
+
     /// The one origin whose pages may call the harness's gateway.
     static let allowedOrigin = "https://app.example.com"
 

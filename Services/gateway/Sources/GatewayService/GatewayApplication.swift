@@ -52,12 +52,11 @@ package func makePublicRouter(
     router.add(middleware: TracingMiddleware())
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
     router.add(middleware: ProblemMiddleware(logger: logger))
-    router.add(middleware: FileHeadersMiddleware(svgInline: config.svgInline))
     let storage: any ImageStorage
     switch config.storage {
     case .directory(let path):
-        router.add(middleware: FileLinkMiddleware(links: config.fileLinks))
-        router.add(middleware: FileMiddleware(path, urlBasePath: "/files", searchForIndexHtml: false, logger: logger))
+        router.add(middleware: StoredFileMiddleware(links: config.fileLinks, svgInline: config.svgInline) { try await store.isStoredImage(path: $0) })
+        router.add(middleware: FileMiddleware(path, urlBasePath: StoredFileMiddleware<BasicRequestContext>.prefix, searchForIndexHtml: false, logger: logger))
         storage = FileImageStorage(root: path)
     case .s3(let location, let credentials):
         // Images are fetched from the bucket with the presigned links the API hands out; nothing is served at /files.
