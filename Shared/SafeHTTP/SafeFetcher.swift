@@ -167,10 +167,13 @@ package struct SafeFetcher: Sendable {
                 }
                 let bytes = Array(chunk.readableBytesView)
                 if head.count < 65536 { head += bytes.prefix(65536 - head.count) }
-                try await sink(bytes[...])
+                do { try await sink(bytes[...]) } catch { throw SinkFailure(underlying: error) }
             }
         } catch let error as FetchError {
             throw error
+        } catch let error as SinkFailure {
+            // Where the bytes go failed, not the download: the caller's own error, unchanged.
+            throw error.underlying
         } catch {
             throw FetchError(description: "download of \(url.absoluteString) broke off: \(error)", permanent: false)
         }
@@ -255,4 +258,9 @@ package struct SafeFetcher: Sendable {
         _ = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
         return String(cString: buffer)
     }
+}
+
+/// An error of the caller's sink, carried out of the read unchanged.
+private struct SinkFailure: Error {
+    var underlying: any Error
 }

@@ -13,6 +13,25 @@ package protocol ImageStorage: Sendable {
     func files(olderThan age: Duration) async throws -> [String]
 }
 
+/// Storage itself failed (a full or read-only volume, an object store answering 5xx or `SlowDown`): our fault, never the
+/// stored content's. What was being written is abandoned by whoever caught it.
+package struct StorageFailure: Error, CustomStringConvertible {
+    package var operation: String
+    package var underlying: any Error
+
+    package init(_ operation: String, _ underlying: any Error) {
+        self.operation = operation
+        self.underlying = underlying
+    }
+
+    package var description: String { "storage \(operation) failed: \(underlying)" }
+
+    /// Runs `body`, reporting any error it throws as a storage failure of `operation`.
+    package static func during<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as StorageFailure { throw error } catch { throw StorageFailure(operation, error) }
+    }
+}
+
 /// A streaming write: append chunks, then commit (atomic) or abandon.
 package protocol ImageWriter: AnyObject {
     func append(_ bytes: [UInt8]) async throws

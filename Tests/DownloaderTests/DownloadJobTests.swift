@@ -65,7 +65,8 @@ struct DownloadJobTests {
 
     /// `timeout` is the fetch deadline: generous by default, so a busy machine cannot cut a test's download short.
     func withHarness(
-        maxBytes: Int = 1 << 20, allowed: String? = nil, timeout: Int = 30, _ body: @Sendable (Harness) async throws -> Void
+        maxBytes: Int = 1 << 20, allowed: String? = nil, timeout: Int = 30, storageDir: String? = nil,
+        _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         let router = Router()
         router.get("image.png") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: Self.png))) }
@@ -98,8 +99,8 @@ struct DownloadJobTests {
         router.get("redirect") { _, _ in Response(status: .found, headers: [.location: "https://example.com/elsewhere.png"]) }
         try await Application(router: router).test(.live) { origin in
             try await TestDatabase.withClient { database, url in
-                let storage = FileManager.default.temporaryDirectory.appendingPathComponent("downloader-\(UUID())").path
-                defer { try? FileManager.default.removeItem(atPath: storage) }
+                let storage = storageDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("downloader-\(UUID())").path
+                defer { if storageDir == nil { try? FileManager.default.removeItem(atPath: storage) } }
                 let originURL = "http://127.0.0.1:\(origin.port!)"
                 let config = try DownloaderConfig(environment: [
                     "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",

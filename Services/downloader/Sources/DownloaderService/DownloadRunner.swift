@@ -16,10 +16,13 @@ struct DownloadRunner: Sendable {
     let storage: any ImageStorage
     let generations: GenerationStore
     let publicBaseURL: String
+    let health: StorageHealth
 
     func run(_ payload: GenerationJobPayload, logger: Logger) async -> JobOutcome {
         var logger = logger
         logger[metadataKey: "generation.id"] = "\(payload.generationId.lowercase)"
+        // Storage is failing: wait for it here rather than fetch what cannot be written (no attempt spent).
+        if await !health.isWritable() { return .snooze(after: StorageHealth.retryAfter) }
         do {
             guard let generation = try await generations.find(payload.generationId) else {
                 return .failed("generation \(payload.generationId) does not exist")
@@ -60,6 +63,12 @@ struct DownloadRunner: Sendable {
             }
             logger.info("Stored outputs", metadata: ["images": "\(images.count)"])
             return .done(result: ["outcome": "completed", "images": "\(images.count)"])
+        } catch let error as StorageFailure {
+            // Our volume or bucket failed, not the output: the job waits for storage without spending an attempt, for as
+            // long as the outputs can still be fetched (Replicate keeps them an hour; past that the fetch says they are gone).
+            logger.error("Storage failed; the download waits for it", metadata: ["error": "\(error)"])
+            health.failed(error)
+            return .snooze(after: StorageHealth.retryAfter)
         } catch let error as FetchError {
             return .retry(error.description, after: nil)
         } catch {
@@ -77,7 +86,7 @@ struct DownloadRunner: Sendable {
         // Paths name no user: a shard of the generation id, then the generation and the output's index.
         let id = generation.id.lowercase
         let base = "\(id.prefix(2))/\(id)\(index == 0 ? "" : "-\(index)")"
-        let pending = try await storage.writer(for: base + ".download")
+        let pending = try await StorageFailure.during("open") { try await storage.writer(for: base + ".download") }
         let head: [UInt8]
         // Markup (an SVG) is scanned as it streams for anything that could run or reach out when opened.
         var scanner: SVGScanner?
@@ -89,7 +98,7 @@ struct DownloadRunner: Sendable {
                     if chunk.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }) == UInt8(ascii: "<") { scanner = SVGScanner() }
                 }
                 scanner?.feed(chunk)
-                try await pending.append(Array(chunk))
+                try await StorageFailure.during("write") { try await pending.append(Array(chunk)) }
             }
         } catch {
             await pending.abandon()
@@ -106,9 +115,21 @@ struct DownloadRunner: Sendable {
             await pending.abandon()
             throw FetchError(description: "the SVG contains \(problem)", permanent: true, userReason: "is an SVG that contains \(problem)", reason: "unsafe_svg")
         }
-        let (size, digest) = try await pending.commit()
+        let size: Int, digest: String
+        do {
+            (size, digest) = try await pending.commit()
+        } catch {
+            await pending.abandon()
+            throw StorageFailure("commit", error)
+        }
         let path = "\(base).\(info.format == "jpeg" ? "jpg" : info.format)"
-        try await storage.move(from: base + ".download", to: path, contentType: info.contentType)
+        do {
+            try await storage.move(from: base + ".download", to: path, contentType: info.contentType)
+        } catch {
+            try? await storage.remove(base + ".download")
+            throw StorageFailure("move", error)
+        }
+        health.succeeded()
         return StoredImage(
             generationId: generation.id, userId: generation.userId, outputIndex: index, filename: (path as NSString).lastPathComponent,
             storagePath: path, publicUrl: "\(publicBaseURL)/files/\(path)", fileSize: size, width: info.width, height: info.height,

@@ -24,13 +24,14 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
     case .s3(let location, let credentials): S3ImageStorage(client: S3Client(location: location, credentials: credentials, http: http))
     }
     let generations = GenerationStore(client: client, logger: logger)
+    let health = StorageHealth(storage: storage, logger: logger)
     let runner = DownloadRunner(
         fetcher: SafeFetcher(http: http, allowList: config.allowList, maxBytes: config.maxBytes, timeout: config.fetchTimeout),
-        storage: storage, generations: generations, publicBaseURL: config.publicBaseURL
+        storage: storage, generations: generations, publicBaseURL: config.publicBaseURL, health: health
     )
     let janitor = StorageJanitor(generations: generations, storage: storage, imagesRetention: config.imagesRetention, logger: logger)
     return jobServiceApplication(
         name: "downloader", settings: config.http, kind: DownloadImage.self, token: config.internalToken,
-        checks: [client.readinessCheck], services: [client, HTTPClientService(client: http), janitor], logger: logger
+        checks: [client.readinessCheck, health.readinessCheck], services: [client, HTTPClientService(client: http), janitor], logger: logger
     ) { job, logger in await runner.run(job.payload, logger: logger) }
 }

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A full image volume is our fault, not the output's: downloads wait for space, readiness says so, nothing partial stays.
+extension DownloadJobTests {
+    /// Runs `body` with a 256 KiB tmpfs mounted at a new directory (the test runs as root, as CI does).
+    func withSmallVolume(_ body: (String) async throws -> Void) async throws {
+        let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("full-volume-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: mountPoint) }
+        try #require(run("/bin/mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint) == 0, "mounting a tmpfs needs root")
+        defer { _ = run("/bin/umount", mountPoint) }
+        try await body(mountPoint)
+    }
+
+    func run(_ arguments: String...) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Fills the volume at `path` to the last byte with one file.
+    func fill(_ path: String) {
+        let handle = FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: path + "/filler", contents: nil); return path + "/filler" }())!
+        defer { try? handle.close() }
+        while (try? handle.write(contentsOf: Data(count: 4096))) != nil {}
+        while (try? handle.write(contentsOf: Data(count: 1))) != nil {}
+    }
+
+    @Test("A full volume snoozes downloads without spending attempts, turns readiness false and leaves no partial file; freed, they complete")
+    func fullVolume() async throws {
+        try await withSmallVolume { volume in
+            try await withHarness(storageDir: volume) { h in
+                fill(volume)
+                let generation = try await h.generation(outputs: ["\(h.origin)/image.png", "\(h.origin)/image.png"])
+                let waiting = try await h.run(generation)
+                #expect(waiting.status == .accepted, "\(String(buffer: waiting.body))")
+                #expect(try await h.status(generation.id).0 == "downloading")
+                #expect(try await h.downloader.execute(uri: "/health/ready", method: .get).status == .serviceUnavailable)
+                let leftovers = try FileManager.default.subpathsOfDirectory(atPath: volume).filter { !$0.hasSuffix("filler") }
+                #expect(leftovers.allSatisfy { !$0.contains(".") }, "\(leftovers)")
+                // Another download waits too, without fetching.
+                #expect(try await h.run(try await h.generation(outputs: ["\(h.origin)/image.png"])).status == .accepted)
+                // Space returns: the next probe finds it, readiness recovers, and the download completes.
+                try FileManager.default.removeItem(atPath: volume + "/filler")
+                try await eventually("storage to be ready again", timeout: .seconds(15)) {
+                    try await h.downloader.execute(uri: "/health/ready", method: .get).status == .ok
+                }
+                #expect(try await h.run(generation).status == .ok)
+                #expect(try await h.status(generation.id).0 == "completed")
+            }
+        }
+    }
+}
