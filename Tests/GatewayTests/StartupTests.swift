@@ -41,4 +41,17 @@ struct StartupTests {
             }
         }
     }
+
+    @Test("A malformed REPLICATE_WEBHOOK_SECRET stops the gateway at start with exit 78, naming the setting", arguments: [
+        "not-a-secret", "whsec_", "whsec_!!!not base64!!!", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    ])
+    func malformedWebhookSecret(secret: String) async throws {
+        let process = try await ServiceProcess("gateway", environment: [
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "AUTH_JWT_SECRET": TestSecrets.internalToken,
+            "FILES_URL_SECRET": TestSecrets.internalToken, "REPLICATE_WEBHOOK_SECRET": secret,
+        ], ready: false)
+        try await eventually("the gateway to exit", timeout: .seconds(15)) { !process.process.isRunning }
+        #expect(process.process.terminationStatus == 78)
+        #expect(process.output.contains("REPLICATE_WEBHOOK_SECRET"), "\(process.output)")
+    }
 }

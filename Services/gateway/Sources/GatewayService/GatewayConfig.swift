@@ -1,6 +1,7 @@
 import Catalog
 import Database
 import Foundation
+import ReplicateAPI
 import Generations
 import ServiceKit
 import Storage
@@ -69,6 +70,9 @@ package struct GatewayConfig: Sendable {
         maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)
         internalPort = loader.int("GATEWAY_INTERNAL_PORT", default: 9080, in: 0...65535)
         replicateWebhookSecret = loader.optional("REPLICATE_WEBHOOK_SECRET")
+        if let secret = replicateWebhookSecret, WebhookSignature.key(of: secret) == nil {
+            loader.problem("REPLICATE_WEBHOOK_SECRET must be Replicate's signing secret, whsec_ followed by base64 (GET /v1/webhooks/default/secret)")
+        }
         replicateToken = loader.optional("REPLICATE_API_TOKEN")
         replicateBaseURL = loader.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
         svgInline = loader.bool("FILES_SVG_INLINE", default: false)
