@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// A service that cannot start says so and exits, so a restart policy (Compose, Kubernetes) can act on it.
-@Suite("Startup")
+@Suite("Startup", .serialized)
 struct StartupTests {
     /// A port held by a listener of this test process for the duration of `body`.
     func withTakenPort<T>(_ body: (Int) async throws -> T) async throws -> T {

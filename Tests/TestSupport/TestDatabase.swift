@@ -94,7 +94,7 @@ package enum TestDatabase {
 
 /// Waits until `condition` holds, polling every 20 ms, failing after `timeout` with a message naming `what`.
 package func eventually(
-    _ what: String, timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool
+    _ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
