@@ -130,8 +130,10 @@ code, out, _ = run("admin", "dead-jobs")
 check("admin dead-jobs answers", code == 0 and "no dead jobs" in out, out)
 code, _, err = run("admin", "requeue", str(uuid.uuid4()))
 check("admin requeue of an unknown job: 66", code == 66, (code, err))
-code, _, err = run("admin", "queue", "--internal-token", "wrong-wrong-wrong-wrong-wrong-wrong")
-check("admin with a wrong internal token: 77", code == 77, (code, err))
+code, _, err = run("admin", "queue", "--admin-token", "wrong-wrong-wrong-wrong-wrong-wrong")
+check("admin with a wrong admin token: 77", code == 77, (code, err))
+code, _, err = run("admin", "queue", "--admin-token", os.environ["INTERNAL_TOKEN"])
+check("admin with the workers' internal token: 77", code == 77, (code, err))
 
 # In a terminal: a live bar reaching 100 %.
 code, text = in_terminal(["generate", "a bar", "--model", "stability-ai/sdxl", "--out", OUT], until="never")

@@ -189,6 +189,21 @@ try:
     wait_for("/prompt", 1, timeout=30)
     elapsed = time.time() - started
     check("a hanging receiver does not hold up another", received["/prompt"] and elapsed < 6, f"{elapsed:.1f} s")
+
+    # A receiver URL's path and query (often a credential) reach no log and no job error; the user reads a plain reason.
+    behaviour["/hang-secret?token=s3cr3t-in-query"] = [(200, 30)]
+    secret_generation = create(f"http://127.0.0.1:{hanging_port}/hang-secret?token=s3cr3t-in-query")["id"]
+    log = []
+    deadline = time.time() + 30
+    while time.time() < deadline and not log:
+        log = httpx.get(f"{gateway}/v1/generations/{secret_generation}/webhook-deliveries", headers=headers).json()["data"]
+        time.sleep(0.3)
+    check("a timed-out delivery shows the user a plain reason", log and log[0]["error"] == "the receiver did not answer in time", log)
+    job_errors = psql("SELECT coalesce(string_agg(error_message || errors::text, ' '), '') FROM job_queue WHERE job_type = 'deliver-webhook'")
+    logs = "".join(open(os.environ[name]).read() for name in ("NOTIFIER_LOG", "DISPATCHER_LOG") if name in os.environ)
+    check("the receiver's path and query appear in no job error or log",
+          "s3cr3t" not in job_errors.stdout and "s3cr3t" not in logs and "hang-secret" not in job_errors.stdout,
+          job_errors.stdout[-300:])
 finally:
     restarted.send_signal(signal.SIGTERM)
     restarted.wait(timeout=30)

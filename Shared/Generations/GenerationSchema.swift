@@ -267,6 +267,39 @@ let generationMigrations: [Migration] = [
         """,
         "INSERT INTO replicate_breaker (account) VALUES ('default')",
     ]),
+    Migration(version: 22, name: "budget month in UTC", statements: budgetMonthInUTC),
+]
+
+/// The budget month is the UTC calendar month, whatever the session's `TimeZone` (`date_trunc` of a `timestamptz`
+/// follows it): one function says which month a moment belongs to, and the spend trigger and the create statement use it.
+private let budgetMonthInUTC: [String] = [
+    """
+    CREATE FUNCTION imagegen_budget_month(p_at timestamptz) RETURNS date
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN date_trunc('month', p_at AT TIME ZONE 'UTC')::date
+    """,
+    "ALTER TABLE generation_slots ALTER COLUMN spent_month SET DEFAULT imagegen_budget_month(now())",
+    """
+    CREATE OR REPLACE FUNCTION imagegen_track_spend() RETURNS trigger AS $$
+    DECLARE
+        v_month date := imagegen_budget_month(now());
+    BEGIN
+        IF TG_OP = 'INSERT' OR NOT NEW.status IN \(terminalGenerationStatuses) THEN
+            -- Started or revived: it reserves its expected cost.
+            INSERT INTO generation_slots AS s (user_id, reserved_usd) VALUES (NEW.user_id, NEW.expected_cost)
+            ON CONFLICT (user_id) DO UPDATE SET reserved_usd = s.reserved_usd + NEW.expected_cost;
+        ELSE
+            -- Finished: the reservation ends and what it cost counts in this month.
+            UPDATE generation_slots
+            SET reserved_usd = greatest(0, reserved_usd - OLD.expected_cost),
+                spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0),
+                spent_month = v_month
+            WHERE user_id = NEW.user_id;
+        END IF;
+        RETURN NULL;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
 ]
 
 /// Money per user, kept on the row the create statement already locks (`generation_slots`), so a budget check is

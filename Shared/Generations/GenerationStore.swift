@@ -31,7 +31,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
             INSERT INTO generation_slots AS s (user_id) VALUES ($1)
             ON CONFLICT (user_id) DO UPDATE SET running = s.running
             RETURNING s.running::int8 AS n,
-                CASE WHEN s.spent_month = date_trunc('month', now())::date THEN s.spent_usd ELSE 0 END + s.reserved_usd AS committed,
+                CASE WHEN s.spent_month = imagegen_budget_month(now()) THEN s.spent_usd ELSE 0 END + s.reserved_usd AS committed,
                 coalesce(s.monthly_budget_usd, $23::float8::numeric) AS budget
         ), generation AS (
             INSERT INTO image_generations (

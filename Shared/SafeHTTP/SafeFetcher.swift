@@ -52,13 +52,15 @@ package struct SafeFetcher: Sendable {
     /// POSTs `body` to `raw` under the same checks as a fetch (allow-list, vetted and pinned address, `timeout` from
     /// the request to the answer's last byte), following no redirect: a receiver answers where it was asked. The answer's
     /// body is read (up to 64 KiB) and dropped.
+    /// Errors name the receiver's origin only: its path and query are often a credential, and never reach a log or an error.
     package func post(_ raw: String, headers: [(String, String)], body: [UInt8]) async throws -> Answer {
         guard let url = URL(string: raw), let host = url.host, !host.isEmpty else {
-            throw FetchError(description: "invalid URL \(raw)", permanent: true, userReason: "has an invalid address", reason: "invalid_url")
+            throw FetchError(description: "invalid receiver URL", permanent: true, userReason: "has an invalid address", reason: "invalid_url")
         }
+        let origin = Self.origin(of: url)
         let (allowed, exact) = allowList.check(url)
         guard allowed else {
-            throw FetchError(description: "\(url.absoluteString) is not an allowed address", permanent: true, userReason: "may not be called", reason: "not_allowed")
+            throw FetchError(description: "\(origin) is not an allowed address", permanent: true, userReason: "may not be called", reason: "not_allowed")
         }
         let client = exact ? http : try await Self.pinnedClient(host: host)
         defer { if !exact { Task { try? await client.shutdown() } } }
@@ -76,8 +78,17 @@ package struct SafeFetcher: Sendable {
             }
             return Answer(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"))
         } catch {
-            throw FetchError(description: "POST to \(url.absoluteString) failed: \(error)", permanent: false)
+            let timedOut = (error as? HTTPClientError).map { [.deadlineExceeded, .readTimeout, .connectTimeout].contains($0) } ?? false
+            throw FetchError(
+                description: "POST to \(origin) failed: \(error)", permanent: false,
+                userReason: timedOut ? "did not answer in time" : "could not be reached", reason: timedOut ? "timeout" : "unreachable"
+            )
         }
+    }
+
+    /// `scheme://host[:port]` of `url`, nothing of its path, query or user.
+    static func origin(of url: URL) -> String {
+        "\(url.scheme ?? "https")://\(url.host ?? "")" + (url.port.map { ":\($0)" } ?? "")
     }
 
     /// Streams the body of `raw` into `sink`; returns the first 64 KiB for inspection.

@@ -71,3 +71,19 @@ package func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
     let b = Array(SHA256.hash(data: Data(rhs.utf8)))
     return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
 }
+
+/// Guards the admin API with its own token (`ADMIN_TOKEN`); without one configured, the admin API is off (403 saying so).
+package struct AdminTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    private let token: String?
+
+    package init(token: String?) {
+        self.token = token
+    }
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token else { throw Problem(.forbidden, detail: "The admin API is off: set ADMIN_TOKEN on the dispatcher") }
+        guard let presented = request.bearerToken else { throw Problem.unauthorized("Missing bearer token") }
+        guard constantTimeEquals(presented, token) else { throw Problem.unauthorized("Invalid admin token") }
+        return try await next(request, context)
+    }
+}

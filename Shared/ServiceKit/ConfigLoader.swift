@@ -65,6 +65,18 @@ package struct ConfigLoader {
     package mutating func secret(_ key: String, minimumBytes: Int = 32) -> String {
         let value = required(key)
         guard !value.isEmpty else { return value }
+        check(secret: value, of: key, minimumBytes: minimumBytes)
+        return value
+    }
+
+    /// A secret that may be left unset (nil), held to the same rules as ``secret(_:minimumBytes:)`` when set.
+    package mutating func optionalSecret(_ key: String, minimumBytes: Int = 32) -> String? {
+        guard let value = optional(key) else { return nil }
+        check(secret: value, of: key, minimumBytes: minimumBytes)
+        return value
+    }
+
+    private mutating func check(secret value: String, of key: String, minimumBytes: Int) {
         let lowered = value.lowercased()
         if let marker = ["change-me", "changeme", "placeholder", "example", "your-", "xxxx", "secret-here"].first(where: lowered.contains) {
             problems.append("\(key) looks like a placeholder (it contains '\(marker)'); generate one, e.g. with `openssl rand -hex 32`")
@@ -73,7 +85,6 @@ package struct ConfigLoader {
         } else if Self.entropyBits(value) < 100 {
             problems.append("\(key) is too predictable (about \(Int(Self.entropyBits(value))) bits); generate one, e.g. with `openssl rand -hex 32`")
         }
-        return value
     }
 
     /// Shannon entropy of `value`'s characters times its length: a rough upper bound of how hard it is to guess.

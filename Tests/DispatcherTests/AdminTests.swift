@@ -11,22 +11,24 @@ import Testing
 import TestSupport
 import WireFormat
 
-/// The dispatcher's admin API (bearer `INTERNAL_TOKEN`) over HTTP, against a real dispatcher process.
+/// The dispatcher's admin API (bearer `ADMIN_TOKEN`) over HTTP, against a real dispatcher process.
 @Suite("Dispatcher admin API")
 struct AdminTests {
     let logger = TestDatabase.logger
     let token = TestSecrets.internalToken
 
-    func dispatcher(_ url: DatabaseURL, routes: String) async throws -> ServiceProcess {
-        try await ServiceProcess("dispatcher", environment: [
+    func dispatcher(_ url: DatabaseURL, routes: String, adminToken: String? = TestSecrets.adminToken) async throws -> ServiceProcess {
+        var environment = [
             "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
             "INTERNAL_TOKEN": token, "DISPATCH_ROUTES": routes, "DISPATCH_POLL_MS": "100",
-        ])
+        ]
+        environment["ADMIN_TOKEN"] = adminToken
+        return try await ServiceProcess("dispatcher", environment: environment)
     }
 
     /// Calls the admin API; returns the status and the JSON body.
     func call(
-        _ process: ServiceProcess, _ method: HTTPMethod, _ path: String, token: String? = TestSecrets.internalToken, json: String? = nil
+        _ process: ServiceProcess, _ method: HTTPMethod, _ path: String, token: String? = TestSecrets.adminToken, json: String? = nil
     ) async throws -> (Int, JSONValue?) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(process.port)\(path)")
         request.method = method
@@ -117,6 +119,11 @@ struct AdminTests {
                 let process = try await dispatcher(url, routes: "alpha=http://127.0.0.1:\(port),beta=http://127.0.0.1:\(port)")
                 #expect(try await call(process, .GET, "/v1/admin/queue", token: nil).0 == 401)
                 #expect(try await call(process, .GET, "/v1/admin/queue", token: "wrong").0 == 401)
+                // The workers' token opens nothing here.
+                #expect(try await call(process, .GET, "/v1/admin/queue", token: TestSecrets.internalToken).0 == 401)
+                for limit in ["-5", "0", "1001", "ten"] {
+                    #expect(try await call(process, .GET, "/v1/admin/dead-jobs?limit=\(limit)").0 == 422, "limit=\(limit)")
+                }
                 let (status, report) = try await call(process, .GET, "/v1/admin/queue")
                 #expect(status == 200)
                 guard case .object(let fields)? = report, case .array(let stats)? = fields["stats"] else {
@@ -146,6 +153,23 @@ struct AdminTests {
         }
     }
 
+    @Test("Without ADMIN_TOKEN the admin API is off (403), and an ADMIN_TOKEN equal to INTERNAL_TOKEN stops the dispatcher (exit 78)")
+    func adminTokenRequired() async throws {
+        try await TestDatabase.withClient { _, url in
+            let off = try await dispatcher(url, routes: "alpha=http://127.0.0.1:9", adminToken: nil)
+            #expect(try await call(off, .GET, "/v1/admin/queue").0 == 403)
+            #expect(try await call(off, .GET, "/v1/admin/queue", token: TestSecrets.internalToken).0 == 403)
+            off.stop()
+            let same = try await ServiceProcess("dispatcher", environment: [
+                "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                "INTERNAL_TOKEN": token, "ADMIN_TOKEN": token,
+            ], ready: false)
+            try await eventually("the dispatcher to refuse to start") { !same.process.isRunning }
+            #expect(same.process.terminationStatus == 78)
+            #expect(same.output.contains("ADMIN_TOKEN must differ from INTERNAL_TOKEN"))
+        }
+    }
+
     @Test("Operators read every user's usage and set one user's budget")
     func usageAndBudgets() async throws {
         try await TestDatabase.withClient { client, url in
@@ -167,6 +191,8 @@ struct AdminTests {
             #expect(try await call(process, .PUT, "/v1/admin/budgets/\(user)", json: #"{"monthly_usd": 12.5}"#).0 == 200)
             #expect(try await scalar(client, "SELECT monthly_budget_usd::float8 FROM generation_slots WHERE user_id = \(user)", as: Double.self) == 12.5)
             #expect(try await call(process, .PUT, "/v1/admin/budgets/\(user)", json: #"{"monthly_usd": -1}"#).0 == 422)
+            // Beyond what the column holds: refused, not a 500.
+            #expect(try await call(process, .PUT, "/v1/admin/budgets/\(user)", json: #"{"monthly_usd": 1e12}"#).0 == 422)
             #expect(try await call(process, .PUT, "/v1/admin/budgets/\(user)", json: #"{"monthly_usd": null}"#).0 == 200)
             #expect(try await scalar(client, "SELECT monthly_budget_usd IS NULL FROM generation_slots WHERE user_id = \(user)", as: Bool.self))
             process.stop()

@@ -39,20 +39,31 @@ struct StorageJanitorTests {
                     """
                 )
             }
-            try file("u/expired.png", daysOld: 40)
-            try await image("u/expired.png", daysOld: 40, index: 0)
-            try file("u/kept.png", daysOld: 2)
-            try await image("u/kept.png", daysOld: 2, index: 1)
-            try file("u/orphan.png", daysOld: 1)
-            try file("u/.new.png.tmp", daysOld: 0)
-            try file("u/crashed.download", daysOld: 1)
+            // Names as the downloader writes them: <shard>/<generation>[-N].<ext>, .download, hidden .tmp.
+            let (a, b, c) = (UUID().uuidString.lowercased(), UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+            let expired = "\(a.prefix(2))/\(a).png", kept = "\(b.prefix(2))/\(b)-1.png", orphan = "\(c.prefix(2))/\(c).jpg"
+            let fresh = "\(c.prefix(2))/.\(c)-2.download.\(UUID().uuidString).tmp", crashed = "\(c.prefix(2))/\(c)-3.download"
+            try file(expired, daysOld: 40)
+            try await image(expired, daysOld: 40, index: 0)
+            try file(kept, daysOld: 2)
+            try await image(kept, daysOld: 2, index: 1)
+            try file(orphan, daysOld: 1)
+            try file(fresh, daysOld: 0)
+            try file(crashed, daysOld: 1)
+            // Not names it writes: someone else's files sharing the volume are never swept, however old.
+            let foreign = ["notes.txt", "backup/\(c).png", "\(c.prefix(2))/\(c).png.bak", "ZZ/\(c).png", "\(c).png/../x"]
+            for path in foreign.dropLast() { try file(path, daysOld: 400) }
+            #expect(!StorageJanitor.isOurs(foreign.last!))
             let janitor = StorageJanitor(generations: GenerationStore(client: client, logger: TestDatabase.logger), storage: storage,
                                          imagesRetention: .seconds(30 * 86400), logger: TestDatabase.logger)
             let removed = try await janitor.pass()
             #expect(removed.images == 1)
             #expect(removed.orphans == 2)
-            let left = Set(try FileManager.default.subpathsOfDirectory(atPath: root).filter { !$0.hasSuffix("u") })
-            #expect(left == ["u/kept.png", "u/.new.png.tmp"])
+            let left = Set(try FileManager.default.subpathsOfDirectory(atPath: root).filter {
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &isDirectory) && !isDirectory.boolValue
+            })
+            #expect(left == Set([kept, fresh] + foreign.dropLast()))
             #expect(try await scalar(client, "SELECT count(*)::int8 FROM images", as: Int.self) == 1)
             #expect(try await scalar(client, "SELECT deleted_images::int8 FROM image_generations", as: Int.self) == 1)
             let usage = try await GenerationStore(client: client, logger: TestDatabase.logger).usage(

@@ -100,3 +100,26 @@ struct BudgetTests {
         }
     }
 }
+
+extension BudgetTests {
+    @Test("The budget month is the UTC calendar month whatever the session's time zone", arguments: [
+        ("Pacific/Kiritimati", "2026-11-30 23:30:00+00", "2026-11-01"), ("America/Los_Angeles", "2026-12-01 00:30:00+00", "2026-12-01"),
+        ("UTC", "2026-12-31 23:59:59+00", "2026-12-01"),
+    ])
+    func utcMonth(zone: String, moment: String, month: String) async throws {
+        try await TestDatabase.withClient { client, _ in
+            try await client.withConnection { connection in
+                try await connection.query("SELECT set_config('TimeZone', \(zone), false)", logger: TestDatabase.logger)
+                let rows = try await connection.query("SELECT imagegen_budget_month(\(moment)::timestamptz)::text", logger: TestDatabase.logger)
+                for try await value in rows.decode(String.self) { #expect(value == month) }
+                // The spend a trigger records in such a session is filed under the same function's month.
+                let user = UUID()
+                try await connection.query("INSERT INTO generation_slots (user_id) VALUES (\(user))", logger: TestDatabase.logger)
+                let filed = try await connection.query(
+                    "SELECT spent_month = imagegen_budget_month(now()) FROM generation_slots WHERE user_id = \(user)", logger: TestDatabase.logger
+                )
+                for try await same in filed.decode(Bool.self) { #expect(same) }
+            }
+        }
+    }
+}

@@ -2,7 +2,7 @@
 # Starts the simulator and the five services (from $STACK_BIN, default .build/debug) against $DATABASE_URL;
 # sourced by scripts/run, scripts/test-e2e and Benchmarks/run.sh.
 #   stack_start LOG_DIR STORAGE_DIR  -> exports GATEWAY_URL, GATEWAY_INTERNAL_URL, DISPATCHER_URL, GENERATOR_URL, DOWNLOADER_URL,
-#                                     NOTIFIER_URL, SIMULATOR_URL, AUTH_JWT_SECRET, INTERNAL_TOKEN, FILES_URL_SECRET; STACK_PIDS
+#                                     NOTIFIER_URL, SIMULATOR_URL, AUTH_JWT_SECRET, INTERNAL_TOKEN, ADMIN_TOKEN, FILES_URL_SECRET; STACK_PIDS
 #   stack_stop
 
 stack_wait_ready() {
@@ -25,6 +25,7 @@ stack_start() {
     port_gw_internal=$(pg_free_port)
     export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
     export INTERNAL_TOKEN=${INTERNAL_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
+    export ADMIN_TOKEN=${ADMIN_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
     export FILES_URL_SECRET=${FILES_URL_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
     export STORAGE_DIR=$storage PUBLIC_BASE_URL="http://127.0.0.1:$port_gw" LOG_LEVEL=${LOG_LEVEL:-info}
     STACK_PIDS=()

@@ -32,7 +32,7 @@ struct Token: AsyncParsableCommand {
     }
 }
 
-/// The dispatcher's admin API (bearer `INTERNAL_TOKEN`).
+/// The dispatcher's admin API (bearer `ADMIN_TOKEN`).
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Operate the queue through the dispatcher's admin API.", subcommands: [Queue.self, DeadJobs.self, Requeue.self]
@@ -40,12 +40,12 @@ struct Admin: AsyncParsableCommand {
 
     struct Options: ParsableArguments {
         @Option(help: "The dispatcher's base URL (default: IMAGEGEN_ADMIN_URL, else http://127.0.0.1:8081).") var adminURL: String?
-        @Option(help: "The internal token (default: INTERNAL_TOKEN).") var internalToken: String?
+        @Option(help: "The dispatcher's admin token (default: IMAGEGEN_ADMIN_TOKEN, else ADMIN_TOKEN).") var adminToken: String?
 
         func client() throws -> APIClient {
             let environment = ProcessInfo.processInfo.environment
-            guard let token = internalToken ?? environment["INTERNAL_TOKEN"], !token.isEmpty else {
-                throw CLIError.usage("no internal token: pass --internal-token or set INTERNAL_TOKEN")
+            guard let token = adminToken ?? environment["IMAGEGEN_ADMIN_TOKEN"] ?? environment["ADMIN_TOKEN"], !token.isEmpty else {
+                throw CLIError.usage("no admin token: pass --admin-token or set IMAGEGEN_ADMIN_TOKEN (the dispatcher's ADMIN_TOKEN)")
             }
             return APIClient(baseURL: adminURL ?? environment["IMAGEGEN_ADMIN_URL"] ?? "http://127.0.0.1:8081", token: token)
         }

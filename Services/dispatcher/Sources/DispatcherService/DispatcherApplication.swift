@@ -32,25 +32,31 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
 
     let router = Router()
     addOperationalRoutes(to: router, checks: [client.readinessCheck], logger: logger)
-    let admin = router.group("v1/admin").add(middleware: InternalTokenMiddleware(token: config.internalToken))
+    let admin = router.group("v1/admin").add(middleware: AdminTokenMiddleware(token: config.adminToken))
     admin.get("queue") { _, _ in
         struct Report: Encodable { var stats: [QueueStat]; var inFlight: [String: Int]; var routes: [String: String] }
         return try JSONCoding.response(Report(stats: try await queue.stats(), inFlight: loop.inFlight.counts, routes: config.routes))
     }
     admin.get("dead-jobs") { request, _ in
-        let limit = min(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100, 1000)
+        let raw = request.uri.queryParameters.get("limit")
+        guard let limit = raw.map({ Int($0) }) ?? 100, (1...1000).contains(limit) else {
+            throw Problem.validation([.init(field: "limit", message: "must be a whole number from 1 to 1000")])
+        }
         return try JSONCoding.response(try await queue.deadJobs(type: request.uri.queryParameters.get("type"), limit: limit))
     }
     admin.post("dead-jobs/:id/requeue") { _, context in
         guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw Problem(.badRequest, detail: "id must be a UUID") }
         guard try await queue.requeue(id) else { throw Problem.notFound("Dead job \(id.lowercase)") }
+        logger.notice("Admin requeued a dead job", metadata: ["job.id": "\(id.lowercase)"])
         return try JSONCoding.response(["requeued": 1])
     }
     admin.post("dead-jobs/requeue") { request, _ in
-        guard let type = request.uri.queryParameters.get("type") else {
-            throw Problem.validation([.init(field: "type", message: "is required")])
+        guard let type = request.uri.queryParameters.get("type"), !type.isEmpty, type.count <= 100 else {
+            throw Problem.validation([.init(field: "type", message: "is required: a job type of at most 100 characters")])
         }
-        return try JSONCoding.response(["requeued": try await queue.requeueAll(type: type)])
+        let requeued = try await queue.requeueAll(type: type)
+        logger.notice("Admin requeued dead jobs", metadata: ["job.type": "\(type)", "count": "\(requeued)"])
+        return try JSONCoding.response(["requeued": requeued])
     }
     let generations = GenerationStore(client: client, logger: logger)
     admin.get("usage") { request, _ in
@@ -70,10 +76,12 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
         }
         struct Budget: Codable { var monthlyUsd: Double? }
         let budget = try await request.decodeJSON(Budget.self, limit: 1024)
-        if let usd = budget.monthlyUsd, !(usd >= 0 && usd.isFinite) {
-            throw Problem.validation([.init(field: "monthly_usd", message: "must be a number of US dollars ≥ 0, or null")])
+        // The column is NUMERIC(14, 6): at most 99,999,999.999999.
+        if let usd = budget.monthlyUsd, !(usd >= 0 && usd < 100_000_000) {
+            throw Problem.validation([.init(field: "monthly_usd", message: "must be a number of US dollars from 0 to 99999999, or null")])
         }
         try await generations.setMonthlyBudget(budget.monthlyUsd, for: user)
+        logger.notice("Admin set a monthly budget", metadata: ["user": "\(user.lowercase)", "monthly_usd": "\(budget.monthlyUsd.map { "\($0)" } ?? "default")"])
         return try JSONCoding.response(budget)
     }
     var app = Application(

@@ -7,6 +7,9 @@ package struct DispatcherConfig: Sendable {
     package var http: HTTPSettings
     package var database: DatabaseURL
     package var internalToken: String
+    /// The admin API's own bearer token (`ADMIN_TOKEN`; the workers' `INTERNAL_TOKEN` opens nothing there). Unset, the
+    /// admin API is off.
+    package var adminToken: String?
     /// Job type → base URL of the owning service (`DISPATCH_ROUTES`).
     package var routes: [String: String]
     /// Job type → most jobs in flight at once from this dispatcher (`DISPATCH_CONCURRENCY`).
@@ -41,6 +44,10 @@ package struct DispatcherConfig: Sendable {
         http = HTTPSettings(&loader, defaultPort: 8081)
         database = loader.databaseURL()
         internalToken = loader.secret("INTERNAL_TOKEN")
+        adminToken = loader.optionalSecret("ADMIN_TOKEN")
+        if adminToken != nil, adminToken == internalToken {
+            loader.problem("ADMIN_TOKEN must differ from INTERNAL_TOKEN (every worker holds INTERNAL_TOKEN)")
+        }
         routes = loader.map("DISPATCH_ROUTES", default: "generate-image=http://127.0.0.1:8082,download-image=http://127.0.0.1:8083,deliver-webhook=http://127.0.0.1:8084") {
             URL(string: $0)?.host != nil ? $0 : nil
         }

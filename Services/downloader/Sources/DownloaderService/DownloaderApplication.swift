@@ -29,7 +29,11 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
         fetcher: SafeFetcher(http: http, allowList: config.allowList, maxBytes: config.maxBytes, timeout: config.fetchTimeout),
         storage: storage, generations: generations, publicBaseURL: config.publicBaseURL, health: health
     )
-    let janitor = StorageJanitor(generations: generations, storage: storage, imagesRetention: config.imagesRetention, logger: logger)
+    var janitor = StorageJanitor(generations: generations, storage: storage, imagesRetention: config.imagesRetention, logger: logger)
+    if case .s3(let location, _) = config.storage, location.prefix.isEmpty {
+        janitor.sweepsOrphans = false
+        logger.warning("STORAGE_URL names a bucket without a prefix: files no row names are not swept (give the images a prefix of their own)")
+    }
     return jobServiceApplication(
         name: "downloader", settings: config.http, kind: DownloadImage.self, token: config.internalToken,
         checks: [client.readinessCheck, health.readinessCheck], services: [client, HTTPClientService(client: http), janitor], logger: logger

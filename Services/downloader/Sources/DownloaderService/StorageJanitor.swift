@@ -2,6 +2,7 @@ import Foundation
 import Generations
 import Logging
 import Metrics
+import RegexBuilder
 import ServiceLifecycle
 import Storage
 
@@ -15,7 +16,26 @@ package struct StorageJanitor: Service {
     let imagesRetention: Duration?
     var orphanAge: Duration = .seconds(3600)
     var interval: Duration = .seconds(600)
+    /// False for a bucket without a prefix (`s3://bucket?…`): what else lives there is not ours to judge.
+    var sweepsOrphans = true
     let logger: Logger
+
+    /// Whether `path` has a name this service writes: `<shard>/<generation>[-N].<ext>`, its `.download` form, the hidden
+    /// `.tmp` of either, and storage probes. The orphan sweep removes nothing else, whatever shares the directory or bucket.
+    package static func isOurs(_ path: String) -> Bool {
+        let uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/
+        let tmp = /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\.tmp/
+        let stored = Regex {
+            Optionally { /[0-9a-f]{2}\// }
+            Optionally { "." }
+            Optionally { "probe-" }
+            uuid
+            Optionally { /-[0-9]{1,3}/ }
+            /\.(png|jpg|webp|gif|svg|download)/
+            Optionally { "."; tmp }
+        }
+        return path.wholeMatch(of: stored) != nil
+    }
 
     package init(generations: GenerationStore, storage: any ImageStorage, imagesRetention: Duration?, logger: Logger) {
         self.generations = generations
@@ -46,7 +66,8 @@ package struct StorageJanitor: Service {
             }
         }
         var orphans = 0
-        let candidates = try await storage.files(olderThan: orphanAge)
+        guard sweepsOrphans else { return (images, 0) }
+        let candidates = try await storage.files(olderThan: orphanAge).filter(Self.isOurs)
         for start in stride(from: 0, to: candidates.count, by: 1000) {
             let chunk = Array(candidates[start..<min(start + 1000, candidates.count)])
             // An unfinished write or download an hour old will never finish; anything else is kept while a row names it.

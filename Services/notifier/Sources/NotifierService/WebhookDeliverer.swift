@@ -85,10 +85,13 @@ struct WebhookDeliverer: Sendable {
                     )
                 }
             } catch let error as FetchError where error.permanent {
-                return try await finish(job, status: nil, error: error.description, started: started, outcome: .failed(error.description))
+                // The user's delivery log gets a plain reason; the job's error (operators) the origin and the detail.
+                return try await finish(job, status: nil, error: "the receiver \(error.userReason)", started: started, outcome: .failed(error.description))
             } catch let error as FetchError {
                 let delay = DeliveryBackoff.delay(attempt: job.failureAttempt, retryAfter: nil)
-                return try await finish(job, status: nil, error: error.description, started: started, outcome: .retry(error.description, after: delay))
+                return try await finish(
+                    job, status: nil, error: "the receiver \(error.userReason)", started: started, outcome: .retry(error.description, after: delay)
+                )
             }
         } catch {
             // The database: the dispatcher retries with its own backoff.
