@@ -53,3 +53,20 @@ extension GenerationJob {
         )
     }
 }
+
+/// `delete-files`, owned by the downloader (it owns the files): remove a deleted generation's stored files. Enqueued in
+/// the delete's own transaction, so the rows and the promise to remove their files commit together.
+package enum DeleteFiles: JobKind {
+    package static let name = "delete-files"
+
+    package struct Payload: Sendable, Codable, Equatable {
+        package var generationId: UUID
+        /// Storage paths, relative to the storage root or prefix.
+        package var paths: [String]
+
+        package init(generationId: UUID, paths: [String]) {
+            self.generationId = generationId
+            self.paths = paths
+        }
+    }
+}

@@ -290,8 +290,8 @@ package struct GenerationStore: Sendable {
     }
 
     /// Deletes `userID`'s generation: cancels it if unfinished, removes its image rows and tombstones it, recording a
-    /// `deleted` event. Returns the storage paths of the removed images (for the caller to remove after the commit), or
-    /// nil when the user has no such generation. Deleting again returns no paths.
+    /// `deleted` event and enqueueing a `delete-files` job for the downloader, in one transaction. Returns the storage
+    /// paths of the removed images, or nil when the user has no such generation. Deleting again returns no paths.
     package func delete(_ id: UUID, userID: UUID) async throws -> [String]? {
         _ = try await cancel(id, userID: userID)
         return try await client.withNotifyingTransaction(logger: logger) { connection in
@@ -310,6 +310,11 @@ package struct GenerationStore: Sendable {
             try await connection.query(
                 "UPDATE image_generations SET deleted_at = now(), deleted_images = \(paths.count) WHERE id = \(id)", logger: logger
             )
+            if !paths.isEmpty {
+                // The downloader owns the files: it removes them, whatever the gateway may write.
+                let job = try NewJob(DeleteFiles.self, payload: .init(generationId: id, paths: paths))
+                _ = try await JobQueue.enqueue([job], on: connection, logger: logger)
+            }
             try await connection.query(
                 """
                 INSERT INTO generation_events (generation_id, status, progress, event)

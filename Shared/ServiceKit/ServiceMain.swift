@@ -93,15 +93,18 @@ package struct HealthcheckCommand<Executable: ServiceExecutable>: ParsableComman
     }
 }
 
-/// A service that runs one job type pushed by the dispatcher: operational routes, `POST /v1/jobs/<jobType>`, and its
-/// long-lived dependencies as services (registered in start order; they stop in reverse).
+/// A service that runs a job type pushed by the dispatcher: operational routes, `POST /v1/jobs/<jobType>` (and any more
+/// routes `more` adds, such as another job type it owns), and its long-lived dependencies as services (registered in
+/// start order; they stop in reverse).
 package func jobServiceApplication<Kind: JobKind>(
     name: String, settings: HTTPSettings, kind: Kind.Type, token: String, checks: [ReadinessCheck], services: [any Service],
-    logger: Logger, handler: @escaping @Sendable (JobEnvelope<Kind.Payload>.Job, Logger) async -> JobOutcome
+    logger: Logger, more: (Router<BasicRequestContext>) -> Void = { _ in },
+    handler: @escaping @Sendable (JobEnvelope<Kind.Payload>.Job, Logger) async -> JobOutcome
 ) -> some ApplicationProtocol {
     let router = Router()
     addOperationalRoutes(to: router, checks: checks, logger: logger)
     addJobRoute(to: router, kind: kind, token: token, logger: logger, handler: handler)
+    more(router)
     var app = Application(
         router: router, configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: name), logger: logger
     )

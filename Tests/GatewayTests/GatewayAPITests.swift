@@ -13,6 +13,7 @@ import ReplicateAPI
 import ServiceKit
 import Testing
 import TestSupport
+import WireFormat
 
 @Suite("Gateway API")
 struct GatewayAPITests {
@@ -171,7 +172,7 @@ struct GatewayAPITests {
         }
     }
 
-    @Test("Delete cancels a running generation, removes its images' rows and files, hides it, keeps it in usage; again is 204")
+    @Test("Delete cancels a running generation, removes its images' rows, hands their files to the downloader in the same transaction, hides it, keeps it in usage; again is 204")
     func delete() async throws {
         try await GatewayHarness.run { g in
             let id = try await g.create()
@@ -189,9 +190,15 @@ struct GatewayAPITests {
             #expect(try await g.call(.delete, "/v1/generations/\(id)", token: g.bobToken).status == .notFound)
             #expect(FileManager.default.fileExists(atPath: file))
             #expect(try await g.call(.delete, "/v1/generations/\(id)", token: g.aliceToken).status == .noContent)
-            #expect(!FileManager.default.fileExists(atPath: file))
+            // The gateway touches no file: the same transaction handed their removal to the downloader, which owns them.
+            #expect(FileManager.default.fileExists(atPath: file))
+            let removal = try await scalar(
+                g.database, "SELECT payload::text FROM job_queue WHERE job_type = 'delete-files' AND status = 'pending'", as: String.self
+            )
+            let payload = try JSONCoding.decoder().decode(DeleteFiles.Payload.self, from: Data(removal.utf8))
+            #expect(payload == DeleteFiles.Payload(generationId: generation, paths: ["\(g.alice)/\(id).png"]))
             #expect(try await scalar(g.database, "SELECT status FROM image_generations", as: String.self) == "cancelled")
-            #expect(try await scalar(g.database, "SELECT status FROM job_queue", as: String.self) == "cancelled")
+            #expect(try await scalar(g.database, "SELECT status FROM job_queue WHERE job_type = 'generate-image'", as: String.self) == "cancelled")
             #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM images", as: Int.self) == 0)
             #expect(try await scalar(g.database, "SELECT string_agg(event, ',' ORDER BY id) FROM generation_events", as: String.self) == "created,cancelled,deleted")
             #expect(try await g.call(.get, "/v1/generations/\(id)", token: g.aliceToken).status == .notFound)
@@ -202,6 +209,7 @@ struct GatewayAPITests {
             #expect(total["images"] == .int(1))  // a deleted generation's images still count as made
             #expect(try await g.call(.delete, "/v1/generations/\(id)", token: g.aliceToken).status == .noContent)
             #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM generation_events WHERE event = 'deleted'", as: Int.self) == 1)
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM job_queue WHERE job_type = 'delete-files'", as: Int.self) == 1)
         }
     }
 

@@ -61,7 +61,7 @@ stack_start() {
     STACK_PIDS+=($!)
     NOTIFIER_PID=$!
     HTTP_PORT=$port_disp \
-        DISPATCH_ROUTES="generate-image=http://127.0.0.1:$port_gen,download-image=http://127.0.0.1:$port_dl,deliver-webhook=http://127.0.0.1:$port_notify" \
+        DISPATCH_ROUTES="generate-image=http://127.0.0.1:$port_gen,download-image=http://127.0.0.1:$port_dl,deliver-webhook=http://127.0.0.1:$port_notify,delete-files=http://127.0.0.1:$port_dl" \
         "$bin/dispatcher" >"$logs/dispatcher.log" 2>&1 &
     STACK_PIDS+=($!)
     GATEWAY_URL="http://127.0.0.1:$port_gw"

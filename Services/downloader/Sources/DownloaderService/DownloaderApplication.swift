@@ -36,6 +36,12 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
     }
     return jobServiceApplication(
         name: "downloader", settings: config.http, kind: DownloadImage.self, token: config.internalToken,
-        checks: [client.readinessCheck, health.readinessCheck], services: [client, HTTPClientService(client: http), janitor], logger: logger
+        checks: [client.readinessCheck, health.readinessCheck], services: [client, HTTPClientService(client: http), janitor], logger: logger,
+        more: { router in
+            let remover = FileRemover(storage: storage)
+            addJobRoute(to: router, kind: DeleteFiles.self, token: config.internalToken, logger: logger) { job, logger in
+                await remover.run(job.payload, logger: logger)
+            }
+        }
     ) { job, logger in await runner.run(job.payload, logger: logger) }
 }

@@ -52,20 +52,16 @@ package func makePublicRouter(
     router.add(middleware: TracingMiddleware())
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
     router.add(middleware: ProblemMiddleware(logger: logger))
-    let storage: any ImageStorage
-    switch config.storage {
-    case .directory(let path):
+    // Files on disk are served here (read only: the downloader writes and deletes them); images in a bucket are fetched
+    // from it with the presigned links the API hands out, and nothing is served at /files.
+    if case .directory(let path) = config.storage {
         router.add(middleware: StoredFileMiddleware(links: config.fileLinks, svgInline: config.svgInline) { try await store.isStoredImage(path: $0) })
         router.add(middleware: FileMiddleware(path, urlBasePath: StoredFileMiddleware<BasicRequestContext>.prefix, searchForIndexHtml: false, logger: logger))
-        storage = FileImageStorage(root: path)
-    case .s3(let location, let credentials):
-        // Images are fetched from the bucket with the presigned links the API hands out; nothing is served at /files.
-        storage = S3ImageStorage(client: S3Client(location: location, credentials: credentials, http: .shared))
     }
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
-        webhookOrigins: config.webhookOrigins, storage: storage, links: config.fileLinks,
+        webhookOrigins: config.webhookOrigins, links: config.fileLinks,
         monthlyBudget: config.monthlyBudget, logger: logger
     )
     addLivenessRoute(to: router)

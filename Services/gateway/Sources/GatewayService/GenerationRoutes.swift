@@ -23,8 +23,6 @@ struct GenerationRoutes: Sendable {
     let rateLimiter: RateLimiter
     /// Development origins a `webhook` may name besides public https hosts (`WEBHOOK_ALLOWED_ORIGINS`).
     let webhookOrigins: Set<String>
-    /// Where the downloader stored the images, for deleting them.
-    let storage: any ImageStorage
     /// How images' `public_url` is given out: signed, expiring links (`FILES_URL_SECRET`, `FILES_URL_TTL`).
     let links: FileLinks
     /// Each user's monthly budget unless their own is set (`GATEWAY_MONTHLY_BUDGET_USD`).
@@ -60,11 +58,9 @@ struct GenerationRoutes: Sendable {
         router.delete("v1/generations/:id") { request, context in
             let user = try await auth.user(from: request.bearerToken)
             let id = try Self.uuid(context)
+            // Rows go now (so no link serves the files any more); the files go with the `delete-files` job the same
+            // transaction enqueued, run by the downloader, which owns them.
             guard let paths = try await store.delete(id, userID: user) else { throw Problem.notFound("Generation \(id.lowercase)") }
-            for path in paths {
-                // After the commit: a file left by a crash here is an orphan with no row (logged, never served by a row).
-                do { try await storage.remove(path) } catch { logger.warning("Could not remove a deleted image's file", metadata: ["path": "\(path)", "error": "\(error)"]) }
-            }
             logger.info("Generation deleted", metadata: ["generation.id": "\(id.lowercase)", "images": "\(paths.count)"])
             return Response(status: .noContent)
         }
