@@ -268,6 +268,24 @@ let generationMigrations: [Migration] = [
         "INSERT INTO replicate_breaker (account) VALUES ('default')",
     ]),
     Migration(version: 22, name: "budget month in UTC", statements: budgetMonthInUTC),
+    Migration(version: 23, name: "deleted generations stay deleted", statements: [
+        // An operator's requeue of a deleted generation's dead job revives nothing.
+        """
+        CREATE OR REPLACE FUNCTION imagegen_on_job_revived(p_job_type text, p_dedupe_key text) RETURNS void AS $$
+        BEGIN
+            IF p_job_type = '\(GenerateImage.name)' THEN
+                UPDATE image_generations
+                SET \(GenerationTransition.revive.setSQL), error_code = NULL, error_message = NULL, completed_at = NULL
+                WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.revive.guardSQL) AND deleted_at IS NULL;
+            ELSIF p_job_type = '\(DownloadImage.name)' THEN
+                UPDATE image_generations
+                SET \(GenerationTransition.reviveDownload.setSQL), error_code = NULL, error_message = NULL, completed_at = NULL
+                WHERE id = split_part(p_dedupe_key, ':', 2)::uuid AND \(GenerationTransition.reviveDownload.guardSQL) AND deleted_at IS NULL;
+            END IF;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+    ]),
 ]
 
 /// The budget month is the UTC calendar month, whatever the session's `TimeZone` (`date_trunc` of a `timestamptz`

@@ -10,6 +10,8 @@ import ServiceKit
 package enum GenerationStoreError: Error, Equatable {
     /// The same idempotency key was used before with a different body.
     case idempotencyKeyReused
+    /// The generation this idempotency key made was deleted.
+    case idempotencyKeyOfDeleted
     /// The user already has `running` generations that are not finished, the most allowed at once.
     case tooManyRunning(Int)
     /// This month's spend plus what running generations reserve (`committed`), with the request's `expected` cost, would
@@ -171,13 +173,16 @@ package struct GenerationStore: Sendable {
         if let idempotencyKey {
             let existing = try await client.query(
                 """
-                SELECT \(unescaped: Generation.columns), request_hash FROM image_generations
+                SELECT \(unescaped: Generation.columns), request_hash, deleted_at IS NOT NULL AS deleted FROM image_generations
                 WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey)
                 """,
                 logger: logger
             )
             for try await row in existing {
-                let sameBody = try row.makeRandomAccess()["request_hash"].decode(String?.self) == requestHash
+                let columns = row.makeRandomAccess()
+                // A deleted generation never comes back, not even to a replay of the request that made it.
+                if try columns["deleted"].decode(Bool.self) { throw GenerationStoreError.idempotencyKeyOfDeleted }
+                let sameBody = try columns["request_hash"].decode(String?.self) == requestHash
                 guard sameBody else { throw GenerationStoreError.idempotencyKeyReused }
                 return (try Generation(row: row), nil, false)
             }
@@ -307,9 +312,21 @@ package struct GenerationStore: Sendable {
             for try await path in try await connection.query(
                 "DELETE FROM images WHERE generation_id = \(id) RETURNING storage_path", logger: logger
             ).decode(String.self) { paths.append(path) }
+            // A deletion forgets the content: what the user asked for, what came back and where it was to be told, kept
+            // only as far as usage and spend need (model, counts, cost, times).
             try await connection.query(
-                "UPDATE image_generations SET deleted_at = now(), deleted_images = \(paths.count) WHERE id = \(id)", logger: logger
+                """
+                UPDATE image_generations
+                SET deleted_at = now(), deleted_images = \(paths.count), prompt = '', negative_prompt = NULL, style = NULL, seed = NULL,
+                    source_image_url = NULL, output_urls = NULL, webhook = NULL, webhook_events_filter = NULL, error_message = NULL,
+                    trace_context = NULL
+                WHERE id = \(id)
+                """,
+                logger: logger
             )
+            try await connection.query("UPDATE generation_events SET error_message = NULL WHERE generation_id = \(id)", logger: logger)
+            try await connection.query("DELETE FROM webhook_deliveries WHERE generation_id = \(id)", logger: logger)
+            try await connection.query("DELETE FROM stream_tokens WHERE generation_id = \(id)", logger: logger)
             if !paths.isEmpty {
                 // The downloader owns the files: it removes them, whatever the gateway may write.
                 let job = try NewJob(DeleteFiles.self, payload: .init(generationId: id, paths: paths))

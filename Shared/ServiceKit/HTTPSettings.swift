@@ -6,11 +6,21 @@ package struct HTTPSettings: Sendable {
     package var port: Int
     /// Log level name (`LOG_LEVEL`).
     package var logLevel: String
+    /// How long a new connection may take to send a complete request head (`HTTP_HEADER_TIMEOUT_SECONDS`, default 10).
+    package var headerTimeout: Duration = .seconds(10)
+    /// How long a connection may go without traffic (`HTTP_IDLE_TIMEOUT_SECONDS`; default 120 for the gateway, 900 for
+    /// services the dispatcher pushes to, since a push may be held up to `DISPATCH_TIMEOUT_SECONDS`).
+    package var idleTimeout: Duration = .seconds(900)
+    /// Connections open at once; more are closed at once (`HTTP_MAX_CONNECTIONS`, default 2048).
+    package var maxConnections = 2048
 
-    /// Reads `HTTP_HOST`, `HTTP_PORT`, `LOG_LEVEL` with the service's default port.
-    package init(_ loader: inout ConfigLoader, defaultPort: Int) {
+    /// Reads `HTTP_HOST`, `HTTP_PORT`, `LOG_LEVEL` and the connection limits with the service's defaults.
+    package init(_ loader: inout ConfigLoader, defaultPort: Int, defaultIdleTimeout: Int = 900) {
         host = loader.string("HTTP_HOST", default: "127.0.0.1")
         port = loader.int("HTTP_PORT", default: defaultPort, in: 0...65535)
+        headerTimeout = .seconds(loader.int("HTTP_HEADER_TIMEOUT_SECONDS", default: 10, in: 1...600))
+        idleTimeout = .seconds(loader.int("HTTP_IDLE_TIMEOUT_SECONDS", default: defaultIdleTimeout, in: 1...86_400))
+        maxConnections = loader.int("HTTP_MAX_CONNECTIONS", default: 2048, in: 1...1_000_000)
         logLevel = loader.string("LOG_LEVEL", default: "info")
         if Logger.Level(rawValue: logLevel) == nil {
             loader.problem("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")

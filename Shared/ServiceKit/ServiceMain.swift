@@ -106,7 +106,7 @@ package func jobServiceApplication<Kind: JobKind>(
     addJobRoute(to: router, kind: kind, token: token, logger: logger, handler: handler)
     more(router)
     var app = Application(
-        router: router, configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: name), logger: logger
+        router: router, server: .guarded(settings), configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: name), logger: logger
     )
     app.addServices(services)
     return app

@@ -17,6 +17,12 @@ package struct ImageInfo: Sendable, Equatable {
 
 /// Recognises PNG, JPEG, WebP, GIF and SVG from their first bytes and measures their dimensions.
 package enum ImageInspector {
+    /// Whether `bytes` begin like a PNG, GIF, JPEG or WebP (anything else may turn out to be an SVG).
+    package static func startsAsRaster(_ bytes: some Collection<UInt8>) -> Bool {
+        let head = Array(bytes.prefix(4))
+        return [[0x89, 0x50, 0x4E, 0x47], Array("GIF8".utf8), [0xFF, 0xD8, 0xFF], Array("RIFF".utf8)].contains { head.starts(with: $0) }
+    }
+
     /// Inspects `bytes` (the whole file, or at least its first 64 KiB); nil when it is not an image of a known kind.
     package static func inspect(_ bytes: [UInt8]) -> ImageInfo? {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), bytes.count >= 24, Array(bytes[12..<16]) == Array("IHDR".utf8) {

@@ -158,6 +158,16 @@ struct DownloadJobTests {
         #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)"/>"#,
         #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="https://evil.example/x.png"/></svg>"#,
         #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><a xlink:href="javascript:alert(1)"><rect/></a></svg>"#,
+        // Found only by parsing the whole document, not by patterns: entities, a DTD, an element or attribute off the
+        // allow-list, a stylesheet brought in, animation that rewrites a link, script split by an entity reference.
+        #"<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&b;</text></svg>"#,
+        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><set attributeName="href" to="javascript:alert(1)"/></svg>"#,
+        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><style>@import url(https://evil.example/x.css);</style></svg>"#,
+        #"<?xml-stylesheet href="https://evil.example/x.css"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>"#,
+        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" style="fill: url( 'https://evil.example/p.svg#x')"/></svg>"#,
+        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect formaction="x" width="1"/></svg>"#,
+        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><a href="jav&#x61;script:alert(1)"><rect/></a></svg>"#,
+        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect/>"#,
     ])
     func unsafeSVG(svg: String) async throws {
         try await withHarness { h in
@@ -169,10 +179,15 @@ struct DownloadJobTests {
         }
     }
 
-    @Test("A plain SVG is stored")
+    @Test("A plain SVG (gradients, links and styles within the file, an embedded PNG) is stored")
     func plainSVG() async throws {
         try await withHarness { h in
-            let svg = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 16"><rect width="32" height="16" fill="orange"/></svg>"#
+            let svg = """
+                <?xml version="1.0" encoding="UTF-8"?><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 32 16">\
+                <defs><linearGradient id="g"><stop offset="0" stop-color="orange"/><stop offset="1" stop-color="red"/></linearGradient>\
+                <style>.a { fill: url(#g); }</style></defs><rect class="a" width="32" height="16"/><use xlink:href="#g"/>\
+                <image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/></svg>
+                """
             let generation = try await h.generation(outputs: ["data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()])
             #expect(try await h.run(generation).status == .ok)
             #expect(try await h.status(generation.id).0 == "completed")

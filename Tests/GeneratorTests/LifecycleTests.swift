@@ -108,7 +108,7 @@ struct LifecycleTests {
 
     @Test("A slow model is polled to completion with progress recorded")
     func longPoll() async throws {
-        try await withHarness(#"{"time_scale": 1, "latency_overrides": {"black-forest-labs/flux-schnell": 2.5}}"#) { h in
+        try await withHarness(#"{"time_scale": 1, "latency_overrides": {"black-forest-labs/flux-schnell": 4}}"#) { h in
             let generation = try await h.create(["prompt": .string("slow"), "model_id": .string("black-forest-labs/flux-schnell")])
             #expect(try await h.run(generation).status == 200)
             #expect(try await h.reload(generation).status == .downloading)

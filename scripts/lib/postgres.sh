@@ -49,7 +49,7 @@ pg_start() {
             || { cat "$data_dir.initdb.log" >&2; return 1; }
     fi
     pg_as_owner "$PG_BIN/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
-        -o "-p $port -k $data_dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB ${PG_OPTIONS:-}" start >/dev/null \
+        -o "-p $port -k $data_dir -c listen_addresses=127.0.0.1 -c max_connections=600 -c shared_buffers=256MB ${PG_OPTIONS:-}" start >/dev/null \
         || { cat "$data_dir/server.log" >&2; return 1; }
     PG_DATA_DIR=$data_dir
     DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"

@@ -85,7 +85,7 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
         return try JSONCoding.response(budget)
     }
     var app = Application(
-        router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "dispatcher"),
+        router: router, server: .guarded(config.http), configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "dispatcher"),
         logger: logger
     )
     // Services stop in reverse order: the loop first (stop claiming, finish or release in-flight work), the pool last.

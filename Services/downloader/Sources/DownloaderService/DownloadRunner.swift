@@ -88,16 +88,20 @@ struct DownloadRunner: Sendable {
         let base = "\(id.prefix(2))/\(id)\(index == 0 ? "" : "-\(index)")"
         let pending = try await StorageFailure.during("open") { try await storage.writer(for: base + ".download") }
         let head: [UInt8]
-        // Markup (an SVG) is scanned as it streams for anything that could run or reach out when opened.
-        var scanner: SVGScanner?
+        // Anything that does not begin like a raster image may be an SVG: it is kept whole (up to a cap) and parsed once
+        // complete, if that is what it is.
+        var markup: [UInt8]? = nil
         var first = true
         do {
             head = try await fetcher.fetch(url) { chunk in
                 if first {
                     first = false
-                    if chunk.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }) == UInt8(ascii: "<") { scanner = SVGScanner() }
+                    if !ImageInspector.startsAsRaster(chunk) { markup = [] }
                 }
-                scanner?.feed(chunk)
+                if markup != nil {
+                    markup!.append(contentsOf: chunk)
+                    if markup!.count > SVGValidator.maxBytes { markup = nil }
+                }
                 try await StorageFailure.during("write") { try await pending.append(Array(chunk)) }
             }
         } catch {
@@ -111,9 +115,12 @@ struct DownloadRunner: Sendable {
                 userReason: "is not a PNG, JPEG, WebP, GIF or SVG image", reason: "not_an_image"
             )
         }
-        if info.format == "svg", let problem = scanner?.problem {
-            await pending.abandon()
-            throw FetchError(description: "the SVG contains \(problem)", permanent: true, userReason: "is an SVG that contains \(problem)", reason: "unsafe_svg")
+        if info.format == "svg" {
+            let problem = markup.map(SVGValidator.problem(in:)) ?? "more than \(SVGValidator.maxBytes) bytes of markup"
+            if let problem {
+                await pending.abandon()
+                throw FetchError(description: "the SVG contains \(problem)", permanent: true, userReason: "is an SVG that contains \(problem)", reason: "unsafe_svg")
+            }
         }
         let size: Int, digest: String
         do {

@@ -20,14 +20,15 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     let hub = GenerationEventHub(listener: listener, logger: logger)
     let (router, services) = try await makePublicRouter(config: config, store: store, hub: hub, logger: logger)
     var app = Application(
-        router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "gateway"),
+        router: router, server: .guarded(config.http),
+        configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "gateway"),
         logger: logger
     )
     // Readiness and metrics are for the platform, not the internet: they answer on the internal port only.
     let internalRouter = Router()
     addOperationalRoutes(to: internalRouter, checks: [client.readinessCheck], logger: logger)
     let internalApp = Application(
-        router: internalRouter,
+        router: internalRouter, server: .guarded(config.http),
         configuration: .init(address: .hostname(config.http.host, port: config.internalPort), serverName: "gateway-internal"), logger: logger
     )
     app.addServices(client, listener, hub, internalApp)
@@ -49,7 +50,8 @@ package func makePublicRouter(
     let router = Router()
     router.add(middleware: RequestMetricsMiddleware())
     // A server span per request, continuing the caller's `traceparent`; a generation's jobs carry it on.
-    router.add(middleware: TracingMiddleware())
+    // Stream tokens and link signatures never reach an exported span.
+    router.add(middleware: TracingMiddleware(redactingQueryParameters: ["token", "sig", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token"]))
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
     router.add(middleware: ProblemMiddleware(logger: logger))
     // Files on disk are served here (read only: the downloader writes and deletes them); images in a bucket are fetched
@@ -72,10 +74,12 @@ package func makePublicRouter(
     LegacyRoutes(generations: generations).add(to: router)
     ConsoleRoutes().add(to: router)
     // Served whatever the settings (503 until the gateway can know Replicate's secret), so the API is the same everywhere.
-    let secret = WebhookSecret(configured: config.replicateWebhookSecret, baseURL: config.replicateBaseURL, token: config.replicateToken)
+    let secret = WebhookSecret(
+        configured: config.replicateWebhookSecret, baseURL: config.replicateBaseURL, token: config.replicateToken, logger: logger
+    )
     let progress = ReplicateProgressBuffer(store: store, logger: logger)
     ReplicateWebhookRoutes(store: store, secret: secret, progress: progress).add(to: router)
-    var services: [any Service] = [progress]
+    var services: [any Service] = [progress, secret]
     if config.jwksURL != nil { services.append(KeySetRefresher(authenticator: auth, interval: config.jwksRefresh)) }
     return (router, services)
 }

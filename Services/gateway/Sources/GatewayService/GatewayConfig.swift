@@ -53,7 +53,7 @@ package struct GatewayConfig: Sendable {
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
-        http = HTTPSettings(&loader, defaultPort: 8080)
+        http = HTTPSettings(&loader, defaultPort: 8080, defaultIdleTimeout: 120)
         database = loader.databaseURL()
         jwksURL = loader.optional("AUTH_JWKS_URL")
         let jwksFile = loader.optional("AUTH_JWKS_FILE")

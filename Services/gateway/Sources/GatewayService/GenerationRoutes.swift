@@ -162,6 +162,8 @@ struct GenerationRoutes: Sendable {
             return (generation, created)
         } catch GenerationStoreError.idempotencyKeyReused {
             throw Problem(.conflict, title: "Idempotency key reused", detail: "Idempotency-Key \(key ?? "") was used with a different request body")
+        } catch GenerationStoreError.idempotencyKeyOfDeleted {
+            throw Problem(.conflict, title: "Idempotency key of a deleted generation", detail: "The generation made with Idempotency-Key \(key ?? "") was deleted; send a new key to create another")
         } catch GenerationStoreError.overBudget(let committed, let budget, let expected) {
             var problem = Problem(
                 HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), title: "Monthly budget exhausted",

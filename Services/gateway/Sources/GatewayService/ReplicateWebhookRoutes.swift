@@ -19,16 +19,21 @@ struct ReplicateWebhookRoutes: Sendable {
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("v1/replicate/webhook") { request, _ in
-            let body = try await request.body.collect(upTo: 1 << 20)
-            let bytes = Array(body.readableBytesView)
+            // The headers and the timestamp are checked before the body is read: an unsigned or stale caller costs nothing.
             guard let id = request.headers[.webhookID], let timestampText = request.headers[.webhookTimestamp],
                   let signature = request.headers[.webhookSignature], let timestamp = Int(timestampText)
             else { throw Problem.unauthorized("Missing or malformed webhook-id, webhook-timestamp or webhook-signature") }
             guard abs(Date().timeIntervalSince1970 - Double(timestamp)) <= tolerance else {
                 throw Problem.unauthorized("webhook-timestamp is more than \(Int(tolerance)) s from now")
             }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let bytes = Array(body.readableBytesView)
             guard WebhookSignature.verify(secret: try await secret.value(), id: id, timestamp: timestamp, body: bytes, signatureHeader: signature)
-            else { throw Problem.unauthorized("webhook-signature does not match") }
+            else {
+                // Replicate may have rotated the secret: look again (at most once a minute).
+                secret.verificationFailed()
+                throw Problem.unauthorized("webhook-signature does not match")
+            }
             let prediction: Prediction
             do {
                 prediction = try JSONDecoder().decode(Prediction.self, from: Data(bytes))
@@ -53,33 +58,5 @@ struct ReplicateWebhookRoutes: Sendable {
                 throw Problem.notFound("Prediction \(prediction.id)")
             }
         }
-    }
-}
-
-/// Replicate's webhook signing secret: `REPLICATE_WEBHOOK_SECRET`, or fetched once from the account
-/// (`GET /v1/webhooks/default/secret`) when first needed, and kept.
-final class WebhookSecret: Sendable {
-    private let configured: String?
-    private let baseURL: String
-    private let token: String?
-    private let fetched = Mutex<String?>(nil)
-
-    init(configured: String?, baseURL: String, token: String?) {
-        self.configured = configured
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        self.token = token
-    }
-
-    func value() async throws -> String {
-        if let configured { return configured }
-        if let known = fetched.withLock({ $0 }) { return known }
-        guard let token else { throw Problem(.serviceUnavailable, detail: "no webhook secret is configured") }
-        var request = HTTPClientRequest(url: "\(baseURL)/v1/webhooks/default/secret")
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        struct Secret: Decodable { var key: String }
-        let key = try JSONDecoder().decode(Secret.self, from: Data(buffer: try await response.body.collect(upTo: 1 << 16))).key
-        fetched.withLock { $0 = key }
-        return key
     }
 }

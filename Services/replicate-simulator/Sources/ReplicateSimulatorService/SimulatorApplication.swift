@@ -21,7 +21,7 @@ package func buildSimulator(config: SimulatorConfig, logger: Logger) -> some App
     simulator.addFileRoutes(to: router)
     simulator.addAdminRoutes(to: router.group("_simulator"), initial: config.scenario)
     var app = Application(
-        router: router,
+        router: router, server: .guarded(config.http),
         configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "replicate-simulator"),
         onServerRunning: { channel in
             if config.publicURL.isEmpty, let port = channel.localAddress?.port { publicURL.set("http://127.0.0.1:\(port)") }
