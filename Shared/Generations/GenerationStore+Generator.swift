@@ -104,6 +104,22 @@ extension GenerationStore {
         }
     }
 
+    /// Records what Replicate bills for a prediction that ended without outputs (cancelled, failed, timed out) on a
+    /// generation that has finished; the spend trigger counts it in its user's month. Only the first figure is kept.
+    @discardableResult
+    package func recordBilledCost(_ id: UUID, cost: Double) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            UPDATE image_generations SET cost = \(cost)
+            WHERE id = \(id) AND cost IS NULL AND status IN ('\(unescaped: GenerationStatus.failed.rawValue)', '\(unescaped: GenerationStatus.cancelled.rawValue)')
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
     /// The generation's current status and the delivery that holds it (cheap, while polling).
     package func holder(of id: UUID) async throws -> (status: GenerationStatus, lease: JobLease?)? {
         let rows = try await client.query("SELECT status, job_id, job_attempt FROM image_generations WHERE id = \(id)", logger: logger)

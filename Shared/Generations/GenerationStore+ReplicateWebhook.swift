@@ -88,6 +88,12 @@ extension GenerationStore {
             default:
                 return .applied
             }
+            // Ended without outputs, a per-second model is still billed for the time it ran.
+            if update.status != "succeeded",
+                let cost = ModelCatalog.model(modelID)?.cost(outputs: 0, predictTime: update.predictTime, width: width, height: height), cost > 0
+            {
+                try await connection.query("UPDATE image_generations SET cost = \(cost) WHERE id = \(id) AND cost IS NULL", logger: logger)
+            }
             try await JobQueue.cancelPending(dedupeKeys: [GenerateImage.dedupeKey(id)], on: connection, logger: logger)
             return .applied
         }

@@ -30,10 +30,22 @@ struct PredictionRunner: Sendable {
     let outageTolerance: Duration
 
     /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
-    /// Cancels a prediction at Replicate (best effort: a failed cancel leaves it to finish), counted by model.
-    private func cancelPrediction(_ id: String, model: String) async {
-        _ = try? await api.cancel(id)
-        Counter(label: "imagegen_generator_predictions_cancelled_total", dimensions: [("model", model)]).increment()
+    /// Cancels generation `generation`'s prediction `id` at Replicate (best effort: a failed cancel leaves it to finish),
+    /// counted by model, and records what Replicate bills for the time it ran (from the cancel's answer).
+    private func cancelPrediction(_ id: String, of generation: Generation) async {
+        let answer = try? await api.cancel(id)
+        Counter(label: "imagegen_generator_predictions_cancelled_total", dimensions: [("model", generation.modelId)]).increment()
+        if let answer { await recordBilled(answer.prediction, of: generation) }
+    }
+
+    /// A prediction that ended without outputs is still billed for the time it ran on per-second models: its cost from
+    /// Replicate's own `metrics.predict_time` counts in the generation's cost and its user's spend.
+    private func recordBilled(_ prediction: Prediction, of generation: Generation) async {
+        guard let model = ModelCatalog.model(generation.modelId),
+            let cost = model.cost(outputs: 0, predictTime: prediction.metrics?.predictTime, width: generation.width, height: generation.height),
+            cost > 0
+        else { return }
+        _ = try? await store.recordBilledCost(generation.id, cost: cost)
     }
 
     func run(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
@@ -108,7 +120,7 @@ struct PredictionRunner: Sendable {
             }
             // Cancelled while this job waited (a retry's backoff): its prediction may still be running, and billed.
             if current.status == .cancelled, let predictionID = current.replicatePredictionId {
-                await cancelPrediction(predictionID, model: current.modelId)
+                await cancelPrediction(predictionID, of: current)
                 logger.info("Cancelled the prediction of a generation cancelled while its job waited")
                 return .done(result: ["outcome": "cancelled", "prediction_id": .string(predictionID)])
             }
@@ -165,7 +177,7 @@ struct PredictionRunner: Sendable {
             {
                 // Cancelled, or superseded by a later delivery, while the create call was in flight: this prediction is
                 // this attempt's own and nobody will follow it, so stop its spend at once.
-                await cancelPrediction(response.prediction.id, model: model.id)
+                await cancelPrediction(response.prediction.id, of: generation)
                 return .done(result: ["outcome": "cancelled", "prediction_id": .string(response.prediction.id)])
             }
         }
@@ -181,7 +193,7 @@ struct PredictionRunner: Sendable {
             }
             let holder = try await store.holder(of: generation.id)
             if holder?.status == .cancelled {
-                await cancelPrediction(response.prediction.id, model: model.id)
+                await cancelPrediction(response.prediction.id, of: generation)
                 logger.info("Cancelled prediction of a cancelled generation")
                 return .done(result: ["outcome": "cancelled"])
             }
@@ -191,8 +203,8 @@ struct PredictionRunner: Sendable {
                 return .done(result: ["outcome": "superseded"])
             }
             if Date() > deadline {
-                await cancelPrediction(response.prediction.id, model: model.id)
                 try await store.fail(generation.id, .timedOut, lease: lease)
+                await cancelPrediction(response.prediction.id, of: generation)
                 return .done(result: ["outcome": "timed out"])
             }
             var pause = interval
@@ -246,10 +258,12 @@ struct PredictionRunner: Sendable {
             return .done(result: ["outcome": "succeeded", "prediction_id": .string(prediction.id)])
         case .failed:
             try await store.fail(generation.id, .modelFailed(prediction.error), lease: lease)
+            await recordBilled(prediction, of: generation)
             return .done(result: ["outcome": "failed", "prediction_id": .string(prediction.id)])
         default:
             // Canceled at Replicate: by us for a cancelled generation, or by someone else (then the generation fails).
             try await store.fail(generation.id, .cancelledUpstream, lease: lease)
+            await recordBilled(prediction, of: generation)
             return .done(result: ["outcome": .string(prediction.status.rawValue)])
         }
     }
