@@ -184,6 +184,18 @@ for name, prompt, needle in [("model error", "[fail] a cat", "CUDA"), ("nsfw", "
     check(f"{name}: generation failed with Replicate's message",
           generation["status"] == "failed" and needle in (generation["error_message"] or ""), str(generation.get("error_message")))
 
+# Replicate down for a while with generations in flight: nothing fails; each runs once Replicate answers again.
+call("POST", "/_simulator/scenario", {"outage": True}, token=None, base=SIMULATOR)
+through = [call("POST", "/v1/generations", {"prompt": f"through an outage {n}", "model_id": "black-forest-labs/flux-schnell"})[1]["id"]
+           for n in range(6)]
+time.sleep(8)
+during = [call("GET", f"/v1/generations/{g}")[1]["status"] for g in through]
+check("outage: nothing fails while Replicate answers 503", all(s in ("queued", "processing") for s in during), during)
+call("POST", "/_simulator/scenario", {"outage": False}, token=None, base=SIMULATOR)
+after = [wait_terminal(g, timeout=120) for g in through]
+check("outage: every generation completes once Replicate answers again", all(g["status"] == "completed" for g in after),
+      [(g["status"], g.get("error_code")) for g in after])
+
 # Cancel mid-run: the prediction is cancelled upstream too.
 call("POST", "/_simulator/scenario", {"latency_overrides": {"bytedance/seedream-4": 30}, "time_scale": 0.05}, token=None, base=SIMULATOR)
 status, created, _ = call("POST", "/v1/generations", {"prompt": "slow one", "model_id": "bytedance/seedream-4"})
