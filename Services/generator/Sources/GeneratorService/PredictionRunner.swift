@@ -24,7 +24,7 @@ struct PredictionRunner: Sendable {
     /// Replicate's create limit, shared with every other generator (`REPLICATE_CREATE_RATE_PER_MINUTE`).
     let budget: ReplicateCreateBudget?
     /// The breaker over Replicate shared with every other generator; `api` reports each call's fate to it.
-    let breaker: ReplicateBreaker?
+    let breaker: ReplicateBreaker
     /// How long a generation that never started may wait out an outage before it fails
     /// (`REPLICATE_OUTAGE_TOLERANCE_SECONDS`).
     let outageTolerance: Duration
@@ -71,12 +71,9 @@ struct PredictionRunner: Sendable {
         if error.isOutage, let generation = try? await store.find(payload.generationId), generation.replicatePredictionId == nil,
             !generation.status.isTerminal, Date().timeIntervalSince(generation.createStartedAt ?? generation.createdAt) >= outageTolerance.seconds
         {
-            if (try? await store.fail(generation.id, .providerUnavailable, lease: lease)) == true {
-                logger.error("Replicate was unavailable past the outage tolerance: the generation failed unstarted")
-                return .done(result: ["outcome": "failed", "reason": .string(GenerationFailure.providerUnavailable.code)])
-            }
+            if (try? await store.fail(generation.id, .providerUnavailable, lease: lease)) == true { return failedUnstarted(generation.id, logger: logger) }
         }
-        let wait = error.retryAfter ?? (breaker?.isOpen == true ? breaker!.probeInterval : .milliseconds(Int64.random(in: 1000...5000)))
+        let wait = error.retryAfter ?? (breaker.isOpen ? breaker.probeInterval : .milliseconds(Int64.random(in: 1000...5000)))
         return .snooze(after: max(wait, .seconds(1)))
     }
 
@@ -90,18 +87,21 @@ struct PredictionRunner: Sendable {
             Date().timeIntervalSince(max(current.createdAt, openSince)) >= outageTolerance.seconds,
             let started = try await store.start(current.id, lease: lease), try await store.fail(started.id, .providerUnavailable, lease: lease)
         {
-            logger.error("Replicate was unavailable past the outage tolerance: the generation failed unstarted", metadata: [
-                "generation.id": "\(current.id.lowercase)"
-            ])
-            return .done(result: ["outcome": "failed", "reason": .string(GenerationFailure.providerUnavailable.code)])
+            return failedUnstarted(current.id, logger: logger)
         }
         return .snooze(after: wait)
+    }
+
+    /// The outcome of a generation failed as `provider_unavailable` before it started.
+    private func failedUnstarted(_ id: UUID, logger: Logger) -> JobOutcome {
+        logger.error("Replicate was unavailable past the outage tolerance: the generation failed unstarted", metadata: ["generation.id": "\(id.lowercase)"])
+        return .done(result: ["outcome": "failed", "reason": .string(GenerationFailure.providerUnavailable.code)])
     }
 
     private func runThrowing(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async throws -> JobOutcome {
         var logger = logger
         logger[metadataKey: "generation.id"] = "\(payload.generationId.lowercase)"
-        if let breaker, case .wait(let wait, let since) = try await breaker.admit() {
+        if case .wait(let wait, let since) = try await breaker.admit() {
             return try await waitForReplicate(payload, wait: wait, openSince: since, lease: lease, logger: logger)
         }
         // A generation that has never called create takes its create from the budget all generators share before it
@@ -227,7 +227,7 @@ struct PredictionRunner: Sendable {
             } catch let error as ReplicateError where error.isRetryable {
                 Counter(label: "imagegen_generator_poll_errors_total").increment()
                 // Parked jobs wait for Replicate in the queue, not in a held delivery (the job comes back, no attempt spent).
-                if parkAfter != nil || breaker?.isOpen == true { throw error }
+                if parkAfter != nil || breaker.isOpen { throw error }
                 // A passing 429/5xx while holding on: wait as told (a minute at most) and poll again.
                 if let retryAfter = error.retryAfter { try await Task.sleep(for: min(retryAfter, .seconds(60))) }
             }
