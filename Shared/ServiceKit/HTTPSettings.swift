@@ -13,14 +13,18 @@ package struct HTTPSettings: Sendable {
     package var idleTimeout: Duration = .seconds(900)
     /// Connections open at once; more are closed at once (`HTTP_MAX_CONNECTIONS`, default 2048).
     package var maxConnections = 2048
+    /// How long a graceful shutdown (SIGTERM, SIGINT) may take before in-flight work is cancelled; five seconds after
+    /// that the process ends whatever it is doing (`SHUTDOWN_TIMEOUT_SECONDS`; keep it below the orchestrator's grace).
+    package var shutdownTimeout: Duration = .seconds(25)
 
-    /// Reads `HTTP_HOST`, `HTTP_PORT`, `LOG_LEVEL` and the connection limits with the service's defaults.
-    package init(_ loader: inout ConfigLoader, defaultPort: Int, defaultIdleTimeout: Int = 900) {
+    /// Reads `HTTP_HOST`, `HTTP_PORT`, `LOG_LEVEL`, the connection limits and the shutdown timeout with the service's defaults.
+    package init(_ loader: inout ConfigLoader, defaultPort: Int, defaultIdleTimeout: Int = 900, defaultShutdownTimeout: Int = 25) {
         host = loader.string("HTTP_HOST", default: "127.0.0.1")
         port = loader.int("HTTP_PORT", default: defaultPort, in: 0...65535)
         headerTimeout = .seconds(loader.int("HTTP_HEADER_TIMEOUT_SECONDS", default: 10, in: 1...600))
         idleTimeout = .seconds(loader.int("HTTP_IDLE_TIMEOUT_SECONDS", default: defaultIdleTimeout, in: 1...86_400))
         maxConnections = loader.int("HTTP_MAX_CONNECTIONS", default: 2048, in: 1...1_000_000)
+        shutdownTimeout = .seconds(loader.int("SHUTDOWN_TIMEOUT_SECONDS", default: defaultShutdownTimeout, in: 1...3600))
         logLevel = loader.string("LOG_LEVEL", default: "info")
         if Logger.Level(rawValue: logLevel) == nil {
             loader.problem("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")

@@ -68,14 +68,16 @@ package struct ServeCommand<Executable: ServiceExecutable>: AsyncParsableCommand
         let config = Executable.loadOrExit()
         let tracing = try Bootstrap.process(name: Executable.name, logLevel: Executable.settings(config).logLevel)
         let logger = Logger(label: Executable.name)  // after the bootstrap, so it logs the current trace's id
-        guard let tracing else {
-            return try await Executable.build(config, logger: logger).runService()
-        }
         // The exporter stops after the application (services stop in reverse order), so its last spans are sent.
         let app = try await Executable.build(config, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: tracing), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: (tracing.map { [.init(service: $0)] } ?? []) + [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         )
+        // A shutdown that hangs (a client holding a request open, a dependency that never answers) still ends: first its
+        // tasks are cancelled, then the process stops, so an orchestrator waiting for the exit is never left waiting.
+        configuration.maximumGracefulShutdownDuration = Executable.settings(config).shutdownTimeout
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
     }
 }

@@ -6,21 +6,6 @@ import TestSupport
 /// A listener cannot be held open: a request head must arrive in time, and connections past the cap are closed at once.
 @Suite("Slow and hostile clients", .serialized)
 struct SlowClientTests {
-    /// A TCP connection to `port` on loopback (its descriptor), or nil.
-    func connect(_ port: Int) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        if connected { return fd }
-        close(fd)
-        return nil
-    }
-
     /// Whether the server closed `fd` within `seconds` (reads until the end of the stream or the wait runs out).
     func closedByServer(_ fd: Int32, within seconds: Int) -> Bool {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
@@ -44,12 +29,12 @@ struct SlowClientTests {
     func slowHeaders() async throws {
         try await TestDatabase.withClient { _, url in
             let process = try await gateway(url, extra: ["HTTP_HEADER_TIMEOUT_SECONDS": "1"])
-            let slow = try #require(connect(process.port))
+            let slow = try #require(connectLoopback(process.port))
             defer { close(slow) }
             let partial = Array("GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8)
             _ = send(slow, partial, partial.count, 0)
             #expect(closedByServer(slow, within: 15))
-            let prompt = try #require(connect(process.port))
+            let prompt = try #require(connectLoopback(process.port))
             defer { close(prompt) }
             let request = Array("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
             _ = send(prompt, request, request.count, 0)
@@ -66,15 +51,15 @@ struct SlowClientTests {
             let process = try await gateway(url, extra: ["HTTP_MAX_CONNECTIONS": "3", "HTTP_HEADER_TIMEOUT_SECONDS": "60"])
             // The readiness checks ran on the internal port: the public one has no connection yet.
             var held: [Int32] = []
-            for _ in 0..<3 { held.append(try #require(connect(process.port))) }
+            for _ in 0..<3 { held.append(try #require(connectLoopback(process.port))) }
             try await Task.sleep(for: .milliseconds(300))
-            let over = try #require(connect(process.port))
+            let over = try #require(connectLoopback(process.port))
             #expect(closedByServer(over, within: 5))
             close(over)
             for fd in held { #expect(!closedByServer(fd, within: 1)) }
             for fd in held { close(fd) }
             try await eventually("a connection to be served again") {
-                guard let fd = connect(process.port) else { return false }
+                guard let fd = connectLoopback(process.port) else { return false }
                 defer { close(fd) }
                 let request = Array("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
                 _ = send(fd, request, request.count, 0)

@@ -54,4 +54,28 @@ struct StartupTests {
         #expect(process.process.terminationStatus == 78)
         #expect(process.output.contains("REPLICATE_WEBHOOK_SECRET"), "\(process.output)")
     }
+
+    @Test("SIGTERM ends a gateway within SHUTDOWN_TIMEOUT_SECONDS even while a client holds a request open (sends its body slowly)")
+    func shutdownDoesNotHang() async throws {
+        try await TestDatabase.withClient { _, url in
+            let process = try await ServiceProcess("gateway", environment: [
+                "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                "AUTH_JWT_SECRET": TestSecrets.internalToken, "FILES_URL_SECRET": TestSecrets.internalToken,
+                "GATEWAY_MIGRATE_ON_START": "false", "SHUTDOWN_TIMEOUT_SECONDS": "2",
+                "REPLICATE_WEBHOOK_SECRET": "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
+            ])
+            // Replicate's webhook with headers that pass the checks made before the body, and a body that never comes: the
+            // request stays in flight (the idle timeout is 120 s).
+            let slow = try #require(connectLoopback(process.port))
+            defer { close(slow) }
+            let head = Array((
+                "POST /v1/replicate/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n"
+                    + "webhook-id: msg_1\r\nwebhook-timestamp: \(Int(Date().timeIntervalSince1970))\r\nwebhook-signature: v1,c2ln\r\n\r\n{\"id\":"
+            ).utf8)
+            #expect(send(slow, head, head.count, 0) == head.count)
+            try await Task.sleep(for: .milliseconds(500))
+            kill(process.process.processIdentifier, SIGTERM)
+            try await eventually("the gateway to exit after SIGTERM", timeout: .seconds(20)) { !process.process.isRunning }
+        }
+    }
 }

@@ -41,7 +41,7 @@ package struct DispatcherConfig: Sendable {
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
-        http = HTTPSettings(&loader, defaultPort: 8081)
+        http = HTTPSettings(&loader, defaultPort: 8081, defaultShutdownTimeout: 40)
         database = loader.databaseURL()
         internalToken = loader.secret("INTERNAL_TOKEN")
         adminToken = loader.optionalSecret("ADMIN_TOKEN")

@@ -39,7 +39,7 @@ package struct GeneratorConfig: Sendable {
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
-        http = HTTPSettings(&loader, defaultPort: 8082)
+        http = HTTPSettings(&loader, defaultPort: 8082, defaultShutdownTimeout: 55)
         database = loader.databaseURL()
         internalToken = loader.secret("INTERNAL_TOKEN")
         replicateToken = loader.required("REPLICATE_API_TOKEN")
