@@ -47,8 +47,56 @@ extension GenerationStore {
             """,
             logger: logger
         )
+        return try await count(rows)
+    }
+
+    /// Removes up to `batch` tombstones (generations deleted more than `age` ago), with what cascades from them; returns
+    /// how many. Until then a deleted generation still counts in usage and spend; after, its month's figures lose it.
+    package func removeTombstones(olderThan age: Duration, batch: Int = 1000) async throws -> Int {
+        try await count(
+            client.query(
+                """
+                DELETE FROM image_generations WHERE id IN (
+                    SELECT id FROM image_generations WHERE deleted_at < now() - \(age.milliseconds)::float8 * interval '1 millisecond'
+                    LIMIT \(batch) FOR UPDATE SKIP LOCKED
+                )
+                RETURNING 1
+                """,
+                logger: logger
+            )
+        )
+    }
+
+    /// Removes up to `batch` webhook delivery records older than `age`; returns how many.
+    package func removeWebhookDeliveries(olderThan age: Duration, batch: Int = 5000) async throws -> Int {
+        try await count(
+            client.query(
+                """
+                DELETE FROM webhook_deliveries WHERE id IN (
+                    SELECT id FROM webhook_deliveries WHERE attempted_at < now() - \(age.milliseconds)::float8 * interval '1 millisecond'
+                    ORDER BY id LIMIT \(batch)
+                )
+                RETURNING 1
+                """,
+                logger: logger
+            )
+        )
+    }
+
+    /// Removes what is of no use once it is old, whatever the operator's settings: stream tokens an hour past their
+    /// expiry, and the ids of Replicate webhook deliveries a day after they came (a replay older than the signature's
+    /// five minutes is refused on its timestamp anyway). Returns how many rows went.
+    package func removeExpired() async throws -> Int {
+        let tokens = try await count(client.query("DELETE FROM stream_tokens WHERE expires_at < now() - interval '1 hour' RETURNING 1", logger: logger))
+        let webhooks = try await count(
+            client.query("DELETE FROM replicate_webhooks WHERE received_at < now() - interval '1 day' RETURNING 1", logger: logger)
+        )
+        return tokens + webhooks
+    }
+
+    private func count(_ rows: PostgresRowSequence) async throws -> Int {
         var count = 0
-        for try await _ in rows.decode(Int64.self) { count += 1 }
+        for try await _ in rows { count += 1 }
         return count
     }
 

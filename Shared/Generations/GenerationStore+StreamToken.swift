@@ -6,13 +6,12 @@ extension GenerationStore {
     package static let maxLiveStreamTokens = 20
 
     /// Records a stream token (by its hash) for generation `id` of `userID`, valid for `seconds`; returns when it expires,
-    /// or nil when the generation is not the user's. Expired tokens are swept by the same statement.
+    /// or nil when the generation is not the user's. Expired tokens are swept by the dispatcher's maintenance.
     package func createStreamToken(hash: String, for id: UUID, userID: UUID, seconds: Int) async throws -> Date? {
         let rows = try await client.query(
             """
-            WITH swept AS (DELETE FROM stream_tokens WHERE expires_at < now() - interval '1 hour'),
             -- At most `maxLiveStreamTokens` live tokens per generation: the oldest give way.
-            crowded AS (
+            WITH crowded AS (
                 DELETE FROM stream_tokens WHERE token_hash IN (
                     SELECT token_hash FROM stream_tokens WHERE generation_id = \(id) AND expires_at > now()
                     ORDER BY expires_at DESC OFFSET \(Self.maxLiveStreamTokens - 1)

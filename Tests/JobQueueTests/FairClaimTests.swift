@@ -78,4 +78,38 @@ struct RetentionTests {
             #expect(try await scalar(client, "SELECT string_agg(status, ',' ORDER BY status) FROM job_queue", as: String.self) == "failed,pending")
         }
     }
+
+    @Test("Tombstones and webhook delivery records past their retention, expired stream tokens and old Replicate webhook ids are removed; newer ones stay")
+    func tombstonesDeliveriesTokens() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            let request = try GenerationRequest.validate(["prompt": "old", "model_id": "black-forest-labs/flux-schnell"])
+            var ids: [UUID] = []
+            let user = UUID()
+            for n in 0..<3 { ids.append(try await store.create(request, userID: user, idempotencyKey: nil, requestHash: "r\(n)").0.id) }
+            for id in ids.prefix(2) { _ = try await store.delete(id, userID: user) }
+            try await client.query("UPDATE image_generations SET deleted_at = now() - interval '40 days' WHERE id = \(ids[0])")
+            #expect(try await store.removeTombstones(olderThan: .seconds(30 * 86400)) == 1)
+            #expect(try await scalar(client, "SELECT count(*)::int8 FROM image_generations", as: Int.self) == 2)
+
+            for (n, age) in ["40 days", "1 day"].enumerated() {
+                try await client.query(
+                    """
+                    INSERT INTO webhook_deliveries (generation_id, webhook_id, event, attempt, attempted_at, duration_ms)
+                    VALUES (\(ids[2]), \("msg_\(n)"), 'completed', 1, now() - \(age)::interval, 5)
+                    """
+                )
+            }
+            #expect(try await store.removeWebhookDeliveries(olderThan: .seconds(30 * 86400)) == 1)
+            #expect(try await scalar(client, "SELECT webhook_id FROM webhook_deliveries", as: String.self) == "msg_1")
+
+            _ = try await store.createStreamToken(hash: "live", for: ids[2], userID: user, seconds: 60)
+            _ = try await store.createStreamToken(hash: "expired", for: ids[2], userID: user, seconds: 60)
+            try await client.query("UPDATE stream_tokens SET expires_at = now() - interval '2 hours' WHERE token_hash = 'expired'")
+            try await client.query("INSERT INTO replicate_webhooks (webhook_id, received_at) VALUES ('old', now() - interval '2 days'), ('new', now())")
+            #expect(try await store.removeExpired() == 2)
+            #expect(try await scalar(client, "SELECT token_hash FROM stream_tokens", as: String.self) == "live")
+            #expect(try await scalar(client, "SELECT webhook_id FROM replicate_webhooks", as: String.self) == "new")
+        }
+    }
 }

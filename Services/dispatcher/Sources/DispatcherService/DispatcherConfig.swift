@@ -25,6 +25,10 @@ package struct DispatcherConfig: Sendable {
     /// How long to keep generation events and dead letters (`RETENTION_EVENTS_DAYS`, `RETENTION_DEAD_JOBS_DAYS`; nil keeps).
     package var eventsRetention: Duration?
     package var deadJobsRetention: Duration?
+    /// How long to keep deleted generations' tombstones and webhook delivery records (`RETENTION_DELETED_DAYS`,
+    /// `RETENTION_WEBHOOK_DELIVERIES_DAYS`; nil keeps).
+    package var tombstonesRetention: Duration?
+    package var deliveriesRetention: Duration?
     /// On SIGTERM, how long in-flight pushes may finish before their jobs are released (`DISPATCH_SHUTDOWN_GRACE_SECONDS`).
     package var shutdownGrace: Duration
     package var workerID: String
@@ -58,6 +62,8 @@ package struct DispatcherConfig: Sendable {
         retention = .seconds(loader.int("DISPATCH_RETENTION_HOURS", default: 168, in: 1...100000) * 3600)
         eventsRetention = loader.days("RETENTION_EVENTS_DAYS")
         deadJobsRetention = loader.days("RETENTION_DEAD_JOBS_DAYS")
+        tombstonesRetention = loader.days("RETENTION_DELETED_DAYS")
+        deliveriesRetention = loader.days("RETENTION_WEBHOOK_DELIVERIES_DAYS")
         shutdownGrace = .seconds(loader.int("DISPATCH_SHUTDOWN_GRACE_SECONDS", default: 25, in: 0...3600))
         workerID = loader.string("DISPATCH_WORKER_ID", default: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
         failUnknownTypes = loader.bool("DISPATCH_FAIL_UNKNOWN_TYPES", default: false)

@@ -51,17 +51,30 @@ struct Maintenance: Service {
         }
     }
 
-    /// Generation events and dead letters past their retention, counted in `imagegen_dispatcher_retention_removed_total{kind}`.
+    /// What is past its retention, counted in `imagegen_dispatcher_retention_removed_total{kind}`: generation events, dead
+    /// letters, deleted generations' tombstones and webhook delivery records as the operator set, expired stream tokens
+    /// and old Replicate webhook ids always.
     func applyRetention() async throws {
         if let age = config.eventsRetention {
-            var removed = 0
-            while case let count = try await generations.removeEvents(olderThan: age), count > 0 { removed += count }
-            Counter(label: "imagegen_dispatcher_retention_removed_total", dimensions: [("kind", "events")]).increment(by: removed)
+            try await removeAll("events") { try await generations.removeEvents(olderThan: age) }
         }
         if let age = config.deadJobsRetention {
-            let removed = try await queue.pruneDead(olderThan: age)
-            Counter(label: "imagegen_dispatcher_retention_removed_total", dimensions: [("kind", "dead_jobs")]).increment(by: removed)
+            try await removeAll("dead_jobs") { try await queue.pruneDead(olderThan: age) }
         }
+        if let age = config.tombstonesRetention {
+            try await removeAll("tombstones") { try await generations.removeTombstones(olderThan: age) }
+        }
+        if let age = config.deliveriesRetention {
+            try await removeAll("webhook_deliveries") { try await generations.removeWebhookDeliveries(olderThan: age) }
+        }
+        try await removeAll("expired") { try await generations.removeExpired() }
+    }
+
+    /// Runs `batch` until it removes nothing, and counts what it removed.
+    private func removeAll(_ kind: String, batch: () async throws -> Int) async throws {
+        var removed = 0
+        while case let count = try await batch(), count > 0 { removed += count }
+        Counter(label: "imagegen_dispatcher_retention_removed_total", dimensions: [("kind", kind)]).increment(by: removed)
     }
 
     /// Every routed type (and any other with live rows or dead letters) in every state, zeros included: a gauge that is
