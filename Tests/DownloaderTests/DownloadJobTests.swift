@@ -65,7 +65,7 @@ struct DownloadJobTests {
 
     /// `timeout` is the fetch deadline: generous by default, so a busy machine cannot cut a test's download short.
     func withHarness(
-        maxBytes: Int = 1 << 20, allowed: String? = nil, timeout: Int = 30, storageDir: String? = nil,
+        maxBytes: Int = 1 << 20, allowed: String? = nil, timeout: Int = 30, storageDir: String? = nil, environment: [String: String] = [:],
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         let router = Router()
@@ -106,7 +106,7 @@ struct DownloadJobTests {
                     "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
                     "INTERNAL_TOKEN": TestSecrets.internalToken, "STORAGE_DIR": storage, "PUBLIC_BASE_URL": "https://img.example.com",
                     "DOWNLOAD_ALLOWED_HOSTS": allowed ?? originURL, "DOWNLOAD_MAX_BYTES": String(maxBytes), "DOWNLOAD_TIMEOUT_SECONDS": String(timeout),
-                ])
+                ].merging(environment) { $1 })
                 try await buildDownloader(config: config, logger: TestDatabase.logger).test(.router) { downloader in
                     try await body(Harness(downloader: downloader, database: database, origin: originURL, storage: storage))
                 }

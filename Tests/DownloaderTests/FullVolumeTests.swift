@@ -1,4 +1,8 @@
 import Foundation
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import Synchronization
 import Testing
 import TestSupport
 
@@ -54,5 +58,34 @@ extension DownloadJobTests {
                 #expect(try await h.status(generation.id).0 == "completed")
             }
         }
+    }
+
+    @Test("An object store answering 503 SlowDown snoozes downloads without spending attempts and turns readiness false")
+    func storeSlowDown() async throws {
+        // The store's side of an S3 outage: every request answered the way S3 throttles (with `Retry-After`).
+        let router = Router()
+        for method in [HTTPRequest.Method.put, .post, .get, .head, .delete] { router.on("{path+}", method: method) { _, _ in Self.slowDown() } }
+        try await Application(router: router).test(.live) { store in
+            try await withHarness(environment: [
+                "STORAGE_URL": "s3://images/out?endpoint=http://127.0.0.1:\(store.port!)&region=us-east-1&path_style=true",
+                "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+            ]) { h in
+                let generation = try await h.generation(outputs: ["\(h.origin)/image.png"])
+                let waiting = try await h.run(generation)
+                #expect(waiting.status == .accepted, "\(String(buffer: waiting.body))")
+                #expect(Self.storeRequests.withLock { $0 } > 0)
+                #expect(try await h.status(generation.id).0 == "downloading")
+                #expect(try await h.downloader.execute(uri: "/health/ready", method: .get).status == .serviceUnavailable)
+                #expect(try await scalar(h.database, "SELECT count(*)::int8 FROM images", as: Int.self) == 0)
+            }
+        }
+    }
+
+    static let storeRequests = Mutex(0)
+
+    static func slowDown() -> Response {
+        storeRequests.withLock { $0 += 1 }
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+        return Response(status: .serviceUnavailable, headers: [.contentType: "application/xml", .retryAfter: "1"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }
