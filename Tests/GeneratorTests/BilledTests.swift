@@ -34,6 +34,20 @@ extension LifecycleTests {
         }
     }
 
+    @Test("A cancel Replicate answers before it takes effect (still running, no metrics) is billed from a GET a moment later")
+    func cancelTakesEffectLater() async throws {
+        try await withHarness(#"{"time_scale": 1, "latency_overrides": {"stability-ai/sdxl": 30}, "cancel_delay_seconds": 1}"#, parkAfter: .zero) { h in
+            let generation = try await h.create(["prompt": "cancel me later", "model_id": "stability-ai/sdxl"])
+            #expect(try await h.run(generation).status == 202)
+            let store = GenerationStore(client: h.client, logger: TestDatabase.logger)
+            _ = try await store.cancel(generation.id, userID: generation.userId)
+            #expect(try await h.run(generation, attempt: 2).outcome == "cancelled")
+            let cost = try #require(try await h.reload(generation).cost)
+            #expect(cost > 0.0009 && cost < 0.01, "\(cost)")
+            #expect(abs(try await spent(h.client, generation.userId) - cost) < 1e-6)
+        }
+    }
+
     @Test("A failed prediction of a per-second model is billed for the time it ran")
     func failedIsBilled() async throws {
         try await withHarness(#"{"time_scale": 1, "latency_overrides": {"stability-ai/sdxl": 1.5}}"#) { h in

@@ -31,10 +31,15 @@ struct PredictionRunner: Sendable {
 
     /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
     /// Cancels generation `generation`'s prediction `id` at Replicate (best effort: a failed cancel leaves it to finish),
-    /// counted by model, and records what Replicate bills for the time it ran (from the cancel's answer).
+    /// counted by model, and records what Replicate bills for the time it ran: from the cancel's answer, or, when the
+    /// cancel has not taken effect yet (the answer shows it running, without metrics), from a GET a moment later.
     private func cancelPrediction(_ id: String, of generation: Generation) async {
-        let answer = try? await api.cancel(id)
+        var answer = try? await api.cancel(id)
         Counter(label: "imagegen_generator_predictions_cancelled_total", dimensions: [("model", generation.modelId)]).increment()
+        for wait in [1, 2, 4] where answer.map({ !$0.prediction.status.isTerminal || $0.prediction.metrics?.predictTime == nil }) ?? false {
+            try? await Task.sleep(for: .seconds(wait))
+            answer = try? await api.get(id)
+        }
         if let answer { await recordBilled(answer.prediction, of: generation) }
     }
 

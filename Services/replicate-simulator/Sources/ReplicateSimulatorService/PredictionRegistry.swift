@@ -39,11 +39,11 @@ actor PredictionRegistry {
 
     func get(_ id: String) -> SimulatedPrediction? { predictions[id] }
 
-    /// Cancels a running prediction (no effect once terminal); returns it.
-    func cancel(_ id: String, at now: Date) -> SimulatedPrediction? {
+    /// Cancels a running prediction (no effect once terminal), taking effect `delay` seconds from `now`; returns it.
+    func cancel(_ id: String, at now: Date, delay: Double = 0) -> SimulatedPrediction? {
         guard var prediction = predictions[id] else { return nil }
         if !prediction.status(at: now).isTerminal && prediction.canceledAt == nil {
-            prediction.canceledAt = now
+            prediction.canceledAt = now.addingTimeInterval(delay)
             predictions[id] = prediction
         }
         return prediction

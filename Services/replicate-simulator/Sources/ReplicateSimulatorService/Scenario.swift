@@ -29,6 +29,9 @@ package struct Scenario: Sendable, Codable, Equatable {
     /// Replicate is down: every API call answers 503 (see `OutageMiddleware`), with this `Retry-After` text when set.
     package var outage: Bool = false
     package var outageRetryAfter: String? = nil
+    /// Seconds a cancel takes to take effect: its answer shows the prediction still running, without metrics, as
+    /// Replicate's may (what it ran is known only from a later GET or the webhook).
+    package var cancelDelaySeconds: Double = 0
     /// `url` (files on /files) or `data` (data: URIs in the output).
     package var outputMode: String = "url"
     /// `none`, `slow` (trickled bytes), `truncated`, `oversized` (padded to `oversizeBytes`), `not_image` (HTML).

@@ -33,7 +33,8 @@ struct Simulator: Sendable {
         }
         api.post("predictions/:id/cancel") { _, context in
             await registry.count("predictions.cancel")
-            guard let prediction = await registry.cancel(try context.parameters.require("id"), at: Date()) else {
+            let delay = await registry.scenario.cancelDelaySeconds
+            guard let prediction = await registry.cancel(try context.parameters.require("id"), at: Date(), delay: delay) else {
                 throw ReplicateProblem.notFound
             }
             return try respond(prediction, status: .ok, limit: 2999)
