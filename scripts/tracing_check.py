@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 GATEWAY = os.environ["GATEWAY_URL"]
@@ -103,6 +104,33 @@ check("the output's fetch and store is a span in the downloader's job", len(fetc
 check("every span of the trace has its parent in the trace (or is the caller's child)",
       all(s["parent_span_id"] in by_id or s["parent_span_id"] == caller_span for s in trace),
       [(s["service"], s["name"]) for s in trace if s["parent_span_id"] not in by_id and s["parent_span_id"] != caller_span])
+
+# Secrets stay out of spans: a stream token (in the events URL) and a file link's signature are recorded as REDACTED.
+stream = call("POST", f"/v1/generations/{generation}/stream-token")
+token = stream["token"]
+with urllib.request.urlopen(GATEWAY + stream["events_url"]) as response:
+    response.read()
+image_url = call("GET", f"/v1/generations/{generation}")["images"][0]["public_url"]
+signature = urllib.parse.parse_qs(urllib.parse.urlsplit(image_url).query)["sig"][0]
+with urllib.request.urlopen(image_url) as response:
+    response.read()
+
+
+def query_spans():
+    return [s for s in spans() if s["service"] == "gateway" and "url.query" in s["attributes"]
+            and ("token=" in s["attributes"]["url.query"] or "sig=" in s["attributes"]["url.query"])]
+
+
+deadline = time.time() + 30
+while time.time() < deadline and len(query_spans()) < 2:
+    time.sleep(0.25)
+queries = [s["attributes"]["url.query"] for s in query_spans()]
+check("the events and file requests' spans record their query with the token and signature REDACTED",
+      any("token=REDACTED" in q for q in queries) and any("sig=REDACTED" in q for q in queries), queries)
+exported = open(SPANS).read()
+check("no exported span contains a stream token or a link signature", token not in exported and signature not in exported)
+logged = "".join(open(os.path.join(LOGS, name)).read() for name in os.listdir(LOGS))
+check("no service's log contains a stream token or a link signature", token not in logged and signature not in logged)
 
 # Logs: every line the generator and downloader write about this generation names it and its trace.
 for service in ("generator", "downloader"):
