@@ -8,7 +8,7 @@ let defaultSwiftSettings: [SwiftSetting] = [
 
 let serviceTargets: [Target] = []
     + Target.service("Gateway", executable: "gateway", dependencies: [
-        "ServiceKit", "Database", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat", "ReplicateAPI",
+        "ServiceKit", "Database", "Schema", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat", "ReplicateAPI",
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Metrics", package: "swift-metrics"),
@@ -97,6 +97,8 @@ let package = Package(
             "ServiceKit",
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
+        .target(name: "Schema", dependencies: ["Database"], path: "Shared/Schema", exclude: ["schema.sql"], resources: [.copy("Migrations")],
+                swiftSettings: defaultSwiftSettings),
         .sharedTarget("JobQueue", dependencies: [
             "Database", "JobContract", "WireFormat",
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -162,15 +164,23 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "ServiceKit", "Database", "JobQueue", "Generations",
+                "ServiceKit", "Database", "Schema", "JobQueue", "Generations",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/TestSupport",
             swiftSettings: defaultSwiftSettings
         ),
+        .testTarget(
+            name: "SchemaTests",
+            dependencies: [
+                "TestSupport", "Schema", "Database", "Generations", "JobQueue", "JobContract",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: defaultSwiftSettings
+        ),
         .testTarget(name: "NotifierTests", dependencies: ["NotifierService"], swiftSettings: defaultSwiftSettings),
-        .testTarget(name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Generations", "Database"],
+        .testTarget(name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Generations", "Database", "Schema"],
                     swiftSettings: defaultSwiftSettings),
         .testTarget(
             name: "DispatcherTests",

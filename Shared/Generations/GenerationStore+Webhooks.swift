@@ -101,24 +101,7 @@ extension GenerationStore {
     /// Brings the next delivery to `receiver` that waits for later forward to now (one of its slots freed), and wakes
     /// the dispatchers; false when none waits.
     package func wakeDelivery(to receiver: String) async throws -> Bool {
-        let rows = try await client.query(
-            """
-            WITH woken AS (
-                UPDATE job_queue SET run_at = now()
-                WHERE id = (
-                    SELECT id FROM job_queue
-                    WHERE job_type = \(DeliverWebhook.name) AND status = 'pending' AND payload->>'receiver' = \(receiver) AND run_at > now()
-                    ORDER BY fair_rank, run_at LIMIT 1
-                    FOR UPDATE SKIP LOCKED
-                )
-                RETURNING id
-            )
-            SELECT pg_notify('imagegen_jobs', \(DeliverWebhook.name)) FROM woken
-            """,
-            logger: logger
-        )
-        for try await _ in rows { return true }
-        return false
+        try await JobQueue(client: client, logger: logger).wakeNext(type: DeliverWebhook.name, receiver: receiver)
     }
 
     /// Records delivery attempts, each of its generation's webhook, in one statement (see ``Batcher``).
@@ -166,13 +149,7 @@ extension GenerationStore {
             try await connection.query(
                 "UPDATE image_generations SET webhook_disabled_at = now() WHERE id = \(id) AND webhook_disabled_at IS NULL", logger: logger
             )
-            try await connection.query(
-                """
-                UPDATE job_queue SET status = 'cancelled', completed_at = now()
-                WHERE dedupe_key LIKE \(DeliverWebhook.dedupeKeyPrefix(id) + "%") AND status = 'pending'
-                """,
-                logger: logger
-            )
+            try await JobQueue.cancelPending(type: DeliverWebhook.name, payload: "generation_id", equals: id.lowercase, on: connection, logger: logger)
         }
     }
 

@@ -8,7 +8,7 @@ package enum GenerationStatus: String, Sendable, Codable, CaseIterable {
 
 /// The generation's state machine: every status change there is, who makes it, and the event it records. Every writer
 /// of `image_generations.status` goes through one of these (``setSQL`` and ``guardSQL``), and the database refuses any
-/// other change (the trigger made from ``allowedChangesSQL``), so a new writer cannot invent a transition.
+/// other change (the trigger `imagegen_guard_generation_transition`), so a new writer cannot invent a transition.
 package enum GenerationTransition: String, Sendable, CaseIterable {
     /// The gateway accepted a request: the generation is inserted `queued` with its `generate-image` job.
     case create
@@ -83,20 +83,9 @@ package enum GenerationTransition: String, Sendable, CaseIterable {
     /// `status IN (<from>)`, for an `UPDATE`'s `WHERE`: the row changes only from a status this transition leaves.
     package var guardSQL: String { "status IN (\(from.map { "'\($0.rawValue)'" }.joined(separator: ", ")))" }
 
-    /// Every (old, new) status change some transition makes, as SQL row values.
-    static var allowedChangesSQL: String {
-        allCases.flatMap { transition in
-            transition.from.filter { $0 != transition.to }.map { "('\($0.rawValue)', '\(transition.to.rawValue)')" }
-        }.joined(separator: ", ")
-    }
-
-    /// A SQL `CASE` naming the event of the change from `OLD.status` to `NEW.status`.
-    static var eventCaseSQL: String {
-        let arms = allCases.flatMap { transition in
-            transition.from.filter { $0 != transition.to }.map {
-                "WHEN OLD.status = '\($0.rawValue)' AND NEW.status = '\(transition.to.rawValue)' THEN '\(transition.event)'"
-            }
-        }
-        return "CASE " + arms.joined(separator: " ") + " END"
+    /// Every status change some transition makes, with the event it records (what the database's guard trigger and
+    /// event log must agree with: `Tests/SchemaTests` checks them against each other).
+    package static var allowedChanges: [(from: GenerationStatus, to: GenerationStatus, event: String)] {
+        allCases.flatMap { transition in transition.from.filter { $0 != transition.to }.map { ($0, transition.to, transition.event) } }
     }
 }

@@ -17,8 +17,4 @@ package enum DeliverWebhook: JobKind {
         /// `scheme://host[:port]` of the webhook, as the trigger cut it from the URL (ranks and wakes its deliveries).
         package var receiver: String?
     }
-
-    /// The dedupe key of an event's delivery: one per generation and event (and progress value), so one event is one
-    /// job, whose id is the stable `webhook-id` across its retries.
-    package static func dedupeKeyPrefix(_ generation: UUID) -> String { "webhook:\(generation.lowercase):" }
 }

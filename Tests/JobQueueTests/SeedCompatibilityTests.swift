@@ -3,8 +3,9 @@ import Foundation
 import Generations
 import JobQueue
 import PostgresNIO
-import Testing
+import Schema
 import TestSupport
+import Testing
 
 /// The seed document's SQL API and operator queries, run verbatim against the schema.
 @Suite("Seed SQL compatibility")

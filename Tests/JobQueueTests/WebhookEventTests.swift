@@ -8,11 +8,14 @@ import TestSupport
 /// The trigger that turns a generation's changes into `deliver-webhook` jobs, in the same transaction.
 @Suite("Webhook events")
 struct WebhookEventTests {
+    /// The start of the dedupe keys the webhook trigger gives generation `id`'s deliveries (`webhook:<id>:<event>`).
+    func keyPrefix(_ id: UUID) -> String { "webhook:\(id.lowercase):" }
+
     /// The dedupe keys of the generation's delivery jobs, oldest first.
     func deliveries(_ client: PostgresClient, _ id: UUID) async throws -> [String] {
         var keys: [String] = []
         for try await key in try await client.query(
-            "SELECT dedupe_key FROM job_queue WHERE job_type = \(DeliverWebhook.name) AND dedupe_key LIKE \(DeliverWebhook.dedupeKeyPrefix(id) + "%") ORDER BY created_at, dedupe_key"
+            "SELECT dedupe_key FROM job_queue WHERE job_type = \(DeliverWebhook.name) AND dedupe_key LIKE \(keyPrefix(id) + "%") ORDER BY created_at, dedupe_key"
         ).decode(String.self) { keys.append(key) }
         return keys
     }
@@ -22,7 +25,7 @@ struct WebhookEventTests {
         try await TestDatabase.withClient { client, _ in
             let id = try await insertGeneration(client, status: "queued")
             try await client.query("UPDATE image_generations SET webhook = 'https://example.com/h', webhook_events_filter = ARRAY['start', 'completed'] WHERE id = \(id)")
-            let prefix = DeliverWebhook.dedupeKeyPrefix(id)
+            let prefix = keyPrefix(id)
             try await client.query("UPDATE image_generations SET status = 'processing' WHERE id = \(id)")
             try await client.query("UPDATE image_generations SET progress = 40 WHERE id = \(id)")
             #expect(try await deliveries(client, id) == [prefix + "start"])
@@ -48,7 +51,7 @@ struct WebhookEventTests {
             try await client.query("UPDATE image_generations SET status = 'processing' WHERE id = \(other)")
             try await client.query("UPDATE image_generations SET progress = 10 WHERE id = \(other)")
             try await client.query("UPDATE image_generations SET progress = 20 WHERE id = \(other)")
-            let otherPrefix = DeliverWebhook.dedupeKeyPrefix(other)
+            let otherPrefix = keyPrefix(other)
             #expect(try await deliveries(client, other) == [otherPrefix + "progress:10", otherPrefix + "progress:20"])
             try await GenerationStore(client: client, logger: TestDatabase.logger).disableWebhook(of: other)
             try await client.query("UPDATE image_generations SET progress = 30 WHERE id = \(other)")
@@ -110,7 +113,7 @@ struct WebhookEventTests {
                 let id = try await insertGeneration(client, status: "queued")
                 try await client.query("UPDATE image_generations SET webhook = \(hook), webhook_events_filter = ARRAY['completed'] WHERE id = \(id)")
                 try await client.query("UPDATE image_generations SET status = 'cancelled', completed_at = now() WHERE id = \(id)")
-                keys.append(DeliverWebhook.dedupeKeyPrefix(id) + "completed")
+                keys.append(keyPrefix(id) + "completed")
             }
             try await client.query("UPDATE job_queue SET run_at = now() + interval '1 hour' WHERE job_type = \(DeliverWebhook.name)")
 

@@ -3,6 +3,7 @@ import Foundation
 import Generations
 import Logging
 import PostgresNIO
+import Schema
 
 /// A test could not reach the PostgreSQL server that `scripts/test` starts.
 package struct TestEnvironmentError: Error, CustomStringConvertible {

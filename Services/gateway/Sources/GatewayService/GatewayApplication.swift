@@ -1,13 +1,14 @@
-import Database
 import Catalog
-import Generations
+import Database
 import Foundation
+import Generations
 import Hummingbird
 import Logging
 import PostgresNIO
+import Schema
 import ServiceKit
-import Storage
 import ServiceLifecycle
+import Storage
 
 /// Builds the gateway: the public API, SSE fan-out from one LISTEN connection, stored files, health and metrics.
 package func buildGateway(config: GatewayConfig, logger: Logger) async throws -> some ApplicationProtocol {

@@ -1,0 +1,3 @@
+-- trace context
+
+ALTER TABLE job_queue ADD COLUMN trace_context TEXT;

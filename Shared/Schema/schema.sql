@@ -1,0 +1,1136 @@
+--
+-- PostgreSQL database dump
+--
+
+
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: claim_next_job(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.claim_next_job() RETURNS TABLE(id uuid, job_type text, payload jsonb, attempt_number integer, max_attempts integer)
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RETURN QUERY
+    UPDATE job_queue AS q
+    SET status = 'processing',
+        attempt_number = q.attempt_number + 1,
+        locked_by = 'sql:claim_next_job',
+        locked_until = now() + interval '15 minutes',
+        started_at = now()
+    WHERE q.id = (
+        SELECT c.id FROM job_queue AS c
+        WHERE c.status = 'pending' AND c.run_at <= now()
+        ORDER BY c.priority DESC, c.created_at ASC
+        FOR UPDATE SKIP LOCKED
+        LIMIT 1
+    )
+    RETURNING q.id, q.job_type, q.payload, q.attempt_number, q.max_attempts;
+END;
+$$;
+
+
+--
+-- Name: complete_job(uuid, jsonb, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.complete_job(p_job_id uuid, p_result jsonb DEFAULT NULL::jsonb, p_error text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_job job_queue%ROWTYPE;
+BEGIN
+    SELECT * INTO v_job FROM job_queue WHERE job_queue.id = p_job_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'Job not found: %', p_job_id;
+    END IF;
+    IF v_job.status <> 'processing' THEN
+        RETURN;
+    END IF;
+    IF p_error IS NOT NULL THEN
+        UPDATE job_queue
+        SET status = CASE WHEN v_job.attempt_number < v_job.max_attempts THEN 'pending' ELSE 'failed' END,
+            error_message = p_error,
+            errors = errors || jsonb_build_object('attempt', v_job.attempt_number, 'error', p_error, 'at', now()),
+            run_at = now() + make_interval(secs => power(2, v_job.attempt_number)),
+            locked_by = NULL,
+            locked_until = NULL,
+            completed_at = CASE WHEN v_job.attempt_number < v_job.max_attempts THEN NULL ELSE now() END
+        WHERE job_queue.id = p_job_id;
+    ELSE
+        UPDATE job_queue
+        SET status = 'completed', result = p_result, completed_at = now(), locked_by = NULL, locked_until = NULL
+        WHERE job_queue.id = p_job_id;
+    END IF;
+END;
+$$;
+
+
+--
+-- Name: enqueue_job(text, jsonb, integer, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.enqueue_job(p_job_type text, p_payload jsonb, p_priority integer DEFAULT 0, p_max_attempts integer DEFAULT 3) RETURNS uuid
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_job_id UUID;
+BEGIN
+    INSERT INTO job_queue (job_type, payload, priority, max_attempts)
+    VALUES (p_job_type, p_payload, p_priority, p_max_attempts)
+    RETURNING id INTO v_job_id;
+    RETURN v_job_id;
+END;
+$$;
+
+
+--
+-- Name: imagegen_budget_month(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_budget_month(p_at timestamp with time zone) RETURNS date
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (date_trunc('month'::text, (p_at AT TIME ZONE 'UTC'::text)))::date;
+
+
+--
+-- Name: imagegen_count_running_generations(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_count_running_generations() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        UPDATE generation_slots SET running = running - 1 WHERE user_id = OLD.user_id;
+    ELSIF NEW.status IN ('completed', 'failed', 'cancelled') THEN
+        UPDATE generation_slots SET running = running - 1 WHERE user_id = NEW.user_id;
+    ELSE
+        INSERT INTO generation_slots AS s (user_id, running) VALUES (NEW.user_id, 1)
+        ON CONFLICT (user_id) DO UPDATE SET running = s.running + 1;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: imagegen_enqueue_webhook(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_enqueue_webhook() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_event text;
+    v_receiver text := substring(NEW.webhook from '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+');
+BEGIN
+    IF NEW.webhook_disabled_at IS NOT NULL THEN
+        RETURN NULL;
+    ELSIF NEW.status IN ('completed', 'failed', 'cancelled') THEN
+        IF TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN RETURN NULL; END IF;
+        v_event := 'completed';
+    ELSIF NEW.status = 'processing' AND (TG_OP = 'INSERT' OR OLD.status <> 'processing') THEN
+        v_event := 'start';
+    ELSIF NEW.status = 'processing' AND TG_OP = 'UPDATE' AND NEW.progress <> OLD.progress THEN
+        v_event := 'progress';
+    ELSE
+        RETURN NULL;
+    END IF;
+    IF NOT v_event = ANY (NEW.webhook_events_filter) THEN RETURN NULL; END IF;
+    -- Ranked by the deliveries its receiver already has waiting (fair claims): a slow or dead receiver's backlog is
+    -- claimed after everyone else's first delivery. Counted up to 64 only, so a burst to one receiver stays linear.
+    PERFORM job_queue_enqueue(
+        'deliver-webhook',
+        jsonb_build_object('generation_id', NEW.id, 'user_id', NEW.user_id, 'event', v_event, 'receiver', v_receiver),
+        'webhook:' || NEW.id || ':' || v_event || CASE WHEN v_event = 'progress' THEN ':' || NEW.progress ELSE '' END,
+        22,
+        job_queue_live_for_receiver('deliver-webhook', v_receiver, 64)
+    );
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: imagegen_guard_generation_transition(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_guard_generation_transition() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.status IS DISTINCT FROM OLD.status
+       AND (OLD.status, NEW.status) NOT IN (('pending', 'processing'), ('queued', 'processing'), ('processing', 'downloading'), ('downloading', 'completed'), ('pending', 'failed'), ('queued', 'failed'), ('processing', 'failed'), ('downloading', 'failed'), ('pending', 'cancelled'), ('queued', 'cancelled'), ('processing', 'cancelled'), ('downloading', 'cancelled'), ('failed', 'queued'), ('failed', 'downloading')) THEN
+        RAISE EXCEPTION 'generation % cannot go from % to %', OLD.id, OLD.status, NEW.status
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: imagegen_left_bytes(text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_left_bytes(p_text text, p_bytes integer) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+DECLARE
+    v_text text := left(p_text, p_bytes);
+BEGIN
+    WHILE octet_length(v_text) > p_bytes LOOP
+        v_text := left(v_text, length(v_text) - GREATEST(1, (octet_length(v_text) - p_bytes) / 4));
+    END LOOP;
+    RETURN v_text;
+END;
+$$;
+
+
+--
+-- Name: imagegen_notify(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_notify(p_channel text, p_payload text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF current_setting('imagegen.defer_notify', true) = 'on' THEN
+        PERFORM set_config('imagegen.deferred_notifications',
+            (COALESCE(NULLIF(current_setting('imagegen.deferred_notifications', true), ''), '[]')::jsonb
+                || jsonb_build_array(jsonb_build_array(p_channel, p_payload)))::text,
+            false);
+    ELSE
+        PERFORM pg_notify(p_channel, p_payload);
+    END IF;
+END;
+$$;
+
+
+--
+-- Name: imagegen_notify_job(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_notify_job() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM imagegen_notify('imagegen_jobs', NEW.job_type);
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: imagegen_on_job_dead(text, jsonb, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_on_job_dead(p_job_type text, p_payload jsonb, p_error text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF p_job_type IN ('generate-image', 'download-image') THEN
+        -- A plain reason for the user: the job's own error names services and stays in its history.
+        UPDATE image_generations
+        SET status = 'failed', error_code = 'unavailable',
+            error_message = 'The generation could not be completed because a service it needs kept failing; please try again', completed_at = now()
+        WHERE id = (p_payload->>'generation_id')::uuid AND status IN ('pending', 'queued', 'processing', 'downloading');
+    END IF;
+END;
+$$;
+
+
+--
+-- Name: imagegen_on_job_revived(text, jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_on_job_revived(p_job_type text, p_payload jsonb) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF p_job_type = 'generate-image' THEN
+        UPDATE image_generations
+        SET status = 'queued', error_code = NULL, error_message = NULL, completed_at = NULL
+        WHERE id = (p_payload->>'generation_id')::uuid AND status IN ('failed') AND deleted_at IS NULL;
+    ELSIF p_job_type = 'download-image' THEN
+        UPDATE image_generations
+        SET status = 'downloading', error_code = NULL, error_message = NULL, completed_at = NULL
+        WHERE id = (p_payload->>'generation_id')::uuid AND status IN ('failed') AND deleted_at IS NULL;
+    END IF;
+END;
+$$;
+
+
+--
+-- Name: imagegen_publish_notifications(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_publish_notifications() RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_pending jsonb := COALESCE(NULLIF(current_setting('imagegen.deferred_notifications', true), ''), '[]')::jsonb;
+    v_sent integer := 0;
+    v_notification jsonb;
+BEGIN
+    PERFORM set_config('imagegen.deferred_notifications', '', false);
+    FOR v_notification IN SELECT * FROM jsonb_array_elements(v_pending) LOOP
+        BEGIN
+            PERFORM pg_notify(v_notification->>0, v_notification->>1);
+            v_sent := v_sent + 1;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'notification on % not sent: %', v_notification->>0, SQLERRM;
+        END;
+    END LOOP;
+    RETURN v_sent;
+END;
+$$;
+
+
+--
+-- Name: imagegen_record_generation_event(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_record_generation_event() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_event generation_events%ROWTYPE;
+BEGIN
+    IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status OR NEW.progress IS DISTINCT FROM OLD.progress THEN
+        INSERT INTO generation_events (generation_id, status, progress, error_message, event)
+        VALUES (NEW.id, NEW.status, NEW.progress,
+                CASE WHEN octet_length(NEW.error_message) > 2000 THEN imagegen_left_bytes(NEW.error_message, 2000) ELSE NEW.error_message END,
+                CASE WHEN TG_OP = 'INSERT' THEN 'created'
+                     WHEN NEW.status IS NOT DISTINCT FROM OLD.status THEN 'progress'
+                     ELSE CASE WHEN OLD.status = 'pending' AND NEW.status = 'processing' THEN 'started' WHEN OLD.status = 'queued' AND NEW.status = 'processing' THEN 'started' WHEN OLD.status = 'processing' AND NEW.status = 'downloading' THEN 'generated' WHEN OLD.status = 'downloading' AND NEW.status = 'completed' THEN 'completed' WHEN OLD.status = 'pending' AND NEW.status = 'failed' THEN 'failed' WHEN OLD.status = 'queued' AND NEW.status = 'failed' THEN 'failed' WHEN OLD.status = 'processing' AND NEW.status = 'failed' THEN 'failed' WHEN OLD.status = 'downloading' AND NEW.status = 'failed' THEN 'failed' WHEN OLD.status = 'pending' AND NEW.status = 'cancelled' THEN 'cancelled' WHEN OLD.status = 'queued' AND NEW.status = 'cancelled' THEN 'cancelled' WHEN OLD.status = 'processing' AND NEW.status = 'cancelled' THEN 'cancelled' WHEN OLD.status = 'downloading' AND NEW.status = 'cancelled' THEN 'cancelled' WHEN OLD.status = 'failed' AND NEW.status = 'queued' THEN 'revived' WHEN OLD.status = 'failed' AND NEW.status = 'downloading' THEN 'revived' END END)
+        RETURNING * INTO v_event;
+        IF TG_OP = 'UPDATE' THEN
+            PERFORM imagegen_notify('imagegen_generation_events', json_build_object(
+                'id', v_event.id, 'generation_id', v_event.generation_id, 'status', v_event.status, 'progress', v_event.progress,
+                'error_message', v_event.error_message, 'event', v_event.event,
+                'created_at', to_char(v_event.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+            )::text);
+        END IF;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: imagegen_touch_updated_at(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_touch_updated_at() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.updated_at = now();
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: imagegen_track_late_cost(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_track_late_cost() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_month date := imagegen_budget_month(now());
+BEGIN
+    UPDATE generation_slots
+    SET spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0) - coalesce(OLD.cost, 0),
+        spent_month = v_month
+    WHERE user_id = NEW.user_id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: imagegen_track_spend(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_track_spend() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_month date := imagegen_budget_month(now());
+BEGIN
+    IF TG_OP = 'INSERT' OR NOT NEW.status IN ('completed', 'failed', 'cancelled') THEN
+        -- Started or revived: it reserves its expected cost.
+        INSERT INTO generation_slots AS s (user_id, reserved_usd) VALUES (NEW.user_id, NEW.expected_cost)
+        ON CONFLICT (user_id) DO UPDATE SET reserved_usd = s.reserved_usd + NEW.expected_cost;
+    ELSE
+        -- Finished: the reservation ends and what it cost counts in this month.
+        UPDATE generation_slots
+        SET reserved_usd = greatest(0, reserved_usd - OLD.expected_cost),
+            spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0),
+            spent_month = v_month
+        WHERE user_id = NEW.user_id;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: job_queue_enqueue(text, jsonb, text, integer, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_enqueue(p_job_type text, p_payload jsonb, p_dedupe_key text, p_max_attempts integer, p_fair_rank integer DEFAULT 0) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO job_queue (job_type, payload, dedupe_key, max_attempts, fair_rank)
+    VALUES (p_job_type, p_payload, p_dedupe_key, p_max_attempts, p_fair_rank)
+    ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'processing') DO NOTHING;
+END;
+$$;
+
+
+--
+-- Name: job_queue_live_for_receiver(text, text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_live_for_receiver(p_job_type text, p_receiver text, p_limit integer) RETURNS integer
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    v_count integer;
+BEGIN
+    SELECT count(*) INTO v_count FROM (
+        SELECT 1 FROM job_queue
+        WHERE job_type = p_job_type AND status IN ('pending', 'processing') AND payload->>'receiver' = p_receiver
+        LIMIT p_limit
+    ) AS live;
+    RETURN v_count;
+END;
+$$;
+
+
+--
+-- Name: job_queue_status_changed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_status_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.status = 'failed' THEN
+        PERFORM imagegen_on_job_dead(NEW.job_type, NEW.payload, NEW.error_message);
+    ELSIF OLD.status = 'failed' AND NEW.status = 'pending' THEN
+        PERFORM imagegen_on_job_revived(NEW.job_type, NEW.payload);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: generation_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.generation_events (
+    id bigint NOT NULL,
+    generation_id uuid NOT NULL,
+    status text NOT NULL,
+    progress integer NOT NULL,
+    error_message text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    event text
+);
+
+
+--
+-- Name: generation_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.generation_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: generation_events_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.generation_events_id_seq OWNED BY public.generation_events.id;
+
+
+--
+-- Name: generation_slots; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.generation_slots (
+    user_id uuid NOT NULL,
+    running integer DEFAULT 0 NOT NULL,
+    reserved_usd numeric(14,6) DEFAULT 0 NOT NULL,
+    spent_usd numeric(14,6) DEFAULT 0 NOT NULL,
+    spent_month date DEFAULT public.imagegen_budget_month(now()) NOT NULL,
+    monthly_budget_usd numeric(14,6),
+    CONSTRAINT generation_slots_monthly_budget_usd_check CHECK ((monthly_budget_usd >= (0)::numeric)),
+    CONSTRAINT generation_slots_running_check CHECK ((running >= 0))
+);
+
+
+--
+-- Name: image_generations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.image_generations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    prompt text NOT NULL,
+    negative_prompt text,
+    model text NOT NULL,
+    model_id text NOT NULL,
+    model_version text,
+    style text,
+    width integer NOT NULL,
+    height integer NOT NULL,
+    steps integer NOT NULL,
+    guidance_scale numeric NOT NULL,
+    seed bigint,
+    source_image_url text,
+    strength numeric,
+    num_outputs integer DEFAULT 1 NOT NULL,
+    priority integer DEFAULT 0 NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    progress integer DEFAULT 0 NOT NULL,
+    error_message text,
+    generation_time_seconds integer,
+    replicate_prediction_id text,
+    output_urls jsonb,
+    predict_time double precision,
+    cost numeric,
+    idempotency_key text,
+    request_hash text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    completed_at timestamp with time zone,
+    error_code text,
+    job_id uuid,
+    job_attempt integer,
+    create_started_at timestamp with time zone,
+    webhook text,
+    webhook_events_filter text[],
+    webhook_disabled_at timestamp with time zone,
+    expected_cost numeric(12,6) DEFAULT 0 NOT NULL,
+    model_alias text,
+    deleted_at timestamp with time zone,
+    deleted_images integer DEFAULT 0 NOT NULL,
+    trace_context text,
+    CONSTRAINT image_generations_num_outputs_check CHECK (((num_outputs >= 1) AND (num_outputs <= 4))),
+    CONSTRAINT image_generations_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
+    CONSTRAINT image_generations_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'queued'::text, 'processing'::text, 'downloading'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
+);
+
+
+--
+-- Name: images; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.images (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    generation_id uuid,
+    user_id uuid NOT NULL,
+    output_index integer DEFAULT 0 NOT NULL,
+    filename text NOT NULL,
+    storage_path text NOT NULL,
+    public_url text NOT NULL,
+    file_size integer NOT NULL,
+    width integer NOT NULL,
+    height integer NOT NULL,
+    format text NOT NULL,
+    content_type text NOT NULL,
+    sha256 text NOT NULL,
+    source_url text,
+    prompt text,
+    negative_prompt text,
+    model text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: job_queue; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_queue (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    job_type text NOT NULL,
+    payload jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    priority integer DEFAULT 0 NOT NULL,
+    attempt_number integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 5 NOT NULL,
+    result jsonb,
+    error_message text,
+    errors jsonb DEFAULT '[]'::jsonb NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    locked_by text,
+    locked_until timestamp with time zone,
+    started_at timestamp with time zone,
+    dedupe_key text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    completed_at timestamp with time zone,
+    fair_rank integer DEFAULT 0 NOT NULL,
+    trace_context text,
+    CONSTRAINT job_queue_job_type_check CHECK ((job_type <> ''::text)),
+    CONSTRAINT job_queue_max_attempts_check CHECK ((max_attempts >= 1)),
+    CONSTRAINT job_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
+);
+
+
+--
+-- Name: queue_health; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.queue_health AS
+ SELECT job_queue.job_type,
+    job_queue.status,
+    count(*) AS count,
+    min(job_queue.created_at) AS oldest,
+    max(job_queue.created_at) AS newest,
+    avg((COALESCE(job_queue.completed_at, now()) - job_queue.created_at)) AS avg_duration,
+    avg(job_queue.attempt_number) AS avg_attempts
+   FROM public.job_queue
+  GROUP BY job_queue.job_type, job_queue.status;
+
+
+--
+-- Name: replicate_breaker; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.replicate_breaker (
+    account text NOT NULL,
+    failures integer DEFAULT 0 NOT NULL,
+    opened_at timestamp with time zone,
+    probe_at timestamp with time zone
+);
+
+
+--
+-- Name: replicate_create_budget; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.replicate_create_budget (
+    account text NOT NULL,
+    tokens double precision NOT NULL,
+    refreshed_at timestamp with time zone DEFAULT now() NOT NULL,
+    blocked_until timestamp with time zone,
+    granted boolean DEFAULT false NOT NULL
+);
+
+
+--
+-- Name: replicate_webhooks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.replicate_webhooks (
+    webhook_id text NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.schema_migrations (
+    version integer NOT NULL,
+    name text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: stream_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.stream_tokens (
+    token_hash text NOT NULL,
+    generation_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: stuck_jobs; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.stuck_jobs AS
+ SELECT job_queue.id,
+    job_queue.job_type,
+    job_queue.attempt_number,
+    job_queue.locked_by,
+    job_queue.locked_until,
+    job_queue.started_at,
+    (EXTRACT(epoch FROM (now() - job_queue.started_at)) / (60)::numeric) AS minutes_stuck
+   FROM public.job_queue
+  WHERE ((job_queue.status = 'processing'::text) AND (job_queue.locked_until < now()));
+
+
+--
+-- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_deliveries (
+    id bigint NOT NULL,
+    generation_id uuid NOT NULL,
+    webhook_id text NOT NULL,
+    event text NOT NULL,
+    attempt integer NOT NULL,
+    attempted_at timestamp with time zone DEFAULT now() NOT NULL,
+    status_code integer,
+    duration_ms integer NOT NULL,
+    error text,
+    next_attempt_at timestamp with time zone
+);
+
+
+--
+-- Name: webhook_deliveries_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.webhook_deliveries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: webhook_deliveries_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.webhook_deliveries_id_seq OWNED BY public.webhook_deliveries.id;
+
+
+--
+-- Name: webhook_secrets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_secrets (
+    user_id uuid NOT NULL,
+    secret text NOT NULL,
+    previous_secret text,
+    previous_until timestamp with time zone,
+    rotated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: generation_events id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.generation_events ALTER COLUMN id SET DEFAULT nextval('public.generation_events_id_seq'::regclass);
+
+
+--
+-- Name: webhook_deliveries id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries ALTER COLUMN id SET DEFAULT nextval('public.webhook_deliveries_id_seq'::regclass);
+
+
+--
+-- Name: generation_events generation_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.generation_events
+    ADD CONSTRAINT generation_events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: generation_slots generation_slots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.generation_slots
+    ADD CONSTRAINT generation_slots_pkey PRIMARY KEY (user_id);
+
+
+--
+-- Name: image_generations image_generations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.image_generations
+    ADD CONSTRAINT image_generations_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: images images_generation_id_output_index_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.images
+    ADD CONSTRAINT images_generation_id_output_index_key UNIQUE (generation_id, output_index);
+
+
+--
+-- Name: images images_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.images
+    ADD CONSTRAINT images_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: job_queue job_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_queue
+    ADD CONSTRAINT job_queue_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: replicate_breaker replicate_breaker_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replicate_breaker
+    ADD CONSTRAINT replicate_breaker_pkey PRIMARY KEY (account);
+
+
+--
+-- Name: replicate_create_budget replicate_create_budget_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replicate_create_budget
+    ADD CONSTRAINT replicate_create_budget_pkey PRIMARY KEY (account);
+
+
+--
+-- Name: replicate_webhooks replicate_webhooks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replicate_webhooks
+    ADD CONSTRAINT replicate_webhooks_pkey PRIMARY KEY (webhook_id);
+
+
+--
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+
+--
+-- Name: stream_tokens stream_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stream_tokens
+    ADD CONSTRAINT stream_tokens_pkey PRIMARY KEY (token_hash);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_secrets webhook_secrets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_secrets
+    ADD CONSTRAINT webhook_secrets_pkey PRIMARY KEY (user_id);
+
+
+--
+-- Name: generation_events_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX generation_events_created ON public.generation_events USING btree (created_at);
+
+
+--
+-- Name: generation_events_generation; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX generation_events_generation ON public.generation_events USING btree (generation_id, id);
+
+
+--
+-- Name: image_generations_idempotency; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX image_generations_idempotency ON public.image_generations USING btree (user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
+
+
+--
+-- Name: image_generations_prediction; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX image_generations_prediction ON public.image_generations USING btree (replicate_prediction_id) WHERE (replicate_prediction_id IS NOT NULL);
+
+
+--
+-- Name: image_generations_status; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX image_generations_status ON public.image_generations USING btree (status, updated_at);
+
+
+--
+-- Name: image_generations_user_active; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX image_generations_user_active ON public.image_generations USING btree (user_id) WHERE (status = ANY (ARRAY['pending'::text, 'queued'::text, 'processing'::text, 'downloading'::text]));
+
+
+--
+-- Name: image_generations_user_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX image_generations_user_created ON public.image_generations USING btree (user_id, created_at DESC, id DESC);
+
+
+--
+-- Name: images_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX images_created ON public.images USING btree (created_at);
+
+
+--
+-- Name: images_storage_path; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX images_storage_path ON public.images USING btree (storage_path);
+
+
+--
+-- Name: images_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX images_user ON public.images USING btree (user_id, created_at DESC);
+
+
+--
+-- Name: job_queue_available; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_available ON public.job_queue USING btree (job_type, priority DESC, fair_rank, run_at, id) WHERE (status = 'pending'::text);
+
+
+--
+-- Name: job_queue_dead; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_dead ON public.job_queue USING btree (completed_at DESC NULLS LAST, job_type) WHERE (status = 'failed'::text);
+
+
+--
+-- Name: job_queue_dedupe; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX job_queue_dedupe ON public.job_queue USING btree (dedupe_key) WHERE ((dedupe_key IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'processing'::text])));
+
+
+--
+-- Name: job_queue_dedupe_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_dedupe_key ON public.job_queue USING btree (dedupe_key);
+
+
+--
+-- Name: job_queue_finished; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_finished ON public.job_queue USING btree (completed_at) WHERE (status = ANY (ARRAY['completed'::text, 'cancelled'::text]));
+
+
+--
+-- Name: job_queue_leases; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_leases ON public.job_queue USING btree (locked_until) WHERE (status = 'processing'::text);
+
+
+--
+-- Name: job_queue_webhook_receiver; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_webhook_receiver ON public.job_queue USING btree (((payload ->> 'receiver'::text))) WHERE ((job_type = 'deliver-webhook'::text) AND (status = ANY (ARRAY['pending'::text, 'processing'::text])));
+
+
+--
+-- Name: stream_tokens_expiry; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX stream_tokens_expiry ON public.stream_tokens USING btree (expires_at);
+
+
+--
+-- Name: webhook_deliveries_generation; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_generation ON public.webhook_deliveries USING btree (generation_id, id);
+
+
+--
+-- Name: image_generations image_generations_events; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_events AFTER INSERT OR UPDATE ON public.image_generations FOR EACH ROW EXECUTE FUNCTION public.imagegen_record_generation_event();
+
+
+--
+-- Name: image_generations image_generations_late_cost; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_late_cost AFTER UPDATE OF cost ON public.image_generations FOR EACH ROW WHEN (((old.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) AND (new.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) AND (new.cost IS DISTINCT FROM old.cost))) EXECUTE FUNCTION public.imagegen_track_late_cost();
+
+
+--
+-- Name: image_generations image_generations_running_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_running_delete AFTER DELETE ON public.image_generations FOR EACH ROW WHEN ((old.status <> ALL (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))) EXECUTE FUNCTION public.imagegen_count_running_generations();
+
+
+--
+-- Name: image_generations image_generations_running_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_running_insert AFTER INSERT ON public.image_generations FOR EACH ROW WHEN ((new.status <> ALL (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))) EXECUTE FUNCTION public.imagegen_count_running_generations();
+
+
+--
+-- Name: image_generations image_generations_running_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_running_update AFTER UPDATE OF status ON public.image_generations FOR EACH ROW WHEN (((old.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) IS DISTINCT FROM (new.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])))) EXECUTE FUNCTION public.imagegen_count_running_generations();
+
+
+--
+-- Name: image_generations image_generations_spend_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_spend_insert AFTER INSERT ON public.image_generations FOR EACH ROW WHEN ((new.status <> ALL (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))) EXECUTE FUNCTION public.imagegen_track_spend();
+
+
+--
+-- Name: image_generations image_generations_spend_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_spend_update AFTER UPDATE OF status ON public.image_generations FOR EACH ROW WHEN (((old.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) IS DISTINCT FROM (new.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])))) EXECUTE FUNCTION public.imagegen_track_spend();
+
+
+--
+-- Name: image_generations image_generations_transition; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_transition BEFORE UPDATE OF status ON public.image_generations FOR EACH ROW EXECUTE FUNCTION public.imagegen_guard_generation_transition();
+
+
+--
+-- Name: image_generations image_generations_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_updated_at BEFORE UPDATE ON public.image_generations FOR EACH ROW EXECUTE FUNCTION public.imagegen_touch_updated_at();
+
+
+--
+-- Name: image_generations image_generations_webhook; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_webhook AFTER INSERT OR UPDATE OF status, progress ON public.image_generations FOR EACH ROW WHEN ((new.webhook IS NOT NULL)) EXECUTE FUNCTION public.imagegen_enqueue_webhook();
+
+
+--
+-- Name: job_queue job_queue_dead_or_revived; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER job_queue_dead_or_revived AFTER UPDATE OF status ON public.job_queue FOR EACH ROW WHEN ((((new.status = 'failed'::text) AND (old.status <> 'failed'::text)) OR ((old.status = 'failed'::text) AND (new.status = 'pending'::text)))) EXECUTE FUNCTION public.job_queue_status_changed();
+
+
+--
+-- Name: job_queue job_queue_notify_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER job_queue_notify_insert AFTER INSERT ON public.job_queue FOR EACH ROW WHEN ((new.status = 'pending'::text)) EXECUTE FUNCTION public.imagegen_notify_job();
+
+
+--
+-- Name: job_queue job_queue_notify_requeue; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER job_queue_notify_requeue AFTER UPDATE OF status ON public.job_queue FOR EACH ROW WHEN (((new.status = 'pending'::text) AND (old.status <> 'pending'::text))) EXECUTE FUNCTION public.imagegen_notify_job();
+
+
+--
+-- Name: job_queue job_queue_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER job_queue_updated_at BEFORE UPDATE ON public.job_queue FOR EACH ROW EXECUTE FUNCTION public.imagegen_touch_updated_at();
+
+
+--
+-- Name: generation_events generation_events_generation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.generation_events
+    ADD CONSTRAINT generation_events_generation_id_fkey FOREIGN KEY (generation_id) REFERENCES public.image_generations(id) ON DELETE CASCADE;
+
+
+--
+-- Name: images images_generation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.images
+    ADD CONSTRAINT images_generation_id_fkey FOREIGN KEY (generation_id) REFERENCES public.image_generations(id) ON DELETE CASCADE;
+
+
+--
+-- Name: stream_tokens stream_tokens_generation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stream_tokens
+    ADD CONSTRAINT stream_tokens_generation_id_fkey FOREIGN KEY (generation_id) REFERENCES public.image_generations(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_generation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_generation_id_fkey FOREIGN KEY (generation_id) REFERENCES public.image_generations(id) ON DELETE CASCADE;
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+
