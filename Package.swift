@@ -112,7 +112,7 @@ let package = Package(
         ]),
         .sharedTarget("Catalog", dependencies: ["WireFormat", "NetworkPolicy"]),
         .sharedTarget("Generations", dependencies: [
-            "Database", "JobQueue", "JobContract", "Catalog", "WireFormat", "ServiceKit", "Storage",
+            "Database", "JobQueue", "JobContract", "Catalog", "ReplicateAPI", "WireFormat", "ServiceKit", "Storage",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
@@ -170,6 +170,9 @@ let package = Package(
             ],
             path: "Tests/TestSupport",
             swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
+            name: "GenerationsTests", dependencies: ["Generations", "Catalog", "ReplicateAPI", "WireFormat"], swiftSettings: defaultSwiftSettings
         ),
         .testTarget(
             name: "SchemaTests",

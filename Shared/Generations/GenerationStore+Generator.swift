@@ -86,29 +86,69 @@ extension GenerationStore {
     /// Fails the generation for `lease` (only while that delivery holds it).
     @discardableResult
     package func fail(_ id: UUID, _ failure: GenerationFailure, lease: JobLease) async throws -> Bool {
+        try await client.withPublishedNotifications(logger: logger) { try await Self.fail(id, failure, lease: lease, on: $0, logger: logger) }
+    }
+
+    /// Applies what a prediction's end means for generation `generation` (see ``PredictionOutcome``; `running` changes
+    /// nothing) for `lease`, or for Replicate's webhook (`lease` nil); returns whether the generation changed.
+    package func settle(_ generation: Generation, predictionID: String, _ outcome: PredictionOutcome, lease: JobLease) async throws -> Bool {
         try await client.withPublishedNotifications(logger: logger) { connection in
-            /// Guarded by the transition and the attempt.
-            let rows = try await connection.query(
-                """
-                UPDATE image_generations
-                SET \(unescaped: GenerationTransition.fail.setSQL), error_code = \(failure.code), error_message = \(failure.message),
-                    completed_at = now()
-                WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL)
-                  AND job_id = \(lease.id) AND job_attempt = \(lease.attempt)
-                RETURNING id
-                """,
+            try await Self.settle(generation.id, model: generation.modelId, predictionID: predictionID, outcome, lease: lease, on: connection, logger: logger)
+        }
+    }
+
+    /// ``settle(_:predictionID:_:lease:)`` on `connection` (inside the caller's transaction when it has one).
+    static func settle(
+        _ id: UUID, model: String, predictionID: String, _ outcome: PredictionOutcome, lease: JobLease?, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Bool {
+        switch outcome {
+        case .running:
+            return false
+        case .succeeded(let outputs, let predictTime, let cost):
+            return try await handOver(
+                id, model: model, predictionID: predictionID, outputs: outputs, predictTime: predictTime, cost: cost, lease: lease, on: connection,
                 logger: logger
             )
-            for try await _ in rows { return true }
+        case .failed(let failure, let billed):
+            if try await fail(id, failure, billed: billed, lease: lease, on: connection, logger: logger) { return true }
+            // Already finished (cancelled by its user, say): what the prediction ran is billed all the same.
+            if let billed { try await recordBilledCost(id, cost: billed, on: connection, logger: logger) }
             return false
         }
+    }
+
+    /// THE statement that fails a generation: only from a status the transition leaves and, for a job's delivery, only
+    /// while `lease` holds it; `billed` is what Replicate charges for a prediction that ended without outputs, counted in
+    /// spend with the status change. Returns whether it changed.
+    static func fail(
+        _ id: UUID, _ failure: GenerationFailure, billed: Double? = nil, lease: JobLease?, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE image_generations
+            SET \(unescaped: GenerationTransition.fail.setSQL), error_code = \(failure.code), error_message = \(failure.message),
+                completed_at = now(), cost = COALESCE(cost, \(billed))
+            WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL)
+              AND (\(lease?.id)::uuid IS NULL OR (job_id = \(lease?.id) AND job_attempt = \(lease?.attempt)))
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
     }
 
     /// Records what Replicate bills for a prediction that ended without outputs (cancelled, failed, timed out) on a
     /// generation that has finished; the spend trigger counts it in its user's month. Only the first figure is kept.
     @discardableResult
     package func recordBilledCost(_ id: UUID, cost: Double) async throws -> Bool {
-        let rows = try await client.query(
+        try await client.withConnection { try await Self.recordBilledCost(id, cost: cost, on: $0, logger: logger) }
+    }
+
+    @discardableResult
+    static func recordBilledCost(_ id: UUID, cost: Double, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query(
             """
             UPDATE image_generations SET cost = \(cost)
             WHERE id = \(id) AND cost IS NULL AND status IN ('\(unescaped: GenerationStatus.failed.rawValue)', '\(unescaped: GenerationStatus.cancelled.rawValue)')

@@ -4,32 +4,17 @@ import Foundation
 import JobQueue
 import Logging
 import PostgresNIO
+import ReplicateAPI
 
 /// A prediction update Replicate posted to the gateway (its webhook), already verified.
 package struct PredictionUpdate: Sendable {
     /// `webhook-id`: one delivery, whatever Replicate retries.
     package var webhookID: String
-    package var predictionID: String
-    /// Replicate's status: `starting`, `processing`, `succeeded`, `failed`, `canceled` or `aborted`.
-    package var status: String
-    package var progress: Int?
-    package var outputs: [String]
-    package var predictTime: Double?
-    package var error: String?
+    package var prediction: Prediction
 
-    /// Whether Replicate is done with the prediction (a progress update otherwise).
-    package var isTerminal: Bool { ["succeeded", "failed", "canceled", "aborted"].contains(status) }
-
-    package init(
-        webhookID: String, predictionID: String, status: String, progress: Int?, outputs: [String], predictTime: Double?, error: String?
-    ) {
+    package init(webhookID: String, prediction: Prediction) {
         self.webhookID = webhookID
-        self.predictionID = predictionID
-        self.status = status
-        self.progress = progress
-        self.outputs = outputs
-        self.predictTime = predictTime
-        self.error = error
+        self.prediction = prediction
     }
 }
 
@@ -43,20 +28,21 @@ package enum WebhookResult: Sendable, Equatable {
 }
 
 extension GenerationStore {
-    /// Applies a verified webhook through the same transitions a poll makes: progress while it runs (`applyProgress`); a
-    /// terminal update in ONE transaction, applied once per `webhook-id`: on success the hand-over to
-    /// downloading (only from processing, so a racing poll and this cannot both hand over), on failure the generation
-    /// fails, and either way the parked `generate-image` job, with nothing left to do, is cancelled.
+    /// Applies a verified webhook through the same decision a poll makes (``PredictionOutcome``): progress while it
+    /// runs (`applyProgress`); an end in ONE transaction, applied once per `webhook-id`: the hand-over to downloading
+    /// (only from processing, so a racing poll and this cannot both hand over) or the failure, and either way the parked
+    /// `generate-image` job, with nothing left to do, is cancelled.
     package func apply(_ update: PredictionUpdate) async throws -> WebhookResult {
-        if !update.isTerminal {
-            if let progress = update.progress { try await applyProgress([update.predictionID: progress]) }
+        let prediction = update.prediction
+        if !prediction.status.isTerminal {
+            if let progress = prediction.progressPercent { try await applyProgress([prediction.id: progress]) }
             return .applied
         }
         return try await client.withNotifyingTransaction(logger: logger) { connection in
             /// The generation that recorded this prediction.
             var target: (id: UUID, modelID: String, width: Int, height: Int)?
             for try await row in try await connection.query(
-                "SELECT id, model_id, width, height FROM image_generations WHERE replicate_prediction_id = \(update.predictionID)", logger: logger
+                "SELECT id, model_id, width, height FROM image_generations WHERE replicate_prediction_id = \(prediction.id)", logger: logger
             ).decode((UUID, String, Int, Int).self) { target = row }
             // Not recorded yet (the webhook outran the create's answer): not remembered, so Replicate's retry can apply it.
             guard let (id, modelID, width, height) = target else { return .unknownPrediction }
@@ -69,31 +55,8 @@ extension GenerationStore {
                 logger: logger
             ) { fresh = true }
             guard fresh else { return .replayed }
-
-            switch update.status {
-            case "succeeded" where !update.outputs.isEmpty:
-                let cost = ModelCatalog.model(modelID)?.cost(
-                    outputs: update.outputs.count, predictTime: update.predictTime, width: width, height: height
-                )
-                _ = try await Self.handOver(
-                    id, model: modelID, predictionID: update.predictionID, outputs: update.outputs, predictTime: update.predictTime, cost: cost, lease: nil,
-                    on: connection, logger: logger
-                )
-            case "succeeded":
-                try await Self.fail(id, .noOutput, on: connection, logger: logger)
-            case "failed":
-                try await Self.fail(id, .modelFailed(update.error), on: connection, logger: logger)
-            case "canceled", "aborted":
-                try await Self.fail(id, .cancelledUpstream, on: connection, logger: logger)
-            default:
-                return .applied
-            }
-            // Ended without outputs, a per-second model is still billed for the time it ran.
-            if update.status != "succeeded",
-                let cost = ModelCatalog.model(modelID)?.cost(outputs: 0, predictTime: update.predictTime, width: width, height: height), cost > 0
-            {
-                try await connection.query("UPDATE image_generations SET cost = \(cost) WHERE id = \(id) AND cost IS NULL", logger: logger)
-            }
+            let outcome = PredictionOutcome(prediction, model: ModelCatalog.model(modelID), width: width, height: height)
+            _ = try await Self.settle(id, model: modelID, predictionID: prediction.id, outcome, lease: nil, on: connection, logger: logger)
             try await JobQueue.cancelPending(dedupeKeys: [GenerateImage.dedupeKey(id)], on: connection, logger: logger)
             return .applied
         }
@@ -115,18 +78,5 @@ extension GenerationStore {
                 logger: logger
             )
         }
-    }
-
-    /// Fails a non-terminal generation on `connection`.
-    private static func fail(_ id: UUID, _ failure: GenerationFailure, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
-            UPDATE image_generations
-            SET \(unescaped: GenerationTransition.fail.setSQL), error_code = \(failure.code), error_message = \(failure.message),
-                completed_at = now()
-            WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL)
-            """,
-            logger: logger
-        )
     }
 }

@@ -343,24 +343,10 @@ package struct GenerationStore: Sendable {
         }
     }
 
-    /// Fails a non-terminal generation; returns whether it changed.
+    /// Fails a non-terminal generation, whoever holds it; returns whether it changed.
     @discardableResult
     package func fail(_ id: UUID, _ failure: GenerationFailure) async throws -> Bool {
-        try await client.withPublishedNotifications(logger: logger) { connection in
-            /// Guarded: a finished generation keeps its outcome.
-            let rows = try await connection.query(
-                """
-                UPDATE image_generations
-                SET \(unescaped: GenerationTransition.fail.setSQL), error_code = \(failure.code), error_message = \(failure.message),
-                    completed_at = now()
-                WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL)
-                RETURNING id
-                """,
-                logger: logger
-            )
-            for try await _ in rows { return true }
-            return false
-        }
+        try await client.withPublishedNotifications(logger: logger) { try await Self.fail(id, failure, lease: nil, on: $0, logger: logger) }
     }
 }
 

@@ -63,6 +63,21 @@ struct ReplicateWebhookTests {
         }
     }
 
+    @Test("A succeeded prediction whose outputs Replicate removed fails output_expired, as the generator's poll decides it")
+    func dataRemoved() async throws {
+        try await GatewayHarness.run { g in
+            let id = try await running(g, predictionID: "p-removed")
+            let body = prediction("p-removed", status: "succeeded").replacingOccurrences(of: #""error": null"#, with: #""error": null, "data_removed": true"#)
+            #expect(try await post(g, body) == .ok)
+            let after = try #require(try await GenerationStore(client: g.database, logger: TestDatabase.logger).find(id))
+            #expect(after.status == .failed)
+            #expect(after.errorCode == GenerationFailure.outputExpired.code)
+            // The one decision both paths take.
+            let decoded = try JSONDecoder().decode(Prediction.self, from: Data(body.utf8))
+            #expect(PredictionOutcome(decoded, model: nil, width: 1024, height: 1024) == .failed(.outputExpired, billed: nil))
+        }
+    }
+
     @Test("A forged, stale or replayed webhook is refused with 401 and changes nothing; an unknown prediction's completion is 404")
     func refused() async throws {
         try await GatewayHarness.run { g in

@@ -40,15 +40,11 @@ struct ReplicateWebhookRoutes: Sendable {
             } catch {
                 throw Problem(.badRequest, title: "Malformed prediction", detail: "the body is not a Replicate prediction")
             }
-            let update = PredictionUpdate(
-                webhookID: id, predictionID: prediction.id, status: prediction.status.rawValue, progress: prediction.progressPercent,
-                outputs: prediction.outputURLs, predictTime: prediction.metrics?.predictTime, error: prediction.error
-            )
-            guard update.isTerminal else {
-                if let percent = update.progress { progress.record(update.predictionID, progress: percent) }
+            guard prediction.status.isTerminal else {
+                if let percent = prediction.progressPercent { progress.record(prediction.id, progress: percent) }
                 return Response(status: .ok)
             }
-            switch try await store.apply(update) {
+            switch try await store.apply(PredictionUpdate(webhookID: id, prediction: prediction)) {
             case .applied:
                 return Response(status: .ok)
             case .replayed:

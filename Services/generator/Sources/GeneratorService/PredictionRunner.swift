@@ -29,7 +29,6 @@ struct PredictionRunner: Sendable {
     /// (`REPLICATE_OUTAGE_TOLERANCE_SECONDS`).
     let outageTolerance: Duration
 
-    /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
     /// Cancels generation `generation`'s prediction `id` at Replicate (best effort: a failed cancel leaves it to finish),
     /// counted by model, and records what Replicate bills for the time it ran: from the cancel's answer, or, when the
     /// cancel has not taken effect yet (the answer shows it running, without metrics), from a GET a moment later.
@@ -40,19 +39,15 @@ struct PredictionRunner: Sendable {
             try? await Task.sleep(for: .seconds(wait))
             answer = try? await api.get(id)
         }
-        if let answer { await recordBilled(answer.prediction, of: generation) }
+        // What it ran (or made, if it finished first) is billed all the same.
+        if let answer, let billed = PredictionOutcome(
+            answer.prediction, model: ModelCatalog.model(generation.modelId), width: generation.width, height: generation.height
+        ).billed, billed > 0 {
+            _ = try? await store.recordBilledCost(generation.id, cost: billed)
+        }
     }
 
-    /// A prediction that ended without outputs is still billed for the time it ran on per-second models: its cost from
-    /// Replicate's own `metrics.predict_time` counts in the generation's cost and its user's spend.
-    private func recordBilled(_ prediction: Prediction, of generation: Generation) async {
-        guard let model = ModelCatalog.model(generation.modelId),
-            let cost = model.cost(outputs: 0, predictTime: prediction.metrics?.predictTime, width: generation.width, height: generation.height),
-            cost > 0
-        else { return }
-        _ = try? await store.recordBilledCost(generation.id, cost: cost)
-    }
-
+    /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
     func run(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
         do {
             return try await runThrowing(payload, lease: lease, logger: logger)
@@ -239,37 +234,20 @@ struct PredictionRunner: Sendable {
         }
 
         let prediction = response.prediction
-        switch prediction.status {
-        case .succeeded:
-            let outputs = prediction.outputURLs
-            guard !outputs.isEmpty else {
-                try await store.fail(generation.id, prediction.dataRemoved == true ? .outputExpired : .noOutput, lease: lease)
-                return .done(result: ["outcome": "failed"])
-            }
-            let cost = model.cost(outputs: outputs.count, predictTime: prediction.metrics?.predictTime, width: generation.width, height: generation.height)
-            let handed = try await store.handOver(
-                generation, predictionID: prediction.id, outputs: outputs, predictTime: prediction.metrics?.predictTime, cost: cost,
-                lease: lease
-            )
-            guard handed else {
-                logger.info("Prediction succeeded after the generation stopped running", metadata: ["prediction.id": "\(prediction.id)"])
-                return .done(result: ["outcome": "not running", "prediction_id": .string(prediction.id)])
-            }
-            if let seconds = prediction.metrics?.predictTime {
-                Metrics.Timer(label: "imagegen_generator_prediction_duration_seconds", dimensions: [("model", model.id)], preferredDisplayUnit: .seconds)
-                    .recordSeconds(seconds)
-            }
-            logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])
-            return .done(result: ["outcome": "succeeded", "prediction_id": .string(prediction.id)])
-        case .failed:
-            try await store.fail(generation.id, .modelFailed(prediction.error), lease: lease)
-            await recordBilled(prediction, of: generation)
-            return .done(result: ["outcome": "failed", "prediction_id": .string(prediction.id)])
-        default:
-            // Canceled at Replicate: by us for a cancelled generation, or by someone else (then the generation fails).
-            try await store.fail(generation.id, .cancelledUpstream, lease: lease)
-            await recordBilled(prediction, of: generation)
-            return .done(result: ["outcome": .string(prediction.status.rawValue)])
+        let outcome = PredictionOutcome(prediction, model: model, width: generation.width, height: generation.height)
+        let settled = try await store.settle(generation, predictionID: prediction.id, outcome, lease: lease)
+        guard case .succeeded(let outputs, let predictTime, _) = outcome else {
+            return .done(result: ["outcome": "failed", "prediction_status": .string(prediction.status.rawValue)])
         }
+        guard settled else {
+            logger.info("Prediction succeeded after the generation stopped running", metadata: ["prediction.id": "\(prediction.id)"])
+            return .done(result: ["outcome": "not running", "prediction_id": .string(prediction.id)])
+        }
+        if let predictTime {
+            Metrics.Timer(label: "imagegen_generator_prediction_duration_seconds", dimensions: [("model", model.id)], preferredDisplayUnit: .seconds)
+                .recordSeconds(predictTime)
+        }
+        logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])
+        return .done(result: ["outcome": "succeeded", "prediction_id": .string(prediction.id)])
     }
 }
