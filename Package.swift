@@ -171,9 +171,32 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: defaultSwiftSettings
         ),
+        // Each module's tests are named after it.
         .testTarget(
-            name: "GenerationsTests", dependencies: ["Generations", "Catalog", "ReplicateAPI", "WireFormat"], swiftSettings: defaultSwiftSettings
+            name: "GenerationsTests",
+            dependencies: [
+                "TestSupport", "Generations", "Catalog", "ReplicateAPI", "WireFormat", "JobQueue", "Database",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: defaultSwiftSettings
         ),
+        .testTarget(
+            name: "CatalogTests",
+            dependencies: ["TestSupport", "Catalog", "Generations", "NetworkPolicy", "ReplicateAPI", "ServiceKit", "WireFormat"],
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "TestSupport", "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(name: "JobContractTests", dependencies: ["JobContract", "Generations", "WireFormat"], swiftSettings: defaultSwiftSettings),
         .testTarget(
             name: "SchemaTests",
             dependencies: [
