@@ -16,6 +16,22 @@ package enum WebhookTarget {
         return "\(scheme)://\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
     }
 
+    /// The origins a `WEBHOOK_ALLOWED_ORIGINS` value lists (comma-separated `scheme://host[:port]`), each as written and
+    /// as compared (``origin(of:)``), and the entries that are not origins (for the config to refuse): the one reading of
+    /// the setting, for the gateway and the notifier alike.
+    package static func allowedOrigins(_ setting: String) -> (origins: [(written: String, origin: String)], invalid: [String]) {
+        var origins: [(written: String, origin: String)] = []
+        var invalid: [String] = []
+        for entry in setting.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            if let url = URL(string: entry), url.path.isEmpty || url.path == "/", let origin = origin(of: url) {
+                origins.append((entry, origin))
+            } else {
+                invalid.append(entry)
+            }
+        }
+        return (origins, invalid)
+    }
+
     /// Why `value` cannot receive webhooks; nil when it can.
     package static func problem(_ value: String, allowedOrigins: Set<String>) -> String? {
         guard value.unicodeScalars.count <= maxURLLength else { return "must be at most \(maxURLLength) characters" }

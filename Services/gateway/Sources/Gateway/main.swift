@@ -34,12 +34,7 @@ struct Token: AsyncParsableCommand {
     @Option(help: "The highest priority the token may ask for (claim max_priority); GATEWAY_MAX_PRIORITY when omitted.")
     var maxPriority: Int?
     func run() async throws {
-        guard let secret = ProcessInfo.processInfo.environment["AUTH_JWT_SECRET"], !secret.isEmpty else {
-            throw ValidationError("AUTH_JWT_SECRET is required")
-        }
-        guard secret.utf8.count >= UserAuthenticator.minimumSecretBytes else {
-            throw ValidationError("AUTH_JWT_SECRET must be at least \(UserAuthenticator.minimumSecretBytes) bytes")
-        }
+        let secret = Bootstrap.load("gateway token") { try GatewayConfig.jwtSecretOnly(environment: ProcessInfo.processInfo.environment) }
         let id = try user.map { raw in
             guard let id = UUID(uuidString: raw) else { throw ValidationError("--user must be a UUID") }
             return id

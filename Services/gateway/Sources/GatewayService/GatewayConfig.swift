@@ -91,13 +91,10 @@ package struct GatewayConfig: Sendable {
             }
             corsAllowedOrigins.insert(origin)
         }
-        for origin in (loader.optional("WEBHOOK_ALLOWED_ORIGINS") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
-        where !origin.isEmpty {
-            guard let normalized = URL(string: origin).flatMap(WebhookTarget.origin) else {
-                loader.problem("WEBHOOK_ALLOWED_ORIGINS must list origins like http://127.0.0.1:9000, got \(origin)")
-                continue
-            }
-            webhookOrigins.insert(normalized)
+        let webhookSetting = WebhookTarget.allowedOrigins(loader.optional("WEBHOOK_ALLOWED_ORIGINS") ?? "")
+        webhookOrigins = Set(webhookSetting.origins.map(\.origin))
+        for entry in webhookSetting.invalid {
+            loader.problem("WEBHOOK_ALLOWED_ORIGINS must list origins like http://127.0.0.1:9000, got \(entry)")
         }
         jwks = nil
         if let path = jwksFile {
@@ -134,5 +131,13 @@ package struct GatewayConfig: Sendable {
         let url = loader.databaseURL()
         try loader.validate()
         return url
+    }
+
+    /// Only the HS256 key (`gateway token`), read and checked as the gateway reads it.
+    package static func jwtSecretOnly(environment: [String: String]) throws -> String {
+        var loader = ConfigLoader(environment)
+        let secret = loader.secret("AUTH_JWT_SECRET", minimumBytes: UserAuthenticator.minimumSecretBytes)
+        try loader.validate()
+        return secret
     }
 }

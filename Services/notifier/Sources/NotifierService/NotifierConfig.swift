@@ -1,3 +1,4 @@
+import Catalog
 import Database
 import Foundation
 import Generations
@@ -24,10 +25,10 @@ package struct NotifierConfig: Sendable {
         http = HTTPSettings(&loader, defaultPort: 8084)
         database = loader.databaseURL()
         internalToken = loader.secret("INTERNAL_TOKEN")
-        allowedOrigins = (loader.optional("WEBHOOK_ALLOWED_ORIGINS") ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        for origin in allowedOrigins where URL(string: origin)?.host == nil || URL(string: origin)?.scheme == nil {
-            loader.problem("WEBHOOK_ALLOWED_ORIGINS must list origins like http://127.0.0.1:9000, got \(origin)")
+        let webhookSetting = WebhookTarget.allowedOrigins(loader.optional("WEBHOOK_ALLOWED_ORIGINS") ?? "")
+        allowedOrigins = webhookSetting.origins.map(\.written)
+        for entry in webhookSetting.invalid {
+            loader.problem("WEBHOOK_ALLOWED_ORIGINS must list origins like http://127.0.0.1:9000, got \(entry)")
         }
         timeout = .seconds(loader.int("WEBHOOK_TIMEOUT_SECONDS", default: 10, in: 1...120))
         maxPerHost = loader.int("NOTIFIER_MAX_PER_HOST", default: 32, in: 1...1000)

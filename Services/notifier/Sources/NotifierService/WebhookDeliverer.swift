@@ -161,7 +161,3 @@ enum DeliveryBackoff {
         return .milliseconds(Int64(max(jittered, told) * 1000))
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
