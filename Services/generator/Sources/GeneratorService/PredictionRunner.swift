@@ -98,12 +98,31 @@ struct PredictionRunner: Sendable {
         return .done(result: ["outcome": "failed", "reason": .string(GenerationFailure.providerUnavailable.code)])
     }
 
+    /// One delivery, part by part: each part either hands its result on or ends the delivery with an outcome.
     private func runThrowing(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async throws -> JobOutcome {
         var logger = logger
         logger[metadataKey: "generation.id"] = "\(payload.generationId.lowercase)"
         if case .wait(let wait, let since) = try await breaker.admit() {
             return try await waitForReplicate(payload, wait: wait, openSince: since, lease: lease, logger: logger)
         }
+        let (generation, model, createTaken): (Generation, ModelSpec, Bool)
+        switch try await start(payload, lease: lease, logger: logger) {
+        case .done(let outcome): return outcome
+        case .next(let started): (generation, model, createTaken) = started
+        }
+        let first: PredictionResponse
+        switch try await prediction(of: generation, model: model, createTaken: createTaken, lease: lease, logger: logger) {
+        case .done(let outcome): return outcome
+        case .next(let response): first = response
+        }
+        switch try await end(of: first, generation: generation, model: model, lease: lease, logger: logger) {
+        case .done(let outcome): return outcome
+        case .next(let last): return try await finish(last.prediction, of: generation, model: model, lease: lease, logger: logger)
+        }
+    }
+
+    /// Takes the shared create budget (for a generation that never called create) and the generation for this delivery.
+    private func start(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async throws -> Step<(Generation, ModelSpec, Bool)> {
         // A generation that has never called create takes its create from the budget all generators share before it
         // starts, so waiting for one leaves no create window behind (which would make the next delivery search for a
         // lost prediction).
@@ -111,28 +130,35 @@ struct PredictionRunner: Sendable {
         if let budget, let current = try await store.find(payload.generationId), current.replicatePredictionId == nil,
             current.createStartedAt == nil, !current.status.isTerminal
         {
-            if let wait = try await budget.take() { return .snooze(after: wait) }
+            if let wait = try await budget.take() { return .done(.snooze(after: wait)) }
             createTaken = true
         }
         guard let generation = try await store.start(payload.generationId, lease: lease) else {
             guard let current = try await store.find(payload.generationId) else {
-                return .failed("generation \(payload.generationId) does not exist")
+                return .done(.failed("generation \(payload.generationId) does not exist"))
             }
             // Cancelled while this job waited (a retry's backoff): its prediction may still be running, and billed.
             if current.status == .cancelled, let predictionID = current.replicatePredictionId {
                 await cancelPrediction(predictionID, of: current)
                 logger.info("Cancelled the prediction of a generation cancelled while its job waited")
-                return .done(result: ["outcome": "cancelled", "prediction_id": .string(predictionID)])
+                return .done(.done(result: ["outcome": "cancelled", "prediction_id": .string(predictionID)]))
             }
             // Finished, handed over, or held by a later delivery of this job.
-            return .done(result: ["outcome": .string("already \(current.status.rawValue)")])
+            return .done(.done(result: ["outcome": .string("already \(current.status.rawValue)")]))
         }
         guard let model = ModelCatalog.model(generation.modelId) else {
             try await store.fail(generation.id, .modelUnavailable, lease: lease)
-            return .done(result: ["outcome": "failed"])
+            return .done(.done(result: ["outcome": "failed"]))
         }
+        return .next((generation, model, createTaken))
+    }
 
-        var response: PredictionResponse
+    /// The prediction this delivery follows: the one recorded (resumed), one an earlier attempt created unheard of
+    /// (adopted), or a new one (created).
+    private func prediction(
+        of generation: Generation, model: ModelSpec, createTaken: Bool, lease: JobLease, logger: Logger
+    ) async throws -> Step<PredictionResponse> {
+        let response: PredictionResponse
         let version = model.version.map { generation.modelVersion ?? $0 }
         let built = model.input(for: generation.request)
         if let existing = generation.replicatePredictionId {
@@ -144,7 +170,7 @@ struct PredictionRunner: Sendable {
             logger.notice("Adopting a prediction an earlier attempt created unheard of", metadata: ["prediction.id": "\(lost.id)"])
             guard try await store.recordPrediction(generation.id, predictionID: lost.id, lease: lease) else {
                 // Cancelled or superseded meanwhile. The prediction is only probably this generation's: leave it be.
-                return .done(result: ["outcome": "not adopted", "prediction_id": .string(lost.id)])
+                return .done(.done(result: ["outcome": "not adopted", "prediction_id": .string(lost.id)]))
             }
             Counter(label: "imagegen_generator_predictions_adopted_total", dimensions: [("model", model.id)]).increment()
             response = try await api.get(lost.id)
@@ -154,7 +180,7 @@ struct PredictionRunner: Sendable {
                 // Hold the create call only for a model that usually finishes within the wait: one call then does it all. A
                 // slower one would only keep a dispatcher slot and a connection busy before parking anyway.
                 let wait = preferWait > 0 && model.typicalSeconds <= Double(preferWait) ? preferWait : nil
-                if !createTaken, let budget, let wait = try await budget.take() { return .snooze(after: wait) }
+                if !createTaken, let budget, let wait = try await budget.take() { return .done(.snooze(after: wait)) }
                 response = try await api.create(model: model.id, version: version, input: built.input, wait: wait, webhook: webhook)
             } catch ReplicateError.api(429, _, let retryAfter) {
                 // Refused for the account's create limit (nothing was created): every generator waits it out, and this
@@ -162,13 +188,13 @@ struct PredictionRunner: Sendable {
                 let wait = retryAfter ?? .seconds(1)
                 try await budget?.close(for: wait)
                 Counter(label: "imagegen_generator_creates_throttled_total").increment()
-                return .snooze(after: wait)
+                return .done(.snooze(after: wait))
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
                 logger.warning("Replicate refused the prediction", metadata: ["error": "\(error)"])
                 let failure: GenerationFailure = if case .api(422, let detail, _) = error { .inputRejected(detail) } else { .modelUnavailable }
                 try await store.fail(generation.id, failure, lease: lease)
-                return .done(result: ["outcome": "failed", "reason": .string(error.description)])
+                return .done(.done(result: ["outcome": "failed", "reason": .string(error.description)]))
             }
             Counter(label: "imagegen_generator_predictions_created_total", dimensions: [("model", model.id)]).increment()
             // A prediction that finished within the wait has its id recorded with its outputs, in the hand-over below.
@@ -178,10 +204,18 @@ struct PredictionRunner: Sendable {
                 // Cancelled, or superseded by a later delivery, while the create call was in flight: this prediction is
                 // this attempt's own and nobody will follow it, so stop its spend at once.
                 await cancelPrediction(response.prediction.id, of: generation)
-                return .done(result: ["outcome": "cancelled", "prediction_id": .string(response.prediction.id)])
+                return .done(.done(result: ["outcome": "cancelled", "prediction_id": .string(response.prediction.id)]))
             }
         }
+        return .next(response)
+    }
 
+    /// Follows the prediction until it ends (polling, with progress), or ends the delivery first: cancelled, superseded,
+    /// past its deadline, or parked until Replicate is likely done.
+    private func end(
+        of first: PredictionResponse, generation: Generation, model: ModelSpec, lease: JobLease, logger: Logger
+    ) async throws -> Step<PredictionResponse> {
+        var response = first
         // The deadline counts from the first create call, across deliveries.
         let deadline = (generation.createStartedAt ?? Date()).addingTimeInterval(max(120, model.typicalSeconds * 20))
         let started = ContinuousClock.now
@@ -195,17 +229,17 @@ struct PredictionRunner: Sendable {
             if holder?.status == .cancelled {
                 await cancelPrediction(response.prediction.id, of: generation)
                 logger.info("Cancelled prediction of a cancelled generation")
-                return .done(result: ["outcome": "cancelled"])
+                return .done(.done(result: ["outcome": "cancelled"]))
             }
             if holder?.lease != lease {
                 // A later delivery of this job took over; it resumes the same recorded prediction.
                 logger.notice("Superseded by a later attempt; leaving the prediction to it")
-                return .done(result: ["outcome": "superseded"])
+                return .done(.done(result: ["outcome": "superseded"]))
             }
             if Date() > deadline {
                 try await store.fail(generation.id, .timedOut, lease: lease)
                 await cancelPrediction(response.prediction.id, of: generation)
-                return .done(result: ["outcome": "timed out"])
+                return .done(.done(result: ["outcome": "timed out"]))
             }
             var pause = interval
             if let remaining = response.rateLimitRemaining, remaining < 5, let reset = response.rateLimitReset {
@@ -216,9 +250,9 @@ struct PredictionRunner: Sendable {
                 let untilTypicalEnd = (generation.createStartedAt ?? Date()).addingTimeInterval(model.typicalSeconds).timeIntervalSinceNow
                 if webhook != nil {
                     // Replicate posts the result: poll only in case that is lost, a while after the model usually finishes.
-                    return .snooze(after: .seconds(max(0, untilTypicalEnd)) + webhookPoll)
+                    return .done(.snooze(after: .seconds(max(0, untilTypicalEnd)) + webhookPoll))
                 }
-                return .snooze(after: max(pause, untilTypicalEnd > 1 ? min(.seconds(untilTypicalEnd), pollMax) : pollMax))
+                return .done(.snooze(after: max(pause, untilTypicalEnd > 1 ? min(.seconds(untilTypicalEnd), pollMax) : pollMax)))
             }
             try await Task.sleep(for: pause)
             interval = min(interval * 1.5, pollMax)
@@ -232,8 +266,11 @@ struct PredictionRunner: Sendable {
                 if let retryAfter = error.retryAfter { try await Task.sleep(for: min(retryAfter, .seconds(60))) }
             }
         }
+        return .next(response)
+    }
 
-        let prediction = response.prediction
+    /// What the ended prediction means for the generation, applied (see ``PredictionOutcome``).
+    private func finish(_ prediction: Prediction, of generation: Generation, model: ModelSpec, lease: JobLease, logger: Logger) async throws -> JobOutcome {
         let outcome = PredictionOutcome(prediction, model: model, width: generation.width, height: generation.height)
         let settled = try await store.settle(generation, predictionID: prediction.id, outcome, lease: lease)
         guard case .succeeded(let outputs, let predictTime, _) = outcome else {
@@ -250,4 +287,10 @@ struct PredictionRunner: Sendable {
         logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])
         return .done(result: ["outcome": "succeeded", "prediction_id": .string(prediction.id)])
     }
+}
+
+/// A part of a delivery either hands its result to the next part or ends the delivery with an outcome.
+private enum Step<Value> {
+    case next(Value)
+    case done(JobOutcome)
 }
