@@ -30,6 +30,14 @@ struct GenerationRoutes: Sendable {
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
+        addGenerations(to: router)
+        addStreams(to: router)
+        addWebhooks(to: router)
+        addAccount(to: router)
+    }
+
+    /// Create, read, list, cancel and delete generations, and read an image.
+    private func addGenerations(to router: Router<BasicRequestContext>) {
         router.post("v1/generations") { request, _ in
             let (generation, created) = try await create(request, caller: try await auth.caller(from: request.bearerToken))
             if let wait = request.headers[.prefer].flatMap(Self.waitSeconds), !generation.status.isTerminal {
@@ -64,6 +72,16 @@ struct GenerationRoutes: Sendable {
             logger.info("Generation deleted", metadata: ["generation.id": "\(id.lowercase)", "images": "\(paths.count)"])
             return Response(status: .noContent)
         }
+        router.get("v1/images/:id") { request, context in
+            let user = try await auth.user(from: request.bearerToken)
+            let id = try Self.uuid(context)
+            guard let image = try await store.image(id, userID: user) else { throw Problem.notFound("Image \(id.lowercase)") }
+            return try JSONCoding.response(image.linked(by: links))
+        }
+    }
+
+    /// A generation's Server-Sent Events, and the short-lived tokens that open them from a browser.
+    private func addStreams(to router: Router<BasicRequestContext>) {
         router.get("v1/generations/:id/events") { request, context in
             let user = try await streamUser(request, context)
             let generation = try await owned(context, user: user)
@@ -88,12 +106,10 @@ struct GenerationRoutes: Sendable {
                 status: .created
             )
         }
-        router.get("v1/images/:id") { request, context in
-            let user = try await auth.user(from: request.bearerToken)
-            let id = try Self.uuid(context)
-            guard let image = try await store.image(id, userID: user) else { throw Problem.notFound("Image \(id.lowercase)") }
-            return try JSONCoding.response(image.linked(by: links))
-        }
+    }
+
+    /// A generation's webhook delivery log, and the user's signing secret.
+    private func addWebhooks(to router: Router<BasicRequestContext>) {
         router.get("v1/generations/:id/webhook-deliveries") { request, context in
             let user = try await auth.user(from: request.bearerToken)
             let id = try Self.uuid(context)
@@ -109,6 +125,10 @@ struct GenerationRoutes: Sendable {
             let user = try await auth.user(from: request.bearerToken)
             return try Self.respond(try await store.rotateWebhookSecret(for: user, replacement: WebhookSecrets.make()))
         }
+    }
+
+    /// The user's usage and spend, and the model catalog.
+    private func addAccount(to router: Router<BasicRequestContext>) {
         router.get("v1/usage") { request, _ in
             let user = try await auth.user(from: request.bearerToken)
             let query = request.uri.queryParameters
