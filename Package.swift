@@ -6,37 +6,50 @@ let defaultSwiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-let serviceTargets: [Target] = []
-    + Target.service("Gateway", executable: "gateway", dependencies: [
-        "ServiceKit", "Database", "Schema", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat", "ReplicateAPI",
-        .product(name: "JWTKit", package: "jwt-kit"),
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Metrics", package: "swift-metrics"),
-    ], resources: ["index.html", "console.css", "console.js", "favicon.svg"].map { .embedInCode("Console/\($0)") })
-    + Target.service("Dispatcher", executable: "dispatcher", dependencies: [
-        "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "WireFormat",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-    ])
-    + Target.service("Generator", executable: "generator", dependencies: [
-        "ServiceKit", "Database", "JobQueue", "JobContract", "Catalog", "Generations", "ReplicateAPI", "WireFormat",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-    ])
-    + Target.service("Downloader", executable: "downloader", dependencies: [
-        "ServiceKit", "Database", "JobContract", "Generations", "Storage", "NetworkPolicy", "SafeHTTP", "WireFormat",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Metrics", package: "swift-metrics"),
-        .product(name: "Tracing", package: "swift-distributed-tracing"),
-    ])
-    + Target.service("Notifier", executable: "notifier", dependencies: [
-        "ServiceKit", "Database", "JobContract", "JobQueue", "Generations", "SafeHTTP", "ReplicateAPI", "WireFormat", "Storage",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-    ])
-    + Target.service("ReplicateSimulator", executable: "replicate-simulator", dependencies: [
-        "ServiceKit", "ReplicateAPI", "Catalog", "WireFormat",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Crypto", package: "swift-crypto"),
-        .product(name: "CompressNIO", package: "compress-nio"),
-    ])
+let serviceTargets: [Target] =
+    []
+    + Target.service(
+        "Gateway", executable: "gateway",
+        dependencies: [
+            "ServiceKit", "Database", "Schema", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat", "ReplicateAPI",
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ], resources: ["index.html", "console.css", "console.js", "favicon.svg"].map { .embedInCode("Console/\($0)") })
+    + Target.service(
+        "Dispatcher", executable: "dispatcher",
+        dependencies: [
+            "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "WireFormat",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ])
+    + Target.service(
+        "Generator", executable: "generator",
+        dependencies: [
+            "ServiceKit", "Database", "JobQueue", "JobContract", "Catalog", "Generations", "ReplicateAPI", "WireFormat",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ])
+    + Target.service(
+        "Downloader", executable: "downloader",
+        dependencies: [
+            "ServiceKit", "Database", "JobContract", "Generations", "Storage", "NetworkPolicy", "SafeHTTP", "WireFormat",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+        ])
+    + Target.service(
+        "Notifier", executable: "notifier",
+        dependencies: [
+            "ServiceKit", "Database", "JobContract", "JobQueue", "Generations", "SafeHTTP", "ReplicateAPI", "WireFormat", "Storage",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ])
+    + Target.service(
+        "ReplicateSimulator", executable: "replicate-simulator",
+        dependencies: [
+            "ServiceKit", "ReplicateAPI", "Catalog", "WireFormat",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CompressNIO", package: "compress-nio"),
+        ])
 
 let package = Package(
     name: "imagegen",
@@ -74,63 +87,80 @@ let package = Package(
     targets: serviceTargets + [
         // Shared libraries
         .sharedTarget("WireFormat", dependencies: []),
-        .sharedTarget("JobContract", dependencies: [
-            "WireFormat",
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-        ]),
-        .sharedTarget("ServiceKit", dependencies: [
-            "WireFormat", "JobContract",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "OTel", package: "swift-otel"),
-            .product(name: "Tracing", package: "swift-distributed-tracing"),
-        ]),
-        .sharedTarget("Database", dependencies: [
+        .sharedTarget(
+            "JobContract",
+            dependencies: [
+                "WireFormat",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
+        .sharedTarget(
             "ServiceKit",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-        ]),
-        .target(name: "Schema", dependencies: ["Database"], path: "Shared/Schema", exclude: ["schema.sql"], resources: [.copy("Migrations")],
-                swiftSettings: defaultSwiftSettings),
-        .sharedTarget("JobQueue", dependencies: [
-            "Database", "JobContract", "WireFormat",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "Metrics", package: "swift-metrics"),
-        ]),
+            dependencies: [
+                "WireFormat", "JobContract",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]),
+        .sharedTarget(
+            "Database",
+            dependencies: [
+                "ServiceKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
+        .target(
+            name: "Schema", dependencies: ["Database"], path: "Shared/Schema", exclude: ["schema.sql"], resources: [.copy("Migrations")],
+            swiftSettings: defaultSwiftSettings),
+        .sharedTarget(
+            "JobQueue",
+            dependencies: [
+                "Database", "JobContract", "WireFormat",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
         .sharedTarget("NetworkPolicy", dependencies: []),
-        .sharedTarget("SafeHTTP", dependencies: [
-            "NetworkPolicy",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-        ]),
+        .sharedTarget(
+            "SafeHTTP",
+            dependencies: [
+                "NetworkPolicy",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .sharedTarget("Catalog", dependencies: ["WireFormat", "NetworkPolicy"]),
-        .sharedTarget("Generations", dependencies: [
-            "Database", "JobQueue", "JobContract", "Catalog", "ReplicateAPI", "WireFormat", "ServiceKit", "Storage",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "Metrics", package: "swift-metrics"),
-        ]),
-        .sharedTarget("ReplicateAPI", dependencies: [
-            "WireFormat",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Tracing", package: "swift-distributed-tracing"),
-        ]),
-        .sharedTarget("Storage", dependencies: [
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ]),
+        .sharedTarget(
+            "Generations",
+            dependencies: [
+                "Database", "JobQueue", "JobContract", "Catalog", "ReplicateAPI", "WireFormat", "ServiceKit", "Storage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
+        .sharedTarget(
+            "ReplicateAPI",
+            dependencies: [
+                "WireFormat",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]),
+        .sharedTarget(
+            "Storage",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         // Clients
         .executableTarget(
             name: "ImagegenCLI",
@@ -206,8 +236,9 @@ let package = Package(
             swiftSettings: defaultSwiftSettings
         ),
         .testTarget(name: "NotifierTests", dependencies: ["NotifierService"], swiftSettings: defaultSwiftSettings),
-        .testTarget(name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Generations", "Database", "Schema"],
-                    swiftSettings: defaultSwiftSettings),
+        .testTarget(
+            name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Generations", "Database", "Schema"],
+            swiftSettings: defaultSwiftSettings),
         .testTarget(
             name: "DispatcherTests",
             dependencies: [
@@ -244,7 +275,8 @@ let package = Package(
         .testTarget(
             name: "GeneratorTests",
             dependencies: [
-                "TestSupport", "GeneratorService", "ReplicateSimulatorService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit", "NetworkPolicy",
+                "TestSupport", "GeneratorService", "ReplicateSimulatorService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit",
+                "NetworkPolicy",
                 "JobQueue", "JobContract", "Database", "WireFormat",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -76,18 +76,27 @@ struct CapacityBenchmark: AsyncParsableCommand {
             let busy = memory(of: generatorPID)
             print("capacity: completion at Replicate → handed to the downloader \(handOver.summary)")
             print("capacity: completion at Replicate → download started \(downloadStarted.summary)")
-            print(String(
-                format: "capacity: %d generations of a %.0f s model done in %.1f s (%d not completed); %.2f Replicate calls per generation (%.2f create, %.2f get); generator RSS %.1f MiB idle, peak %.1f MiB",
-                count, modelSeconds, span, failed, Double(calls[0] + calls[1]) / Double(count), Double(calls[0]) / Double(count),
-                Double(calls[1]) / Double(count), idle?.rss ?? -1, busy?.peak ?? -1
-            ))
+            print(
+                String(
+                    format:
+                        "capacity: %d generations of a %.0f s model done in %.1f s (%d not completed); %.2f Replicate calls per generation (%.2f create, %.2f get); generator RSS %.1f MiB idle, peak %.1f MiB",
+                    count, modelSeconds, span, failed, Double(calls[0] + calls[1]) / Double(count), Double(calls[0]) / Double(count),
+                    Double(calls[1]) / Double(count), idle?.rss ?? -1, busy?.peak ?? -1
+                ))
         }
     }
 
     /// Every prediction's completion time (Unix seconds), from the simulator's listing.
     private func completionTimes(_ http: HTTPClient) async throws -> [String: Double] {
         struct Page: Decodable {
-            struct Item: Decodable { var id: String; var completed_at: String? }
+            struct Item: Decodable {
+                var id: String
+                var completedAt: String?
+                enum CodingKeys: String, CodingKey {
+                    case id
+                    case completedAt = "completed_at"
+                }
+            }
             var results: [Item]
             var next: String?
         }
@@ -99,7 +108,7 @@ struct CapacityBenchmark: AsyncParsableCommand {
             let response = try await http.execute(request, timeout: .seconds(30))
             let page = try JSONDecoder().decode(Page.self, from: Data(buffer: try await response.body.collect(upTo: 16 << 20)))
             for item in page.results {
-                if let raw = item.completed_at, let date = Timestamp.parse(raw) { times[item.id] = date.timeIntervalSince1970 }
+                if let raw = item.completedAt, let date = Timestamp.parse(raw) { times[item.id] = date.timeIntervalSince1970 }
             }
             url = page.next
         }

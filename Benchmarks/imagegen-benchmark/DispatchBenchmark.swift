@@ -43,7 +43,10 @@ struct DispatchBenchmark: AsyncParsableCommand {
             environment["DISPATCH_CONCURRENCY"] = "noop=\(concurrency)"
             process.environment = environment
             try process.run()
-            defer { process.terminate(); process.waitUntilExit() }
+            defer {
+                process.terminate()
+                process.waitUntilExit()
+            }
             try await Task.sleep(for: .seconds(2))
             try await withPostgresClient(url, maxConnections: 4, logger: benchmarkLogger) { client in
                 let queue = JobQueue(client: client, logger: benchmarkLogger)
@@ -73,8 +76,10 @@ struct DispatchBenchmark: AsyncParsableCommand {
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 let elapsed = ContinuousClock.now - started
-                print(String(format: "dispatch: %.0f jobs/s pushed and completed (%d jobs, concurrency %d, %.2f s)",
-                             Double(jobs) / elapsed.seconds, jobs, concurrency, elapsed.seconds))
+                print(
+                    String(
+                        format: "dispatch: %.0f jobs/s pushed and completed (%d jobs, concurrency %d, %.2f s)",
+                        Double(jobs) / elapsed.seconds, jobs, concurrency, elapsed.seconds))
             }
         }
     }

@@ -86,7 +86,10 @@ struct GatewayLoad: AsyncParsableCommand {
                 // Latency counts from the scheduled start, so a slow server cannot hide queueing (coordinated omission).
                 let scheduled = started + .seconds(Double(index) / rate)
                 try? await Task.sleep(until: scheduled)
-                if inFlight >= concurrency { await group.next(); inFlight -= 1 }
+                if inFlight >= concurrency {
+                    await group.next()
+                    inFlight -= 1
+                }
                 inFlight += 1
                 let token = tokens[index % tokens.count]
                 group.addTask {
@@ -101,8 +104,9 @@ struct GatewayLoad: AsyncParsableCommand {
             }
         }
         let elapsed = ContinuousClock.now - started
-        return String(format: "%.0f req/s offered, %.0f req/s done, %d failed (%d users); latency ", rate,
-                      Double(total) / elapsed.seconds, failures.count, tokens.count) + report.report.summary
+        return String(
+            format: "%.0f req/s offered, %.0f req/s done, %d failed (%d users); latency ", rate,
+            Double(total) / elapsed.seconds, failures.count, tokens.count) + report.report.summary
     }
 }
 
@@ -139,10 +143,13 @@ struct PipelineBenchmark: AsyncParsableCommand {
                 try await group.waitForAll()
             }
             try await waitForTerminal(client, prompt: "burst")
-            let span = try await Self.seconds(client, "SELECT EXTRACT(EPOCH FROM max(completed_at) - min(created_at))::float8 FROM image_generations WHERE prompt = 'burst'")
+            let span = try await Self.seconds(
+                client, "SELECT EXTRACT(EPOCH FROM max(completed_at) - min(created_at))::float8 FROM image_generations WHERE prompt = 'burst'")
             let failed = try await scalar(client, "SELECT count(*)::int8 FROM image_generations WHERE prompt = 'burst' AND status <> 'completed'")
-            print(String(format: "pipeline: burst of %d generations completed in %.2f s = %.1f generations/s (%d not completed)",
-                         count, span, Double(count) / span, failed))
+            print(
+                String(
+                    format: "pipeline: burst of %d generations completed in %.2f s = %.1f generations/s (%d not completed)",
+                    count, span, Double(count) / span, failed))
             let started = ContinuousClock.now
             let total = Int(rate * seconds)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -225,10 +232,14 @@ struct SSEFanout: AsyncParsableCommand {
                 let fanoutTime = ContinuousClock.now - sent
                 try await client.query("UPDATE image_generations SET status = 'completed', progress = 100 WHERE id = \(generation!)")
                 try await group.waitForAll()
-                print(String(format: "sse-fanout: %d streams open; gateway RSS %.1f MiB before, %.1f MiB with all streams open (%.1f KiB per stream)",
-                             streams, before?.rss ?? -1, during?.rss ?? -1, ((during?.rss ?? 0) - (before?.rss ?? 0)) * 1024 / Double(streams)))
-                print(String(format: "sse-fanout: one progress change reached %d/%d streams in %.0f ms; %d streams got the terminal event and closed",
-                             sawProgress.count, streams, fanoutTime.seconds * 1000, sawCompleted.count))
+                print(
+                    String(
+                        format: "sse-fanout: %d streams open; gateway RSS %.1f MiB before, %.1f MiB with all streams open (%.1f KiB per stream)",
+                        streams, before?.rss ?? -1, during?.rss ?? -1, ((during?.rss ?? 0) - (before?.rss ?? 0)) * 1024 / Double(streams)))
+                print(
+                    String(
+                        format: "sse-fanout: one progress change reached %d/%d streams in %.0f ms; %d streams got the terminal event and closed",
+                        sawProgress.count, streams, fanoutTime.seconds * 1000, sawCompleted.count))
             }
         }
     }

@@ -69,10 +69,12 @@ struct NotifierBenchmark: AsyncParsableCommand {
                 }
                 let arrivals = received.times.withLock { got in wanted.compactMap { got[$0] } }
                 let (first, last) = (arrivals.min() ?? start, arrivals.max() ?? start)
-                print(String(
-                    format: "notifier: a burst of %d deliveries: enqueued by one UPDATE in %.1f s, then delivered in %.1f s: %.0f deliveries/s (%.0f/s counting the UPDATE)",
-                    burst, enqueued - start, last - first, Double(burst - 1) / (last - first), Double(burst) / (last - start)
-                ))
+                print(
+                    String(
+                        format:
+                            "notifier: a burst of %d deliveries: enqueued by one UPDATE in %.1f s, then delivered in %.1f s: %.0f deliveries/s (%.0f/s counting the UPDATE)",
+                        burst, enqueued - start, last - first, Double(burst - 1) / (last - first), Double(burst) / (last - start)
+                    ))
             }
         }
     }

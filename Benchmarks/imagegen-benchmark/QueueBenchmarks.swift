@@ -59,8 +59,10 @@ struct QueueThroughput: AsyncParsableCommand {
             }
             let elapsed = ContinuousClock.now - start
             print(String(format: "queue-throughput: enqueue %.0f jobs/s (batches of 1000)", Double(jobs) / enqueueTime.seconds))
-            print(String(format: "queue-throughput: claim+complete %.0f jobs/s (%d jobs, %d consumers, batch %d, %.2f s)",
-                         Double(done) / elapsed.seconds, done, consumers, batch, elapsed.seconds))
+            print(
+                String(
+                    format: "queue-throughput: claim+complete %.0f jobs/s (%d jobs, %d consumers, batch %d, %.2f s)",
+                    Double(done) / elapsed.seconds, done, consumers, batch, elapsed.seconds))
         }
     }
 }
@@ -80,7 +82,10 @@ struct QueueLatency: AsyncParsableCommand {
             let listener = NotificationListener(url: url, channel: "imagegen_jobs", logger: benchmarkLogger)
             let enqueueTimes = SharedLatency()
             let report = try await withThrowingTaskGroup(of: LatencyReport?.self) { group in
-                group.addTask { try await listener.run(); return nil }
+                group.addTask {
+                    try await listener.run()
+                    return nil
+                }
                 var wakes = listener.subscribe().makeAsyncIterator()
                 _ = await wakes.next()  // connected
                 group.addTask {
@@ -117,4 +122,3 @@ struct QueueLatency: AsyncParsableCommand {
         (try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])?["t0"].flatMap { ($0 as? NSNumber)?.uint64Value }
     }
 }
-

@@ -2,10 +2,10 @@ import ArgumentParser
 import AsyncHTTPClient
 import Database
 import Foundation
-import JobContract
 import Generations
 import Hummingbird
 import HummingbirdTesting
+import JobContract
 import JobQueue
 import Logging
 import NIOCore
@@ -19,7 +19,8 @@ struct DownloaderMemory: AsyncParsableCommand {
     @Option(help: "Image size in bytes.") var bytes = 40 << 20
 
     func run() async throws {
-        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
+        let png: [UInt8] =
+            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
             + [0, 0, 4, 0, 0, 0, 4, 0, 8, 2, 0, 0, 0, 0, 0, 0, 0]
         let size = bytes
         let router = Router()
@@ -56,7 +57,10 @@ struct DownloaderMemory: AsyncParsableCommand {
             environment["DOWNLOAD_MAX_BYTES"] = String(1 << 30)
             process.environment = environment
             try process.run()
-            defer { process.terminate(); process.waitUntilExit() }
+            defer {
+                process.terminate()
+                process.waitUntilExit()
+            }
             try await Task.sleep(for: .seconds(1))
             let idle = memory(of: process.processIdentifier)
             try await withPostgresClient(try database.url(), logger: benchmarkLogger) { client in
@@ -76,11 +80,14 @@ struct DownloaderMemory: AsyncParsableCommand {
                 let envelope = JobEnvelope(job: .init(id: UUID(), type: DownloadImage.name, attempt: 1, maxAttempts: 1, payload: payload))
                 let body = String(decoding: try envelope.encode(), as: UTF8.self)
                 let started = ContinuousClock.now
-                let (status, text) = try await post(http, "http://127.0.0.1:\(downloaderPort)/v1/jobs/download-image", token: benchmarkInternalToken, body: body)
+                let (status, text) = try await post(
+                    http, "http://127.0.0.1:\(downloaderPort)/v1/jobs/download-image", token: benchmarkInternalToken, body: body)
                 let elapsed = ContinuousClock.now - started
                 let after = memory(of: process.processIdentifier)
-                print(String(format: "downloader-memory: %d-byte image stored in %.0f ms (status %d); RSS idle %.1f MiB, peak %.1f MiB",
-                             size, elapsed.seconds * 1000, status, idle?.rss ?? -1, after?.peak ?? -1))
+                print(
+                    String(
+                        format: "downloader-memory: %d-byte image stored in %.0f ms (status %d); RSS idle %.1f MiB, peak %.1f MiB",
+                        size, elapsed.seconds * 1000, status, idle?.rss ?? -1, after?.peak ?? -1))
                 if status != 200 { print(text) }
             }
         }
@@ -110,8 +117,11 @@ struct GeneratorFigures: AsyncParsableCommand {
             let after = try await counters(http)
             let creates = after["predictions.create", default: 0] - before["predictions.create", default: 0]
             let gets = after["predictions.get", default: 0] - before["predictions.get", default: 0]
-            print("generator: \(model) " + String(format: "taking %.0f s: %.1f Replicate calls per generation (%.1f create, %.1f get; %d generations)",
-                         seconds, Double(creates + gets) / Double(count), Double(creates) / Double(count), Double(gets) / Double(count), count))
+            print(
+                "generator: \(model) "
+                    + String(
+                        format: "taking %.0f s: %.1f Replicate calls per generation (%.1f create, %.1f get; %d generations)",
+                        seconds, Double(creates + gets) / Double(count), Double(creates) / Double(count), Double(gets) / Double(count), count))
         }
         try await scenario(http, model: "black-forest-labs/flux-schnell", latency: 60)
         let idle = memory(of: generatorPID)
@@ -124,8 +134,10 @@ struct GeneratorFigures: AsyncParsableCommand {
         let running = try await counters(http)["predictions.create", default: 0] - before
         try await Task.sleep(for: .seconds(3))
         let busy = memory(of: generatorPID)
-        print(String(format: "generator: %d predictions in flight on one generator; RSS %.1f MiB idle, %.1f MiB with all in flight (peak %.1f MiB)",
-                     running, idle?.rss ?? -1, busy?.rss ?? -1, busy?.peak ?? -1))
+        print(
+            String(
+                format: "generator: %d predictions in flight on one generator; RSS %.1f MiB idle, %.1f MiB with all in flight (peak %.1f MiB)",
+                running, idle?.rss ?? -1, busy?.rss ?? -1, busy?.peak ?? -1))
     }
 
     private func scenario(_ http: HTTPClient, model: String, latency: Double) async throws {

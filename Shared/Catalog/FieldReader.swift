@@ -24,7 +24,10 @@ package struct FieldReader {
     /// A string of at most `maxLength` characters (code points, as JSON Schema counts them), without NUL.
     package mutating func string(_ key: String, maxLength: Int) -> String? {
         guard let raw = value(key) else { return nil }
-        guard let text = raw.string else { fail(key, "must be a string, got \(raw.typeName)"); return nil }
+        guard let text = raw.string else {
+            fail(key, "must be a string, got \(raw.typeName)")
+            return nil
+        }
         let length = text.unicodeScalars.count
         if length > maxLength { fail(key, "must be at most \(maxLength) characters, got \(length)") }
         if text.unicodeScalars.contains("\u{0}") { fail(key, "must not contain NUL characters") }
@@ -46,7 +49,10 @@ package struct FieldReader {
         case .double(let d) where d == d.rounded() && abs(d) < 1e15: number = Int(d)
         default: number = nil
         }
-        guard let number else { fail(key, "must be an integer, got \(raw)"); return nil }
+        guard let number else {
+            fail(key, "must be an integer, got \(raw)")
+            return nil
+        }
         guard range.contains(number) else {
             fail(key, "must be between \(range.lowerBound) and \(range.upperBound), got \(number)")
             return nil
@@ -57,8 +63,14 @@ package struct FieldReader {
     /// A finite number in `range`.
     package mutating func double(_ key: String, _ range: ClosedRange<Double>) -> Double? {
         guard let raw = value(key) else { return nil }
-        guard let number = raw.number, number.isFinite else { fail(key, "must be a number, got \(raw)"); return nil }
-        guard range.contains(number) else { fail(key, "must be between \(range.lowerBound) and \(range.upperBound), got \(number)"); return nil }
+        guard let number = raw.number, number.isFinite else {
+            fail(key, "must be a number, got \(raw)")
+            return nil
+        }
+        guard range.contains(number) else {
+            fail(key, "must be between \(range.lowerBound) and \(range.upperBound), got \(number)")
+            return nil
+        }
         return number
     }
 }

@@ -1,5 +1,5 @@
-import WireFormat
 import Foundation
+import WireFormat
 
 /// A validated request for images: the legacy start-generation fields plus `num_outputs` and `priority`.
 package struct GenerationRequest: Sendable, Codable, Equatable {
@@ -124,12 +124,20 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         _ reader: inout FieldReader, against model: ModelSpec, steps: Int?, guidance: Double?, source: String?, numOutputs: Int, style: String?
     ) {
         if let steps, let range = model.range(of: model.stepsInput) {
-            if let lower = range.min, Double(steps) < lower { reader.fail("num_inference_steps", "\(model.displayName) takes at least \(Int(lower)) steps, got \(steps)") }
-            if let upper = range.max, Double(steps) > upper { reader.fail("num_inference_steps", "\(model.displayName) takes at most \(Int(upper)) steps, got \(steps)") }
+            if let lower = range.min, Double(steps) < lower {
+                reader.fail("num_inference_steps", "\(model.displayName) takes at least \(Int(lower)) steps, got \(steps)")
+            }
+            if let upper = range.max, Double(steps) > upper {
+                reader.fail("num_inference_steps", "\(model.displayName) takes at most \(Int(upper)) steps, got \(steps)")
+            }
         }
         if let guidance, let range = model.range(of: model.guidanceInput) {
-            if let lower = range.min, guidance < lower { reader.fail("guidance_scale", "\(model.displayName) takes guidance of at least \(lower), got \(guidance)") }
-            if let upper = range.max, guidance > upper { reader.fail("guidance_scale", "\(model.displayName) takes guidance of at most \(upper), got \(guidance)") }
+            if let lower = range.min, guidance < lower {
+                reader.fail("guidance_scale", "\(model.displayName) takes guidance of at least \(lower), got \(guidance)")
+            }
+            if let upper = range.max, guidance > upper {
+                reader.fail("guidance_scale", "\(model.displayName) takes guidance of at most \(upper), got \(guidance)")
+            }
         }
         if source != nil && !model.supportsImageToImage {
             let capable = ModelCatalog.all.filter(\.supportsImageToImage).map(\.id).joined(separator: ", ")

@@ -1,4 +1,5 @@
 import WireFormat
+
 /// One input of a Replicate model's schema (`components.schemas.Input`), as data.
 package struct InputField: Sendable {
     package enum Kind: Sendable {

@@ -14,8 +14,12 @@ package struct ModelAlias: Sendable, Equatable {
 
     /// The aliases clients may ask for (data: edit here).
     package static let all: [ModelAlias] = [
-        ModelAlias(name: "fast", variants: [.init(modelID: "black-forest-labs/flux-schnell", weight: 90), .init(modelID: "bytedance/sdxl-lightning-4step", weight: 10)]),
-        ModelAlias(name: "quality", variants: [.init(modelID: "black-forest-labs/flux-1.1-pro", weight: 50), .init(modelID: "google/imagen-4-fast", weight: 50)]),
+        ModelAlias(
+            name: "fast",
+            variants: [.init(modelID: "black-forest-labs/flux-schnell", weight: 90), .init(modelID: "bytedance/sdxl-lightning-4step", weight: 10)]),
+        ModelAlias(
+            name: "quality",
+            variants: [.init(modelID: "black-forest-labs/flux-1.1-pro", weight: 50), .init(modelID: "google/imagen-4-fast", weight: 50)]),
     ]
 
     package static func named(_ name: String) -> ModelAlias? { all.first { $0.name == name } }

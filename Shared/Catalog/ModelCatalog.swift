@@ -1,4 +1,5 @@
 import WireFormat
+
 /// Every model the platform offers. Facts from Replicate's published schemas (see README's catalog notes);
 /// entries marked uncertain there are plain data here, easy to correct.
 package enum ModelCatalog {

@@ -1,5 +1,5 @@
-import WireFormat
 import Foundation
+import WireFormat
 
 /// The Replicate input built for one request, with notes on request fields the model has no input for.
 package struct ModelInput: Sendable, Equatable {
@@ -34,7 +34,8 @@ extension ModelSpec {
             // The classes are pixel counts (1K is about 1024×1024 at any ratio, give or take the rounding of its sides):
             // the smallest that holds the request's.
             let area = request.width * request.height
-            let name = sizes.sorted { $0.value < $1.value }.first { $0.value * $0.value * 51 / 50 >= area }?.key ?? sizes.max { $0.value < $1.value }!.key
+            let name =
+                sizes.sorted { $0.value < $1.value }.first { $0.value * $0.value * 51 / 50 >= area }?.key ?? sizes.max { $0.value < $1.value }!.key
             input["size"] = .string(name)
             input["aspect_ratio"] = .string(Self.nearestRatio(width: request.width, height: request.height, among: ratios))
         }
@@ -86,7 +87,8 @@ extension ModelSpec {
     /// multiples of `multiple` within `min...max`.
     static func fit(width: Int, height: Int, min: Int, max: Int, multiple: Int) -> (width: Int, height: Int) {
         var scale = 1.0
-        let longest = Double(Swift.max(width, height)), shortest = Double(Swift.min(width, height))
+        let longest = Double(Swift.max(width, height))
+        let shortest = Double(Swift.min(width, height))
         if longest * scale > Double(max) { scale = Double(max) / longest }
         if shortest * scale < Double(min) { scale = Double(min) / shortest }
         func side(_ value: Int) -> Int {

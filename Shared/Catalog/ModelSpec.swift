@@ -1,4 +1,5 @@
 import WireFormat
+
 /// One Replicate model the platform can run: its real input schema and how our request maps onto it.
 package struct ModelSpec: Sendable {
     /// How the model takes the output size.

@@ -25,7 +25,10 @@ package struct Pricing: Sendable, Equatable {
 
     /// Per-second prices of Replicate's public hardware (replicate.com/pricing, read 2026-11-30).
     package static func perSecond(_ hardware: String) -> Pricing? {
-        let prices = ["gpu-t4": 0.000225, "gpu-a40-small": 0.000575, "gpu-a40-large": 0.000725, "gpu-l40s": 0.000975, "gpu-a100-large": 0.0014, "gpu-h100": 0.001525]
+        let prices = [
+            "gpu-t4": 0.000225, "gpu-a40-small": 0.000575, "gpu-a40-large": 0.000725, "gpu-l40s": 0.000975, "gpu-a100-large": 0.0014,
+            "gpu-h100": 0.001525,
+        ]
         return prices[hardware].map { Pricing(unit: .second(hardware: hardware), usd: $0, source: "replicate.com/pricing, read 2026-11-30") }
     }
 

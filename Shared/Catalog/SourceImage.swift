@@ -15,7 +15,7 @@ enum SourceImage {
     static func problem(_ value: String) -> String? {
         if value.hasPrefix("data:") {
             guard let comma = value.firstIndex(of: ","), value[..<comma].hasSuffix(";base64"),
-                  dataTypes.contains(String(value[value.index(value.startIndex, offsetBy: 5)..<comma].dropLast(7)))
+                dataTypes.contains(String(value[value.index(value.startIndex, offsetBy: 5)..<comma].dropLast(7)))
             else {
                 return "a data: URI must be base64 of one of \(dataTypes.joined(separator: ", "))"
             }

@@ -1,6 +1,6 @@
 import Foundation
-import ServiceKit
 import PostgresNIO
+import ServiceKit
 
 /// `DATABASE_URL` (`postgres://user:pass@host:port/db?sslmode=disable|prefer|require`) as a PostgresNIO configuration.
 package struct DatabaseURL: Sendable, CustomStringConvertible {

@@ -30,7 +30,8 @@ package enum SQLScript {
             case "$":
                 // `$tag$ … $tag$` (the tag may be empty); a `$` that opens no tag (`$1`) is plain text.
                 var end = index + 1
-                while end < text.count, text[end] == "_" || text[end].properties.isAlphabetic || (end > index + 1 && ("0"..."9").contains(text[end])) {
+                while end < text.count, text[end] == "_" || text[end].properties.isAlphabetic || (end > index + 1 && ("0"..."9").contains(text[end]))
+                {
                     end += 1
                 }
                 if end < text.count, text[end] == "$" {

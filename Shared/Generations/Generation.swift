@@ -107,4 +107,3 @@ package struct Generation: Sendable, Codable, Equatable {
         modelAlias = try r["model_alias"].decode(String?.self)
     }
 }
-

@@ -1,8 +1,8 @@
 import Database
 import Foundation
-import Metrics
 import JobQueue
 import Logging
+import Metrics
 import PostgresNIO
 import ServiceKit
 
@@ -93,7 +93,8 @@ extension GenerationStore {
     /// nothing) for `lease`, or for Replicate's webhook (`lease` nil); returns whether the generation changed.
     package func settle(_ generation: Generation, predictionID: String, _ outcome: PredictionOutcome, lease: JobLease) async throws -> Bool {
         try await client.withPublishedNotifications(logger: logger) { connection in
-            try await Self.settle(generation.id, model: generation.modelId, predictionID: predictionID, outcome, lease: lease, on: connection, logger: logger)
+            try await Self.settle(
+                generation.id, model: generation.modelId, predictionID: predictionID, outcome, lease: lease, on: connection, logger: logger)
         }
     }
 

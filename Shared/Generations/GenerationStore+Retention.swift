@@ -87,7 +87,8 @@ extension GenerationStore {
     /// expiry, and the ids of Replicate webhook deliveries a day after they came (a replay older than the signature's
     /// five minutes is refused on its timestamp anyway). Returns how many rows went.
     package func removeExpired() async throws -> Int {
-        let tokens = try await count(client.query("DELETE FROM stream_tokens WHERE expires_at < now() - interval '1 hour' RETURNING 1", logger: logger))
+        let tokens = try await count(
+            client.query("DELETE FROM stream_tokens WHERE expires_at < now() - interval '1 hour' RETURNING 1", logger: logger))
         let webhooks = try await count(
             client.query("DELETE FROM replicate_webhooks WHERE received_at < now() - interval '1 day' RETURNING 1", logger: logger)
         )

@@ -13,7 +13,8 @@ extension GenerationStore {
     @discardableResult
     package func sweepOrphans(grace: Duration, deadline: Duration, limit: Int = 500) async throws -> (requeued: Int, failed: Int) {
         let unfinished = GenerationTransition.fail.from.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        let noLiveJob = "NOT \(JobQueue.liveJobSQL(dedupeKey: GenerateImage.dedupeKeySQL("g.id")))"
+        let noLiveJob =
+            "NOT \(JobQueue.liveJobSQL(dedupeKey: GenerateImage.dedupeKeySQL("g.id")))"
             + " AND NOT \(JobQueue.liveJobSQL(dedupeKey: DownloadImage.dedupeKeySQL("g.id")))"
         let quiet = "g.updated_at < now() - \(grace.milliseconds) * interval '1 millisecond'"
         /// Past their deadline: failed.

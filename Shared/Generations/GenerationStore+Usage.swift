@@ -1,6 +1,6 @@
 import Foundation
-import WireFormat
 import PostgresNIO
+import WireFormat
 
 /// What a user's generations came to over a period, by day, by model or by user.
 package struct UsageRow: Sendable, Encodable, Equatable {
@@ -46,12 +46,13 @@ package enum UsageGrouping: String, Sendable, CaseIterable {
 extension GenerationStore {
     /// Generations created in [`from`, `to`), grouped; only `userID`'s when given.
     package func usage(userID: UUID?, from: Date, to: Date, groupBy: UsageGrouping) async throws -> [UsageRow] {
-        let key = switch groupBy {
-        case .day: "to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-        case .model: "g.model_id"
-        case .variant: "coalesce(g.model_alias || ': ', '') || g.model_id"
-        case .user: "g.user_id::text"
-        }
+        let key =
+            switch groupBy {
+            case .day: "to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+            case .model: "g.model_id"
+            case .variant: "coalesce(g.model_alias || ': ', '') || g.model_id"
+            case .user: "g.user_id::text"
+            }
         let rows = try await client.query(
             """
             SELECT \(unescaped: key) AS key, count(*)::int8, count(*) FILTER (WHERE g.status = 'completed')::int8,
@@ -68,7 +69,8 @@ extension GenerationStore {
         )
         var usage: [UsageRow] = []
         for try await (key, generations, completed, images, cost, unpriced) in rows.decode((String, Int, Int, Int, Double?, Int).self) {
-            usage.append(.init(key: key, generations: generations, completed: completed, images: images, costUsd: cost, unpricedGenerations: unpriced))
+            usage.append(
+                .init(key: key, generations: generations, completed: completed, images: images, costUsd: cost, unpricedGenerations: unpriced))
         }
         return usage
     }

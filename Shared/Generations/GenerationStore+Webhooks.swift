@@ -80,14 +80,16 @@ extension GenerationStore {
 
     /// Replaces `userID`'s secret with `replacement`; the old one keeps signing beside it for 24 hours.
     package func rotateWebhookSecret(for userID: UUID, replacement: String) async throws -> WebhookSecrets {
-        guard let secrets = try await secrets(
-            """
-            INSERT INTO webhook_secrets AS s (user_id, secret) VALUES (\(userID), \(replacement))
-            ON CONFLICT (user_id) DO UPDATE
-            SET previous_secret = s.secret, previous_until = now() + interval '24 hours', secret = EXCLUDED.secret, rotated_at = now()
-            RETURNING secret, previous_secret, previous_until
-            """
-        ) else { throw GenerationStoreError.noWebhookSecret }
+        guard
+            let secrets = try await secrets(
+                """
+                INSERT INTO webhook_secrets AS s (user_id, secret) VALUES (\(userID), \(replacement))
+                ON CONFLICT (user_id) DO UPDATE
+                SET previous_secret = s.secret, previous_until = now() + interval '24 hours', secret = EXCLUDED.secret, rotated_at = now()
+                RETURNING secret, previous_secret, previous_until
+                """
+            )
+        else { throw GenerationStoreError.noWebhookSecret }
         return secrets
     }
 
@@ -135,10 +137,11 @@ extension GenerationStore {
         for try await (webhookID, event, attempt, at, status, duration, error, next) in rows.decode(
             (String, String, Int, Date, Int?, Int, String?, Date?).self
         ) {
-            attempts.append(.init(
-                webhookId: webhookID, event: event, attempt: attempt, attemptedAt: at, statusCode: status, durationMs: duration, error: error,
-                nextAttemptAt: next
-            ))
+            attempts.append(
+                .init(
+                    webhookId: webhookID, event: event, attempt: attempt, attemptedAt: at, statusCode: status, durationMs: duration, error: error,
+                    nextAttemptAt: next
+                ))
         }
         return attempts
     }
@@ -149,7 +152,8 @@ extension GenerationStore {
             try await connection.query(
                 "UPDATE image_generations SET webhook_disabled_at = now() WHERE id = \(id) AND webhook_disabled_at IS NULL", logger: logger
             )
-            try await JobQueue.cancelPending(type: DeliverWebhook.name, payload: "generation_id", equals: id.lowercase, on: connection, logger: logger)
+            try await JobQueue.cancelPending(
+                type: DeliverWebhook.name, payload: "generation_id", equals: id.lowercase, on: connection, logger: logger)
         }
     }
 

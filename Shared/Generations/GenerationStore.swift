@@ -112,7 +112,8 @@ private struct CreateGeneration: PostgresPreparedStatement {
 
 /// One generation, scoped to its owner when one is given (prepared: every job starts with it).
 private struct FindGeneration: PostgresPreparedStatement {
-    static let sql = "SELECT \(Generation.columns) FROM image_generations WHERE id = $1 AND ($2::uuid IS NULL OR (user_id = $2::uuid AND deleted_at IS NULL))"
+    static let sql =
+        "SELECT \(Generation.columns) FROM image_generations WHERE id = $1 AND ($2::uuid IS NULL OR (user_id = $2::uuid AND deleted_at IS NULL))"
     static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid]
     var id: UUID, userID: UUID?
 

@@ -1,6 +1,6 @@
 import Foundation
-import Storage
 import PostgresNIO
+import Storage
 
 /// A stored image row.
 package struct StoredImage: Sendable, Codable, Equatable {

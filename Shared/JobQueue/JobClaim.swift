@@ -70,4 +70,3 @@ private struct ClaimJobs: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
-

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
 import JobContract
+import Logging
 import PostgresNIO
 import WireFormat
 

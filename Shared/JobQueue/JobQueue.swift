@@ -23,4 +23,3 @@ package struct JobQueue: Sendable {
         self.logger = logger
     }
 }
-

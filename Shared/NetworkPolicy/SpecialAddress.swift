@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Addresses that are not on the public internet: IANA's special-purpose registries for IPv4 and IPv6 (private,

@@ -2,9 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import Metrics
-import Tracing
 import NIOCore
 import NIOHTTP1
+import Tracing
 import WireFormat
 
 /// A failed call to Replicate.
@@ -56,7 +56,8 @@ package struct PredictionResponse: Sendable {
 package protocol PredictionsAPI: Sendable {
     /// Creates a prediction of an official model (`version == nil`) or of a model version, holding up to `wait` seconds;
     /// with `webhook`, Replicate posts the updates it names there.
-    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: PredictionWebhook?) async throws -> PredictionResponse
+    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: PredictionWebhook?) async throws
+        -> PredictionResponse
     /// The current state of prediction `id`.
     func get(_ id: String) async throws -> PredictionResponse
     /// Cancels prediction `id`.
@@ -106,11 +107,15 @@ package struct ReplicateClient: PredictionsAPI {
             var version: String?
             var input: [String: JSONValue]
             var webhook: String?
-            var webhook_events_filter: [String]?
+            var webhookEventsFilter: [String]?
+            enum CodingKeys: String, CodingKey {
+                case version, input, webhook
+                case webhookEventsFilter = "webhook_events_filter"
+            }
         }
         let path = version == nil ? "/v1/models/\(model)/predictions" : "/v1/predictions"
         let body = Body(
-            version: version.map { "\(model):\($0)" }, input: input, webhook: webhook?.url, webhook_events_filter: webhook?.events
+            version: version.map { "\(model):\($0)" }, input: input, webhook: webhook?.url, webhookEventsFilter: webhook?.events
         )
         let bytes: Data
         do { bytes = try JSONEncoder().encode(body) } catch { throw ReplicateError.transport("could not encode input: \(error)") }
@@ -199,7 +204,10 @@ package struct ReplicateClient: PredictionsAPI {
                 var detail: String?
                 var title: String?
                 var retryAfter: Double?
-                enum CodingKeys: String, CodingKey { case detail, title, retryAfter = "retry_after" }
+                enum CodingKeys: String, CodingKey {
+                    case detail, title
+                    case retryAfter = "retry_after"
+                }
             }
             let problem = try? JSONDecoder().decode(Problem.self, from: data)
             let retryAfter = problem?.retryAfter ?? responseHeaders.first(name: "Retry-After").flatMap(Double.init)
@@ -227,7 +235,16 @@ package struct ReplicateClient: PredictionsAPI {
     }
 
     private static func endpoint(_ method: HTTPMethod, _ path: String) -> String {
-        if path.hasSuffix("/cancel") { "cancel" } else if method == .POST { "create" }
-        else if path.hasPrefix("/v1/predictions/") { "get" } else if path.hasPrefix("/v1/predictions") { "list" } else { "other" }
+        if path.hasSuffix("/cancel") {
+            "cancel"
+        } else if method == .POST {
+            "create"
+        } else if path.hasPrefix("/v1/predictions/") {
+            "get"
+        } else if path.hasPrefix("/v1/predictions") {
+            "list"
+        } else {
+            "other"
+        }
     }
 }

@@ -3,8 +3,9 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NetworkPolicy
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why a fetch was refused or failed; `permanent` ones will not succeed on retry. `description` is for logs and the job's
@@ -60,7 +61,8 @@ package struct SafeFetcher: Sendable {
         let origin = Self.origin(of: url)
         let (allowed, exact) = allowList.check(url)
         guard allowed else {
-            throw FetchError(description: "\(origin) is not an allowed address", permanent: true, userReason: "may not be called", reason: "not_allowed")
+            throw FetchError(
+                description: "\(origin) is not an allowed address", permanent: true, userReason: "may not be called", reason: "not_allowed")
         }
         let client = exact ? http : try await Self.pinnedClient(host: host)
         defer { if !exact { Task { try? await client.shutdown() } } }
@@ -221,11 +223,13 @@ package struct SafeFetcher: Sendable {
 
     private func decodeDataURI(_ raw: String, into sink: (ArraySlice<UInt8>) async throws -> Void) async throws -> [UInt8] {
         guard let comma = raw.firstIndex(of: ","), raw[..<comma].hasSuffix(";base64") else {
-            throw FetchError(description: "only base64 data: URIs are accepted", permanent: true, userReason: "is not a base64 data: URI", reason: "bad_data_uri")
+            throw FetchError(
+                description: "only base64 data: URIs are accepted", permanent: true, userReason: "is not a base64 data: URI", reason: "bad_data_uri")
         }
         guard (raw.count - raw.distance(from: raw.startIndex, to: comma)) / 4 * 3 <= maxBytes else {
             throw FetchError(
-                description: "data: URI exceeds the \(maxBytes)-byte limit", permanent: true, userReason: "is larger than the \(maxBytes)-byte limit", reason: "too_large"
+                description: "data: URI exceeds the \(maxBytes)-byte limit", permanent: true, userReason: "is larger than the \(maxBytes)-byte limit",
+                reason: "too_large"
             )
         }
         guard let data = Data(base64Encoded: String(raw[raw.index(after: comma)...])) else {
@@ -249,13 +253,15 @@ package struct SafeFetcher: Sendable {
         var pointer: UnsafeMutablePointer<addrinfo>? = first
         while let info = pointer {
             if info.pointee.ai_family == AF_INET {
-                addresses.append(info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-                    withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) }
-                })
+                addresses.append(
+                    info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                        withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) }
+                    })
             } else if info.pointee.ai_family == AF_INET6 {
-                addresses.append(info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
-                    withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) }
-                })
+                addresses.append(
+                    info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                        withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) }
+                    })
             }
             pointer = info.pointee.ai_next
         }

@@ -11,11 +11,12 @@ package enum Bootstrap {
     package static func process(name: String, logLevel: String) throws -> (any Service)? {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let tracing = try TraceExport.bootstrap(serviceName: name)
-        LoggingSystem.bootstrap({ label, provider in
-            var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
-            handler.logLevel = level
-            return handler
-        }, metadataProvider: tracing == nil ? nil : TraceExport.loggingMetadataProvider)
+        LoggingSystem.bootstrap(
+            { label, provider in
+                var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                handler.logLevel = level
+                return handler
+            }, metadataProvider: tracing == nil ? nil : TraceExport.loggingMetadataProvider)
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metricsRegistry))
         return tracing
     }

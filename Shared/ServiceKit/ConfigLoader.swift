@@ -40,7 +40,8 @@ package struct ConfigLoader {
     /// `--help` text for the settings `load` reads: one line each, the required ones first.
     package static func help(_ load: ([String: String]) throws -> some Any) -> String {
         let settings = described(load)
-        let lines = settings.filter(\.required).map { "  \($0.key) (required)" }
+        let lines =
+            settings.filter(\.required).map { "  \($0.key) (required)" }
             + settings.filter { !$0.required }.map { "  \($0.key)" + ($0.defaultValue.map { $0.isEmpty ? "" : " (default: \($0))" } ?? "") }
         return "Environment:\n" + lines.joined(separator: "\n")
     }
@@ -148,7 +149,9 @@ package struct ConfigLoader {
     }
 
     /// A floating-point setting within `range`.
-    package mutating func double(_ key: String, default defaultValue: Double, in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude) -> Double {
+    package mutating func double(_ key: String, default defaultValue: Double, in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude)
+        -> Double
+    {
         note(key, default: String(defaultValue))
         guard let raw = optional(key) else { return defaultValue }
         guard let value = Double(raw), range.contains(value) else {

@@ -12,10 +12,11 @@ extension HTTPServerBuilder {
     package static func guarded(_ settings: HTTPSettings) -> HTTPServerBuilder {
         let open = OpenConnections()
         let (cap, headerTimeout) = (settings.maxConnections, settings.headerTimeout)
-        return .http1(configuration: .init(
-            additionalChannelHandlers: [ConnectionGuard(open: open, cap: cap, headerTimeout: TimeAmount(headerTimeout))],
-            idleTimeout: TimeAmount(settings.idleTimeout)
-        ))
+        return .http1(
+            configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(open: open, cap: cap, headerTimeout: TimeAmount(headerTimeout))],
+                idleTimeout: TimeAmount(settings.idleTimeout)
+            ))
     }
 }
 

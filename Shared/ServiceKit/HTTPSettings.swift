@@ -1,3 +1,5 @@
+import Logging
+
 /// The settings every service shares: where it listens and how much it logs.
 package struct HTTPSettings: Sendable {
     /// Interface to bind (`HTTP_HOST`).
@@ -38,5 +40,3 @@ package struct HTTPSettings: Sendable {
         self.logLevel = logLevel
     }
 }
-
-import Logging

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `<service> healthcheck`: exits 0 when this host's `/health/live` answers 200 (container healthchecks need no curl).

@@ -71,7 +71,8 @@ package struct ServeCommand<Executable: ServiceExecutable>: AsyncParsableCommand
         // The exporter stops after the application (services stop in reverse order), so its last spans are sent.
         let app = try await Executable.build(config, logger: logger)
         var configuration = ServiceGroupConfiguration(
-            services: (tracing.map { [.init(service: $0)] } ?? []) + [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            services: (tracing.map { [.init(service: $0)] } ?? []) + [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
         // A shutdown that hangs (a client holding a request open, a dependency that never answers) still ends: first its
         // tasks are cancelled, then the process stops, so an orchestrator waiting for the exit is never left waiting.
@@ -108,7 +109,8 @@ package func jobServiceApplication<Kind: JobKind>(
     addJobRoute(to: router, kind: kind, token: token, logger: logger, handler: handler)
     more(router)
     var app = Application(
-        router: router, server: .guarded(settings), configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: name), logger: logger
+        router: router, server: .guarded(settings), configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: name),
+        logger: logger
     )
     app.addServices(services)
     return app

@@ -93,7 +93,9 @@ package struct S3Client: Sendable {
         _ method: HTTPMethod, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: [UInt8] = [],
         timeout: TimeAmount = .seconds(60)
     ) async throws -> HTTPClientResponse {
-        try await send(method, key: key, query: query, headers: headers, body: ByteBuffer(bytes: body), payloadHash: SHA256.hash(data: body).hexString, timeout: timeout)
+        try await send(
+            method, key: key, query: query, headers: headers, body: ByteBuffer(bytes: body), payloadHash: SHA256.hash(data: body).hexString,
+            timeout: timeout)
     }
 
     /// As above, with the body as a buffer (sent without a copy) and its SHA-256 already known.
@@ -113,7 +115,8 @@ package struct S3Client: Sendable {
         let response = try await http.execute(request, timeout: timeout)
         guard (200..<300).contains(response.status.code) else {
             let text = String(buffer: try await response.body.collect(upTo: 1 << 16))
-            throw Failure(status: Int(response.status.code), code: Self.element("Code", in: text) ?? "", message: Self.element("Message", in: text) ?? text)
+            throw Failure(
+                status: Int(response.status.code), code: Self.element("Code", in: text) ?? "", message: Self.element("Message", in: text) ?? text)
         }
         return response
     }
@@ -121,7 +124,9 @@ package struct S3Client: Sendable {
     /// Creates the bucket (for tests and first runs); one that exists already is fine.
     package func createBucket() async throws {
         // Outside us-east-1, S3 wants the region named in the body.
-        let body = location.region == "us-east-1" ? ""
+        let body =
+            location.region == "us-east-1"
+            ? ""
             : "<CreateBucketConfiguration><LocationConstraint>\(location.region)</LocationConstraint></CreateBucketConfiguration>"
         do {
             try await send(.PUT, key: nil, body: Array(body.utf8))
@@ -215,7 +220,9 @@ package struct S3Client: Sendable {
     }
 
     static func element(_ name: String, in xml: String) -> String? {
-        guard let start = xml.range(of: "<\(name)>"), let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex) else { return nil }
+        guard let start = xml.range(of: "<\(name)>"), let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex) else {
+            return nil
+        }
         return String(xml[start.upperBound..<end.lowerBound])
     }
 

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// Decides whether a stored SVG may be served, by parsing it whole: well-formed XML with no document type declaration
@@ -68,7 +69,8 @@ package enum SVGValidator {
     /// An `href`: a fragment of this file, or an embedded raster image.
     static func isInternal(_ reference: String) -> Bool {
         let value = reference.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        return value.hasPrefix("#") || ["data:image/png;", "data:image/jpeg;", "data:image/gif;", "data:image/webp;"].contains { value.hasPrefix($0) }
+        return value.hasPrefix("#")
+            || ["data:image/png;", "data:image/jpeg;", "data:image/gif;", "data:image/webp;"].contains { value.hasPrefix($0) }
     }
 
     /// CSS (a `style` attribute or element) that reaches outside the file or runs something.
@@ -107,16 +109,20 @@ package enum SVGValidator {
             depth += 1
             guard SVGValidator.elements.contains(name) else {
                 let lowered = name.lowercased()
-                let what = lowered.hasSuffix("script") ? "a script element"
-                    : ["foreignobject", "iframe", "embed", "object"].contains(lowered) ? "an embedded document"
-                    : "an element <\(name)> that is not allowed"
+                let what =
+                    lowered.hasSuffix("script")
+                    ? "a script element"
+                    : ["foreignobject", "iframe", "embed", "object"].contains(lowered)
+                        ? "an embedded document"
+                        : "an element <\(name)> that is not allowed"
                 return refuse(what, parser)
             }
             for (attribute, value) in attributes {
                 let lowered = attribute.lowercased()
                 if lowered.hasPrefix("on") { return refuse("an event-handler attribute", parser) }
-                guard SVGValidator.attributes.contains(attribute) || lowered.hasPrefix("data-") || lowered.hasPrefix("aria-")
-                    || lowered.hasPrefix("xmlns:")
+                guard
+                    SVGValidator.attributes.contains(attribute) || lowered.hasPrefix("data-") || lowered.hasPrefix("aria-")
+                        || lowered.hasPrefix("xmlns:")
                 else { return refuse("an attribute \(attribute) that is not allowed", parser) }
                 if value.lowercased().filter({ !$0.isWhitespace }).contains("javascript:") { return refuse("a javascript: URL", parser) }
                 if lowered == "href" || lowered == "xlink:href", !SVGValidator.isInternal(value) {
@@ -126,7 +132,10 @@ package enum SVGValidator {
                     return refuse(problem, parser)
                 }
             }
-            if name == "style" { inStyle = true; css = "" }
+            if name == "style" {
+                inStyle = true
+                css = ""
+            }
         }
 
         func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
@@ -144,8 +153,8 @@ package enum SVGValidator {
             if inStyle { css += string }
         }
 
-        func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-            if inStyle { css += String(decoding: CDATABlock, as: UTF8.self) }
+        func parser(_ parser: XMLParser, foundCDATA block: Data) {
+            if inStyle { css += String(decoding: block, as: UTF8.self) }
         }
 
         func parser(_ parser: XMLParser, foundProcessingInstructionWithTarget target: String, data: String?) {
@@ -165,7 +174,9 @@ package enum SVGValidator {
             refuse("a document type declaration", parser)
         }
 
-        func parser(_ parser: XMLParser, foundUnparsedEntityDeclarationWithName name: String, publicID: String?, systemID: String?, notationName: String?) {
+        func parser(
+            _ parser: XMLParser, foundUnparsedEntityDeclarationWithName name: String, publicID: String?, systemID: String?, notationName: String?
+        ) {
             refuse("a document type declaration", parser)
         }
 

@@ -19,7 +19,8 @@ package struct SigV4: Sendable {
         package static func environment(_ environment: [String: String]) -> Credentials? {
             guard let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty, let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
             else { return nil }
-            return Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+            return Credentials(
+                accessKeyID: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
         }
     }
 
@@ -48,7 +49,8 @@ package struct SigV4: Sendable {
         if let token = credentials.sessionToken { signed.append(("x-amz-security-token", token)) }
         let (canonical, signedNames) = Self.canonicalRequest(method: method, path: path, query: query, headers: signed, payloadHash: payloadHash)
         let signature = self.signature(canonicalRequest: canonical, stamp: stamp)
-        let authorization = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope(stamp)), SignedHeaders=\(signedNames), Signature=\(signature)"
+        let authorization =
+            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope(stamp)), SignedHeaders=\(signedNames), Signature=\(signature)"
         var added = [("x-amz-date", stamp)]
         if let token = credentials.sessionToken { added.append(("x-amz-security-token", token)) }
         added.append(("authorization", authorization))

@@ -46,7 +46,9 @@ struct CatalogTests {
         if model.negativePromptInput == nil { #expect(built.warnings.contains { $0.hasPrefix("negative_prompt") }) }
     }
 
-    @Test("Each size a model lists renders as asked, and each parameter it lists reaches its input within its limits", arguments: ModelCatalog.all.map(\.id))
+    @Test(
+        "Each size a model lists renders as asked, and each parameter it lists reaches its input within its limits",
+        arguments: ModelCatalog.all.map(\.id))
     func clientForm(model id: String) throws {
         let model = try #require(ModelCatalog.model(id))
         #expect(!model.sizePresets.isEmpty)
@@ -84,7 +86,9 @@ struct CatalogTests {
     @Test("Odd aspect ratios map to the nearest supported one, never passed through")
     func nearestRatio() throws {
         let schnell = try #require(ModelCatalog.model("black-forest-labs/flux-schnell"))
-        let request = try GenerationRequest.validate(["prompt": .string("x"), "model_id": .string(schnell.id), "width": .int(1344), "height": .int(768)])
+        let request = try GenerationRequest.validate([
+            "prompt": .string("x"), "model_id": .string(schnell.id), "width": .int(1344), "height": .int(768),
+        ])
         #expect(schnell.input(for: request).input["aspect_ratio"] == .string("16:9"))
         let imagen = try #require(ModelCatalog.model("google/imagen-4-fast"))
         let wide = try GenerationRequest.validate(["prompt": .string("x"), "model_id": .string(imagen.id), "width": .int(1536), "height": .int(640)])
@@ -104,10 +108,14 @@ struct CatalogTests {
                 return error.errors
             }
         }
-        let lightning = errors(["prompt": .string("x"), "model_id": .string("bytedance/sdxl-lightning-4step"), "num_inference_steps": .int(30), "width": .int(2000)])
+        let lightning = errors([
+            "prompt": .string("x"), "model_id": .string("bytedance/sdxl-lightning-4step"), "num_inference_steps": .int(30), "width": .int(2000),
+        ])
         #expect(lightning.map(\.field).sorted() == ["num_inference_steps"])
         #expect(lightning.first { $0.field == "num_inference_steps" }?.message.contains("at most 10") == true)
-        let img2img = errors(["prompt": .string("x"), "model_id": .string("google/imagen-4-fast"), "source_image_url": .string("https://e.com/a.png")])
+        let img2img = errors([
+            "prompt": .string("x"), "model_id": .string("google/imagen-4-fast"), "source_image_url": .string("https://e.com/a.png"),
+        ])
         #expect(img2img.first?.message.contains("does not support image-to-image") == true)
         let style = errors(["prompt": .string("x"), "model_id": .string("recraft-ai/recraft-v3-svg"), "style": .string("oil")])
         #expect(style.first?.message.contains("line_art") == true)

@@ -2,8 +2,8 @@ import Catalog
 import Foundation
 import Generations
 import NetworkPolicy
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// What a request may carry, refused with the field and the reason before anything is written or paid for.
@@ -29,19 +29,21 @@ struct RequestValidationTests {
         #expect(errors(body).contains { $0.field == field && $0.message.contains("NUL") })
     }
 
-    @Test("source_image_url must be https to a public host, or a data: image", arguments: [
-        ("http://example.com/a.png", "https"),
-        ("https://169.254.169.254/latest/meta-data", "link-local"),
-        ("https://127.0.0.1/a.png", "loopback"),
-        ("https://[::1]/a.png", "loopback"),
-        ("https://10.1.2.3/a.png", "private"),
-        ("https://[64:ff9b::a9fe:a9fe]/a.png", "NAT64"),
-        ("https://localhost/a.png", "loopback"),
-        ("https://metadata.google.internal/a.png", "local name"),
-        ("ftp://example.com/a.png", "https"),
-        ("data:text/html;base64,PGgxPg==", "data: URI"),
-        ("https://example.com/" + String(repeating: "a", count: 2100), "at most 2048"),
-    ])
+    @Test(
+        "source_image_url must be https to a public host, or a data: image",
+        arguments: [
+            ("http://example.com/a.png", "https"),
+            ("https://169.254.169.254/latest/meta-data", "link-local"),
+            ("https://127.0.0.1/a.png", "loopback"),
+            ("https://[::1]/a.png", "loopback"),
+            ("https://10.1.2.3/a.png", "private"),
+            ("https://[64:ff9b::a9fe:a9fe]/a.png", "NAT64"),
+            ("https://localhost/a.png", "loopback"),
+            ("https://metadata.google.internal/a.png", "local name"),
+            ("ftp://example.com/a.png", "https"),
+            ("data:text/html;base64,PGgxPg==", "data: URI"),
+            ("https://example.com/" + String(repeating: "a", count: 2100), "at most 2048"),
+        ])
     func sourceImageRefused(url: String, reason: String) {
         var body = base("black-forest-labs/flux-dev")
         body["source_image_url"] = .string(url)
@@ -88,11 +90,13 @@ struct RequestValidationTests {
         #expect(built.warnings.contains { $0.contains("4096x1024 mapped to \(width)x\(height)") })
     }
 
-    @Test("Special-purpose addresses are refused and public ones are not", arguments: [
-        ("8.8.8.8", nil), ("2606:4700::1111", nil), ("198.18.0.1", "benchmarking"), ("224.0.0.1", "multicast"),
-        ("2002:c0a8::1", "6to4"), ("::ffff:10.0.0.1", "IPv4-mapped private"), ("::ffff:8.8.8.8", nil), ("fe80::1", "link-local"),
-        ("fd00::1", "unique local"), ("100.64.0.1", "CGNAT"), ("0.0.0.0", "this network"), ("ff02::1", "multicast"),
-    ] as [(String, String?)])
+    @Test(
+        "Special-purpose addresses are refused and public ones are not",
+        arguments: [
+            ("8.8.8.8", nil), ("2606:4700::1111", nil), ("198.18.0.1", "benchmarking"), ("224.0.0.1", "multicast"),
+            ("2002:c0a8::1", "6to4"), ("::ffff:10.0.0.1", "IPv4-mapped private"), ("::ffff:8.8.8.8", nil), ("fe80::1", "link-local"),
+            ("fd00::1", "unique local"), ("100.64.0.1", "CGNAT"), ("0.0.0.0", "this network"), ("ff02::1", "multicast"),
+        ] as [(String, String?)])
     func specialAddresses(address: String, reason: String?) throws {
         let bytes = try #require(SpecialAddress.parse(address))
         if let reason {

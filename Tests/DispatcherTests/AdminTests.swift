@@ -7,8 +7,8 @@ import JobQueue
 import NIOCore
 import NIOHTTP1
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// The dispatcher's admin API (bearer `ADMIN_TOKEN`) over HTTP, against a real dispatcher process.
@@ -56,7 +56,10 @@ struct AdminTests {
                     case (GenerateImage.name, 1):
                         return .unprocessableContent
                     case (GenerateImage.name, _):
-                        guard let started = try await store.start(generation.id, lease: JobLease(id: UUID(uuidString: arrival.jobID)!, attempt: arrival.attempt)) else { return .conflict }
+                        guard
+                            let started = try await store.start(
+                                generation.id, lease: JobLease(id: UUID(uuidString: arrival.jobID)!, attempt: arrival.attempt))
+                        else { return .conflict }
                         let handed = try await store.handOver(
                             started, predictionID: "p-revived", outputs: ["https://replicate.delivery/a.png"], predictTime: nil, cost: nil,
                             lease: JobLease(id: UUID(uuidString: arrival.jobID)!, attempt: arrival.attempt)
@@ -133,7 +136,10 @@ struct AdminTests {
                 #expect(stats.contains(["job_type": "alpha", "status": "failed", "count": .int(2), "oldest_available_age_seconds": .int(0)]))
 
                 let (_, alphaDead) = try await call(process, .GET, "/v1/admin/dead-jobs?type=alpha")
-                guard case .array(let alpha)? = alphaDead else { Issue.record("no list"); return }
+                guard case .array(let alpha)? = alphaDead else {
+                    Issue.record("no list")
+                    return
+                }
                 #expect(alpha.count == 2 && alpha.allSatisfy { $0.object?["job_type"] == "alpha" && $0.object?["error_message"] == "broken alpha" })
 
                 #expect(try await call(process, .POST, "/v1/admin/dead-jobs/requeue").0 == 422)
@@ -160,10 +166,12 @@ struct AdminTests {
             #expect(try await call(off, .GET, "/v1/admin/queue").0 == 403)
             #expect(try await call(off, .GET, "/v1/admin/queue", token: TestSecrets.internalToken).0 == 403)
             off.stop()
-            let same = try await ServiceProcess("dispatcher", environment: [
-                "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
-                "INTERNAL_TOKEN": token, "ADMIN_TOKEN": token,
-            ], ready: false)
+            let same = try await ServiceProcess(
+                "dispatcher",
+                environment: [
+                    "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                    "INTERNAL_TOKEN": token, "ADMIN_TOKEN": token,
+                ], ready: false)
             try await eventually("the dispatcher to refuse to start") { !same.process.isRunning }
             #expect(same.process.terminationStatus == 78)
             #expect(same.output.contains("ADMIN_TOKEN must differ from INTERNAL_TOKEN"))
@@ -182,14 +190,21 @@ struct AdminTests {
             #expect(try await call(process, .GET, "/v1/admin/usage", token: nil).0 == 401)
             let (status, report) = try await call(process, .GET, "/v1/admin/usage")
             #expect(status == 200)
-            guard case .array(let rows)? = report?.object?["data"] else { Issue.record("no data"); return }
-            #expect(rows == [[
-                "key": .string(user.uuidString.lowercased()), "generations": .int(1), "completed": .int(1), "images": .int(0),
-                "cost_usd": .double(0.25), "unpriced_generations": .int(0),
-            ]])
+            guard case .array(let rows)? = report?.object?["data"] else {
+                Issue.record("no data")
+                return
+            }
+            #expect(
+                rows == [
+                    [
+                        "key": .string(user.uuidString.lowercased()), "generations": .int(1), "completed": .int(1), "images": .int(0),
+                        "cost_usd": .double(0.25), "unpriced_generations": .int(0),
+                    ]
+                ])
             #expect(try await call(process, .GET, "/v1/admin/usage?from=never").0 == 422)
             #expect(try await call(process, .PUT, "/v1/admin/budgets/\(user)", json: #"{"monthly_usd": 12.5}"#).0 == 200)
-            #expect(try await scalar(client, "SELECT monthly_budget_usd::float8 FROM generation_slots WHERE user_id = \(user)", as: Double.self) == 12.5)
+            #expect(
+                try await scalar(client, "SELECT monthly_budget_usd::float8 FROM generation_slots WHERE user_id = \(user)", as: Double.self) == 12.5)
             #expect(try await call(process, .PUT, "/v1/admin/budgets/\(user)", json: #"{"monthly_usd": -1}"#).0 == 422)
             // Beyond what the column holds: refused, not a 500.
             #expect(try await call(process, .PUT, "/v1/admin/budgets/\(user)", json: #"{"monthly_usd": 1e12}"#).0 == 422)
@@ -210,7 +225,8 @@ struct AdminTests {
                 try await eventually("the job to be pushed") { services.arrivals.count == 1 }
                 /// The gauge line for `type` and `status`, from the dispatcher's own /metrics.
                 @Sendable func gauge(_ type: String, _ status: String) async throws -> Double? {
-                    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(process.port)/metrics"), timeout: .seconds(5))
+                    let response = try await HTTPClient.shared.execute(
+                        HTTPClientRequest(url: "http://127.0.0.1:\(process.port)/metrics"), timeout: .seconds(5))
                     let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
                     let line = text.split(separator: "\n").map(String.init).first {
                         $0.hasPrefix("imagegen_queue_jobs{") && $0.contains(#"job_type="\#(type)""#) && $0.contains(#"status="\#(status)""#)

@@ -4,8 +4,8 @@ import Foundation
 import Generations
 import JobQueue
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// The dispatcher as a real process against a real PostgreSQL, pushing to real HTTP services.
 @Suite("Dispatcher")
@@ -24,7 +24,9 @@ struct DispatcherTests {
 
     func statuses(_ client: PostgresClient) async throws -> [String: Int] {
         var result: [String: Int] = [:]
-        for try await (status, count) in try await client.query("SELECT status, count(*)::int8 FROM job_queue GROUP BY status").decode((String, Int).self) {
+        for try await (status, count) in try await client.query("SELECT status, count(*)::int8 FROM job_queue GROUP BY status").decode(
+            (String, Int).self)
+        {
             result[status] = count
         }
         return result
@@ -102,7 +104,8 @@ struct DispatcherTests {
                 process.stop()
                 // Delivery 4 was the first failure: its retry was planned at the first step (≤ 1 s), not the fourth (4–8 s).
                 let (attempt, delay) = try await firstRow(
-                    client, "SELECT (e->>'attempt')::int8, (e->>'retry_in_ms')::float8 FROM job_queue, jsonb_array_elements(errors) AS e WHERE id = \(id)",
+                    client,
+                    "SELECT (e->>'attempt')::int8, (e->>'retry_in_ms')::float8 FROM job_queue, jsonb_array_elements(errors) AS e WHERE id = \(id)",
                     as: (Int, Double).self
                 )
                 #expect(attempt == 4)
@@ -172,7 +175,9 @@ struct DispatcherTests {
                 try await eventually("the push to be in flight") { service.arrivals.count == 1 }
                 process.stop(signal: SIGTERM)
                 #expect(try await jobState(client, id) == ("pending", 1))
-                #expect(try await scalar(client, "SELECT max_attempts::int8 FROM job_queue WHERE id = \(id)", as: Int.self) == NewJob.defaultMaxAttempts + 1)
+                #expect(
+                    try await scalar(client, "SELECT max_attempts::int8 FROM job_queue WHERE id = \(id)", as: Int.self) == NewJob.defaultMaxAttempts
+                        + 1)
             }
         }
     }
@@ -189,7 +194,8 @@ struct DispatcherTests {
                 try await eventually("its own job to complete") { try await jobState(client, own).status == "completed" }
                 // The pass that would dead-letter it also exports the queue's depth: once the depth shows it, that pass ran.
                 try await eventually("a maintenance pass to count the foreign job", timeout: .seconds(15)) {
-                    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(process.port)/metrics"), timeout: .seconds(5))
+                    let response = try await HTTPClient.shared.execute(
+                        HTTPClientRequest(url: "http://127.0.0.1:\(process.port)/metrics"), timeout: .seconds(5))
                     let metrics = String(buffer: try await response.body.collect(upTo: 1 << 20))
                     return metrics.contains(#"imagegen_queue_jobs{job_type="resize-image",status="pending"} 1"#)
                 }

@@ -1,7 +1,7 @@
 import Foundation
-import JobContract
 import Hummingbird
 import HummingbirdTesting
+import JobContract
 import Synchronization
 import WireFormat
 

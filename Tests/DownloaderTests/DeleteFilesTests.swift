@@ -1,10 +1,10 @@
 import Foundation
 import Generations
-import JobContract
 import Hummingbird
 import HummingbirdTesting
-import Testing
+import JobContract
 import TestSupport
+import Testing
 
 /// `delete-files`: the downloader, which owns the files, removes a deleted generation's.
 extension DownloadJobTests {

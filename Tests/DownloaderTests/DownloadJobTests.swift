@@ -1,18 +1,18 @@
-import Database
 import Catalog
+import Database
 import DownloaderService
 import Foundation
 import Generations
-import JobContract
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JobContract
 import PostgresNIO
 import ServiceKit
 import Storage
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The downloader's job endpoint over a real PostgreSQL, fetching from a real HTTP origin on loopback.
 @Suite("Downloader")
@@ -24,7 +24,9 @@ struct DownloadJobTests {
 
     /// The gate `gated.png` waits at (one test uses it).
     static let gate = Mutex<(arrived: Int, open: Bool)>((0, false))
-    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 2, 0, 0, 0, 1, 0, 8, 2, 0, 0, 0]
+    static let png: [UInt8] = [
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 2, 0, 0, 0, 1, 0, 8, 2, 0, 0, 0,
+    ]
 
     struct Harness: Sendable {
         let downloader: any TestClientProtocol
@@ -58,7 +60,8 @@ struct DownloadJobTests {
 
         func status(_ id: UUID) async throws -> (String, String?) {
             for try await row in try await database.query("SELECT status, error_message FROM image_generations WHERE id = \(id)")
-                .decode((String, String?).self) { return row }
+                .decode((String, String?).self)
+            { return row }
             return ("missing", nil)
         }
     }
@@ -73,11 +76,13 @@ struct DownloadJobTests {
         router.get("expired.png") { _, _ in Response(status: .notFound) }
         router.get("page.html") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "<html></html>"))) }
         router.get("huge.png") { _, _ in
-            Response(status: .ok, body: .init { writer in
-                try await writer.write(ByteBuffer(bytes: Self.png))
-                for _ in 0..<64 { try await writer.write(ByteBuffer(repeating: 0, count: 64 << 10)) }
-                try await writer.finish(nil)
-            })
+            Response(
+                status: .ok,
+                body: .init { writer in
+                    try await writer.write(ByteBuffer(bytes: Self.png))
+                    for _ in 0..<64 { try await writer.write(ByteBuffer(repeating: 0, count: 64 << 10)) }
+                    try await writer.finish(nil)
+                })
         }
         router.get("gated.png") { _, _ in
             // Holds the answer until the test opens the gate, so it can act while the download is in flight.
@@ -87,14 +92,16 @@ struct DownloadJobTests {
         }
         router.get("drip.png") { _, _ in
             // A body that never stalls long enough for a read timeout, and never ends.
-            Response(status: .ok, body: .init { writer in
-                try await writer.write(ByteBuffer(bytes: Self.png))
-                for _ in 0..<3000 {
-                    try await Task.sleep(for: .milliseconds(100))
-                    try await writer.write(ByteBuffer(bytes: [0]))
-                }
-                try await writer.finish(nil)
-            })
+            Response(
+                status: .ok,
+                body: .init { writer in
+                    try await writer.write(ByteBuffer(bytes: Self.png))
+                    for _ in 0..<3000 {
+                        try await Task.sleep(for: .milliseconds(100))
+                        try await writer.write(ByteBuffer(bytes: [0]))
+                    }
+                    try await writer.finish(nil)
+                })
         }
         router.get("redirect") { _, _ in Response(status: .found, headers: [.location: "https://example.com/elsewhere.png"]) }
         try await Application(router: router).test(.live) { origin in
@@ -102,11 +109,13 @@ struct DownloadJobTests {
                 let storage = storageDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("downloader-\(UUID())").path
                 defer { if storageDir == nil { try? FileManager.default.removeItem(atPath: storage) } }
                 let originURL = "http://127.0.0.1:\(origin.port!)"
-                let config = try DownloaderConfig(environment: [
-                    "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
-                    "INTERNAL_TOKEN": TestSecrets.internalToken, "STORAGE_DIR": storage, "PUBLIC_BASE_URL": "https://img.example.com",
-                    "DOWNLOAD_ALLOWED_HOSTS": allowed ?? originURL, "DOWNLOAD_MAX_BYTES": String(maxBytes), "DOWNLOAD_TIMEOUT_SECONDS": String(timeout),
-                ].merging(environment) { $1 })
+                let config = try DownloaderConfig(
+                    environment: [
+                        "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                        "INTERNAL_TOKEN": TestSecrets.internalToken, "STORAGE_DIR": storage, "PUBLIC_BASE_URL": "https://img.example.com",
+                        "DOWNLOAD_ALLOWED_HOSTS": allowed ?? originURL, "DOWNLOAD_MAX_BYTES": String(maxBytes),
+                        "DOWNLOAD_TIMEOUT_SECONDS": String(timeout),
+                    ].merging(environment) { $1 })
                 try await buildDownloader(config: config, logger: TestDatabase.logger).test(.router) { downloader in
                     try await body(Harness(downloader: downloader, database: database, origin: originURL, storage: storage))
                 }
@@ -125,14 +134,16 @@ struct DownloadJobTests {
             for path in ["\(shard)/\(id).png", "\(shard)/\(id)-1.png"] {
                 #expect(FileManager.default.contents(atPath: "\(h.storage)/\(path)") == Data(Self.png))
             }
-            let rows = try await h.database.query("SELECT output_index, width, height, format, storage_path, public_url FROM images ORDER BY output_index")
+            let rows = try await h.database.query(
+                "SELECT output_index, width, height, format, storage_path, public_url FROM images ORDER BY output_index")
             var seen: [String] = []
             for try await (index, width, height, format, path, url) in rows.decode((Int, Int, Int, String, String, String).self) {
                 seen.append("\(index) \(width)x\(height) \(format) \(path)")
                 #expect(url == "https://img.example.com/files/\(path)")
             }
             #expect(seen == ["0 512x256 png \(shard)/\(id).png", "1 512x256 png \(shard)/\(id)-1.png"])
-            let seconds = try await scalar(h.database, "SELECT generation_time_seconds FROM image_generations WHERE id = \(generation.id)", as: Int?.self)
+            let seconds = try await scalar(
+                h.database, "SELECT generation_time_seconds FROM image_generations WHERE id = \(generation.id)", as: Int?.self)
             #expect(seconds != nil)
         }
     }
@@ -153,22 +164,24 @@ struct DownloadJobTests {
         }
     }
 
-    @Test("An SVG that could run script or reach out when opened is refused, fetched or as a data: URI", arguments: [
-        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>"#,
-        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)"/>"#,
-        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="https://evil.example/x.png"/></svg>"#,
-        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><a xlink:href="javascript:alert(1)"><rect/></a></svg>"#,
-        // Found only by parsing the whole document, not by patterns: entities, a DTD, an element or attribute off the
-        // allow-list, a stylesheet brought in, animation that rewrites a link, script split by an entity reference.
-        #"<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&b;</text></svg>"#,
-        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><set attributeName="href" to="javascript:alert(1)"/></svg>"#,
-        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><style>@import url(https://evil.example/x.css);</style></svg>"#,
-        #"<?xml-stylesheet href="https://evil.example/x.css"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>"#,
-        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" style="fill: url( 'https://evil.example/p.svg#x')"/></svg>"#,
-        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect formaction="x" width="1"/></svg>"#,
-        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><a href="jav&#x61;script:alert(1)"><rect/></a></svg>"#,
-        #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect/>"#,
-    ])
+    @Test(
+        "An SVG that could run script or reach out when opened is refused, fetched or as a data: URI",
+        arguments: [
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>"#,
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)"/>"#,
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="https://evil.example/x.png"/></svg>"#,
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><a xlink:href="javascript:alert(1)"><rect/></a></svg>"#,
+            // Found only by parsing the whole document, not by patterns: entities, a DTD, an element or attribute off the
+            // allow-list, a stylesheet brought in, animation that rewrites a link, script split by an entity reference.
+            #"<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&b;</text></svg>"#,
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><set attributeName="href" to="javascript:alert(1)"/></svg>"#,
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><style>@import url(https://evil.example/x.css);</style></svg>"#,
+            #"<?xml-stylesheet href="https://evil.example/x.css"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>"#,
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" style="fill: url( 'https://evil.example/p.svg#x')"/></svg>"#,
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect formaction="x" width="1"/></svg>"#,
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><a href="jav&#x61;script:alert(1)"><rect/></a></svg>"#,
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect/>"#,
+        ])
     func unsafeSVG(svg: String) async throws {
         try await withHarness { h in
             let generation = try await h.generation(outputs: ["data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()])
@@ -219,7 +232,8 @@ struct DownloadJobTests {
             #expect(FileManager.default.contents(atPath: final) == Data(Self.png))
             #expect(try await scalar(h.database, "SELECT count(*)::int8 FROM images", as: Int.self) == 1)
             let completions = try await scalar(
-                h.database, "SELECT count(*)::int8 FROM generation_events WHERE generation_id = \(generation.id) AND status = 'completed'", as: Int.self
+                h.database, "SELECT count(*)::int8 FROM generation_events WHERE generation_id = \(generation.id) AND status = 'completed'",
+                as: Int.self
             )
             #expect(completions == 1)
         }
@@ -260,9 +274,11 @@ struct DownloadJobTests {
         }
     }
 
-    @Test("Hosts outside the allow-list, private addresses and redirects elsewhere are refused without a fetch", arguments: [
-        "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/x.png", "ftp://127.0.0.1/x.png",
-    ])
+    @Test(
+        "Hosts outside the allow-list, private addresses and redirects elsewhere are refused without a fetch",
+        arguments: [
+            "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/x.png", "ftp://127.0.0.1/x.png",
+        ])
     func refusedURLs(url: String) async throws {
         try await withHarness { h in
             let generation = try await h.generation(outputs: [url])

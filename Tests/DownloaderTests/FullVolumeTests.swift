@@ -1,10 +1,10 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// A full image volume is our fault, not the output's: downloads wait for space, readiness says so, nothing partial stays.
 extension DownloadJobTests {
@@ -29,7 +29,11 @@ extension DownloadJobTests {
 
     /// Fills the volume at `path` to the last byte with one file.
     func fill(_ path: String) {
-        let handle = FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: path + "/filler", contents: nil); return path + "/filler" }())!
+        let handle = FileHandle(
+            forWritingAtPath: {
+                FileManager.default.createFile(atPath: path + "/filler", contents: nil)
+                return path + "/filler"
+            }())!
         defer { try? handle.close() }
         while (try? handle.write(contentsOf: Data(count: 4096))) != nil {}
         while (try? handle.write(contentsOf: Data(count: 1))) != nil {}
@@ -86,6 +90,8 @@ extension DownloadJobTests {
     static func slowDown() -> Response {
         storeRequests.withLock { $0 += 1 }
         let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
-        return Response(status: .serviceUnavailable, headers: [.contentType: "application/xml", .retryAfter: "1"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(
+            status: .serviceUnavailable, headers: [.contentType: "application/xml", .retryAfter: "1"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

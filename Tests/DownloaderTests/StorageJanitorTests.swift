@@ -3,8 +3,8 @@ import Foundation
 import Generations
 import PostgresNIO
 import Storage
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Storage retention and orphans")
 struct StorageJanitorTests {
@@ -41,8 +41,11 @@ struct StorageJanitorTests {
             }
             // Names as the downloader writes them: <shard>/<generation>[-N].<ext>, .download, hidden .tmp.
             let (a, b, c) = (UUID().uuidString.lowercased(), UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
-            let expired = "\(a.prefix(2))/\(a).png", kept = "\(b.prefix(2))/\(b)-1.png", orphan = "\(c.prefix(2))/\(c).jpg"
-            let fresh = "\(c.prefix(2))/.\(c)-2.download.\(UUID().uuidString).tmp", crashed = "\(c.prefix(2))/\(c)-3.download"
+            let expired = "\(a.prefix(2))/\(a).png"
+            let kept = "\(b.prefix(2))/\(b)-1.png"
+            let orphan = "\(c.prefix(2))/\(c).jpg"
+            let fresh = "\(c.prefix(2))/.\(c)-2.download.\(UUID().uuidString).tmp"
+            let crashed = "\(c.prefix(2))/\(c)-3.download"
             try file(expired, daysOld: 40)
             try await image(expired, daysOld: 40, index: 0)
             try file(kept, daysOld: 2)
@@ -54,15 +57,17 @@ struct StorageJanitorTests {
             let foreign = ["notes.txt", "backup/\(c).png", "\(c.prefix(2))/\(c).png.bak", "ZZ/\(c).png", "\(c).png/../x"]
             for path in foreign.dropLast() { try file(path, daysOld: 400) }
             #expect(!StorageJanitor.isOurs(foreign.last!))
-            let janitor = StorageJanitor(generations: GenerationStore(client: client, logger: TestDatabase.logger), storage: storage,
-                                         imagesRetention: .seconds(30 * 86400), logger: TestDatabase.logger)
+            let janitor = StorageJanitor(
+                generations: GenerationStore(client: client, logger: TestDatabase.logger), storage: storage,
+                imagesRetention: .seconds(30 * 86400), logger: TestDatabase.logger)
             let removed = try await janitor.pass()
             #expect(removed.images == 1)
             #expect(removed.orphans == 2)
-            let left = Set(try FileManager.default.subpathsOfDirectory(atPath: root).filter {
-                var isDirectory: ObjCBool = false
-                return FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &isDirectory) && !isDirectory.boolValue
-            })
+            let left = Set(
+                try FileManager.default.subpathsOfDirectory(atPath: root).filter {
+                    var isDirectory: ObjCBool = false
+                    return FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &isDirectory) && !isDirectory.boolValue
+                })
             #expect(left == Set([kept, fresh] + foreign.dropLast()))
             #expect(try await scalar(client, "SELECT count(*)::int8 FROM images", as: Int.self) == 1)
             #expect(try await scalar(client, "SELECT deleted_images::int8 FROM image_generations", as: Int.self) == 1)

@@ -1,10 +1,10 @@
 import Foundation
+import GatewayService
 import Hummingbird
 import HummingbirdTesting
-import Synchronization
-import GatewayService
 import JWTKit
 import ServiceKit
+import Synchronization
 import Testing
 
 @Suite("User tokens")
@@ -60,11 +60,13 @@ struct SecretSettingsTests {
         }
     }
 
-    @Test("A placeholder, short or predictable AUTH_JWT_SECRET stops the gateway with the reason", arguments: [
-        ("change-me-a-long-random-hs256-secret", "placeholder"),
-        ("3f9c1a7e52b84d60a9e1c7f25d38b0", "at least 32 bytes"),
-        (String(repeating: "ab", count: 32), "too predictable"),
-    ])
+    @Test(
+        "A placeholder, short or predictable AUTH_JWT_SECRET stops the gateway with the reason",
+        arguments: [
+            ("change-me-a-long-random-hs256-secret", "placeholder"),
+            ("3f9c1a7e52b84d60a9e1c7f25d38b0", "at least 32 bytes"),
+            (String(repeating: "ab", count: 32), "too predictable"),
+        ])
     func refused(secret: String, reason: String) {
         #expect(problems(secret).contains { $0.hasPrefix("AUTH_JWT_SECRET") && $0.contains(reason) }, "\(problems(secret))")
     }
@@ -96,7 +98,10 @@ struct TokenPolicyTests {
             (UserClaims(user: user, expires: later, issuer: "https://evil.example", audience: "imagegen"), "issuer"),
             (UserClaims(user: user, expires: later, audience: "imagegen"), "issuer"),
             (UserClaims(user: user, expires: later, issuer: "https://id.example", audience: "other"), "audience"),
-            (UserClaims(user: user, expires: later, issuer: "https://id.example", audience: "imagegen", notBefore: Date().addingTimeInterval(300)), "not valid yet"),
+            (
+                UserClaims(user: user, expires: later, issuer: "https://id.example", audience: "imagegen", notBefore: Date().addingTimeInterval(300)),
+                "not valid yet"
+            ),
         ] {
             do {
                 _ = try await auth.user(from: try await sign(claims))
@@ -147,7 +152,9 @@ struct TokenPolicyTests {
             served.withLock { $0.keys = #"{"keys": [{"kty": "EC", "crv": "P-256", "kid": "k3", "alg": "ES256", "x": "\#(x3)", "y": "\#(y3)"}]}"# }
             await provider.add(ecdsa: another, kid: "k3")
             let before = served.withLock { $0.fetches }
-            #expect(try await eager.user(from: try await provider.sign(UserClaims(user: user, expires: Date().addingTimeInterval(600)), kid: "k3")) == user)
+            #expect(
+                try await eager.user(from: try await provider.sign(UserClaims(user: user, expires: Date().addingTimeInterval(600)), kid: "k3"))
+                    == user)
             #expect(served.withLock { $0.fetches } == before + 1)
             let hs256 = try await UserAuthenticator(secret: secret).token(for: user)
             await #expect(throws: Problem.self) { try await auth.user(from: hs256) }

@@ -1,11 +1,11 @@
 import Foundation
-import ServiceKit
 import GatewayService
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
+import ServiceKit
 import TestSupport
+import Testing
 import WireFormat
 
 /// What a web page on another origin needs: CORS on the allowed origins only, and event streams it can open without
@@ -19,14 +19,16 @@ struct BrowserAccessTests {
         try await GatewayHarness.run { g in
             for path in ["/v1/generations", "/functions/v1/start-generation", "/v1/generations/\(UUID().lowercase)/cancel"] {
                 let response = try await g.call(
-                    .options, path, headers: [.origin: origin, .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "authorization, content-type"]
+                    .options, path,
+                    headers: [.origin: origin, .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "authorization, content-type"]
                 )
                 #expect(response.status == .noContent, "\(path)")
                 #expect(response.headers[.accessControlAllowOrigin] == origin)
                 #expect(response.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
                 #expect(response.headers[.accessControlAllowMethods]?.contains("POST") == true)
             }
-            let foreign = try await g.call(.options, "/v1/generations", headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"])
+            let foreign = try await g.call(
+                .options, "/v1/generations", headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"])
             #expect(foreign.headers[.accessControlAllowOrigin] == nil)
         }
     }
@@ -35,7 +37,8 @@ struct BrowserAccessTests {
     func answers() async throws {
         try await GatewayHarness.run { g in
             let created = try await g.call(
-                .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken, headers: [.origin: origin]
+                .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken,
+                headers: [.origin: origin]
             )
             #expect(created.status == .accepted && created.headers[.accessControlAllowOrigin] == origin)
             #expect(created.headers[.accessControlExposeHeaders]?.contains("Location") == true)

@@ -4,8 +4,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// Monthly budgets, checked in the create statement against this month's spend plus what running generations reserve.
@@ -59,7 +59,8 @@ struct BudgetTests {
                 "UPDATE image_generations SET status = 'completed', completed_at = now() WHERE id = \(UUID(uuidString: first)!)"
             )
             let slots = try await firstRow(
-                g.database, "SELECT spent_usd::float8, reserved_usd::float8 FROM generation_slots WHERE user_id = \(g.alice)", as: (Double, Double).self
+                g.database, "SELECT spent_usd::float8, reserved_usd::float8 FROM generation_slots WHERE user_id = \(g.alice)",
+                as: (Double, Double).self
             )
             #expect(abs(slots.0 - 0.001) < 1e-9 && abs(slots.1 - 0.003) < 1e-9)
             #expect(try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken).status.code == 402)
@@ -90,10 +91,14 @@ struct BudgetTests {
                 return
             }
             #expect(rows.count == 2)
-            #expect(total["generations"] == .int(2) && total["completed"] == .int(1) && total["images"] == .int(1) && total["cost_usd"] == .double(0.003))
+            #expect(
+                total["generations"] == .int(2) && total["completed"] == .int(1) && total["images"] == .int(1) && total["cost_usd"] == .double(0.003))
             let byDay = try g.object(try await g.call(.get, "/v1/usage", token: g.aliceToken))
             #expect(byDay["group_by"] == "day")
-            #expect(try g.object(try await g.call(.get, "/v1/usage", token: g.bobToken))["total"].flatMap { if case .object(let t) = $0 { t["generations"] } else { nil } } == .int(0))
+            #expect(
+                try g.object(try await g.call(.get, "/v1/usage", token: g.bobToken))["total"].flatMap {
+                    if case .object(let t) = $0 { t["generations"] } else { nil }
+                } == .int(0))
             let bad = try await g.call(.get, "/v1/usage?group_by=user&from=yesterday", token: g.aliceToken)
             #expect(bad.status == .unprocessableContent)
             #expect(String(buffer: bad.body).contains("group_by") && String(buffer: bad.body).contains("from"))
@@ -102,10 +107,12 @@ struct BudgetTests {
 }
 
 extension BudgetTests {
-    @Test("The budget month is the UTC calendar month whatever the session's time zone", arguments: [
-        ("Pacific/Kiritimati", "2026-11-30 23:30:00+00", "2026-11-01"), ("America/Los_Angeles", "2026-12-01 00:30:00+00", "2026-12-01"),
-        ("UTC", "2026-12-31 23:59:59+00", "2026-12-01"),
-    ])
+    @Test(
+        "The budget month is the UTC calendar month whatever the session's time zone",
+        arguments: [
+            ("Pacific/Kiritimati", "2026-11-30 23:30:00+00", "2026-11-01"), ("America/Los_Angeles", "2026-12-01 00:30:00+00", "2026-12-01"),
+            ("UTC", "2026-12-31 23:59:59+00", "2026-12-01"),
+        ])
     func utcMonth(zone: String, moment: String, month: String) async throws {
         try await TestDatabase.withClient { client, _ in
             try await client.withConnection { connection in

@@ -4,8 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Gateway events (SSE)")
 struct EventStreamTests {

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Catalog
 import Database
-import Generations
 import Foundation
 import GatewayService
+import Generations
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -11,8 +11,8 @@ import JWTKit
 import PostgresNIO
 import ReplicateAPI
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 @Suite("Gateway API")
@@ -40,12 +40,16 @@ struct GatewayAPITests {
     func validation() async throws {
         try await GatewayHarness.run { g in
             let response = try await g.call(
-                .post, "/v1/generations", json: #"{"prompt": "  ", "model_id": "black-forest-labs/flux-dev", "width": 5000, "strength": 3, "colour": "red"}"#,
+                .post, "/v1/generations",
+                json: #"{"prompt": "  ", "model_id": "black-forest-labs/flux-dev", "width": 5000, "strength": 3, "colour": "red"}"#,
                 token: g.aliceToken
             )
             #expect(response.status == .unprocessableContent)
             let body = try g.object(response)
-            guard case .array(let errors)? = body["errors"] else { Issue.record("no errors"); return }
+            guard case .array(let errors)? = body["errors"] else {
+                Issue.record("no errors")
+                return
+            }
             let fields = errors.compactMap { if case .object(let e) = $0 { e["field"]?.string } else { nil } }
             #expect(Set(fields) == ["prompt", "width", "strength", "colour"])
             #expect(try await g.call(.post, "/v1/generations", json: "{nope", token: g.aliceToken).status == .badRequest)
@@ -64,7 +68,8 @@ struct GatewayAPITests {
                 """
             )
             try await g.database.query("CREATE TRIGGER test_refuse BEFORE INSERT ON job_queue FOR EACH ROW EXECUTE FUNCTION test_refuse_job()")
-            let response = try await g.call(.post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken)
+            let response = try await g.call(
+                .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken)
             // A failed write is the database's: 503 problem+json, try again.
             #expect(response.status == .serviceUnavailable && response.headers[.contentType] == "application/problem+json")
             #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations", as: Int.self) == 0)
@@ -81,7 +86,8 @@ struct GatewayAPITests {
             let ids = try await withThrowingTaskGroup(of: String?.self) { group in
                 for _ in 0..<20 {
                     group.addTask {
-                        let response = try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken, headers: [.idempotencyKey: "key-1"])
+                        let response = try await g.call(
+                            .post, "/v1/generations", json: body, token: g.aliceToken, headers: [.idempotencyKey: "key-1"])
                         return try g.object(response)["id"]?.string
                     }
                 }
@@ -96,7 +102,8 @@ struct GatewayAPITests {
             )
             #expect(other.status == .conflict)
             // The same key belongs to each user separately.
-            #expect(try await g.call(.post, "/v1/generations", json: body, token: g.bobToken, headers: [.idempotencyKey: "key-1"]).status == .accepted)
+            #expect(
+                try await g.call(.post, "/v1/generations", json: body, token: g.bobToken, headers: [.idempotencyKey: "key-1"]).status == .accepted)
         }
     }
 
@@ -133,7 +140,10 @@ struct GatewayAPITests {
             repeat {
                 let path = "/v1/generations?limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
                 let page = try g.object(try await g.call(.get, path, token: g.aliceToken))
-                guard case .array(let data)? = page["data"] else { Issue.record("no data"); return }
+                guard case .array(let data)? = page["data"] else {
+                    Issue.record("no data")
+                    return
+                }
                 seen += data.compactMap { if case .object(let item) = $0 { item["id"]?.string } else { nil } }
                 cursor = page["next_cursor"]?.string
                 _ = try await g.create()  // inserts during paging must not shift pages
@@ -172,7 +182,9 @@ struct GatewayAPITests {
         }
     }
 
-    @Test("Delete cancels a running generation, removes its images' rows, hands their files to the downloader in the same transaction, hides it, keeps it in usage; again is 204")
+    @Test(
+        "Delete cancels a running generation, removes its images' rows, hands their files to the downloader in the same transaction, hides it, keeps it in usage; again is 204"
+    )
     func delete() async throws {
         try await GatewayHarness.run { g in
             let id = try await g.create()
@@ -200,12 +212,17 @@ struct GatewayAPITests {
             #expect(try await scalar(g.database, "SELECT status FROM image_generations", as: String.self) == "cancelled")
             #expect(try await scalar(g.database, "SELECT status FROM job_queue WHERE job_type = 'generate-image'", as: String.self) == "cancelled")
             #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM images", as: Int.self) == 0)
-            #expect(try await scalar(g.database, "SELECT string_agg(event, ',' ORDER BY id) FROM generation_events", as: String.self) == "created,cancelled,deleted")
+            #expect(
+                try await scalar(g.database, "SELECT string_agg(event, ',' ORDER BY id) FROM generation_events", as: String.self)
+                    == "created,cancelled,deleted")
             #expect(try await g.call(.get, "/v1/generations/\(id)", token: g.aliceToken).status == .notFound)
             #expect(try await g.call(.get, "/v1/images/\(imageID)", token: g.aliceToken).status == .notFound)
             #expect(try g.object(try await g.call(.get, "/v1/generations", token: g.aliceToken))["data"] == .array([]))
             let usage = try g.object(try await g.call(.get, "/v1/usage?group_by=model", token: g.aliceToken))
-            guard case .object(let total)? = usage["total"] else { Issue.record("no usage total"); return }
+            guard case .object(let total)? = usage["total"] else {
+                Issue.record("no usage total")
+                return
+            }
             #expect(total["images"] == .int(1))  // a deleted generation's images still count as made
             #expect(try await g.call(.delete, "/v1/generations/\(id)", token: g.aliceToken).status == .noContent)
             #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM generation_events WHERE event = 'deleted'", as: Int.self) == 1)
@@ -278,7 +295,9 @@ struct GatewayAPITests {
             let trusted = try await UserAuthenticator(secret: GatewayHarness.secret).token(for: g.alice, maxPriority: 9)
             let raised = try g.object(try await g.call(.post, "/v1/generations", json: body, token: trusted))
             #expect(raised["priority"] == .int(9))
-            let low = try g.object(try await g.call(.post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast", "priority": 2}"#, token: trusted))
+            let low = try g.object(
+                try await g.call(
+                    .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast", "priority": 2}"#, token: trusted))
             #expect(low["priority"] == .int(2))
             let jobs = try await scalar(g.database, "SELECT string_agg(priority::text, ',' ORDER BY priority)::text FROM job_queue", as: String.self)
             #expect(jobs == "2,5,9")
@@ -289,7 +308,8 @@ struct GatewayAPITests {
     func preferWait() async throws {
         try await GatewayHarness.run { g in
             let pending = try await g.call(
-                .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken, headers: [.prefer: "wait=1"]
+                .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken,
+                headers: [.prefer: "wait=1"]
             )
             #expect(pending.status == .accepted)
             #expect(pending.headers[.preferenceApplied] == "wait=1")
@@ -309,7 +329,8 @@ struct GatewayAPITests {
     func startGeneration() async throws {
         try await GatewayHarness.run { g in
             let response = try await g.call(
-                .post, "/functions/v1/start-generation", json: #"{"prompt": "x", "model_id": "black-forest-labs/flux-schnell", "width": 1024, "height": 1024}"#,
+                .post, "/functions/v1/start-generation",
+                json: #"{"prompt": "x", "model_id": "black-forest-labs/flux-schnell", "width": 1024, "height": 1024}"#,
                 token: g.aliceToken
             )
             let body = try g.object(response)
@@ -374,8 +395,10 @@ struct GatewayAPITests {
             let link = g.fileLink("ab/x.svg")
             #expect(try await g.call(.get, link).status == .ok)
             let query = String(link[link.firstIndex(of: "?")!...])
-            for encoded in ["/%66iles/ab/x.svg", "/files%2Fab/x.svg", "/files/ab%2Fx.svg", "/files/ab/%78.svg", "/%66iles/ab/x.svg" + query,
-                            "/files/ab/%78.svg" + query, "/FILES/ab/x.svg", "/files/ab/../ab/x.svg" + query] {
+            for encoded in [
+                "/%66iles/ab/x.svg", "/files%2Fab/x.svg", "/files/ab%2Fx.svg", "/files/ab/%78.svg", "/%66iles/ab/x.svg" + query,
+                "/files/ab/%78.svg" + query, "/FILES/ab/x.svg", "/files/ab/../ab/x.svg" + query,
+            ] {
                 let response = try await g.call(.get, encoded)
                 #expect(response.status != .ok, "\(encoded)")
                 #expect(!String(buffer: response.body).contains("<svg"), "\(encoded)")
@@ -407,7 +430,8 @@ struct GatewayAPITests {
             #expect(try await g.call(.get, "/health/ready").status == .notFound)
             #expect(try await g.call(.get, "/metrics").status == .notFound)
             @Sendable func onInternalPort(_ path: String) async throws -> (Int, String) {
-                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(g.internalPort)\(path)"), timeout: .seconds(5))
+                let response = try await HTTPClient.shared.execute(
+                    HTTPClientRequest(url: "http://127.0.0.1:\(g.internalPort)\(path)"), timeout: .seconds(5))
                 return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
             }
             // The internal server starts beside the public one; wait until it answers.
@@ -429,13 +453,15 @@ struct GatewayAPITests {
             let (router, _) = try await makePublicRouter(
                 config: GatewayConfig(database: unused, jwtSecret: GatewayHarness.secret, storageDir: g.storage),
                 store: GenerationStore(client: g.database, logger: TestDatabase.logger),
-                hub: GenerationEventHub(listener: NotificationListener(url: unused, channel: "unused", logger: TestDatabase.logger), logger: TestDatabase.logger),
+                hub: GenerationEventHub(
+                    listener: NotificationListener(url: unused, channel: "unused", logger: TestDatabase.logger), logger: TestDatabase.logger),
                 logger: TestDatabase.logger
             )
-            let routed = Set(router.routes.map { route in
-                let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
-                return "\(route.method.rawValue) /\(path.joined(separator: "/"))"
-            })
+            let routed = Set(
+                router.routes.map { route in
+                    let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                    return "\(route.method.rawValue) /\(path.joined(separator: "/"))"
+                })
             // The console's pages are not API operations.
             let console = Set(ConsoleRoutes.assets.map { "GET /\($0.path)" })
             #expect(routed.subtracting(console) == OpenAPIDocument.operations.subtracting(["GET /files/{path}"]))
@@ -444,7 +470,8 @@ struct GatewayAPITests {
             #expect(try await g.call(.get, g.fileLink("\(g.alice)/f.png")).status == .ok)
             // Ids are lowercase everywhere: bodies and the Location header.
             #expect(id == id.lowercased())
-            let response = try await g.call(.post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken)
+            let response = try await g.call(
+                .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken)
             #expect(response.headers[.location] == response.headers[.location]?.lowercased())
             #expect(String(buffer: response.body).contains(g.alice.uuidString.lowercased()))
         }

@@ -77,7 +77,9 @@ struct GatewayHarness: Sendable {
         }
     }
 
-    func call(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+    func call(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = nil, headers: HTTPFields = [:]) async throws
+        -> TestResponse
+    {
         var headers = headers
         if let token { headers[.authorization] = "Bearer \(token)" }
         if json != nil { headers[.contentType] = "application/json" }

@@ -4,8 +4,8 @@ import GatewayService
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// Model experiments: an alias runs one of its variants by weight, the same one for the same user, recorded and counted.
@@ -32,10 +32,16 @@ struct ModelAliasTests {
                 #expect(generation["model_id"] == .string(expected) && generation["model_alias"] == "fast")
             }
             let models = try g.object(try await g.call(.get, "/v1/models"))
-            guard case .array(let aliases)? = models["aliases"] else { Issue.record("no aliases"); return }
+            guard case .array(let aliases)? = models["aliases"] else {
+                Issue.record("no aliases")
+                return
+            }
             #expect(aliases.contains { $0.object?["name"] == "fast" })
             let usage = try g.object(try await g.call(.get, "/v1/usage?group_by=variant", token: g.aliceToken))
-            guard case .array(let rows)? = usage["data"] else { Issue.record("no usage"); return }
+            guard case .array(let rows)? = usage["data"] else {
+                Issue.record("no usage")
+                return
+            }
             #expect(rows.count == 1 && rows[0].object?["key"] == .string("fast: \(expected)") && rows[0].object?["generations"] == .int(3))
             let unknown = try await g.call(.post, "/v1/generations", json: #"{"prompt": "x", "model_id": "fastest"}"#, token: g.aliceToken)
             #expect(unknown.status == .unprocessableContent && String(buffer: unknown.body).contains("fast"))

@@ -7,8 +7,8 @@ import JobQueue
 import PostgresNIO
 import ReplicateAPI
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Replicate's webhooks at the gateway: verified, applied once, through the same transitions a poll makes.
 @Suite("Replicate webhooks")
@@ -67,7 +67,8 @@ struct ReplicateWebhookTests {
     func dataRemoved() async throws {
         try await GatewayHarness.run { g in
             let id = try await running(g, predictionID: "p-removed")
-            let body = prediction("p-removed", status: "succeeded").replacingOccurrences(of: #""error": null"#, with: #""error": null, "data_removed": true"#)
+            let body = prediction("p-removed", status: "succeeded").replacingOccurrences(
+                of: #""error": null"#, with: #""error": null, "data_removed": true"#)
             #expect(try await post(g, body) == .ok)
             let after = try #require(try await GenerationStore(client: g.database, logger: TestDatabase.logger).find(id))
             #expect(after.status == .failed)

@@ -1,7 +1,7 @@
 import Database
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A listener cannot be held open: a request head must arrive in time, and connections past the cap are closed at once.
 @Suite("Slow and hostile clients", .serialized)
@@ -19,10 +19,13 @@ struct SlowClientTests {
     }
 
     func gateway(_ url: DatabaseURL, extra: [String: String]) async throws -> ServiceProcess {
-        try await ServiceProcess("gateway", environment: [
-            "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable", "AUTH_JWT_SECRET": TestSecrets.internalToken, "FILES_URL_SECRET": TestSecrets.internalToken,
-            "GATEWAY_MIGRATE_ON_START": "false",
-        ].merging(extra) { $1 })
+        try await ServiceProcess(
+            "gateway",
+            environment: [
+                "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                "AUTH_JWT_SECRET": TestSecrets.internalToken, "FILES_URL_SECRET": TestSecrets.internalToken,
+                "GATEWAY_MIGRATE_ON_START": "false",
+            ].merging(extra) { $1 })
     }
 
     @Test("A client that never finishes its request head is disconnected after HTTP_HEADER_TIMEOUT_SECONDS; a prompt one is served")

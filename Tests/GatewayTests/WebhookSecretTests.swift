@@ -3,8 +3,8 @@ import GatewayService
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Replicate's webhook secret, fetched from the account: single flight, retried at start, refreshed at most once a minute.
 @Suite("Replicate webhook secret")
@@ -14,7 +14,10 @@ struct WebhookSecretTests {
         let calls = Mutex(0)
         let router = Router()
         router.get("v1/webhooks/default/secret") { _, _ -> Response in
-            let n = calls.withLock { $0 += 1; return $0 }
+            let n = calls.withLock {
+                $0 += 1
+                return $0
+            }
             try await Task.sleep(for: .milliseconds(50))
             guard n > failures else { return Response(status: .internalServerError) }
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"key": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}"#)))

@@ -3,8 +3,8 @@ import Foundation
 import Generations
 import JobQueue
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// Within one priority, one user's backlog does not hold up another user's job.
 @Suite("Fair claims")
@@ -63,7 +63,8 @@ struct RetentionTests {
             let queue = JobQueue(client: client, logger: TestDatabase.logger)
             let request = try GenerationRequest.validate(["prompt": "old", "model_id": "black-forest-labs/flux-schnell"])
             for n in 0..<3 { _ = try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "r\(n)") }
-            try await client.query("UPDATE generation_events SET created_at = now() - interval '40 days' WHERE id IN (SELECT id FROM generation_events LIMIT 2)")
+            try await client.query(
+                "UPDATE generation_events SET created_at = now() - interval '40 days' WHERE id IN (SELECT id FROM generation_events LIMIT 2)")
             #expect(try await store.removeEvents(olderThan: .seconds(30 * 86400), batch: 1) == 1)
             #expect(try await store.removeEvents(olderThan: .seconds(30 * 86400)) == 1)
             #expect(try await scalar(client, "SELECT count(*)::int8 FROM generation_events", as: Int.self) == 1)
@@ -73,13 +74,16 @@ struct RetentionTests {
                 WHERE id IN (SELECT id FROM job_queue ORDER BY created_at LIMIT 2)
                 """
             )
-            try await client.query("UPDATE job_queue SET completed_at = now() - interval '1 day' WHERE id IN (SELECT id FROM job_queue WHERE status = 'failed' LIMIT 1)")
+            try await client.query(
+                "UPDATE job_queue SET completed_at = now() - interval '1 day' WHERE id IN (SELECT id FROM job_queue WHERE status = 'failed' LIMIT 1)")
             #expect(try await queue.pruneDead(olderThan: .seconds(30 * 86400)) == 1)
             #expect(try await scalar(client, "SELECT string_agg(status, ',' ORDER BY status) FROM job_queue", as: String.self) == "failed,pending")
         }
     }
 
-    @Test("Tombstones and webhook delivery records past their retention, expired stream tokens and old Replicate webhook ids are removed; newer ones stay")
+    @Test(
+        "Tombstones and webhook delivery records past their retention, expired stream tokens and old Replicate webhook ids are removed; newer ones stay"
+    )
     func tombstonesDeliveriesTokens() async throws {
         try await TestDatabase.withClient { client, _ in
             let store = GenerationStore(client: client, logger: TestDatabase.logger)
@@ -106,7 +110,8 @@ struct RetentionTests {
             _ = try await store.createStreamToken(hash: "live", for: ids[2], userID: user, seconds: 60)
             _ = try await store.createStreamToken(hash: "expired", for: ids[2], userID: user, seconds: 60)
             try await client.query("UPDATE stream_tokens SET expires_at = now() - interval '2 hours' WHERE token_hash = 'expired'")
-            try await client.query("INSERT INTO replicate_webhooks (webhook_id, received_at) VALUES ('old', now() - interval '2 days'), ('new', now())")
+            try await client.query(
+                "INSERT INTO replicate_webhooks (webhook_id, received_at) VALUES ('old', now() - interval '2 days'), ('new', now())")
             #expect(try await store.removeExpired() == 2)
             #expect(try await scalar(client, "SELECT token_hash FROM stream_tokens", as: String.self) == "live")
             #expect(try await scalar(client, "SELECT webhook_id FROM replicate_webhooks", as: String.self) == "new")

@@ -4,8 +4,8 @@ import Generations
 import JobQueue
 import Logging
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// The generations' writes on real PostgreSQL.
 @Suite("Generation store")
@@ -62,7 +62,8 @@ extension GenerationStoreTests {
             func jobs(_ key: String) async throws -> [String] {
                 var states: [String] = []
                 for try await state in try await client.query("SELECT job_type || ':' || status FROM job_queue WHERE dedupe_key = \(key)")
-                    .decode(String.self) { states.append(state) }
+                    .decode(String.self)
+                { states.append(state) }
                 return states
             }
             #expect(try await jobs(GenerateImage.dedupeKey(orphan)) == ["generate-image:pending"])

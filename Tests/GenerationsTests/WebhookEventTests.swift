@@ -2,8 +2,8 @@ import Foundation
 import Generations
 import JobQueue
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// The trigger that turns a generation's changes into `deliver-webhook` jobs, in the same transaction.
 @Suite("Webhook events")
@@ -24,7 +24,9 @@ struct WebhookEventTests {
     func filter() async throws {
         try await TestDatabase.withClient { client, _ in
             let id = try await insertGeneration(client, status: "queued")
-            try await client.query("UPDATE image_generations SET webhook = 'https://example.com/h', webhook_events_filter = ARRAY['start', 'completed'] WHERE id = \(id)")
+            try await client.query(
+                "UPDATE image_generations SET webhook = 'https://example.com/h', webhook_events_filter = ARRAY['start', 'completed'] WHERE id = \(id)"
+            )
             let prefix = keyPrefix(id)
             try await client.query("UPDATE image_generations SET status = 'processing' WHERE id = \(id)")
             try await client.query("UPDATE image_generations SET progress = 40 WHERE id = \(id)")
@@ -36,13 +38,17 @@ struct WebhookEventTests {
                 client, "SELECT payload::text FROM job_queue WHERE dedupe_key = \(prefix + "completed")", as: String.self
             )
             let decoded = try JSONDecoder().decode([String: String].self, from: Data(payload.utf8))
-            #expect(decoded == [
-                "generation_id": id.uuidString.lowercased(), "user_id": decoded["user_id"] ?? "", "event": "completed", "receiver": "https://example.com",
-            ])
+            #expect(
+                decoded == [
+                    "generation_id": id.uuidString.lowercased(), "user_id": decoded["user_id"] ?? "", "event": "completed",
+                    "receiver": "https://example.com",
+                ])
             // Ranked behind the receiver's live deliveries: the start event's job is still pending.
             #expect(try await scalar(client, "SELECT fair_rank FROM job_queue WHERE dedupe_key = \(prefix + "start")", as: Int.self) == 0)
             #expect(try await scalar(client, "SELECT fair_rank FROM job_queue WHERE dedupe_key = \(prefix + "completed")", as: Int.self) == 1)
-            #expect(try await scalar(client, "SELECT max_attempts FROM job_queue WHERE dedupe_key = \(prefix + "completed")", as: Int.self) == DeliverWebhook.maxAttempts)
+            #expect(
+                try await scalar(client, "SELECT max_attempts FROM job_queue WHERE dedupe_key = \(prefix + "completed")", as: Int.self)
+                    == DeliverWebhook.maxAttempts)
 
             let other = try await insertGeneration(client, status: "queued")
             try await client.query(
@@ -56,7 +62,10 @@ struct WebhookEventTests {
             try await GenerationStore(client: client, logger: TestDatabase.logger).disableWebhook(of: other)
             try await client.query("UPDATE image_generations SET progress = 30 WHERE id = \(other)")
             #expect(try await deliveries(client, other).count == 2)
-            #expect(try await scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE dedupe_key LIKE \(otherPrefix + "%") AND status = 'pending'", as: Int.self) == 0)
+            #expect(
+                try await scalar(
+                    client, "SELECT count(*)::int8 FROM job_queue WHERE dedupe_key LIKE \(otherPrefix + "%") AND status = 'pending'", as: Int.self)
+                    == 0)
         }
     }
 
@@ -82,7 +91,9 @@ struct WebhookEventTests {
     func deliveryContexts() async throws {
         try await TestDatabase.withClient { client, _ in
             let store = GenerationStore(client: client, logger: TestDatabase.logger)
-            let (known, newcomer, sibling) = (try await insertGeneration(client), try await insertGeneration(client), try await insertGeneration(client))
+            let (known, newcomer, sibling) = (
+                try await insertGeneration(client), try await insertGeneration(client), try await insertGeneration(client)
+            )
             let knownUser = try await scalar(client, "SELECT user_id FROM image_generations WHERE id = \(known)", as: UUID.self)
             let newUser = try await scalar(client, "SELECT user_id FROM image_generations WHERE id = \(newcomer)", as: UUID.self)
             try await client.query("UPDATE image_generations SET user_id = \(newUser) WHERE id = \(sibling)")
@@ -118,7 +129,9 @@ struct WebhookEventTests {
             try await client.query("UPDATE job_queue SET run_at = now() + interval '1 hour' WHERE job_type = \(DeliverWebhook.name)")
 
             #expect(try await store.wakeDelivery(to: "https://a.example.com"))
-            #expect(try await scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE dedupe_key = ANY(\(keys)) AND run_at > now()", as: Int.self) == 2)
+            #expect(
+                try await scalar(client, "SELECT count(*)::int8 FROM job_queue WHERE dedupe_key = ANY(\(keys)) AND run_at > now()", as: Int.self) == 2
+            )
             #expect(try await store.wakeDelivery(to: "https://a.example.com"))
             #expect(try await !store.wakeDelivery(to: "https://a.example.com"))
             #expect(try await scalar(client, "SELECT run_at > now() FROM job_queue WHERE dedupe_key = \(keys[2])", as: Bool.self))

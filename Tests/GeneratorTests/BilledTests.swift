@@ -2,8 +2,8 @@ import Catalog
 import Foundation
 import Generations
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// Replicate bills per-second models for the time a prediction ran, however it ended: budgets count that too.
@@ -12,7 +12,9 @@ extension LifecycleTests {
         try await scalar(client, "SELECT spent_usd::float8 FROM generation_slots WHERE user_id = \(user)", as: Double.self)
     }
 
-    @Test("A cancelled prediction of a per-second model is billed for the time it ran: its cost counts in spend, and a loop of create-then-cancel meets the budget")
+    @Test(
+        "A cancelled prediction of a per-second model is billed for the time it ran: its cost counts in spend, and a loop of create-then-cancel meets the budget"
+    )
     func cancelledIsBilled() async throws {
         try await withHarness(#"{"time_scale": 1, "latency_overrides": {"stability-ai/sdxl": 30}}"#, parkAfter: .zero) { h in
             let generation = try await h.create(["prompt": "cancel me", "model_id": "stability-ai/sdxl"])
@@ -36,7 +38,8 @@ extension LifecycleTests {
 
     @Test("A cancel Replicate answers before it takes effect (still running, no metrics) is billed from a GET a moment later")
     func cancelTakesEffectLater() async throws {
-        try await withHarness(#"{"time_scale": 1, "latency_overrides": {"stability-ai/sdxl": 30}, "cancel_delay_seconds": 1}"#, parkAfter: .zero) { h in
+        try await withHarness(#"{"time_scale": 1, "latency_overrides": {"stability-ai/sdxl": 30}, "cancel_delay_seconds": 1}"#, parkAfter: .zero) {
+            h in
             let generation = try await h.create(["prompt": "cancel me later", "model_id": "stability-ai/sdxl"])
             #expect(try await h.run(generation).status == 202)
             let store = GenerationStore(client: h.client, logger: TestDatabase.logger)

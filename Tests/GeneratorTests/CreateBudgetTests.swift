@@ -4,8 +4,8 @@ import Foundation
 import Generations
 import JobQueue
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// Replicate's create limit is one budget for all generators: kept in PostgreSQL, closed by a 429 for its Retry-After.
@@ -15,24 +15,33 @@ struct CreateBudgetTests {
     func threeGenerators() async throws {
         try await TestDatabase.withClient { client, url in
             let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
-            let simulator = try await ServiceProcess("replicate-simulator", environment: [
-                "SIMULATOR_TIME_SCALE": "0.01", "SIMULATOR_CREATE_RATE_PER_MINUTE": "30",
-            ])
+            let simulator = try await ServiceProcess(
+                "replicate-simulator",
+                environment: [
+                    "SIMULATOR_TIME_SCALE": "0.01", "SIMULATOR_CREATE_RATE_PER_MINUTE": "30",
+                ])
             let simulatorURL = "http://127.0.0.1:\(simulator.port)"
             var generators: [ServiceProcess] = []
             for _ in 0..<3 {
-                generators.append(try await ServiceProcess("generator", environment: [
-                    "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
-                    "REPLICATE_BASE_URL": simulatorURL, "REPLICATE_CREATE_RATE_PER_MINUTE": "30",
-                ]))
+                generators.append(
+                    try await ServiceProcess(
+                        "generator",
+                        environment: [
+                            "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
+                            "REPLICATE_BASE_URL": simulatorURL, "REPLICATE_CREATE_RATE_PER_MINUTE": "30",
+                        ]))
             }
             let routes = generators.map { "generate-image=http://127.0.0.1:\($0.port)" }
             // Three dispatchers, each pushing to its own generator: the generators share nothing but the database.
             var dispatchers: [ServiceProcess] = []
             for route in routes {
-                dispatchers.append(try await ServiceProcess("dispatcher", environment: [
-                    "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100", "DISPATCH_ROUTES": route,
-                ]))
+                dispatchers.append(
+                    try await ServiceProcess(
+                        "dispatcher",
+                        environment: [
+                            "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
+                            "DISPATCH_ROUTES": route,
+                        ]))
             }
             let store = GenerationStore(client: client, logger: TestDatabase.logger)
             let request = try GenerationRequest.validate(["prompt": "budget", "model_id": "black-forest-labs/flux-schnell"])
@@ -47,12 +56,14 @@ struct CreateBudgetTests {
             // From the third create to the twelfth, as the generators recorded them starting (not when this test saw them,
             // which a loaded machine delays).
             var starts: [Date] = []
-            for try await at in try await client.query("SELECT create_started_at FROM image_generations ORDER BY create_started_at").decode(Date.self) {
+            for try await at in try await client.query("SELECT create_started_at FROM image_generations ORDER BY create_started_at").decode(Date.self)
+            {
                 starts.append(at)
             }
             let elapsed = Duration.seconds(starts[11].timeIntervalSince(starts[2]))
             let stats = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(simulatorURL)/_simulator/stats"), timeout: .seconds(5))
-            let counters = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: try await stats.body.collect(upTo: 1 << 20))).object?["counters"]?.object
+            let counters = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: try await stats.body.collect(upTo: 1 << 20))).object?[
+                "counters"]?.object
             #expect(counters?["predictions.create.throttled"] == nil, "the simulator refused creates: \(String(describing: counters))")
             #expect(counters?["predictions.create"] == .int(12))
             // Nine more after the first three, at 27 a minute: about 20 s, not the fraction of a second three unshared

@@ -2,11 +2,11 @@ import AsyncHTTPClient
 import Catalog
 import Database
 import Foundation
-import JobContract
 import Generations
 import GeneratorService
 import Hummingbird
 import HummingbirdTesting
+import JobContract
 import JobQueue
 import Logging
 import PostgresNIO
@@ -92,7 +92,9 @@ struct LifecycleTests {
     @Test("A fast model finishes inside the wait window: one create call, no polling, hand-over to the downloader")
     func syncFinish() async throws {
         try await withHarness { h in
-            let generation = try await h.create(["prompt": .string("a cat"), "model_id": .string("black-forest-labs/flux-schnell"), "num_outputs": .int(2)])
+            let generation = try await h.create([
+                "prompt": .string("a cat"), "model_id": .string("black-forest-labs/flux-schnell"), "num_outputs": .int(2),
+            ])
             #expect(try await h.run(generation).status == 200)
             let after = try await h.reload(generation)
             #expect(after.status == .downloading)
@@ -114,16 +116,19 @@ struct LifecycleTests {
             #expect(try await h.reload(generation).status == .downloading)
             #expect(try await h.counter("predictions.get") >= 1)
             let progressEvents = try await scalar(
-                h.client, "SELECT count(DISTINCT progress)::int8 FROM generation_events WHERE generation_id = \(generation.id) AND status = 'processing'",
+                h.client,
+                "SELECT count(DISTINCT progress)::int8 FROM generation_events WHERE generation_id = \(generation.id) AND status = 'processing'",
                 as: Int.self
             )
             #expect(progressEvents >= 2)
         }
     }
 
-    @Test("Model failure and NSFW fail the generation with Replicate's message and are not retried", arguments: [
-        ("[fail] x", "CUDA"), ("[nsfw] x", "E005"),
-    ])
+    @Test(
+        "Model failure and NSFW fail the generation with Replicate's message and are not retried",
+        arguments: [
+            ("[fail] x", "CUDA"), ("[nsfw] x", "E005"),
+        ])
     func modelFailure(prompt: String, needle: String) async throws {
         try await withHarness { h in
             let generation = try await h.create(["prompt": .string(prompt), "model_id": .string("google/imagen-4-fast")])
@@ -224,7 +229,9 @@ struct LifecycleTests {
     @Test("Every catalog model runs end to end on the simulator through the generator", arguments: ModelCatalog.all.map(\.id))
     func everyModelRuns(model: String) async throws {
         try await withHarness { h in
-            let generation = try await h.create(["prompt": .string("a lighthouse"), "model_id": .string(model), "width": .int(1024), "height": .int(768)])
+            let generation = try await h.create([
+                "prompt": .string("a lighthouse"), "model_id": .string(model), "width": .int(1024), "height": .int(768),
+            ])
             #expect(try await h.run(generation).status == 200)
             let after = try await h.reload(generation)
             #expect(after.status == .downloading, "\(model): \(after.status) \(after.errorMessage ?? "")")

@@ -1,8 +1,8 @@
 import Foundation
 import Generations
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// Replicate down: nothing fails that may still run, nothing is paid twice, and the shared breaker spares Replicate.
@@ -11,7 +11,9 @@ extension LifecycleTests {
         try await firstRow(client, "SELECT opened_at IS NOT NULL, failures::int8 FROM replicate_breaker", as: (Bool, Int).self)
     }
 
-    @Test("Replicate answering 503: creates snooze without spending an attempt, five in a row open the shared breaker, which stops calls until a probe succeeds")
+    @Test(
+        "Replicate answering 503: creates snooze without spending an attempt, five in a row open the shared breaker, which stops calls until a probe succeeds"
+    )
     func outageOpensBreaker() async throws {
         try await withHarness(#"{"time_scale": 0, "outage": true}"#) { h in
             var generations: [Generation] = []
@@ -72,9 +74,11 @@ extension LifecycleTests {
         }
     }
 
-    @Test("A huge, negative or non-numeric Retry-After from Replicate is clamped, never trapping the generator", arguments: [
-        "1e308", "-5", "nan", "inf", "-inf", "99999999999999999999999999",
-    ])
+    @Test(
+        "A huge, negative or non-numeric Retry-After from Replicate is clamped, never trapping the generator",
+        arguments: [
+            "1e308", "-5", "nan", "inf", "-inf", "99999999999999999999999999",
+        ])
     func hostileRetryAfter(value: String) async throws {
         try await withHarness(#"{"time_scale": 0, "outage": true, "outage_retry_after": "\#(value)"}"#) { h in
             let generation = try await h.create(["prompt": "x", "model_id": "google/imagen-4-fast"])

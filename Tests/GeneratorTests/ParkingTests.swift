@@ -4,8 +4,8 @@ import Foundation
 import Generations
 import JobQueue
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 extension LifecycleTests {
@@ -71,14 +71,18 @@ struct ParkingTests {
         try await TestDatabase.withClient { client, url in
             let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
             let (simulator, simulatorURL) = try await simulator(taking: 20)
-            let generator = try await ServiceProcess("generator", environment: [
-                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
-                "REPLICATE_BASE_URL": simulatorURL, "GENERATOR_PREFER_WAIT": "0",
-            ])
-            let dispatcher = try await ServiceProcess("dispatcher", environment: [
-                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
-                "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(generator.port)", "DISPATCH_CONCURRENCY": "generate-image=2",
-            ])
+            let generator = try await ServiceProcess(
+                "generator",
+                environment: [
+                    "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
+                    "REPLICATE_BASE_URL": simulatorURL, "GENERATOR_PREFER_WAIT": "0",
+                ])
+            let dispatcher = try await ServiceProcess(
+                "dispatcher",
+                environment: [
+                    "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
+                    "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(generator.port)", "DISPATCH_CONCURRENCY": "generate-image=2",
+                ])
             let store = GenerationStore(client: client, logger: TestDatabase.logger)
             let request = try GenerationRequest.validate(["prompt": "many at once", "model_id": "google/imagen-4-fast"])
             for _ in 0..<50 { _ = try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h") }
@@ -102,20 +106,26 @@ struct ParkingTests {
             let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
             let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
             let (simulator, simulatorURL) = try await simulator(taking: 2, environment: ["SIMULATOR_WEBHOOK_SECRET": secret])
-            let gateway = try await ServiceProcess("gateway", environment: [
-                "DATABASE_URL": database, "AUTH_JWT_SECRET": TestSecrets.internalToken, "FILES_URL_SECRET": TestSecrets.internalToken,
-                "REPLICATE_WEBHOOK_SECRET": secret,
-                "GATEWAY_MIGRATE_ON_START": "false",
-            ])
-            let generator = try await ServiceProcess("generator", environment: [
-                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
-                "REPLICATE_BASE_URL": simulatorURL, "GENERATOR_PREFER_WAIT": "0", "GENERATOR_WEBHOOK_POLL_SECONDS": "600",
-                "REPLICATE_WEBHOOK_URL": "http://127.0.0.1:\(gateway.port)/v1/replicate/webhook",
-            ])
-            let dispatcher = try await ServiceProcess("dispatcher", environment: [
-                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
-                "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(generator.port)",
-            ])
+            let gateway = try await ServiceProcess(
+                "gateway",
+                environment: [
+                    "DATABASE_URL": database, "AUTH_JWT_SECRET": TestSecrets.internalToken, "FILES_URL_SECRET": TestSecrets.internalToken,
+                    "REPLICATE_WEBHOOK_SECRET": secret,
+                    "GATEWAY_MIGRATE_ON_START": "false",
+                ])
+            let generator = try await ServiceProcess(
+                "generator",
+                environment: [
+                    "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",
+                    "REPLICATE_BASE_URL": simulatorURL, "GENERATOR_PREFER_WAIT": "0", "GENERATOR_WEBHOOK_POLL_SECONDS": "600",
+                    "REPLICATE_WEBHOOK_URL": "http://127.0.0.1:\(gateway.port)/v1/replicate/webhook",
+                ])
+            let dispatcher = try await ServiceProcess(
+                "dispatcher",
+                environment: [
+                    "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
+                    "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(generator.port)",
+                ])
             let store = GenerationStore(client: client, logger: TestDatabase.logger)
             let request = try GenerationRequest.validate(["prompt": "told, not asked", "model_id": "google/imagen-4-fast"])
             let generation = try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h").generation
@@ -141,11 +151,13 @@ struct ParkingTests {
             let first = try await ServiceProcess("generator", environment: generatorEnvironment)
             // A second generator on another port takes over the route once the first is gone.
             let second = try await ServiceProcess("generator", environment: generatorEnvironment)
-            let dispatcher = try await ServiceProcess("dispatcher", environment: [
-                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
-                "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(first.port)", "DISPATCH_LEASE_SECONDS": "2",
-                "DISPATCH_TIMEOUT_SECONDS": "2",
-            ])
+            let dispatcher = try await ServiceProcess(
+                "dispatcher",
+                environment: [
+                    "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
+                    "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(first.port)", "DISPATCH_LEASE_SECONDS": "2",
+                    "DISPATCH_TIMEOUT_SECONDS": "2",
+                ])
             let store = GenerationStore(client: client, logger: TestDatabase.logger)
             let request = try GenerationRequest.validate(["prompt": "survives", "model_id": "google/imagen-4-fast"])
             for _ in 0..<100 { _ = try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h") }
@@ -157,10 +169,12 @@ struct ParkingTests {
             }
             first.stop(signal: SIGKILL)
             dispatcher.stop(signal: SIGKILL)
-            let rerouted = try await ServiceProcess("dispatcher", environment: [
-                "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
-                "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(second.port)", "DISPATCH_LEASE_SECONDS": "2",
-            ])
+            let rerouted = try await ServiceProcess(
+                "dispatcher",
+                environment: [
+                    "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
+                    "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(second.port)", "DISPATCH_LEASE_SECONDS": "2",
+                ])
             try await eventually("every generation to be handed over", timeout: .seconds(60)) {
                 try await count("status = 'downloading'") == 100
             }

@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import Generations
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 extension LifecycleTests {

@@ -5,8 +5,8 @@ import JobQueue
 import Logging
 import PostgresNIO
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Job queue on PostgreSQL")
 struct JobQueueTests {
@@ -117,7 +117,10 @@ struct JobQueueTests {
                 #expect(job.attempt == attempt)
                 let outcome = try await queue.fail(job.lease, error: "boom \(attempt)", retryable: true, delay: .milliseconds(50 * attempt))
                 if attempt < 3 {
-                    guard case .retrying(let at) = outcome else { Issue.record("expected retry, got \(outcome)"); return }
+                    guard case .retrying(let at) = outcome else {
+                        Issue.record("expected retry, got \(outcome)")
+                        return
+                    }
                     runAts.append(at)
                 } else {
                     #expect(outcome == .deadLettered)
@@ -219,7 +222,8 @@ struct JobQueueTests {
             #expect(try await queue.snooze(job.lease, for: .seconds(3600)))
             #expect(try await !queue.snooze(job.lease, for: .zero))
             #expect(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).isEmpty)
-            let waiting = try await scalar(client, "SELECT EXTRACT(EPOCH FROM run_at - now())::float8 FROM job_queue WHERE id = \(id)", as: Double.self)
+            let waiting = try await scalar(
+                client, "SELECT EXTRACT(EPOCH FROM run_at - now())::float8 FROM job_queue WHERE id = \(id)", as: Double.self)
             #expect(waiting > 3500)
             try await client.query("UPDATE job_queue SET run_at = now() WHERE id = \(id)")
             let again = try #require(try await queue.claim(limits: ["t": 1], worker: "w", lease: .seconds(30)).first)
@@ -379,7 +383,10 @@ struct JobQueueTests {
             async let e = completer.snooze(snoozed.lease, for: .seconds(60))
             let outcomes = try await (a, b, c, d, e)
             running.cancel()
-            guard case .retrying = outcomes.0 else { Issue.record("expected a retry, got \(outcomes.0)"); return }
+            guard case .retrying = outcomes.0 else {
+                Issue.record("expected a retry, got \(outcomes.0)")
+                return
+            }
             #expect(outcomes.1 == .deadLettered && outcomes.2 == .deadLettered && outcomes.3 == .leaseLost && outcomes.4)
             #expect(try await jobState(client, retried.id) == ("pending", 1))
             #expect(try await jobState(client, stale.id) == ("processing", 1))
@@ -406,7 +413,8 @@ struct JobQueueTests {
                 async let completed = queue.complete(leases.map { ($0, nil) })
                 try await eventually("both batches to wait on the held row") {
                     try await scalar(
-                        client, "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0",
+                        client,
+                        "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0",
                         as: Int.self
                     ) >= 2
                 }
@@ -455,7 +463,8 @@ struct JobQueueTests {
     @Test("A deferring session queues its notifications until published after commit; a rolled-back write's are dropped")
     func deferredNotifications() async throws {
         try await TestDatabase.withClient { _, url in
-            let deferring = PostgresClient(configuration: url.clientConfiguration(maxConnections: 1, deferNotifications: true), backgroundLogger: logger)
+            let deferring = PostgresClient(
+                configuration: url.clientConfiguration(maxConnections: 1, deferNotifications: true), backgroundLogger: logger)
             let listener = NotificationListener(url: url, channel: "imagegen_jobs", logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await deferring.run() }

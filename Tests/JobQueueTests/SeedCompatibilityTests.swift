@@ -103,7 +103,9 @@ struct SeedCompatibilityTests {
     func stateMachineGuardAndEvents() async throws {
         try await TestDatabase.withClient { client, _ in
             let declared = Dictionary(
-                GenerationTransition.allCases.flatMap { transition in transition.from.map { ("\($0.rawValue)->\(transition.to.rawValue)", transition.event) } },
+                GenerationTransition.allCases.flatMap { transition in
+                    transition.from.map { ("\($0.rawValue)->\(transition.to.rawValue)", transition.event) }
+                },
                 uniquingKeysWith: { first, _ in first }
             )
             var wrong: [String] = []
@@ -117,12 +119,16 @@ struct SeedCompatibilityTests {
                     } catch is PSQLError {
                         accepted = false
                     }
-                    if accepted != (declared["\(from.rawValue)->\(to.rawValue)"] != nil) { wrong.append("\(from.rawValue) -> \(to.rawValue): accepted \(accepted)") }
+                    if accepted != (declared["\(from.rawValue)->\(to.rawValue)"] != nil) {
+                        wrong.append("\(from.rawValue) -> \(to.rawValue): accepted \(accepted)")
+                    }
                     if accepted {
                         let event = try await scalar(
                             client, "SELECT event FROM generation_events WHERE generation_id = \(id) ORDER BY id DESC LIMIT 1", as: String.self
                         )
-                        if event != declared["\(from.rawValue)->\(to.rawValue)"] { wrong.append("\(from.rawValue) -> \(to.rawValue): event \(event)") }
+                        if event != declared["\(from.rawValue)->\(to.rawValue)"] {
+                            wrong.append("\(from.rawValue) -> \(to.rawValue): event \(event)")
+                        }
                     }
                 }
             }
@@ -142,7 +148,10 @@ struct SeedCompatibilityTests {
             let events = try await client.query("SELECT status, progress, event FROM generation_events WHERE generation_id = \(id) ORDER BY id")
             var seen: [String] = []
             for try await (status, progress, event) in events.decode((String, Int, String).self) { seen.append("\(status):\(progress):\(event)") }
-            #expect(seen == ["queued:0:created", "processing:40:started", "processing:60:progress", "downloading:100:generated", "completed:100:completed"])
+            #expect(
+                seen == [
+                    "queued:0:created", "processing:40:started", "processing:60:progress", "downloading:100:generated", "completed:100:completed",
+                ])
         }
     }
 }

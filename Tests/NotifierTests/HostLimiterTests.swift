@@ -66,13 +66,19 @@ struct HostLimiterTests {
     func freedSlotWakesParked() async throws {
         let limiter = HostLimiter(limit: 1, longest: .seconds(10))
         #expect(await limiter.admit(receiver) == .granted)
-        guard case .snooze = await limiter.admit(receiver) else { Issue.record("admitted beyond the limit"); return }
+        guard case .snooze = await limiter.admit(receiver) else {
+            Issue.record("admitted beyond the limit")
+            return
+        }
         #expect(limiter.release(receiver, after: .milliseconds(5)))
         #expect(await limiter.admit(receiver) == .granted)
         #expect(!limiter.release(receiver, after: .milliseconds(5)))
         // A delivery that ran into the timeout wakes nothing: the receiver is not answering.
         #expect(await limiter.admit(receiver) == .granted)
-        guard case .snooze = await limiter.admit(receiver) else { Issue.record("admitted beyond the limit"); return }
+        guard case .snooze = await limiter.admit(receiver) else {
+            Issue.record("admitted beyond the limit")
+            return
+        }
         #expect(!limiter.release(receiver, after: .seconds(10)))
         // A slot handed to a delivery waiting here wakes nothing.
         let quick = HostLimiter(limit: 1, longest: .seconds(10), quick: .seconds(60), maxWait: .seconds(60))

@@ -8,24 +8,27 @@ import ReplicateSimulatorService
 import ServiceKit
 import Storage
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 @Suite("Replicate simulator: outputs and webhooks")
 struct SimulatorOutputTests {
-    @Test("Raster outputs are real PNGs of the size the input asks for; SVG models return SVG", arguments: [
-        ("black-forest-labs/flux-schnell", #"{"prompt": "x", "aspect_ratio": "16:9"}"#, "png"),
-        ("bytedance/sdxl-lightning-4step", #"{"prompt": "x", "width": 640, "height": 384}"#, "png"),
-        ("recraft-ai/recraft-v3", #"{"prompt": "x", "size": "1365x1024"}"#, "png"),
-        ("recraft-ai/recraft-v3-svg", #"{"prompt": "x", "size": "1024x1707"}"#, "svg"),
-    ])
+    @Test(
+        "Raster outputs are real PNGs of the size the input asks for; SVG models return SVG",
+        arguments: [
+            ("black-forest-labs/flux-schnell", #"{"prompt": "x", "aspect_ratio": "16:9"}"#, "png"),
+            ("bytedance/sdxl-lightning-4step", #"{"prompt": "x", "width": 640, "height": 384}"#, "png"),
+            ("recraft-ai/recraft-v3", #"{"prompt": "x", "size": "1365x1024"}"#, "png"),
+            ("recraft-ai/recraft-v3-svg", #"{"prompt": "x", "size": "1024x1707"}"#, "svg"),
+        ])
     func outputs(model: String, input: String, format: String) async throws {
         try await withSimulator { sim in
             let spec = try #require(ModelCatalog.model(model))
             let path = spec.isOfficial ? "/v1/models/\(model)/predictions" : "/v1/predictions"
             let version = spec.version.map { #""version": "\#($0)", "# } ?? ""
-            let prediction = try sim.prediction(try await sim.call(.post, path, json: #"{\#(version)"input": \#(input)}"#, headers: [.prefer: "wait"]))
+            let prediction = try sim.prediction(
+                try await sim.call(.post, path, json: #"{\#(version)"input": \#(input)}"#, headers: [.prefer: "wait"]))
             let url = try #require(prediction.outputURLs.first)
             #expect(spec.outputShape == .array ? prediction.outputURLs.count >= 1 : true)
             let file = try await sim.call(.get, String(url[url.range(of: "/files/")!.lowerBound...]), token: nil)
@@ -44,7 +47,8 @@ struct SimulatorOutputTests {
             func render(_ prompt: String) async throws -> [UInt8] {
                 let prediction = try sim.prediction(
                     try await sim.call(
-                        .post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "\#(prompt)"}}"#, headers: [.prefer: "wait"]
+                        .post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "\#(prompt)"}}"#,
+                        headers: [.prefer: "wait"]
                     )
                 )
                 let url = try #require(prediction.outputURLs.first)
@@ -62,7 +66,8 @@ struct SimulatorOutputTests {
         scenario.outputMode = "data"
         try await withSimulator(scenario) { sim in
             let prediction = try sim.prediction(
-                try await sim.call(.post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "x"}}"#, headers: [.prefer: "wait"])
+                try await sim.call(
+                    .post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "x"}}"#, headers: [.prefer: "wait"])
             )
             #expect(prediction.outputURLs.first?.hasPrefix("data:image/png;base64,") == true)
         }
@@ -74,7 +79,8 @@ struct SimulatorOutputTests {
         scenario.retentionSeconds = 0.2
         try await withSimulator(scenario) { sim in
             let prediction = try sim.prediction(
-                try await sim.call(.post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "x"}}"#, headers: [.prefer: "wait"])
+                try await sim.call(
+                    .post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "x"}}"#, headers: [.prefer: "wait"])
             )
             let url = try #require(prediction.outputURLs.first)
             try await eventually("the output's retention to pass") {
@@ -109,7 +115,8 @@ struct SimulatorOutputTests {
             try await withSimulator(Scenario(timeScale: 1, latency: ["google/imagen-4-fast": 2])) { sim in
                 _ = try await sim.call(
                     .post, "/v1/models/google/imagen-4-fast/predictions",
-                    json: #"{"input": {"prompt": "x"}, "webhook": "http://127.0.0.1:\#(receiver.port!)/hook", "webhook_events_filter": ["logs", "completed"]}"#
+                    json:
+                        #"{"input": {"prompt": "x"}, "webhook": "http://127.0.0.1:\#(receiver.port!)/hook", "webhook_events_filter": ["logs", "completed"]}"#
                 )
                 let deadline = ContinuousClock.now + .seconds(10)
                 while received.statuses.last != .succeeded && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }

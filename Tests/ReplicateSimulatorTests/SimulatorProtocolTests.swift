@@ -13,7 +13,8 @@ struct SimulatorProtocolTests {
     @Test("Creating an official model's prediction answers 201 with Replicate's prediction shape")
     func createOfficial() async throws {
         try await withSimulator(Scenario(timeScale: 0, latency: ["black-forest-labs/flux-schnell": 30])) { sim in
-            let response = try await sim.call(.post, "/v1/models/black-forest-labs/flux-schnell/predictions", json: #"{"input": {"prompt": "a cat"}}"#)
+            let response = try await sim.call(
+                .post, "/v1/models/black-forest-labs/flux-schnell/predictions", json: #"{"input": {"prompt": "a cat"}}"#)
             #expect(response.status == .created)
             let prediction = try sim.prediction(response)
             #expect(prediction.id.count == 26)
@@ -75,7 +76,8 @@ struct SimulatorProtocolTests {
             let unknown = try await sim.call(.post, "/v1/predictions", json: #"{"version": "\#(String(repeating: "0", count: 64))", "input": {}}"#)
             #expect(unknown.status == .unprocessableContent)
             #expect(try sim.object(unknown)["title"] == .string("Invalid version or not permitted"))
-            let official = try await sim.call(.post, "/v1/predictions", json: #"{"version": "black-forest-labs/flux-schnell", "input": {"prompt": "x"}}"#)
+            let official = try await sim.call(
+                .post, "/v1/predictions", json: #"{"version": "black-forest-labs/flux-schnell", "input": {"prompt": "x"}}"#)
             #expect(official.status == .created)
         }
     }
@@ -102,7 +104,10 @@ struct SimulatorProtocolTests {
             #expect(response.status == .unprocessableContent)
             let body = try sim.object(response)
             #expect(body["title"] == .string("Input validation failed"))
-            guard case .array(let fields)? = body["invalid_fields"] else { Issue.record("no invalid_fields"); return }
+            guard case .array(let fields)? = body["invalid_fields"] else {
+                Issue.record("no invalid_fields")
+                return
+            }
             let types = fields.compactMap { if case .object(let f) = $0 { f["type"]?.string } else { nil } }.sorted()
             #expect(types == ["additional_property_not_allowed", "enum", "number_lte"])
             let missing = try await sim.call(.post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {}}"#)
@@ -117,7 +122,8 @@ struct SimulatorProtocolTests {
     @Test("Get, cancel and 404 for unknown ids")
     func getAndCancel() async throws {
         try await withSimulator(Scenario(timeScale: 1, latency: ["bytedance/seedream-4": 30])) { sim in
-            let created = try sim.prediction(try await sim.call(.post, "/v1/models/bytedance/seedream-4/predictions", json: #"{"input": {"prompt": "x"}}"#))
+            let created = try sim.prediction(
+                try await sim.call(.post, "/v1/models/bytedance/seedream-4/predictions", json: #"{"input": {"prompt": "x"}}"#))
             let fetched = try sim.prediction(try await sim.call(.get, "/v1/predictions/\(created.id)"))
             #expect(fetched.id == created.id)
             let cancelled = try sim.prediction(try await sim.call(.post, "/v1/predictions/\(created.id)/cancel"))
@@ -133,15 +139,23 @@ struct SimulatorProtocolTests {
         try await withSimulator { sim in
             var ids: [String] = []
             for _ in 0..<130 {
-                ids.append(try sim.prediction(try await sim.call(.post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "x"}}"#)).id)
+                ids.append(
+                    try sim.prediction(try await sim.call(.post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "x"}}"#))
+                        .id)
             }
             let first = try sim.object(try await sim.call(.get, "/v1/predictions"))
-            guard case .array(let results)? = first["results"], let next = first["next"]?.string else { Issue.record("bad page"); return }
+            guard case .array(let results)? = first["results"], let next = first["next"]?.string else {
+                Issue.record("bad page")
+                return
+            }
             #expect(results.count == 100)
             #expect(next.hasPrefix("http://") && next.contains("cursor="))
             let path = String(next[next.range(of: "/v1/")!.lowerBound...])
             let second = try sim.object(try await sim.call(.get, path))
-            guard case .array(let rest)? = second["results"] else { Issue.record("bad second page"); return }
+            guard case .array(let rest)? = second["results"] else {
+                Issue.record("bad second page")
+                return
+            }
             #expect(rest.count == 30)
             #expect(second["next"] == .null || second["next"] == nil)
             let listed = (results + rest).compactMap { if case .object(let p) = $0 { p["id"]?.string } else { nil } }
@@ -159,7 +173,10 @@ struct SimulatorProtocolTests {
             #expect(versionObject["id"] == .string(version))
             guard case .object(let schema)? = versionObject["openapi_schema"], case .object(let components)? = schema["components"],
                 case .object(let schemas)? = components["schemas"]
-            else { Issue.record("no schema"); return }
+            else {
+                Issue.record("no schema")
+                return
+            }
             #expect(schemas["Input"] != nil && schemas["Output"] != nil)
             let secret = try sim.object(try await sim.call(.get, "/v1/webhooks/default/secret"))
             #expect(secret["key"]?.string?.hasPrefix("whsec_") == true)
@@ -188,12 +205,14 @@ struct SimulatorProtocolTests {
     func modelFailures() async throws {
         try await withSimulator { sim in
             let nsfw = try sim.prediction(
-                try await sim.call(.post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "[nsfw] x"}}"#, headers: [.prefer: "wait"])
+                try await sim.call(
+                    .post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "[nsfw] x"}}"#, headers: [.prefer: "wait"])
             )
             #expect(nsfw.status == .failed)
             #expect(nsfw.error?.contains("E005") == true)
             let broken = try sim.prediction(
-                try await sim.call(.post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "[fail] x"}}"#, headers: [.prefer: "wait"])
+                try await sim.call(
+                    .post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "[fail] x"}}"#, headers: [.prefer: "wait"])
             )
             #expect(broken.status == .failed)
             #expect(broken.error != nil)

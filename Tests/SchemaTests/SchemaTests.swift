@@ -5,8 +5,8 @@ import JobContract
 import JobQueue
 import PostgresNIO
 import Schema
-import Testing
 import TestSupport
+import Testing
 
 /// The schema is plain data (`Shared/Schema/Migrations/*.sql`), and the Swift code that relies on it agrees with it:
 /// changing a constant, a transition or a migration alone fails here until the other side follows.
@@ -16,8 +16,11 @@ struct SchemaTests {
 
     /// `pg_dump --schema-only` of `url`, without what differs between two dumps of the same schema.
     static func dump(_ url: DatabaseURL) throws -> String {
-        let binDirectories = [ProcessInfo.processInfo.environment["PG_BIN"]].compactMap { $0 }
-            + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted().reversed().map { "/usr/lib/postgresql/\($0)/bin" }
+        let binDirectories =
+            [ProcessInfo.processInfo.environment["PG_BIN"]].compactMap { $0 }
+            + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted().reversed().map {
+                "/usr/lib/postgresql/\($0)/bin"
+            }
         guard let pgDump = binDirectories.map({ $0 + "/pg_dump" }).first(where: FileManager.default.isExecutableFile(atPath:)) else {
             throw TestEnvironmentError(description: "pg_dump not found (PG_BIN or /usr/lib/postgresql/*/bin)")
         }
@@ -34,7 +37,9 @@ struct SchemaTests {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw TestEnvironmentError(description: "pg_dump failed (\(process.terminationStatus))") }
         return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") && !$0.hasPrefix("-- Dumped from") && !$0.hasPrefix("-- Dumped by") }
+            .filter {
+                !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") && !$0.hasPrefix("-- Dumped from") && !$0.hasPrefix("-- Dumped by")
+            }
             .joined(separator: "\n")
     }
 
@@ -55,7 +60,8 @@ struct SchemaTests {
         if dump != committed {
             let actual = root.appendingPathComponent(".build/schema.actual.sql")
             try dump.write(to: actual, atomically: true, encoding: .utf8)
-            Issue.record("The migrated schema differs from Shared/Schema/schema.sql: diff it with \(actual.path) (copy it over when the change is meant)")
+            Issue.record(
+                "The migrated schema differs from Shared/Schema/schema.sql: diff it with \(actual.path) (copy it over when the change is meant)")
         }
     }
 
@@ -78,7 +84,8 @@ struct SchemaTests {
     @Test("The guard trigger accepts exactly GenerationTransition's status changes, and the event log names each one's event")
     func guardTriggerIsTheStateMachine() async throws {
         try await TestDatabase.withClient { client, _ in
-            let allowed = Dictionary(uniqueKeysWithValues: GenerationTransition.allowedChanges.map { ("\($0.from.rawValue)>\($0.to.rawValue)", $0.event) })
+            let allowed = Dictionary(
+                uniqueKeysWithValues: GenerationTransition.allowedChanges.map { ("\($0.from.rawValue)>\($0.to.rawValue)", $0.event) })
             var accepted: [String: String] = [:]
             for from in GenerationStatus.allCases {
                 for to in GenerationStatus.allCases where to != from {
@@ -103,7 +110,8 @@ struct SchemaTests {
             func function(_ name: String) async throws -> String {
                 try await scalar(client, "SELECT pg_get_functiondef(\(name)::regproc)", as: String.self)
             }
-            let column: PostgresQuery = "SELECT column_default FROM information_schema.columns WHERE table_name = 'job_queue' AND column_name = 'max_attempts'"
+            let column: PostgresQuery =
+                "SELECT column_default FROM information_schema.columns WHERE table_name = 'job_queue' AND column_name = 'max_attempts'"
             #expect(try await scalar(client, column, as: String.self) == "\(NewJob.defaultMaxAttempts)")
             let webhook = try await function("imagegen_enqueue_webhook")
             #expect(webhook.contains("'\(DeliverWebhook.name)'"))

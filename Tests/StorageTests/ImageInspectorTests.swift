@@ -23,9 +23,11 @@ struct ImageInspectorTests {
         #expect(ImageInspector.inspect(viewBoxOnly) == ImageInfo(format: "svg", contentType: "image/svg+xml", width: 640, height: 480))
     }
 
-    @Test("Anything else is not an image", arguments: [
-        Array("<html>nope</html>".utf8), [UInt8](repeating: 0, count: 64), Array("GIF".utf8), [0x89, 0x50, 0x4E, 0x47],
-    ])
+    @Test(
+        "Anything else is not an image",
+        arguments: [
+            Array("<html>nope</html>".utf8), [UInt8](repeating: 0, count: 64), Array("GIF".utf8), [0x89, 0x50, 0x4E, 0x47],
+        ])
     func notImages(bytes: [UInt8]) {
         #expect(ImageInspector.inspect(bytes) == nil)
     }

@@ -3,8 +3,8 @@ import Crypto
 import Foundation
 import NIOCore
 import Storage
-import Testing
 import TestSupport
+import Testing
 
 /// The S3 client and streaming writer against a real S3-compatible server (moto).
 @Suite("S3 storage", .serialized)
@@ -16,7 +16,9 @@ struct S3StorageTests {
         return client
     }
 
-    static func read(_ response: HTTPClientResponse) async throws -> [UInt8] { Array(try await response.body.collect(upTo: 64 << 20).readableBytesView) }
+    static func read(_ response: HTTPClientResponse) async throws -> [UInt8] {
+        Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+    }
 
     @Test("STORAGE_URL parses into bucket, prefix, endpoint, region and addressing; mistakes name themselves")
     func parse() throws {

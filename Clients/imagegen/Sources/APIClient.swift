@@ -100,7 +100,8 @@ struct APIClient: Sendable {
 
     /// The error for a non-2xx answer: its problem details when it has them.
     static func problem(status: HTTPResponseStatus, body: Data) -> CLIError {
-        let problem = (try? JSONCoding.decoder().decode(ProblemDetails.self, from: body))
+        let problem =
+            (try? JSONCoding.decoder().decode(ProblemDetails.self, from: body))
             ?? ProblemDetails(title: status.reasonPhrase, detail: String(decoding: body.prefix(500), as: UTF8.self))
         return .api(status: Int(status.code), problem)
     }

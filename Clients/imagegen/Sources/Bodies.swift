@@ -67,7 +67,8 @@ struct UsageReportBody: Decodable, Sendable {
 
         var line: String {
             let cost = costUsd.map { String(format: "$%.4f", $0) } ?? "-"
-            return "\((key ?? "total").padding(toLength: 44, withPad: " ", startingAt: 0)) \(generations) generations, \(completed) completed, \(images) images, \(cost)"
+            return
+                "\((key ?? "total").padding(toLength: 44, withPad: " ", startingAt: 0)) \(generations) generations, \(completed) completed, \(images) images, \(cost)"
         }
     }
     var data: [Row]

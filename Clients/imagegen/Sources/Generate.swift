@@ -63,7 +63,10 @@ struct Generate: AsyncParsableCommand {
             }
             let paths = try await save(finished, client: client)
             if json {
-                struct Saved: Encodable { var generation: JSONValue; var files: [String] }
+                struct Saved: Encodable {
+                    var generation: JSONValue
+                    var files: [String]
+                }
                 let generation = try JSONCoding.decoder().decode(JSONValue.self, from: try await client.raw(.GET, "/v1/generations/\(finished.id)"))
                 printRaw(try JSONCoding.encoder().encode(Saved(generation: generation, files: paths)))
             } else {

@@ -142,8 +142,9 @@ struct Models: AsyncParsableCommand {
                 let price = fields["price_per_image"]?.number.map { String(format: "$%.4f/image", $0) } ?? "price unknown"
                 var parameters: [String] = []
                 if case .array(let list)? = fields["parameters"] { parameters = list.compactMap { $0.object?["name"]?.string } }
-                print(id.padding(toLength: 44, withPad: " ", startingAt: 0), price.padding(toLength: 16, withPad: " ", startingAt: 0),
-                      parameters.joined(separator: ", "))
+                print(
+                    id.padding(toLength: 44, withPad: " ", startingAt: 0), price.padding(toLength: 16, withPad: " ", startingAt: 0),
+                    parameters.joined(separator: ", "))
             }
             if case .array(let aliases)? = models.object?["aliases"] {
                 for alias in aliases { print("alias \(alias.object?["name"]?.string ?? "?")") }

@@ -22,12 +22,15 @@ struct Token: AsyncParsableCommand {
             guard let secret = secret ?? ProcessInfo.processInfo.environment["AUTH_JWT_SECRET"], !secret.isEmpty else {
                 throw CLIError.usage("no secret: pass --secret or set AUTH_JWT_SECRET (the gateway's)")
             }
-            let id = try user.map { raw in
-                guard let id = UUID(uuidString: raw) else { throw CLIError.usage("--user must be a UUID, got '\(raw)'") }
-                return id
-            } ?? UUID()
+            let id =
+                try user.map { raw in
+                    guard let id = UUID(uuidString: raw) else { throw CLIError.usage("--user must be a UUID, got '\(raw)'") }
+                    return id
+                } ?? UUID()
             let keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
-            print(try await keys.sign(Claims(sub: .init(value: id.uuidString.lowercased()), exp: .init(value: Date().addingTimeInterval(hours * 3600)))))
+            print(
+                try await keys.sign(Claims(sub: .init(value: id.uuidString.lowercased()), exp: .init(value: Date().addingTimeInterval(hours * 3600))))
+            )
         }
     }
 }
@@ -57,7 +60,11 @@ struct Admin: AsyncParsableCommand {
         @Flag(help: "Print the API's JSON.") var json = false
 
         struct Report: Decodable {
-            struct Stat: Decodable { var jobType: String; var status: String; var count: Int }
+            struct Stat: Decodable {
+                var jobType: String
+                var status: String
+                var count: Int
+            }
             var stats: [Stat]
             var inFlight: [String: Int]
         }
@@ -68,7 +75,9 @@ struct Admin: AsyncParsableCommand {
                 if json { return printRaw(data) }
                 let report = try decode(Report.self, data, from: "/v1/admin/queue")
                 for stat in report.stats.sorted(by: { ($0.jobType, $0.status) < ($1.jobType, $1.status) }) where stat.count > 0 {
-                    print("\(stat.jobType.padding(toLength: 18, withPad: " ", startingAt: 0)) \(stat.status.padding(toLength: 10, withPad: " ", startingAt: 0)) \(stat.count)")
+                    print(
+                        "\(stat.jobType.padding(toLength: 18, withPad: " ", startingAt: 0)) \(stat.status.padding(toLength: 10, withPad: " ", startingAt: 0)) \(stat.count)"
+                    )
                 }
                 if !report.stats.contains(where: { $0.count > 0 }) { print("no jobs waiting, running or dead") }
                 for (type, count) in report.inFlight.sorted(by: { $0.key < $1.key }) { print("in flight: \(type) \(count)") }

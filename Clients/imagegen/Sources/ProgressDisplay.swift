@@ -32,7 +32,10 @@ final class ProgressDisplay: Sendable {
     }
 
     func show(_ event: StatusEvent) {
-        state.withLock { $0.status = event.status; $0.progress = event.progress }
+        state.withLock {
+            $0.status = event.status
+            $0.progress = event.progress
+        }
         redraw()
     }
 
@@ -41,9 +44,15 @@ final class ProgressDisplay: Sendable {
 
     /// The last line, ended.
     func finish(_ status: String) {
-        state.withLock { $0.status = status; if status == "completed" { $0.progress = 100 } }
+        state.withLock {
+            $0.status = status
+            if status == "completed" { $0.progress = 100 }
+        }
         redraw()
-        let wasFinished = state.withLock { state in defer { state.finished = true }; return state.finished }
+        let wasFinished = state.withLock { state in
+            defer { state.finished = true }
+            return state.finished
+        }
         if terminal, !quiet, !wasFinished { write("\n") }
     }
 
@@ -57,7 +66,8 @@ final class ProgressDisplay: Sendable {
         let (status, progress, paused, finished) = state.withLock { ($0.status, $0.progress, $0.paused, $0.finished) }
         guard !paused, !finished else { return }
         if terminal {
-            let width = 24, filled = width * progress / 100
+            let width = 24
+            let filled = width * progress / 100
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             write("\r\u{1B}[2K\(status.padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar) \(String(format: "%3d", progress)) %  \(elapsed)")
         } else {

@@ -46,7 +46,10 @@ struct ServerSentEvents: AsyncSequence {
 
         private mutating func feed(_ line: String) -> ServerSentEvent? {
             if line.isEmpty {
-                defer { event = ServerSentEvent(id: event.id, name: "message", data: ""); hasData = false }
+                defer {
+                    event = ServerSentEvent(id: event.id, name: "message", data: "")
+                    hasData = false
+                }
                 return hasData ? event : nil
             }
             if line.hasPrefix(":") { return nil }

@@ -51,8 +51,10 @@ final class DispatchLoop: Service, Sendable {
                     for job in jobs {
                         inFlight.add(job)
                         Counter(label: "imagegen_dispatcher_jobs_claimed_total", dimensions: [("job_type", job.type)]).increment()
-                        Timer(label: "imagegen_dispatcher_pickup_latency_seconds", dimensions: [("job_type", job.type)], preferredDisplayUnit: .seconds)
-                            .recordSeconds(max(0, job.claimedAt.timeIntervalSince(job.runAt)))
+                        Timer(
+                            label: "imagegen_dispatcher_pickup_latency_seconds", dimensions: [("job_type", job.type)], preferredDisplayUnit: .seconds
+                        )
+                        .recordSeconds(max(0, job.claimedAt.timeIntervalSince(job.runAt)))
                         pushes.addTask { await self.dispatch(job) }
                     }
                     let full = limits.values.allSatisfy { $0 == 0 }

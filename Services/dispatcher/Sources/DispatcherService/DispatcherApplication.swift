@@ -34,7 +34,11 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
     addOperationalRoutes(to: router, checks: [client.readinessCheck], logger: logger)
     let admin = router.group("v1/admin").add(middleware: AdminTokenMiddleware(token: config.adminToken))
     admin.get("queue") { _, _ in
-        struct Report: Encodable { var stats: [QueueStat]; var inFlight: [String: Int]; var routes: [String: String] }
+        struct Report: Encodable {
+            var stats: [QueueStat]
+            var inFlight: [String: Int]
+            var routes: [String: String]
+        }
         return try JSONCoding.response(Report(stats: try await queue.stats(), inFlight: loop.inFlight.counts, routes: config.routes))
     }
     admin.get("dead-jobs") { request, _ in
@@ -81,11 +85,13 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
             throw Problem.validation([.init(field: "monthly_usd", message: "must be a number of US dollars from 0 to 99999999, or null")])
         }
         try await generations.setMonthlyBudget(budget.monthlyUsd, for: user)
-        logger.notice("Admin set a monthly budget", metadata: ["user": "\(user.lowercase)", "monthly_usd": "\(budget.monthlyUsd.map { "\($0)" } ?? "default")"])
+        logger.notice(
+            "Admin set a monthly budget", metadata: ["user": "\(user.lowercase)", "monthly_usd": "\(budget.monthlyUsd.map { "\($0)" } ?? "default")"])
         return try JSONCoding.response(budget)
     }
     var app = Application(
-        router: router, server: .guarded(config.http), configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "dispatcher"),
+        router: router, server: .guarded(config.http),
+        configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "dispatcher"),
         logger: logger
     )
     // Services stop in reverse order: the loop first (stop claiming, finish or release in-flight work), the pool last.

@@ -52,10 +52,16 @@ package struct DispatcherConfig: Sendable {
         if adminToken != nil, adminToken == internalToken {
             loader.problem("ADMIN_TOKEN must differ from INTERNAL_TOKEN (every worker holds INTERNAL_TOKEN)")
         }
-        routes = loader.map("DISPATCH_ROUTES", default: "generate-image=http://127.0.0.1:8082,download-image=http://127.0.0.1:8083,deliver-webhook=http://127.0.0.1:8084,delete-files=http://127.0.0.1:8083") {
+        routes = loader.map(
+            "DISPATCH_ROUTES",
+            default:
+                "generate-image=http://127.0.0.1:8082,download-image=http://127.0.0.1:8083,deliver-webhook=http://127.0.0.1:8084,delete-files=http://127.0.0.1:8083"
+        ) {
             URL(string: $0)?.host != nil ? $0 : nil
         }
-        concurrency = loader.map("DISPATCH_CONCURRENCY", default: "generate-image=64,download-image=32,deliver-webhook=64,delete-files=8") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+        concurrency = loader.map("DISPATCH_CONCURRENCY", default: "generate-image=64,download-image=32,deliver-webhook=64,delete-files=8") {
+            Int($0).flatMap { $0 > 0 ? $0 : nil }
+        }
         lease = .seconds(loader.int("DISPATCH_LEASE_SECONDS", default: 30, in: 2...3600))
         pushTimeout = .seconds(loader.int("DISPATCH_TIMEOUT_SECONDS", default: 600, in: 1...86400))
         pollInterval = .milliseconds(loader.int("DISPATCH_POLL_MS", default: 1000, in: 10...60000))

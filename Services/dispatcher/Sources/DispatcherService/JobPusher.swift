@@ -34,8 +34,10 @@ struct JobPusher: Sendable {
         do {
             let payload = try JSONDecoder().decode(JSONValue.self, from: Data(job.payload.utf8))
             guard case .object = payload else { return .failed("payload is not a JSON object") }
-            body = try JobEnvelope(job: .init(id: job.id, type: job.type, attempt: job.attempt, maxAttempts: job.maxAttempts, failures: job.failures, payload: payload))
-                .encode()
+            body = try JobEnvelope(
+                job: .init(id: job.id, type: job.type, attempt: job.attempt, maxAttempts: job.maxAttempts, failures: job.failures, payload: payload)
+            )
+            .encode()
         } catch {
             return .failed("payload is not JSON: \(error)")
         }

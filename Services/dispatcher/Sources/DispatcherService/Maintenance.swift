@@ -88,7 +88,8 @@ struct Maintenance: Service {
                 let stat = counts[type]?[status]
                 Gauge(label: "imagegen_queue_jobs", dimensions: [("job_type", type), ("status", status)]).record(stat?.count ?? 0)
             }
-            Gauge(label: "imagegen_queue_lag_seconds", dimensions: [("job_type", type)]).record(counts[type]?["pending"]?.oldestAvailableAgeSeconds ?? 0)
+            Gauge(label: "imagegen_queue_lag_seconds", dimensions: [("job_type", type)]).record(
+                counts[type]?["pending"]?.oldestAvailableAgeSeconds ?? 0)
         }
     }
 }

@@ -1,10 +1,10 @@
 import Database
-import SafeHTTP
+import Foundation
 import Generations
 import JobContract
-import Foundation
 import Logging
 import Metrics
+import SafeHTTP
 import ServiceKit
 import Storage
 import Tracing
@@ -119,10 +119,13 @@ struct DownloadRunner: Sendable {
             let problem = markup.map(SVGValidator.problem(in:)) ?? "more than \(SVGValidator.maxBytes) bytes of markup"
             if let problem {
                 await pending.abandon()
-                throw FetchError(description: "the SVG contains \(problem)", permanent: true, userReason: "is an SVG that contains \(problem)", reason: "unsafe_svg")
+                throw FetchError(
+                    description: "the SVG contains \(problem)", permanent: true, userReason: "is an SVG that contains \(problem)",
+                    reason: "unsafe_svg")
             }
         }
-        let size: Int, digest: String
+        let size: Int
+        let digest: String
         do {
             (size, digest) = try await pending.commit()
         } catch {

@@ -1,11 +1,11 @@
 import AsyncHTTPClient
-import Database
-import SafeHTTP
 import Catalog
+import Database
 import Generations
 import Hummingbird
 import Logging
 import PostgresNIO
+import SafeHTTP
 import ServiceKit
 import Storage
 
@@ -19,10 +19,11 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
     // host cover the dispatcher's download concurrency even when raised well past its default (32): past the limit, every
     // fetch would open and close a connection of its own.
     let http = HTTPClient.makeServiceClient(connectionsPerHost: 256, redirects: false, readTimeout: .seconds(30))
-    let storage: any ImageStorage = switch config.storage {
-    case .directory(let path): FileImageStorage(root: path)
-    case .s3(let location, let credentials): S3ImageStorage(client: S3Client(location: location, credentials: credentials, http: http))
-    }
+    let storage: any ImageStorage =
+        switch config.storage {
+        case .directory(let path): FileImageStorage(root: path)
+        case .s3(let location, let credentials): S3ImageStorage(client: S3Client(location: location, credentials: credentials, http: http))
+        }
     let generations = GenerationStore(client: client, logger: logger)
     let health = StorageHealth(storage: storage, logger: logger)
     let runner = DownloadRunner(
@@ -42,6 +43,7 @@ package func buildDownloader(config: DownloaderConfig, logger: Logger) -> some A
             addJobRoute(to: router, kind: DeleteFiles.self, token: config.internalToken, logger: logger) { job, logger in
                 await remover.run(job.payload, logger: logger)
             }
-        }
-    ) { job, logger in await runner.run(job.payload, logger: logger) }
+        },
+        handler: { job, logger in await runner.run(job.payload, logger: logger) }
+    )
 }

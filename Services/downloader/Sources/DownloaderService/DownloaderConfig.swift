@@ -1,6 +1,6 @@
 import Database
-import SafeHTTP
 import Generations
+import SafeHTTP
 import ServiceKit
 import Storage
 

@@ -32,7 +32,10 @@ package struct StorageJanitor: Service {
             uuid
             Optionally { /-[0-9]{1,3}/ }
             /\.(png|jpg|webp|gif|svg|download)/
-            Optionally { "."; tmp }
+            Optionally {
+                "."
+                tmp
+            }
         }
         return path.wholeMatch(of: stored) != nil
     }
@@ -48,7 +51,9 @@ package struct StorageJanitor: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let removed = try await pass()
-                if removed.images + removed.orphans > 0 { logger.info("Storage swept", metadata: ["images": "\(removed.images)", "orphans": "\(removed.orphans)"]) }
+                if removed.images + removed.orphans > 0 {
+                    logger.info("Storage swept", metadata: ["images": "\(removed.images)", "orphans": "\(removed.orphans)"])
+                }
             } catch {
                 logger.warning("Storage sweep failed", metadata: ["error": "\(error)"])
             }

@@ -35,10 +35,11 @@ struct Token: AsyncParsableCommand {
     var maxPriority: Int?
     func run() async throws {
         let secret = Bootstrap.load("gateway token") { try GatewayConfig.jwtSecretOnly(environment: ProcessInfo.processInfo.environment) }
-        let id = try user.map { raw in
-            guard let id = UUID(uuidString: raw) else { throw ValidationError("--user must be a UUID") }
-            return id
-        } ?? UUID()
+        let id =
+            try user.map { raw in
+                guard let id = UUID(uuidString: raw) else { throw ValidationError("--user must be a UUID") }
+                return id
+            } ?? UUID()
         print(try await UserAuthenticator(secret: secret).token(for: id, lifetime: hours * 3600, maxPriority: maxPriority))
     }
 }

@@ -17,10 +17,12 @@ struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
-            return Response(status: .noContent, headers: [
-                .accessControlAllowOrigin: origin, .accessControlAllowMethods: Self.allowedMethods,
-                .accessControlAllowHeaders: Self.allowedHeaders, .accessControlMaxAge: "600", .vary: "Origin",
-            ])
+            return Response(
+                status: .noContent,
+                headers: [
+                    .accessControlAllowOrigin: origin, .accessControlAllowMethods: Self.allowedMethods,
+                    .accessControlAllowHeaders: Self.allowedHeaders, .accessControlMaxAge: "600", .vary: "Origin",
+                ])
         }
         var response: Response
         do {

@@ -52,14 +52,17 @@ package func makePublicRouter(
     router.add(middleware: RequestMetricsMiddleware())
     // A server span per request, continuing the caller's `traceparent`; a generation's jobs carry it on.
     // Stream tokens and link signatures never reach an exported span.
-    router.add(middleware: TracingMiddleware(redactingQueryParameters: ["token", "sig", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token"]))
+    router.add(
+        middleware: TracingMiddleware(redactingQueryParameters: ["token", "sig", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token"]))
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
     router.add(middleware: ProblemMiddleware(logger: logger))
     // Files on disk are served here (read only: the downloader writes and deletes them); images in a bucket are fetched
     // from it with the presigned links the API hands out, and nothing is served at /files.
     if case .directory(let path) = config.storage {
         router.add(middleware: StoredFileMiddleware(links: config.fileLinks, svgInline: config.svgInline) { try await store.isStoredImage(path: $0) })
-        router.add(middleware: FileMiddleware(path, urlBasePath: StoredFileMiddleware<BasicRequestContext>.prefix, searchForIndexHtml: false, logger: logger))
+        router.add(
+            middleware: FileMiddleware(path, urlBasePath: StoredFileMiddleware<BasicRequestContext>.prefix, searchForIndexHtml: false, logger: logger)
+        )
     }
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,

@@ -1,8 +1,8 @@
 import Catalog
 import Database
 import Foundation
-import ReplicateAPI
 import Generations
+import ReplicateAPI
 import ServiceKit
 import Storage
 
@@ -58,7 +58,8 @@ package struct GatewayConfig: Sendable {
         jwksURL = loader.optional("AUTH_JWKS_URL")
         let jwksFile = loader.optional("AUTH_JWKS_FILE")
         // With an identity provider's keys, HS256 is on only when a secret is given.
-        jwtSecret = jwksURL == nil && jwksFile == nil || loader.optional("AUTH_JWT_SECRET") != nil
+        jwtSecret =
+            jwksURL == nil && jwksFile == nil || loader.optional("AUTH_JWT_SECRET") != nil
             ? loader.secret("AUTH_JWT_SECRET", minimumBytes: UserAuthenticator.minimumSecretBytes) : nil
         tokenPolicy = TokenPolicy(issuer: loader.optional("AUTH_JWT_ISSUER"), audience: loader.optional("AUTH_JWT_AUDIENCE"))
         jwksRefresh = .seconds(loader.int("AUTH_JWKS_REFRESH_SECONDS", default: 300, in: 10...86400))
@@ -80,7 +81,9 @@ package struct GatewayConfig: Sendable {
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
         if let raw = loader.optional("GATEWAY_MONTHLY_BUDGET_USD") {
-            if let budget = Double(raw), budget >= 0, budget.isFinite { monthlyBudget = budget } else {
+            if let budget = Double(raw), budget >= 0, budget.isFinite {
+                monthlyBudget = budget
+            } else {
                 loader.problem("GATEWAY_MONTHLY_BUDGET_USD must be a number of US dollars ≥ 0, got \(raw)")
             }
         }
@@ -98,7 +101,9 @@ package struct GatewayConfig: Sendable {
         }
         jwks = nil
         if let path = jwksFile {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) { jwks = text } else {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                jwks = text
+            } else {
                 loader.problem("AUTH_JWKS_FILE \(path) cannot be read")
             }
         }

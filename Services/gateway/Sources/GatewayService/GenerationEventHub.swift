@@ -37,16 +37,17 @@ package final class GenerationEventHub: Service, Sendable {
         }
         Gauge(label: "imagegen_gateway_sse_streams_open").record(open)
         continuation.onTermination = { [weak self] _ in
-            guard let open = self?.subscribers.withLock({ subscribers in
-                subscribers[generation]?[id] = nil
-                if subscribers[generation]?.isEmpty == true { subscribers[generation] = nil }
-                return subscribers.values.map(\.count).reduce(0, +)
-            }) else { return }
+            guard
+                let open = self?.subscribers.withLock({ subscribers in
+                    subscribers[generation]?[id] = nil
+                    if subscribers[generation]?.isEmpty == true { subscribers[generation] = nil }
+                    return subscribers.values.map(\.count).reduce(0, +)
+                })
+            else { return }
             Gauge(label: "imagegen_gateway_sse_streams_open").record(open)
         }
         return stream
     }
-
 
     package func run() async throws {
         for await notification in listener.subscribe().cancelOnGracefulShutdown() {

@@ -1,7 +1,7 @@
-import Database
 import Catalog
-import Generations
+import Database
 import Foundation
+import Generations
 import Logging
 import PostgresNIO
 

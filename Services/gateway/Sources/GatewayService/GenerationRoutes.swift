@@ -59,7 +59,9 @@ struct GenerationRoutes: Sendable {
             let id = try Self.uuid(context)
             guard let (generation, changed) = try await store.cancel(id, userID: user) else { throw Problem.notFound("Generation \(id.lowercase)") }
             guard changed else {
-                throw Problem(.conflict, title: "Already finished", detail: "Generation \(id.lowercase) is \(generation.status.rawValue) and cannot be cancelled")
+                throw Problem(
+                    .conflict, title: "Already finished",
+                    detail: "Generation \(id.lowercase) is \(generation.status.rawValue) and cannot be cancelled")
             }
             return try await respond(generation, status: .ok)
         }
@@ -100,7 +102,11 @@ struct GenerationRoutes: Sendable {
             let token = Self.randomToken()
             guard let expiry = try await store.createStreamToken(hash: Self.tokenHash(token), for: id, userID: user, seconds: Self.streamTokenSeconds)
             else { throw Problem.notFound("Generation \(id.lowercase)") }
-            struct StreamToken: Encodable { var token: String; var expiresAt: Date; var eventsUrl: String }
+            struct StreamToken: Encodable {
+                var token: String
+                var expiresAt: Date
+                var eventsUrl: String
+            }
             return try JSONCoding.response(
                 StreamToken(token: token, expiresAt: expiry, eventsUrl: "/v1/generations/\(id.lowercase)/events?token=\(token)"),
                 status: .created
@@ -133,13 +139,14 @@ struct GenerationRoutes: Sendable {
             let user = try await auth.user(from: request.bearerToken)
             let query = request.uri.queryParameters
             var errors: [Problem.FieldError] = []
-            let grouping = query.get("group_by").map { raw -> UsageGrouping? in
-                guard let grouping = UsageGrouping(rawValue: raw), grouping != .user else {
-                    errors.append(.init(field: "group_by", message: "must be day, model or variant"))
-                    return nil
-                }
-                return grouping
-            } ?? .day
+            let grouping =
+                query.get("group_by").map { raw -> UsageGrouping? in
+                    guard let grouping = UsageGrouping(rawValue: raw), grouping != .user else {
+                        errors.append(.init(field: "group_by", message: "must be day, model or variant"))
+                        return nil
+                    }
+                    return grouping
+                } ?? .day
             var period: (from: Date, to: Date)?
             switch UsagePeriod.parse(from: query.get("from"), to: query.get("to")) {
             case .success(let parsed): period = parsed
@@ -183,7 +190,9 @@ struct GenerationRoutes: Sendable {
         } catch GenerationStoreError.idempotencyKeyReused {
             throw Problem(.conflict, title: "Idempotency key reused", detail: "Idempotency-Key \(key ?? "") was used with a different request body")
         } catch GenerationStoreError.idempotencyKeyOfDeleted {
-            throw Problem(.conflict, title: "Idempotency key of a deleted generation", detail: "The generation made with Idempotency-Key \(key ?? "") was deleted; send a new key to create another")
+            throw Problem(
+                .conflict, title: "Idempotency key of a deleted generation",
+                detail: "The generation made with Idempotency-Key \(key ?? "") was deleted; send a new key to create another")
         } catch GenerationStoreError.overBudget(let committed, let budget, let expected) {
             var problem = Problem(
                 HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), title: "Monthly budget exhausted",
@@ -193,7 +202,9 @@ struct GenerationRoutes: Sendable {
                 )
             )
             problem.type = Self.budgetExhausted
-            problem.extensions = ["budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed), "request_usd": JSONValue.double(expected)]
+            problem.extensions = [
+                "budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed), "request_usd": JSONValue.double(expected),
+            ]
             throw problem
         } catch GenerationStoreError.tooManyRunning(let running) {
             throw Problem(
@@ -215,18 +226,22 @@ struct GenerationRoutes: Sendable {
         }
         let limit = query.get("limit").map { Int($0) ?? -1 } ?? 20
         if !(1...100).contains(limit) { errors.append(.init(field: "limit", message: "must be an integer between 1 and 100")) }
-        let cursor = query.get("cursor").map { raw -> UUID? in
-            guard let cursor = UUID(uuidString: raw) else {
-                errors.append(.init(field: "cursor", message: "is not a cursor this API returned"))
-                return nil
-            }
-            return cursor
-        } ?? nil
+        let cursor =
+            query.get("cursor").map { raw -> UUID? in
+                guard let cursor = UUID(uuidString: raw) else {
+                    errors.append(.init(field: "cursor", message: "is not a cursor this API returned"))
+                    return nil
+                }
+                return cursor
+            } ?? nil
         guard errors.isEmpty else { throw Problem.validation(errors) }
         let page = try await store.list(userID: user, status: status, limit: limit, after: cursor)
         let next = page.count == limit ? page.last?.id.uuidString.lowercased() : nil
         let images = try await store.images(of: page.filter { $0.status == .completed }.map(\.id))
-        struct Page: Encodable { var data: [GenerationResponse]; var nextCursor: String? }
+        struct Page: Encodable {
+            var data: [GenerationResponse]
+            var nextCursor: String?
+        }
         return try JSONCoding.response(
             Page(data: page.map { GenerationResponse(generation: $0, images: images[$0.id] ?? [], links: links) }, nextCursor: next)
         )
@@ -252,7 +267,10 @@ struct GenerationRoutes: Sendable {
                     for event in try await events.events(of: generation, after: last) where try await write(event) { return true }
                     return false
                 }
-                if try await catchUp() { try await writer.finish(nil); return }
+                if try await catchUp() {
+                    try await writer.finish(nil)
+                    return
+                }
                 loop: for await tick in ticks {
                     switch tick {
                     case .event(let event): if try await write(event) { break loop }
@@ -307,7 +325,10 @@ struct GenerationRoutes: Sendable {
 
     /// A user's webhook secret as the API shows it: the one that signs, and until when a rotated-out one signs beside it.
     static func respond(_ secrets: WebhookSecrets) throws -> Response {
-        struct Shown: Encodable { var secret: String; var previousSecretValidUntil: Date? }
+        struct Shown: Encodable {
+            var secret: String
+            var previousSecretValidUntil: Date?
+        }
         let previous = secrets.signing.count > 1 ? secrets.previousUntil : nil
         return try JSONCoding.response(Shown(secret: secrets.current, previousSecretValidUntil: previous))
     }
@@ -343,7 +364,10 @@ struct ModelsResponse: Encodable {
     var aliases: [AliasSummary] = ModelAlias.all.map(AliasSummary.init)
 
     struct AliasSummary: Encodable {
-        struct Variant: Encodable { var modelId: String; var weight: Int }
+        struct Variant: Encodable {
+            var modelId: String
+            var weight: Int
+        }
         var name: String
         var variants: [Variant]
 

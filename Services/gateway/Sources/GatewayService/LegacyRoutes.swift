@@ -27,7 +27,11 @@ struct LegacyRoutes: Sendable {
                 return try JSONCoding.response(Started(generationId: generation.id, jobId: jobID, status: generation.status.rawValue))
             } catch let problem as Problem {
                 // The legacy API answered every failure as {error}; keep that shape, with honest status codes.
-                struct Failure: Encodable { var success = false; var error: String; var errors: [Problem.FieldError]? }
+                struct Failure: Encodable {
+                    var success = false
+                    var error: String
+                    var errors: [Problem.FieldError]?
+                }
                 return try JSONCoding.response(
                     Failure(error: problem.detail, errors: problem.errors.isEmpty ? nil : problem.errors), status: problem.status
                 )

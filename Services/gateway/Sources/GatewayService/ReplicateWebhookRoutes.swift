@@ -21,7 +21,7 @@ struct ReplicateWebhookRoutes: Sendable {
         router.post("v1/replicate/webhook") { request, _ in
             // The headers and the timestamp are checked before the body is read: an unsigned or stale caller costs nothing.
             guard let id = request.headers[.webhookID], let timestampText = request.headers[.webhookTimestamp],
-                  let signature = request.headers[.webhookSignature], let timestamp = Int(timestampText)
+                let signature = request.headers[.webhookSignature], let timestamp = Int(timestampText)
             else { throw Problem.unauthorized("Missing or malformed webhook-id, webhook-timestamp or webhook-signature") }
             guard abs(Date().timeIntervalSince1970 - Double(timestamp)) <= tolerance else {
                 throw Problem.unauthorized("webhook-timestamp is more than \(Int(tolerance)) s from now")

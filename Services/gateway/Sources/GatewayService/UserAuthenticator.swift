@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import JWTKit
 import Logging
-import ServiceLifecycle
 import ServiceKit
+import ServiceLifecycle
 import Synchronization
 
 /// Supabase-style user tokens: `sub` = user UUID and `exp` required; `iss`, `aud` and `nbf` checked when present or
@@ -104,7 +104,10 @@ package final class UserAuthenticator: Sendable {
         if let secret { await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256) }
         guard let jwks else { return (keys, []) }
         try await keys.add(jwksJSON: jwks)
-        struct KeySet: Decodable { struct Key: Decodable { var kid: String? }; var keys: [Key] }
+        struct KeySet: Decodable {
+            struct Key: Decodable { var kid: String? }
+            var keys: [Key]
+        }
         let kids = try JSONDecoder().decode(KeySet.self, from: Data(jwks.utf8)).keys.compactMap(\.kid)
         return (keys, Set(kids))
     }

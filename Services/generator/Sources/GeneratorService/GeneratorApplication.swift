@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-import Database
 import Catalog
+import Database
 import Generations
 import Hummingbird
 import JobQueue

@@ -50,7 +50,8 @@ package struct GeneratorConfig: Sendable {
         let events = loader.string("REPLICATE_WEBHOOK_EVENTS", default: "start,logs,completed").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }
         if !events.contains("completed") || !Set(events).isSubset(of: PredictionWebhook.eventNames) {
-            loader.problem("REPLICATE_WEBHOOK_EVENTS must list completed and only start, output, logs or completed, got \(events.joined(separator: ","))")
+            loader.problem(
+                "REPLICATE_WEBHOOK_EVENTS must list completed and only start, output, logs or completed, got \(events.joined(separator: ","))")
         }
         webhook = loader.optional("REPLICATE_WEBHOOK_URL").map { PredictionWebhook(url: $0, events: events) }
         webhookPoll = .seconds(loader.int("GENERATOR_WEBHOOK_POLL_SECONDS", default: 60, in: 1...3600))

@@ -31,7 +31,8 @@ struct LostPredictionSearch: Sendable {
             let page = try await api.list(next: next)
             for prediction in page.results {
                 if let created = prediction.createdAt.flatMap(Timestamp.parse), created < oldest { break pages }
-                guard prediction.model == model, version.map({ prediction.version.hasSuffix($0) }) ?? true, prediction.status != .canceled, prediction.status != .aborted,
+                guard prediction.model == model, version.map({ prediction.version.hasSuffix($0) }) ?? true, prediction.status != .canceled,
+                    prediction.status != .aborted,
                     let echoed = prediction.input, sent.allSatisfy({ echoed[$0.key] == $0.value })
                 else { continue }
                 if try await !store.isRecorded(predictionID: prediction.id) { candidates.append(prediction) }

@@ -1,8 +1,8 @@
 import Catalog
 import Foundation
 import Generations
-import JobQueue
 import JobContract
+import JobQueue
 import Logging
 import Metrics
 import ReplicateAPI
@@ -40,9 +40,11 @@ struct PredictionRunner: Sendable {
             answer = try? await api.get(id)
         }
         // What it ran (or made, if it finished first) is billed all the same.
-        if let answer, let billed = PredictionOutcome(
-            answer.prediction, model: ModelCatalog.model(generation.modelId), width: generation.width, height: generation.height
-        ).billed, billed > 0 {
+        if let answer,
+            let billed = PredictionOutcome(
+                answer.prediction, model: ModelCatalog.model(generation.modelId), width: generation.width, height: generation.height
+            ).billed, billed > 0
+        {
             _ = try? await store.recordBilledCost(generation.id, cost: billed)
         }
     }
@@ -71,7 +73,9 @@ struct PredictionRunner: Sendable {
         if error.isOutage, let generation = try? await store.find(payload.generationId), generation.replicatePredictionId == nil,
             !generation.status.isTerminal, Date().timeIntervalSince(generation.createStartedAt ?? generation.createdAt) >= outageTolerance.seconds
         {
-            if (try? await store.fail(generation.id, .providerUnavailable, lease: lease)) == true { return failedUnstarted(generation.id, logger: logger) }
+            if (try? await store.fail(generation.id, .providerUnavailable, lease: lease)) == true {
+                return failedUnstarted(generation.id, logger: logger)
+            }
         }
         let wait = error.retryAfter ?? (breaker.isOpen ? breaker.probeInterval : .milliseconds(Int64.random(in: 1000...5000)))
         return .snooze(after: max(wait, .seconds(1)))
@@ -94,7 +98,8 @@ struct PredictionRunner: Sendable {
 
     /// The outcome of a generation failed as `provider_unavailable` before it started.
     private func failedUnstarted(_ id: UUID, logger: Logger) -> JobOutcome {
-        logger.error("Replicate was unavailable past the outage tolerance: the generation failed unstarted", metadata: ["generation.id": "\(id.lowercase)"])
+        logger.error(
+            "Replicate was unavailable past the outage tolerance: the generation failed unstarted", metadata: ["generation.id": "\(id.lowercase)"])
         return .done(result: ["outcome": "failed", "reason": .string(GenerationFailure.providerUnavailable.code)])
     }
 
@@ -164,9 +169,11 @@ struct PredictionRunner: Sendable {
         if let existing = generation.replicatePredictionId {
             logger.info("Resuming prediction", metadata: ["prediction.id": "\(existing)"])
             response = try await api.get(existing)
-        } else if lease.attempt > 1, let window = generation.createStartedAt, let lost = try await LostPredictionSearch(api: api, store: store).find(
-            model: model.id, version: version, input: built.input, createdAfter: window
-        ) {
+        } else if lease.attempt > 1, let window = generation.createStartedAt,
+            let lost = try await LostPredictionSearch(api: api, store: store).find(
+                model: model.id, version: version, input: built.input, createdAfter: window
+            )
+        {
             logger.notice("Adopting a prediction an earlier attempt created unheard of", metadata: ["prediction.id": "\(lost.id)"])
             guard try await store.recordPrediction(generation.id, predictionID: lost.id, lease: lease) else {
                 // Cancelled or superseded meanwhile. The prediction is only probably this generation's: leave it be.
@@ -270,7 +277,9 @@ struct PredictionRunner: Sendable {
     }
 
     /// What the ended prediction means for the generation, applied (see ``PredictionOutcome``).
-    private func finish(_ prediction: Prediction, of generation: Generation, model: ModelSpec, lease: JobLease, logger: Logger) async throws -> JobOutcome {
+    private func finish(_ prediction: Prediction, of generation: Generation, model: ModelSpec, lease: JobLease, logger: Logger) async throws
+        -> JobOutcome
+    {
         let outcome = PredictionOutcome(prediction, model: model, width: generation.width, height: generation.height)
         let settled = try await store.settle(generation, predictionID: prediction.id, outcome, lease: lease)
         guard case .succeeded(let outputs, let predictTime, _) = outcome else {

@@ -52,7 +52,9 @@ struct WebhookDeliverer: Sendable {
                 }
             }
             let body = try JSONCoding.encoder().encode(
-                WebhookBody(type: "generation.\(payload.event)", timestamp: Date(), resource: GenerationResponse(generation: generation, images: context.images, links: links))
+                WebhookBody(
+                    type: "generation.\(payload.event)", timestamp: Date(),
+                    resource: GenerationResponse(generation: generation, images: context.images, links: links))
             )
             let id = Self.webhookID(job)
             let timestamp = Int(Date().timeIntervalSince1970)
@@ -70,7 +72,8 @@ struct WebhookDeliverer: Sendable {
                 )
                 switch answer.status {
                 case 200..<300:
-                    return try await finish(job, status: answer.status, error: nil, started: started, outcome: .done(result: ["outcome": "delivered"]))
+                    return try await finish(
+                        job, status: answer.status, error: nil, started: started, outcome: .done(result: ["outcome": "delivered"]))
                 case 410:
                     try await store.disableWebhook(of: generation.id)
                     return try await finish(
@@ -86,7 +89,8 @@ struct WebhookDeliverer: Sendable {
                 }
             } catch let error as FetchError where error.permanent {
                 // The user's delivery log gets a plain reason; the job's error (operators) the origin and the detail.
-                return try await finish(job, status: nil, error: "the receiver \(error.userReason)", started: started, outcome: .failed(error.description))
+                return try await finish(
+                    job, status: nil, error: "the receiver \(error.userReason)", started: started, outcome: .failed(error.description))
             } catch let error as FetchError {
                 let delay = DeliveryBackoff.delay(attempt: job.failureAttempt, retryAfter: nil)
                 return try await finish(
@@ -112,19 +116,21 @@ struct WebhookDeliverer: Sendable {
         let elapsed = ContinuousClock.now - started
         var next: Date?
         if case .retry(_, let after?) = outcome, job.attempt < job.maxAttempts { next = Date().addingTimeInterval(after.seconds) }
-        try await attempts.submit((
-            WebhookDeliveryAttempt(
-                webhookId: Self.webhookID(job), event: job.payload.event, attempt: job.attempt,
-                statusCode: status, durationMs: Int(elapsed.seconds * 1000), error: error, nextAttemptAt: next
-            ),
-            generation: job.payload.generationId
-        ))
-        let label = switch outcome {
-        case .done: status == 410 ? "gone" : "delivered"
-        case .retry: "retried"
-        case .failed: "refused"
-        case .snooze: "waiting"
-        }
+        try await attempts.submit(
+            (
+                WebhookDeliveryAttempt(
+                    webhookId: Self.webhookID(job), event: job.payload.event, attempt: job.attempt,
+                    statusCode: status, durationMs: Int(elapsed.seconds * 1000), error: error, nextAttemptAt: next
+                ),
+                generation: job.payload.generationId
+            ))
+        let label =
+            switch outcome {
+            case .done: status == 410 ? "gone" : "delivered"
+            case .retry: "retried"
+            case .failed: "refused"
+            case .snooze: "waiting"
+            }
         Counter(label: "imagegen_notifier_deliveries_total", dimensions: [("outcome", label)]).increment()
         Timer(label: "imagegen_notifier_delivery_duration_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(
             Int64(elapsed.seconds * 1e9)

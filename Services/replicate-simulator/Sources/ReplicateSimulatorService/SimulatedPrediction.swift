@@ -6,7 +6,10 @@ import WireFormat
 
 /// A prediction whose state is a pure function of the clock: no task or timer per prediction, so thousands run at once.
 struct SimulatedPrediction: Sendable {
-    enum Outcome: Sendable { case succeed, fail(String) }
+    enum Outcome: Sendable {
+        case succeed
+        case fail(String)
+    }
 
     var id: String
     var model: ModelSpec

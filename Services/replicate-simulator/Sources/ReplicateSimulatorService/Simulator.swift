@@ -44,7 +44,11 @@ struct Simulator: Sendable {
             let (page, next) = await registry.list(before: request.uri.queryParameters.get("cursor"), limit: 100)
             let base = publicURL.value
             let results = page.map { $0.snapshot(at: Date(), baseURL: base, render: fileURL($0)) }
-            struct Page: Encodable { var next: String?; var previous: String?; var results: [Prediction] }
+            struct Page: Encodable {
+                var next: String?
+                var previous: String?
+                var results: [Prediction]
+            }
             let body = Page(next: next.map { "\(base)/v1/predictions?cursor=\($0)" }, previous: nil, results: results)
             return try json(body, status: .ok, limit: 2999)
         }
@@ -65,7 +69,8 @@ struct Simulator: Sendable {
         }
     }
 
-    private func create(_ request: Request, model fixedModel: ModelSpec?, version fixedVersion: String?, allowVersion: Bool) async throws -> Response {
+    private func create(_ request: Request, model fixedModel: ModelSpec?, version fixedVersion: String?, allowVersion: Bool) async throws -> Response
+    {
         await registry.count("predictions.create")
         let scenario = await registry.scenario
         if Double.random(in: 0..<1) < scenario.create429Rate { throw ReplicateProblem.throttled(1) }
@@ -234,7 +239,8 @@ struct Simulator: Sendable {
             if let value = field.defaultValue { schema["default"] = value }
             properties[field.name] = .object(schema)
         }
-        let output: JSONValue = model.outputShape == .array
+        let output: JSONValue =
+            model.outputShape == .array
             ? .object(["type": .string("array"), "items": .object(["type": .string("string"), "format": .string("uri")])])
             : .object(["type": .string("string"), "format": .string("uri")])
         let required = model.inputs.filter(\.required).map { JSONValue.string($0.name) }
@@ -333,7 +339,8 @@ struct Simulator: Sendable {
             guard unknown.isEmpty else {
                 throw Problem(
                     .unprocessableContent, title: "Invalid scenario",
-                    detail: "Unknown scenario keys: \(unknown.joined(separator: ", ")); known keys: \((current.keys + Scenario.optionalKeys).sorted().joined(separator: ", "))"
+                    detail:
+                        "Unknown scenario keys: \(unknown.joined(separator: ", ")); known keys: \((current.keys + Scenario.optionalKeys).sorted().joined(separator: ", "))"
                 )
             }
             let merged = current.merging(changes) { $1 }
@@ -347,7 +354,10 @@ struct Simulator: Sendable {
             return try JSONCoding.response(scenario)
         }
         admin.get("stats") { _, _ in
-            struct Stats: Encodable { var counters: [String: Int]; var predictions: Int }
+            struct Stats: Encodable {
+                var counters: [String: Int]
+                var predictions: Int
+            }
             return try JSONCoding.response(Stats(counters: await registry.counters, predictions: await registry.size))
         }
         admin.post("reset") { _, _ in
@@ -356,4 +366,3 @@ struct Simulator: Sendable {
         }
     }
 }
-

@@ -6,6 +6,7 @@ import Logging
 import ReplicateAPI
 import ServiceKit
 import ServiceLifecycle
+import Synchronization
 
 /// Builds the Replicate simulator: Replicate's prediction API, model metadata, output files and admin controls.
 package func buildSimulator(config: SimulatorConfig, logger: Logger) -> some ApplicationProtocol {
@@ -39,8 +40,6 @@ final class PublicURL: Sendable {
     var value: String { storage.withLock { $0 } }
     func set(_ value: String) { storage.withLock { $0 = value } }
 }
-
-import Synchronization
 
 /// Evicts predictions past retention so memory stays bounded under load.
 struct RetentionSweeper: Service {

@@ -83,7 +83,8 @@ final class WebhookSender: Service, Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "webhook-id", value: messageID)
             request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-            request.headers.add(name: "webhook-signature", value: WebhookSignature.sign(secret: secret, id: messageID, timestamp: timestamp, body: Array(body)) ?? "")
+            request.headers.add(
+                name: "webhook-signature", value: WebhookSignature.sign(secret: secret, id: messageID, timestamp: timestamp, body: Array(body)) ?? "")
             request.body = .bytes(ByteBuffer(bytes: body))
             if let response = try? await http.execute(request, timeout: .seconds(10)),
                 (200..<300).contains(Int(response.status.code))
