@@ -4,10 +4,10 @@ and read a validation error. Every answer must parse into the generated models: 
 Run by scripts/test-api with the generated package on PYTHONPATH."""
 
 import os
-import sys
 import time
 
 import httpx
+from harness import check, finish
 from imagegen_client import AuthenticatedClient, Client
 from imagegen_client.api.catalog import list_models
 from imagegen_client.api.files import get_image
@@ -31,13 +31,8 @@ from imagegen_client.models import (
 
 base = os.environ["GATEWAY_URL"]
 client = AuthenticatedClient(base_url=base, token=os.environ["API_TOKEN"])
-failures = []
 
 
-def check(name, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + name + (f": {detail}" if detail and not condition else ""))
-    if not condition:
-        failures.append(name)
 
 
 def parsed(response, model, status):
@@ -86,6 +81,4 @@ bad = GenerationRequest(prompt="x", model_id="black-forest-labs/flux-schnell", n
 problem = parsed(create_generation.sync_detailed(client=client, body=bad), Problem, 422)
 check("a validation error is a Problem naming the field", any(e.field == "num_outputs" for e in problem.errors), problem.errors)
 
-if failures:
-    sys.exit(f"{len(failures)} check(s) failed: {', '.join(failures)}")
-print("generated client: all checks passed")
+finish("client")

@@ -6,20 +6,15 @@ import pty
 import re
 import select
 import subprocess
-import sys
 import time
 import uuid
+from harness import check, finish
 
 CLI = os.environ["IMAGEGEN_CLI"]
 OUT = os.environ["CLI_OUT"]
 SLOW_MODEL = "bytedance/seedream-4"  # 14 s at the simulator's time scale 1: long enough to watch and cancel
-failures = []
 
 
-def check(name, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
-    if not condition:
-        failures.append(name)
 
 
 def run(*args, env=None, timeout=120):
@@ -146,7 +141,4 @@ code, text = in_terminal(["generate", "interrupted", "--model", SLOW_MODEL, "--o
 check("Ctrl-C asks whether to cancel", text.count("Cancel generation") == 2, repr(text[-400:]))
 check("answering y cancels and exits 130", code == 130 and re.search(r"generation \S+ cancelled", text), (code, repr(text[-300:])))
 
-if failures:
-    print(f"{len(failures)} CLI checks failed: {failures}")
-    sys.exit(1)
-print("all CLI checks passed")
+finish("cli")

@@ -5,21 +5,16 @@ restarted by its policy and nothing is lost or paid twice; scaled replicas share
 import json
 import os
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
+from harness import check, finish
 
 GATEWAY = os.environ["GATEWAY_URL"]
 COMPOSE = ["/usr/bin/docker-compose", "-f", "compose.yaml", "-f", "Tests/compose/compose.test.yaml"]
 SERVICES = ["gateway", "dispatcher", "generator", "downloader", "notifier", "replicate-simulator"]
-failures = []
 
 
-def check(name, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"), flush=True)
-    if not condition:
-        failures.append(name)
 
 
 def run(*arguments):
@@ -161,7 +156,4 @@ for service in ["gateway", "dispatcher", "generator", "downloader", "notifier"]:
                           "/bin/sh", "-c", "touch /app/x 2>/dev/null && echo writable || echo read-only")
         check(f"{service}: its root file system refuses writes", written == "read-only", written)
 
-if failures:
-    print(f"{len(failures)} compose checks failed: {failures}")
-    sys.exit(1)
-print("all compose checks passed")
+finish("compose")

@@ -4,27 +4,18 @@ Run by scripts/test-conformance. Prints one ok/FAIL line per check and 'N passed
 """
 import json
 import os
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import replicate
 from replicate.exceptions import ModelError, ReplicateError
+from harness import check, finish
 
 client = replicate.Client(api_token="r8_conformance", base_url=os.environ["REPLICATE_BASE_URL"])
 SDXL_VERSION = os.environ["SDXL_VERSION"]
-passed, failed = 0, 0
 
 
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
 
 
 def attempt(name, body):
@@ -125,5 +116,4 @@ for name, body in [("run official", run_official), ("run versioned", run_version
                    ("cancel", cancel), ("invalid input", invalid_input), ("model error", model_error), ("webhook", webhook)]:
     attempt(name, body)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("conformance")

@@ -4,7 +4,6 @@ cancel, delete, gallery paging, a phone-sized layout, and no errors in the brows
 goes to $CONSOLE_SHOTS."""
 import json
 import os
-import sys
 import time
 import urllib.request
 
@@ -14,20 +13,16 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from harness import check, finish
 
 BASE = os.environ["GATEWAY_URL"]
 TOKEN = os.environ["API_TOKEN"]
 SHOTS = os.environ["CONSOLE_SHOTS"]
-failures = []
 
 
 START = time.time()
 
 
-def check(name, condition, detail=""):
-    print(f"{time.time() - START:5.1f}s " + ("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
-    if not condition:
-        failures.append(name)
 
 
 def api(method, path, body=None):
@@ -215,12 +210,8 @@ try:
     check("no errors or warnings in the browser's console (besides the provoked 401 and 422)", not errors, errors)
 except TimeoutException as error:
     shot("timeout")
-    failures.append(f"timed out: {error}")
-    print(f"FAIL timed out; see the last screenshot in {SHOTS}")
+    check(f"no step timed out (see the last screenshot in {SHOTS})", False, error)
 finally:
     driver.quit()
 
-if failures:
-    print(f"{len(failures)} console checks failed: {failures}")
-    sys.exit(1)
-print(f"all console checks passed; screenshots in {SHOTS}")
+finish("console", note=f"screenshots in {SHOTS}")

@@ -4,10 +4,10 @@ import json
 import os
 import struct
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
+from harness import check, finish
 
 GATEWAY = os.environ["GATEWAY_URL"]
 SIMULATOR = os.environ["SIMULATOR_URL"]
@@ -19,7 +19,6 @@ STORAGE = os.environ.get("E2E_STORAGE")
 BUCKET_URL = os.environ.get("E2E_BUCKET_URL")
 BUCKET_PREFIX = os.environ.get("E2E_BUCKET_PREFIX", "")
 DATABASE_URL = os.environ["DATABASE_URL"]
-passed, failed = 0, 0
 
 
 def call(method, path, body=None, token=TOKEN, headers=None, base=GATEWAY):
@@ -54,14 +53,6 @@ def wait_terminal(generation_id, timeout=60):
     raise AssertionError(f"generation {generation_id} not terminal after {timeout}s")
 
 
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
 
 
 def stored_bytes(image):
@@ -326,5 +317,4 @@ notifier_metrics = scrape(os.environ["NOTIFIER_URL"])
 check("metrics: the notifier delivered nothing unasked", sample(notifier_metrics, "imagegen_notifier_deliveries_total") == 0,
       str({k: v for k, v in notifier_metrics.items() if "deliveries" in k}))
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("e2e")

@@ -15,14 +15,10 @@ import subprocess
 import sys
 
 import yaml
+from harness import check, finish
 
-failures = []
 
 
-def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-    if not ok:
-        failures.append(name)
 
 
 rendered_path, bin_dir = sys.argv[1], sys.argv[2]
@@ -242,5 +238,4 @@ for name in services:
         check(f"{name}: {probe} GET {get.get('path')} on port {number} is served there", get.get("path") == path and number in serving,
               f"served on {sorted(serving)} at {path}")
 
-print(f"{len(failures)} meaning checks failed" if failures else "all meaning checks passed")
-sys.exit(1 if failures else 0)
+finish("kubernetes")

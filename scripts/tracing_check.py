@@ -3,22 +3,17 @@ receiver, a generation created at the gateway yields spans from the gateway, the
 downloader in one trace, each parented as the work flowed; the services' log lines about it carry its trace id."""
 import json
 import os
-import sys
 import time
 import urllib.parse
 import urllib.request
+from harness import check, finish
 
 GATEWAY = os.environ["GATEWAY_URL"]
 TOKEN = os.environ["API_TOKEN"]
 SPANS = os.environ["SPANS_FILE"]
 LOGS = os.environ["LOG_DIR"]
-failures = []
 
 
-def check(name, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
-    if not condition:
-        failures.append(name)
 
 
 def call(method, path, body=None, headers=None):
@@ -139,8 +134,4 @@ for service in ("generator", "downloader"):
     check(f"the {service}'s lines about the generation carry its trace id",
           lines and all(f"trace_id={caller_trace}" in line for line in lines), lines[:2])
 
-print(f"{len(trace)} spans in the trace: " + ", ".join(sorted(f"{s['service']}:{s['name']}" for s in trace)))
-if failures:
-    print(f"{len(failures)} tracing checks failed: {failures}")
-    sys.exit(1)
-print("all tracing checks passed")
+finish("tracing", note=f"{len(trace)} spans in the trace: " + ", ".join(sorted(f"{s['service']}:{s['name']}" for s in trace)))

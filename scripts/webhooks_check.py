@@ -3,11 +3,9 @@ is verified with the Standard Webhooks reference library; events filter; retries
 refusals at request and at delivery time; a kill -9 of the notifier mid-delivery still delivers, with the same id; a
 hanging receiver does not hold up another; the delivery log."""
 
-import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -15,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 from standardwebhooks.webhooks import Webhook
+from harness import check, finish
 
 gateway = os.environ["GATEWAY_URL"]
 headers = {"Authorization": f"Bearer {os.environ['API_TOKEN']}"}
@@ -22,7 +21,6 @@ port, hanging_port = int(os.environ["RECEIVER_PORT"]), int(os.environ["HANGING_P
 received = defaultdict(list)  # path -> [(headers, body bytes)]
 lock = threading.Lock()
 behaviour = {}  # path -> list of (status, delay) to answer in turn; the last one repeats
-failures = []
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -50,10 +48,6 @@ for p in (port, hanging_port):
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
-def check(name, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
-    if not condition:
-        failures.append(name)
 
 
 def create(webhook, events=None, model="black-forest-labs/flux-schnell", expect=202):
@@ -208,6 +202,4 @@ finally:
     restarted.send_signal(signal.SIGTERM)
     restarted.wait(timeout=30)
 
-if failures:
-    sys.exit(f"{len(failures)} webhook check(s) failed: {', '.join(failures)}")
-print("client webhooks: all checks passed")
+finish("webhooks")

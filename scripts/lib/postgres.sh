@@ -62,3 +62,10 @@ pg_stop() {
         pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA_DIR" -m fast -w stop >/dev/null 2>&1 || true
     fi
 }
+
+# A new empty database on the server DATABASE_URL names (imagegen_<name>_<pid>); DATABASE_URL then points at it.
+pg_fresh_database() {
+    local db="imagegen_$1_$$"
+    psql "$DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
+    export DATABASE_URL="${DATABASE_URL%/*}/$db?sslmode=disable"
+}

@@ -5,11 +5,8 @@
 #   s3_stop
 s3_install() {
     local venv=${IMAGEGEN_S3_VENV:-$PWD/.build-tools/s3-venv}
-    if ! "$venv/bin/python" -c 'import moto.server' 2>/dev/null; then
-        echo "==> Installing moto[server] into $venv" >&2
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install -q --disable-pip-version-check "moto[server]==5.1.4"
-    fi
+    source "$(dirname "${BASH_SOURCE[0]}")/venv.sh"
+    venv_ensure "$venv" 'moto.server' "moto[server]==5.1.4"
     export MOTO_SERVER="$venv/bin/moto_server"
 }
 
