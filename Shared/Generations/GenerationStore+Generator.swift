@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import PostgresNIO
 import ServiceKit
+import WireFormat
 
 /// The generator's reads and writes of a generation. Each write is guarded by the transition it makes and by the lease
 /// of the `generate-image` delivery that made it run (job id and attempt: a fencing token, since every delivery of a job
@@ -77,7 +78,7 @@ extension GenerationStore {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
         let statement = HandOver(id: id, outputs: outputJSON, predictTime: predictTime, cost: cost, predictionID: predictionID, lease: lease)
         for try await handed in try await connection.execute(statement, logger: logger) where handed == 1 {
-            if let cost { FloatingPointCounter(label: "imagegen_spend_usd_total", dimensions: [("model", model)]).increment(by: cost) }
+            if let cost { FloatingPointCounter(label: MetricName.spendUsdTotal, dimensions: [("model", model)]).increment(by: cost) }
             return true
         }
         return false

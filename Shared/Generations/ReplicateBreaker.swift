@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import PostgresNIO
 import Synchronization
+import WireFormat
 
 /// A circuit breaker over Replicate shared by every generator through one row (`replicate_breaker`), like the create
 /// budget. `threshold` failed calls in a row (5xx, 408, no answer) open it: no generator calls Replicate then, except one
@@ -122,6 +123,6 @@ package final class ReplicateBreaker: Sendable {
 
     private func remember(openSince: Date?, failures: Int) {
         view.withLock { $0 = View(openSince: openSince, failures: failures, readAt: .now) }
-        Gauge(label: "imagegen_generator_replicate_breaker_open").record(openSince == nil ? 0 : 1)
+        Gauge(label: MetricName.generatorReplicateBreakerOpen).record(openSince == nil ? 0 : 1)
     }
 }

@@ -230,7 +230,7 @@ package struct ReplicateClient: PredictionsAPI {
     /// Counts one call in `imagegen_generator_replicate_calls_total{endpoint, status}` (status: the HTTP code, or
     /// `transport` when no answer came).
     private static func count(_ method: HTTPMethod, _ path: String, status: String) {
-        Counter(label: "imagegen_generator_replicate_calls_total", dimensions: [("endpoint", endpoint(method, path)), ("status", status)])
+        Counter(label: MetricName.generatorReplicateCallsTotal, dimensions: [("endpoint", endpoint(method, path)), ("status", status)])
             .increment()
     }
 

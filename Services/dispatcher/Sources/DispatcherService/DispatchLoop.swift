@@ -50,9 +50,9 @@ final class DispatchLoop: Service, Sendable {
                     }
                     for job in jobs {
                         inFlight.add(job)
-                        Counter(label: "imagegen_dispatcher_jobs_claimed_total", dimensions: [("job_type", job.type)]).increment()
+                        Counter(label: MetricName.dispatcherJobsClaimedTotal, dimensions: [("job_type", job.type)]).increment()
                         Timer(
-                            label: "imagegen_dispatcher_pickup_latency_seconds", dimensions: [("job_type", job.type)], preferredDisplayUnit: .seconds
+                            label: MetricName.dispatcherPickupLatencySeconds, dimensions: [("job_type", job.type)], preferredDisplayUnit: .seconds
                         )
                         .recordSeconds(max(0, job.claimedAt.timeIntervalSince(job.runAt)))
                         pushes.addTask { await self.dispatch(job) }
@@ -88,7 +88,7 @@ final class DispatchLoop: Service, Sendable {
         }
         guard !Task.isCancelled else { return }
         let dimensions = [("job_type", job.type)]
-        Timer(label: "imagegen_dispatcher_run_time_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+        Timer(label: MetricName.dispatcherRunTimeSeconds, dimensions: dimensions, preferredDisplayUnit: .seconds)
             .record(duration: ContinuousClock.now - started)
         do {
             switch result {
@@ -96,24 +96,24 @@ final class DispatchLoop: Service, Sendable {
                 let text = try result.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
                 let accepted = try await completer.complete(job.lease, result: text)
                 if !accepted { logger.warning("Completion rejected: the lease was lost") }
-                Counter(label: "imagegen_dispatcher_jobs_completed_total", dimensions: dimensions).increment()
+                Counter(label: MetricName.dispatcherJobsCompletedTotal, dimensions: dimensions).increment()
             case .snooze(let delay):
                 if try await !completer.snooze(job.lease, for: delay) { logger.warning("Snooze rejected: the lease was lost") }
-                Counter(label: "imagegen_dispatcher_jobs_snoozed_total", dimensions: dimensions).increment()
+                Counter(label: MetricName.dispatcherJobsSnoozedTotal, dimensions: dimensions).increment()
             case .failed(let reason):
                 let outcome = try await completer.fail(JobFailure(lease: job.lease, error: reason, retryable: false, delay: .zero))
                 logger.warning("Job failed permanently", metadata: ["reason": "\(reason)", "outcome": "\(outcome)"])
-                Counter(label: "imagegen_dispatcher_jobs_dead_lettered_total", dimensions: dimensions).increment()
+                Counter(label: MetricName.dispatcherJobsDeadLetteredTotal, dimensions: dimensions).increment()
             case .retry(let reason, let after):
                 // The exponent counts failures only: a parked job delivered forty times that fails once waits the first step.
                 let delay = backoff.delay(afterAttempt: job.failures + 1, retryAfter: after)
                 let outcome = try await completer.fail(JobFailure(lease: job.lease, error: reason, retryable: true, delay: delay))
                 if outcome == .deadLettered {
                     logger.error("Job dead-lettered after its last attempt", metadata: ["reason": "\(reason)"])
-                    Counter(label: "imagegen_dispatcher_jobs_dead_lettered_total", dimensions: dimensions).increment()
+                    Counter(label: MetricName.dispatcherJobsDeadLetteredTotal, dimensions: dimensions).increment()
                 } else {
                     logger.notice("Job will be retried", metadata: ["reason": "\(reason)", "outcome": "\(outcome)"])
-                    Counter(label: "imagegen_dispatcher_jobs_retried_total", dimensions: dimensions).increment()
+                    Counter(label: MetricName.dispatcherJobsRetriedTotal, dimensions: dimensions).increment()
                 }
             }
         } catch {

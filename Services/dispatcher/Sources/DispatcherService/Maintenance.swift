@@ -4,6 +4,7 @@ import JobQueue
 import Logging
 import Metrics
 import ServiceLifecycle
+import WireFormat
 
 /// Periodic queue upkeep: rescue expired leases, age waiting priorities, dead-letter unknown types (when told to), give
 /// unfinished generations with no live job their job back, prune history, export depth and lag.
@@ -21,7 +22,7 @@ struct Maintenance: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let rescued = try await queue.rescueExpired()
-                if rescued > 0 { Counter(label: "imagegen_dispatcher_leases_rescued_total").increment(by: rescued) }
+                if rescued > 0 { Counter(label: MetricName.dispatcherLeasesRescuedTotal).increment(by: rescued) }
                 if tick % 5 == 0 {
                     let types = Array(config.routes.keys)
                     if config.failUnknownTypes {
@@ -30,7 +31,7 @@ struct Maintenance: Service {
                     }
                     if let step = config.priorityAging {
                         let raised = try await queue.agePriorities(types: types, step: step, ceiling: Self.priorityCeiling)
-                        if raised > 0 { Counter(label: "imagegen_dispatcher_priorities_aged_total").increment(by: raised) }
+                        if raised > 0 { Counter(label: MetricName.dispatcherPrioritiesAgedTotal).increment(by: raised) }
                     }
                     try await recordQueueGauges(routedTypes: types)
                 }
@@ -74,7 +75,7 @@ struct Maintenance: Service {
     private func removeAll(_ kind: String, batch: () async throws -> Int) async throws {
         var removed = 0
         while case let count = try await batch(), count > 0 { removed += count }
-        Counter(label: "imagegen_dispatcher_retention_removed_total", dimensions: [("kind", kind)]).increment(by: removed)
+        Counter(label: MetricName.dispatcherRetentionRemovedTotal, dimensions: [("kind", kind)]).increment(by: removed)
     }
 
     /// Every routed type (and any other with live rows or dead letters) in every state, zeros included: a gauge that is
@@ -86,9 +87,9 @@ struct Maintenance: Service {
         for type in Set(routedTypes).union(counts.keys) {
             for status in ["pending", "processing", "failed"] {
                 let stat = counts[type]?[status]
-                Gauge(label: "imagegen_queue_jobs", dimensions: [("job_type", type), ("status", status)]).record(stat?.count ?? 0)
+                Gauge(label: MetricName.queueJobs, dimensions: [("job_type", type), ("status", status)]).record(stat?.count ?? 0)
             }
-            Gauge(label: "imagegen_queue_lag_seconds", dimensions: [("job_type", type)]).record(
+            Gauge(label: MetricName.queueLagSeconds, dimensions: [("job_type", type)]).record(
                 counts[type]?["pending"]?.oldestAvailableAgeSeconds ?? 0)
         }
     }

@@ -50,7 +50,7 @@ struct DownloadRunner: Sendable {
                     images.append(image)
                 } catch let error as FetchError where error.permanent {
                     logger.warning("Output refused", metadata: ["error": "\(error)"])
-                    Counter(label: "imagegen_downloader_refusals_total", dimensions: [("reason", error.reason)]).increment()
+                    Counter(label: MetricName.downloaderRefusalsTotal, dimensions: [("reason", error.reason)]).increment()
                     try await generations.fail(generation.id, .outputUnusable(index, error.userReason))
                     return .done(result: ["outcome": "failed", "reason": .string(error.description)])
                 }
@@ -78,8 +78,8 @@ struct DownloadRunner: Sendable {
     }
 
     /// `imagegen_downloader_bytes_total` stored, and `imagegen_downloader_fetch_duration_seconds` per output.
-    static let bytes = Counter(label: "imagegen_downloader_bytes_total")
-    static let fetchDuration = Metrics.Timer(label: "imagegen_downloader_fetch_duration_seconds", preferredDisplayUnit: .seconds)
+    static let bytes = Counter(label: MetricName.downloaderBytesTotal)
+    static let fetchDuration = Metrics.Timer(label: MetricName.downloaderFetchDurationSeconds, preferredDisplayUnit: .seconds)
 
     /// Streams one output to storage (memory does not grow with its size), then checks it is an image.
     private func store(_ url: String, index: Int, of generation: Generation) async throws -> StoredImage {

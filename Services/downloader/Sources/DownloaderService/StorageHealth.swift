@@ -4,6 +4,7 @@ import Metrics
 import ServiceKit
 import Storage
 import Synchronization
+import WireFormat
 
 /// Whether image storage takes writes. After a write fails, downloads wait (snoozed, no attempt spent) and readiness
 /// is false, so the platform sends work elsewhere; a small probe file is written at most every `probeInterval` until one
@@ -30,7 +31,7 @@ final class StorageHealth: Sendable {
             return state.failing == nil
         }
         if first { logger.error("Image storage is failing: downloads wait for it", metadata: ["error": "\(error)"]) }
-        Gauge(label: "imagegen_downloader_storage_failing").record(1)
+        Gauge(label: MetricName.downloaderStorageFailing).record(1)
     }
 
     /// A write went through.
@@ -40,7 +41,7 @@ final class StorageHealth: Sendable {
             return state.failing
         }
         if was != nil { logger.notice("Image storage takes writes again") }
-        Gauge(label: "imagegen_downloader_storage_failing").record(0)
+        Gauge(label: MetricName.downloaderStorageFailing).record(0)
     }
 
     /// True unless storage failed and a probe written now (at most once per probe interval) fails too.

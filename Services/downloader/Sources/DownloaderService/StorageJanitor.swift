@@ -5,6 +5,7 @@ import Metrics
 import RegexBuilder
 import ServiceLifecycle
 import Storage
+import WireFormat
 
 /// Keeps the image store to what the database names: images past `RETENTION_IMAGES_DAYS` (their rows, then their
 /// files) and files no row names (left by a crash between a delete and its files, or by a download that never
@@ -80,8 +81,8 @@ package struct StorageJanitor: Service {
             let unnamed = try await generations.unreferenced(chunk.filter { !unfinished.contains($0) })
             for path in unfinished + unnamed where (try? await storage.remove(path)) != nil { orphans += 1 }
         }
-        Counter(label: "imagegen_downloader_retention_removed_total", dimensions: [("kind", "images")]).increment(by: images)
-        Counter(label: "imagegen_downloader_retention_removed_total", dimensions: [("kind", "orphans")]).increment(by: orphans)
+        Counter(label: MetricName.downloaderRetentionRemovedTotal, dimensions: [("kind", "images")]).increment(by: images)
+        Counter(label: MetricName.downloaderRetentionRemovedTotal, dimensions: [("kind", "orphans")]).increment(by: orphans)
         return (images, orphans)
     }
 }

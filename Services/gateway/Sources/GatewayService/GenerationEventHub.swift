@@ -35,7 +35,7 @@ package final class GenerationEventHub: Service, Sendable {
             subscribers[generation, default: [:]][id] = continuation
             return subscribers.values.map(\.count).reduce(0, +)
         }
-        Gauge(label: "imagegen_gateway_sse_streams_open").record(open)
+        Gauge(label: MetricName.gatewaySseStreamsOpen).record(open)
         continuation.onTermination = { [weak self] _ in
             guard
                 let open = self?.subscribers.withLock({ subscribers in
@@ -44,7 +44,7 @@ package final class GenerationEventHub: Service, Sendable {
                     return subscribers.values.map(\.count).reduce(0, +)
                 })
             else { return }
-            Gauge(label: "imagegen_gateway_sse_streams_open").record(open)
+            Gauge(label: MetricName.gatewaySseStreamsOpen).record(open)
         }
         return stream
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Metrics
+import WireFormat
 
 /// `imagegen_gateway_request_duration_seconds{route, method, status}`: every public request, by its route (`/v1/generations/:id`,
 /// never the id itself), and `imagegen_gateway_rate_limited_total` for 429s.
@@ -12,11 +13,11 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             let elapsed = ContinuousClock.now - started
             let route = context.endpointPath ?? "unmatched"
             Timer(
-                label: "imagegen_gateway_request_duration_seconds",
+                label: MetricName.gatewayRequestDurationSeconds,
                 dimensions: [("route", route), ("method", request.method.rawValue), ("status", String(status))],
                 preferredDisplayUnit: .seconds
             ).recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-            if status == 429 { Counter(label: "imagegen_gateway_rate_limited_total").increment() }
+            if status == 429 { Counter(label: MetricName.gatewayRateLimitedTotal).increment() }
         }
         do {
             let response = try await next(request, context)

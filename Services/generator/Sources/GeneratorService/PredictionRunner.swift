@@ -34,7 +34,7 @@ struct PredictionRunner: Sendable {
     /// cancel has not taken effect yet (the answer shows it running, without metrics), from a GET a moment later.
     private func cancelPrediction(_ id: String, of generation: Generation) async {
         var answer = try? await api.cancel(id)
-        Counter(label: "imagegen_generator_predictions_cancelled_total", dimensions: [("model", generation.modelId)]).increment()
+        Counter(label: MetricName.generatorPredictionsCancelledTotal, dimensions: [("model", generation.modelId)]).increment()
         for wait in [1, 2, 4] where answer.map({ !$0.prediction.status.isTerminal || $0.prediction.metrics?.predictTime == nil }) ?? false {
             try? await Task.sleep(for: .seconds(wait))
             answer = try? await api.get(id)
@@ -69,7 +69,7 @@ struct PredictionRunner: Sendable {
     /// longer than the outage tolerance.
     private func waitOut(_ error: ReplicateError, _ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
         logger.warning("Replicate call failed; the job waits", metadata: ["error": "\(error)", "generation.id": "\(payload.generationId.lowercase)"])
-        Counter(label: "imagegen_generator_replicate_waits_total", dimensions: [("reason", error.isOutage ? "outage" : "throttled")]).increment()
+        Counter(label: MetricName.generatorReplicateWaitsTotal, dimensions: [("reason", error.isOutage ? "outage" : "throttled")]).increment()
         if error.isOutage, let generation = try? await store.find(payload.generationId), generation.replicatePredictionId == nil,
             !generation.status.isTerminal, Date().timeIntervalSince(generation.createStartedAt ?? generation.createdAt) >= outageTolerance.seconds
         {
@@ -86,7 +86,7 @@ struct PredictionRunner: Sendable {
     private func waitForReplicate(
         _ payload: GenerationJobPayload, wait: Duration, openSince: Date, lease: JobLease, logger: Logger
     ) async throws -> JobOutcome {
-        Counter(label: "imagegen_generator_replicate_waits_total", dimensions: [("reason", "breaker_open")]).increment()
+        Counter(label: MetricName.generatorReplicateWaitsTotal, dimensions: [("reason", "breaker_open")]).increment()
         if let current = try await store.find(payload.generationId), current.replicatePredictionId == nil, !current.status.isTerminal,
             Date().timeIntervalSince(max(current.createdAt, openSince)) >= outageTolerance.seconds,
             let started = try await store.start(current.id, lease: lease), try await store.fail(started.id, .providerUnavailable, lease: lease)
@@ -179,7 +179,7 @@ struct PredictionRunner: Sendable {
                 // Cancelled or superseded meanwhile. The prediction is only probably this generation's: leave it be.
                 return .done(.done(result: ["outcome": "not adopted", "prediction_id": .string(lost.id)]))
             }
-            Counter(label: "imagegen_generator_predictions_adopted_total", dimensions: [("model", model.id)]).increment()
+            Counter(label: MetricName.generatorPredictionsAdoptedTotal, dimensions: [("model", model.id)]).increment()
             response = try await api.get(lost.id)
         } else {
             for warning in built.warnings { logger.notice("Input adjusted", metadata: ["warning": "\(warning)"]) }
@@ -194,7 +194,7 @@ struct PredictionRunner: Sendable {
                 // job comes back then without spending an attempt.
                 let wait = retryAfter ?? .seconds(1)
                 try await budget?.close(for: wait)
-                Counter(label: "imagegen_generator_creates_throttled_total").increment()
+                Counter(label: MetricName.generatorCreatesThrottledTotal).increment()
                 return .done(.snooze(after: wait))
             } catch let error as ReplicateError where !error.isRetryable {
                 // The model refused the input (422) or the account cannot run it: retrying cannot help.
@@ -203,7 +203,7 @@ struct PredictionRunner: Sendable {
                 try await store.fail(generation.id, failure, lease: lease)
                 return .done(.done(result: ["outcome": "failed", "reason": .string(error.description)]))
             }
-            Counter(label: "imagegen_generator_predictions_created_total", dimensions: [("model", model.id)]).increment()
+            Counter(label: MetricName.generatorPredictionsCreatedTotal, dimensions: [("model", model.id)]).increment()
             // A prediction that finished within the wait has its id recorded with its outputs, in the hand-over below.
             if response.prediction.status != .succeeded,
                 try await !store.recordPrediction(generation.id, predictionID: response.prediction.id, lease: lease)
@@ -266,7 +266,7 @@ struct PredictionRunner: Sendable {
             do {
                 response = try await api.get(response.prediction.id)
             } catch let error as ReplicateError where error.isRetryable {
-                Counter(label: "imagegen_generator_poll_errors_total").increment()
+                Counter(label: MetricName.generatorPollErrorsTotal).increment()
                 // Parked jobs wait for Replicate in the queue, not in a held delivery (the job comes back, no attempt spent).
                 if parkAfter != nil || breaker.isOpen { throw error }
                 // A passing 429/5xx while holding on: wait as told (a minute at most) and poll again.
@@ -290,7 +290,7 @@ struct PredictionRunner: Sendable {
             return .done(result: ["outcome": "not running", "prediction_id": .string(prediction.id)])
         }
         if let predictTime {
-            Metrics.Timer(label: "imagegen_generator_prediction_duration_seconds", dimensions: [("model", model.id)], preferredDisplayUnit: .seconds)
+            Metrics.Timer(label: MetricName.generatorPredictionDurationSeconds, dimensions: [("model", model.id)], preferredDisplayUnit: .seconds)
                 .recordSeconds(predictTime)
         }
         logger.info("Prediction succeeded", metadata: ["prediction.id": "\(prediction.id)", "outputs": "\(outputs.count)"])

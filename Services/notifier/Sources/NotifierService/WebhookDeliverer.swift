@@ -131,8 +131,8 @@ struct WebhookDeliverer: Sendable {
             case .failed: "refused"
             case .snooze: "waiting"
             }
-        Counter(label: "imagegen_notifier_deliveries_total", dimensions: [("outcome", label)]).increment()
-        Timer(label: "imagegen_notifier_delivery_duration_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(
+        Counter(label: MetricName.notifierDeliveriesTotal, dimensions: [("outcome", label)]).increment()
+        Timer(label: MetricName.notifierDeliveryDurationSeconds, preferredDisplayUnit: .seconds).recordNanoseconds(
             Int64(elapsed.seconds * 1e9)
         )
         return outcome
