@@ -6,7 +6,8 @@ import WireFormat
 /// `deliver-webhook`, owned by the notifier: post one event of a generation to the webhook its request named.
 package enum DeliverWebhook: JobKind {
     package static let name = "deliver-webhook"
-    /// Deliveries are retried with backoff for about a day (see the notifier's `DeliveryBackoff`) before dead-lettering.
+    /// Deliveries are retried with backoff for about 17 hours (see the notifier's `DeliverWebhook.backoff`) before
+    /// dead-lettering.
     package static let maxAttempts = 22
 
     package struct Payload: Sendable, Codable, Equatable {

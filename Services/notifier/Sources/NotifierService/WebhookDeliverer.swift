@@ -3,6 +3,7 @@ import Database
 import Foundation
 import Generations
 import JobContract
+import JobQueue
 import Logging
 import Metrics
 import ReplicateAPI
@@ -14,7 +15,7 @@ import WireFormat
 /// job's id, stable across retries), `webhook-timestamp`, and `webhook-signature` with one `v1,<base64>` per secret that
 /// signs now (the user's current one, and a rotated-out one for a day). 2xx is delivered; 410 stops the generation's
 /// webhooks; anything else, or no answer within the timeout, is retried with exponential backoff and jitter (at least
-/// the receiver's `Retry-After`) for about a day, then dead-lettered; the generation itself is never failed by it.
+/// the receiver's `Retry-After`) for about 17 hours, then dead-lettered; the generation itself is never failed by it.
 struct WebhookDeliverer: Sendable {
     let fetcher: SafeFetcher
     let store: GenerationStore
@@ -81,7 +82,7 @@ struct WebhookDeliverer: Sendable {
                         outcome: .done(result: ["outcome": "gone"])
                     )
                 default:
-                    let delay = DeliveryBackoff.delay(attempt: job.failureAttempt, retryAfter: answer.retryAfter)
+                    let delay = DeliverWebhook.delay(attempt: job.failureAttempt, retryAfter: answer.retryAfter)
                     return try await finish(
                         job, status: answer.status, error: "the receiver answered \(answer.status)", started: started,
                         outcome: .retry("the receiver answered \(answer.status)", after: delay)
@@ -92,7 +93,7 @@ struct WebhookDeliverer: Sendable {
                 return try await finish(
                     job, status: nil, error: "the receiver \(error.userReason)", started: started, outcome: .failed(error.description))
             } catch let error as FetchError {
-                let delay = DeliveryBackoff.delay(attempt: job.failureAttempt, retryAfter: nil)
+                let delay = DeliverWebhook.delay(attempt: job.failureAttempt, retryAfter: nil)
                 return try await finish(
                     job, status: nil, error: "the receiver \(error.userReason)", started: started, outcome: .retry(error.description, after: delay)
                 )
@@ -154,16 +155,14 @@ struct WebhookBody: Encodable {
     enum Keys: String, CodingKey { case type, timestamp }
 }
 
-/// When to try a failed delivery again: 5 s doubling per attempt up to two hours, ±20 % jitter so many failed deliveries
-/// do not return at once, and never sooner than the receiver's `Retry-After` (up to two hours). With
-/// `DeliverWebhook.maxAttempts` (22) that spans about 23 hours.
-enum DeliveryBackoff {
-    static let cap = 7200.0
+/// When to try a failed delivery again.
+extension DeliverWebhook {
+    /// Waits between deliveries: the queue's backoff from 5 s, doubling up to two hours, so the 22 attempts span about
+    /// 17 hours (11–23 with the jitter); a receiver's `Retry-After` (seconds) is honoured up to the cap.
+    static let backoff = Backoff(base: .seconds(5), cap: .seconds(7200))
 
     static func delay(attempt: Int, retryAfter: String?) -> Duration {
-        let base = min(cap, 5 * pow(2, Double(max(0, attempt - 1))))
-        let jittered = base * Double.random(in: 0.8...1.2)
-        let told = retryAfter.flatMap(Double.init).map { min(cap, $0) } ?? 0
-        return .milliseconds(Int64(max(jittered, told) * 1000))
+        let told = retryAfter.flatMap(Double.init).flatMap { $0.isFinite && $0 > 0 ? Duration.seconds(min($0, 86_400)) : nil }
+        return backoff.delay(afterAttempt: attempt, retryAfter: told)
     }
 }
