@@ -48,20 +48,13 @@ package enum JobOutcome: Sendable, Equatable {
         }
     }
 
-    private struct ProblemBody: Codable {
-        var type = "about:blank"
-        var title: String
-        var status: Int
-        var detail: String
-    }
-
     private static func problem(title: String, status: Int, detail: String) -> Data {
-        (try? JSONCoding.encoder().encode(ProblemBody(title: title, status: status, detail: detail))) ?? Data()
+        (try? JSONCoding.encoder().encode(ProblemDetails(title: title, status: status, detail: detail))) ?? Data()
     }
 
     /// The `detail` of a problem+json body, or the start of the text.
     private static func detail(_ body: Data) -> String {
-        if let problem = try? JSONDecoder().decode(ProblemBody.self, from: body) { return problem.detail }
+        if let detail = (try? JSONDecoder().decode(ProblemDetails.self, from: body))?.detail { return detail }
         return String(String(decoding: body, as: UTF8.self).prefix(300))
     }
 }

@@ -46,16 +46,8 @@ package struct Problem: Error, HTTPResponseError, Sendable {
         Problem(.unauthorized, title: "Unauthorized", detail: detail)
     }
 
-    private struct Body: Encodable {
-        var type: String
-        var title: String
-        var status: Int
-        var detail: String
-        var errors: [FieldError]?
-    }
-
     package func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(type: type, title: title, status: Int(status.code), detail: detail, errors: errors.isEmpty ? nil : errors)
+        let body = ProblemDetails(type: type, title: title, status: Int(status.code), detail: detail, errors: errors.isEmpty ? nil : errors)
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }

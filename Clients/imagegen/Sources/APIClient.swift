@@ -106,10 +106,3 @@ struct APIClient: Sendable {
         return .api(status: Int(status.code), problem)
     }
 }
-
-/// RFC 9457 problem details as the API sends them.
-struct ProblemDetails: Codable, Sendable {
-    var title: String?
-    var detail: String?
-    var errors: [FieldError]?
-}

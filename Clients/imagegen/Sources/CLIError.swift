@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WireFormat
 
 /// What went wrong, printed plainly, with an exit code per class so scripts can tell them apart.
 enum CLIError: Error, CustomStringConvertible {
