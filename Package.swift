@@ -235,7 +235,17 @@ let package = Package(
             ],
             swiftSettings: defaultSwiftSettings
         ),
-        .testTarget(name: "NotifierTests", dependencies: ["NotifierService"], swiftSettings: defaultSwiftSettings),
+        .testTarget(
+            name: "NotifierTests",
+            dependencies: [
+                "NotifierService", "TestSupport", "Generations", "JobContract", "ReplicateAPI", "WireFormat",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: defaultSwiftSettings
+        ),
         .testTarget(
             name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Generations", "Database", "Schema"],
             swiftSettings: defaultSwiftSettings),

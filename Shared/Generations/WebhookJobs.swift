@@ -17,5 +17,12 @@ package enum DeliverWebhook: JobKind {
         package var event: String
         /// `scheme://host[:port]` of the webhook, as the trigger cut it from the URL (ranks and wakes its deliveries).
         package var receiver: String?
+
+        package init(generationId: UUID, userId: UUID, event: String, receiver: String?) {
+            self.generationId = generationId
+            self.userId = userId
+            self.event = event
+            self.receiver = receiver
+        }
     }
 }
