@@ -6,18 +6,15 @@
     finish("e2e")
 """
 import sys
-import time
 
-_started = time.time()
 _passed = 0
 failures = []
 
 
-def check(name, condition, detail="", timed=False):
-    """Records one check; `detail` is printed when it fails, `timed` prefixes the seconds since the run began."""
+def check(name, condition, detail=""):
+    """Records one check; `detail` is printed when it fails."""
     global _passed
-    prefix = f"{time.time() - _started:5.1f}s " if timed else ""
-    print(prefix + ("ok   " if condition else "FAIL ") + name + ("" if condition or detail == "" else f": {detail}"), flush=True)
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition or detail == "" else f": {detail}"), flush=True)
     if condition:
         _passed += 1
     else:
