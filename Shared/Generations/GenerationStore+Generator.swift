@@ -84,10 +84,13 @@ extension GenerationStore {
         return false
     }
 
-    /// Fails the generation for `lease` (only while that delivery holds it).
+    /// Fails the generation for `lease` (only while that delivery holds it). `predictionRunning`: its recorded prediction
+    /// is still running (to be cancelled next), so its cost is pending and its budget reservation stays until it is known.
     @discardableResult
-    package func fail(_ id: UUID, _ failure: GenerationFailure, lease: JobLease) async throws -> Bool {
-        try await client.withPublishedNotifications(logger: logger) { try await Self.fail(id, failure, lease: lease, on: $0, logger: logger) }
+    package func fail(_ id: UUID, _ failure: GenerationFailure, predictionRunning: Bool = false, lease: JobLease) async throws -> Bool {
+        try await client.withPublishedNotifications(logger: logger) {
+            try await Self.fail(id, failure, predictionRunning: predictionRunning, lease: lease, on: $0, logger: logger)
+        }
     }
 
     /// Applies what a prediction's end means for generation `generation` (see ``PredictionOutcome``; `running` changes
@@ -108,29 +111,34 @@ extension GenerationStore {
         case .running:
             return false
         case .succeeded(let outputs, let predictTime, let cost):
-            return try await handOver(
+            if try await handOver(
                 id, model: model, predictionID: predictionID, outputs: outputs, predictTime: predictTime, cost: cost, lease: lease, on: connection,
                 logger: logger
-            )
+            ) {
+                return true
+            }
         case .failed(let failure, let billed):
             if try await fail(id, failure, billed: billed, lease: lease, on: connection, logger: logger) { return true }
-            // Already finished (cancelled by its user, say): what the prediction ran is billed all the same.
-            if let billed { try await recordBilledCost(id, cost: billed, on: connection, logger: logger) }
-            return false
         }
+        // Already finished (cancelled, timed out or its job dead-lettered while it ran): what it made or ran is billed
+        // all the same.
+        try await recordFinalCost(id, cost: outcome.billed, on: connection, logger: logger)
+        return false
     }
 
     /// THE statement that fails a generation: only from a status the transition leaves and, for a job's delivery, only
     /// while `lease` holds it; `billed` is what Replicate charges for a prediction that ended without outputs, counted in
-    /// spend with the status change. Returns whether it changed.
+    /// spend with the status change; `predictionRunning` keeps the reservation until that cost is known
+    /// (``costPendingSQL``). Returns whether it changed.
     static func fail(
-        _ id: UUID, _ failure: GenerationFailure, billed: Double? = nil, lease: JobLease?, on connection: PostgresConnection, logger: Logger
+        _ id: UUID, _ failure: GenerationFailure, billed: Double? = nil, predictionRunning: Bool = false, lease: JobLease?,
+        on connection: PostgresConnection, logger: Logger
     ) async throws -> Bool {
         let rows = try await connection.query(
             """
             UPDATE image_generations
             SET \(unescaped: GenerationTransition.fail.setSQL), error_code = \(failure.code), error_message = \(failure.message),
-                completed_at = now(), cost = COALESCE(cost, \(billed))
+                completed_at = now(), cost = COALESCE(cost, \(billed))\(unescaped: predictionRunning ? ", " + costPendingSQL : "")
             WHERE id = \(id) AND \(unescaped: GenerationTransition.fail.guardSQL)
               AND (\(lease?.id)::uuid IS NULL OR (job_id = \(lease?.id) AND job_attempt = \(lease?.attempt)))
             RETURNING id
@@ -141,25 +149,51 @@ extension GenerationStore {
         return false
     }
 
-    /// Records what Replicate bills for a prediction that ended without outputs (cancelled, failed, timed out) on a
-    /// generation that has finished; the spend trigger counts it in its user's month. Only the first figure is kept.
+    /// SET clause for a generation ending now whose recorded prediction may still run at Replicate: its cost is pending
+    /// (unless already recorded), and its budget reservation stays until ``recordFinalCost(_:cost:)`` or the
+    /// dispatcher's ``releaseCostHolds(olderThan:)``.
+    static let costPendingSQL = """
+        cost_pending_since = CASE WHEN status IN ('pending', 'queued', 'processing') AND replicate_prediction_id IS NOT NULL AND cost IS NULL
+                                  THEN now() END
+        """
+
+    /// Records Replicate's final figure for a finished generation's prediction (cancelled, failed, timed out, or
+    /// finished after its generation did): `cost` when it bills one (the first figure is kept), and either way the end of
+    /// the wait, which releases the budget reservation it kept. The spend triggers count both in its user's month.
     @discardableResult
-    package func recordBilledCost(_ id: UUID, cost: Double) async throws -> Bool {
-        try await client.withConnection { try await Self.recordBilledCost(id, cost: cost, on: $0, logger: logger) }
+    package func recordFinalCost(_ id: UUID, cost: Double?) async throws -> Bool {
+        try await client.withConnection { try await Self.recordFinalCost(id, cost: cost, on: $0, logger: logger) }
     }
 
     @discardableResult
-    static func recordBilledCost(_ id: UUID, cost: Double, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    static func recordFinalCost(_ id: UUID, cost: Double?, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         let rows = try await connection.query(
             """
-            UPDATE image_generations SET cost = \(cost)
-            WHERE id = \(id) AND cost IS NULL AND status IN ('\(unescaped: GenerationStatus.failed.rawValue)', '\(unescaped: GenerationStatus.cancelled.rawValue)')
+            UPDATE image_generations SET cost = COALESCE(cost, \(cost)), cost_pending_since = NULL
+            WHERE id = \(id) AND status IN ('\(unescaped: GenerationStatus.failed.rawValue)', '\(unescaped: GenerationStatus.cancelled.rawValue)')
+              AND (cost_pending_since IS NOT NULL OR (cost IS NULL AND \(cost)::numeric IS NOT NULL))
             RETURNING id
             """,
             logger: logger
         )
         for try await _ in rows { return true }
         return false
+    }
+
+    /// Ends the wait of generations whose prediction's cost has been pending longer than `age` (its cancel and every
+    /// check since went unanswered), releasing the reservations they kept; returns how many.
+    package func releaseCostHolds(olderThan age: Duration) async throws -> Int {
+        let rows = try await client.query(
+            """
+            UPDATE image_generations SET cost_pending_since = NULL
+            WHERE cost_pending_since < now() - \(age.milliseconds)::float8 * interval '1 millisecond'
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var released = 0
+        for try await _ in rows { released += 1 }
+        return released
     }
 
     /// The generation's current status and the delivery that holds it (cheap, while polling).

@@ -21,7 +21,7 @@ extension GenerationStore {
         let expire = """
             UPDATE image_generations
             SET \(GenerationTransition.fail.setSQL), error_code = '\(GenerationFailure.deadlinePassed.code)',
-                error_message = '\(GenerationFailure.deadlinePassed.message)', completed_at = now()
+                error_message = '\(GenerationFailure.deadlinePassed.message)', completed_at = now(), \(Self.costPendingSQL)
             WHERE id IN (
                 SELECT g.id FROM image_generations AS g
                 WHERE g.status IN (\(unfinished)) AND \(quiet) AND \(noLiveJob)

@@ -270,7 +270,7 @@ package struct GenerationStore: Sendable {
                 """
                 UPDATE image_generations
                 SET \(unescaped: GenerationTransition.cancel.setSQL), error_code = \(GenerationFailure.cancelled.code),
-                    error_message = \(GenerationFailure.cancelled.message), completed_at = now()
+                    error_message = \(GenerationFailure.cancelled.message), completed_at = now(), \(unescaped: Self.costPendingSQL)
                 WHERE id = \(id) AND user_id = \(userID) AND \(unescaped: GenerationTransition.cancel.guardSQL)
                 RETURNING \(unescaped: Generation.columns)
                 """,

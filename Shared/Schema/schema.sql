@@ -106,6 +106,20 @@ CREATE FUNCTION public.imagegen_budget_month(p_at timestamp with time zone) RETU
 
 
 --
+-- Name: imagegen_clear_cost_pending(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_clear_cost_pending() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.cost_pending_since := NULL;
+    RETURN NEW;
+END;
+$$;
+
+
+--
 -- Name: imagegen_count_running_generations(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -246,7 +260,9 @@ BEGIN
         -- A plain reason for the user: the job's own error names services and stays in its history.
         UPDATE image_generations
         SET status = 'failed', error_code = 'unavailable',
-            error_message = 'The generation could not be completed because a service it needs kept failing; please try again', completed_at = now()
+            error_message = 'The generation could not be completed because a service it needs kept failing; please try again', completed_at = now(),
+            cost_pending_since = CASE WHEN status IN ('pending', 'queued', 'processing') AND replicate_prediction_id IS NOT NULL AND cost IS NULL
+                                      THEN now() END
         WHERE id = (p_payload->>'generation_id')::uuid AND status IN ('pending', 'queued', 'processing', 'downloading');
     END IF;
 END;
@@ -357,7 +373,9 @@ DECLARE
 BEGIN
     UPDATE generation_slots
     SET spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0) - coalesce(OLD.cost, 0),
-        spent_month = v_month
+        spent_month = v_month,
+        reserved_usd = greatest(0, reserved_usd - CASE WHEN OLD.cost_pending_since IS NOT NULL AND NEW.cost_pending_since IS NULL
+                                                       THEN NEW.expected_cost ELSE 0 END)
     WHERE user_id = NEW.user_id;
     RETURN NULL;
 END;
@@ -375,13 +393,17 @@ DECLARE
     v_month date := imagegen_budget_month(now());
 BEGIN
     IF TG_OP = 'INSERT' OR NOT NEW.status IN ('completed', 'failed', 'cancelled') THEN
+        -- Revived while its cost was pending: the reservation it kept is the running one again.
+        IF TG_OP = 'UPDATE' AND OLD.cost_pending_since IS NOT NULL THEN
+            RETURN NULL;
+        END IF;
         -- Started or revived: it reserves its expected cost.
         INSERT INTO generation_slots AS s (user_id, reserved_usd) VALUES (NEW.user_id, NEW.expected_cost)
         ON CONFLICT (user_id) DO UPDATE SET reserved_usd = s.reserved_usd + NEW.expected_cost;
     ELSE
-        -- Finished: the reservation ends and what it cost counts in this month.
+        -- Finished: what it cost counts in this month, and the reservation ends unless its cost is still pending.
         UPDATE generation_slots
-        SET reserved_usd = greatest(0, reserved_usd - OLD.expected_cost),
+        SET reserved_usd = greatest(0, reserved_usd - CASE WHEN NEW.cost_pending_since IS NULL THEN OLD.expected_cost ELSE 0 END),
             spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0),
             spent_month = v_month
         WHERE user_id = NEW.user_id;
@@ -545,6 +567,7 @@ CREATE TABLE public.image_generations (
     deleted_at timestamp with time zone,
     deleted_images integer DEFAULT 0 NOT NULL,
     trace_context text,
+    cost_pending_since timestamp with time zone,
     CONSTRAINT image_generations_num_outputs_check CHECK (((num_outputs >= 1) AND (num_outputs <= 4))),
     CONSTRAINT image_generations_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
     CONSTRAINT image_generations_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'queued'::text, 'processing'::text, 'downloading'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
@@ -881,6 +904,13 @@ CREATE INDEX generation_events_generation ON public.generation_events USING btre
 
 
 --
+-- Name: image_generations_cost_pending; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX image_generations_cost_pending ON public.image_generations USING btree (cost_pending_since) WHERE (cost_pending_since IS NOT NULL);
+
+
+--
 -- Name: image_generations_idempotency; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1010,7 +1040,14 @@ CREATE TRIGGER image_generations_events AFTER INSERT OR UPDATE ON public.image_g
 -- Name: image_generations image_generations_late_cost; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER image_generations_late_cost AFTER UPDATE OF cost ON public.image_generations FOR EACH ROW WHEN (((old.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) AND (new.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) AND (new.cost IS DISTINCT FROM old.cost))) EXECUTE FUNCTION public.imagegen_track_late_cost();
+CREATE TRIGGER image_generations_late_cost AFTER UPDATE OF cost, cost_pending_since ON public.image_generations FOR EACH ROW WHEN (((old.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) AND (new.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) AND ((new.cost IS DISTINCT FROM old.cost) OR ((old.cost_pending_since IS NOT NULL) AND (new.cost_pending_since IS NULL))))) EXECUTE FUNCTION public.imagegen_track_late_cost();
+
+
+--
+-- Name: image_generations image_generations_revived_cost_pending; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_revived_cost_pending BEFORE UPDATE OF status ON public.image_generations FOR EACH ROW WHEN (((old.cost_pending_since IS NOT NULL) AND (NOT (new.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))))) EXECUTE FUNCTION public.imagegen_clear_cost_pending();
 
 
 --

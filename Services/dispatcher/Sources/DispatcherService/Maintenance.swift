@@ -7,10 +7,15 @@ import ServiceLifecycle
 import WireFormat
 
 /// Periodic queue upkeep: rescue expired leases, age waiting priorities, dead-letter unknown types (when told to), give
-/// unfinished generations with no live job their job back, prune history, export depth and lag.
+/// unfinished generations with no live job their job back, end budget reservations whose cost never came, prune history,
+/// export depth and lag.
 struct Maintenance: Service {
     /// Aging raises priorities up to the highest a request may have.
     static let priorityCeiling = 10
+    /// How long a finished generation keeps its budget reservation waiting for its prediction's cost (a cancel Replicate
+    /// never confirmed, a prediction nobody follows any more): an hour, when Replicate has long stopped any prediction
+    /// and deletes its outputs.
+    static let costHoldTimeout: Duration = .seconds(3600)
 
     let queue: JobQueue
     let generations: GenerationStore
@@ -35,7 +40,14 @@ struct Maintenance: Service {
                     }
                     try await recordQueueGauges(routedTypes: types)
                 }
-                if tick % 30 == 0 { try await generations.sweepOrphans(grace: config.sweepAfter, deadline: config.generationDeadline) }
+                if tick % 30 == 0 {
+                    try await generations.sweepOrphans(grace: config.sweepAfter, deadline: config.generationDeadline)
+                    let released = try await generations.releaseCostHolds(olderThan: Self.costHoldTimeout)
+                    if released > 0 {
+                        logger.warning("Released budget reservations whose prediction's cost never came", metadata: ["count": "\(released)"])
+                        Counter(label: MetricName.dispatcherCostHoldsReleasedTotal).increment(by: released)
+                    }
+                }
                 if tick % 300 == 0 {
                     try await queue.prune(olderThan: config.retention)
                     try await applyRetention()

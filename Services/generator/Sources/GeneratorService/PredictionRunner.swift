@@ -30,8 +30,10 @@ struct PredictionRunner: Sendable {
     let outageTolerance: Duration
 
     /// Cancels generation `generation`'s prediction `id` at Replicate (best effort: a failed cancel leaves it to finish),
-    /// counted by model, and records what Replicate bills for the time it ran: from the cancel's answer, or, when the
-    /// cancel has not taken effect yet (the answer shows it running, without metrics), from a GET a moment later.
+    /// counted by model, and records Replicate's final figure for the time it ran: from the cancel's answer, or, when the
+    /// cancel has not taken effect yet (the answer shows it running, without metrics), from a GET a moment later. Only a
+    /// prediction seen ended ends its generation's wait for a cost (and the budget reservation it kept); otherwise
+    /// Replicate's webhook or the dispatcher's time-out does.
     private func cancelPrediction(_ id: String, of generation: Generation) async {
         var answer = try? await api.cancel(id)
         Counter(label: MetricName.generatorPredictionsCancelledTotal, dimensions: [("model", generation.modelId)]).increment()
@@ -39,14 +41,11 @@ struct PredictionRunner: Sendable {
             try? await Task.sleep(for: .seconds(wait))
             answer = try? await api.get(id)
         }
+        guard let prediction = answer?.prediction, prediction.status.isTerminal else { return }
         // What it ran (or made, if it finished first) is billed all the same.
-        if let answer,
-            let billed = PredictionOutcome(
-                answer.prediction, model: ModelCatalog.model(generation.modelId), width: generation.width, height: generation.height
-            ).billed, billed > 0
-        {
-            _ = try? await store.recordBilledCost(generation.id, cost: billed)
-        }
+        let billed = PredictionOutcome(prediction, model: ModelCatalog.model(generation.modelId), width: generation.width, height: generation.height)
+            .billed
+        _ = try? await store.recordFinalCost(generation.id, cost: billed.flatMap { $0 > 0 ? $0 : nil })
     }
 
     /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
@@ -244,7 +243,7 @@ struct PredictionRunner: Sendable {
                 return .done(.done(result: ["outcome": "superseded"]))
             }
             if Date() > deadline {
-                try await store.fail(generation.id, .timedOut, lease: lease)
+                try await store.fail(generation.id, .timedOut, predictionRunning: true, lease: lease)
                 await cancelPrediction(response.prediction.id, of: generation)
                 return .done(.done(result: ["outcome": "timed out"]))
             }
