@@ -11,7 +11,7 @@ let serviceTargets: [Target] =
     + Target.service(
         "Gateway", executable: "gateway",
         dependencies: [
-            "ServiceKit", "Database", "Schema", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat", "ReplicateAPI",
+            "ServiceKit", "Database", "Schema", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat", "PublicAPI", "ReplicateAPI",
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -19,7 +19,7 @@ let serviceTargets: [Target] =
     + Target.service(
         "Dispatcher", executable: "dispatcher",
         dependencies: [
-            "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "WireFormat",
+            "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "WireFormat", "PublicAPI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ])
     + Target.service(
@@ -39,7 +39,7 @@ let serviceTargets: [Target] =
     + Target.service(
         "Notifier", executable: "notifier",
         dependencies: [
-            "ServiceKit", "Database", "JobContract", "JobQueue", "Generations", "SafeHTTP", "ReplicateAPI", "WireFormat", "Storage",
+            "ServiceKit", "Database", "JobContract", "JobQueue", "Generations", "SafeHTTP", "ReplicateAPI", "WireFormat", "PublicAPI", "Storage",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ])
     + Target.service(
@@ -87,6 +87,8 @@ let package = Package(
     targets: serviceTargets + [
         // Shared libraries
         .sharedTarget("WireFormat", dependencies: []),
+        // The public API's wire types: request limits, response bodies, user tokens (no PostgreSQL, no server code).
+        .sharedTarget("PublicAPI", dependencies: ["WireFormat", .product(name: "JWTKit", package: "jwt-kit")]),
         .sharedTarget(
             "JobContract",
             dependencies: [
@@ -134,11 +136,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        .sharedTarget("Catalog", dependencies: ["WireFormat", "NetworkPolicy"]),
+        .sharedTarget("Catalog", dependencies: ["WireFormat", "PublicAPI", "NetworkPolicy"]),
         .sharedTarget(
             "Generations",
             dependencies: [
-                "Database", "JobQueue", "JobContract", "Catalog", "ReplicateAPI", "WireFormat", "ServiceKit", "Storage",
+                "Database", "JobQueue", "JobContract", "Catalog", "ReplicateAPI", "WireFormat", "PublicAPI", "ServiceKit", "Storage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),
@@ -165,10 +167,9 @@ let package = Package(
         .executableTarget(
             name: "ImagegenCLI",
             dependencies: [
-                "WireFormat",
+                "WireFormat", "PublicAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             path: "Clients/imagegen/Sources",
@@ -230,7 +231,7 @@ let package = Package(
         .testTarget(
             name: "SchemaTests",
             dependencies: [
-                "TestSupport", "Schema", "Database", "Generations", "JobQueue", "JobContract",
+                "TestSupport", "Schema", "Database", "Generations", "JobQueue", "JobContract", "PublicAPI",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: defaultSwiftSettings
@@ -247,7 +248,7 @@ let package = Package(
             swiftSettings: defaultSwiftSettings
         ),
         .testTarget(
-            name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Generations", "Database", "Schema"],
+            name: "JobQueueTests", dependencies: ["TestSupport", "JobQueue", "Generations", "Database", "Schema", "PublicAPI"],
             swiftSettings: defaultSwiftSettings),
         .testTarget(
             name: "DispatcherTests",
@@ -273,7 +274,8 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "TestSupport", "GatewayService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit", "Database", "WireFormat", "Storage",
+                "TestSupport", "GatewayService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit", "Database", "WireFormat", "PublicAPI",
+                "Storage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,5 +1,6 @@
 """The `imagegen` CLI over real processes, against the running stack (scripts/test-cli): every command, its output,
 its exit code per error class, the progress display with and without a terminal, and Ctrl-C's question."""
+import base64
 import json
 import os
 import pty
@@ -54,6 +55,15 @@ def in_terminal(args, until, then=None, timeout=90):
 code, token, _ = run("token", "--user", "55555555-5555-4555-8555-555555555555")
 check("token mints a JWT", code == 0 and token.count(".") == 2, token)
 os.environ["IMAGEGEN_TOKEN"] = token.strip()
+code, _, err = run("token", "--secret", "too-short")
+check("token refuses a secret the gateway would refuse (under 32 bytes): 64", code == 64 and "32" in err, (code, err))
+code, claimed, _ = run("token", env={"AUTH_JWT_ISSUER": "https://id.example", "AUTH_JWT_AUDIENCE": "imagegen"})
+payload = json.loads(base64.urlsafe_b64decode(claimed.strip().split(".")[1] + "=="))
+check(
+    "token names the issuer and audience the gateway requires (AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE)",
+    payload.get("iss") == "https://id.example" and payload.get("aud") in ("imagegen", ["imagegen"]),
+    payload,
+)
 code, _, err = run("generate", "x", env={"IMAGEGEN_TOKEN": ""})
 check("no token: usage error 64 naming the variable", code == 64 and "IMAGEGEN_TOKEN" in err, (code, err))
 code, _, err = run("generate", "x", "--size", "big")

@@ -1,4 +1,5 @@
 import Foundation
+import PublicAPI
 import WireFormat
 
 /// A validated request for images: the legacy start-generation fields plus `num_outputs` and `priority`.
@@ -52,7 +53,7 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         "prompt", "model_id", "model_version", "width", "height", "num_inference_steps", "guidance_scale", "seed",
         "negative_prompt", "source_image_url", "strength", "style", "num_outputs", "priority", "webhook", "webhook_events_filter",
     ]
-    package static let maxPromptLength = 2000
+    package static let maxPromptLength = RequestLimits.promptLength
 
     /// Validates a JSON body against the catalog; throws ``ValidationFailure`` naming every offending
     /// field and the reason. `webhookOrigins` are the plain-http or private origins webhooks may also use.
@@ -61,19 +62,19 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         let prompt = reader.requiredString("prompt", maxLength: maxPromptLength)?.trimmingCharacters(in: .whitespacesAndNewlines)
         if prompt?.isEmpty == true { reader.fail("prompt", "must not be empty") }
         let (modelID, model, version) = readModel(&reader)
-        let width = reader.int("width", 64...4096) ?? 1024
-        let height = reader.int("height", 64...4096) ?? 1024
-        let steps = reader.int("num_inference_steps", 1...500)
-        let guidance = reader.double("guidance_scale", 0...50)
-        let seed = reader.int("seed", 0...2_147_483_647)
+        let width = reader.int("width", RequestLimits.size) ?? RequestLimits.defaultSize
+        let height = reader.int("height", RequestLimits.size) ?? RequestLimits.defaultSize
+        let steps = reader.int("num_inference_steps", RequestLimits.steps)
+        let guidance = reader.double("guidance_scale", RequestLimits.guidance)
+        let seed = reader.int("seed", RequestLimits.seed)
         let negativePrompt = reader.string("negative_prompt", maxLength: maxPromptLength)
         let source = reader.string("source_image_url", maxLength: SourceImage.maxDataURILength)
         if let source, let problem = SourceImage.problem(source) { reader.fail("source_image_url", problem) }
-        let strength = reader.double("strength", 0...1)
+        let strength = reader.double("strength", RequestLimits.strength)
         if strength != nil && source == nil { reader.fail("strength", "requires source_image_url") }
-        let style = reader.string("style", maxLength: 100)
-        let numOutputs = reader.int("num_outputs", 1...4) ?? 1
-        let priority = reader.int("priority", 0...10) ?? 0
+        let style = reader.string("style", maxLength: RequestLimits.styleLength)
+        let numOutputs = reader.int("num_outputs", RequestLimits.outputs) ?? 1
+        let priority = reader.int("priority", RequestLimits.priority) ?? 0
         let (webhook, eventsFilter) = readWebhook(&reader, allowedOrigins: webhookOrigins)
         if let model {
             check(&reader, against: model, steps: steps, guidance: guidance, source: source, numOutputs: numOutputs, style: style)
@@ -89,7 +90,7 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
 
     /// `model_id` (a catalog model) and `model_version` (only the version the catalog lists for a community model).
     private static func readModel(_ reader: inout FieldReader) -> (id: String?, model: ModelSpec?, version: String?) {
-        let modelID = reader.requiredString("model_id", maxLength: 200)
+        let modelID = reader.requiredString("model_id", maxLength: RequestLimits.modelIDLength)
         let model = modelID.flatMap { ModelCatalog.model($0) }
         if let modelID, model == nil {
             let names = ModelCatalog.all.map(\.id) + ModelAlias.all.map(\.name)

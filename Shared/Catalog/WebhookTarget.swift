@@ -1,14 +1,15 @@
 import Foundation
 import NetworkPolicy
+import PublicAPI
 
 /// Where a generation's webhook may point: an https URL of a public host, or exactly one of the origins an operator
 /// allow-listed for development (`WEBHOOK_ALLOWED_ORIGINS`: `scheme://host:port`, plain http and loopback included).
 /// The notifier checks again when it delivers, after resolving the host.
 package enum WebhookTarget {
-    package static let maxURLLength = 2048
+    package static let maxURLLength = RequestLimits.webhookURLLength
     /// The events a webhook may ask for: the generation started running, its progress moved, it finished (completed,
     /// failed or cancelled).
-    package static let events = ["start", "progress", "completed"]
+    package static let events = RequestLimits.webhookEvents
 
     /// `scheme://host:port` of `url`, lowercased, the port explicit: how allowed origins are compared.
     package static func origin(of url: URL) -> String? {

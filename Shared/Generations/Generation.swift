@@ -1,9 +1,10 @@
 import Catalog
 import Foundation
 import PostgresNIO
+import PublicAPI
 
-/// A generation row as the API shows it.
-package struct Generation: Sendable, Codable, Equatable {
+/// A generation row (the API shows it as a ``GenerationBody``).
+package struct Generation: Sendable, Equatable {
     package var id: UUID
     package var userId: UUID
     package var prompt: String
@@ -41,14 +42,8 @@ package struct Generation: Sendable, Codable, Equatable {
     package var webhook: String?
     package var webhookEventsFilter: [String]?
     /// When the first create call that recorded no prediction may have started (the generator's lost-create window;
-    /// internal, not part of the API's representation).
+    /// internal, not in the API's body).
     package var createStartedAt: Date?
-
-    enum CodingKeys: String, CodingKey {
-        case id, userId, prompt, negativePrompt, model, modelId, modelAlias, modelVersion, style, width, height, steps, guidanceScale, seed
-        case sourceImageUrl, strength, numOutputs, priority, status, progress, errorCode, errorMessage, generationTimeSeconds
-        case replicatePredictionId, outputUrls, predictTime, cost, createdAt, updatedAt, completedAt, webhook, webhookEventsFilter
-    }
 
     /// The request this generation was made from. Steps and guidance were stored resolved (the model's default when the
     /// request left them out; 0 where the model has no such input), so an explicit 0 stays 0.

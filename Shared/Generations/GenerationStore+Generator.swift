@@ -4,6 +4,7 @@ import JobQueue
 import Logging
 import Metrics
 import PostgresNIO
+import PublicAPI
 import ServiceKit
 import WireFormat
 

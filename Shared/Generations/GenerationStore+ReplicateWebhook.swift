@@ -4,6 +4,7 @@ import Foundation
 import JobQueue
 import Logging
 import PostgresNIO
+import PublicAPI
 import ReplicateAPI
 
 /// A prediction update Replicate posted to the gateway (its webhook), already verified.

@@ -3,6 +3,7 @@ import Foundation
 import JobQueue
 import Logging
 import PostgresNIO
+import PublicAPI
 
 /// The dispatcher's safety net: no generation stays unfinished without a job that will move it on.
 extension GenerationStore {

@@ -1,41 +1,7 @@
 import Foundation
 import PostgresNIO
+import PublicAPI
 import WireFormat
-
-/// What a user's generations came to over a period, by day, by model or by user.
-package struct UsageRow: Sendable, Encodable, Equatable {
-    /// The day (`2026-11-30`, UTC), the model id, the variant or the user id.
-    package var key: String
-    package var generations: Int
-    package var completed: Int
-    package var images: Int
-    /// Summed from the costs known; nil when none is.
-    package var costUsd: Double?
-    /// Completed generations whose cost is unknown (not counted in `cost_usd`).
-    package var unpricedGenerations: Int
-}
-
-/// `GET /v1/usage` (and the dispatcher's per-user report): the rows and their total.
-package struct UsageReport: Encodable, Sendable {
-    var from: Date
-    var to: Date
-    var groupBy: String
-    var data: [UsageRow]
-    var total: UsageRow
-
-    package init(from: Date, to: Date, groupBy: String, data: [UsageRow]) {
-        self.from = from
-        self.to = to
-        self.groupBy = groupBy
-        self.data = data
-        let costs = data.compactMap(\.costUsd)
-        total = UsageRow(
-            key: "total", generations: data.map(\.generations).reduce(0, +), completed: data.map(\.completed).reduce(0, +),
-            images: data.map(\.images).reduce(0, +), costUsd: costs.isEmpty ? nil : costs.reduce(0, +),
-            unpricedGenerations: data.map(\.unpricedGenerations).reduce(0, +)
-        )
-    }
-}
 
 /// How usage is grouped.
 package enum UsageGrouping: String, Sendable, CaseIterable {

@@ -1,6 +1,7 @@
 import Foundation
 import JobQueue
 import PostgresNIO
+import PublicAPI
 import WireFormat
 
 /// A user's webhook signing secrets: the current one, and the one it replaced while that still signs beside it.
@@ -11,34 +12,6 @@ package struct WebhookSecrets: Sendable, Equatable {
 
     /// The secrets that sign now.
     package var signing: [String] { [current] + (previousUntil.map { $0 > Date() } == true ? previous.map { [$0] } ?? [] : []) }
-}
-
-/// One attempt to deliver a webhook, as `GET /v1/generations/{id}/webhook-deliveries` lists it.
-package struct WebhookDeliveryAttempt: Sendable, Encodable {
-    package var webhookId: String
-    package var event: String
-    package var attempt: Int
-    package var attemptedAt: Date
-    /// The receiver's HTTP status; absent when it gave none (refused, timed out).
-    package var statusCode: Int?
-    package var durationMs: Int
-    package var error: String?
-    /// When the next attempt is due; absent when none will follow.
-    package var nextAttemptAt: Date?
-
-    package init(
-        webhookId: String, event: String, attempt: Int, attemptedAt: Date = Date(), statusCode: Int?, durationMs: Int, error: String?,
-        nextAttemptAt: Date?
-    ) {
-        self.webhookId = webhookId
-        self.event = event
-        self.attempt = attempt
-        self.attemptedAt = attemptedAt
-        self.statusCode = statusCode
-        self.durationMs = durationMs
-        self.error = error
-        self.nextAttemptAt = nextAttemptAt
-    }
 }
 
 extension GenerationStore {

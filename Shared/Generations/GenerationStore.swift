@@ -4,6 +4,7 @@ import Foundation
 import JobQueue
 import Logging
 import PostgresNIO
+import PublicAPI
 import ServiceKit
 
 /// Why a generation write was refused.

@@ -1,10 +1,4 @@
-/// Lifecycle states of a generation. `completed`, `failed` and `cancelled` are terminal: only an operator's revive
-/// leaves `failed`.
-package enum GenerationStatus: String, Sendable, Codable, CaseIterable {
-    case pending, queued, processing, downloading, completed, failed, cancelled
-
-    package var isTerminal: Bool { self == .completed || self == .failed || self == .cancelled }
-}
+import PublicAPI
 
 /// The generation's state machine: every status change there is, who makes it, and the event it records. Every writer
 /// of `image_generations.status` goes through one of these (``setSQL`` and ``guardSQL``), and the database refuses any

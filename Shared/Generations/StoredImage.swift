@@ -1,9 +1,10 @@
 import Foundation
 import PostgresNIO
+import PublicAPI
 import Storage
 
 /// A stored image row.
-package struct StoredImage: Sendable, Codable, Equatable {
+package struct StoredImage: Sendable, Equatable {
     package var id: UUID
     package var generationId: UUID
     package var userId: UUID
@@ -66,9 +67,11 @@ package struct StoredImage: Sendable, Codable, Equatable {
 
 extension StoredImage {
     /// This image as clients see it: `public_url` a link they can fetch now (see ``FileLinks``).
-    package func linked(by links: FileLinks) -> StoredImage {
-        var image = self
-        image.publicUrl = links.url(publicUrl, path: storagePath)
-        return image
+    package func body(links: FileLinks) -> ImageBody {
+        ImageBody(
+            id: id, generationId: generationId, userId: userId, outputIndex: outputIndex, filename: filename, storagePath: storagePath,
+            publicUrl: links.url(publicUrl, path: storagePath), fileSize: fileSize, width: width, height: height, format: format,
+            contentType: contentType, sha256: sha256, createdAt: createdAt
+        )
     }
 }

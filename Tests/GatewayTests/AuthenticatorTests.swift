@@ -3,6 +3,7 @@ import GatewayService
 import Hummingbird
 import HummingbirdTesting
 import JWTKit
+import PublicAPI
 import ServiceKit
 import Synchronization
 import Testing

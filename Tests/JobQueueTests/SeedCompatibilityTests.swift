@@ -3,6 +3,7 @@ import Foundation
 import Generations
 import JobQueue
 import PostgresNIO
+import PublicAPI
 import Schema
 import TestSupport
 import Testing

@@ -4,6 +4,7 @@ import Generations
 import JobContract
 import JobQueue
 import PostgresNIO
+import PublicAPI
 import Schema
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import PublicAPI
 import WireFormat
 
 struct Generate: AsyncParsableCommand {
@@ -47,19 +48,20 @@ struct Generate: AsyncParsableCommand {
             if let image { body["source_image_url"] = .string(image) }
             let created: GenerationBody = try await client.call(.POST, "/v1/generations", body: JSONValue.object(body))
             if noWait {
-                if json { printRaw(try await client.raw(.GET, "/v1/generations/\(created.id)")) } else { print(created.id) }
+                if json { printRaw(try await client.raw(.GET, "/v1/generations/\(created.id.lowercase)")) } else { print(created.id.lowercase) }
                 return
             }
-            let progress = ProgressDisplay(id: created.id, quiet: json)
+            let progress = ProgressDisplay(id: created.id.lowercase, quiet: json)
             let finished = try await Interrupts.whileRunning {
-                try await watch(created.id, client: client, progress: progress)
+                try await watch(created.id.lowercase, client: client, progress: progress)
             } onInterrupt: {
-                try await askToCancel(created.id, client: client, progress: progress)
+                try await askToCancel(created.id.lowercase, client: client, progress: progress)
             }
             progress.finish(finished.status)
-            guard finished.status == "completed" else {
-                if json { printRaw(try await client.raw(.GET, "/v1/generations/\(finished.id)")) }
-                throw CLIError.generationFailed("generation \(finished.id) \(finished.status)\(finished.errorMessage.map { ": \($0)" } ?? "")")
+            guard finished.status == .completed else {
+                if json { printRaw(try await client.raw(.GET, "/v1/generations/\(finished.id.lowercase)")) }
+                throw CLIError.generationFailed(
+                    "generation \(finished.id.lowercase) \(finished.status.rawValue)\(finished.errorMessage.map { ": \($0)" } ?? "")")
             }
             let paths = try await save(finished, client: client)
             if json {
@@ -67,7 +69,8 @@ struct Generate: AsyncParsableCommand {
                     var generation: JSONValue
                     var files: [String]
                 }
-                let generation = try JSONCoding.decoder().decode(JSONValue.self, from: try await client.raw(.GET, "/v1/generations/\(finished.id)"))
+                let generation = try JSONCoding.decoder().decode(
+                    JSONValue.self, from: try await client.raw(.GET, "/v1/generations/\(finished.id.lowercase)"))
                 printRaw(try JSONCoding.encoder().encode(Saved(generation: generation, files: paths)))
             } else {
                 for path in paths { print(path) }
@@ -85,7 +88,7 @@ struct Generate: AsyncParsableCommand {
                 let response = try await client.stream("/v1/generations/\(id)/events", lastEventID: lastEventID)
                 for try await event in ServerSentEvents(response.body) {
                     lastEventID = event.id ?? lastEventID
-                    guard event.name == "status", let status = try? JSONCoding.decoder().decode(StatusEvent.self, from: Data(event.data.utf8))
+                    guard event.name == "status", let status = try? JSONCoding.decoder().decode(GenerationEvent.self, from: Data(event.data.utf8))
                     else { continue }
                     progress.show(status)
                     failures = 0
@@ -98,7 +101,7 @@ struct Generate: AsyncParsableCommand {
             }
             // The stream ends after a terminal event, or was cut: the generation itself says which.
             let generation: GenerationBody = try await client.call(.GET, "/v1/generations/\(id)")
-            if generation.isTerminal { return generation }
+            if generation.status.isTerminal { return generation }
         }
     }
 
@@ -116,7 +119,7 @@ struct Generate: AsyncParsableCommand {
             return
         }
         let cancelled: GenerationBody = try await client.call(.POST, "/v1/generations/\(id)/cancel")
-        FileHandle.standardError.write(Data("generation \(id) \(cancelled.status)\n".utf8))
+        FileHandle.standardError.write(Data("generation \(id) \(cancelled.status.rawValue)\n".utf8))
         throw ExitCode(130)
     }
 
@@ -130,7 +133,7 @@ struct Generate: AsyncParsableCommand {
         }
         var paths: [String] = []
         for image in (generation.images ?? []).sorted(by: { $0.outputIndex < $1.outputIndex }) {
-            let file = folder.appendingPathComponent("\(generation.id)-\(image.outputIndex).\(image.format)")
+            let file = folder.appendingPathComponent("\(generation.id.lowercase)-\(image.outputIndex).\(image.format)")
             try await client.download(image.publicUrl, to: file)
             paths.append(file.path)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import PublicAPI
 import WireFormat
 
 @main
@@ -104,7 +105,7 @@ struct Cancel: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let generation: GenerationBody = try await connection.client().call(.POST, "/v1/generations/\(id)/cancel")
-            print("\(generation.id) \(generation.status)")
+            print("\(generation.id.lowercase) \(generation.status.rawValue)")
         }
     }
 }
@@ -166,7 +167,7 @@ struct Usage: AsyncParsableCommand {
             let path = "/v1/usage" + query(["group_by": groupBy, "from": from, "to": to])
             let data = try await connection.client().raw(.GET, path)
             if json { return printRaw(data) }
-            let report = try decode(UsageReportBody.self, data, from: path)
+            let report = try decode(UsageReport.self, data, from: path)
             for row in report.data + [report.total] { print(row.line) }
         }
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import JWTKit
+import PublicAPI
 import WireFormat
 
 struct Token: AsyncParsableCommand {
@@ -9,17 +9,14 @@ struct Token: AsyncParsableCommand {
     )
     @Option(help: "The user id (UUID); a random one when omitted.") var user: String?
     @Option(help: "Lifetime in hours.") var hours: Double = 24
-    @Option(help: "The signing secret (default: AUTH_JWT_SECRET).") var secret: String?
-
-    struct Claims: JWTPayload {
-        var sub: SubjectClaim
-        var exp: ExpirationClaim
-        func verify(using algorithm: some JWTAlgorithm) async throws { try exp.verifyNotExpired() }
-    }
+    @Option(help: "The signing secret, at least 32 bytes (default: AUTH_JWT_SECRET).") var secret: String?
+    @Option(help: "The issuer the gateway requires (default: AUTH_JWT_ISSUER).") var issuer: String?
+    @Option(help: "The audience the gateway requires (default: AUTH_JWT_AUDIENCE).") var audience: String?
 
     func run() async throws {
         try await reporting {
-            guard let secret = secret ?? ProcessInfo.processInfo.environment["AUTH_JWT_SECRET"], !secret.isEmpty else {
+            let environment = ProcessInfo.processInfo.environment
+            guard let secret = secret ?? environment["AUTH_JWT_SECRET"], !secret.isEmpty else {
                 throw CLIError.usage("no secret: pass --secret or set AUTH_JWT_SECRET (the gateway's)")
             }
             let id =
@@ -27,10 +24,15 @@ struct Token: AsyncParsableCommand {
                     guard let id = UUID(uuidString: raw) else { throw CLIError.usage("--user must be a UUID, got '\(raw)'") }
                     return id
                 } ?? UUID()
-            let keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
-            print(
-                try await keys.sign(Claims(sub: .init(value: id.uuidString.lowercased()), exp: .init(value: Date().addingTimeInterval(hours * 3600))))
-            )
+            guard hours > 0, hours.isFinite else { throw CLIError.usage("--hours must be a positive number, got \(hours)") }
+            do {
+                print(
+                    try await UserToken.sign(
+                        user: id, secret: secret, lifetime: hours * 3600, issuer: issuer ?? environment["AUTH_JWT_ISSUER"],
+                        audience: audience ?? environment["AUTH_JWT_AUDIENCE"]))
+            } catch let error as UserToken.SecretError {
+                throw CLIError.usage("--secret: \(error.description)")
+            }
         }
     }
 }

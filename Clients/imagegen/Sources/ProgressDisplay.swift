@@ -1,11 +1,12 @@
 import Foundation
+import PublicAPI
 import Synchronization
 
 /// A generation's progress on standard error: a live bar on a terminal (redrawn as time passes), otherwise one line per
 /// change of status or percent, so logs and pipes read well too.
 final class ProgressDisplay: Sendable {
     private struct State {
-        var status = "pending"
+        var status = GenerationStatus.pending
         var progress = 0
         var printed: String?
         var paused = false
@@ -31,7 +32,7 @@ final class ProgressDisplay: Sendable {
         }
     }
 
-    func show(_ event: StatusEvent) {
+    func show(_ event: GenerationEvent) {
         state.withLock {
             $0.status = event.status
             $0.progress = event.progress
@@ -43,10 +44,10 @@ final class ProgressDisplay: Sendable {
     func resume() { state.withLock { $0.paused = false } }
 
     /// The last line, ended.
-    func finish(_ status: String) {
+    func finish(_ status: GenerationStatus) {
         state.withLock {
             $0.status = status
-            if status == "completed" { $0.progress = 100 }
+            if status == .completed { $0.progress = 100 }
         }
         redraw()
         let wasFinished = state.withLock { state in
@@ -69,9 +70,11 @@ final class ProgressDisplay: Sendable {
             let width = 24
             let filled = width * progress / 100
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-            write("\r\u{1B}[2K\(status.padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar) \(String(format: "%3d", progress)) %  \(elapsed)")
+            write(
+                "\r\u{1B}[2K\(status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar) \(String(format: "%3d", progress)) %  \(elapsed)"
+            )
         } else {
-            let line = "\(id) \(status) \(progress) %"
+            let line = "\(id) \(status.rawValue) \(progress) %"
             let isNew = state.withLock { state in
                 guard state.printed != line else { return false }
                 state.printed = line

@@ -6,6 +6,7 @@ import Hummingbird
 import JobQueue
 import Logging
 import PostgresNIO
+import PublicAPI
 import ServiceKit
 import WireFormat
 

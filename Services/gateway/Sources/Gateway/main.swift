@@ -4,6 +4,7 @@ import Foundation
 import GatewayService
 import Hummingbird
 import Logging
+import PublicAPI
 import ServiceKit
 
 enum Gateway: ServiceExecutable {
@@ -34,13 +35,15 @@ struct Token: AsyncParsableCommand {
     @Option(help: "The highest priority the token may ask for (claim max_priority); GATEWAY_MAX_PRIORITY when omitted.")
     var maxPriority: Int?
     func run() async throws {
-        let secret = Bootstrap.load("gateway token") { try GatewayConfig.jwtSecretOnly(environment: ProcessInfo.processInfo.environment) }
+        let (secret, policy) = Bootstrap.load("gateway token") { try GatewayConfig.tokenSigning(environment: ProcessInfo.processInfo.environment) }
         let id =
             try user.map { raw in
                 guard let id = UUID(uuidString: raw) else { throw ValidationError("--user must be a UUID") }
                 return id
             } ?? UUID()
-        print(try await UserAuthenticator(secret: secret).token(for: id, lifetime: hours * 3600, maxPriority: maxPriority))
+        print(
+            try await UserToken.sign(
+                user: id, secret: secret, lifetime: hours * 3600, issuer: policy.issuer, audience: policy.audience, maxPriority: maxPriority))
     }
 }
 

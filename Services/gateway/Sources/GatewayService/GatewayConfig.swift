@@ -138,11 +138,13 @@ package struct GatewayConfig: Sendable {
         return url
     }
 
-    /// Only the HS256 key (`gateway token`), read and checked as the gateway reads it.
-    package static func jwtSecretOnly(environment: [String: String]) throws -> String {
+    /// Only what signing a user token needs (`gateway token`): the HS256 key and the issuer and audience every token
+    /// must name, read and checked as the gateway reads them.
+    package static func tokenSigning(environment: [String: String]) throws -> (secret: String, policy: TokenPolicy) {
         var loader = ConfigLoader(environment)
         let secret = loader.secret("AUTH_JWT_SECRET", minimumBytes: UserAuthenticator.minimumSecretBytes)
+        let policy = TokenPolicy(issuer: loader.optional("AUTH_JWT_ISSUER"), audience: loader.optional("AUTH_JWT_AUDIENCE"))
         try loader.validate()
-        return secret
+        return (secret, policy)
     }
 }

@@ -2,6 +2,7 @@ import Database
 import Foundation
 import Logging
 import Metrics
+import PublicAPI
 import ServiceKit
 import ServiceLifecycle
 import Synchronization

@@ -4,16 +4,7 @@ import Foundation
 import Generations
 import Logging
 import PostgresNIO
-
-/// One recorded status or progress change of a generation (`generation_events`), the unit of the SSE stream.
-struct GenerationEvent: Sendable, Codable {
-    var id: Int64
-    var generationId: UUID
-    var status: GenerationStatus
-    var progress: Int
-    var errorMessage: String?
-    var createdAt: Date
-}
+import PublicAPI
 
 /// Reads events and waits for changes, fanned out from the gateway's one LISTEN connection.
 struct GenerationEvents: Sendable {

@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import PostgresNIO
+import PublicAPI
 import ReplicateAPI
 import ServiceKit
 import Storage
@@ -78,7 +79,7 @@ struct GenerationRoutes: Sendable {
             let user = try await auth.user(from: request.bearerToken)
             let id = try Self.uuid(context)
             guard let image = try await store.image(id, userID: user) else { throw Problem.notFound("Image \(id.lowercase)") }
-            return try JSONCoding.response(image.linked(by: links))
+            return try JSONCoding.response(image.body(links: links))
         }
     }
 
@@ -102,13 +103,8 @@ struct GenerationRoutes: Sendable {
             let token = Self.randomToken()
             guard let expiry = try await store.createStreamToken(hash: Self.tokenHash(token), for: id, userID: user, seconds: Self.streamTokenSeconds)
             else { throw Problem.notFound("Generation \(id.lowercase)") }
-            struct StreamToken: Encodable {
-                var token: String
-                var expiresAt: Date
-                var eventsUrl: String
-            }
             return try JSONCoding.response(
-                StreamToken(token: token, expiresAt: expiry, eventsUrl: "/v1/generations/\(id.lowercase)/events?token=\(token)"),
+                StreamTokenBody(token: token, expiresAt: expiry, eventsUrl: "/v1/generations/\(id.lowercase)/events?token=\(token)"),
                 status: .created
             )
         }
@@ -120,8 +116,7 @@ struct GenerationRoutes: Sendable {
             let user = try await auth.user(from: request.bearerToken)
             let id = try Self.uuid(context)
             guard let attempts = try await store.webhookDeliveries(of: id, userID: user) else { throw Problem.notFound("Generation \(id.lowercase)") }
-            struct Deliveries: Encodable { var data: [WebhookDeliveryAttempt] }
-            return try JSONCoding.response(Deliveries(data: attempts))
+            return try JSONCoding.response(WebhookDeliveryList(data: attempts))
         }
         router.get("v1/webhook-secret") { request, _ in
             let user = try await auth.user(from: request.bearerToken)
@@ -238,12 +233,8 @@ struct GenerationRoutes: Sendable {
         let page = try await store.list(userID: user, status: status, limit: limit, after: cursor)
         let next = page.count == limit ? page.last?.id.uuidString.lowercased() : nil
         let images = try await store.images(of: page.filter { $0.status == .completed }.map(\.id))
-        struct Page: Encodable {
-            var data: [GenerationResponse]
-            var nextCursor: String?
-        }
         return try JSONCoding.response(
-            Page(data: page.map { GenerationResponse(generation: $0, images: images[$0.id] ?? [], links: links) }, nextCursor: next)
+            GenerationPage(data: page.map { $0.body(images: images[$0.id] ?? [], links: links) }, nextCursor: next)
         )
     }
 
@@ -320,17 +311,13 @@ struct GenerationRoutes: Sendable {
         if let preference { headers[.preferenceApplied] = preference }
         // Only a completed generation has images; skip the query for the rest (every fresh POST).
         let images = generation.status == .completed ? try await store.images(of: generation.id) : []
-        return try JSONCoding.response(GenerationResponse(generation: generation, images: images, links: links), status: status, headers: headers)
+        return try JSONCoding.response(generation.body(images: images, links: links), status: status, headers: headers)
     }
 
     /// A user's webhook secret as the API shows it: the one that signs, and until when a rotated-out one signs beside it.
     static func respond(_ secrets: WebhookSecrets) throws -> Response {
-        struct Shown: Encodable {
-            var secret: String
-            var previousSecretValidUntil: Date?
-        }
         let previous = secrets.signing.count > 1 ? secrets.previousUntil : nil
-        return try JSONCoding.response(Shown(secret: secrets.current, previousSecretValidUntil: previous))
+        return try JSONCoding.response(WebhookSecretBody(secret: secrets.current, previousSecretValidUntil: previous))
     }
 
     static func uuid(_ context: BasicRequestContext) throws -> UUID {

@@ -1,10 +1,66 @@
 import Foundation
+import Generations
+import PublicAPI
 
 /// The OpenAPI 3.1 description of the public API, served at `/openapi.json`: the contract clients are generated from.
-/// Hand-written and checked both ways: the gateway's router and this document list the same operations
-/// (`GatewayAPITests`), and every response schemathesis and a generated client see validates against it (`scripts/test-api`).
+/// Hand-written prose and shapes, with every limit and enum filled in from the code that enforces it (``RequestLimits``,
+/// ``GenerationStatus``, the usage groupings), and checked: the gateway's router and this document list the same
+/// operations, every response schema accepts an encoded example of its `PublicAPI` type (`OpenAPIContractTests`), and
+/// every response schemathesis and a generated client see validates against it (`scripts/test-api`).
 package enum OpenAPIDocument {
-    package static let json = #"""
+    /// The document served.
+    package static let json: String = {
+        guard var document = try? JSONSerialization.jsonObject(with: Data(template.utf8)) as? [String: Any] else {
+            preconditionFailure("OpenAPIDocument.template is not a JSON object")
+        }
+        for (path, value) in filledIn { set(value, at: path, in: &document) }
+        let data = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }()
+
+    /// Each value the code decides, at its place in the document (keys separated by `/`).
+    static var filledIn: [(String, Any)] {
+        let request = "components/schemas/GenerationRequest/properties"
+        let publicGroupings = UsageGrouping.allCases.filter { $0 != .user }.map(\.rawValue)
+        return [
+            ("components/schemas/GenerationStatus/enum", GenerationStatus.allCases.map(\.rawValue)),
+            ("\(request)/prompt/maxLength", RequestLimits.promptLength),
+            ("\(request)/negative_prompt/maxLength", RequestLimits.promptLength),
+            ("\(request)/model_id/maxLength", RequestLimits.modelIDLength),
+            ("\(request)/style/maxLength", RequestLimits.styleLength),
+            ("\(request)/webhook/maxLength", RequestLimits.webhookURLLength),
+            ("\(request)/webhook_events_filter/items/enum", RequestLimits.webhookEvents),
+            ("components/schemas/WebhookDelivery/properties/event/enum", RequestLimits.webhookEvents),
+            ("components/schemas/Usage/properties/group_by/enum", publicGroupings),
+        ]
+            + range("\(request)/width", RequestLimits.size) + range("\(request)/height", RequestLimits.size)
+            + range("\(request)/num_inference_steps", RequestLimits.steps) + range("\(request)/guidance_scale", RequestLimits.guidance)
+            + range("\(request)/seed", RequestLimits.seed) + range("\(request)/strength", RequestLimits.strength)
+            + range("\(request)/num_outputs", RequestLimits.outputs) + range("\(request)/priority", RequestLimits.priority)
+    }
+
+    private static func range<Bound>(_ path: String, _ range: ClosedRange<Bound>) -> [(String, Any)] {
+        [("\(path)/minimum", range.lowerBound), ("\(path)/maximum", range.upperBound)]
+    }
+
+    /// Sets `value` at `path`, whose every step but the last must exist.
+    private static func set(_ value: Any, at path: String, in object: inout [String: Any]) {
+        var keys = path.split(separator: "/").map(String.init)
+        let last = keys.removeLast()
+        func descend(_ object: inout [String: Any], _ keys: ArraySlice<String>) {
+            guard let key = keys.first else {
+                object[last] = value
+                return
+            }
+            guard var child = object[key] as? [String: Any] else { preconditionFailure("OpenAPIDocument: no \(path)") }
+            descend(&child, keys.dropFirst())
+            object[key] = child
+        }
+        descend(&object, keys[...])
+    }
+
+    /// The hand-written document; the values of ``filledIn`` stand in it as written before they are filled in.
+    static let template = #"""
         {
           "openapi": "3.1.0",
           "info": {

@@ -2,43 +2,10 @@ import AsyncHTTPClient
 import Foundation
 import JWTKit
 import Logging
+import PublicAPI
 import ServiceKit
 import ServiceLifecycle
 import Synchronization
-
-/// Supabase-style user tokens: `sub` = user UUID and `exp` required; `iss`, `aud` and `nbf` checked when present or
-/// configured; `max_priority` raises the ceiling on the priority this user may ask for.
-package struct UserClaims: JWTPayload {
-    package var sub: SubjectClaim
-    package var exp: ExpirationClaim
-    package var nbf: NotBeforeClaim?
-    package var iss: IssuerClaim?
-    package var aud: AudienceClaim?
-    package var role: String?
-    package var maxPriority: Int?
-
-    enum CodingKeys: String, CodingKey {
-        case sub, exp, nbf, iss, aud, role
-        case maxPriority = "max_priority"
-    }
-
-    package init(
-        user: UUID, expires: Date, role: String = "authenticated", maxPriority: Int? = nil, issuer: String? = nil, audience: String? = nil,
-        notBefore: Date? = nil
-    ) {
-        sub = SubjectClaim(value: user.uuidString.lowercased())
-        exp = ExpirationClaim(value: expires)
-        nbf = notBefore.map { NotBeforeClaim(value: $0) }
-        iss = issuer.map { IssuerClaim(value: $0) }
-        aud = audience.map { AudienceClaim(value: [$0]) }
-        self.role = role
-        self.maxPriority = maxPriority
-    }
-
-    package func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
-    }
-}
 
 /// Who a valid token speaks for.
 package struct Caller: Sendable {
@@ -67,7 +34,7 @@ package struct TokenPolicy: Sendable {
 /// and when a token names a key it does not know (at most once per `refreshSpacing`, 30 s by default).
 package final class UserAuthenticator: Sendable {
     /// HS256 needs a key at least as long as its 32-byte digest.
-    package static let minimumSecretBytes = 32
+    package static let minimumSecretBytes = UserToken.minimumSecretBytes
 
     private let secret: String?
     private let policy: TokenPolicy
@@ -178,9 +145,12 @@ package final class UserAuthenticator: Sendable {
         return try await current.collection.verify(token, as: UserClaims.self)
     }
 
-    /// A signed development token for `user`, valid for `lifetime` (HS256: needs the secret).
+    /// A signed development token for `user`, valid for `lifetime`, naming the issuer and audience this gateway checks
+    /// (HS256: needs the secret).
     package func token(for user: UUID, lifetime: TimeInterval = 86400, maxPriority: Int? = nil) async throws -> String {
-        try await keys.withLock { $0.collection }.sign(UserClaims(user: user, expires: Date().addingTimeInterval(lifetime), maxPriority: maxPriority))
+        guard let secret else { throw KeySetError(description: "no AUTH_JWT_SECRET: tokens come from the identity provider") }
+        return try await UserToken.sign(
+            user: user, secret: secret, lifetime: lifetime, issuer: policy.issuer, audience: policy.audience, maxPriority: maxPriority)
     }
 }
 

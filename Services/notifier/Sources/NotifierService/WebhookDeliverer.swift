@@ -6,6 +6,7 @@ import JobContract
 import JobQueue
 import Logging
 import Metrics
+import PublicAPI
 import ReplicateAPI
 import SafeHTTP
 import Storage
@@ -53,9 +54,8 @@ struct WebhookDeliverer: Sendable {
                 }
             }
             let body = try JSONCoding.encoder().encode(
-                WebhookBody(
-                    type: "generation.\(payload.event)", timestamp: Date(),
-                    resource: GenerationResponse(generation: generation, images: context.images, links: links))
+                WebhookEventBody(
+                    type: "generation.\(payload.event)", timestamp: Date(), generation: generation.body(images: context.images, links: links))
             )
             let id = Self.webhookID(job)
             let timestamp = Int(Date().timeIntervalSince1970)
@@ -138,21 +138,6 @@ struct WebhookDeliverer: Sendable {
         )
         return outcome
     }
-}
-
-/// The body of every webhook: the generation as `GET /v1/generations/{id}` shows it, plus `type` and `timestamp`.
-struct WebhookBody: Encodable {
-    var type: String
-    var timestamp: Date
-    var resource: GenerationResponse
-
-    func encode(to encoder: any Encoder) throws {
-        try resource.encode(to: encoder)
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(type, forKey: .type)
-        try container.encode(timestamp, forKey: .timestamp)
-    }
-    enum Keys: String, CodingKey { case type, timestamp }
 }
 
 /// When to try a failed delivery again.
