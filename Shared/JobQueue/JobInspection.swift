@@ -99,3 +99,30 @@ extension JobQueue {
         return count
     }
 }
+
+/// How far behind a job type is: what waits to run now, and how much finished in the last minute.
+package struct Backlog: Sendable, Equatable {
+    /// Runnable (pending, due) jobs, counted up to the limit asked.
+    package var runnable: Int
+    /// Jobs that finished (completed or cancelled) in the last minute: the drain rate.
+    package var finishedLastMinute: Int
+}
+
+extension JobQueue {
+    /// `type`'s backlog, counting runnable jobs only up to `limit` (through the claim index, so a long queue costs no
+    /// more than `limit` index entries).
+    package func backlog(type: String, limit: Int) async throws -> Backlog {
+        let rows = try await client.query(
+            """
+            SELECT (SELECT count(*) FROM (
+                        SELECT 1 FROM job_queue WHERE job_type = \(type) AND status = 'pending' AND run_at <= now() LIMIT \(limit)
+                    ) AS runnable)::int8,
+                   (SELECT count(*) FROM job_queue
+                    WHERE status IN ('completed', 'cancelled') AND completed_at > now() - interval '1 minute' AND job_type = \(type))::int8
+            """,
+            logger: logger
+        )
+        for try await (runnable, finished) in rows.decode((Int, Int).self) { return Backlog(runnable: runnable, finishedLastMinute: finished) }
+        return Backlog(runnable: 0, finishedLastMinute: 0)
+    }
+}

@@ -51,7 +51,9 @@ struct GatewayHarness: Sendable {
     /// Replicate's webhook signing secret the harness's gateway accepts.
     static let webhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-    static func run(maxActivePerUser: Int = 50, monthlyBudget: Double? = nil, _ body: @Sendable (GatewayHarness) async throws -> Void) async throws {
+    static func run(
+        maxActivePerUser: Int = 50, monthlyBudget: Double? = nil, maxQueued: Int = 100_000, _ body: @Sendable (GatewayHarness) async throws -> Void
+    ) async throws {
         try await TestDatabase.withClient { database, url in
             let storage = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID())").path
             try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
@@ -63,6 +65,7 @@ struct GatewayHarness: Sendable {
             config.replicateWebhookSecret = webhookSecret
             config.corsAllowedOrigins = [allowedOrigin]
             config.monthlyBudget = monthlyBudget
+            config.maxQueued = maxQueued
             let auth = await UserAuthenticator(secret: secret)
             let (alice, bob) = (UUID(), UUID())
             let (aliceToken, bobToken) = (try await auth.token(for: alice), try await auth.token(for: bob))

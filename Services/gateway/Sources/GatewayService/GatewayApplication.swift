@@ -3,6 +3,7 @@ import Database
 import Foundation
 import Generations
 import Hummingbird
+import JobQueue
 import Logging
 import PostgresNIO
 import Schema
@@ -68,7 +69,8 @@ package func makePublicRouter(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
         webhookOrigins: config.webhookOrigins, links: config.fileLinks,
-        monthlyBudget: config.monthlyBudget, logger: logger
+        monthlyBudget: config.monthlyBudget,
+        backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)), logger: logger
     )
     addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in

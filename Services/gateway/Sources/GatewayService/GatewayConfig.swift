@@ -21,6 +21,8 @@ package struct GatewayConfig: Sendable {
     package var storage: StorageSetting
     /// Most non-terminal generations one user may have at once (`GATEWAY_MAX_ACTIVE_PER_USER`).
     package var maxActivePerUser: Int
+    /// Most generations waiting to start, all users together, before new ones are refused with 503 (`GATEWAY_MAX_QUEUED`).
+    package var maxQueued: Int
     /// The highest priority a request may ask for unless its token's `max_priority` claim grants more
     /// (`GATEWAY_MAX_PRIORITY`).
     package var maxPriority: Int
@@ -68,6 +70,7 @@ package struct GatewayConfig: Sendable {
         }
         storage = StorageSetting.load(&loader, environment: environment)
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
+        maxQueued = loader.int("GATEWAY_MAX_QUEUED", default: 100_000, in: 1...100_000_000)
         maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)
         internalPort = loader.int("GATEWAY_INTERNAL_PORT", default: 9080, in: 0...65535)
         replicateWebhookSecret = loader.optional("REPLICATE_WEBHOOK_SECRET")
@@ -119,6 +122,7 @@ package struct GatewayConfig: Sendable {
         self.jwtSecret = jwtSecret
         storage = .directory(storageDir)
         self.maxActivePerUser = maxActivePerUser
+        maxQueued = 100_000
         maxPriority = 5
         svgInline = false
         self.internalPort = internalPort

@@ -28,6 +28,8 @@ struct GenerationRoutes: Sendable {
     let links: FileLinks
     /// Each user's monthly budget unless their own is set (`GATEWAY_MONTHLY_BUDGET_USD`).
     var monthlyBudget: Double? = nil
+    /// The cap on generations waiting to start (`GATEWAY_MAX_QUEUED`).
+    let backpressure: Backpressure
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -177,6 +179,7 @@ struct GenerationRoutes: Sendable {
             throw Problem.validation([.init(field: "Idempotency-Key", message: "must be 1 to 200 characters")])
         }
         let hash = Self.hash(generationRequest)
+        try await backpressure.admit()
         do {
             let (generation, _, created) = try await store.create(
                 generationRequest, userID: user, maxRunning: maxActivePerUser, monthlyBudget: monthlyBudget, idempotencyKey: key, requestHash: hash

@@ -567,7 +567,7 @@ package enum OpenAPIDocument {
                 "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
               },
               "Unavailable": {
-                "description": "A dependency (the database) is unavailable; retry later.",
+                "description": "A dependency (the database) is unavailable, or the queue is full (`Queue full`: GATEWAY_MAX_QUEUED generations are waiting to start; nothing was written); retry after Retry-After.",
                 "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
               },
               "LegacyFailure": {

@@ -1,0 +1,51 @@
+import Foundation
+import GatewayService
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import TestSupport
+import Testing
+import WireFormat
+
+/// `GATEWAY_MAX_QUEUED`: a full queue refuses new generations with 503 before anything is written.
+@Suite("Backpressure")
+struct BackpressureTests {
+    let body = #"{"prompt": "x", "model_id": "black-forest-labs/flux-schnell"}"#
+
+    func count(_ database: PostgresClient, _ sql: PostgresQuery) async throws -> Int {
+        try await scalar(database, sql, as: Int.self)
+    }
+
+    @Test("Past GATEWAY_MAX_QUEUED waiting generations a POST answers 503 with Retry-After and writes nothing; a freed slot admits again")
+    func fullQueueRefuses() async throws {
+        try await GatewayHarness.run(maxActivePerUser: 1000, maxQueued: 3) { g in
+            for _ in 0..<3 { #expect(try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken).status == .accepted) }
+            // Another user is refused too: the cap is on the whole queue.
+            let refused = try await g.call(.post, "/v1/generations", json: body, token: g.bobToken)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.headers[.contentType] == "application/problem+json")
+            let problem = try JSONCoding.decoder().decode(ProblemDetails.self, from: Data(buffer: refused.body))
+            #expect(problem.title == "Queue full")
+            #expect(problem.detail?.contains("GATEWAY_MAX_QUEUED") == true)
+            // Nothing drained in the last minute: come back in a minute.
+            #expect(refused.headers[.retryAfter] == "60")
+            #expect(try await count(g.database, "SELECT count(*)::int8 FROM image_generations") == 3)
+            #expect(try await count(g.database, "SELECT count(*)::int8 FROM job_queue") == 3)
+            // The legacy endpoint meets the same cap.
+            let legacy = try await g.call(.post, "/functions/v1/start-generation", json: body, token: g.aliceToken)
+            #expect(legacy.status == .serviceUnavailable)
+            #expect(String(buffer: legacy.body).contains(#""success":false"#))
+            #expect(try await count(g.database, "SELECT count(*)::int8 FROM image_generations") == 3)
+            // Two generations start (their jobs no longer wait): two more requests are admitted, and the refusal after
+            // them names the wait at the rate the queue drained (two a minute: one slot in 30 s).
+            try await g.database.query(
+                "UPDATE job_queue SET status = 'completed', completed_at = now() WHERE id IN (SELECT id FROM job_queue LIMIT 2)")
+            for _ in 0..<2 { #expect(try await g.call(.post, "/v1/generations", json: body, token: g.bobToken).status == .accepted) }
+            let again = try await g.call(.post, "/v1/generations", json: body, token: g.bobToken)
+            #expect(again.status == .serviceUnavailable)
+            #expect(again.headers[.retryAfter] == "30")
+            #expect(try await count(g.database, "SELECT count(*)::int8 FROM image_generations") == 5)
+        }
+    }
+}
