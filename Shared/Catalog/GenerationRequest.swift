@@ -24,12 +24,15 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     package var webhookEventsFilter: [String]?
     /// The model alias the client asked for (`ModelAlias`), when `modelId` is the variant it chose.
     package var modelAlias: String?
+    /// When the generation must have finished (`deadline`, RFC 3339, in the future).
+    package var deadline: Date?
 
     package init(
         prompt: String, modelId: String, modelVersion: String?, width: Int, height: Int, numInferenceSteps: Int?, guidanceScale: Double?,
         seed: Int?, negativePrompt: String?, sourceImageUrl: String?, strength: Double?, style: String?, numOutputs: Int, priority: Int,
-        webhook: String? = nil, webhookEventsFilter: [String]? = nil
+        webhook: String? = nil, webhookEventsFilter: [String]? = nil, deadline: Date? = nil
     ) {
+        self.deadline = deadline
         self.webhook = webhook
         self.webhookEventsFilter = webhookEventsFilter
         self.prompt = prompt
@@ -51,7 +54,7 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     /// Fields a client may send.
     package static let fields: Set<String> = [
         "prompt", "model_id", "model_version", "width", "height", "num_inference_steps", "guidance_scale", "seed",
-        "negative_prompt", "source_image_url", "strength", "style", "num_outputs", "priority", "webhook", "webhook_events_filter",
+        "negative_prompt", "source_image_url", "strength", "style", "num_outputs", "priority", "webhook", "webhook_events_filter", "deadline",
     ]
     package static let maxPromptLength = RequestLimits.promptLength
 
@@ -76,6 +79,14 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         let numOutputs = reader.int("num_outputs", RequestLimits.outputs) ?? 1
         let priority = reader.int("priority", RequestLimits.priority) ?? 0
         let (webhook, eventsFilter) = readWebhook(&reader, allowedOrigins: webhookOrigins)
+        let deadline = reader.string("deadline", maxLength: 64).flatMap { raw -> Date? in
+            guard let date = Timestamp.parse(raw) else {
+                reader.fail("deadline", "must be an RFC 3339 time such as 2026-12-05T18:30:00Z, got '\(raw)'")
+                return nil
+            }
+            if date <= Date() { reader.fail("deadline", "must be in the future, got \(raw)") }
+            return date
+        }
         if let model {
             check(&reader, against: model, steps: steps, guidance: guidance, source: source, numOutputs: numOutputs, style: style)
         }
@@ -84,7 +95,7 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
             prompt: prompt, modelId: modelID, modelVersion: version, width: width, height: height,
             numInferenceSteps: steps, guidanceScale: guidance, seed: seed, negativePrompt: negativePrompt,
             sourceImageUrl: source, strength: strength, style: style, numOutputs: numOutputs, priority: priority,
-            webhook: webhook, webhookEventsFilter: webhook == nil ? nil : eventsFilter ?? ["completed"]
+            webhook: webhook, webhookEventsFilter: webhook == nil ? nil : eventsFilter ?? ["completed"], deadline: deadline
         )
     }
 

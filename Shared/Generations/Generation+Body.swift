@@ -12,7 +12,7 @@ extension Generation {
             errorCode: errorCode, errorMessage: errorMessage, generationTimeSeconds: generationTimeSeconds,
             replicatePredictionId: replicatePredictionId, outputUrls: outputUrls, predictTime: predictTime, cost: cost, createdAt: createdAt,
             updatedAt: updatedAt, completedAt: completedAt, webhook: webhook, webhookEventsFilter: webhookEventsFilter,
-            images: images.map { $0.body(links: links) }
+            deadlineAt: deadlineAt, images: images.map { $0.body(links: links) }
         )
     }
 }

@@ -44,6 +44,8 @@ package struct Generation: Sendable, Equatable {
     /// When the first create call that recorded no prediction may have started (the generator's lost-create window;
     /// internal, not in the API's body).
     package var createStartedAt: Date?
+    /// When it must have finished (`deadline`, `Cancel-After` or the operator's default); nil: no deadline of its own.
+    package var deadlineAt: Date?
 
     /// The request this generation was made from. Steps and guidance were stored resolved (the model's default when the
     /// request left them out; 0 where the model has no such input), so an explicit 0 stays 0.
@@ -62,7 +64,7 @@ package struct Generation: Sendable, Equatable {
         id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
         guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_code, error_message,
         generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
-        completed_at, create_started_at, webhook, webhook_events_filter, model_alias
+        completed_at, create_started_at, webhook, webhook_events_filter, model_alias, deadline_at
         """
 
     package init(row: PostgresRow) throws {
@@ -100,5 +102,6 @@ package struct Generation: Sendable, Equatable {
         webhook = try r["webhook"].decode(String?.self)
         webhookEventsFilter = try r["webhook_events_filter"].decode([String]?.self)
         modelAlias = try r["model_alias"].decode(String?.self)
+        deadlineAt = try r["deadline_at"].decode(Date?.self)
     }
 }

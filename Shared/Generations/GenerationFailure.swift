@@ -34,6 +34,9 @@ package struct GenerationFailure: Sendable, Equatable {
     package static let providerUnavailable = Self(
         code: "provider_unavailable", message: "Replicate was unavailable for too long; the generation was not started and costs nothing"
     )
+    /// Not finished by the deadline its request set (`deadline`, `Cancel-After`, or the operator's default): not started
+    /// by then it never runs; started, it is cancelled then.
+    package static let deadlineReached = Self(code: "timed_out", message: "The generation did not finish before its deadline")
     /// Unfinished past its deadline (the dispatcher's sweeper).
     package static let deadlinePassed = Self(code: "timed_out", message: "The generation did not finish in time")
     /// Cancelled by its user.

@@ -63,3 +63,33 @@ extension GenerationStore {
         }
     }
 }
+
+extension GenerationStore {
+    /// Fails up to `limit` generations whose request's deadline passed while they waited to start (no Replicate call was
+    /// made for them), and cancels their pending `generate-image` jobs, in one transaction; returns how many.
+    package func expireDeadlines(limit: Int = 500) async throws -> Int {
+        try await client.withNotifyingTransaction(logger: logger) { connection in
+            let waiting = GenerationTransition.fail.from.filter { $0 == .pending || $0 == .queued }.map { "'\($0.rawValue)'" }
+            var expired: [UUID] = []
+            for try await id in try await connection.query(
+                """
+                UPDATE image_generations
+                SET \(unescaped: GenerationTransition.fail.setSQL), error_code = \(GenerationFailure.deadlineReached.code),
+                    error_message = \(GenerationFailure.deadlineReached.message), completed_at = now()
+                WHERE id IN (
+                    SELECT id FROM image_generations
+                    WHERE deadline_at < now() AND status IN (\(unescaped: waiting.joined(separator: ", ")))
+                      AND replicate_prediction_id IS NULL AND create_started_at IS NULL
+                    LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                )
+                RETURNING id
+                """,
+                logger: logger
+            ).decode(UUID.self) { expired.append(id) }
+            if !expired.isEmpty {
+                try await JobQueue.cancelPending(dedupeKeys: expired.map(GenerateImage.dedupeKey), on: connection, logger: logger)
+            }
+            return expired.count
+        }
+    }
+}

@@ -1,5 +1,7 @@
 import Catalog
+import Foundation
 import ReplicateAPI
+import WireFormat
 
 /// What a prediction means for its generation, decided here once: the generator's poll and the gateway's Replicate
 /// webhook both ask, so the two paths cannot disagree (on `data_removed`, on what a failure costs, on a status name).
@@ -30,8 +32,10 @@ package enum PredictionOutcome: Sendable, Equatable {
         case .failed:
             self = .failed(.modelFailed(prediction.error), billed: billed)
         case .canceled, .aborted:
-            // Canceled at Replicate: by us for a cancelled generation (which stays cancelled), or by someone else.
-            self = .failed(.cancelledUpstream, billed: billed)
+            // Canceled at Replicate: by itself at the deadline we gave it (`Cancel-After`), by us for a cancelled
+            // generation (which stays cancelled), or by someone else.
+            let reachedDeadline = prediction.deadline.flatMap(Timestamp.parse).map { $0 <= Date().addingTimeInterval(1) } ?? false
+            self = .failed(reachedDeadline ? .deadlineReached : .cancelledUpstream, billed: billed)
         }
     }
 

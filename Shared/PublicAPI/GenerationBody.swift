@@ -38,6 +38,8 @@ package struct GenerationBody: Sendable, Codable, Equatable {
     package var completedAt: Date?
     package var webhook: String?
     package var webhookEventsFilter: [String]?
+    /// When it must have finished: not started by then it fails `timed_out` without running; started, it is cancelled then.
+    package var deadlineAt: Date?
     /// The stored images (each `public_url` a link a client can fetch now).
     package var images: [ImageBody]?
 
@@ -46,7 +48,8 @@ package struct GenerationBody: Sendable, Codable, Equatable {
         style: String?, width: Int, height: Int, steps: Int, guidanceScale: Double, seed: Int?, sourceImageUrl: String?, strength: Double?,
         numOutputs: Int, priority: Int, status: GenerationStatus, progress: Int, errorCode: String?, errorMessage: String?,
         generationTimeSeconds: Int?, replicatePredictionId: String?, outputUrls: [String]?, predictTime: Double?, cost: Double?, createdAt: Date,
-        updatedAt: Date, completedAt: Date?, webhook: String?, webhookEventsFilter: [String]?, images: [ImageBody]?
+        updatedAt: Date, completedAt: Date?, webhook: String?, webhookEventsFilter: [String]?, deadlineAt: Date?,
+        images: [ImageBody]?
     ) {
         self.id = id
         self.userId = userId
@@ -80,6 +83,7 @@ package struct GenerationBody: Sendable, Codable, Equatable {
         self.completedAt = completedAt
         self.webhook = webhook
         self.webhookEventsFilter = webhookEventsFilter
+        self.deadlineAt = deadlineAt
         self.images = images
     }
 }

@@ -13,6 +13,8 @@ package enum RequestLimits {
     package static let outputs = 1...4
     package static let priority = 0...10
     package static let webhookURLLength = 2048
+    /// The furthest a `Cancel-After` may reach, in seconds (a year), whatever the operator's ceiling.
+    package static let cancelAfterSeconds = 31_536_000.0
     /// What `webhook_events_filter` may name, in the order events happen.
     package static let webhookEvents = ["start", "progress", "completed"]
 }

@@ -24,6 +24,8 @@ package struct Prediction: Sendable, Codable, Equatable {
     package var metrics: Metrics?
     package var urls: [String: String]
     package var dataRemoved: Bool?
+    /// When Replicate cancels it by itself: present when it was created with `Cancel-After`.
+    package var deadline: String?
 
     package struct Metrics: Sendable, Codable, Equatable {
         package var predictTime: Double?
@@ -67,6 +69,7 @@ package struct Prediction: Sendable, Codable, Equatable {
         case startedAt = "started_at"
         case completedAt = "completed_at"
         case dataRemoved = "data_removed"
+        case deadline
     }
 
     /// Output URLs in order, whether the model returns one URL or a list.

@@ -56,8 +56,10 @@ package struct PredictionResponse: Sendable {
 package protocol PredictionsAPI: Sendable {
     /// Creates a prediction of an official model (`version == nil`) or of a model version, holding up to `wait` seconds;
     /// with `webhook`, Replicate posts the updates it names there.
-    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: PredictionWebhook?) async throws
-        -> PredictionResponse
+    /// Creates a prediction; `cancelAfter` (seconds) has Replicate cancel it by itself then (its `Cancel-After`).
+    func create(
+        model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: PredictionWebhook?, cancelAfter: Double?
+    ) async throws -> PredictionResponse
     /// The current state of prediction `id`.
     func get(_ id: String) async throws -> PredictionResponse
     /// Cancels prediction `id`.
@@ -101,7 +103,7 @@ package struct ReplicateClient: PredictionsAPI {
     }
 
     package func create(
-        model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: PredictionWebhook?
+        model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: PredictionWebhook?, cancelAfter: Double?
     ) async throws -> PredictionResponse {
         struct Body: Encodable {
             var version: String?
@@ -121,6 +123,7 @@ package struct ReplicateClient: PredictionsAPI {
         do { bytes = try JSONEncoder().encode(body) } catch { throw ReplicateError.transport("could not encode input: \(error)") }
         var headers: [(String, String)] = [("Content-Type", "application/json")]
         if let wait { headers.append(("Prefer", "wait=\(min(max(wait, 1), 60))")) }
+        if let cancelAfter { headers.append(("Cancel-After", GoDuration.format(seconds: cancelAfter))) }
         return try await send(.POST, path, body: bytes, headers: headers)
     }
 

@@ -568,6 +568,7 @@ CREATE TABLE public.image_generations (
     deleted_images integer DEFAULT 0 NOT NULL,
     trace_context text,
     cost_pending_since timestamp with time zone,
+    deadline_at timestamp with time zone,
     CONSTRAINT image_generations_num_outputs_check CHECK (((num_outputs >= 1) AND (num_outputs <= 4))),
     CONSTRAINT image_generations_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
     CONSTRAINT image_generations_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'queued'::text, 'processing'::text, 'downloading'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
@@ -943,6 +944,13 @@ CREATE INDEX image_generations_user_active ON public.image_generations USING btr
 --
 
 CREATE INDEX image_generations_user_created ON public.image_generations USING btree (user_id, created_at DESC, id DESC);
+
+
+--
+-- Name: image_generations_waiting_deadline; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX image_generations_waiting_deadline ON public.image_generations USING btree (deadline_at) WHERE ((deadline_at IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'queued'::text])));
 
 
 --

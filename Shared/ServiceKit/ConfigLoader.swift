@@ -135,6 +135,17 @@ package struct ConfigLoader {
         return .seconds(days * 86400)
     }
 
+    /// A number of whole seconds within `range`, nil when unset.
+    package mutating func seconds(_ key: String, in range: ClosedRange<Int>) -> Duration? {
+        note(key, default: nil)
+        guard let raw = optional(key) else { return nil }
+        guard let seconds = Int(raw), range.contains(seconds) else {
+            problems.append("\(key) must be a number of seconds in \(range.lowerBound)...\(range.upperBound) (or unset), got '\(raw)'")
+            return nil
+        }
+        return .seconds(seconds)
+    }
+
     /// A boolean setting: `true`/`false` (also `1`/`0`, `yes`/`no`).
     package mutating func bool(_ key: String, default defaultValue: Bool) -> Bool {
         note(key, default: String(defaultValue))

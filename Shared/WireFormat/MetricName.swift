@@ -2,6 +2,7 @@
 /// checks (`scripts/test-alerts`) read this file for the names that exist.
 package enum MetricName {
     package static let dispatcherCostHoldsReleasedTotal = "imagegen_dispatcher_cost_holds_released_total"
+    package static let dispatcherDeadlinesExpiredTotal = "imagegen_dispatcher_deadlines_expired_total"
     package static let dispatcherJobsClaimedTotal = "imagegen_dispatcher_jobs_claimed_total"
     package static let dispatcherJobsCompletedTotal = "imagegen_dispatcher_jobs_completed_total"
     package static let dispatcherJobsDeadLetteredTotal = "imagegen_dispatcher_jobs_dead_lettered_total"

@@ -52,7 +52,8 @@ struct GatewayHarness: Sendable {
     static let webhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
     static func run(
-        maxActivePerUser: Int = 50, monthlyBudget: Double? = nil, maxQueued: Int = 100_000, _ body: @Sendable (GatewayHarness) async throws -> Void
+        maxActivePerUser: Int = 50, monthlyBudget: Double? = nil, maxQueued: Int = 100_000,
+        deadlines: Deadlines = Deadlines(fallback: nil, ceiling: nil), _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withClient { database, url in
             let storage = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID())").path
@@ -66,6 +67,7 @@ struct GatewayHarness: Sendable {
             config.corsAllowedOrigins = [allowedOrigin]
             config.monthlyBudget = monthlyBudget
             config.maxQueued = maxQueued
+            config.deadlines = deadlines
             let auth = await UserAuthenticator(secret: secret)
             let (alice, bob) = (UUID(), UUID())
             let (aliceToken, bobToken) = (try await auth.token(for: alice), try await auth.token(for: bob))

@@ -27,14 +27,14 @@ struct OpenAPIContractTests {
         numOutputs: 1, priority: 0, status: .completed, progress: 100, errorCode: "model_failed", errorMessage: "no",
         generationTimeSeconds: 3, replicatePredictionId: "p1", outputUrls: ["https://replicate.delivery/a.webp"], predictTime: 1.2,
         cost: 0.003, createdAt: now, updatedAt: now, completedAt: now, webhook: "https://example.com/hook",
-        webhookEventsFilter: ["completed"], images: [image]
+        webhookEventsFilter: ["completed"], deadlineAt: now, images: [image]
     )
     static let bareGeneration = GenerationBody(
         id: UUID(), userId: UUID(), prompt: "a lighthouse", negativePrompt: nil, model: "FLUX.1 [schnell]",
         modelId: "black-forest-labs/flux-schnell", modelAlias: nil, modelVersion: nil, style: nil, width: 1024, height: 1024, steps: 4,
         guidanceScale: 0, seed: nil, sourceImageUrl: nil, strength: nil, numOutputs: 1, priority: 0, status: .queued, progress: 0,
         errorCode: nil, errorMessage: nil, generationTimeSeconds: nil, replicatePredictionId: nil, outputUrls: nil, predictTime: nil,
-        cost: nil, createdAt: now, updatedAt: now, completedAt: nil, webhook: nil, webhookEventsFilter: nil, images: nil
+        cost: nil, createdAt: now, updatedAt: now, completedAt: nil, webhook: nil, webhookEventsFilter: nil, deadlineAt: nil, images: nil
     )
     static let usageRow = UsageRow(key: "2026-12-05", generations: 3, completed: 2, images: 2, costUsd: 0.006, unpricedGenerations: 0)
     static let delivery = WebhookDeliveryAttempt(

@@ -7,6 +7,7 @@ import ReplicateAPI
 import ReplicateSimulatorService
 import ServiceKit
 import Testing
+import WireFormat
 
 @Suite("Replicate simulator: protocol")
 struct SimulatorProtocolTests {
@@ -43,6 +44,25 @@ struct SimulatorProtocolTests {
             #expect(prediction.outputURLs.count == 2)
             #expect(prediction.metrics?.predictTime != nil)
             #expect(prediction.completedAt != nil)
+        }
+    }
+
+    @Test("Cancel-After is honoured as Replicate does: the answer names the deadline, which cancels the prediction by itself")
+    func cancelAfter() async throws {
+        try await withSimulator(Scenario(timeScale: 1, latency: ["black-forest-labs/flux-schnell": 30])) { sim in
+            let path = "/v1/models/black-forest-labs/flux-schnell/predictions"
+            let response = try await sim.call(.post, path, json: #"{"input": {"prompt": "slow"}}"#, headers: [.init("Cancel-After")!: "1s"])
+            let created = try sim.prediction(response)
+            let deadline = try #require(created.deadline.flatMap(Timestamp.parse))
+            #expect(abs(deadline.timeIntervalSinceNow - 1) < 0.5)
+            try await Task.sleep(for: .milliseconds(1300))
+            let after = try sim.prediction(try await sim.call(.get, "/v1/predictions/\(created.id)"))
+            #expect(after.status == .canceled)
+            #expect(after.completedAt != nil)
+            // A duration Replicate would not read is refused, naming the header.
+            let refused = try await sim.call(.post, path, json: #"{"input": {"prompt": "x"}}"#, headers: [.init("Cancel-After")!: "soon"])
+            #expect(refused.status.code == 422)
+            #expect(String(buffer: refused.body).contains("Cancel-After"))
         }
     }
 

@@ -7,8 +7,8 @@ import ServiceLifecycle
 import WireFormat
 
 /// Periodic queue upkeep: rescue expired leases, age waiting priorities, dead-letter unknown types (when told to), give
-/// unfinished generations with no live job their job back, end budget reservations whose cost never came, prune history,
-/// export depth and lag.
+/// unfinished generations with no live job their job back, fail generations whose deadline passed while they waited,
+/// end budget reservations whose cost never came, prune history, export depth and lag.
 struct Maintenance: Service {
     /// Aging raises priorities up to the highest a request may have.
     static let priorityCeiling = 10
@@ -39,6 +39,8 @@ struct Maintenance: Service {
                         if raised > 0 { Counter(label: MetricName.dispatcherPrioritiesAgedTotal).increment(by: raised) }
                     }
                     try await recordQueueGauges(routedTypes: types)
+                    let expired = try await generations.expireDeadlines()
+                    if expired > 0 { Counter(label: MetricName.dispatcherDeadlinesExpiredTotal).increment(by: expired) }
                 }
                 if tick % 30 == 0 {
                     try await generations.sweepOrphans(grace: config.sweepAfter, deadline: config.generationDeadline)

@@ -70,7 +70,8 @@ package func makePublicRouter(
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
         webhookOrigins: config.webhookOrigins, links: config.fileLinks,
         monthlyBudget: config.monthlyBudget,
-        backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)), logger: logger
+        backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)),
+        deadlines: config.deadlines, logger: logger
     )
     addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in

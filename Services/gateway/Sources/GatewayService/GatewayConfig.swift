@@ -23,6 +23,9 @@ package struct GatewayConfig: Sendable {
     package var maxActivePerUser: Int
     /// Most generations waiting to start, all users together, before new ones are refused with 503 (`GATEWAY_MAX_QUEUED`).
     package var maxQueued: Int
+    /// The deadline of a request that names none (`GATEWAY_DEFAULT_DEADLINE_SECONDS`), and the furthest one may name
+    /// (`GATEWAY_MAX_DEADLINE_SECONDS`); nil: none.
+    package var deadlines = Deadlines(fallback: nil, ceiling: nil)
     /// The highest priority a request may ask for unless its token's `max_priority` claim grants more
     /// (`GATEWAY_MAX_PRIORITY`).
     package var maxPriority: Int
@@ -71,6 +74,13 @@ package struct GatewayConfig: Sendable {
         storage = StorageSetting.load(&loader, environment: environment)
         maxActivePerUser = loader.int("GATEWAY_MAX_ACTIVE_PER_USER", default: 50, in: 1...100_000)
         maxQueued = loader.int("GATEWAY_MAX_QUEUED", default: 100_000, in: 1...100_000_000)
+        deadlines = Deadlines(
+            fallback: loader.seconds("GATEWAY_DEFAULT_DEADLINE_SECONDS", in: 1...31_536_000),
+            ceiling: loader.seconds("GATEWAY_MAX_DEADLINE_SECONDS", in: 1...31_536_000)
+        )
+        if let fallback = deadlines.fallback, let ceiling = deadlines.ceiling, fallback > ceiling {
+            loader.problem("GATEWAY_DEFAULT_DEADLINE_SECONDS must not exceed GATEWAY_MAX_DEADLINE_SECONDS")
+        }
         maxPriority = loader.int("GATEWAY_MAX_PRIORITY", default: 5, in: 0...10)
         internalPort = loader.int("GATEWAY_INTERNAL_PORT", default: 9080, in: 0...65535)
         replicateWebhookSecret = loader.optional("REPLICATE_WEBHOOK_SECRET")

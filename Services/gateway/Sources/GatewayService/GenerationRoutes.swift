@@ -30,6 +30,8 @@ struct GenerationRoutes: Sendable {
     var monthlyBudget: Double? = nil
     /// The cap on generations waiting to start (`GATEWAY_MAX_QUEUED`).
     let backpressure: Backpressure
+    /// The operator's default and ceiling for deadlines.
+    var deadlines = Deadlines(fallback: nil, ceiling: nil)
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -156,8 +158,9 @@ struct GenerationRoutes: Sendable {
         router.get("v1/models") { _, _ in try JSONCoding.response(ModelsResponse(models: ModelCatalog.all.map(ModelSummary.init))) }
     }
 
-    /// Validates and stores a generation (idempotently with `Idempotency-Key`); returns it and whether it is new.
-    func create(_ request: Request, caller: Caller) async throws -> (Generation, Bool) {
+    /// Validates and stores a generation (idempotently with `Idempotency-Key`); returns it and whether it is new. The
+    /// legacy endpoint (`legacy`) gets no default deadline.
+    func create(_ request: Request, caller: Caller, legacy: Bool = false) async throws -> (Generation, Bool) {
         let user = caller.user
         let body = try await request.decodeJSON(JSONValue.self, limit: 64 << 10)
         guard case .object(var fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
@@ -178,7 +181,9 @@ struct GenerationRoutes: Sendable {
         if let key, key.isEmpty || key.count > 200 {
             throw Problem.validation([.init(field: "Idempotency-Key", message: "must be 1 to 200 characters")])
         }
+        // The hash is of the body: a retry with the same body and key is the same request, whenever it comes.
         let hash = Self.hash(generationRequest)
+        generationRequest.deadline = try deadlines.resolve(body: generationRequest.deadline, headers: request.headers, applyDefault: !legacy)
         try await backpressure.admit()
         do {
             let (generation, _, created) = try await store.create(

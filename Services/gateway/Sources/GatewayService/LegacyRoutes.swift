@@ -15,7 +15,7 @@ struct LegacyRoutes: Sendable {
         router.post("functions/v1/start-generation") { request, _ in
             do {
                 let caller = try await generations.auth.caller(from: request.bearerToken)
-                let (generation, _) = try await generations.create(request, caller: caller)
+                let (generation, _) = try await generations.create(request, caller: caller, legacy: true)
                 struct Started: Encodable {
                     var success = true
                     var generationId: UUID

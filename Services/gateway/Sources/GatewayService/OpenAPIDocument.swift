@@ -96,6 +96,14 @@ package enum OpenAPIDocument {
                     "schema": {"type": "string", "minLength": 1, "maxLength": 200}
                   },
                   {
+                    "name": "Cancel-After",
+                    "in": "header",
+                    "required": false,
+                    "description": "Replicate's syntax (30s, 5m, 1h30m): the generation's deadline, counted from now (see the body's deadline).",
+                    "schema": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},
+                    "example": "5m"
+                  },
+                  {
                     "name": "Prefer",
                     "in": "header",
                     "required": false,
@@ -645,6 +653,11 @@ package enum OpenAPIDocument {
                     "maxLength": 2048,
                     "description": "An https URL of a public host that receives this generation's events, signed per the Standard Webhooks specification with your secret (GET /v1/webhook-secret). Plain http only for origins the operator allows (WEBHOOK_ALLOWED_ORIGINS)."
                   },
+                  "deadline": {
+                    "type": ["string", "null"],
+                    "format": "date-time",
+                    "description": "RFC 3339, in the future: not started by then, the generation fails timed_out without running; started, it is cancelled then (Replicate is told the rest as its own Cancel-After). The Cancel-After header does the same relative to now; the earlier wins."
+                  },
                   "webhook_events_filter": {
                     "type": ["array", "null"],
                     "minItems": 1,
@@ -713,7 +726,12 @@ package enum OpenAPIDocument {
                   },
                   "webhook": {"type": "string"},
                   "webhook_events_filter": {"type": "array", "items": {"type": "string"}},
-                  "model_alias": {"type": "string", "description": "The alias the request named, when model_id is the variant chosen for you."}
+                  "model_alias": {"type": "string", "description": "The alias the request named, when model_id is the variant chosen for you."},
+                  "deadline_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When it must have finished (the request's deadline or Cancel-After, or the operator's default): not started by then it fails timed_out without running; started, it is cancelled then."
+                  }
                 }
               },
               "GenerationPage": {

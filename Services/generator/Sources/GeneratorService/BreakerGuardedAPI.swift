@@ -8,10 +8,12 @@ struct BreakerGuardedAPI: PredictionsAPI {
     let api: any PredictionsAPI
     let breaker: ReplicateBreaker
 
-    func create(model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: PredictionWebhook?) async throws
-        -> PredictionResponse
-    {
-        try await observe { try await api.create(model: model, version: version, input: input, wait: wait, webhook: webhook) }
+    func create(
+        model: String, version: String?, input: [String: JSONValue], wait: Int?, webhook: PredictionWebhook?, cancelAfter: Double?
+    ) async throws -> PredictionResponse {
+        try await observe {
+            try await api.create(model: model, version: version, input: input, wait: wait, webhook: webhook, cancelAfter: cancelAfter)
+        }
     }
 
     func get(_ id: String) async throws -> PredictionResponse {

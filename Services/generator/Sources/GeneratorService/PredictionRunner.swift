@@ -132,7 +132,7 @@ struct PredictionRunner: Sendable {
         // lost prediction).
         var createTaken = false
         if let budget, let current = try await store.find(payload.generationId), current.replicatePredictionId == nil,
-            current.createStartedAt == nil, !current.status.isTerminal
+            current.createStartedAt == nil, !current.status.isTerminal, current.deadlineAt.map({ $0 > Date() }) ?? true
         {
             if let wait = try await budget.take() { return .done(.snooze(after: wait)) }
             createTaken = true
@@ -149,6 +149,13 @@ struct PredictionRunner: Sendable {
             }
             // Finished, handed over, or held by a later delivery of this job.
             return .done(.done(result: ["outcome": .string("already \(current.status.rawValue)")]))
+        }
+        if generation.replicatePredictionId == nil, let deadline = generation.deadlineAt, deadline <= Date() {
+            // Its deadline passed before it started: it never runs (a create an earlier attempt lost is cancelled by
+            // Replicate itself, told the same deadline).
+            try await store.fail(generation.id, .deadlineReached, lease: lease)
+            logger.info("The generation's deadline passed before it started")
+            return .done(.done(result: ["outcome": "deadline passed"]))
         }
         guard let model = ModelCatalog.model(generation.modelId) else {
             try await store.fail(generation.id, .modelUnavailable, lease: lease)
@@ -187,7 +194,11 @@ struct PredictionRunner: Sendable {
                 // slower one would only keep a dispatcher slot and a connection busy before parking anyway.
                 let wait = preferWait > 0 && model.typicalSeconds <= Double(preferWait) ? preferWait : nil
                 if !createTaken, let budget, let wait = try await budget.take() { return .done(.snooze(after: wait)) }
-                response = try await api.create(model: model.id, version: version, input: built.input, wait: wait, webhook: webhook)
+                // The rest of the generation's deadline becomes Replicate's own, so the prediction stops then whatever
+                // becomes of this delivery.
+                response = try await api.create(
+                    model: model.id, version: version, input: built.input, wait: wait, webhook: webhook,
+                    cancelAfter: generation.deadlineAt.map { max(1, $0.timeIntervalSinceNow) })
             } catch ReplicateError.api(429, _, let retryAfter) {
                 // Refused for the account's create limit (nothing was created): every generator waits it out, and this
                 // job comes back then without spending an attempt.
@@ -222,8 +233,11 @@ struct PredictionRunner: Sendable {
         of first: PredictionResponse, generation: Generation, model: ModelSpec, lease: JobLease, logger: Logger
     ) async throws -> Step<PredictionResponse> {
         var response = first
-        // The deadline counts from the first create call, across deliveries.
-        let deadline = (generation.createStartedAt ?? Date()).addingTimeInterval(max(120, model.typicalSeconds * 20))
+        // The model's deadline counts from the first create call, across deliveries; the request's own may come sooner.
+        let modelDeadline = (generation.createStartedAt ?? Date()).addingTimeInterval(max(120, model.typicalSeconds * 20))
+        let (deadline, failure) =
+            generation.deadlineAt.map { $0 < modelDeadline } == true
+            ? (generation.deadlineAt!, GenerationFailure.deadlineReached) : (modelDeadline, GenerationFailure.timedOut)
         let started = ContinuousClock.now
         // First poll near when the model usually finishes (a quarter of its typical time), then back off up to pollMax.
         var interval = min(max(.milliseconds(250), .milliseconds(Int64(model.typicalSeconds * 250))), pollMax)
@@ -243,7 +257,7 @@ struct PredictionRunner: Sendable {
                 return .done(.done(result: ["outcome": "superseded"]))
             }
             if Date() > deadline {
-                try await store.fail(generation.id, .timedOut, predictionRunning: true, lease: lease)
+                try await store.fail(generation.id, failure, predictionRunning: true, lease: lease)
                 await cancelPrediction(response.prediction.id, of: generation)
                 return .done(.done(result: ["outcome": "timed out"]))
             }
@@ -254,11 +268,13 @@ struct PredictionRunner: Sendable {
             if let parkAfter, ContinuousClock.now - started >= parkAfter {
                 // Nothing to do until Replicate is done: hand the job back to be delivered near the next check.
                 let untilTypicalEnd = (generation.createStartedAt ?? Date()).addingTimeInterval(model.typicalSeconds).timeIntervalSinceNow
+                // Back by the deadline at the latest, to end the generation then.
+                let untilDeadline = Duration.seconds(max(0, deadline.timeIntervalSinceNow))
                 if webhook != nil {
                     // Replicate posts the result: poll only in case that is lost, a while after the model usually finishes.
-                    return .done(.snooze(after: .seconds(max(0, untilTypicalEnd)) + webhookPoll))
+                    return .done(.snooze(after: min(.seconds(max(0, untilTypicalEnd)) + webhookPoll, untilDeadline)))
                 }
-                return .done(.snooze(after: max(pause, untilTypicalEnd > 1 ? min(.seconds(untilTypicalEnd), pollMax) : pollMax)))
+                return .done(.snooze(after: min(max(pause, untilTypicalEnd > 1 ? min(.seconds(untilTypicalEnd), pollMax) : pollMax), untilDeadline)))
             }
             try await Task.sleep(for: pause)
             interval = min(interval * 1.5, pollMax)

@@ -19,7 +19,11 @@ struct SimulatedPrediction: Sendable {
     var queueSeconds: Double
     var runSeconds: Double
     var outcome: Outcome
+    /// When a cancel call takes effect.
     var canceledAt: Date?
+    /// `Cancel-After` from its creation: Replicate cancels it then by itself (before it starts too: `canceled`, as the
+    /// clients decode it, not the newer `aborted`).
+    var deadline: Date? = nil
     var webhook: String?
     var webhookEvents: Set<String>
     var retentionSeconds: Double
@@ -27,11 +31,13 @@ struct SimulatedPrediction: Sendable {
 
     var startedAt: Date { createdAt.addingTimeInterval(queueSeconds) }
     var finishedAt: Date { startedAt.addingTimeInterval(runSeconds) }
-    var completedAt: Date? { canceledAt.map { min($0, finishedAt) } ?? finishedAt }
+    /// When it stops early: a cancel or its deadline, whichever comes first.
+    var stoppedAt: Date? { [canceledAt, deadline].compactMap { $0 }.min() }
+    var completedAt: Date? { stoppedAt.map { min($0, finishedAt) } ?? finishedAt }
 
     /// The status at `now`.
     func status(at now: Date) -> PredictionStatus {
-        if let canceledAt, canceledAt < finishedAt, now >= canceledAt { return .canceled }
+        if let stoppedAt, stoppedAt < finishedAt, now >= stoppedAt { return .canceled }
         if now < startedAt { return .starting }
         if now < finishedAt { return .processing }
         if case .fail = outcome { return .failed }
@@ -61,7 +67,8 @@ struct SimulatedPrediction: Sendable {
             ],
             dataRemoved: false
         )
-        if status != .starting { prediction.startedAt = Timestamp.format(startedAt) }
+        if status != .starting, stoppedAt.map({ $0 > startedAt }) ?? true { prediction.startedAt = Timestamp.format(startedAt) }
+        prediction.deadline = deadline.map(Timestamp.format)
         let total = max(model.field(model.stepsInput ?? "")?.defaultValue?.number.map(Int.init) ?? 20, 1)
         switch status {
         case .starting:
@@ -87,7 +94,7 @@ struct SimulatedPrediction: Sendable {
         case .canceled, .aborted:
             prediction.logs = nil
             prediction.completedAt = completedAt.map(Timestamp.format)
-            prediction.metrics = .init(predictTime: max(0, (canceledAt ?? now).timeIntervalSince(startedAt)))
+            prediction.metrics = .init(predictTime: max(0, (stoppedAt ?? now).timeIntervalSince(startedAt)))
         }
         return prediction
     }

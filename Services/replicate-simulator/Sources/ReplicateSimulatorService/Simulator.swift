@@ -102,6 +102,14 @@ struct Simulator: Sendable {
             throw ReplicateProblem.validation([InputViolation(type: "required", field: "", description: "input is required")])
         }
         problems += model.inputs.violations(of: input)
+        var deadline: Date?
+        if let raw = request.headers[.init("Cancel-After")!] {
+            if let seconds = GoDuration.seconds(raw), seconds > 0 {
+                deadline = Date().addingTimeInterval(seconds)
+            } else {
+                problems.append(InputViolation(type: "invalid", field: "", description: "Cancel-After must be a duration such as 30s or 5m"))
+            }
+        }
         guard problems.isEmpty else { throw ReplicateProblem.validation(problems) }
 
         let prompt = input["prompt"]?.string ?? ""
@@ -117,12 +125,13 @@ struct Simulator: Sendable {
         let runSeconds = scenario.latencyOverrides[model.id] ?? model.typicalSeconds * scenario.timeScale * Double.random(in: 0.8...1.2)
         var webhookEvents: Set<String> = ["start", "output", "logs", "completed"]
         if case .array(let filter)? = body["webhook_events_filter"] { webhookEvents = Set(filter.compactMap(\.string)) }
-        let prediction = SimulatedPrediction(
+        var prediction = SimulatedPrediction(
             id: makePredictionID(), model: model, version: version, input: input, createdAt: Date(),
             queueSeconds: scenario.queueSeconds * (scenario.timeScale > 0 ? 1 : 0), runSeconds: runSeconds, outcome: outcome,
             canceledAt: nil, webhook: body["webhook"]?.string ?? body["webhook_completed"]?.string, webhookEvents: webhookEvents,
             retentionSeconds: scenario.retentionSeconds, outputMode: scenario.outputMode
         )
+        prediction.deadline = deadline
         await registry.insert(prediction)
         if prediction.webhook != nil { webhooks.schedule(prediction.id) }
         if Double.random(in: 0..<1) < scenario.createLostRate {

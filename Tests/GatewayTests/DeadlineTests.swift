@@ -1,0 +1,68 @@
+import Foundation
+import GatewayService
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import TestSupport
+import Testing
+import WireFormat
+
+/// A request's deadline: the body's `deadline`, the `Cancel-After` header, the operator's default and ceiling.
+@Suite("Deadlines")
+struct DeadlineTests {
+    static let cancelAfter = HTTPField.Name("Cancel-After")!
+
+    func body(_ extra: String = "") -> String { #"{"prompt": "x", "model_id": "black-forest-labs/flux-schnell"\#(extra)}"# }
+
+    func deadline(_ response: TestResponse) throws -> Date? {
+        struct Shown: Decodable { var deadlineAt: Date? }
+        return try JSONCoding.decoder().decode(Shown.self, from: Data(buffer: response.body)).deadlineAt
+    }
+
+    func problemFields(_ response: TestResponse) throws -> [String] {
+        try JSONCoding.decoder().decode(ProblemDetails.self, from: Data(buffer: response.body)).errors?.map(\.field) ?? []
+    }
+
+    @Test("Cancel-After and deadline set deadline_at (the earlier wins); malformed, past or too-far ones answer 422 naming the field")
+    func requestDeadlines() async throws {
+        try await GatewayHarness.run(deadlines: Deadlines(fallback: nil, ceiling: .seconds(3600))) { g in
+            let relative = try await g.call(.post, "/v1/generations", json: body(), token: g.aliceToken, headers: [Self.cancelAfter: "5m"])
+            #expect(relative.status == .accepted)
+            let fiveMinutes = try #require(try deadline(relative))
+            #expect(abs(fiveMinutes.timeIntervalSinceNow - 300) < 10)
+
+            let at = Timestamp.format(Date().addingTimeInterval(120))
+            let both = try await g.call(
+                .post, "/v1/generations", json: body(#", "deadline": "\#(at)""#), token: g.aliceToken, headers: [Self.cancelAfter: "10m"])
+            #expect(both.status == .accepted)
+            #expect(abs(try #require(try deadline(both)).timeIntervalSinceNow - 120) < 10)
+
+            #expect(try deadline(try await g.call(.post, "/v1/generations", json: body(), token: g.aliceToken)) == nil)
+
+            let refusals: [(String, HTTPFields, String)] = [
+                (body(#", "deadline": "tomorrow""#), [:], "deadline"),
+                (body(#", "deadline": "2020-01-01T00:00:00Z""#), [:], "deadline"),
+                (body(), [Self.cancelAfter: "soon"], "Cancel-After"),
+                (body(), [Self.cancelAfter: "2h"], "Cancel-After"),
+            ]
+            for (json, headers, field) in refusals {
+                let refused = try await g.call(.post, "/v1/generations", json: json, token: g.aliceToken, headers: headers)
+                #expect(refused.status == .unprocessableContent, "\(json) \(headers)")
+                #expect(try problemFields(refused) == [field])
+            }
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations", as: Int.self) == 3)
+        }
+    }
+
+    @Test("GATEWAY_DEFAULT_DEADLINE_SECONDS applies to a request that names none, but not to the legacy endpoint")
+    func defaultDeadline() async throws {
+        try await GatewayHarness.run(deadlines: Deadlines(fallback: .seconds(600), ceiling: nil)) { g in
+            let response = try await g.call(.post, "/v1/generations", json: body(), token: g.aliceToken)
+            #expect(abs(try #require(try deadline(response)).timeIntervalSinceNow - 600) < 10)
+            let legacy = try await g.call(.post, "/functions/v1/start-generation", json: body(), token: g.aliceToken)
+            #expect(legacy.status == .ok)
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations WHERE deadline_at IS NULL", as: Int.self) == 1)
+        }
+    }
+}
