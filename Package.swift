@@ -19,7 +19,7 @@ let serviceTargets: [Target] =
     + Target.service(
         "Dispatcher", executable: "dispatcher",
         dependencies: [
-            "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "WireFormat", "PublicAPI",
+            "ServiceKit", "Database", "JobQueue", "JobContract", "Generations", "Catalog", "WireFormat", "PublicAPI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ])
     + Target.service(
@@ -124,7 +124,7 @@ let package = Package(
         .sharedTarget(
             "JobQueue",
             dependencies: [
-                "Database", "JobContract", "WireFormat",
+                "Database", "JobContract", "WireFormat", "PublicAPI",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),
@@ -274,7 +274,8 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "TestSupport", "GatewayService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit", "Database", "WireFormat", "PublicAPI",
+                "TestSupport", "GatewayService", "ReplicateAPI", "Catalog", "Generations", "ServiceKit", "Database", "JobQueue", "WireFormat",
+                "PublicAPI",
                 "Storage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

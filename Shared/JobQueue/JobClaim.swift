@@ -28,7 +28,7 @@ extension JobQueue {
     package static var claimSQL: String { ClaimJobs.sql }
 }
 
-/// Per type, locks the highest-priority runnable rows (skipping rows others hold) and marks them processing with a lease
+/// Per type not paused (`dispatch_pauses`), locks the highest-priority runnable rows (skipping rows others hold) and marks them processing with a lease
 /// (prepared once per connection: the dispatcher runs it on every wake). The picked ids reach the update as one array, so
 /// it finds them through the primary key whatever the planner guesses of how many there are (joined as a set, a guess of
 /// thousands would hash the whole table, history included).
@@ -43,6 +43,10 @@ private struct ClaimJobs: PostgresPreparedStatement {
         WHERE q.id = ANY (ARRAY(
             SELECT c.id
             FROM unnest($1::text[], $2::int[]) AS w(job_type, n)
+            -- A paused type's jobs wait, whichever dispatcher claims.
+            CROSS JOIN LATERAL (SELECT 1 WHERE NOT EXISTS (
+                SELECT 1 FROM dispatch_pauses AS p WHERE p.kind = 'job_type' AND p.name = w.job_type
+            )) AS unpaused
             CROSS JOIN LATERAL (
                 SELECT j.id FROM job_queue AS j
                 WHERE j.status = 'pending' AND j.job_type = w.job_type AND j.run_at <= now()

@@ -40,6 +40,8 @@ package struct GenerationBody: Sendable, Codable, Equatable {
     package var webhookEventsFilter: [String]?
     /// When it must have finished: not started by then it fails `timed_out` without running; started, it is cancelled then.
     package var deadlineAt: Date?
+    /// True while it waits to start because an operator paused its model or generation itself; absent otherwise.
+    package var paused: Bool?
     /// The stored images (each `public_url` a link a client can fetch now).
     package var images: [ImageBody]?
 
@@ -49,7 +51,7 @@ package struct GenerationBody: Sendable, Codable, Equatable {
         numOutputs: Int, priority: Int, status: GenerationStatus, progress: Int, errorCode: String?, errorMessage: String?,
         generationTimeSeconds: Int?, replicatePredictionId: String?, outputUrls: [String]?, predictTime: Double?, cost: Double?, createdAt: Date,
         updatedAt: Date, completedAt: Date?, webhook: String?, webhookEventsFilter: [String]?, deadlineAt: Date?,
-        images: [ImageBody]?
+        paused: Bool? = nil, images: [ImageBody]?
     ) {
         self.id = id
         self.userId = userId
@@ -84,6 +86,7 @@ package struct GenerationBody: Sendable, Codable, Equatable {
         self.webhook = webhook
         self.webhookEventsFilter = webhookEventsFilter
         self.deadlineAt = deadlineAt
+        self.paused = paused
         self.images = images
     }
 }

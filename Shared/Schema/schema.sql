@@ -249,6 +249,22 @@ $$;
 
 
 --
+-- Name: imagegen_notify_resumed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_notify_resumed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.kind = 'job_type' THEN
+        PERFORM imagegen_notify('imagegen_jobs', OLD.name);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+--
 -- Name: imagegen_on_job_dead(text, jsonb, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -469,6 +485,19 @@ $$;
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
+
+--
+-- Name: dispatch_pauses; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dispatch_pauses (
+    kind text NOT NULL,
+    name text NOT NULL,
+    reason text,
+    paused_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT dispatch_pauses_kind_check CHECK ((kind = ANY (ARRAY['job_type'::text, 'model'::text])))
+);
+
 
 --
 -- Name: generation_events; Type: TABLE; Schema: public; Owner: -
@@ -787,6 +816,14 @@ ALTER TABLE ONLY public.webhook_deliveries ALTER COLUMN id SET DEFAULT nextval('
 
 
 --
+-- Name: dispatch_pauses dispatch_pauses_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dispatch_pauses
+    ADD CONSTRAINT dispatch_pauses_pkey PRIMARY KEY (kind, name);
+
+
+--
 -- Name: generation_events generation_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1035,6 +1072,13 @@ CREATE INDEX stream_tokens_expiry ON public.stream_tokens USING btree (expires_a
 --
 
 CREATE INDEX webhook_deliveries_generation ON public.webhook_deliveries USING btree (generation_id, id);
+
+
+--
+-- Name: dispatch_pauses dispatch_pauses_resumed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dispatch_pauses_resumed AFTER DELETE ON public.dispatch_pauses FOR EACH ROW EXECUTE FUNCTION public.imagegen_notify_resumed();
 
 
 --

@@ -61,6 +61,11 @@ package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         if case .object(let value) = self { value } else { nil }
     }
 
+    /// The value as an array, when it is one.
+    package var array: [JSONValue]? {
+        if case .array(let value) = self { value } else { nil }
+    }
+
     /// The JSON type name used in error messages.
     package var typeName: String {
         switch self {

@@ -159,6 +159,40 @@ struct AdminTests {
         }
     }
 
+    @Test("Pausing a job type through the admin API holds its jobs in every dispatcher without spending attempts; resuming dispatches them")
+    func pauseAndResume() async throws {
+        try await TestDatabase.withClient { client, url in
+            let queue = JobQueue(client: client, logger: logger)
+            let services = Downstream()
+            try await services.run { port in
+                let process = try await dispatcher(url, routes: "alpha=http://127.0.0.1:\(port),beta=http://127.0.0.1:\(port)")
+                let (paused, pause) = try await call(process, .POST, "/v1/admin/pause", json: #"{"job_type": "alpha", "reason": "incident"}"#)
+                #expect(paused == 200)
+                #expect(pause?.object?["kind"] == "job_type" && pause?.object?["reason"] == "incident")
+                try await queue.enqueue([NewJob(type: "alpha", payload: "{}"), NewJob(type: "beta", payload: "{}")])
+                // The other type runs; the paused one waits, its attempt unspent.
+                try await eventually("the beta job to be pushed") { services.arrivals.contains { $0.type == "beta" } }
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(!services.arrivals.contains { $0.type == "alpha" })
+                #expect(
+                    try await scalar(client, "SELECT attempt_number FROM job_queue WHERE job_type = 'alpha'", as: Int.self) == 0)
+                let (_, listed) = try await call(process, .GET, "/v1/admin/pauses")
+                #expect(listed?.object?["data"]?.array?.count == 1)
+
+                // Refusals name the field; resuming what is not paused is 404.
+                #expect(try await call(process, .POST, "/v1/admin/pause", json: #"{"job_type": "gamma"}"#).0 == 422)
+                #expect(try await call(process, .POST, "/v1/admin/pause", json: #"{"model": "nobody/nothing"}"#).0 == 422)
+                #expect(try await call(process, .POST, "/v1/admin/pause", json: #"{}"#).0 == 422)
+                #expect(try await call(process, .POST, "/v1/admin/resume", json: #"{"job_type": "beta"}"#).0 == 404)
+
+                #expect(try await call(process, .POST, "/v1/admin/resume", json: #"{"job_type": "alpha"}"#).0 == 200)
+                try await eventually("the alpha job to be pushed once resumed") { services.arrivals.contains { $0.type == "alpha" } }
+                #expect(try await call(process, .GET, "/v1/admin/pauses").1?.object?["data"]?.array?.isEmpty == true)
+                process.stop()
+            }
+        }
+    }
+
     @Test("Without ADMIN_TOKEN the admin API is off (403), and an ADMIN_TOKEN equal to INTERNAL_TOKEN stops the dispatcher (exit 78)")
     func adminTokenRequired() async throws {
         try await TestDatabase.withClient { _, url in

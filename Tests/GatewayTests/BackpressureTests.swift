@@ -3,13 +3,14 @@ import GatewayService
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JobQueue
 import PostgresNIO
 import TestSupport
 import Testing
 import WireFormat
 
-/// `GATEWAY_MAX_QUEUED`: a full queue refuses new generations with 503 before anything is written.
-@Suite("Backpressure")
+/// `GATEWAY_MAX_QUEUED`: a full queue refuses new generations with 503 before anything is written; an operator's pause shows.
+@Suite("Backpressure and pauses")
 struct BackpressureTests {
     let body = #"{"prompt": "x", "model_id": "black-forest-labs/flux-schnell"}"#
 
@@ -46,6 +47,33 @@ struct BackpressureTests {
             #expect(again.status == .serviceUnavailable)
             #expect(again.headers[.retryAfter] == "30")
             #expect(try await count(g.database, "SELECT count(*)::int8 FROM image_generations") == 5)
+        }
+    }
+
+    @Test("A waiting generation of a paused model shows paused, and so does its model in /v1/models; after the resume neither does")
+    func pausedShows() async throws {
+        try await GatewayHarness.run { g in
+            let created = try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken)
+            let id = try #require(try JSONDecoder().decode([String: JSONValue].self, from: Data(buffer: created.body))["id"]?.string)
+            let queue = JobQueue(client: g.database, logger: TestDatabase.logger)
+            _ = try await queue.pause(.model, "black-forest-labs/flux-schnell", reason: nil)
+            // The gateway reads pauses at most once a second.
+            try await Task.sleep(for: .milliseconds(1100))
+            let shown = try JSONDecoder().decode(
+                [String: JSONValue].self, from: Data(buffer: try await g.call(.get, "/v1/generations/\(id)", token: g.aliceToken).body))
+            #expect(shown["paused"] == .bool(true))
+            let models = try JSONDecoder().decode([String: JSONValue].self, from: Data(buffer: try await g.call(.get, "/v1/models").body))
+            let flags = Dictionary(
+                uniqueKeysWithValues: (models["models"]?.array ?? []).compactMap { model in
+                    model.object.flatMap { fields in fields["id"]?.string.map { ($0, fields["paused"]) } }
+                })
+            #expect(flags["black-forest-labs/flux-schnell"] == .bool(true))
+            #expect(flags["stability-ai/sdxl"] == .bool(false))
+            #expect(try await queue.resume(.model, "black-forest-labs/flux-schnell"))
+            try await Task.sleep(for: .milliseconds(1100))
+            let after = try JSONDecoder().decode(
+                [String: JSONValue].self, from: Data(buffer: try await g.call(.get, "/v1/generations/\(id)", token: g.aliceToken).body))
+            #expect(after["paused"] == nil)
         }
     }
 }

@@ -40,7 +40,8 @@ struct Token: AsyncParsableCommand {
 /// The dispatcher's admin API (bearer `ADMIN_TOKEN`).
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Operate the queue through the dispatcher's admin API.", subcommands: [Queue.self, DeadJobs.self, Requeue.self]
+        abstract: "Operate the queue through the dispatcher's admin API.",
+        subcommands: [Queue.self, DeadJobs.self, Requeue.self, Pause.self, Resume.self, Pauses.self]
     )
 
     struct Options: ParsableArguments {
@@ -125,6 +126,68 @@ struct Admin: AsyncParsableCommand {
                 let path = id.map { "/v1/admin/dead-jobs/\($0)/requeue" } ?? "/v1/admin/dead-jobs/requeue" + query(["type": type])
                 let result: Requeued = try await options.client().call(.POST, path)
                 print("requeued \(result.requeued)")
+            }
+        }
+    }
+
+    /// What a pause or resume names: a job type, or a model with `--model`.
+    struct PauseTarget: ParsableArguments {
+        @Argument(help: "A job type (generate-image, download-image, deliver-webhook, delete-files).") var jobType: String?
+        @Option(help: "A catalog model instead, e.g. black-forest-labs/flux-schnell.") var model: String?
+
+        func validate() throws {
+            guard (jobType == nil) != (model == nil) else { throw ValidationError("give a job type or --model, not both or neither") }
+        }
+
+        var body: [String: JSONValue] { jobType.map { ["job_type": .string($0)] } ?? ["model": .string(model ?? "")] }
+        var name: String { jobType ?? model ?? "" }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop dispatching a job type, or starting a model's generations: paused work waits and spends nothing."
+        )
+        @OptionGroup var options: Options
+        @OptionGroup var target: PauseTarget
+        @Option(help: "Why, for the other operators (GET /v1/admin/pauses).") var reason: String?
+
+        func run() async throws {
+            try await reporting {
+                var body = target.body
+                if let reason { body["reason"] = .string(reason) }
+                let pause: DispatchPause = try await options.client().call(.POST, "/v1/admin/pause", body: JSONValue.object(body))
+                print("paused \(pause.kind.rawValue) \(pause.name) since \(Timestamp.format(pause.pausedAt))")
+            }
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Dispatch a paused job type, or start a paused model's generations, again.")
+        @OptionGroup var options: Options
+        @OptionGroup var target: PauseTarget
+
+        func run() async throws {
+            try await reporting {
+                let _: JSONValue = try await options.client().call(.POST, "/v1/admin/resume", body: JSONValue.object(target.body))
+                print("resumed \(target.name)")
+            }
+        }
+    }
+
+    struct Pauses: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The pauses in force.")
+        @OptionGroup var options: Options
+        @Flag(help: "Print the API's JSON.") var json = false
+
+        func run() async throws {
+            try await reporting {
+                let data = try await options.client().raw(.GET, "/v1/admin/pauses")
+                if json { return printRaw(data) }
+                let list = try decode(DispatchPauseList.self, data, from: "/v1/admin/pauses")
+                for pause in list.data {
+                    print("\(pause.kind.rawValue)  \(pause.name)  since \(Timestamp.format(pause.pausedAt))\(pause.reason.map { "  (\($0))" } ?? "")")
+                }
+                if list.data.isEmpty { print("nothing paused") }
             }
         }
     }

@@ -64,6 +64,7 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
         return try JSONCoding.response(["requeued": requeued])
     }
     let generations = GenerationStore(client: client, logger: logger)
+    addPauseRoutes(to: admin, queue: queue, generations: generations, routedTypes: Set(config.routes.keys), logger: logger)
     admin.get("usage") { request, _ in
         // Every user's generations, images and cost over the period (default: this month so far).
         let query = request.uri.queryParameters

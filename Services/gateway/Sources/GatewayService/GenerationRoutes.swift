@@ -32,6 +32,8 @@ struct GenerationRoutes: Sendable {
     let backpressure: Backpressure
     /// The operator's default and ceiling for deadlines.
     var deadlines = Deadlines(fallback: nil, ceiling: nil)
+    /// The operator's pauses, as a waiting generation and `/v1/models` show them.
+    let pauseBoard: PauseBoard
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -155,7 +157,11 @@ struct GenerationRoutes: Sendable {
             let rows = try await store.usage(userID: user, from: period.from, to: period.to, groupBy: grouping)
             return try JSONCoding.response(UsageReport(from: period.from, to: period.to, groupBy: grouping.rawValue, data: rows))
         }
-        router.get("v1/models") { _, _ in try JSONCoding.response(ModelsResponse(models: ModelCatalog.all.map(ModelSummary.init))) }
+        router.get("v1/models") { _, _ in
+            let pauses = try await pauseBoard.current()
+            return try JSONCoding.response(
+                ModelsResponse(models: ModelCatalog.all.map { ModelSummary($0, paused: pauseBoard.isPaused(model: $0.id, in: pauses)) }))
+        }
     }
 
     /// Validates and stores a generation (idempotently with `Idempotency-Key`); returns it and whether it is new. The
@@ -241,8 +247,10 @@ struct GenerationRoutes: Sendable {
         let page = try await store.list(userID: user, status: status, limit: limit, after: cursor)
         let next = page.count == limit ? page.last?.id.uuidString.lowercased() : nil
         let images = try await store.images(of: page.filter { $0.status == .completed }.map(\.id))
+        let pauses = try await pauseBoard.current()
         return try JSONCoding.response(
-            GenerationPage(data: page.map { $0.body(images: images[$0.id] ?? [], links: links) }, nextCursor: next)
+            GenerationPage(
+                data: page.map { $0.body(images: images[$0.id] ?? [], links: links, paused: pauseBoard.holds($0, in: pauses)) }, nextCursor: next)
         )
     }
 
@@ -319,7 +327,8 @@ struct GenerationRoutes: Sendable {
         if let preference { headers[.preferenceApplied] = preference }
         // Only a completed generation has images; skip the query for the rest (every fresh POST).
         let images = generation.status == .completed ? try await store.images(of: generation.id) : []
-        return try JSONCoding.response(generation.body(images: images, links: links), status: status, headers: headers)
+        let paused = generation.status.isTerminal ? false : pauseBoard.holds(generation, in: try await pauseBoard.current())
+        return try JSONCoding.response(generation.body(images: images, links: links, paused: paused), status: status, headers: headers)
     }
 
     /// A user's webhook secret as the API shows it: the one that signs, and until when a rotated-out one signs beside it.
@@ -389,6 +398,8 @@ struct ModelSummary: Encodable {
     /// `WxH` sizes the model renders as asked; the request fields it honours, with its own limits.
     var sizes: [String]
     var parameters: [RequestParameter]
+    /// An operator paused it: its generations wait to start.
+    var paused: Bool
 
     struct Billing: Encodable {
         var unit: String
@@ -397,7 +408,8 @@ struct ModelSummary: Encodable {
         var source: String
     }
 
-    init(_ model: ModelSpec) {
+    init(_ model: ModelSpec, paused: Bool) {
+        self.paused = paused
         id = model.id
         displayName = model.displayName
         official = model.isOfficial

@@ -727,6 +727,7 @@ package enum OpenAPIDocument {
                   "webhook": {"type": "string"},
                   "webhook_events_filter": {"type": "array", "items": {"type": "string"}},
                   "model_alias": {"type": "string", "description": "The alias the request named, when model_id is the variant chosen for you."},
+                  "paused": {"type": "boolean", "description": "True while it waits to start because an operator paused its model or generation itself."},
                   "deadline_at": {
                     "type": "string",
                     "format": "date-time",
@@ -823,7 +824,7 @@ package enum OpenAPIDocument {
               },
               "Model": {
                 "type": "object",
-                "required": ["id", "display_name", "official", "supports_image_to_image", "max_outputs", "output_format", "typical_seconds", "sizes", "parameters"],
+                "required": ["id", "display_name", "official", "supports_image_to_image", "max_outputs", "output_format", "typical_seconds", "sizes", "parameters", "paused"],
                 "properties": {
                   "id": {"type": "string"},
                   "display_name": {"type": "string"},
@@ -832,6 +833,7 @@ package enum OpenAPIDocument {
                   "max_outputs": {"type": "integer"},
                   "output_format": {"type": "string"},
                   "typical_seconds": {"type": "number"},
+                  "paused": {"type": "boolean", "description": "An operator paused the model: its generations wait to start."},
                   "price_per_image": {"type": "number", "description": "USD for one 1024×1024 image at the typical time; absent when unknown."},
                   "billing": {
                     "type": "object",

@@ -48,6 +48,9 @@ struct PredictionRunner: Sendable {
         _ = try? await store.recordFinalCost(generation.id, cost: billed.flatMap { $0 > 0 ? $0 : nil })
     }
 
+    /// How often a generation of a paused model checks again (resuming wakes it at once).
+    static let pausedRecheck: Duration = .seconds(30)
+
     /// Runs one delivery of the job; an attempt above 1 means an earlier one may have created a prediction unheard of.
     func run(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async -> JobOutcome {
         do {
@@ -131,11 +134,18 @@ struct PredictionRunner: Sendable {
         // starts, so waiting for one leaves no create window behind (which would make the next delivery search for a
         // lost prediction).
         var createTaken = false
-        if let budget, let current = try await store.find(payload.generationId), current.replicatePredictionId == nil,
-            current.createStartedAt == nil, !current.status.isTerminal, current.deadlineAt.map({ $0 > Date() }) ?? true
+        if let current = try await store.find(payload.generationId), current.replicatePredictionId == nil, current.createStartedAt == nil,
+            !current.status.isTerminal
         {
-            if let wait = try await budget.take() { return .done(.snooze(after: wait)) }
-            createTaken = true
+            // Its model is paused by an operator: it waits to start, spending no attempt (resuming wakes it at once).
+            if try await store.isPaused(model: current.modelId) {
+                logger.info("The generation's model is paused; it waits")
+                return .done(.snooze(after: Self.pausedRecheck))
+            }
+            if let budget, current.deadlineAt.map({ $0 > Date() }) ?? true {
+                if let wait = try await budget.take() { return .done(.snooze(after: wait)) }
+                createTaken = true
+            }
         }
         guard let generation = try await store.start(payload.generationId, lease: lease) else {
             guard let current = try await store.find(payload.generationId) else {
