@@ -141,8 +141,26 @@ code, out, _ = run("admin", "pauses")
 check("admin pauses lists it with its reason", code == 0 and "black-forest-labs/flux-schnell" in out and "cli check" in out, out)
 code, _, err = run("admin", "pause", "--model", "nobody/nothing")
 check("admin pause of an unknown model: 65 naming the field", code == 65 and "model" in err, (code, err))
+# While the model is paused, generate shows the generation waiting with its place in the queue; resuming lets it finish.
+waiting = subprocess.Popen([CLI, "generate", "paused for a while", "--model", "black-forest-labs/flux-schnell", "--out", OUT],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+seen, give_up = [], time.time() + 30
+while time.time() < give_up:
+    line = waiting.stderr.readline()
+    if not line:
+        break
+    seen.append(line.strip())
+    if " queued " in line and "ahead" in line:
+        break
+check("generate shows a waiting generation's place in the queue", any("ahead" in l for l in seen), seen)
 code, out, err = run("admin", "resume", "--model", "black-forest-labs/flux-schnell")
 check("admin resume resumes it", code == 0 and "resumed" in out, (code, out, err))
+try:
+    rest, _ = waiting.communicate(timeout=60)
+    check("the waiting generation finishes once its model is resumed", waiting.returncode == 0 and rest.strip() != "", (waiting.returncode, rest))
+except subprocess.TimeoutExpired:
+    waiting.kill()
+    check("the waiting generation finishes once its model is resumed", False, "still waiting after 60 s")
 code, _, err = run("admin", "resume", "--model", "black-forest-labs/flux-schnell")
 check("admin resume of what is not paused: 66", code == 66, (code, err))
 code, _, err = run("admin", "queue", "--admin-token", "wrong-wrong-wrong-wrong-wrong-wrong")

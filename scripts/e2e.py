@@ -312,6 +312,21 @@ check("metrics: one refusal counted per output refused", refused == unusable and
 check("metrics: the private address refused as such", sample(downloader_metrics, "imagegen_downloader_refusals_total", reason="private_address")
       + sample(downloader_metrics, "imagegen_downloader_refusals_total", reason="not_allowed") >= 1, str({k: v for k, v in downloader_metrics.items() if "refusals" in k}))
 
+# Learned durations: the generators write what each prediction took (every 5 s), and /v1/models shows it.
+handed_runs = int(sql("SELECT count(*) FROM image_generations WHERE predict_time IS NOT NULL"))
+deadline, learned = time.time() + 15, 0
+while time.time() < deadline:
+    learned = int(sql("SELECT coalesce(sum(run_samples), 0) FROM model_timings"))
+    if learned >= 1:
+        break
+    time.sleep(0.5)
+# Hand-overs the generator made by polling are sampled (those Replicate's webhook made are not yet).
+check("timings: the generators' run times reached model_timings", 1 <= learned <= handed_runs, f"{learned} vs {handed_runs}")
+_, models, _ = call("GET", "/v1/models")
+sampled = [m for m in models["models"] if m["timing_samples"] > 0]
+check("timings: /v1/models shows the learned samples and percentiles",
+      sampled and all(m["run_seconds_p90"] >= m["run_seconds_p50"] > 0 for m in models["models"]), str(sampled[:1]))
+
 # The notifier: nothing was asked of it here, and it says so (its counters exist once it delivered; absent is zero).
 notifier_metrics = scrape(os.environ["NOTIFIER_URL"])
 check("metrics: the notifier delivered nothing unasked", sample(notifier_metrics, "imagegen_notifier_deliveries_total") == 0,

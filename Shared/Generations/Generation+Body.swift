@@ -5,7 +5,7 @@ extension Generation {
     /// This generation as the API shows it (`GET /v1/generations/{id}`, lists, and the body of its webhooks), with its
     /// stored `images`, each `public_url` a link a client can fetch now (`links`: signed and expiring, unless public);
     /// `paused` when it waits to start on an operator's pause.
-    package func body(images: [StoredImage], links: FileLinks, paused: Bool = false) -> GenerationBody {
+    package func body(images: [StoredImage], links: FileLinks, paused: Bool = false, estimate: QueueEstimate = QueueEstimate()) -> GenerationBody {
         GenerationBody(
             id: id, userId: userId, prompt: prompt, negativePrompt: negativePrompt, model: model, modelId: modelId, modelAlias: modelAlias,
             modelVersion: modelVersion, style: style, width: width, height: height, steps: steps, guidanceScale: guidanceScale, seed: seed,
@@ -13,7 +13,7 @@ extension Generation {
             errorCode: errorCode, errorMessage: errorMessage, generationTimeSeconds: generationTimeSeconds,
             replicatePredictionId: replicatePredictionId, outputUrls: outputUrls, predictTime: predictTime, cost: cost, createdAt: createdAt,
             updatedAt: updatedAt, completedAt: completedAt, webhook: webhook, webhookEventsFilter: webhookEventsFilter,
-            deadlineAt: deadlineAt, paused: paused ? true : nil, images: images.map { $0.body(links: links) }
+            deadlineAt: deadlineAt, paused: paused ? true : nil, estimate: estimate, images: images.map { $0.body(links: links) }
         )
     }
 }

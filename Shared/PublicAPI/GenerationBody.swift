@@ -42,6 +42,11 @@ package struct GenerationBody: Sendable, Codable, Equatable {
     package var deadlineAt: Date?
     /// True while it waits to start because an operator paused its model or generation itself; absent otherwise.
     package var paused: Bool?
+    /// While it waits: how many generations start before it (in the order they are claimed; at most 10,000).
+    package var queuePosition: Int?
+    /// When it should start (while it waits, from how fast the queue drains) and finish (from what its model takes lately).
+    package var estimatedStartAt: Date?
+    package var estimatedCompletionAt: Date?
     /// The stored images (each `public_url` a link a client can fetch now).
     package var images: [ImageBody]?
 
@@ -51,7 +56,7 @@ package struct GenerationBody: Sendable, Codable, Equatable {
         numOutputs: Int, priority: Int, status: GenerationStatus, progress: Int, errorCode: String?, errorMessage: String?,
         generationTimeSeconds: Int?, replicatePredictionId: String?, outputUrls: [String]?, predictTime: Double?, cost: Double?, createdAt: Date,
         updatedAt: Date, completedAt: Date?, webhook: String?, webhookEventsFilter: [String]?, deadlineAt: Date?,
-        paused: Bool? = nil, images: [ImageBody]?
+        paused: Bool? = nil, estimate: QueueEstimate = QueueEstimate(), images: [ImageBody]?
     ) {
         self.id = id
         self.userId = userId
@@ -87,6 +92,9 @@ package struct GenerationBody: Sendable, Codable, Equatable {
         self.webhookEventsFilter = webhookEventsFilter
         self.deadlineAt = deadlineAt
         self.paused = paused
+        queuePosition = estimate.position
+        estimatedStartAt = estimate.startAt
+        estimatedCompletionAt = estimate.completionAt
         self.images = images
     }
 }
@@ -173,5 +181,19 @@ package struct StreamTokenBody: Sendable, Codable, Equatable {
         self.token = token
         self.expiresAt = expiresAt
         self.eventsUrl = eventsUrl
+    }
+}
+
+/// Where an unfinished generation stands: its place in the queue and when it should start and finish (each nil when not
+/// known or not waiting).
+package struct QueueEstimate: Sendable, Equatable {
+    package var position: Int?
+    package var startAt: Date?
+    package var completionAt: Date?
+
+    package init(position: Int? = nil, startAt: Date? = nil, completionAt: Date? = nil) {
+        self.position = position
+        self.startAt = startAt
+        self.completionAt = completionAt
     }
 }

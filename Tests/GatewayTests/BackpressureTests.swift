@@ -1,10 +1,13 @@
+import Catalog
 import Foundation
 import GatewayService
+import Generations
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JobQueue
 import PostgresNIO
+import PublicAPI
 import TestSupport
 import Testing
 import WireFormat
@@ -74,6 +77,34 @@ struct BackpressureTests {
             let after = try JSONDecoder().decode(
                 [String: JSONValue].self, from: Data(buffer: try await g.call(.get, "/v1/generations/\(id)", token: g.aliceToken).body))
             #expect(after["paused"] == nil)
+        }
+    }
+
+    @Test("A waiting generation shows its queue position and, at the queue's drain rate, when it should start and finish")
+    func positionAndEstimates() async throws {
+        try await GatewayHarness.run { g in
+            // One generation started a moment ago (its job finished): one a minute is the drain rate.
+            let store = GenerationStore(client: g.database, logger: TestDatabase.logger)
+            let request = try GenerationRequest.validate(["prompt": "x", "model_id": "black-forest-labs/flux-schnell"])
+            let first = try await store.create(request, userID: g.alice, idempotencyKey: nil, requestHash: "h").generation
+            try await g.database.query(
+                "UPDATE job_queue SET status = 'completed', completed_at = now() WHERE payload->>'generation_id' = \(first.id.lowercase)")
+            var ids = [first.id.lowercase]
+            for _ in 0..<3 {
+                let created = try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken)
+                ids.append(try #require(try JSONDecoder().decode([String: JSONValue].self, from: Data(buffer: created.body))["id"]?.string))
+            }
+            let shown = try JSONCoding.decoder().decode(
+                GenerationBody.self, from: Data(buffer: try await g.call(.get, "/v1/generations/\(ids[3])", token: g.aliceToken).body))
+            #expect(shown.queuePosition == 2)
+            let start = try #require(shown.estimatedStartAt)
+            #expect(abs(start.timeIntervalSinceNow - 180) < 10, "\(start)")
+            let completion = try #require(shown.estimatedCompletionAt)
+            #expect(completion > start)
+            // The list shows the same.
+            let page = try JSONCoding.decoder().decode(
+                GenerationPage.self, from: Data(buffer: try await g.call(.get, "/v1/generations", token: g.aliceToken).body))
+            #expect(page.data.first { $0.id.lowercase == ids[1] }?.queuePosition == 0)
         }
     }
 }

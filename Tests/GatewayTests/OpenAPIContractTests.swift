@@ -27,7 +27,8 @@ struct OpenAPIContractTests {
         numOutputs: 1, priority: 0, status: .completed, progress: 100, errorCode: "model_failed", errorMessage: "no",
         generationTimeSeconds: 3, replicatePredictionId: "p1", outputUrls: ["https://replicate.delivery/a.webp"], predictTime: 1.2,
         cost: 0.003, createdAt: now, updatedAt: now, completedAt: now, webhook: "https://example.com/hook",
-        webhookEventsFilter: ["completed"], deadlineAt: now, paused: true, images: [image]
+        webhookEventsFilter: ["completed"], deadlineAt: now, paused: true,
+        estimate: QueueEstimate(position: 3, startAt: now, completionAt: now), images: [image]
     )
     static let bareGeneration = GenerationBody(
         id: UUID(), userId: UUID(), prompt: "a lighthouse", negativePrompt: nil, model: "FLUX.1 [schnell]",

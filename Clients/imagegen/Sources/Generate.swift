@@ -52,6 +52,7 @@ struct Generate: AsyncParsableCommand {
                 return
             }
             let progress = ProgressDisplay(id: created.id.lowercase, quiet: json)
+            progress.show(created)
             let finished = try await Interrupts.whileRunning {
                 try await watch(created.id.lowercase, client: client, progress: progress)
             } onInterrupt: {
@@ -83,6 +84,16 @@ struct Generate: AsyncParsableCommand {
     private func watch(_ id: String, client: APIClient, progress: ProgressDisplay) async throws -> GenerationBody {
         var lastEventID: String?
         var failures = 0
+        // While it waits, its place in the queue comes from GET (the event stream carries status and progress).
+        let queued = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(2))
+                guard let current: GenerationBody = try? await client.call(.GET, "/v1/generations/\(id)") else { continue }
+                guard current.status == .pending || current.status == .queued else { return }
+                progress.show(current)
+            }
+        }
+        defer { queued.cancel() }
         while true {
             do {
                 let response = try await client.stream("/v1/generations/\(id)/events", lastEventID: lastEventID)

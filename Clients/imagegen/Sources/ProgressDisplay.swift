@@ -8,6 +8,9 @@ final class ProgressDisplay: Sendable {
     private struct State {
         var status = GenerationStatus.pending
         var progress = 0
+        /// While it waits: its place in the queue and when it should start.
+        var position: Int?
+        var startAt: Date?
         var printed: String?
         var paused = false
         var finished = false
@@ -40,6 +43,16 @@ final class ProgressDisplay: Sendable {
         redraw()
     }
 
+    /// Where the generation stands while it waits (from `GET`: the event stream does not carry it).
+    func show(_ generation: GenerationBody) {
+        state.withLock {
+            $0.status = generation.status
+            $0.position = generation.queuePosition
+            $0.startAt = generation.estimatedStartAt
+        }
+        redraw()
+    }
+
     func pause() { state.withLock { $0.paused = true } }
     func resume() { state.withLock { $0.paused = false } }
 
@@ -64,17 +77,23 @@ final class ProgressDisplay: Sendable {
 
     private func redraw() {
         guard !quiet else { return }
-        let (status, progress, paused, finished) = state.withLock { ($0.status, $0.progress, $0.paused, $0.finished) }
+        let (status, progress, paused, finished, position, startAt) = state.withLock {
+            ($0.status, $0.progress, $0.paused, $0.finished, $0.position, $0.startAt)
+        }
         guard !paused, !finished else { return }
+        var waiting = ""
+        if status == .pending || status == .queued, let position {
+            waiting = " (\(position) ahead" + (startAt.map { ", starts in ~\(max(0, Int($0.timeIntervalSinceNow.rounded()))) s" } ?? "") + ")"
+        }
         if terminal {
             let width = 24
             let filled = width * progress / 100
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             write(
-                "\r\u{1B}[2K\(status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar) \(String(format: "%3d", progress)) %  \(elapsed)"
+                "\r\u{1B}[2K\(status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar) \(String(format: "%3d", progress)) %  \(elapsed)\(waiting)"
             )
         } else {
-            let line = "\(id) \(status.rawValue) \(progress) %"
+            let line = "\(id) \(status.rawValue) \(progress) %\(waiting)"
             let isNew = state.withLock { state in
                 guard state.printed != line else { return false }
                 state.printed = line

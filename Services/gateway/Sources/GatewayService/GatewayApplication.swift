@@ -71,7 +71,10 @@ package func makePublicRouter(
         webhookOrigins: config.webhookOrigins, links: config.fileLinks,
         monthlyBudget: config.monthlyBudget,
         backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)),
-        deadlines: config.deadlines, pauseBoard: PauseBoard(queue: JobQueue(client: store.client, logger: logger)), logger: logger
+        deadlines: config.deadlines, pauseBoard: PauseBoard(queue: JobQueue(client: store.client, logger: logger)),
+        estimates: QueueEstimates(
+            queue: JobQueue(client: store.client, logger: logger), timings: ModelTimingStore(client: store.client, logger: logger)),
+        logger: logger
     )
     addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in

@@ -34,6 +34,8 @@ struct GenerationRoutes: Sendable {
     var deadlines = Deadlines(fallback: nil, ceiling: nil)
     /// The operator's pauses, as a waiting generation and `/v1/models` show them.
     let pauseBoard: PauseBoard
+    /// A waiting generation's queue position and estimated start and completion.
+    let estimates: QueueEstimates
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -159,8 +161,12 @@ struct GenerationRoutes: Sendable {
         }
         router.get("v1/models") { _, _ in
             let pauses = try await pauseBoard.current()
+            let timings = try await ModelTimingStore(client: store.client, logger: logger).load()
             return try JSONCoding.response(
-                ModelsResponse(models: ModelCatalog.all.map { ModelSummary($0, paused: pauseBoard.isPaused(model: $0.id, in: pauses)) }))
+                ModelsResponse(
+                    models: ModelCatalog.all.map {
+                        ModelSummary($0, paused: pauseBoard.isPaused(model: $0.id, in: pauses), timing: timings[$0.id] ?? ModelTiming(catalog: $0))
+                    }))
         }
     }
 
@@ -248,10 +254,9 @@ struct GenerationRoutes: Sendable {
         let next = page.count == limit ? page.last?.id.uuidString.lowercased() : nil
         let images = try await store.images(of: page.filter { $0.status == .completed }.map(\.id))
         let pauses = try await pauseBoard.current()
-        return try JSONCoding.response(
-            GenerationPage(
-                data: page.map { $0.body(images: images[$0.id] ?? [], links: links, paused: pauseBoard.holds($0, in: pauses)) }, nextCursor: next)
-        )
+        var bodies: [GenerationBody] = []
+        for generation in page { bodies.append(try await shown(generation, images: images[generation.id] ?? [], pauses: pauses)) }
+        return try JSONCoding.response(GenerationPage(data: bodies, nextCursor: next))
     }
 
     private func stream(_ generation: UUID, after lastEventID: Int64) -> Response {
@@ -327,8 +332,17 @@ struct GenerationRoutes: Sendable {
         if let preference { headers[.preferenceApplied] = preference }
         // Only a completed generation has images; skip the query for the rest (every fresh POST).
         let images = generation.status == .completed ? try await store.images(of: generation.id) : []
-        let paused = generation.status.isTerminal ? false : pauseBoard.holds(generation, in: try await pauseBoard.current())
-        return try JSONCoding.response(generation.body(images: images, links: links, paused: paused), status: status, headers: headers)
+        let pauses = generation.status.isTerminal ? [] : try await pauseBoard.current()
+        return try JSONCoding.response(try await shown(generation, images: images, pauses: pauses), status: status, headers: headers)
+    }
+
+    /// `generation` as the API shows it: its images, and while unfinished whether it waits on a pause, its place in the
+    /// queue and when it should start and finish.
+    func shown(_ generation: Generation, images: [StoredImage], pauses: [DispatchPause]) async throws -> GenerationBody {
+        guard !generation.status.isTerminal else { return generation.body(images: images, links: links) }
+        let paused = pauseBoard.holds(generation, in: pauses)
+        return generation.body(
+            images: images, links: links, paused: paused, estimate: try await estimates.estimate(generation, paused: paused))
     }
 
     /// A user's webhook secret as the API shows it: the one that signs, and until when a rotated-out one signs beside it.
@@ -400,6 +414,12 @@ struct ModelSummary: Encodable {
     var parameters: [RequestParameter]
     /// An operator paused it: its generations wait to start.
     var paused: Bool
+    /// What its predictions take at Replicate lately (learned from `timing_samples` runs; the catalog's typical time
+    /// until there are five), and how long its generations have lately waited to start.
+    var runSecondsP50: Double
+    var runSecondsP90: Double
+    var timingSamples: Int
+    var queueWaitSeconds: Double?
 
     struct Billing: Encodable {
         var unit: String
@@ -408,8 +428,12 @@ struct ModelSummary: Encodable {
         var source: String
     }
 
-    init(_ model: ModelSpec, paused: Bool) {
+    init(_ model: ModelSpec, paused: Bool, timing: ModelTiming) {
         self.paused = paused
+        runSecondsP50 = (timing.runP50 * 100).rounded() / 100
+        runSecondsP90 = (timing.runP90 * 100).rounded() / 100
+        timingSamples = timing.runSamples
+        queueWaitSeconds = timing.queueWait.map { ($0 * 100).rounded() / 100 }
         id = model.id
         displayName = model.displayName
         official = model.isOfficial

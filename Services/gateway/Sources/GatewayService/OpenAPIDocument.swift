@@ -728,6 +728,13 @@ package enum OpenAPIDocument {
                   "webhook_events_filter": {"type": "array", "items": {"type": "string"}},
                   "model_alias": {"type": "string", "description": "The alias the request named, when model_id is the variant chosen for you."},
                   "paused": {"type": "boolean", "description": "True while it waits to start because an operator paused its model or generation itself."},
+                  "queue_position": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "While it waits: how many generations start before it, in the order they are claimed (priority, fairness, time); counted up to 10,000."
+                  },
+                  "estimated_start_at": {"type": "string", "format": "date-time", "description": "While it waits: when it should start, at the rate the queue drained in the last minute."},
+                  "estimated_completion_at": {"type": "string", "format": "date-time", "description": "When it should finish, from what its model takes lately (GET /v1/models)."},
                   "deadline_at": {
                     "type": "string",
                     "format": "date-time",
@@ -824,7 +831,7 @@ package enum OpenAPIDocument {
               },
               "Model": {
                 "type": "object",
-                "required": ["id", "display_name", "official", "supports_image_to_image", "max_outputs", "output_format", "typical_seconds", "sizes", "parameters", "paused"],
+                "required": ["id", "display_name", "official", "supports_image_to_image", "max_outputs", "output_format", "typical_seconds", "sizes", "parameters", "paused", "run_seconds_p50", "run_seconds_p90", "timing_samples"],
                 "properties": {
                   "id": {"type": "string"},
                   "display_name": {"type": "string"},
@@ -834,6 +841,10 @@ package enum OpenAPIDocument {
                   "output_format": {"type": "string"},
                   "typical_seconds": {"type": "number"},
                   "paused": {"type": "boolean", "description": "An operator paused the model: its generations wait to start."},
+                  "run_seconds_p50": {"type": "number", "description": "What its predictions take at Replicate lately (median), learned from timing_samples runs; the catalog's typical time until there are five."},
+                  "run_seconds_p90": {"type": "number", "description": "The 90th percentile of the same."},
+                  "timing_samples": {"type": "integer"},
+                  "queue_wait_seconds": {"type": "number", "description": "How long its generations have lately waited to start; absent until known."},
                   "price_per_image": {"type": "number", "description": "USD for one 1024×1024 image at the typical time; absent when unknown."},
                   "billing": {
                     "type": "object",

@@ -21,8 +21,9 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     let replicate = BreakerGuardedAPI(
         api: api ?? ReplicateClient(http: http, baseURL: config.replicateBaseURL, token: config.replicateToken), breaker: breaker
     )
+    let timings = ModelTimingStore(client: client, logger: logger)
     let runner = PredictionRunner(
-        api: replicate, store: GenerationStore(client: client, logger: logger),
+        api: replicate, store: GenerationStore(client: client, logger: logger), timings: timings,
         preferWait: config.preferWait, pollMax: config.pollMax, parkAfter: config.parkAfter,
         webhook: config.webhook, webhookPoll: config.webhookPoll,
         budget: config.createRatePerMinute > 0 ? ReplicateCreateBudget(client: client, perMinute: config.createRatePerMinute, logger: logger) : nil,
@@ -30,6 +31,7 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     )
     return jobServiceApplication(
         name: "generator", settings: config.http, kind: GenerateImage.self, token: config.internalToken,
-        checks: [client.readinessCheck], services: [client, HTTPClientService(client: http)], logger: logger
+        checks: [client.readinessCheck],
+        services: [client, HTTPClientService(client: http), TimingSync(timings: timings, logger: logger)], logger: logger
     ) { job, logger in await runner.run(job.payload, lease: JobLease(id: job.id, attempt: job.attempt), logger: logger) }
 }

@@ -13,6 +13,9 @@ import WireFormat
 struct PredictionRunner: Sendable {
     let api: any PredictionsAPI
     let store: GenerationStore
+    /// What each model usually takes, learned from every generator (the catalog's figure until then), and where this one
+    /// records what it sees: run times at each hand-over, the wait before each start.
+    let timings: ModelTimingStore
     let preferWait: Int
     let pollMax: Duration
     /// Park a running prediction once this delivery has waited this long for it (nil: hold until it ends).
@@ -160,6 +163,7 @@ struct PredictionRunner: Sendable {
             // Finished, handed over, or held by a later delivery of this job.
             return .done(.done(result: ["outcome": .string("already \(current.status.rawValue)")]))
         }
+        if lease.attempt == 1 { timings.recordWait(generation.modelId, seconds: Date().timeIntervalSince(generation.createdAt)) }
         if generation.replicatePredictionId == nil, let deadline = generation.deadlineAt, deadline <= Date() {
             // Its deadline passed before it started: it never runs (a create an earlier attempt lost is cancelled by
             // Replicate itself, told the same deadline).
@@ -202,7 +206,7 @@ struct PredictionRunner: Sendable {
             do {
                 // Hold the create call only for a model that usually finishes within the wait: one call then does it all. A
                 // slower one would only keep a dispatcher slot and a connection busy before parking anyway.
-                let wait = preferWait > 0 && model.typicalSeconds <= Double(preferWait) ? preferWait : nil
+                let wait = preferWait > 0 && timings.timing(of: model).runP90 <= Double(preferWait) ? preferWait : nil
                 if !createTaken, let budget, let wait = try await budget.take() { return .done(.snooze(after: wait)) }
                 // The rest of the generation's deadline becomes Replicate's own, so the prediction stops then whatever
                 // becomes of this delivery.
@@ -250,7 +254,8 @@ struct PredictionRunner: Sendable {
             ? (generation.deadlineAt!, GenerationFailure.deadlineReached) : (modelDeadline, GenerationFailure.timedOut)
         let started = ContinuousClock.now
         // First poll near when the model usually finishes (a quarter of its typical time), then back off up to pollMax.
-        var interval = min(max(.milliseconds(250), .milliseconds(Int64(model.typicalSeconds * 250))), pollMax)
+        let usual = timings.timing(of: model).runP50
+        var interval = min(max(.milliseconds(250), .milliseconds(Int64(usual * 250))), pollMax)
         while !response.prediction.status.isTerminal {
             if let progress = response.prediction.progressPercent {
                 try await store.updateProgress(generation.id, to: min(progress, 99), lease: lease)
@@ -277,7 +282,7 @@ struct PredictionRunner: Sendable {
             }
             if let parkAfter, ContinuousClock.now - started >= parkAfter {
                 // Nothing to do until Replicate is done: hand the job back to be delivered near the next check.
-                let untilTypicalEnd = (generation.createStartedAt ?? Date()).addingTimeInterval(model.typicalSeconds).timeIntervalSinceNow
+                let untilTypicalEnd = (generation.createStartedAt ?? Date()).addingTimeInterval(usual).timeIntervalSinceNow
                 // Back by the deadline at the latest, to end the generation then.
                 let untilDeadline = Duration.seconds(max(0, deadline.timeIntervalSinceNow))
                 if webhook != nil {
@@ -315,6 +320,7 @@ struct PredictionRunner: Sendable {
             return .done(result: ["outcome": "not running", "prediction_id": .string(prediction.id)])
         }
         if let predictTime {
+            timings.recordRun(model.id, seconds: predictTime)
             Metrics.Timer(label: MetricName.generatorPredictionDurationSeconds, dimensions: [("model", model.id)], preferredDisplayUnit: .seconds)
                 .recordSeconds(predictTime)
         }

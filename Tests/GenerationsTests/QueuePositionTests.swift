@@ -1,0 +1,47 @@
+import Catalog
+import Foundation
+import Generations
+import JobQueue
+import PostgresNIO
+import TestSupport
+import Testing
+import WireFormat
+
+/// A waiting generation's queue position is the claim's own order: under fair claims, several users and priorities, the
+/// generation at position N is the (N+1)th claimed.
+@Suite("Queue position")
+struct QueuePositionTests {
+    @Test("Positions under fair claims with several users and priorities equal the order the claim takes them in")
+    func positionIsClaimOrder() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let store = GenerationStore(client: client, logger: TestDatabase.logger)
+            let queue = JobQueue(client: client, logger: TestDatabase.logger)
+            let (alice, bob, carol) = (UUID(), UUID(), UUID())
+            var generations: [Generation] = []
+            // Alice's backlog first, then Bob's and Carol's, with priorities mixed in.
+            let plan: [(UUID, Int)] = [
+                (alice, 0), (alice, 0), (alice, 0), (alice, 5), (bob, 0), (alice, 0), (carol, 5), (bob, 0), (carol, 0), (alice, 5),
+            ]
+            for (user, priority) in plan {
+                var request = try GenerationRequest.validate(["prompt": "wait", "model_id": "black-forest-labs/flux-schnell"])
+                request.priority = priority
+                generations.append(
+                    try await store.create(request, userID: user, maxRunning: 1000, idempotencyKey: nil, requestHash: "h").generation)
+            }
+            var positions: [UUID: Int] = [:]
+            for generation in generations {
+                positions[generation.id] = try await queue.position(type: GenerateImage.name, dedupeKey: GenerateImage.dedupeKey(generation.id))
+            }
+            #expect(Set(positions.values) == Set(0..<generations.count))
+            // Claim one at a time: the n-th claimed is the one at position n.
+            for expected in 0..<generations.count {
+                let claimed = try #require(try await queue.claim(limits: [GenerateImage.name: 1], worker: "w", lease: .seconds(30)).first)
+                let payload = try JSONCoding.decoder().decode(GenerationJobPayload.self, from: Data(claimed.payload.utf8))
+                let id = payload.generationId
+                #expect(positions[id] == expected, "claim \(expected) took a generation at position \(positions[id] ?? -1)")
+            }
+            // A job no longer waiting has no position.
+            #expect(try await queue.position(type: GenerateImage.name, dedupeKey: GenerateImage.dedupeKey(generations[0].id)) == nil)
+        }
+    }
+}
