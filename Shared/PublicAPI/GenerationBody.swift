@@ -42,7 +42,8 @@ package struct GenerationBody: Sendable, Codable, Equatable {
     package var deadlineAt: Date?
     /// True while it waits to start because an operator paused its model or generation itself; absent otherwise.
     package var paused: Bool?
-    /// While it waits: how many generations start before it (in the order they are claimed; at most 10,000).
+    /// While it waits: how many generations start before it (in the order they are claimed; exact up to 1,000, deeper to
+    /// within 100).
     package var queuePosition: Int?
     /// When it should start (while it waits, from how fast the queue drains) and finish (from what its model takes lately).
     package var estimatedStartAt: Date?

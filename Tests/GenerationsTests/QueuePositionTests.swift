@@ -44,4 +44,22 @@ struct QueuePositionTests {
             #expect(try await queue.position(type: GenerateImage.name, dedupeKey: GenerateImage.dedupeKey(generations[0].id)) == nil)
         }
     }
+
+    @Test("Deep in a long queue, the claim-order sample places a job to within its spacing of the exact count")
+    func sampledPosition() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let queue = JobQueue(client: client, logger: TestDatabase.logger)
+            let jobs = (0..<2500).map { NewJob(type: GenerateImage.name, payload: "{}", priority: $0 % 3, dedupeKey: "deep:\($0)") }
+            try await queue.enqueue(jobs)
+            let sample = try await queue.claimOrderSample(type: GenerateImage.name, every: 100)
+            #expect(sample.count == 25)
+            #expect(zip(sample, sample.dropFirst()).allSatisfy { $0.precedes($1) })
+            for index in [7, 1234, 2499] {
+                let exact = try #require(try await queue.position(type: GenerateImage.name, dedupeKey: "deep:\(index)", cap: 10_000))
+                let key = try #require(try await queue.claimKey(type: GenerateImage.name, dedupeKey: "deep:\(index)"))
+                let placed = sample.prefix { $0.precedes(key) }.count * 100
+                #expect(placed <= exact && exact < placed + 100, "job \(index): exact \(exact), placed \(placed)")
+            }
+        }
+    }
 }

@@ -13,6 +13,7 @@ final class QueueEstimates: Sendable {
     private let timings: ModelTimingStore
     private let drain = Mutex<(at: ContinuousClock.Instant, perSecond: Double)?>(nil)
     private let loaded = Mutex<ContinuousClock.Instant?>(nil)
+    private let sample = Mutex<(at: ContinuousClock.Instant, keys: [ClaimKey])?>(nil)
 
     init(queue: JobQueue, timings: ModelTimingStore) {
         self.queue = queue
@@ -24,7 +25,7 @@ final class QueueEstimates: Sendable {
         let run = try await timing(of: model).runP50
         switch generation.status {
         case .pending, .queued:
-            let position = try await queue.position(type: GenerateImage.name, dedupeKey: GenerateImage.dedupeKey(generation.id))
+            let position = try await position(of: generation)
             let rate = try await drainRate()
             guard let position, !paused, rate > 0 else { return QueueEstimate(position: position) }
             let start = now.addingTimeInterval(Double(position + 1) / rate)
@@ -35,6 +36,26 @@ final class QueueEstimates: Sendable {
         default:
             return QueueEstimate()
         }
+    }
+
+    /// Counted exactly up to ``exactUpTo``; deeper, placed in a sample of every ``sampleEvery``-th waiting job in the claim's
+    /// order, read at most every 5 s (so to within about that many, as of then).
+    static let exactUpTo = 1000
+    static let sampleEvery = 100
+
+    private func position(of generation: Generation) async throws -> Int? {
+        let key = GenerateImage.dedupeKey(generation.id)
+        guard let exact = try await queue.position(type: GenerateImage.name, dedupeKey: key, cap: Self.exactUpTo) else { return nil }
+        guard exact >= Self.exactUpTo, let mine = try await queue.claimKey(type: GenerateImage.name, dedupeKey: key) else { return exact }
+        let now = ContinuousClock.now
+        var keys = sample.withLock { cached in cached.flatMap { now - $0.at < .seconds(5) ? $0.keys : nil } }
+        if keys == nil {
+            let fresh = try await queue.claimOrderSample(type: GenerateImage.name, every: Self.sampleEvery)
+            sample.withLock { $0 = (now, fresh) }
+            keys = fresh
+        }
+        let before = keys?.prefix { $0.precedes(mine) }.count ?? 0
+        return max(Self.exactUpTo, before * Self.sampleEvery)
     }
 
     /// Generations started per second lately (the generate jobs that finished in the last minute), read every 5 s.
