@@ -93,6 +93,8 @@ if [ "$what" = gateway ] || [ "$what" = all ]; then
     stack_wait_ready "http://127.0.0.1:$internal_port" gateway "$tmp/gateway.log"
     export GATEWAY_URL="http://127.0.0.1:$port" BENCH_TOKEN=$($release/gateway token --user $user)
     "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100
+    # Pollers of waiting generations behind 100,000 others: the price of queue_position and the estimates.
+    "$bench" gateway-get --user $user --queued 100000 --rate 200 --seconds 20
     "$bench" sse-fanout --streams 1000 --gateway-pid "$gateway_pid" --user $user
     kill $gateway_pid; wait $gateway_pid 2>/dev/null || true
 fi

@@ -76,38 +76,43 @@ struct GatewayLoad: AsyncParsableCommand {
 
     /// Requests at `rate` for `seconds`; a line of figures.
     private func load(_ http: HTTPClient, tokens: [String], body: String, seconds: Double) async throws -> String {
-        let total = Int(rate * seconds)
-        let report = SharedLatency()
-        let failures = Tally()
-        let started = ContinuousClock.now
-        await withTaskGroup(of: Void.self) { group in
-            var inFlight = 0
-            for index in 0..<total {
-                // Latency counts from the scheduled start, so a slow server cannot hide queueing (coordinated omission).
-                let scheduled = started + .seconds(Double(index) / rate)
-                try? await Task.sleep(until: scheduled)
-                if inFlight >= concurrency {
-                    await group.next()
-                    inFlight -= 1
-                }
-                inFlight += 1
-                let token = tokens[index % tokens.count]
-                group.addTask {
-                    do {
-                        let (status, _) = try await post(http, "\(stack.gateway)/v1/generations", token: token, body: body)
-                        if status != 202 { failures.add() }
-                    } catch {
-                        failures.add()
-                    }
-                    report.record(ContinuousClock.now - scheduled)
-                }
+        let run = await openLoop(rate: rate, seconds: seconds, concurrency: concurrency) { index in
+            let (status, _) = try await post(http, "\(stack.gateway)/v1/generations", token: tokens[index % tokens.count], body: body)
+            return status == 202
+        }
+        return String(
+            format: "%.0f req/s offered, %.0f req/s done, %d failed (%d users); latency ", rate, run.done, run.failed, tokens.count)
+            + run.latency.summary
+    }
+}
+
+/// Requests at a fixed, open-loop `rate` for `seconds`, at most `concurrency` at once: each `request(index)` says whether
+/// it succeeded (a throw is a failure). Latency counts from each request's scheduled start, so a slow server cannot hide
+/// queueing (coordinated omission).
+func openLoop(
+    rate: Double, seconds: Double, concurrency: Int, _ request: @escaping @Sendable (Int) async throws -> Bool
+) async -> (done: Double, failed: Int, latency: LatencyReport) {
+    let total = Int(rate * seconds)
+    let report = SharedLatency()
+    let failures = Tally()
+    let started = ContinuousClock.now
+    await withTaskGroup(of: Void.self) { group in
+        var inFlight = 0
+        for index in 0..<total {
+            let scheduled = started + .seconds(Double(index) / rate)
+            try? await Task.sleep(until: scheduled)
+            if inFlight >= concurrency {
+                await group.next()
+                inFlight -= 1
+            }
+            inFlight += 1
+            group.addTask {
+                if (try? await request(index)) != true { failures.add() }
+                report.record(ContinuousClock.now - scheduled)
             }
         }
-        let elapsed = ContinuousClock.now - started
-        return String(
-            format: "%.0f req/s offered, %.0f req/s done, %d failed (%d users); latency ", rate,
-            Double(total) / elapsed.seconds, failures.count, tokens.count) + report.report.summary
     }
+    return (Double(total) / (ContinuousClock.now - started).seconds, failures.count, report.report)
 }
 
 /// The whole pipeline with the simulator at zero model latency, on small images so the stand-in's PNG encoder is not what
