@@ -8,6 +8,7 @@ import subprocess
 import time
 import urllib.request
 import uuid
+import harness
 from harness import check, finish
 
 GATEWAY = os.environ["GATEWAY_URL"]
@@ -52,11 +53,7 @@ def healthy(service):
 
 
 def call(method, path, body=None, token=None):
-    request = urllib.request.Request(GATEWAY + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        data = response.read()
-        return response.status, (json.loads(data) if data and response.headers.get_content_type().endswith("json") else data)
+    return harness.call(method, GATEWAY + path, body, token, timeout=30)[:2]
 
 
 def sql(statement):

@@ -7,6 +7,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import harness
 from harness import check, finish
 
 GATEWAY = os.environ["GATEWAY_URL"]
@@ -22,20 +23,7 @@ DATABASE_URL = os.environ["DATABASE_URL"]
 
 
 def call(method, path, body=None, token=TOKEN, headers=None, base=GATEWAY):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", "Bearer " + token)
-    for key, value in (headers or {}).items():
-        request.add_header(key, value)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            raw = response.read()
-            return response.status, (json.loads(raw) if raw else None), response.headers
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, (json.loads(raw) if raw else None), error.headers
+    return harness.call(method, base + path, body, token, headers)
 
 
 def sql(statement):

@@ -1,14 +1,37 @@
-"""What every black-box check in scripts/ shares: a named check that prints `ok` or `FAIL`, and the closing tally
-(`<what>: N passed, N failed`, the line CI reads), with a non-zero exit when anything failed.
+"""What every black-box check in scripts/ shares: a named check that prints `ok` or `FAIL`, the closing tally
+(`<what>: N passed, N failed`, the line CI reads) with a non-zero exit when anything failed, and one JSON HTTP call.
 
-    from harness import check, finish
-    check("the generation completes", status == "completed", status)
+    from harness import call, check, finish
+    status, body, headers = call("GET", f"{gateway}/v1/generations/{id}", token=token)
+    check("the generation completes", body["status"] == "completed", body)
     finish("e2e")
 """
+import json
 import sys
+import urllib.error
+import urllib.request
 
 _passed = 0
 failures = []
+
+
+def call(method, url, body=None, token=None, headers=None, timeout=60):
+    """One HTTP call with a JSON body (when given) and a bearer token (when given); returns the status, the body (parsed
+    when it is JSON, else the bytes, None when empty) and the headers, whatever the status."""
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as error:
+        response = error
+    with response:
+        raw = response.read()
+        parsed = json.loads(raw) if raw and "json" in (response.headers.get("Content-Type") or "") else (raw or None)
+        return response.status, parsed, response.headers
 
 
 def check(name, condition, detail=""):

@@ -6,6 +6,7 @@ import os
 import time
 import urllib.parse
 import urllib.request
+import harness
 from harness import check, finish
 
 GATEWAY = os.environ["GATEWAY_URL"]
@@ -17,10 +18,7 @@ LOGS = os.environ["LOG_DIR"]
 
 
 def call(method, path, body=None, headers=None):
-    request = urllib.request.Request(GATEWAY + path, method=method, data=json.dumps(body).encode() if body else None,
-                                     headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json", **(headers or {})})
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
+    return harness.call(method, GATEWAY + path, body, TOKEN, headers)[1]
 
 
 def spans():

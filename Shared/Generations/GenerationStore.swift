@@ -129,6 +129,37 @@ private struct FindGeneration: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Generation { try Generation(row: row) }
 }
 
+/// One generation of its owner with its generate-image job's place in the claim order while that job waits (prepared:
+/// every poll of a generation reads it).
+private struct FindShownGeneration: PostgresPreparedStatement {
+    static let sql = """
+        SELECT \(Generation.columns.split(separator: ",").map { "g." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
+               k.priority AS claim_priority, k.fair_rank AS claim_fair_rank, k.run_at AS claim_run_at, k.id AS claim_id
+        FROM image_generations AS g
+        LEFT JOIN LATERAL (\(JobQueue.claimKeySQL(dedupeKey: GenerateImage.dedupeKeySQL("g.id")))) AS k ON g.status IN ('pending', 'queued')
+        WHERE g.id = $1 AND g.user_id = $2 AND g.deleted_at IS NULL
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid]
+    var id: UUID, userID: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        try bindings.append(id)
+        try bindings.append(userID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> (Generation, ClaimKey?) {
+        let columns = row.makeRandomAccess()
+        let key = try columns["claim_id"].decode(UUID?.self).map { id in
+            ClaimKey(
+                priority: try columns["claim_priority"].decode(Int.self), fairRank: try columns["claim_fair_rank"].decode(Int.self),
+                runAt: try columns["claim_run_at"].decode(Date.self), id: id)
+        }
+        return (try Generation(row: row), key)
+    }
+}
+
 /// SQL for generations and their images. Every status change is guarded in its `WHERE` clause.
 package struct GenerationStore: Sendable {
     package let client: PostgresClient
@@ -200,6 +231,12 @@ package struct GenerationStore: Sendable {
     /// The generation `id`, only if `userID` owns it (when given).
     package func find(_ id: UUID, userID: UUID? = nil) async throws -> Generation? {
         for try await generation in try await client.execute(FindGeneration(id: id, userID: userID), logger: logger) { return generation }
+        return nil
+    }
+
+    /// `userID`'s generation `id` with, while it waits to start, its job's place in the claim order (one statement).
+    package func findShown(_ id: UUID, userID: UUID) async throws -> (generation: Generation, claimKey: ClaimKey?)? {
+        for try await found in try await client.execute(FindShownGeneration(id: id, userID: userID), logger: logger) { return found }
         return nil
     }
 

@@ -3,69 +3,50 @@ import Logging
 import PostgresNIO
 
 extension JobQueue {
-    /// How many runnable jobs of `type` a claim would take before the pending job holding `dedupeKey`, in the claim's own
-    /// order (priority, then fairness rank, then time), counted up to `cap` (a long queue is placed with
-    /// ``claimOrderSample(type:every:)`` instead); nil when no such job is pending. Two index range scans over the pending
-    /// jobs, each stopping at `cap`.
-    package func position(type: String, dedupeKey: String, cap: Int = 1000) async throws -> Int? {
-        let rows = try await client.query(
-            """
-            WITH mine AS (
-                SELECT priority, fair_rank, run_at, id FROM job_queue
-                WHERE dedupe_key = \(dedupeKey) AND status = 'pending' AND job_type = \(type) LIMIT 1
-            )
-            SELECT (SELECT count(*) FROM (
-                        SELECT 1 FROM job_queue AS j, mine AS m
-                        WHERE j.job_type = \(type) AND j.status = 'pending' AND j.priority > m.priority AND j.run_at <= now()
-                        LIMIT \(cap)
-                    ) AS higher)::int8
-                 + (SELECT count(*) FROM (
-                        SELECT 1 FROM job_queue AS j, mine AS m
-                        WHERE j.job_type = \(type) AND j.status = 'pending' AND j.priority = m.priority
-                          AND (j.fair_rank, j.run_at, j.id) < (m.fair_rank, m.run_at, m.id) AND j.run_at <= now()
-                        LIMIT \(cap)
-                    ) AS level)::int8
-            FROM mine
-            """,
-            logger: logger
-        )
-        for try await ahead in rows.decode(Int.self) { return min(ahead, cap) }
-        return nil
+    /// SQL for a lateral subquery: the claim key (`priority, fair_rank, run_at, id`) of the pending job holding the dedupe
+    /// key `dedupeKey` (an SQL expression), no row when none is pending, so a row and its job's place are read at once.
+    package static func claimKeySQL(dedupeKey: String) -> String {
+        "SELECT priority, fair_rank, run_at, id FROM job_queue WHERE dedupe_key = \(dedupeKey) AND status = 'pending' LIMIT 1"
     }
 
-    /// Where the pending job holding `dedupeKey` stands in the claim's order, nil when none is pending.
-    package func claimKey(type: String, dedupeKey: String) async throws -> ClaimKey? {
+    /// The claim keys of the pending jobs holding `dedupeKeys`, by dedupe key.
+    package func claimKeys(dedupeKeys: [String]) async throws -> [String: ClaimKey] {
+        guard !dedupeKeys.isEmpty else { return [:] }
         let rows = try await client.query(
             """
-            SELECT priority, fair_rank, run_at, id FROM job_queue
-            WHERE dedupe_key = \(dedupeKey) AND status = 'pending' AND job_type = \(type) LIMIT 1
+            SELECT dedupe_key, priority, fair_rank, run_at, id FROM job_queue
+            WHERE dedupe_key = ANY(\(dedupeKeys)::text[]) AND status = 'pending'
             """,
             logger: logger
         )
-        for try await (priority, rank, runAt, id) in rows.decode((Int, Int, Date, UUID).self) {
-            return ClaimKey(priority: priority, fairRank: rank, runAt: runAt, id: id)
+        var keys: [String: ClaimKey] = [:]
+        for try await (dedupeKey, priority, rank, runAt, id) in rows.decode((String, Int, Int, Date, UUID).self) {
+            keys[dedupeKey] = ClaimKey(priority: priority, fairRank: rank, runAt: runAt, id: id)
         }
-        return nil
+        return keys
     }
 
-    /// Every `every`-th runnable job of `type` in the claim's order (one pass over the claim index): a sample to place
-    /// a job deep in a long queue without counting what is ahead of it.
-    package func claimOrderSample(type: String, every: Int) async throws -> [ClaimKey] {
+    /// The runnable jobs of `type` in the claim's order, every `spacing`-th of them so that about `size` remain (one pass
+    /// over the claim index): a job's place is how many of them precede it, times `spacing`.
+    package func claimOrderSample(type: String, size: Int = 1000) async throws -> (keys: [ClaimKey], spacing: Int) {
         let rows = try await client.query(
             """
-            SELECT priority, fair_rank, run_at, id FROM (
-                SELECT priority, fair_rank, run_at, id, row_number() OVER (ORDER BY priority DESC, fair_rank, run_at, id) AS n
+            SELECT priority, fair_rank, run_at, id, spacing FROM (
+                SELECT priority, fair_rank, run_at, id, row_number() OVER (ORDER BY priority DESC, fair_rank, run_at, id) AS n,
+                       greatest(1, count(*) OVER () / \(size))::int8 AS spacing
                 FROM job_queue WHERE job_type = \(type) AND status = 'pending' AND run_at <= now()
             ) AS ordered
-            WHERE n % \(every) = 0 ORDER BY n
+            WHERE n % spacing = 0 ORDER BY n
             """,
             logger: logger
         )
         var keys: [ClaimKey] = []
-        for try await (priority, rank, runAt, id) in rows.decode((Int, Int, Date, UUID).self) {
+        var spacing = 1
+        for try await (priority, rank, runAt, id, every) in rows.decode((Int, Int, Date, UUID, Int).self) {
             keys.append(ClaimKey(priority: priority, fairRank: rank, runAt: runAt, id: id))
+            spacing = every
         }
-        return keys
+        return (keys, spacing)
     }
 
     /// Jobs of `type` that finished in the last minute (through the finished-jobs index): the rate the queue drains at.

@@ -42,8 +42,8 @@ package struct GenerationBody: Sendable, Codable, Equatable {
     package var deadlineAt: Date?
     /// True while it waits to start because an operator paused its model or generation itself; absent otherwise.
     package var paused: Bool?
-    /// While it waits: how many generations start before it (in the order they are claimed; exact up to 1,000, deeper to
-    /// within 100).
+    /// While it waits: how many generations start before it (in the order they are claimed, as of at most 5 s ago; to
+    /// within a thousandth of a long queue).
     package var queuePosition: Int?
     /// When it should start (while it waits, from how fast the queue drains) and finish (from what its model takes lately).
     package var estimatedStartAt: Date?

@@ -28,9 +28,14 @@ struct QueuePositionTests {
                 generations.append(
                     try await store.create(request, userID: user, maxRunning: 1000, idempotencyKey: nil, requestHash: "h").generation)
             }
+            // A short queue is sampled whole: each job's place is how many sampled jobs precede it.
+            let (sample, spacing) = try await queue.claimOrderSample(type: GenerateImage.name)
+            #expect(spacing == 1 && sample.count == generations.count)
+            let keys = try await queue.claimKeys(dedupeKeys: generations.map { GenerateImage.dedupeKey($0.id) })
             var positions: [UUID: Int] = [:]
             for generation in generations {
-                positions[generation.id] = try await queue.position(type: GenerateImage.name, dedupeKey: GenerateImage.dedupeKey(generation.id))
+                let key = try #require(keys[GenerateImage.dedupeKey(generation.id)])
+                positions[generation.id] = sample.prefix { $0.precedes(key) }.count
             }
             #expect(Set(positions.values) == Set(0..<generations.count))
             // Claim one at a time: the n-th claimed is the one at position n.
@@ -40,8 +45,8 @@ struct QueuePositionTests {
                 let id = payload.generationId
                 #expect(positions[id] == expected, "claim \(expected) took a generation at position \(positions[id] ?? -1)")
             }
-            // A job no longer waiting has no position.
-            #expect(try await queue.position(type: GenerateImage.name, dedupeKey: GenerateImage.dedupeKey(generations[0].id)) == nil)
+            // A job no longer waiting has no place.
+            #expect(try await queue.claimKeys(dedupeKeys: [GenerateImage.dedupeKey(generations[0].id)]).isEmpty)
         }
     }
 
@@ -51,14 +56,16 @@ struct QueuePositionTests {
             let queue = JobQueue(client: client, logger: TestDatabase.logger)
             let jobs = (0..<2500).map { NewJob(type: GenerateImage.name, payload: "{}", priority: $0 % 3, dedupeKey: "deep:\($0)") }
             try await queue.enqueue(jobs)
-            let sample = try await queue.claimOrderSample(type: GenerateImage.name, every: 100)
-            #expect(sample.count == 25)
+            let (sample, spacing) = try await queue.claimOrderSample(type: GenerateImage.name, size: 25)
+            #expect(spacing == 100 && sample.count == 25)
             #expect(zip(sample, sample.dropFirst()).allSatisfy { $0.precedes($1) })
-            for index in [7, 1234, 2499] {
-                let exact = try #require(try await queue.position(type: GenerateImage.name, dedupeKey: "deep:\(index)", cap: 10_000))
-                let key = try #require(try await queue.claimKey(type: GenerateImage.name, dedupeKey: "deep:\(index)"))
-                let placed = sample.prefix { $0.precedes(key) }.count * 100
-                #expect(placed <= exact && exact < placed + 100, "job \(index): exact \(exact), placed \(placed)")
+            // The exact place, from the whole queue, against the one the sample gives.
+            let (whole, _) = try await queue.claimOrderSample(type: GenerateImage.name, size: 10_000)
+            let keys = try await queue.claimKeys(dedupeKeys: ["deep:7", "deep:1234", "deep:2499"])
+            for (name, key) in keys {
+                let exact = whole.prefix { $0.precedes(key) }.count
+                let placed = sample.prefix { $0.precedes(key) }.count * spacing
+                #expect(placed <= exact && exact < placed + spacing, "\(name): exact \(exact), placed \(placed)")
             }
         }
     }

@@ -65,6 +65,8 @@ package func makePublicRouter(
             middleware: FileMiddleware(path, urlBasePath: StoredFileMiddleware<BasicRequestContext>.prefix, searchForIndexHtml: false, logger: logger)
         )
     }
+    let estimates = QueueEstimates(
+        queue: JobQueue(client: store.client, logger: logger), timings: ModelTimingStore(client: store.client, logger: logger))
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
@@ -72,9 +74,7 @@ package func makePublicRouter(
         monthlyBudget: config.monthlyBudget,
         backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)),
         deadlines: config.deadlines, pauseBoard: PauseBoard(queue: JobQueue(client: store.client, logger: logger)),
-        estimates: QueueEstimates(
-            queue: JobQueue(client: store.client, logger: logger), timings: ModelTimingStore(client: store.client, logger: logger)),
-        logger: logger
+        estimates: estimates, logger: logger
     )
     addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in
@@ -89,7 +89,7 @@ package func makePublicRouter(
     )
     let progress = ReplicateProgressBuffer(store: store, logger: logger)
     ReplicateWebhookRoutes(store: store, secret: secret, progress: progress).add(to: router)
-    var services: [any Service] = [progress, secret]
+    var services: [any Service] = [progress, secret, estimates]
     if config.jwksURL != nil { services.append(KeySetRefresher(authenticator: auth, interval: config.jwksRefresh)) }
     return (router, services)
 }

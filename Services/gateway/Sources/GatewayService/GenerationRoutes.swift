@@ -5,6 +5,7 @@ import Foundation
 import Generations
 import HTTPTypes
 import Hummingbird
+import JobQueue
 import Logging
 import PostgresNIO
 import PublicAPI
@@ -57,7 +58,12 @@ struct GenerationRoutes: Sendable {
         }
         router.get("v1/generations/:id") { request, context in
             let user = try await auth.user(from: request.bearerToken)
-            return try await respond(try await owned(context, user: user), status: .ok)
+            let id = try Self.uuid(context)
+            // One statement: the generation and, while it waits, its job's place in the claim order.
+            guard let (generation, claimKey) = try await store.findShown(id, userID: user) else {
+                throw Problem.notFound("Generation \(id.lowercase)")
+            }
+            return try await respond(generation, status: .ok, claimKey: claimKey)
         }
         router.get("v1/generations") { request, _ in
             let user = try await auth.user(from: request.bearerToken)
@@ -254,8 +260,14 @@ struct GenerationRoutes: Sendable {
         let next = page.count == limit ? page.last?.id.uuidString.lowercased() : nil
         let images = try await store.images(of: page.filter { $0.status == .completed }.map(\.id))
         let pauses = try await pauseBoard.current()
+        let waiting = page.filter { $0.status == .pending || $0.status == .queued }.map { GenerateImage.dedupeKey($0.id) }
+        let claimKeys = try await JobQueue(client: store.client, logger: logger).claimKeys(dedupeKeys: waiting)
         var bodies: [GenerationBody] = []
-        for generation in page { bodies.append(try await shown(generation, images: images[generation.id] ?? [], pauses: pauses)) }
+        for generation in page {
+            bodies.append(
+                try await shown(
+                    generation, images: images[generation.id] ?? [], pauses: pauses, claimKey: claimKeys[GenerateImage.dedupeKey(generation.id)]))
+        }
         return try JSONCoding.response(GenerationPage(data: bodies, nextCursor: next))
     }
 
@@ -327,22 +339,28 @@ struct GenerationRoutes: Sendable {
         return generation
     }
 
-    func respond(_ generation: Generation, status: HTTPResponse.Status, preference: String? = nil) async throws -> Response {
+    /// `generation` as the answer; its queue estimate only when `claimKey` places its waiting job (a fresh POST is placed
+    /// by the GETs that follow it).
+    func respond(_ generation: Generation, status: HTTPResponse.Status, preference: String? = nil, claimKey: ClaimKey? = nil) async throws
+        -> Response
+    {
         var headers: HTTPFields = [.location: "/v1/generations/\(generation.id.uuidString.lowercased())"]
         if let preference { headers[.preferenceApplied] = preference }
         // Only a completed generation has images; skip the query for the rest (every fresh POST).
         let images = generation.status == .completed ? try await store.images(of: generation.id) : []
         let pauses = generation.status.isTerminal ? [] : try await pauseBoard.current()
-        return try JSONCoding.response(try await shown(generation, images: images, pauses: pauses), status: status, headers: headers)
+        return try JSONCoding.response(
+            try await shown(generation, images: images, pauses: pauses, claimKey: claimKey), status: status, headers: headers)
     }
 
     /// `generation` as the API shows it: its images, and while unfinished whether it waits on a pause, its place in the
     /// queue and when it should start and finish.
-    func shown(_ generation: Generation, images: [StoredImage], pauses: [DispatchPause]) async throws -> GenerationBody {
+    func shown(_ generation: Generation, images: [StoredImage], pauses: [DispatchPause], claimKey: ClaimKey?) async throws -> GenerationBody {
         guard !generation.status.isTerminal else { return generation.body(images: images, links: links) }
         let paused = pauseBoard.holds(generation, in: pauses)
         return generation.body(
-            images: images, links: links, paused: paused, estimate: try await estimates.estimate(generation, paused: paused))
+            images: images, links: links, paused: paused,
+            estimate: try await estimates.estimate(generation, claimKey: claimKey, paused: paused))
     }
 
     /// A user's webhook secret as the API shows it: the one that signs, and until when a rotated-out one signs beside it.

@@ -731,7 +731,7 @@ package enum OpenAPIDocument {
                   "queue_position": {
                     "type": "integer",
                     "minimum": 0,
-                    "description": "While it waits: how many generations start before it, in the order they are claimed (priority, fairness, time); exact up to 1,000, deeper to within 100."
+                    "description": "While it waits: how many generations start before it, in the order they are claimed (priority, fairness, time), as of at most 5 s ago: exact in a queue under about 1,000, to within a thousandth of the queue in a longer one. On GET and lists (not on the POST's answer)."
                   },
                   "estimated_start_at": {"type": "string", "format": "date-time", "description": "While it waits: when it should start, at the rate the queue drained in the last minute."},
                   "estimated_completion_at": {"type": "string", "format": "date-time", "description": "When it should finish, from what its model takes lately (GET /v1/models)."},

@@ -3,32 +3,50 @@ import Foundation
 import Generations
 import JobQueue
 import PublicAPI
+import ServiceLifecycle
 import Synchronization
 
 /// Where an unfinished generation stands: its place among the generations waiting to start (in the claim's own order),
 /// when it should start at the rate the queue drained in the last minute, and when it should finish at what its model
-/// takes lately (learned, `ModelTimingStore`). The drain rate and the timings are read at most every few seconds.
-final class QueueEstimates: Sendable {
+/// takes lately (learned, `ModelTimingStore`). Requests only read what this keeps in memory: a sample of the waiting
+/// jobs in claim order (about 1,000 of them, so a place is exact in a short queue and to within the sample's spacing in
+/// a long one), the drain rate and the timings, refreshed in the background every 5 s (timings every 30 s) while
+/// anyone asked in the last minute; a gateway nobody polls reads nothing.
+final class QueueEstimates: Service, Sendable {
+    struct Snapshot: Sendable {
+        var sample: [ClaimKey] = []
+        var spacing = 1
+        var drainPerSecond = 0.0
+        var timings: [String: ModelTiming] = [:]
+        var timingsAt: ContinuousClock.Instant?
+    }
+
     private let queue: JobQueue
     private let timings: ModelTimingStore
-    private let drain = Mutex<(at: ContinuousClock.Instant, perSecond: Double)?>(nil)
-    private let loaded = Mutex<ContinuousClock.Instant?>(nil)
-    private let sample = Mutex<(at: ContinuousClock.Instant, keys: [ClaimKey])?>(nil)
+    private let snapshot = Mutex<Snapshot?>(nil)
+    private let lastAsked = Mutex<ContinuousClock.Instant?>(nil)
+    /// The first read, shared by every request that comes before it ends.
+    private let firstRead = Mutex<Task<Snapshot, any Error>?>(nil)
 
     init(queue: JobQueue, timings: ModelTimingStore) {
         self.queue = queue
         self.timings = timings
     }
 
-    func estimate(_ generation: Generation, paused: Bool, now: Date = Date()) async throws -> QueueEstimate {
+    /// `generation`'s estimate; `claimKey` is its waiting job's place (nil when its job is not waiting).
+    func estimate(_ generation: Generation, claimKey: ClaimKey?, paused: Bool, now: Date = Date()) async throws -> QueueEstimate {
         guard let model = ModelCatalog.model(generation.modelId), !generation.status.isTerminal else { return QueueEstimate() }
-        let run = try await timing(of: model).runP50
+        // A waiting generation whose job is not placed (a fresh POST) has nothing to estimate yet.
+        if generation.status == .pending || generation.status == .queued, claimKey == nil { return QueueEstimate() }
+        lastAsked.withLock { $0 = .now }
+        let current = try await currentSnapshot()
+        let run = current.timings[model.id]?.runP50 ?? model.typicalSeconds
         switch generation.status {
         case .pending, .queued:
-            let position = try await position(of: generation)
-            let rate = try await drainRate()
-            guard let position, !paused, rate > 0 else { return QueueEstimate(position: position) }
-            let start = now.addingTimeInterval(Double(position + 1) / rate)
+            guard let claimKey else { return QueueEstimate() }
+            let position = current.sample.prefix { $0.precedes(claimKey) }.count * current.spacing
+            guard !paused, current.drainPerSecond > 0 else { return QueueEstimate(position: position) }
+            let start = now.addingTimeInterval(Double(position + 1) / current.drainPerSecond)
             return QueueEstimate(position: position, startAt: start, completionAt: start.addingTimeInterval(run))
         case .processing:
             let started = generation.createStartedAt ?? generation.updatedAt
@@ -38,44 +56,43 @@ final class QueueEstimates: Sendable {
         }
     }
 
-    /// Counted exactly up to ``exactUpTo``; deeper, placed in a sample of every ``sampleEvery``-th waiting job in the claim's
-    /// order, read at most every 5 s (so to within about that many, as of then).
-    static let exactUpTo = 1000
-    static let sampleEvery = 100
-
-    private func position(of generation: Generation) async throws -> Int? {
-        let key = GenerateImage.dedupeKey(generation.id)
-        guard let exact = try await queue.position(type: GenerateImage.name, dedupeKey: key, cap: Self.exactUpTo) else { return nil }
-        guard exact >= Self.exactUpTo, let mine = try await queue.claimKey(type: GenerateImage.name, dedupeKey: key) else { return exact }
-        let now = ContinuousClock.now
-        var keys = sample.withLock { cached in cached.flatMap { now - $0.at < .seconds(5) ? $0.keys : nil } }
-        if keys == nil {
-            let fresh = try await queue.claimOrderSample(type: GenerateImage.name, every: Self.sampleEvery)
-            sample.withLock { $0 = (now, fresh) }
-            keys = fresh
+    private func currentSnapshot() async throws -> Snapshot {
+        if let known = snapshot.withLock({ $0 }) { return known }
+        let read = firstRead.withLock { task in
+            if let task { return task }
+            let started = Task { try await self.refresh() }
+            task = started
+            return started
         }
-        let before = keys?.prefix { $0.precedes(mine) }.count ?? 0
-        return max(Self.exactUpTo, before * Self.sampleEvery)
+        do {
+            return try await read.value
+        } catch {
+            firstRead.withLock { $0 = nil }
+            throw error
+        }
     }
 
-    /// Generations started per second lately (the generate jobs that finished in the last minute), read every 5 s.
-    private func drainRate() async throws -> Double {
-        let now = ContinuousClock.now
-        if let cached = drain.withLock({ $0 }), now - cached.at < .seconds(5) { return cached.perSecond }
-        let perSecond = Double(try await queue.finishedLastMinute(type: GenerateImage.name)) / 60
-        drain.withLock { $0 = (now, perSecond) }
-        return perSecond
+    /// Reads the sample and the drain rate (and the timings when they are 30 s old); returns what it stored.
+    @discardableResult
+    func refresh() async throws -> Snapshot {
+        let (sample, spacing) = try await queue.claimOrderSample(type: GenerateImage.name)
+        let drained = try await queue.finishedLastMinute(type: GenerateImage.name)
+        var next = snapshot.withLock { $0 } ?? Snapshot()
+        next.sample = sample
+        next.spacing = spacing
+        next.drainPerSecond = Double(drained) / 60
+        if next.timingsAt.map({ .now - $0 >= .seconds(30) }) ?? true {
+            next.timings = try await timings.load()
+            next.timingsAt = .now
+        }
+        snapshot.withLock { $0 = next }
+        return next
     }
 
-    /// `model`'s learned timing, the timings read every 30 s.
-    private func timing(of model: ModelSpec) async throws -> ModelTiming {
-        let now = ContinuousClock.now
-        let due = loaded.withLock { last in
-            guard last.map({ now - $0 >= .seconds(30) }) ?? true else { return false }
-            last = now
-            return true
+    func run() async throws {
+        while (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: .seconds(5)) })) != nil {
+            guard let asked = lastAsked.withLock({ $0 }), .now - asked < .seconds(60) else { continue }
+            _ = try? await refresh()
         }
-        if due { _ = try await timings.load() }
-        return timings.timing(of: model)
     }
 }
