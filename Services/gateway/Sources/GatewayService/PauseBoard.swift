@@ -2,27 +2,19 @@ import Foundation
 import Generations
 import JobQueue
 import PublicAPI
-import Synchronization
 
 /// The operator's pauses as the gateway shows them (a waiting generation's `paused`, each model's in `/v1/models`), read
 /// at most once a second per gateway.
 final class PauseBoard: Sendable {
-    private let queue: JobQueue
-    private let refresh: Duration
-    private let last = Mutex<(at: ContinuousClock.Instant, pauses: [DispatchPause])?>(nil)
+    private let pauses: SharedRead<[DispatchPause]>
 
     init(queue: JobQueue, refresh: Duration = .seconds(1)) {
-        self.queue = queue
-        self.refresh = refresh
+        pauses = SharedRead(freshFor: refresh) { try await queue.pauses() }
     }
 
     /// The pauses in force, as of at most `refresh` ago.
     func current() async throws -> [DispatchPause] {
-        let now = ContinuousClock.now
-        if let cached = last.withLock({ $0 }), now - cached.at < refresh { return cached.pauses }
-        let pauses = try await queue.pauses()
-        last.withLock { $0 = (now, pauses) }
-        return pauses
+        try await pauses.value()
     }
 
     /// Whether `generation` waits to start on a pause of its model or of generation itself.
