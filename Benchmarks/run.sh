@@ -85,6 +85,7 @@ if [ "$what" = gateway ] || [ "$what" = all ]; then
     fresh_db gateway
     user=00000000-0000-4000-8000-00000000be70
     export AUTH_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+    export FILES_URL_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
     port=$(pg_free_port)
     internal_port=$(pg_free_port)
     HTTP_PORT=$port GATEWAY_INTERNAL_PORT=$internal_port LOG_LEVEL=warning GATEWAY_RATE_PER_MINUTE=1000000 STORAGE_DIR="$tmp/images" \

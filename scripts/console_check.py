@@ -155,6 +155,24 @@ try:
     check("usage shows this month's images", "This month: 2 images" in usage, usage)
     shot("two-models")
 
+    # While generation is paused, a new card shows its place in the queue and the pause; resuming lets it finish.
+    admin = urllib.request.Request(os.environ["DISPATCHER_URL"] + "/v1/admin/pause", method="POST", data=b'{"job_type": "generate-image"}',
+                                   headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}", "Content-Type": "application/json"})
+    urllib.request.urlopen(admin).read()
+    held = generate("black-forest-labs/flux-schnell", "a lighthouse that waits")
+    try:
+        wait.until(lambda d: "ahead" in card(held).find_element(By.CSS_SELECTOR, ".status").text)
+        text = card(held).find_element(By.CSS_SELECTOR, ".status").text
+    except Exception:
+        text = card(held).find_element(By.CSS_SELECTOR, ".status").text
+    check("a waiting generation's card shows its place in the queue and the pause", "ahead" in text and "paused" in text, text)
+    shot("waiting")
+    resume = urllib.request.Request(os.environ["DISPATCHER_URL"] + "/v1/admin/resume", method="POST", data=b'{"job_type": "generate-image"}',
+                                    headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}", "Content-Type": "application/json"})
+    urllib.request.urlopen(resume).read()
+    wait.until(lambda d: card(held).get_attribute("data-status") == "completed")
+    check("once resumed it completes", card(held).get_attribute("data-status") == "completed")
+
     # Cancel a slow one.
     slow = generate("bytedance/seedream-4", "a slow cathedral")
     wait.until(lambda d: card(slow).get_attribute("data-status") == "processing")
@@ -175,8 +193,8 @@ try:
     except urllib.error.HTTPError as error:
         check("a deleted generation is gone from the API", error.code == 404, error.code)
 
-    # The gallery pages: 14 more made through the API; 12 cards, then "Load more" for the rest, none twice.
-    for n in range(14):
+    # The gallery pages: 13 more made through the API (16 in all); 12 cards, then "Load more" for the rest, none twice.
+    for n in range(13):
         api("POST", "/v1/generations", {"prompt": f"tile {n}", "model_id": "black-forest-labs/flux-schnell"})
     deadline = time.time() + 60
     while time.time() < deadline and any(g["status"] != "completed" for g in api("GET", "/v1/generations?limit=100")["data"]):

@@ -254,7 +254,24 @@ function describe(generation) {
   }
   if (generation.status === "failed") return `failed: ${generation.error_message || "unknown error"}`;
   if (generation.status === "cancelled") return "cancelled";
-  return `${generation.status} · ${generation.progress} %`;
+  if (!WAITING.has(generation.status) || generation.queue_position == null) return `${generation.status} · ${generation.progress} %`;
+  const parts = [generation.status, `${generation.queue_position} ahead`];
+  if (generation.paused) parts.push("paused by an operator");
+  else if (generation.estimated_start_at) parts.push(`starts ~${new Date(generation.estimated_start_at).toLocaleTimeString()}`);
+  return parts.join(" · ");
+}
+
+const WAITING = new Set(["pending", "queued"]);
+
+/** While a generation waits, its place in the queue comes from GET every 3 s (its event stream carries status only). */
+async function placeWhileWaiting(id) {
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const card = state.cards.get(id);
+    if (!card || !WAITING.has(card.dataset.status)) return;
+    const generation = await api.call("GET", `/v1/generations/${id}`).catch(() => null);
+    if (generation && WAITING.has(generation.status) && state.cards.has(id)) render(state.cards.get(id), generation);
+  }
 }
 
 function upsertCard(generation, container, atTop) {
@@ -315,6 +332,7 @@ async function watch(id) {
     return poll(id);
   }
   state.streams.set(id, source);
+  placeWhileWaiting(id);
   source.addEventListener("status", (event) => {
     const update = JSON.parse(event.data);
     const card = state.cards.get(id);
