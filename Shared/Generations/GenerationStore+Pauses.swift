@@ -2,16 +2,8 @@ import Foundation
 import JobQueue
 import PostgresNIO
 
-/// Models an operator paused (`dispatch_pauses`, written through ``JobQueue/pause(_:_:reason:)``): their generations
-/// wait to start.
+/// Models an operator paused (``JobQueue/pause(_:_:reason:)``): their generations wait to start.
 extension GenerationStore {
-    /// Whether `model` is paused.
-    package func isPaused(model: String) async throws -> Bool {
-        let rows = try await client.query("SELECT 1 FROM dispatch_pauses WHERE kind = 'model' AND name = \(model)", logger: logger)
-        for try await _ in rows { return true }
-        return false
-    }
-
     /// Brings forward the jobs of `model`'s generations waiting to start (after its pause ended); returns how many.
     @discardableResult
     package func wakeWaiting(model: String) async throws -> Int {

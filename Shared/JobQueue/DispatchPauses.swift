@@ -15,6 +15,14 @@ extension JobQueue {
         return pauses
     }
 
+    /// Whether `name` is paused.
+    package func isPaused(_ kind: DispatchPause.Kind, _ name: String) async throws -> Bool {
+        let rows = try await client.query(
+            "SELECT 1 FROM dispatch_pauses WHERE kind = \(kind.rawValue) AND name = \(name)", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
     /// Pauses `name`; returns the pause (the earlier one when it was already paused, with its time and reason).
     package func pause(_ kind: DispatchPause.Kind, _ name: String, reason: String?) async throws -> DispatchPause {
         let rows = try await client.query(

@@ -100,29 +100,19 @@ extension JobQueue {
     }
 }
 
-/// How far behind a job type is: what waits to run now, and how much finished in the last minute.
-package struct Backlog: Sendable, Equatable {
-    /// Runnable (pending, due) jobs, counted up to the limit asked.
-    package var runnable: Int
-    /// Jobs that finished (completed or cancelled) in the last minute: the drain rate.
-    package var finishedLastMinute: Int
-}
-
 extension JobQueue {
-    /// `type`'s backlog, counting runnable jobs only up to `limit` (through the claim index, so a long queue costs no
-    /// more than `limit` index entries).
-    package func backlog(type: String, limit: Int) async throws -> Backlog {
+    /// `type`'s runnable (pending, due) jobs, counted up to `limit` (through the claim index, so a long queue costs no more
+    /// than `limit` index entries).
+    package func runnable(type: String, limit: Int) async throws -> Int {
         let rows = try await client.query(
             """
-            SELECT (SELECT count(*) FROM (
-                        SELECT 1 FROM job_queue WHERE job_type = \(type) AND status = 'pending' AND run_at <= now() LIMIT \(limit)
-                    ) AS runnable)::int8,
-                   (SELECT count(*) FROM job_queue
-                    WHERE status IN ('completed', 'cancelled') AND completed_at > now() - interval '1 minute' AND job_type = \(type))::int8
+            SELECT count(*)::int8 FROM (
+                SELECT 1 FROM job_queue WHERE job_type = \(type) AND status = 'pending' AND run_at <= now() LIMIT \(limit)
+            ) AS runnable
             """,
             logger: logger
         )
-        for try await (runnable, finished) in rows.decode((Int, Int).self) { return Backlog(runnable: runnable, finishedLastMinute: finished) }
-        return Backlog(runnable: 0, finishedLastMinute: 0)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
     }
 }

@@ -31,14 +31,14 @@ final class Backpressure: Sendable {
             return true
         }
         if cheap { return }
-        let backlog = try await queue.backlog(type: GenerateImage.name, limit: limit)
-        guard backlog.runnable >= limit else {
-            estimate.withLock { $0 = (now, backlog.runnable + 1) }
+        let runnable = try await queue.runnable(type: GenerateImage.name, limit: limit)
+        guard runnable >= limit else {
+            estimate.withLock { $0 = (now, runnable + 1) }
             return
         }
         // How long until the queue is back under its cap at the rate it drained in the last minute (no drain: a minute).
-        let perSecond = Double(backlog.finishedLastMinute) / 60
-        let excess = Double(backlog.runnable - limit + 1)
+        let perSecond = Double(try await queue.finishedLastMinute(type: GenerateImage.name)) / 60
+        let excess = Double(runnable - limit + 1)
         let wait = Int((perSecond > 0 ? min(max(excess / perSecond, 1), 300) : 60).rounded(.up))
         throw Problem(
             .serviceUnavailable, title: "Queue full",

@@ -3,8 +3,8 @@ import Generations
 import PublicAPI
 
 /// The OpenAPI 3.1 description of the public API, served at `/openapi.json`: the contract clients are generated from.
-/// Hand-written prose and shapes, with every limit and enum filled in from the code that enforces it (``RequestLimits``,
-/// ``GenerationStatus``, the usage groupings), and checked: the gateway's router and this document list the same
+/// Hand-written prose and shapes; the request body's limits and the schemas' enums are filled in from the code that
+/// enforces them (``RequestLimits``, ``GenerationStatus``, the usage groupings: see ``filledIn``), and it is checked: the gateway's router and this document list the same
 /// operations, every response schema accepts an encoded example of its `PublicAPI` type (`OpenAPIContractTests`), and
 /// every response schemathesis and a generated client see validates against it (`scripts/test-api`).
 package enum OpenAPIDocument {

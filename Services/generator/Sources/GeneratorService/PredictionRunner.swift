@@ -141,7 +141,7 @@ struct PredictionRunner: Sendable {
             !current.status.isTerminal
         {
             // Its model is paused by an operator: it waits to start, spending no attempt (resuming wakes it at once).
-            if try await store.isPaused(model: current.modelId) {
+            if try await JobQueue(client: store.client, logger: logger).isPaused(.model, current.modelId) {
                 logger.info("The generation's model is paused; it waits")
                 return .done(.snooze(after: Self.pausedRecheck))
             }
