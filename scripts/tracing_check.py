@@ -41,10 +41,11 @@ while time.time() < deadline and call("GET", f"/v1/generations/{generation}")["s
 check("the generation completes", call("GET", f"/v1/generations/{generation}")["status"] == "completed")
 
 # Spans are exported in batches, each process on its own schedule, and a parent span ends (and is exported) after its
-# children: wait until the last ones of the flow have arrived, the downloader's job span and the dispatcher's push to it.
+# children: wait until every service's job span has arrived (a loaded machine may export the generator's after the
+# downloader's) and the dispatcher's push to the downloader.
 def arrived():
     mine = [s for s in spans() if s["trace_id"] == caller_trace]
-    return (any(s["service"] == "downloader" and s["kind"] == "SERVER" for s in mine)
+    return (all(any(s["service"] == service and s["kind"] == "SERVER" for s in mine) for service in ("generator", "downloader"))
             and any(s["service"] == "dispatcher" and "push download-image" in s["name"] for s in mine))
 
 
