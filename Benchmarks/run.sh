@@ -146,7 +146,7 @@ fi
 if [ "$what" = capacity ] || [ "$what" = all ]; then
     # Parking at default settings: many predictions of a slow model at once, without Replicate's webhooks, with them
     # (default events: start, logs, completed), and with them but no logs updates (REPLICATE_WEBHOOK_EVENTS).
-    for mode in off webhooks webhooks-without-logs; do
+    for mode in ${CAPACITY_MODES:-off webhooks webhooks-without-logs}; do
         stack_stop
         fresh_db capacity
         export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
@@ -157,7 +157,8 @@ if [ "$what" = capacity ] || [ "$what" = all ]; then
         USE_SIMULATOR=1 STACK_WEBHOOKS=$webhooks SIMULATOR_TIME_SCALE=1 stack_start "$tmp/logs-capacity-$mode" "$tmp/images"
         export BENCH_TOKEN=$($release/gateway token --user 00000000-0000-4000-8000-00000000be72)
         echo "capacity: $mode"
-        "$bench" capacity --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --count ${CAPACITY_COUNT:-1000} --rate ${CAPACITY_RATE:-0}
+        "$bench" capacity --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --count ${CAPACITY_COUNT:-1000} --rate ${CAPACITY_RATE:-0} \
+            --warmup ${CAPACITY_WARMUP:-0}
         stack_cpu capacity
     done
 fi

@@ -20,6 +20,28 @@ struct CapacityBenchmark: AsyncParsableCommand {
     @Option var users = 200
     @Option var concurrency = 64
     @Option(help: "Submit this many a second instead of all at once (0): a steady stream of completions.") var rate = 0.0
+    @Option(
+        help: "First run this many generations of the model and wait until every generator has learned its time (0: the catalog's figure stands).")
+    var warmup = 0
+
+    /// Runs `warmup` generations of the model, waits until their times are in `model_timings`, then until every
+    /// generator has read them (it reads every 30 s).
+    private func learn(_ http: HTTPClient) async throws {
+        let token = try await userTokens(1)[0]
+        for _ in 0..<warmup {
+            let (status, text) = try await post(
+                http, "\(stack.gateway)/v1/generations", token: token, body: #"{"prompt": "warmup", "model_id": "\#(model)"}"#)
+            guard status == 202 else { throw ValidationError("POST answered \(status): \(text)") }
+        }
+        try await withPostgresClient(try database.url(), logger: benchmarkLogger) { client in
+            try await waitForTerminal(client, prompt: "warmup")
+            while try await scalar(client, "SELECT coalesce(max(run_samples), 0)::int8 FROM model_timings WHERE model_id = '\(model)'") < 5 {
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        try await Task.sleep(for: .seconds(31))
+        print("warm-up: \(warmup) generations of \(model), its time learned by every generator")
+    }
 
     func run() async throws {
         let http = makeHTTPClient(connections: concurrency)
@@ -28,6 +50,7 @@ struct CapacityBenchmark: AsyncParsableCommand {
         scenario.method = .POST
         scenario.body = .bytes(ByteBuffer(string: #"{"time_scale": 1, "latency_overrides": {"\#(model)": \#(modelSeconds)}}"#))
         _ = try await http.execute(scenario, timeout: .seconds(10))
+        if warmup > 0 { try await learn(http) }
         let before = try await counters(http)
         let idle = memory(of: generatorPID)
         let tokens = try await userTokens(users)

@@ -33,7 +33,8 @@ extension GenerationStore {
     /// runs (`applyProgress`); an end in ONE transaction, applied once per `webhook-id`: the hand-over to downloading
     /// (only from processing, so a racing poll and this cannot both hand over) or the failure, and either way the parked
     /// `generate-image` job, with nothing left to do, is cancelled.
-    package func apply(_ update: PredictionUpdate) async throws -> WebhookResult {
+    /// A success it settles is a run time learned for its model, recorded in `timings` (written with the next batch).
+    package func apply(_ update: PredictionUpdate, timings: ModelTimingStore? = nil) async throws -> WebhookResult {
         let prediction = update.prediction
         if !prediction.status.isTerminal {
             if let progress = prediction.progressPercent { try await applyProgress([prediction.id: progress]) }
@@ -57,8 +58,9 @@ extension GenerationStore {
             ) { fresh = true }
             guard fresh else { return .replayed }
             let outcome = PredictionOutcome(prediction, model: ModelCatalog.model(modelID), width: width, height: height)
-            _ = try await Self.settle(id, model: modelID, predictionID: prediction.id, outcome, lease: nil, on: connection, logger: logger)
+            let settled = try await Self.settle(id, model: modelID, predictionID: prediction.id, outcome, lease: nil, on: connection, logger: logger)
             try await JobQueue.cancelPending(dedupeKeys: [GenerateImage.dedupeKey(id)], on: connection, logger: logger)
+            if settled, case .succeeded(_, let predictTime?, _) = outcome { timings?.recordRun(modelID, seconds: predictTime) }
             return .applied
         }
     }

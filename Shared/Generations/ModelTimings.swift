@@ -18,6 +18,22 @@ package struct ModelTiming: Sendable, Equatable {
     /// How long a generation of this model has lately waited before it started, in seconds (nil: not known yet).
     package var queueWait: Double?
 
+    /// Whether it comes from samples (enough of them), not the catalog.
+    package var isLearned: Bool { runSamples >= Self.minimumSamples }
+
+    /// When a parked prediction that is not done is polled next, `untilTypicalEnd` seconds before it usually ends. A
+    /// learned time is trusted: nothing is asked before the model usually ends, and past that as often as its spread
+    /// suggests (a quarter of p90 − p50, from half a second to `pollMax`). The catalog's figure alone may be far off, so
+    /// it never puts a poll later than `pollMax`.
+    package func nextPoll(untilTypicalEnd: Double, pollMax: Duration) -> Duration {
+        switch (untilTypicalEnd > 1, isLearned) {
+        case (true, true): .seconds(untilTypicalEnd)
+        case (true, false): min(.seconds(untilTypicalEnd), pollMax)
+        case (false, true): min(max(.seconds((runP90 - runP50) / 4), .milliseconds(500)), pollMax)
+        case (false, false): pollMax
+        }
+    }
+
     /// The catalog's figure for `model`: its typical time, with a 90th percentile half as long again.
     package init(catalog model: ModelSpec) {
         runP50 = model.typicalSeconds

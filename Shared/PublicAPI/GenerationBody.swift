@@ -170,6 +170,25 @@ package struct GenerationEvent: Sendable, Codable, Equatable {
     }
 }
 
+/// Where a generation stands while it is unfinished: a `queue` event of its event stream, sent when any of it changes (at
+/// most about once a second). It has no event id: resuming a stream replays `status` events only.
+package struct QueueEvent: Sendable, Codable, Equatable {
+    package var generationId: UUID
+    /// True while it waits to start because an operator paused its model or generation itself.
+    package var paused: Bool
+    package var queuePosition: Int?
+    package var estimatedStartAt: Date?
+    package var estimatedCompletionAt: Date?
+
+    package init(generationId: UUID, paused: Bool, estimate: QueueEstimate) {
+        self.generationId = generationId
+        self.paused = paused
+        queuePosition = estimate.position
+        estimatedStartAt = estimate.startAt
+        estimatedCompletionAt = estimate.completionAt
+    }
+}
+
 /// `POST /v1/generations/{id}/stream-token`: a short-lived token for one generation's event stream (for EventSource,
 /// which cannot send an Authorization header).
 package struct StreamTokenBody: Sendable, Codable, Equatable {

@@ -107,4 +107,38 @@ struct BackpressureTests {
             #expect(page.data.first { $0.id.lowercase == ids[1] }?.queuePosition == 0)
         }
     }
+
+    @Test("A waiting generation's event stream sends its place and expected start when they change, not on every check")
+    func positionOnTheStream() async throws {
+        try await GatewayHarness.run { g in
+            let store = GenerationStore(client: g.database, logger: TestDatabase.logger)
+            let request = try GenerationRequest.validate(["prompt": "x", "model_id": "black-forest-labs/flux-schnell"])
+            let first = try await store.create(request, userID: g.alice, idempotencyKey: nil, requestHash: "h").generation
+            try await g.database.query(
+                "UPDATE job_queue SET status = 'completed', completed_at = now() WHERE payload->>'generation_id' = \(first.id.lowercase)")
+            let ids = [try await g.create(), try await g.create(), try await g.create()]
+            async let stream = g.call(.get, "/v1/generations/\(ids[2])/events", token: g.aliceToken)
+            // Two in front; then both start (their jobs finish), which the gateway sees at its next look (every 5 s).
+            try await Task.sleep(for: .seconds(2))
+            try await g.database.query(
+                "UPDATE job_queue SET status = 'completed', completed_at = now() WHERE payload->>'generation_id' = ANY(\([ids[0], ids[1]]))")
+            try await Task.sleep(for: .seconds(8))
+            try await g.database.query("UPDATE image_generations SET status = 'cancelled' WHERE id = \(UUID(uuidString: ids[2])!)")
+            let body = String(buffer: try await stream.body)
+            let places = body.components(separatedBy: "\n\n").filter { $0.hasPrefix("event: queue\n") }.map { block in
+                try? JSONCoding.decoder().decode(QueueEvent.self, from: Data(block.dropFirst("event: queue\ndata: ".count).utf8))
+            }
+            // Each event says something new: a new place, or (the queue not moving) a start at least 5 s later.
+            let positions = places.map { $0?.queuePosition }
+            #expect(zip(positions, positions.dropFirst()).filter { $0 != $1 }.count == 1 && positions.first == 2 && positions.last == 0, "\(body)")
+            #expect(
+                zip(places, places.dropFirst()).allSatisfy { a, b in
+                    a?.queuePosition != b?.queuePosition
+                        || abs((b?.estimatedStartAt ?? .distantPast).timeIntervalSince(a?.estimatedStartAt ?? .distantPast)) >= 5
+                }, "\(body)")
+            // About ten seconds of checks every second, coalesced: far fewer events.
+            #expect(places.count <= 4, "\(body)")
+            #expect(places.allSatisfy { $0?.estimatedStartAt != nil && $0?.paused == false }, "\(body)")
+        }
+    }
 }

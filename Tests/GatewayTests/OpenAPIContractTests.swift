@@ -51,6 +51,10 @@ struct OpenAPIContractTests {
             GenerationEvent(id: 1, generationId: UUID(), status: .queued, progress: 0, errorMessage: nil, createdAt: now)
         ),
         (
+            "QueueEvent", QueueEvent(generationId: UUID(), paused: false, estimate: QueueEstimate(position: 3, startAt: now, completionAt: now)),
+            QueueEvent(generationId: UUID(), paused: true, estimate: QueueEstimate())
+        ),
+        (
             "StreamToken", StreamTokenBody(token: "t", expiresAt: now, eventsUrl: "/v1/generations/x/events?token=t"),
             StreamTokenBody(token: "t", expiresAt: now, eventsUrl: "/e")
         ),

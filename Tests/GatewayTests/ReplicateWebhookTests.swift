@@ -48,7 +48,9 @@ struct ReplicateWebhookTests {
             // Progress is gathered and written in batches, within half a second.
             try await eventually("the webhook's progress") { try await store.find(id)?.progress == 40 }
             let output = #"["https://replicate.delivery/a.webp"]"#
-            #expect(try await post(g, prediction("p-webhook", status: "succeeded", output: output)) == .ok)
+            let succeeded = prediction("p-webhook", status: "succeeded", output: output).replacingOccurrences(
+                of: #""error": null"#, with: #""error": null, "metrics": {"predict_time": 2.5}"#)
+            #expect(try await post(g, succeeded) == .ok)
             let after = try #require(try await store.find(id))
             #expect(after.status == .downloading && after.outputUrls == ["https://replicate.delivery/a.webp"])
             let jobs = try await firstRow(
@@ -60,6 +62,13 @@ struct ReplicateWebhookTests {
                 as: (String, String).self
             )
             #expect(jobs == ("cancelled", "pending"))
+            // Its run time is learned as a polled one's is (written with the gateway's next batch of timings).
+            try await eventually("the webhook's run time in model_timings") {
+                let rows = try await g.database.query(
+                    "SELECT run_samples, run_log_mean FROM model_timings WHERE model_id = 'black-forest-labs/flux-schnell'")
+                for try await (samples, mean) in rows.decode((Int, Double).self) { return samples == 1 && abs(mean - log(2.5)) < 1e-9 }
+                return false
+            }
         }
     }
 

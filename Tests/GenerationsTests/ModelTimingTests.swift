@@ -54,4 +54,21 @@ struct ModelTimingTests {
             #expect(learned.runP90 < 12, "\(learned)")
         }
     }
+
+    @Test("A parked prediction is next polled when a learned time says it usually ends; the catalog's figure never delays a poll past pollMax")
+    func nextPoll() throws {
+        let spec = try #require(ModelCatalog.model("bytedance/seedream-4"))
+        let catalog = ModelTiming(catalog: spec)
+        let learned = ModelTiming(runP50: 30, runP90: 34, runSamples: 20, queueWait: nil)
+        // 25 s before the model usually ends: a learned time waits it out, the catalog's comes back after pollMax.
+        #expect(learned.nextPoll(untilTypicalEnd: 25, pollMax: .seconds(5)) == .seconds(25))
+        #expect(catalog.nextPoll(untilTypicalEnd: 25, pollMax: .seconds(5)) == .seconds(5))
+        // Past it: as often as the learned spread suggests (a quarter of p90 − p50), at least every pollMax.
+        #expect(learned.nextPoll(untilTypicalEnd: -2, pollMax: .seconds(5)) == .seconds(1))
+        #expect(ModelTiming(runP50: 10, runP90: 60, runSamples: 20, queueWait: nil).nextPoll(untilTypicalEnd: 0, pollMax: .seconds(5)) == .seconds(5))
+        #expect(
+            ModelTiming(runP50: 10, runP90: 10.1, runSamples: 20, queueWait: nil).nextPoll(untilTypicalEnd: 0, pollMax: .seconds(5))
+                == .milliseconds(500))
+        #expect(catalog.nextPoll(untilTypicalEnd: -2, pollMax: .seconds(5)) == .seconds(5))
+    }
 }

@@ -84,25 +84,18 @@ struct Generate: AsyncParsableCommand {
     private func watch(_ id: String, client: APIClient, progress: ProgressDisplay) async throws -> GenerationBody {
         var lastEventID: String?
         var failures = 0
-        // While it waits, its place in the queue comes from GET (the event stream carries status and progress).
-        let queued = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(2))
-                guard let current: GenerationBody = try? await client.call(.GET, "/v1/generations/\(id)") else { continue }
-                guard current.status == .pending || current.status == .queued else { return }
-                progress.show(current)
-            }
-        }
-        defer { queued.cancel() }
         while true {
             do {
                 let response = try await client.stream("/v1/generations/\(id)/events", lastEventID: lastEventID)
                 for try await event in ServerSentEvents(response.body) {
                     lastEventID = event.id ?? lastEventID
-                    guard event.name == "status", let status = try? JSONCoding.decoder().decode(GenerationEvent.self, from: Data(event.data.utf8))
-                    else { continue }
-                    progress.show(status)
-                    failures = 0
+                    let data = Data(event.data.utf8)
+                    if event.name == "queue", let place = try? JSONCoding.decoder().decode(QueueEvent.self, from: data) {
+                        progress.show(place)
+                    } else if event.name == "status", let status = try? JSONCoding.decoder().decode(GenerationEvent.self, from: data) {
+                        progress.show(status)
+                        failures = 0
+                    }
                 }
             } catch let error as CLIError {
                 if case .api = error { throw error }

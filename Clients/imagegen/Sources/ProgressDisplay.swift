@@ -43,12 +43,20 @@ final class ProgressDisplay: Sendable {
         redraw()
     }
 
-    /// Where the generation stands while it waits (from `GET`: the event stream does not carry it).
+    /// The generation as created.
     func show(_ generation: GenerationBody) {
         state.withLock {
             $0.status = generation.status
-            $0.position = generation.queuePosition
-            $0.startAt = generation.estimatedStartAt
+            $0.progress = generation.progress
+        }
+        redraw()
+    }
+
+    /// Where the generation stands while it waits (the event stream's `queue` events).
+    func show(_ place: QueueEvent) {
+        state.withLock {
+            $0.position = place.queuePosition
+            $0.startAt = place.estimatedStartAt
         }
         redraw()
     }

@@ -35,9 +35,9 @@ struct GenerationEvents: Sendable {
         return events
     }
 
-    /// What may have happened to `generation`: its events as they occur, resyncs, and a heartbeat every `heartbeat`.
-    /// Subscribes at once, so nothing that happens after this call is missed.
-    func changes(of generation: UUID, heartbeat: Duration) -> AsyncStream<Tick> {
+    /// What may have happened to `generation`: its events as they occur, resyncs, a heartbeat every `heartbeat`, and a
+    /// `check` every `check` (nil: none). Subscribes at once, so nothing that happens after this call is missed.
+    func changes(of generation: UUID, heartbeat: Duration, check: Duration? = nil) -> AsyncStream<Tick> {
         let messages = hub.subscribe(generation)
         return AsyncStream { continuation in
             let task = Task {
@@ -53,6 +53,11 @@ struct GenerationEvents: Sendable {
                     group.addTask {
                         while (try? await Task.sleep(for: heartbeat)) != nil { continuation.yield(.heartbeat) }
                     }
+                    if let check {
+                        group.addTask {
+                            while (try? await Task.sleep(for: check)) != nil { continuation.yield(.check) }
+                        }
+                    }
                     await group.next()
                     group.cancelAll()
                 }
@@ -66,6 +71,8 @@ struct GenerationEvents: Sendable {
         case event(GenerationEvent)
         case resync
         case heartbeat
+        /// Time to look again at what is not an event (a waiting generation's place in the queue).
+        case check
     }
 
     /// Waits until `generation` is terminal or `timeout` passes; returns the generation as last read.

@@ -109,7 +109,7 @@ struct GenerationRoutes: Sendable {
                 }
                 lastEventID = id
             }
-            return stream(generation.id, after: lastEventID)
+            return stream(generation, of: user, after: lastEventID)
         }
         router.post("v1/generations/:id/stream-token") { request, context in
             let user = try await auth.user(from: request.bearerToken)
@@ -271,9 +271,12 @@ struct GenerationRoutes: Sendable {
         return try JSONCoding.response(GenerationPage(data: bodies, nextCursor: next))
     }
 
-    private func stream(_ generation: UUID, after lastEventID: Int64) -> Response {
-        let ticks = events.changes(of: generation, heartbeat: .seconds(15))
+    /// `generation`'s events: a `status` event per entry of its event log (resumable by id), and while it is unfinished a
+    /// `queue` event whenever its place in the queue, its pause or its estimates change (see ``QueueWatch``).
+    private func stream(_ generation: Generation, of user: UUID, after lastEventID: Int64) -> Response {
+        let ticks = events.changes(of: generation.id, heartbeat: .seconds(15), check: .seconds(1))
         let events = self.events
+        let queue = QueueWatch(generation: generation, user: user, routes: self)
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
@@ -284,22 +287,30 @@ struct GenerationRoutes: Sendable {
                     let data = String(decoding: try JSONCoding.encoder().encode(event), as: UTF8.self)
                     try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: status\ndata: \(data)\n\n"))
                     last = event.id
+                    await queue.saw(event.status)
                     return event.status.isTerminal
                 }
                 /// Catches up from the event log (at the start, and after the LISTEN connection was re-established).
                 func catchUp() async throws -> Bool {
-                    for event in try await events.events(of: generation, after: last) where try await write(event) { return true }
+                    for event in try await events.events(of: generation.id, after: last) where try await write(event) { return true }
                     return false
+                }
+                func place() async throws {
+                    guard let changed = try await queue.changed() else { return }
+                    let data = String(decoding: try JSONCoding.encoder().encode(changed), as: UTF8.self)
+                    try await writer.write(ByteBuffer(string: "event: queue\ndata: \(data)\n\n"))
                 }
                 if try await catchUp() {
                     try await writer.finish(nil)
                     return
                 }
+                try await place()
                 loop: for await tick in ticks {
                     switch tick {
                     case .event(let event): if try await write(event) { break loop }
                     case .resync: if try await catchUp() { break loop }
                     case .heartbeat: try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                    case .check: try await place()
                     }
                 }
                 try await writer.finish(nil)

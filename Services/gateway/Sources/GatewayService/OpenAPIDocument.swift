@@ -250,7 +250,7 @@ package enum OpenAPIDocument {
                 "operationId": "streamGenerationEvents",
                 "tags": ["generations"],
                 "summary": "Server-Sent Events of status and progress",
-                "description": "Each change is one `status` event whose data is a GenerationEvent and whose id resumes the stream (`Last-Event-ID` or `last_event_id`); the stream ends after a terminal status. Authenticate with the bearer header or, from a browser's EventSource, with `token` from POST /v1/generations/{id}/stream-token.",
+                "description": "Each change is one `status` event whose data is a GenerationEvent and whose id resumes the stream (`Last-Event-ID` or `last_event_id`); the stream ends after a terminal status. While the generation is unfinished, a `queue` event (data a QueueEvent, no id) comes at the start and whenever its place in the queue, its pause or an estimate changes, at most about once a second. Authenticate with the bearer header or, from a browser's EventSource, with `token` from POST /v1/generations/{id}/stream-token.",
                 "security": [{"bearer": []}, {"streamToken": []}],
                 "parameters": [
                   {"$ref": "#/components/parameters/GenerationID"},
@@ -259,7 +259,7 @@ package enum OpenAPIDocument {
                 ],
                 "responses": {
                   "200": {
-                    "description": "The event stream: one `status` event per change, its data a GenerationEvent.",
+                    "description": "The event stream: one `status` event per change, its data a GenerationEvent; `queue` events, their data a QueueEvent.",
                     "content": {
                       "text/event-stream": {
                         "schema": {
@@ -267,16 +267,16 @@ package enum OpenAPIDocument {
                           "description": "One server-sent event.",
                           "required": ["data"],
                           "properties": {
-                            "id": {"type": "string", "description": "The event's id, to resume after."},
-                            "event": {"const": "status"},
+                            "id": {"type": "string", "description": "A status event's id, to resume after."},
+                            "event": {"enum": ["status", "queue"]},
                             "data": {
                               "type": "string",
                               "contentMediaType": "application/json",
-                              "contentSchema": {"$ref": "#/components/schemas/GenerationEvent"}
+                              "contentSchema": {"oneOf": [{"$ref": "#/components/schemas/GenerationEvent"}, {"$ref": "#/components/schemas/QueueEvent"}]}
                             }
                           }
                         },
-                        "example": "id: 41\nevent: status\ndata: {\"created_at\":\"2026-11-30T10:00:01.000Z\",\"generation_id\":\"…\",\"id\":41,\"progress\":40,\"status\":\"processing\"}\n\n"
+                        "example": "id: 41\nevent: status\ndata: {\"created_at\":\"2026-11-30T10:00:01.000Z\",\"generation_id\":\"…\",\"id\":41,\"progress\":0,\"status\":\"queued\"}\n\nevent: queue\ndata: {\"estimated_completion_at\":\"2026-11-30T10:00:09.000Z\",\"estimated_start_at\":\"2026-11-30T10:00:05.000Z\",\"generation_id\":\"…\",\"paused\":false,\"queue_position\":12}\n\n"
                       }
                     }
                   },
@@ -760,6 +760,18 @@ package enum OpenAPIDocument {
                   "progress": {"type": "integer"},
                   "error_message": {"type": "string"},
                   "created_at": {"type": "string", "format": "date-time"}
+                }
+              },
+              "QueueEvent": {
+                "type": "object",
+                "description": "Where an unfinished generation stands (the same figures as on GET).",
+                "required": ["generation_id", "paused"],
+                "properties": {
+                  "generation_id": {"type": "string", "format": "uuid"},
+                  "paused": {"type": "boolean", "description": "True while it waits to start because an operator paused its model or generation itself."},
+                  "queue_position": {"type": "integer", "minimum": 0, "description": "While it waits: how many generations start before it (see Generation.queue_position)."},
+                  "estimated_start_at": {"type": "string", "format": "date-time", "description": "While it waits: when it should start."},
+                  "estimated_completion_at": {"type": "string", "format": "date-time", "description": "When it should finish."}
                 }
               },
               "StreamToken": {

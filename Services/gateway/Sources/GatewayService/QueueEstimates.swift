@@ -17,6 +17,9 @@ final class QueueEstimates: Service, Sendable {
         var sample: [ClaimKey] = []
         var spacing = 1
         var drainPerSecond = 0.0
+        /// When the sample and the drain rate were read: a start is estimated from then, so every estimate from one
+        /// snapshot agrees (a later look at the same figures is not a later start).
+        var takenAt = Date.distantPast
         var timings: [String: ModelTiming] = [:]
         var timingsAt: ContinuousClock.Instant?
     }
@@ -46,7 +49,7 @@ final class QueueEstimates: Service, Sendable {
             guard let claimKey else { return QueueEstimate() }
             let position = current.sample.prefix { $0.precedes(claimKey) }.count * current.spacing
             guard !paused, current.drainPerSecond > 0 else { return QueueEstimate(position: position) }
-            let start = now.addingTimeInterval(Double(position + 1) / current.drainPerSecond)
+            let start = max(now, current.takenAt.addingTimeInterval(Double(position + 1) / current.drainPerSecond))
             return QueueEstimate(position: position, startAt: start, completionAt: start.addingTimeInterval(run))
         case .processing:
             let started = generation.createStartedAt ?? generation.updatedAt
@@ -81,6 +84,7 @@ final class QueueEstimates: Service, Sendable {
         next.sample = sample
         next.spacing = spacing
         next.drainPerSecond = Double(drained) / 60
+        next.takenAt = Date()
         if next.timingsAt.map({ .now - $0 >= .seconds(30) }) ?? true {
             next.timings = try await timings.load()
             next.timingsAt = .now

@@ -44,7 +44,7 @@ struct ReplicateWebhookRoutes: Sendable {
                 if let percent = prediction.progressPercent { progress.record(prediction.id, progress: percent) }
                 return Response(status: .ok)
             }
-            switch try await store.apply(PredictionUpdate(webhookID: id, prediction: prediction)) {
+            switch try await store.apply(PredictionUpdate(webhookID: id, prediction: prediction), timings: progress.timings) {
             case .applied:
                 return Response(status: .ok)
             case .replayed:

@@ -13,7 +13,8 @@ package struct GeneratorConfig: Sendable {
     /// Seconds to hold the create call with `Prefer: wait` for a model that usually finishes within them
     /// (`GENERATOR_PREFER_WAIT`, 0–60; 0 sends no `Prefer`).
     package var preferWait: Int
-    /// Longest pause between polls (`GENERATOR_POLL_MAX_SECONDS`).
+    /// Longest pause between polls (`GENERATOR_POLL_MAX_SECONDS`), except the first poll of a parked prediction of a model
+    /// whose time is learned, which waits until the model usually ends.
     package var pollMax: Duration
     /// How long one delivery may wait for a running prediction before it parks it: answers 202 and has its job delivered
     /// again near the next check, so no push, connection or dispatcher slot is held while Replicate works

@@ -254,7 +254,8 @@ struct PredictionRunner: Sendable {
             ? (generation.deadlineAt!, GenerationFailure.deadlineReached) : (modelDeadline, GenerationFailure.timedOut)
         let started = ContinuousClock.now
         // First poll near when the model usually finishes (a quarter of its typical time), then back off up to pollMax.
-        let usual = timings.timing(of: model).runP50
+        let timing = timings.timing(of: model)
+        let usual = timing.runP50
         var interval = min(max(.milliseconds(250), .milliseconds(Int64(usual * 250))), pollMax)
         while !response.prediction.status.isTerminal {
             if let progress = response.prediction.progressPercent {
@@ -276,9 +277,10 @@ struct PredictionRunner: Sendable {
                 await cancelPrediction(response.prediction.id, of: generation)
                 return .done(.done(result: ["outcome": "timed out"]))
             }
-            var pause = interval
+            // Replicate's rate limit nearly spent: wait for its reset (a minute at most).
+            var throttled = Duration.zero
             if let remaining = response.rateLimitRemaining, remaining < 5, let reset = response.rateLimitReset {
-                pause = max(pause, min(reset, .seconds(60)))
+                throttled = min(reset, .seconds(60))
             }
             if let parkAfter, ContinuousClock.now - started >= parkAfter {
                 // Nothing to do until Replicate is done: hand the job back to be delivered near the next check.
@@ -289,8 +291,9 @@ struct PredictionRunner: Sendable {
                     // Replicate posts the result: poll only in case that is lost, a while after the model usually finishes.
                     return .done(.snooze(after: min(.seconds(max(0, untilTypicalEnd)) + webhookPoll, untilDeadline)))
                 }
-                return .done(.snooze(after: min(max(pause, untilTypicalEnd > 1 ? min(.seconds(untilTypicalEnd), pollMax) : pollMax), untilDeadline)))
+                return .done(.snooze(after: min(max(throttled, timing.nextPoll(untilTypicalEnd: untilTypicalEnd, pollMax: pollMax)), untilDeadline)))
             }
+            let pause = max(interval, throttled)
             try await Task.sleep(for: pause)
             interval = min(interval * 1.5, pollMax)
             do {

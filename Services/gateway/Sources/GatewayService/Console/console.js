@@ -263,17 +263,6 @@ function describe(generation) {
 
 const WAITING = new Set(["pending", "queued"]);
 
-/** While a generation waits, its place in the queue comes from GET every 3 s (its event stream carries status only). */
-async function placeWhileWaiting(id) {
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const card = state.cards.get(id);
-    if (!card || !WAITING.has(card.dataset.status)) return;
-    const generation = await api.call("GET", `/v1/generations/${id}`).catch(() => null);
-    if (generation && WAITING.has(generation.status) && state.cards.has(id)) render(state.cards.get(id), generation);
-  }
-}
-
 function upsertCard(generation, container, atTop) {
   let card = state.cards.get(generation.id);
   if (!card) {
@@ -332,11 +321,21 @@ async function watch(id) {
     return poll(id);
   }
   state.streams.set(id, source);
-  placeWhileWaiting(id);
+  // The last status event and the last queue event (where it waits, and when it should start) together describe it.
+  let status = {};
+  let place = {};
+  const show = () => {
+    const card = state.cards.get(id);
+    if (card && status.status) render(card, { ...status, ...(WAITING.has(status.status) ? place : {}), id });
+  };
+  source.addEventListener("queue", (event) => {
+    place = JSON.parse(event.data);
+    show();
+  });
   source.addEventListener("status", (event) => {
     const update = JSON.parse(event.data);
-    const card = state.cards.get(id);
-    if (card) render(card, { ...update, id });
+    status = update;
+    show();
     if (TERMINAL.has(update.status)) {
       source.close();
       state.streams.delete(id);
