@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark on this machine and prints the figures Benchmarks/README.md reports. Not part of the tests.
-# Usage: Benchmarks/run.sh [queue|dispatch|downloader|gateway|stack|tracing|capacity|notifier|all]   (release build; a throwaway PostgreSQL, fsync on)
+# Usage: Benchmarks/run.sh [queue|dispatch|downloader|gateway|batch|stack|tracing|capacity|notifier|all]   (release build; a throwaway PostgreSQL, fsync on)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
@@ -98,6 +98,28 @@ if [ "$what" = gateway ] || [ "$what" = all ]; then
     "$bench" gateway-get --user $user --queued 100000 --rate 200 --seconds 20
     "$bench" sse-fanout --streams 1000 --gateway-pid "$gateway_pid" --user $user
     kill $gateway_pid; wait $gateway_pid 2>/dev/null || true
+fi
+
+if [ "$what" = batch ] || [ "$what" = all ]; then
+    # A batch of 10,000 accepted by a gateway alone (time to the 202, the gateway's memory), then one user's batch
+    # through the whole stack while another user sends single requests.
+    fresh_db batch
+    user=00000000-0000-4000-8000-00000000be73
+    export AUTH_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+    export FILES_URL_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+    port=$(pg_free_port)
+    internal_port=$(pg_free_port)
+    HTTP_PORT=$port GATEWAY_INTERNAL_PORT=$internal_port LOG_LEVEL=warning STORAGE_DIR="$tmp/images" $release/gateway >"$tmp/gateway.log" 2>&1 &
+    gateway_pid=$!
+    stack_wait_ready "http://127.0.0.1:$internal_port" gateway "$tmp/gateway.log"
+    GATEWAY_URL="http://127.0.0.1:$port" BENCH_TOKEN=$($release/gateway token --user $user) "$bench" batch-accept --gateway-pid "$gateway_pid"
+    kill $gateway_pid; wait $gateway_pid 2>/dev/null || true
+    fresh_db batch_stack
+    export STACK_BIN=$release LOG_LEVEL=warning
+    SIMULATOR_TIME_SCALE=0.1 stack_start "$tmp/logs-batch" "$tmp/images"
+    "$bench" batch-interleave --items 2000
+    stack_cpu batch
+    stack_stop
 fi
 
 if [ "$what" = stack ] || [ "$what" = all ]; then

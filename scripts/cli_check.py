@@ -168,6 +168,34 @@ check("admin with a wrong admin token: 77", code == 77, (code, err))
 code, _, err = run("admin", "queue", "--admin-token", os.environ["INTERNAL_TOKEN"])
 check("admin with the workers' internal token: 77", code == 77, (code, err))
 
+# A batch: a prompt per line (and a JSON request line), images saved as they complete; the same file again is the same
+# batch; --resume saves only what the folder lacks.
+prompts = os.path.join(OUT, "prompts.txt")
+with open(prompts, "w") as f:
+    f.write("a red chair\n\na blue chair\n" + json.dumps({"prompt": "a green chair", "model_id": "stability-ai/sdxl"}) + "\n")
+batch_out = os.path.join(OUT, "batch")
+code, out, err = run("batch", prompts, "--out", batch_out)
+files = sorted(os.listdir(batch_out)) if os.path.isdir(batch_out) else []
+check("batch saves each item's images as <index>-<output>.<format> and exits 0",
+      code == 0 and [f.split(".")[0] for f in files] == ["00000-0", "00001-0", "00002-0"] and all(os.path.getsize(os.path.join(batch_out, f)) > 0 for f in files),
+      (code, files, err[-300:]))
+check("batch shows its progress and a summary", "3/3 finished" in err and "3 completed, 0 failed" in out, (out, err[-300:]))
+made = re.search(r"batch ([0-9a-f-]{36}): 3 items", err)
+batch_id = made.group(1) if made else ""
+os.remove(os.path.join(batch_out, files[0])) if files else None
+code, _, again = run("batch", prompts, "--out", batch_out)
+check("the same file again is the same batch, and saves what the folder lacks",
+      code == 0 and batch_id and f"batch {batch_id}" in again and sorted(os.listdir(batch_out)) == files, (code, again[-300:]))
+os.remove(os.path.join(batch_out, files[-1])) if files else None
+code, out, _ = run("batch", "--resume", batch_id, "--out", batch_out)
+check("batch --resume saves what the folder lacks", code == 0 and sorted(os.listdir(batch_out)) == files, (code, out))
+code, _, err = run("batch", "--resume", str(uuid.uuid4()))
+check("batch --resume of an unknown batch: 66", code == 66 and "not found" in err, (code, err))
+code, _, err = run("batch", os.path.join(OUT, "no-such-file.txt"))
+check("batch of a missing file: 64", code == 64 and "cannot read" in err, (code, err))
+code, _, err = run("batch", prompts, "--resume", batch_id or "x")
+check("batch with a file and --resume: 64", code == 64, (code, err))
+
 # In a terminal: a live bar reaching 100 %.
 code, text = in_terminal(["generate", "a bar", "--model", "stability-ai/sdxl", "--out", OUT], until="never")
 check("in a terminal, a progress bar redrawn in place reaches 100 %", code == 0 and "\r" in text and "█" in text

@@ -30,10 +30,10 @@ def sql(statement):
     return subprocess.run(["psql", DATABASE_URL, "-tAc", statement], check=True, capture_output=True, text=True).stdout.strip()
 
 
-def wait_terminal(generation_id, timeout=60):
+def wait_terminal(generation_id, timeout=60, token=TOKEN):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        status, body, _ = call("GET", f"/v1/generations/{generation_id}")
+        status, body, _ = call("GET", f"/v1/generations/{generation_id}", token=token)
         assert status == 200, (status, body)
         if body["status"] in ("completed", "failed", "cancelled"):
             return body
@@ -110,19 +110,24 @@ for name, body in requests.items():
 # Follow one over Server-Sent Events until the terminal event.
 stream = urllib.request.Request(f"{GATEWAY}/v1/generations/{ids['flux-schnell 16:9']}/events")
 stream.add_header("Authorization", "Bearer " + TOKEN)
-statuses, last_id = [], 0
+statuses, places, last_id, name = [], [], 0, ""
 with urllib.request.urlopen(stream, timeout=60) as response:
     for line in response:
         line = line.decode().strip()
         if line.startswith("id: "):
             last_id = int(line[4:])
+        if line.startswith("event: "):
+            name = line[7:]
         if line.startswith("data: "):
-            statuses.append(json.loads(line[6:])["status"])
+            (statuses if name == "status" else places).append(json.loads(line[6:]))
+statuses = [event["status"] for event in statuses]
 check("SSE: ordered statuses end in completed", statuses[0] == "queued" and statuses[-1] == "completed", str(statuses))
+check("SSE: queue events (sent while it is unfinished) are told apart from status events and carry where it stands",
+      all("paused" in p and "status" not in p for p in places), str(places))
 replay = urllib.request.Request(f"{GATEWAY}/v1/generations/{ids['flux-schnell 16:9']}/events", headers={
     "Authorization": "Bearer " + TOKEN, "Last-Event-ID": str(last_id - 1)})
 with urllib.request.urlopen(replay, timeout=30) as response:
-    replayed = [line for line in response.read().decode().splitlines() if line.startswith("data: ")]
+    replayed = [line for line in response.read().decode().splitlines() if line.startswith("event: status")]
 check("SSE: reconnect with Last-Event-ID replays only what followed", len(replayed) == 1, str(replayed))
 
 results = {name: wait_terminal(generation_id) for name, generation_id in ids.items()}
@@ -308,7 +313,7 @@ while time.time() < deadline:
     if learned >= 1:
         break
     time.sleep(0.5)
-# Hand-overs the generator made by polling are sampled (those Replicate's webhook made are not yet).
+# Every hand-over is sampled (here the generators' polls; the gateway samples those Replicate's webhooks make).
 check("timings: the generators' run times reached model_timings", 1 <= learned <= handed_runs, f"{learned} vs {handed_runs}")
 _, models, _ = call("GET", "/v1/models")
 sampled = [m for m in models["models"] if m["timing_samples"] > 0]
@@ -319,5 +324,45 @@ check("timings: /v1/models shows the learned samples and percentiles",
 notifier_metrics = scrape(os.environ["NOTIFIER_URL"])
 check("metrics: the notifier delivered nothing unasked", sample(notifier_metrics, "imagegen_notifier_deliveries_total") == 0,
       str({k: v for k, v in notifier_metrics.items() if "deliveries" in k}))
+
+# Batches: 10,000 items as JSON Lines through the real stack; another user's single request is served meanwhile; a
+# cancel in the middle keeps what finished and stops the rest; every item's result streams as JSON Lines.
+lines = "".join(json.dumps({"prompt": f"catalogue item {n}", "model_id": "black-forest-labs/flux-schnell", "seed": n}) + "\n"
+                for n in range(10000))
+status, batch, _ = call("POST", "/v1/batches", lines.encode(), headers={"Content-Type": "application/x-ndjson"})
+check("batch: 10,000 JSON Lines items accepted at once (202)", status == 202 and batch["item_count"] == 10000, f"{status} {str(batch)[:300]}")
+batch_id = batch["id"]
+_, single, _ = call("POST", "/v1/generations", {"prompt": "meanwhile", "model_id": "black-forest-labs/flux-schnell"}, token=OTHER)
+single = wait_terminal(single["id"], token=OTHER)
+_, during, _ = call("GET", f"/v1/batches/{batch_id}")
+check("batch: another user's single request completes while most of the batch still waits",
+      single["status"] == "completed" and during["counts"]["queued"] > 5000, f"{single['status']} {during['counts']}")
+deadline = time.time() + 120
+while time.time() < deadline and during["counts"]["completed"] < 20:
+    time.sleep(0.5)
+    _, during, _ = call("GET", f"/v1/batches/{batch_id}")
+status, cancelled, _ = call("POST", f"/v1/batches/{batch_id}/cancel")
+counts = cancelled["counts"]
+check("batch: cancel in the middle keeps the finished items and stops the rest",
+      status == 200 and cancelled["status"] == "cancelled" and counts["completed"] >= 20 and counts["cancelled"] > 5000
+      and counts["completed"] + counts["failed"] + counts["cancelled"] == 10000, f"{status} {counts}")
+live_jobs = f"""SELECT count(*) FROM job_queue j JOIN image_generations g ON j.dedupe_key = 'generate:' || g.id
+               WHERE g.batch_id = '{batch_id}' AND j.status IN ('pending', 'processing')"""
+deadline = time.time() + 60
+while time.time() < deadline and sql(live_jobs) != "0":
+    time.sleep(0.5)
+check("batch: no job of a cancelled item is left to run", sql(live_jobs) == "0", sql(live_jobs))
+status, raw, headers = call("GET", f"/v1/batches/{batch_id}/results")
+results = [json.loads(line) for line in (raw or b"").splitlines()]
+check("batch: results stream every item in order as JSON Lines",
+      status == 200 and headers.get("Content-Type", "").startswith("application/x-ndjson") and [r["index"] for r in results] == list(range(10000)),
+      f"{status} {len(results)}")
+done = [r for r in results if r["status"] == "completed"]
+check("batch: each completed item's line links its image", done and all(len(r["images"]) == 1 and r["images"][0]["public_url"] for r in done),
+      str(done[:1]))
+check("batch: the other user cannot read it", call("GET", f"/v1/batches/{batch_id}", token=OTHER)[0] == 404)
+status, _, _ = call("DELETE", f"/v1/batches/{batch_id}")
+check("batch: DELETE removes it and every item", status == 204 and call("GET", f"/v1/batches/{batch_id}")[0] == 404
+      and sql(f"SELECT count(*) FROM image_generations WHERE batch_id = '{batch_id}' AND deleted_at IS NULL") == "0")
 
 finish("e2e")

@@ -16,9 +16,11 @@ failures = []
 
 
 def call(method, url, body=None, token=None, headers=None, timeout=60):
-    """One HTTP call with a JSON body (when given) and a bearer token (when given); returns the status, the body (parsed
-    when it is JSON, else the bytes, None when empty) and the headers, whatever the status."""
-    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
+    """One HTTP call with a JSON body (when given; bytes are sent as they are, with the Content-Type in `headers`) and a
+    bearer token (when given); returns the status, the body (parsed when it is JSON, else the bytes, None when empty)
+    and the headers, whatever the status."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, method=method, data=data)
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", "Bearer " + token)
@@ -30,7 +32,8 @@ def call(method, url, body=None, token=None, headers=None, timeout=60):
         response = error
     with response:
         raw = response.read()
-        parsed = json.loads(raw) if raw and "json" in (response.headers.get("Content-Type") or "") else (raw or None)
+        kind = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        parsed = json.loads(raw) if raw and (kind == "application/json" or kind.endswith("+json")) else (raw or None)
         return response.status, parsed, response.headers
 
 

@@ -7,7 +7,8 @@ struct ImagegenBenchmark: AsyncParsableCommand {
         commandName: "imagegen-benchmark",
         subcommands: [
             QueueThroughput.self, QueueLatency.self, DispatchBenchmark.self, GatewayLoad.self, SSEFanout.self, PipelineBenchmark.self,
-            DownloaderMemory.self, GeneratorFigures.self, CapacityBenchmark.self, NotifierBenchmark.self, GatewayGet.self,
+            DownloaderMemory.self, GeneratorFigures.self, CapacityBenchmark.self, NotifierBenchmark.self, GatewayGet.self, BatchAccept.self,
+            BatchInterleave.self,
         ]
     )
 }

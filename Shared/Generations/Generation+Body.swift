@@ -13,7 +13,7 @@ extension Generation {
             errorCode: errorCode, errorMessage: errorMessage, generationTimeSeconds: generationTimeSeconds,
             replicatePredictionId: replicatePredictionId, outputUrls: outputUrls, predictTime: predictTime, cost: cost, createdAt: createdAt,
             updatedAt: updatedAt, completedAt: completedAt, webhook: webhook, webhookEventsFilter: webhookEventsFilter,
-            deadlineAt: deadlineAt, paused: paused ? true : nil, estimate: estimate, images: images.map { $0.body(links: links) }
+            deadlineAt: deadlineAt, batchId: batchId, paused: paused ? true : nil, estimate: estimate, images: images.map { $0.body(links: links) }
         )
     }
 }

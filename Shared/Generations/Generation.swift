@@ -46,6 +46,8 @@ package struct Generation: Sendable, Equatable {
     package var createStartedAt: Date?
     /// When it must have finished (`deadline`, `Cancel-After` or the operator's default); nil: no deadline of its own.
     package var deadlineAt: Date?
+    /// The batch it was made in (`POST /v1/batches`), if any.
+    package var batchId: UUID?
 
     /// The request this generation was made from. Steps and guidance were stored resolved (the model's default when the
     /// request left them out; 0 where the model has no such input), so an explicit 0 stays 0.
@@ -64,7 +66,7 @@ package struct Generation: Sendable, Equatable {
         id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
         guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_code, error_message,
         generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
-        completed_at, create_started_at, webhook, webhook_events_filter, model_alias, deadline_at
+        completed_at, create_started_at, webhook, webhook_events_filter, model_alias, deadline_at, batch_id
         """
 
     package init(row: PostgresRow) throws {
@@ -103,5 +105,6 @@ package struct Generation: Sendable, Equatable {
         webhookEventsFilter = try r["webhook_events_filter"].decode([String]?.self)
         modelAlias = try r["model_alias"].decode(String?.self)
         deadlineAt = try r["deadline_at"].decode(Date?.self)
+        batchId = try r["batch_id"].decode(UUID?.self)
     }
 }

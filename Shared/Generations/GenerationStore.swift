@@ -339,43 +339,59 @@ package struct GenerationStore: Sendable {
     /// paths of the removed images, or nil when the user has no such generation. Deleting again returns no paths.
     package func delete(_ id: UUID, userID: UUID) async throws -> [String]? {
         _ = try await cancel(id, userID: userID)
-        return try await client.withNotifyingTransaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                "SELECT deleted_at IS NULL, status, progress FROM image_generations WHERE id = \(id) AND user_id = \(userID) FOR UPDATE",
+        if let paths = try await delete([id], userID: userID)[id] { return paths }
+        // Deleted before (204 again), or never this user's (404).
+        let rows = try await client.query("SELECT 1 FROM image_generations WHERE id = \(id) AND user_id = \(userID)", logger: logger)
+        for try await _ in rows { return [] }
+        return nil
+    }
+
+    /// Deletes `userID`'s finished generations `ids` as ``delete(_:userID:)`` does, a few statements for all of them (a
+    /// batch's 10,000 too); returns the storage paths removed by generation, for those not deleted before.
+    package func delete(_ ids: [UUID], userID: UUID) async throws -> [UUID: [String]] {
+        try await client.withNotifyingTransaction(logger: logger) { connection in
+            var fresh: [UUID: (status: String, progress: Int)] = [:]
+            for try await (id, status, progress) in try await connection.query(
+                """
+                SELECT id, status, progress FROM image_generations
+                WHERE id = ANY(\(ids)::uuid[]) AND user_id = \(userID) AND deleted_at IS NULL FOR UPDATE
+                """,
                 logger: logger
-            )
-            var found: (fresh: Bool, status: String, progress: Int)?
-            for try await row in rows.decode((Bool, String, Int).self) { found = row }
-            guard let found else { return nil }
-            guard found.fresh else { return [] }
-            var paths: [String] = []
-            for try await path in try await connection.query(
-                "DELETE FROM images WHERE generation_id = \(id) RETURNING storage_path", logger: logger
-            ).decode(String.self) { paths.append(path) }
+            ).decode((UUID, String, Int).self) { fresh[id] = (status, progress) }
+            guard !fresh.isEmpty else { return [:] }
+            let doomed = Array(fresh.keys)
+            var paths: [UUID: [String]] = Dictionary(uniqueKeysWithValues: doomed.map { ($0, []) })
+            for try await (generation, path) in try await connection.query(
+                "DELETE FROM images WHERE generation_id = ANY(\(doomed)::uuid[]) RETURNING generation_id, storage_path", logger: logger
+            ).decode((UUID, String).self) { paths[generation, default: []].append(path) }
             // A deletion forgets the content: what the user asked for, what came back and where it was to be told, kept
             // only as far as usage and spend need (model, counts, cost, times).
+            let counted = doomed.map { paths[$0]?.count ?? 0 }
             try await connection.query(
                 """
-                UPDATE image_generations
-                SET deleted_at = now(), deleted_images = \(paths.count), prompt = '', negative_prompt = NULL, style = NULL, seed = NULL,
+                UPDATE image_generations AS g
+                SET deleted_at = now(), deleted_images = d.images, prompt = '', negative_prompt = NULL, style = NULL, seed = NULL,
                     source_image_url = NULL, output_urls = NULL, webhook = NULL, webhook_events_filter = NULL, error_message = NULL,
                     trace_context = NULL
-                WHERE id = \(id)
+                FROM unnest(\(doomed)::uuid[], \(counted)::int[]) AS d(id, images)
+                WHERE g.id = d.id
                 """,
                 logger: logger
             )
-            try await connection.query("UPDATE generation_events SET error_message = NULL WHERE generation_id = \(id)", logger: logger)
-            try await connection.query("DELETE FROM webhook_deliveries WHERE generation_id = \(id)", logger: logger)
-            try await connection.query("DELETE FROM stream_tokens WHERE generation_id = \(id)", logger: logger)
-            if !paths.isEmpty {
-                // The downloader owns the files: it removes them, whatever the gateway may write.
-                let job = try NewJob(DeleteFiles.self, payload: .init(generationId: id, paths: paths))
-                _ = try await JobQueue.enqueue([job], on: connection, logger: logger)
+            try await connection.query(
+                "UPDATE generation_events SET error_message = NULL WHERE generation_id = ANY(\(doomed)::uuid[])", logger: logger)
+            try await connection.query("DELETE FROM webhook_deliveries WHERE generation_id = ANY(\(doomed)::uuid[])", logger: logger)
+            try await connection.query("DELETE FROM stream_tokens WHERE generation_id = ANY(\(doomed)::uuid[])", logger: logger)
+            // The downloader owns the files: it removes them, whatever the gateway may write.
+            let jobs = try paths.filter { !$0.value.isEmpty }.map {
+                try NewJob(DeleteFiles.self, payload: .init(generationId: $0.key, paths: $0.value))
             }
+            if !jobs.isEmpty { _ = try await JobQueue.enqueue(jobs, on: connection, logger: logger) }
             try await connection.query(
                 """
                 INSERT INTO generation_events (generation_id, status, progress, event)
-                VALUES (\(id), \(found.status), \(found.progress), 'deleted')
+                SELECT id, status, progress, 'deleted' FROM unnest(\(doomed)::uuid[], \(doomed.map { fresh[$0]!.status })::text[],
+                                                                  \(doomed.map { fresh[$0]!.progress })::int[]) AS d(id, status, progress)
                 """,
                 logger: logger
             )

@@ -36,11 +36,12 @@ extension JobQueue {
         return count
     }
 
-    /// Raises by one the priority of runnable jobs that have waited long for their level: a job at priority `p` (0 or
-    /// more, below `ceiling`) once it has waited `(p + 1) × step`. Low priorities so reach the top in time and nothing
-    /// starves behind a stream of higher ones. Reaches rows per type and level through `job_queue_available`.
+    /// Raises by one the priority of runnable jobs that have waited long for their level: a job at priority `p` (from
+    /// `floor`, below `ceiling`) once it has waited `(max(p, 0) + 1) × step`. Low priorities so reach the top in time and
+    /// nothing starves behind a stream of higher ones (batch items, below 0, climb a level a step). Reaches rows per type
+    /// and level through `job_queue_available`.
     @discardableResult
-    package func agePriorities(types: [String], step: Duration, ceiling: Int, limit: Int = 1000) async throws -> Int {
+    package func agePriorities(types: [String], step: Duration, ceiling: Int, floor: Int = 0, limit: Int = 1000) async throws -> Int {
         guard !types.isEmpty, ceiling > 0 else { return 0 }
         /// One level up for the rows that waited long enough at theirs.
         let rows = try await client.query(
@@ -49,11 +50,11 @@ extension JobQueue {
             WHERE q.id = ANY (ARRAY(
                 SELECT j.id
                 FROM unnest(\(types)::text[]) AS t(job_type)
-                CROSS JOIN generate_series(0, \(ceiling) - 1) AS l(priority)
+                CROSS JOIN generate_series(\(floor), \(ceiling) - 1) AS l(priority)
                 CROSS JOIN LATERAL (
                     SELECT id FROM job_queue
                     WHERE status = 'pending' AND job_type = t.job_type AND priority = l.priority
-                      AND run_at <= now() - (l.priority + 1) * \(step.milliseconds)::float8 * interval '1 millisecond'
+                      AND run_at <= now() - (greatest(l.priority, 0) + 1) * \(step.milliseconds)::float8 * interval '1 millisecond'
                     ORDER BY fair_rank, run_at
                     LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED

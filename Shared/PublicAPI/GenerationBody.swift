@@ -40,6 +40,8 @@ package struct GenerationBody: Sendable, Codable, Equatable {
     package var webhookEventsFilter: [String]?
     /// When it must have finished: not started by then it fails `timed_out` without running; started, it is cancelled then.
     package var deadlineAt: Date?
+    /// The batch it was made in (`POST /v1/batches`); absent for a generation made on its own.
+    package var batchId: UUID?
     /// True while it waits to start because an operator paused its model or generation itself; absent otherwise.
     package var paused: Bool?
     /// While it waits: how many generations start before it (in the order they are claimed, as of at most 5 s ago; to
@@ -57,7 +59,7 @@ package struct GenerationBody: Sendable, Codable, Equatable {
         numOutputs: Int, priority: Int, status: GenerationStatus, progress: Int, errorCode: String?, errorMessage: String?,
         generationTimeSeconds: Int?, replicatePredictionId: String?, outputUrls: [String]?, predictTime: Double?, cost: Double?, createdAt: Date,
         updatedAt: Date, completedAt: Date?, webhook: String?, webhookEventsFilter: [String]?, deadlineAt: Date?,
-        paused: Bool? = nil, estimate: QueueEstimate = QueueEstimate(), images: [ImageBody]?
+        batchId: UUID? = nil, paused: Bool? = nil, estimate: QueueEstimate = QueueEstimate(), images: [ImageBody]?
     ) {
         self.id = id
         self.userId = userId
@@ -92,6 +94,7 @@ package struct GenerationBody: Sendable, Codable, Equatable {
         self.webhook = webhook
         self.webhookEventsFilter = webhookEventsFilter
         self.deadlineAt = deadlineAt
+        self.batchId = batchId
         self.paused = paused
         queuePosition = estimate.position
         estimatedStartAt = estimate.startAt

@@ -251,10 +251,14 @@ CREATE FUNCTION public.imagegen_notify(p_channel text, p_payload text) RETURNS v
     AS $$
 BEGIN
     IF current_setting('imagegen.defer_notify', true) = 'on' THEN
-        PERFORM set_config('imagegen.deferred_notifications',
-            (COALESCE(NULLIF(current_setting('imagegen.deferred_notifications', true), ''), '[]')::jsonb
-                || jsonb_build_array(jsonb_build_array(p_channel, p_payload)))::text,
-            false);
+        IF current_setting('imagegen.deferred_table', true) IS DISTINCT FROM 'on' THEN
+            CREATE TEMPORARY TABLE IF NOT EXISTS imagegen_deferred_notifications (
+                n bigint GENERATED ALWAYS AS IDENTITY, channel text NOT NULL, payload text NOT NULL
+            );
+            -- Undone with the transaction if it rolls back, as the table is.
+            PERFORM set_config('imagegen.deferred_table', 'on', false);
+        END IF;
+        INSERT INTO pg_temp.imagegen_deferred_notifications (channel, payload) VALUES (p_channel, p_payload);
     ELSE
         PERFORM pg_notify(p_channel, p_payload);
     END IF;
@@ -342,20 +346,41 @@ CREATE FUNCTION public.imagegen_publish_notifications() RETURNS integer
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    v_pending jsonb := COALESCE(NULLIF(current_setting('imagegen.deferred_notifications', true), ''), '[]')::jsonb;
-    v_sent integer := 0;
-    v_notification jsonb;
+    v_count integer := 0;
+    v_pending record;
 BEGIN
-    PERFORM set_config('imagegen.deferred_notifications', '', false);
-    FOR v_notification IN SELECT * FROM jsonb_array_elements(v_pending) LOOP
-        BEGIN
-            PERFORM pg_notify(v_notification->>0, v_notification->>1);
-            v_sent := v_sent + 1;
-        EXCEPTION WHEN OTHERS THEN
-            RAISE WARNING 'notification on % not sent: %', v_notification->>0, SQLERRM;
-        END;
-    END LOOP;
-    RETURN v_sent;
+    -- What a session deferred in the setting before this migration.
+    IF coalesce(current_setting('imagegen.deferred_notifications', true), '') NOT IN ('', '[]') THEN
+        PERFORM pg_notify(n->>0, n->>1) FROM jsonb_array_elements(current_setting('imagegen.deferred_notifications')::jsonb) AS n;
+        PERFORM set_config('imagegen.deferred_notifications', '', false);
+    END IF;
+    IF current_setting('imagegen.deferred_table', true) = 'on' THEN
+        FOR v_pending IN
+            WITH taken AS (DELETE FROM pg_temp.imagegen_deferred_notifications RETURNING n, channel, payload)
+            SELECT channel, payload FROM taken ORDER BY n
+        LOOP
+            PERFORM pg_notify(v_pending.channel, v_pending.payload);
+            v_count := v_count + 1;
+        END LOOP;
+    END IF;
+    RETURN v_count;
+END;
+$$;
+
+
+--
+-- Name: imagegen_record_created_generations(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_record_created_generations() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO generation_events (generation_id, status, progress, error_message, event)
+    SELECT id, status, progress,
+           CASE WHEN octet_length(error_message) > 2000 THEN imagegen_left_bytes(error_message, 2000) ELSE error_message END, 'created'
+    FROM inserted ORDER BY batch_index;
+    RETURN NULL;
 END;
 $$;
 
@@ -458,6 +483,22 @@ $$;
 
 
 --
+-- Name: imagegen_track_spend_inserted(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_track_spend_inserted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO generation_slots AS s (user_id, reserved_usd)
+    SELECT user_id, sum(expected_cost) FROM inserted WHERE status NOT IN ('completed', 'failed', 'cancelled') GROUP BY user_id
+    ON CONFLICT (user_id) DO UPDATE SET reserved_usd = s.reserved_usd + EXCLUDED.reserved_usd;
+    RETURN NULL;
+END;
+$$;
+
+
+--
 -- Name: job_queue_enqueue(text, jsonb, text, integer, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -513,6 +554,24 @@ $$;
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
+
+--
+-- Name: batches; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.batches (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    item_count integer NOT NULL,
+    expected_cost numeric DEFAULT 0 NOT NULL,
+    idempotency_key text,
+    request_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    cancelled_at timestamp with time zone,
+    deleted_at timestamp with time zone,
+    CONSTRAINT batches_item_count_check CHECK (((item_count >= 1) AND (item_count <= 10000)))
+);
+
 
 --
 -- Name: dispatch_pauses; Type: TABLE; Schema: public; Owner: -
@@ -626,6 +685,8 @@ CREATE TABLE public.image_generations (
     trace_context text,
     cost_pending_since timestamp with time zone,
     deadline_at timestamp with time zone,
+    batch_id uuid,
+    batch_index integer,
     CONSTRAINT image_generations_num_outputs_check CHECK (((num_outputs >= 1) AND (num_outputs <= 4))),
     CONSTRAINT image_generations_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
     CONSTRAINT image_generations_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'queued'::text, 'processing'::text, 'downloading'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
@@ -859,6 +920,14 @@ ALTER TABLE ONLY public.webhook_deliveries ALTER COLUMN id SET DEFAULT nextval('
 
 
 --
+-- Name: batches batches_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.batches
+    ADD CONSTRAINT batches_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: dispatch_pauses dispatch_pauses_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -979,6 +1048,20 @@ ALTER TABLE ONLY public.webhook_secrets
 
 
 --
+-- Name: batches_by_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX batches_by_user ON public.batches USING btree (user_id, created_at DESC, id DESC);
+
+
+--
+-- Name: batches_idempotency; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX batches_idempotency ON public.batches USING btree (user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
+
+
+--
 -- Name: generation_events_created; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -990,6 +1073,13 @@ CREATE INDEX generation_events_created ON public.generation_events USING btree (
 --
 
 CREATE INDEX generation_events_generation ON public.generation_events USING btree (generation_id, id);
+
+
+--
+-- Name: image_generations_batch; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX image_generations_batch ON public.image_generations USING btree (batch_id, batch_index) WHERE (batch_id IS NOT NULL);
 
 
 --
@@ -1133,10 +1223,17 @@ CREATE TRIGGER dispatch_pauses_resumed AFTER DELETE ON public.dispatch_pauses FO
 
 
 --
+-- Name: image_generations image_generations_created_events; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_created_events AFTER INSERT ON public.image_generations REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.imagegen_record_created_generations();
+
+
+--
 -- Name: image_generations image_generations_events; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER image_generations_events AFTER INSERT OR UPDATE ON public.image_generations FOR EACH ROW EXECUTE FUNCTION public.imagegen_record_generation_event();
+CREATE TRIGGER image_generations_events AFTER UPDATE ON public.image_generations FOR EACH ROW EXECUTE FUNCTION public.imagegen_record_generation_event();
 
 
 --
@@ -1157,28 +1254,28 @@ CREATE TRIGGER image_generations_revived_cost_pending BEFORE UPDATE OF status ON
 -- Name: image_generations image_generations_running_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER image_generations_running_delete AFTER DELETE ON public.image_generations FOR EACH ROW WHEN ((old.status <> ALL (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))) EXECUTE FUNCTION public.imagegen_count_running_generations();
+CREATE TRIGGER image_generations_running_delete AFTER DELETE ON public.image_generations FOR EACH ROW WHEN (((old.batch_id IS NULL) AND (old.status <> ALL (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])))) EXECUTE FUNCTION public.imagegen_count_running_generations();
 
 
 --
 -- Name: image_generations image_generations_running_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER image_generations_running_insert AFTER INSERT ON public.image_generations FOR EACH ROW WHEN ((new.status <> ALL (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))) EXECUTE FUNCTION public.imagegen_count_running_generations();
+CREATE TRIGGER image_generations_running_insert AFTER INSERT ON public.image_generations FOR EACH ROW WHEN (((new.batch_id IS NULL) AND (new.status <> ALL (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])))) EXECUTE FUNCTION public.imagegen_count_running_generations();
 
 
 --
 -- Name: image_generations image_generations_running_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER image_generations_running_update AFTER UPDATE OF status ON public.image_generations FOR EACH ROW WHEN (((old.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) IS DISTINCT FROM (new.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])))) EXECUTE FUNCTION public.imagegen_count_running_generations();
+CREATE TRIGGER image_generations_running_update AFTER UPDATE OF status ON public.image_generations FOR EACH ROW WHEN (((new.batch_id IS NULL) AND ((old.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) IS DISTINCT FROM (new.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))))) EXECUTE FUNCTION public.imagegen_count_running_generations();
 
 
 --
 -- Name: image_generations image_generations_spend_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER image_generations_spend_insert AFTER INSERT ON public.image_generations FOR EACH ROW WHEN ((new.status <> ALL (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))) EXECUTE FUNCTION public.imagegen_track_spend();
+CREATE TRIGGER image_generations_spend_insert AFTER INSERT ON public.image_generations REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.imagegen_track_spend_inserted();
 
 
 --
@@ -1243,6 +1340,14 @@ CREATE TRIGGER job_queue_updated_at BEFORE UPDATE ON public.job_queue FOR EACH R
 
 ALTER TABLE ONLY public.generation_events
     ADD CONSTRAINT generation_events_generation_id_fkey FOREIGN KEY (generation_id) REFERENCES public.image_generations(id) ON DELETE CASCADE;
+
+
+--
+-- Name: image_generations image_generations_batch_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.image_generations
+    ADD CONSTRAINT image_generations_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.batches(id);
 
 
 --

@@ -82,13 +82,14 @@ struct GatewayHarness: Sendable {
         }
     }
 
-    func call(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = nil, headers: HTTPFields = [:]) async throws
-        -> TestResponse
-    {
+    /// Calls the gateway: `json` as an `application/json` body, or `body` as it is (with its own content type in `headers`).
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = nil, headers: HTTPFields = [:], body: String? = nil
+    ) async throws -> TestResponse {
         var headers = headers
         if let token { headers[.authorization] = "Bearer \(token)" }
         if json != nil { headers[.contentType] = "application/json" }
-        return try await client.execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        return try await client.execute(uri: path, method: method, headers: headers, body: (json ?? body).map { ByteBuffer(string: $0) })
     }
 
     func object(_ response: TestResponse) throws -> [String: JSONValue] {

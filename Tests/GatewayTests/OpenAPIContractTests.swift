@@ -27,7 +27,7 @@ struct OpenAPIContractTests {
         numOutputs: 1, priority: 0, status: .completed, progress: 100, errorCode: "model_failed", errorMessage: "no",
         generationTimeSeconds: 3, replicatePredictionId: "p1", outputUrls: ["https://replicate.delivery/a.webp"], predictTime: 1.2,
         cost: 0.003, createdAt: now, updatedAt: now, completedAt: now, webhook: "https://example.com/hook",
-        webhookEventsFilter: ["completed"], deadlineAt: now, paused: true,
+        webhookEventsFilter: ["completed"], deadlineAt: now, batchId: UUID(), paused: true,
         estimate: QueueEstimate(position: 3, startAt: now, completionAt: now), images: [image]
     )
     static let bareGeneration = GenerationBody(
@@ -37,6 +37,9 @@ struct OpenAPIContractTests {
         errorCode: nil, errorMessage: nil, generationTimeSeconds: nil, replicatePredictionId: nil, outputUrls: nil, predictTime: nil,
         cost: nil, createdAt: now, updatedAt: now, completedAt: nil, webhook: nil, webhookEventsFilter: nil, deadlineAt: nil, images: nil
     )
+    static let batch = BatchBody(
+        id: UUID(), status: .cancelled, itemCount: 3, counts: BatchCounts(), costUsd: 0.003, expectedCostUsd: 0.009, createdAt: now,
+        cancelledAt: now, completedAt: now, estimatedCompletionAt: now)
     static let usageRow = UsageRow(key: "2026-12-05", generations: 3, completed: 2, images: 2, costUsd: 0.006, unpricedGenerations: 0)
     static let delivery = WebhookDeliveryAttempt(
         webhookId: "msg_1", event: "completed", attempt: 1, statusCode: 500, durationMs: 12, error: "HTTP 500", nextAttemptAt: now)
@@ -49,6 +52,18 @@ struct OpenAPIContractTests {
         (
             "GenerationEvent", GenerationEvent(id: 1, generationId: UUID(), status: .failed, progress: 0, errorMessage: "x", createdAt: now),
             GenerationEvent(id: 1, generationId: UUID(), status: .queued, progress: 0, errorMessage: nil, createdAt: now)
+        ),
+        (
+            "Batch", batch,
+            BatchBody(
+                id: UUID(), status: .running, itemCount: 1, counts: BatchCounts(), costUsd: 0, expectedCostUsd: 0, createdAt: now, cancelledAt: nil,
+                completedAt: nil, estimatedCompletionAt: nil)
+        ),
+        ("BatchPage", BatchPage(data: [batch], nextCursor: "c"), BatchPage(data: [], nextCursor: nil)),
+        (
+            "BatchResultLine",
+            BatchResultLine(index: 0, generationId: UUID(), status: .failed, errorCode: "model_failed", errorMessage: "x", images: [image]),
+            BatchResultLine(index: 1, generationId: UUID(), status: .queued, errorCode: nil, errorMessage: nil, images: [])
         ),
         (
             "QueueEvent", QueueEvent(generationId: UUID(), paused: false, estimate: QueueEstimate(position: 3, startAt: now, completionAt: now)),

@@ -33,13 +33,20 @@ struct APIClient: Sendable {
     /// Calls `method path`; returns a 2xx body's bytes, throws any other status's problem.
     @discardableResult
     func raw(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = nil as JSONValue?) async throws -> Data {
+        try await send(method, path, body: try body.map { ("application/json", try JSONCoding.encoder().encode($0)) })
+    }
+
+    /// Calls `method path` with `body` (its content type and bytes) and more `headers`; returns a 2xx body's bytes, throws
+    /// any other status's problem.
+    func send(_ method: HTTPMethod, _ path: String, body: (type: String, bytes: Data)?, headers: [(String, String)] = []) async throws -> Data {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: try JSONCoding.encoder().encode(body)))
+            request.headers.add(name: "Content-Type", value: body.type)
+            request.body = .bytes(ByteBuffer(data: body.bytes))
         }
         let response: HTTPClientResponse
         do {
@@ -47,7 +54,7 @@ struct APIClient: Sendable {
         } catch {
             throw CLIError.unreachable("\(baseURL): \(error)")
         }
-        let bytes = Data(buffer: try await response.body.collect(upTo: 32 << 20))
+        let bytes = Data(buffer: try await response.body.collect(upTo: 64 << 20))
         guard (200..<300).contains(response.status.code) else { throw Self.problem(status: response.status, body: bytes) }
         return bytes
     }

@@ -35,7 +35,7 @@ struct Maintenance: Service {
                         if dead > 0 { logger.warning("Dead-lettered jobs of unknown types", metadata: ["count": "\(dead)"]) }
                     }
                     if let step = config.priorityAging {
-                        let raised = try await queue.agePriorities(types: types, step: step, ceiling: Self.priorityCeiling)
+                        let raised = try await queue.agePriorities(types: types, step: step, ceiling: Self.priorityCeiling, floor: -BatchStore.lane)
                         if raised > 0 { Counter(label: MetricName.dispatcherPrioritiesAgedTotal).increment(by: raised) }
                     }
                     try await recordQueueGauges(routedTypes: types)

@@ -82,6 +82,7 @@ package func makePublicRouter(
     }
     generations.add(to: router)
     LegacyRoutes(generations: generations).add(to: router)
+    BatchRoutes(generations: generations, batches: BatchStore(client: store.client, logger: logger)).add(to: router)
     ConsoleRoutes().add(to: router)
     // Served whatever the settings (503 until the gateway can know Replicate's secret), so the API is the same everywhere.
     let secret = WebhookSecret(

@@ -181,24 +181,10 @@ struct GenerationRoutes: Sendable {
     func create(_ request: Request, caller: Caller, legacy: Bool = false) async throws -> (Generation, Bool) {
         let user = caller.user
         let body = try await request.decodeJSON(JSONValue.self, limit: 64 << 10)
-        guard case .object(var fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
-        // A model alias runs the variant chosen for this user, validated as that model.
-        let alias = fields["model_id"]?.string.flatMap(ModelAlias.named)
-        if let alias { fields["model_id"] = .string(alias.variant(for: user)) }
-        var generationRequest: GenerationRequest
-        do {
-            generationRequest = try GenerationRequest.validate(fields, webhookOrigins: webhookOrigins)
-        } catch {
-            throw Problem.validation(error.errors)
-        }
-        generationRequest.modelAlias = alias?.name
-        // Priority is the server's to give: a request may ask for up to its ceiling, which only a token claim raises.
-        generationRequest.priority = min(generationRequest.priority, caller.maxPriority ?? maxPriority)
+        guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
+        var generationRequest = try validated(fields, caller: caller)
         try rateLimiter.take(user)
-        let key = request.headers[.idempotencyKey]
-        if let key, key.isEmpty || key.count > 200 {
-            throw Problem.validation([.init(field: "Idempotency-Key", message: "must be 1 to 200 characters")])
-        }
+        let key = try Self.idempotencyKey(request)
         // The hash is of the body: a retry with the same body and key is the same request, whenever it comes.
         let hash = Self.hash(generationRequest)
         generationRequest.deadline = try deadlines.resolve(body: generationRequest.deadline, headers: request.headers, applyDefault: !legacy)
@@ -215,24 +201,57 @@ struct GenerationRoutes: Sendable {
                 .conflict, title: "Idempotency key of a deleted generation",
                 detail: "The generation made with Idempotency-Key \(key ?? "") was deleted; send a new key to create another")
         } catch GenerationStoreError.overBudget(let committed, let budget, let expected) {
-            var problem = Problem(
-                HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), title: "Monthly budget exhausted",
-                detail: String(
-                    format: "This request is expected to cost $%.4f; $%.4f of your $%.4f monthly budget is spent or reserved by running generations",
-                    expected, committed, budget
-                )
-            )
-            problem.type = Self.budgetExhausted
-            problem.extensions = [
-                "budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed), "request_usd": JSONValue.double(expected),
-            ]
-            throw problem
+            throw Self.overBudget(committed: committed, budget: budget, expected: expected)
         } catch GenerationStoreError.tooManyRunning(let running) {
             throw Problem(
                 .tooManyRequests, detail: "\(running) generations are still running; at most \(maxActivePerUser) at once",
                 retryAfterSeconds: 5
             )
         }
+    }
+
+    /// `fields` as a request `caller` may make (a 422 naming every bad field): a model alias resolved to the variant
+    /// chosen for the caller and validated as that model, the priority within the caller's ceiling (a request may ask
+    /// for up to it; only a token claim raises it).
+    func validated(_ fields: [String: JSONValue], caller: Caller) throws -> GenerationRequest {
+        var fields = fields
+        let alias = fields["model_id"]?.string.flatMap(ModelAlias.named)
+        if let alias { fields["model_id"] = .string(alias.variant(for: caller.user)) }
+        var generationRequest: GenerationRequest
+        do {
+            generationRequest = try GenerationRequest.validate(fields, webhookOrigins: webhookOrigins)
+        } catch {
+            throw Problem.validation(error.errors)
+        }
+        generationRequest.modelAlias = alias?.name
+        generationRequest.priority = min(generationRequest.priority, caller.maxPriority ?? maxPriority)
+        return generationRequest
+    }
+
+    /// 402: a request expected to cost `expected` would take the user past `budget`, of which `committed` is spent or
+    /// reserved (the figures also as extensions).
+    static func overBudget(committed: Double, budget: Double, expected: Double) -> Problem {
+        var problem = Problem(
+            HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), title: "Monthly budget exhausted",
+            detail: String(
+                format: "This request is expected to cost $%.4f; $%.4f of your $%.4f monthly budget is spent or reserved by running generations",
+                expected, committed, budget
+            )
+        )
+        problem.type = budgetExhausted
+        problem.extensions = [
+            "budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed), "request_usd": JSONValue.double(expected),
+        ]
+        return problem
+    }
+
+    /// The request's `Idempotency-Key`, if it has one (1 to 200 characters).
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        let key = request.headers[.idempotencyKey]
+        if let key, key.isEmpty || key.count > 200 {
+            throw Problem.validation([.init(field: "Idempotency-Key", message: "must be 1 to 200 characters")])
+        }
+        return key
     }
 
     private func list(_ request: Request, user: UUID) async throws -> Response {

@@ -71,6 +71,7 @@ package enum OpenAPIDocument {
           "servers": [{"url": "/"}],
           "tags": [
             {"name": "generations", "description": "Create, follow and cancel generations."},
+            {"name": "batches", "description": "Many generations in one request, followed as one."},
             {"name": "webhooks", "description": "Signed callbacks to your backend when a generation starts, progresses or finishes."},
             {"name": "usage", "description": "What your generations cost."},
             {"name": "catalog", "description": "The models and their inputs."},
@@ -319,6 +320,161 @@ package enum OpenAPIDocument {
                 }
               }
             },
+            "/v1/batches": {
+              "post": {
+                "operationId": "createBatch",
+                "tags": ["batches"],
+                "summary": "Start up to 10,000 generations in one request",
+                "description": "Items are ordinary generation requests, sent as `{\"items\": [...]}`, as JSON Lines (`Content-Type: application/x-ndjson`, a request per line, read as it arrives) or as `{\"template\": {...}, \"matrix\": {\"field\": [values], ...}}` (every combination over the template). Every item is validated before anything is written: a 422 names each bad item by index and field (`items[3].width`), and nothing is created. The whole batch's expected cost must fit the monthly budget (402, nothing created) and is reserved. Items become generations carrying `batch_id`, created in one transaction, claimed after every interactive request (their priority less 11) and fairly across users' batches (an item's rank is its place in its batch); they do not count against the running cap. A repeated `Idempotency-Key` with the same items returns the batch (200); with others, 409.",
+                "parameters": [
+                  {"name": "Idempotency-Key", "in": "header", "required": false, "description": "Makes retries safe: one batch per key and user.", "schema": {"type": "string", "minLength": 1, "maxLength": 200}},
+                  {"name": "Cancel-After", "in": "header", "required": false, "description": "Every item's deadline, counted from now (Replicate's syntax).", "schema": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {"$ref": "#/components/schemas/BatchRequest"},
+                      "examples": {
+                        "items": {"summary": "Items", "value": {"items": [{"prompt": "a lighthouse", "model_id": "black-forest-labs/flux-schnell"}, {"prompt": "a harbour", "model_id": "black-forest-labs/flux-schnell", "seed": 7}]}},
+                        "matrix": {"summary": "Template and matrix", "value": {"template": {"model_id": "black-forest-labs/flux-schnell"}, "matrix": {"prompt": ["a cat", "a dog"], "seed": [1, 2, 3]}}}
+                      }
+                    },
+                    "application/x-ndjson": {
+                      "schema": {"type": "string", "description": "One generation request (a JSON object) per line; blank lines are skipped."}
+                    }
+                  }
+                },
+                "responses": {
+                  "202": {
+                    "description": "Accepted: every item is queued.",
+                    "headers": {"Location": {"$ref": "#/components/headers/Location"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}},
+                    "links": {
+                      "GetBatch": {"operationId": "getBatch", "parameters": {"id": "$response.body#/id"}},
+                      "GetBatchResults": {"operationId": "getBatchResults", "parameters": {"id": "$response.body#/id"}},
+                      "CancelBatch": {"operationId": "cancelBatch", "parameters": {"id": "$response.body#/id"}}
+                    }
+                  },
+                  "200": {
+                    "description": "The batch an `Idempotency-Key` made before.",
+                    "headers": {"Location": {"$ref": "#/components/headers/Location"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "402": {"$ref": "#/components/responses/OverBudget"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
+                  "422": {"$ref": "#/components/responses/Invalid"},
+                  "429": {"$ref": "#/components/responses/TooMany"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
+              "get": {
+                "operationId": "listBatches",
+                "tags": ["batches"],
+                "summary": "List your batches, newest first",
+                "parameters": [
+                  {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+                  {"name": "cursor", "in": "query", "required": false, "description": "`next_cursor` of the previous page.", "schema": {"type": "string", "format": "uuid"}}
+                ],
+                "responses": {
+                  "200": {"description": "A page of batches.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchPage"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "422": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/batches/{id}": {
+              "get": {
+                "operationId": "getBatch",
+                "tags": ["batches"],
+                "summary": "A batch: its items' counts by status, cost so far and expected completion",
+                "parameters": [{"$ref": "#/components/parameters/BatchID"}],
+                "responses": {
+                  "200": {"description": "The batch.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
+              "delete": {
+                "operationId": "deleteBatch",
+                "tags": ["batches"],
+                "summary": "Delete a batch and every item",
+                "description": "Cancels what has not finished, then deletes each item as DELETE /v1/generations/{id} does (images and all).",
+                "parameters": [{"$ref": "#/components/parameters/BatchID"}],
+                "responses": {
+                  "204": {"description": "Deleted."},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/batches/{id}/results": {
+              "get": {
+                "operationId": "getBatchResults",
+                "tags": ["batches"],
+                "summary": "Every item's outcome, as JSON Lines",
+                "description": "One BatchResultLine per line, in the items' order, streamed (read and written 500 at a time).",
+                "parameters": [{"$ref": "#/components/parameters/BatchID"}],
+                "responses": {
+                  "200": {
+                    "description": "One BatchResultLine per line.",
+                    "content": {"application/x-ndjson": {"schema": {"type": "string", "description": "One BatchResultLine (JSON) per line."}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/batches/{id}/events": {
+              "get": {
+                "operationId": "streamBatchEvents",
+                "tags": ["batches"],
+                "summary": "Server-Sent Events of a batch's counts",
+                "description": "A `batch` event (data: a Batch) at the start and whenever its counts change (checked every second); the stream ends once every item is finished.",
+                "parameters": [{"$ref": "#/components/parameters/BatchID"}],
+                "responses": {
+                  "200": {
+                    "description": "The event stream.",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "object",
+                          "required": ["data"],
+                          "properties": {
+                            "event": {"const": "batch"},
+                            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": {"$ref": "#/components/schemas/Batch"}}
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/batches/{id}/cancel": {
+              "post": {
+                "operationId": "cancelBatch",
+                "tags": ["batches"],
+                "summary": "Cancel what has not finished, keep what has",
+                "parameters": [{"$ref": "#/components/parameters/BatchID"}],
+                "responses": {
+                  "200": {"description": "The batch, cancelled.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
             "/v1/models": {
               "get": {
                 "operationId": "listModels",
@@ -531,7 +687,10 @@ package enum OpenAPIDocument {
                 "description": "From POST /v1/generations/{id}/stream-token; opens that generation's event stream only."
               }
             },
-            "parameters": {"GenerationID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}},
+            "parameters": {
+              "GenerationID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
+              "BatchID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+            },
             "headers": {
               "Location": {"description": "The generation's URL.", "schema": {"type": "string"}},
               "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
@@ -727,6 +886,7 @@ package enum OpenAPIDocument {
                   "webhook": {"type": "string"},
                   "webhook_events_filter": {"type": "array", "items": {"type": "string"}},
                   "model_alias": {"type": "string", "description": "The alias the request named, when model_id is the variant chosen for you."},
+                  "batch_id": {"type": "string", "format": "uuid", "description": "The batch it was made in (POST /v1/batches); absent for a generation made on its own."},
                   "paused": {"type": "boolean", "description": "True while it waits to start because an operator paused its model or generation itself."},
                   "queue_position": {
                     "type": "integer",
@@ -748,6 +908,79 @@ package enum OpenAPIDocument {
                 "properties": {
                   "data": {"type": "array", "items": {"$ref": "#/components/schemas/Generation"}},
                   "next_cursor": {"type": "string", "description": "Pass as `cursor` for the next page; absent on the last."}
+                }
+              },
+              "BatchRequest": {
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "required": ["items"],
+                    "additionalProperties": false,
+                    "properties": {"items": {"type": "array", "minItems": 1, "maxItems": 10000, "items": {"$ref": "#/components/schemas/GenerationRequest"}}}
+                  },
+                  {
+                    "type": "object",
+                    "required": ["template", "matrix"],
+                    "additionalProperties": false,
+                    "properties": {
+                      "template": {"type": "object", "description": "A generation request, less the fields the matrix gives."},
+                      "matrix": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "description": "Field name → values; every combination (at most 10,000) is an item.",
+                        "additionalProperties": {"type": "array", "minItems": 1}
+                      }
+                    }
+                  }
+                ]
+              },
+              "BatchCounts": {
+                "type": "object",
+                "required": ["pending", "queued", "processing", "downloading", "completed", "failed", "cancelled"],
+                "properties": {
+                  "pending": {"type": "integer", "minimum": 0},
+                  "queued": {"type": "integer", "minimum": 0},
+                  "processing": {"type": "integer", "minimum": 0},
+                  "downloading": {"type": "integer", "minimum": 0},
+                  "completed": {"type": "integer", "minimum": 0},
+                  "failed": {"type": "integer", "minimum": 0},
+                  "cancelled": {"type": "integer", "minimum": 0}
+                }
+              },
+              "Batch": {
+                "type": "object",
+                "required": ["id", "status", "item_count", "counts", "cost_usd", "expected_cost_usd", "created_at"],
+                "properties": {
+                  "id": {"type": "string", "format": "uuid"},
+                  "status": {"type": "string", "enum": ["running", "completed", "cancelled"]},
+                  "item_count": {"type": "integer", "minimum": 1, "maximum": 10000},
+                  "counts": {"$ref": "#/components/schemas/BatchCounts"},
+                  "cost_usd": {"type": "number", "description": "What its finished items cost so far."},
+                  "expected_cost_usd": {"type": "number", "description": "What the whole batch was expected to cost (reserved at creation)."},
+                  "created_at": {"type": "string", "format": "date-time"},
+                  "cancelled_at": {"type": "string", "format": "date-time"},
+                  "completed_at": {"type": "string", "format": "date-time", "description": "When its last item finished, once every item has."},
+                  "estimated_completion_at": {"type": "string", "format": "date-time", "description": "While unfinished: when its last item should finish."}
+                }
+              },
+              "BatchPage": {
+                "type": "object",
+                "required": ["data"],
+                "properties": {
+                  "data": {"type": "array", "items": {"$ref": "#/components/schemas/Batch"}},
+                  "next_cursor": {"type": "string", "description": "Pass as `cursor` for the next page; absent on the last."}
+                }
+              },
+              "BatchResultLine": {
+                "type": "object",
+                "required": ["index", "generation_id", "status", "images"],
+                "properties": {
+                  "index": {"type": "integer", "minimum": 0, "description": "The item's place in the request."},
+                  "generation_id": {"type": "string", "format": "uuid"},
+                  "status": {"$ref": "#/components/schemas/GenerationStatus"},
+                  "error_code": {"type": "string"},
+                  "error_message": {"type": "string"},
+                  "images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}}
                 }
               },
               "GenerationEvent": {
