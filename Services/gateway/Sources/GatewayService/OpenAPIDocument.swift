@@ -911,28 +911,28 @@ package enum OpenAPIDocument {
                 }
               },
               "BatchRequest": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "required": ["items"],
-                    "additionalProperties": false,
-                    "properties": {"items": {"type": "array", "minItems": 1, "maxItems": 10000, "items": {"$ref": "#/components/schemas/GenerationRequest"}}}
-                  },
-                  {
-                    "type": "object",
-                    "required": ["template", "matrix"],
-                    "additionalProperties": false,
-                    "properties": {
-                      "template": {"type": "object", "description": "A generation request, less the fields the matrix gives."},
-                      "matrix": {
-                        "type": "object",
-                        "minProperties": 1,
-                        "description": "Field name → values; every combination (at most 10,000) is an item.",
-                        "additionalProperties": {"type": "array", "minItems": 1}
-                      }
-                    }
-                  }
-                ]
+                "oneOf": [{"$ref": "#/components/schemas/BatchOfItems"}, {"$ref": "#/components/schemas/BatchOfCombinations"}]
+              },
+              "BatchOfItems": {
+                "type": "object",
+                "required": ["items"],
+                "additionalProperties": false,
+                "properties": {"items": {"type": "array", "minItems": 1, "maxItems": 10000, "items": {"$ref": "#/components/schemas/GenerationRequest"}}}
+              },
+              "BatchOfCombinations": {
+                "type": "object",
+                "required": ["template", "matrix"],
+                "additionalProperties": false,
+                "properties": {
+                  "template": {"type": "object", "additionalProperties": true, "description": "A generation request, less the fields the matrix gives."},
+                  "matrix": {"$ref": "#/components/schemas/BatchMatrix"}
+                }
+              },
+              "BatchMatrix": {
+                "type": "object",
+                "minProperties": 1,
+                "description": "Field name → values; every combination (at most 10,000) is an item.",
+                "additionalProperties": {"type": "array", "minItems": 1, "items": {}}
               },
               "BatchCounts": {
                 "type": "object",
