@@ -240,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "NotifierTests",
             dependencies: [
-                "NotifierService", "TestSupport", "Generations", "JobContract", "ReplicateAPI", "WireFormat",
+                "NotifierService", "TestSupport", "Generations", "JobContract", "ReplicateAPI", "WireFormat", "PublicAPI", "Catalog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -16,6 +16,8 @@ package struct Batch: Sendable, Equatable {
     package var expectedCost: Double
     package var createdAt: Date
     package var cancelledAt: Date?
+    /// Where its `batch.completed` event is posted, if anywhere.
+    package var webhook: String?
     /// Items by status.
     package var counts: BatchCounts
     /// What its finished items cost so far.
@@ -25,6 +27,14 @@ package struct Batch: Sendable, Equatable {
 
     /// How many items are not finished.
     package var unfinished: Int { GenerationStatus.allCases.filter { !$0.isTerminal }.map { counts[$0] }.reduce(0, +) }
+
+    /// This batch as the API shows it (`GET /v1/batches/{id}`, lists, and its `batch.completed` webhook).
+    package func body(estimatedCompletionAt: Date? = nil) -> BatchBody {
+        let status: BatchStatus = cancelledAt != nil ? .cancelled : unfinished > 0 ? .running : .completed
+        return BatchBody(
+            id: id, status: status, itemCount: itemCount, counts: counts, costUsd: cost, expectedCostUsd: expectedCost, createdAt: createdAt,
+            cancelledAt: cancelledAt, completedAt: lastCompletedAt, estimatedCompletionAt: estimatedCompletionAt, webhook: webhook)
+    }
 }
 
 /// A batch's statement wrote fewer rows than it has items (its transaction is rolled back).
@@ -52,7 +62,8 @@ package struct BatchStore: Sendable {
     /// cost must fit the user's monthly budget (else ``GenerationStoreError/overBudget(committed:budget:expected:)``,
     /// nothing written). A repeated idempotency key returns the batch it made (created false) when the body matches.
     package func create(
-        _ requests: [GenerationRequest], userID: UUID, monthlyBudget: Double?, idempotencyKey: String?, requestHash: String
+        _ requests: [GenerationRequest], userID: UUID, webhook: String? = nil, monthlyBudget: Double?, idempotencyKey: String?,
+        requestHash: String
     ) async throws -> (id: UUID, created: Bool) {
         var items: [JSONValue] = []
         items.reserveCapacity(requests.count)
@@ -87,8 +98,8 @@ package struct BatchStore: Sendable {
             var batchID: UUID?
             for try await id in try await connection.query(
                 """
-                INSERT INTO batches (user_id, item_count, expected_cost, idempotency_key, request_hash)
-                VALUES (\(userID), \(requests.count), \(expected)::float8::numeric, \(idempotencyKey), \(requestHash))
+                INSERT INTO batches (user_id, item_count, unfinished, expected_cost, webhook, idempotency_key, request_hash)
+                VALUES (\(userID), \(requests.count), \(requests.count), \(expected)::float8::numeric, \(webhook), \(idempotencyKey), \(requestHash))
                 ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                 RETURNING id
                 """,
@@ -180,7 +191,7 @@ package struct BatchStore: Sendable {
     package func list(userID: UUID, ids: [UUID]? = nil, limit: Int, after cursor: UUID?) async throws -> [Batch] {
         let rows = try await client.query(
             """
-            SELECT id, user_id, item_count, expected_cost::float8, created_at, cancelled_at FROM batches
+            SELECT id, user_id, item_count, expected_cost::float8, created_at, cancelled_at, webhook FROM batches
             WHERE user_id = \(userID) AND deleted_at IS NULL AND (\(ids)::uuid[] IS NULL OR id = ANY(\(ids)::uuid[]))
               AND (\(cursor)::uuid IS NULL
                    OR (created_at, id) < (SELECT created_at, id FROM batches WHERE id = \(cursor)::uuid AND user_id = \(userID)))
@@ -190,10 +201,13 @@ package struct BatchStore: Sendable {
             logger: logger
         )
         var batches: [Batch] = []
-        for try await (id, user, count, expected, created, cancelled) in rows.decode((UUID, UUID, Int, Double, Date, Date?).self) {
+        for try await (id, user, count, expected, created, cancelled, webhook) in rows.decode(
+            (UUID, UUID, Int, Double, Date, Date?, String?).self)
+        {
             batches.append(
                 Batch(
-                    id: id, userId: user, itemCount: count, expectedCost: expected, createdAt: created, cancelledAt: cancelled, counts: BatchCounts(),
+                    id: id, userId: user, itemCount: count, expectedCost: expected, createdAt: created, cancelledAt: cancelled, webhook: webhook,
+                    counts: BatchCounts(),
                     cost: 0, lastCompletedAt: nil))
         }
         guard !batches.isEmpty else { return [] }

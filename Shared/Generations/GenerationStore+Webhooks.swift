@@ -79,21 +79,26 @@ extension GenerationStore {
         try await JobQueue(client: client, logger: logger).wakeNext(type: DeliverWebhook.name, receiver: receiver)
     }
 
-    /// Records delivery attempts, each of its generation's webhook, in one statement (see ``Batcher``).
-    package func recordDeliveries(_ attempts: [(WebhookDeliveryAttempt, generation: UUID)]) async throws {
-        let rows = try JSONCoding.encoder().encode(attempts.map { RecordedAttempt(generationId: $0.generation, attempt: $0.0) })
+    /// Records delivery attempts, each of its generation's or batch's webhook, in one statement (see ``Batcher``).
+    package func recordDeliveries(_ attempts: [(WebhookDeliveryAttempt, subject: WebhookSubject)]) async throws {
+        let rows = try JSONCoding.encoder().encode(attempts.map { RecordedAttempt(subject: $0.subject, attempt: $0.0) })
         try await client.query(
             """
             INSERT INTO webhook_deliveries
-                (generation_id, webhook_id, event, attempt, attempted_at, status_code, duration_ms, error, next_attempt_at)
-            SELECT generation_id, webhook_id, event, attempt, attempted_at, status_code, duration_ms, error, next_attempt_at
+                (generation_id, batch_id, webhook_id, event, attempt, attempted_at, status_code, duration_ms, error, next_attempt_at)
+            SELECT generation_id, batch_id, webhook_id, event, attempt, attempted_at, status_code, duration_ms, error, next_attempt_at
             FROM jsonb_to_recordset(\(String(decoding: rows, as: UTF8.self))::jsonb) AS r(
-                generation_id uuid, webhook_id text, event text, attempt integer, attempted_at timestamptz, status_code integer,
-                duration_ms integer, error text, next_attempt_at timestamptz
+                generation_id uuid, batch_id uuid, webhook_id text, event text, attempt integer, attempted_at timestamptz,
+                status_code integer, duration_ms integer, error text, next_attempt_at timestamptz
             )
             """,
             logger: logger
         )
+    }
+
+    /// Stops batch `id`'s webhook (its receiver answered 410).
+    package func disableBatchWebhook(of id: UUID) async throws {
+        try await client.query("UPDATE batches SET webhook = NULL WHERE id = \(id)", logger: logger)
     }
 
     /// The delivery attempts of generation `id`'s webhooks, oldest first; nil when it is not `userID`'s.
@@ -181,17 +186,26 @@ package struct WebhookDeliveryContext: Sendable {
     package var images: [StoredImage]
 }
 
-/// An attempt as one row of ``GenerationStore/recordDeliveries(_:)``'s JSON: its fields and its generation's id.
+/// What a webhook delivery is of.
+package enum WebhookSubject: Sendable, Hashable {
+    case generation(UUID)
+    case batch(UUID)
+}
+
+/// An attempt as one row of ``GenerationStore/recordDeliveries(_:)``'s JSON: its fields and its subject's id.
 private struct RecordedAttempt: Encodable {
-    var generationId: UUID
+    var subject: WebhookSubject
     var attempt: WebhookDeliveryAttempt
 
     func encode(to encoder: any Encoder) throws {
         try attempt.encode(to: encoder)
         var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(generationId, forKey: .generationId)
+        switch subject {
+        case .generation(let id): try container.encode(id, forKey: .generationId)
+        case .batch(let id): try container.encode(id, forKey: .batchId)
+        }
     }
-    enum Keys: String, CodingKey { case generationId }
+    enum Keys: String, CodingKey { case generationId, batchId }
 }
 
 extension WebhookSecrets {

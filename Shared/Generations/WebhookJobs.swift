@@ -11,15 +11,18 @@ package enum DeliverWebhook: JobKind {
     package static let maxAttempts = 22
 
     package struct Payload: Sendable, Codable, Equatable {
-        package var generationId: UUID
+        /// What the event is of: a generation, or a batch (`batch.completed`); exactly one is set.
+        package var generationId: UUID?
+        package var batchId: UUID?
         package var userId: UUID
-        /// `start`, `progress` or `completed`.
+        /// `start`, `progress` or `completed` (a generation's), or `batch.completed`.
         package var event: String
         /// `scheme://host[:port]` of the webhook, as the trigger cut it from the URL (ranks and wakes its deliveries).
         package var receiver: String?
 
-        package init(generationId: UUID, userId: UUID, event: String, receiver: String?) {
+        package init(generationId: UUID? = nil, batchId: UUID? = nil, userId: UUID, event: String, receiver: String?) {
             self.generationId = generationId
+            self.batchId = batchId
             self.userId = userId
             self.event = event
             self.receiver = receiver

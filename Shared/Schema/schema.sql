@@ -120,6 +120,36 @@ $$;
 
 
 --
+-- Name: imagegen_count_batch_items(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_count_batch_items() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_batch batches%ROWTYPE;
+BEGIN
+    UPDATE batches
+    SET unfinished = unfinished + CASE WHEN NEW.status IN ('completed', 'failed', 'cancelled') THEN -1 ELSE 1 END,
+        completed_at = CASE WHEN unfinished = 1 AND NEW.status IN ('completed', 'failed', 'cancelled') THEN now() END
+    WHERE id = NEW.batch_id
+    RETURNING * INTO v_batch;
+    IF v_batch.unfinished = 0 AND v_batch.webhook IS NOT NULL AND v_batch.deleted_at IS NULL THEN
+        PERFORM job_queue_enqueue(
+            'deliver-webhook',
+            jsonb_build_object('batch_id', v_batch.id, 'user_id', v_batch.user_id, 'event', 'batch.completed',
+                               'receiver', substring(v_batch.webhook from '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+')),
+            'webhook:batch:' || v_batch.id,
+            22,
+            job_queue_live_for_receiver('deliver-webhook', substring(v_batch.webhook from '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+'), 64)
+        );
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+--
 -- Name: imagegen_count_running_generations(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -569,7 +599,11 @@ CREATE TABLE public.batches (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     cancelled_at timestamp with time zone,
     deleted_at timestamp with time zone,
-    CONSTRAINT batches_item_count_check CHECK (((item_count >= 1) AND (item_count <= 10000)))
+    webhook text,
+    unfinished integer DEFAULT 0 NOT NULL,
+    completed_at timestamp with time zone,
+    CONSTRAINT batches_item_count_check CHECK (((item_count >= 1) AND (item_count <= 10000))),
+    CONSTRAINT batches_unfinished_check CHECK ((unfinished >= 0))
 );
 
 
@@ -861,7 +895,7 @@ CREATE VIEW public.stuck_jobs AS
 
 CREATE TABLE public.webhook_deliveries (
     id bigint NOT NULL,
-    generation_id uuid NOT NULL,
+    generation_id uuid,
     webhook_id text NOT NULL,
     event text NOT NULL,
     attempt integer NOT NULL,
@@ -869,7 +903,9 @@ CREATE TABLE public.webhook_deliveries (
     status_code integer,
     duration_ms integer NOT NULL,
     error text,
-    next_attempt_at timestamp with time zone
+    next_attempt_at timestamp with time zone,
+    batch_id uuid,
+    CONSTRAINT webhook_deliveries_subject CHECK (((generation_id IS NULL) <> (batch_id IS NULL)))
 );
 
 
@@ -1209,6 +1245,13 @@ CREATE INDEX stream_tokens_expiry ON public.stream_tokens USING btree (expires_a
 
 
 --
+-- Name: webhook_deliveries_batch; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_batch ON public.webhook_deliveries USING btree (batch_id, id) WHERE (batch_id IS NOT NULL);
+
+
+--
 -- Name: webhook_deliveries_generation; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1220,6 +1263,13 @@ CREATE INDEX webhook_deliveries_generation ON public.webhook_deliveries USING bt
 --
 
 CREATE TRIGGER dispatch_pauses_resumed AFTER DELETE ON public.dispatch_pauses FOR EACH ROW EXECUTE FUNCTION public.imagegen_notify_resumed();
+
+
+--
+-- Name: image_generations image_generations_batch_items; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER image_generations_batch_items AFTER UPDATE OF status ON public.image_generations FOR EACH ROW WHEN (((new.batch_id IS NOT NULL) AND ((old.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) IS DISTINCT FROM (new.status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))))) EXECUTE FUNCTION public.imagegen_count_batch_items();
 
 
 --
@@ -1364,6 +1414,14 @@ ALTER TABLE ONLY public.images
 
 ALTER TABLE ONLY public.stream_tokens
     ADD CONSTRAINT stream_tokens_generation_id_fkey FOREIGN KEY (generation_id) REFERENCES public.image_generations(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_batch_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.batches(id) ON DELETE CASCADE;
 
 
 --

@@ -32,10 +32,13 @@ struct BatchTests {
     func jsonBatch() async throws {
         try await GatewayHarness.run { g in
             let response = try await g.call(
-                .post, "/v1/batches", json: #"{"items": [\#(item("a")), \#(item("b", #", "priority": 5"#)), \#(item("c"))]}"#, token: g.aliceToken)
+                .post, "/v1/batches",
+                json: #"{"items": [\#(item("a")), \#(item("b", #", "priority": 5"#)), \#(item("c"))], "webhook": "https://example.com/done"}"#,
+                token: g.aliceToken)
             #expect(response.status == .accepted, "\(String(buffer: response.body))")
             let created = try batch(response)
             #expect(created.itemCount == 3 && created.counts.queued == 3 && created.status == .running)
+            #expect(created.webhook == "https://example.com/done")
             #expect(abs(created.expectedCostUsd - 0.009) < 1e-9)
             #expect(response.headers[.location] == "/v1/batches/\(created.id.lowercase)")
             // Ordinary generations, each showing its batch.
@@ -80,6 +83,9 @@ struct BatchTests {
             // Empty, oversized and malformed shapes are refused the same way.
             #expect(try await g.call(.post, "/v1/batches", json: #"{"items": []}"#, token: g.aliceToken).status == .unprocessableContent)
             #expect(try await g.call(.post, "/v1/batches", json: #"{"prompts": []}"#, token: g.aliceToken).status == .unprocessableContent)
+            let plainHTTP = try await g.call(
+                .post, "/v1/batches", json: #"{"items": [\#(item("x"))], "webhook": "http://example.com/hook"}"#, token: g.aliceToken)
+            #expect(plainHTTP.status == .unprocessableContent && String(buffer: plainHTTP.body).contains("webhook"))
             let matrix =
                 #"{"template": \#(item("x")), "matrix": {"seed": [\#((0..<101).map(String.init).joined(separator: ","))], "width": [\#((0..<100).map { _ in "512" }.joined(separator: ","))]}}"#
             #expect(try await g.call(.post, "/v1/batches", json: matrix, token: g.aliceToken).status == .unprocessableContent)

@@ -39,7 +39,7 @@ struct OpenAPIContractTests {
     )
     static let batch = BatchBody(
         id: UUID(), status: .cancelled, itemCount: 3, counts: BatchCounts(), costUsd: 0.003, expectedCostUsd: 0.009, createdAt: now,
-        cancelledAt: now, completedAt: now, estimatedCompletionAt: now)
+        cancelledAt: now, completedAt: now, estimatedCompletionAt: now, webhook: "https://example.com/hook")
     static let usageRow = UsageRow(key: "2026-12-05", generations: 3, completed: 2, images: 2, costUsd: 0.006, unpricedGenerations: 0)
     static let delivery = WebhookDeliveryAttempt(
         webhookId: "msg_1", event: "completed", attempt: 1, statusCode: 500, durationMs: 12, error: "HTTP 500", nextAttemptAt: now)

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Generations
 import HTTPTypes
@@ -7,6 +8,7 @@ import JobContract
 import NIOCore
 import NotifierService
 import PostgresNIO
+import PublicAPI
 import ReplicateAPI
 import Synchronization
 import TestSupport
@@ -111,6 +113,42 @@ struct DeliveryTests {
             let seen = receiver.seen.withLock { $0.count }
             #expect(try await deliver(notifier, generation, attempt: 3).status == .ok)
             #expect(receiver.seen.withLock { $0.count } == seen, "a stopped webhook is not posted to again")
+        }
+    }
+
+    @Test("A batch's last item finishing enqueues one batch.completed, posted with the batch's counts, signed, recorded against the batch")
+    func batchCompleted() async throws {
+        try await withNotifier { notifier, database, receiver, hook in
+            let batches = BatchStore(client: database, logger: TestDatabase.logger)
+            let user = UUID()
+            let request = try GenerationRequest.validate(["prompt": "x", "model_id": "black-forest-labs/flux-schnell"])
+            let (id, _) = try await batches.create(
+                [request, request], userID: user, webhook: hook, monthlyBudget: nil, idempotencyKey: nil, requestHash: "h")
+            // Nothing until its last item finishes.
+            #expect(try await scalar(database, "SELECT count(*)::int8 FROM job_queue WHERE job_type = 'deliver-webhook'", as: Int.self) == 0)
+            #expect(try await batches.cancel(id, userID: user) == 2)
+            let payloadText = try await scalar(
+                database, "SELECT payload::text FROM job_queue WHERE dedupe_key = \("webhook:batch:" + id.lowercase)", as: String.self)
+            let payload = try JSONCoding.decoder().decode(DeliverWebhook.Payload.self, from: Data(payloadText.utf8))
+            #expect(payload.batchId == id && payload.generationId == nil && payload.event == "batch.completed")
+            let body = try JobEnvelope(job: .init(id: UUID(), type: DeliverWebhook.name, attempt: 1, maxAttempts: 22, payload: payload)).encode()
+            let answer = try await notifier.execute(
+                uri: "/v1/jobs/\(DeliverWebhook.name)", method: .post,
+                headers: [.authorization: "Bearer \(TestSecrets.internalToken)", .contentType: "application/json"], body: ByteBuffer(data: body))
+            #expect(answer.status == .ok)
+            let (headers, posted) = try #require(receiver.seen.withLock { $0.first })
+            let event = try JSONCoding.decoder().decode(BatchEventBody.self, from: posted)
+            #expect(event.type == "batch.completed" && event.batch.id == id && event.batch.counts.cancelled == 2 && event.batch.status == .cancelled)
+            let secret = try await GenerationStore(client: database, logger: TestDatabase.logger).webhookSecrets(for: user, candidate: "unused")
+            let timestamp = try #require(headers[HTTPField.Name("webhook-timestamp")!].flatMap { Int($0) })
+            #expect(
+                WebhookSignature.verify(
+                    secret: secret.current, id: headers[HTTPField.Name("webhook-id")!] ?? "", timestamp: timestamp, body: Array(posted),
+                    signatureHeader: headers[HTTPField.Name("webhook-signature")!] ?? ""))
+            try await eventually("the attempt to be recorded against the batch") {
+                try await scalar(
+                    database, "SELECT count(*)::int8 FROM webhook_deliveries WHERE batch_id = \(id) AND status_code = 200", as: Int.self) == 1
+            }
         }
     }
 }

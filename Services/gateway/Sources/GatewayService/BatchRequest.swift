@@ -11,20 +11,30 @@ import WireFormat
 ///   whole: each line is parsed when its newline comes);
 /// - JSON `{"template": request, "matrix": {"field": [value, …], …}}`: every combination of the matrix's values over
 ///   the template (fields in name order, the first varying slowest).
-/// At most ``RequestLimits/batchItems`` items and ``RequestLimits/batchBytes`` bytes; each item is validated later.
+/// At most ``RequestLimits/batchItems`` items and ``RequestLimits/batchBytes`` bytes; each item is validated later. A
+/// `webhook` for the batch's `batch.completed` event comes beside the JSON shapes' items, or as the query parameter
+/// `webhook` with JSON Lines.
 enum BatchRequest {
-    static func items(of request: Request) async throws -> [JSONValue] {
+    static func read(_ request: Request) async throws -> (items: [JSONValue], webhook: String?) {
         let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        if type == "application/x-ndjson" || type == "application/jsonl" { return try await lines(of: request.body) }
+        if type == "application/x-ndjson" || type == "application/jsonl" {
+            return (try await lines(of: request.body), request.uri.queryParameters.get("webhook"))
+        }
         let body = try await request.decodeJSON(JSONValue.self, limit: RequestLimits.batchBytes)
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
-        let unknown = Set(fields.keys).subtracting(["items", "template", "matrix"])
+        let unknown = Set(fields.keys).subtracting(["items", "template", "matrix", "webhook"])
         if let field = unknown.sorted().first { throw Problem.validation([.init(field: field, message: "is not a batch field")]) }
+        var webhook: String?
+        switch fields["webhook"] {
+        case nil, .null?: webhook = nil
+        case .string(let url)?: webhook = url
+        default: throw Problem.validation([.init(field: "webhook", message: "must be a URL string")])
+        }
         switch (fields["items"], fields["template"], fields["matrix"]) {
         case (.array(let items)?, nil, nil):
-            return try counted(items)
+            return (try counted(items), webhook)
         case (nil, .object(let template)?, .object(let matrix)?):
-            return try combinations(of: template, over: matrix)
+            return (try combinations(of: template, over: matrix), webhook)
         default:
             throw Problem.validation([
                 .init(field: "items", message: "send either items (an array of generation requests) or template (an object) with matrix")

@@ -60,9 +60,12 @@ struct BatchRoutes: Sendable {
 
     /// Reads, validates and creates the batch the request describes; nothing is written unless every item is valid.
     private func create(_ request: Request, caller: Caller) async throws -> (UUID, Bool) {
-        let raw = try await BatchRequest.items(of: request)
+        let (raw, webhook) = try await BatchRequest.read(request)
         var items: [GenerationRequest] = []
         var errors: [FieldError] = []
+        if let webhook, let problem = WebhookTarget.problem(webhook, allowedOrigins: generations.webhookOrigins) {
+            throw Problem.validation([.init(field: "webhook", message: problem)])
+        }
         items.reserveCapacity(raw.count)
         for (index, value) in raw.enumerated() {
             func failed(_ problems: [FieldError]) {
@@ -95,10 +98,11 @@ struct BatchRoutes: Sendable {
         // The body's hash, item by item, so a retry with the same items and key is the same request.
         var hasher = SHA256()
         for item in items { hasher.update(data: Data(GenerationRoutes.hash(item).utf8)) }
+        hasher.update(data: Data((webhook ?? "").utf8))
         let hash = hasher.finalize().hexString
         do {
             return try await batches.create(
-                items, userID: caller.user, monthlyBudget: generations.monthlyBudget, idempotencyKey: key, requestHash: hash)
+                items, userID: caller.user, webhook: webhook, monthlyBudget: generations.monthlyBudget, idempotencyKey: key, requestHash: hash)
         } catch GenerationStoreError.overBudget(let committed, let budget, let expected) {
             throw GenerationRoutes.overBudget(committed: committed, budget: budget, expected: expected)
         } catch GenerationStoreError.idempotencyKeyReused {
@@ -130,11 +134,7 @@ struct BatchRoutes: Sendable {
             let paused = generations.pauseBoard.holds(last, in: try await generations.pauseBoard.current())
             estimate = try await generations.estimates.estimate(last, claimKey: claimKey, paused: paused).completionAt
         }
-        let status: BatchStatus = batch.cancelledAt != nil ? .cancelled : batch.unfinished > 0 ? .running : .completed
-        return BatchBody(
-            id: batch.id, status: status, itemCount: batch.itemCount, counts: batch.counts, costUsd: batch.cost,
-            expectedCostUsd: batch.expectedCost, createdAt: batch.createdAt, cancelledAt: batch.cancelledAt, completedAt: batch.lastCompletedAt,
-            estimatedCompletionAt: estimate)
+        return batch.body(estimatedCompletionAt: estimate)
     }
 
     private func list(_ request: Request, user: UUID) async throws -> Response {

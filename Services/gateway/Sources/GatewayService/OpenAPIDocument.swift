@@ -328,6 +328,7 @@ package enum OpenAPIDocument {
                 "description": "Items are ordinary generation requests, sent as `{\"items\": [...]}`, as JSON Lines (`Content-Type: application/x-ndjson`, a request per line, read as it arrives) or as `{\"template\": {...}, \"matrix\": {\"field\": [values], ...}}` (every combination over the template). Every item is validated before anything is written: a 422 names each bad item by index and field (`items[3].width`), and nothing is created. The whole batch's expected cost must fit the monthly budget (402, nothing created) and is reserved. Items become generations carrying `batch_id`, created in one transaction, claimed after every interactive request (their priority less 11) and fairly across users' batches (an item's rank is its place in its batch); they do not count against the running cap. A repeated `Idempotency-Key` with the same items returns the batch (200); with others, 409.",
                 "parameters": [
                   {"name": "Idempotency-Key", "in": "header", "required": false, "description": "Makes retries safe: one batch per key and user.", "schema": {"type": "string", "minLength": 1, "maxLength": 200}},
+                  {"name": "webhook", "in": "query", "required": false, "description": "With JSON Lines: where the batch's `batch.completed` event is posted (the JSON shapes carry `webhook` in the body).", "schema": {"type": "string", "maxLength": 2048}},
                   {"name": "Cancel-After", "in": "header", "required": false, "description": "Every item's deadline, counted from now (Replicate's syntax).", "schema": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}
                 ],
                 "requestBody": {
@@ -917,7 +918,15 @@ package enum OpenAPIDocument {
                 "type": "object",
                 "required": ["items"],
                 "additionalProperties": false,
-                "properties": {"items": {"type": "array", "minItems": 1, "maxItems": 10000, "items": {"$ref": "#/components/schemas/GenerationRequest"}}}
+                "properties": {
+                  "items": {"type": "array", "minItems": 1, "maxItems": 10000, "items": {"$ref": "#/components/schemas/GenerationRequest"}},
+                  "webhook": {"$ref": "#/components/schemas/BatchWebhook"}
+                }
+              },
+              "BatchWebhook": {
+                "type": "string",
+                "maxLength": 2048,
+                "description": "Where one `batch.completed` event is posted once every item has finished (https; signed as generation webhooks are)."
               },
               "BatchOfCombinations": {
                 "type": "object",
@@ -925,7 +934,8 @@ package enum OpenAPIDocument {
                 "additionalProperties": false,
                 "properties": {
                   "template": {"type": "object", "additionalProperties": true, "description": "A generation request, less the fields the matrix gives."},
-                  "matrix": {"$ref": "#/components/schemas/BatchMatrix"}
+                  "matrix": {"$ref": "#/components/schemas/BatchMatrix"},
+                  "webhook": {"$ref": "#/components/schemas/BatchWebhook"}
                 }
               },
               "BatchMatrix": {
@@ -960,7 +970,8 @@ package enum OpenAPIDocument {
                   "created_at": {"type": "string", "format": "date-time"},
                   "cancelled_at": {"type": "string", "format": "date-time"},
                   "completed_at": {"type": "string", "format": "date-time", "description": "When its last item finished, once every item has."},
-                  "estimated_completion_at": {"type": "string", "format": "date-time", "description": "While unfinished: when its last item should finish."}
+                  "estimated_completion_at": {"type": "string", "format": "date-time", "description": "While unfinished: when its last item should finish."},
+                  "webhook": {"type": "string", "description": "Where its `batch.completed` event is posted."}
                 }
               },
               "BatchPage": {

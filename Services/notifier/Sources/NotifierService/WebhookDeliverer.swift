@@ -30,78 +30,118 @@ struct WebhookDeliverer: Sendable {
     /// How images' links in the bodies are made (as the gateway makes them, so a body equals a GET of the generation).
     let links: FileLinks
 
-    typealias Recorded = (WebhookDeliveryAttempt, generation: UUID)
+    typealias Recorded = (WebhookDeliveryAttempt, subject: WebhookSubject)
+    /// The batches a `batch.completed` delivery reads.
+    let batches: BatchStore
+
+    /// What one delivery posts, where, signed with what, and what a 410 stops.
+    private struct Target {
+        var url: String
+        var body: Data
+        var secrets: WebhookSecrets
+        var subject: WebhookSubject
+    }
 
     func run(_ job: JobEnvelope<DeliverWebhook.Payload>.Job, logger: Logger) async -> JobOutcome {
-        let payload = job.payload
         do {
-            guard let context = try await contexts.submit(payload.generationId), context.generation.userId == payload.userId,
-                let url = context.generation.webhook
-            else { return .done(result: ["outcome": "no webhook"]) }
-            if context.disabled { return .done(result: ["outcome": "disabled"]) }
-            let generation = context.generation
-            if let problem = WebhookTarget.problem(url, allowedOrigins: allowedOrigins) {
-                return try await finish(job, status: nil, error: "webhook \(problem)", started: .now, outcome: .failed("webhook \(problem)"))
-            }
-            let receiver = URL(string: url).flatMap(WebhookTarget.origin) ?? url
-            // A receiver with all its slots busy: its turn comes here soon, or the delivery goes back to the queue for
-            // later without spending an attempt (see HostLimiter).
-            if case .snooze(let delay) = await limiter.admit(receiver) { return .snooze(after: delay) }
-            let admitted = ContinuousClock.now
-            defer {
-                if limiter.release(receiver, after: .now - admitted), let waiting = payload.receiver {
-                    Task { [store] in _ = try? await store.wakeDelivery(to: waiting) }
-                }
-            }
-            let body = try JSONCoding.encoder().encode(
-                WebhookEventBody(
-                    type: "generation.\(payload.event)", timestamp: Date(), generation: generation.body(images: context.images, links: links))
-            )
-            let id = Self.webhookID(job)
-            let timestamp = Int(Date().timeIntervalSince1970)
-            let signature = context.secrets.signing.compactMap { WebhookSignature.sign(secret: $0, id: id, timestamp: timestamp, body: Array(body)) }
-                .joined(separator: " ")
-            let started = ContinuousClock.now
-            do {
-                let answer = try await fetcher.post(
-                    url,
-                    headers: [
-                        ("Content-Type", "application/json"), ("User-Agent", "imagegen-notifier"), ("webhook-id", id),
-                        ("webhook-timestamp", String(timestamp)), ("webhook-signature", signature),
-                    ],
-                    body: Array(body)
-                )
-                switch answer.status {
-                case 200..<300:
-                    return try await finish(
-                        job, status: answer.status, error: nil, started: started, outcome: .done(result: ["outcome": "delivered"]))
-                case 410:
-                    try await store.disableWebhook(of: generation.id)
-                    return try await finish(
-                        job, status: 410, error: "the receiver answered 410 Gone: webhooks of this generation stopped", started: started,
-                        outcome: .done(result: ["outcome": "gone"])
-                    )
-                default:
-                    let delay = DeliverWebhook.delay(attempt: job.failureAttempt, retryAfter: answer.retryAfter)
-                    return try await finish(
-                        job, status: answer.status, error: "the receiver answered \(answer.status)", started: started,
-                        outcome: .retry("the receiver answered \(answer.status)", after: delay)
-                    )
-                }
-            } catch let error as FetchError where error.permanent {
-                // The user's delivery log gets a plain reason; the job's error (operators) the origin and the detail.
-                return try await finish(
-                    job, status: nil, error: "the receiver \(error.userReason)", started: started, outcome: .failed(error.description))
-            } catch let error as FetchError {
-                let delay = DeliverWebhook.delay(attempt: job.failureAttempt, retryAfter: nil)
-                return try await finish(
-                    job, status: nil, error: "the receiver \(error.userReason)", started: started, outcome: .retry(error.description, after: delay)
-                )
-            }
+            guard let target = try await target(of: job.payload) else { return .done(result: ["outcome": "no webhook"]) }
+            return try await deliver(job, to: target)
+        } catch let outcome as Skipped {
+            return .done(result: ["outcome": .string(outcome.reason)])
         } catch {
             // The database: the dispatcher retries with its own backoff.
             logger.warning("Delivery could not run", metadata: ["error": "\(error)"])
             return .retry("the notifier could not read or record the delivery: \(error)", after: nil)
+        }
+    }
+
+    /// A delivery that has nothing to post (its webhook was stopped).
+    private struct Skipped: Error {
+        var reason: String
+    }
+
+    /// The delivery's target: its generation's event, or its batch's `batch.completed`; nil when there is no webhook.
+    private func target(of payload: DeliverWebhook.Payload) async throws -> Target? {
+        if let batchID = payload.batchId {
+            guard let batch = try await batches.find(batchID, userID: payload.userId), let url = batch.webhook else { return nil }
+            let body = try JSONCoding.encoder().encode(BatchEventBody(type: payload.event, timestamp: Date(), batch: batch.body()))
+            let secrets = try await store.webhookSecrets(for: payload.userId, candidate: WebhookSecrets.make())
+            return Target(url: url, body: body, secrets: secrets, subject: .batch(batchID))
+        }
+        guard let generationID = payload.generationId, let context = try await contexts.submit(generationID),
+            context.generation.userId == payload.userId, let url = context.generation.webhook
+        else { return nil }
+        if context.disabled { throw Skipped(reason: "disabled") }
+        let body = try JSONCoding.encoder().encode(
+            WebhookEventBody(
+                type: "generation.\(payload.event)", timestamp: Date(), generation: context.generation.body(images: context.images, links: links))
+        )
+        return Target(url: url, body: body, secrets: context.secrets, subject: .generation(generationID))
+    }
+
+    /// Posts `target`, signed, within the receiver's slots; records the attempt and decides what comes next.
+    private func deliver(_ job: JobEnvelope<DeliverWebhook.Payload>.Job, to target: Target) async throws -> JobOutcome {
+        let payload = job.payload
+        let url = target.url
+        if let problem = WebhookTarget.problem(url, allowedOrigins: allowedOrigins) {
+            return try await finish(
+                job, target, status: nil, error: "webhook \(problem)", started: .now, outcome: .failed("webhook \(problem)"))
+        }
+        let receiver = URL(string: url).flatMap(WebhookTarget.origin) ?? url
+        // A receiver with all its slots busy: its turn comes here soon, or the delivery goes back to the queue for
+        // later without spending an attempt (see HostLimiter).
+        if case .snooze(let delay) = await limiter.admit(receiver) { return .snooze(after: delay) }
+        let admitted = ContinuousClock.now
+        defer {
+            if limiter.release(receiver, after: .now - admitted), let waiting = payload.receiver {
+                Task { [store] in _ = try? await store.wakeDelivery(to: waiting) }
+            }
+        }
+        let id = Self.webhookID(job)
+        let timestamp = Int(Date().timeIntervalSince1970)
+        let signature = target.secrets.signing.compactMap {
+            WebhookSignature.sign(secret: $0, id: id, timestamp: timestamp, body: Array(target.body))
+        }
+        .joined(separator: " ")
+        let started = ContinuousClock.now
+        do {
+            let answer = try await fetcher.post(
+                url,
+                headers: [
+                    ("Content-Type", "application/json"), ("User-Agent", "imagegen-notifier"), ("webhook-id", id),
+                    ("webhook-timestamp", String(timestamp)), ("webhook-signature", signature),
+                ],
+                body: Array(target.body)
+            )
+            switch answer.status {
+            case 200..<300:
+                return try await finish(
+                    job, target, status: answer.status, error: nil, started: started, outcome: .done(result: ["outcome": "delivered"]))
+            case 410:
+                switch target.subject {
+                case .generation(let generation): try await store.disableWebhook(of: generation)
+                case .batch(let batch): try await store.disableBatchWebhook(of: batch)
+                }
+                return try await finish(
+                    job, target, status: 410, error: "the receiver answered 410 Gone: these webhooks stopped", started: started,
+                    outcome: .done(result: ["outcome": "gone"])
+                )
+            default:
+                let delay = DeliverWebhook.delay(attempt: job.failureAttempt, retryAfter: answer.retryAfter)
+                return try await finish(
+                    job, target, status: answer.status, error: "the receiver answered \(answer.status)", started: started,
+                    outcome: .retry("the receiver answered \(answer.status)", after: delay)
+                )
+            }
+        } catch let error as FetchError where error.permanent {
+            // The user's delivery log gets a plain reason; the job's error (operators) the origin and the detail.
+            return try await finish(
+                job, target, status: nil, error: "the receiver \(error.userReason)", started: started, outcome: .failed(error.description))
+        } catch let error as FetchError {
+            let delay = DeliverWebhook.delay(attempt: job.failureAttempt, retryAfter: nil)
+            return try await finish(
+                job, target, status: nil, error: "the receiver \(error.userReason)", started: started,
+                outcome: .retry(error.description, after: delay))
         }
     }
 
@@ -112,7 +152,8 @@ struct WebhookDeliverer: Sendable {
 
     /// Records the attempt and counts it; returns `outcome`.
     private func finish(
-        _ job: JobEnvelope<DeliverWebhook.Payload>.Job, status: Int?, error: String?, started: ContinuousClock.Instant, outcome: JobOutcome
+        _ job: JobEnvelope<DeliverWebhook.Payload>.Job, _ target: Target, status: Int?, error: String?, started: ContinuousClock.Instant,
+        outcome: JobOutcome
     ) async throws -> JobOutcome {
         let elapsed = ContinuousClock.now - started
         var next: Date?
@@ -123,7 +164,7 @@ struct WebhookDeliverer: Sendable {
                     webhookId: Self.webhookID(job), event: job.payload.event, attempt: job.attempt,
                     statusCode: status, durationMs: Int(elapsed.seconds * 1000), error: error, nextAttemptAt: next
                 ),
-                generation: job.payload.generationId
+                subject: target.subject
             ))
         let label =
             switch outcome {
