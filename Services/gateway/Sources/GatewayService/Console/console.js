@@ -31,8 +31,8 @@ const api = {
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const type = response.headers.get("Content-Type") || "";
-    const data = type.includes("json") ? await response.json() : null;
+    const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
+    const data = type === "application/json" || type.endsWith("+json") ? await response.json() : null;
     if (!response.ok) {
       if (response.status === 401 && this.token) signOut("Your token was refused (expired?): sign in again.");
       throw new ApiError(response.status, data);
@@ -41,7 +41,9 @@ const api = {
   },
 };
 
-const state = { models: new Map(), aliases: new Map(), cursor: null, cards: new Map(), streams: new Map() };
+const state = {
+  models: new Map(), aliases: new Map(), cursor: null, cards: new Map(), streams: new Map(), batches: new Map(), openBatch: null,
+};
 
 // ---- Signing in ------------------------------------------------------------------------------------------------
 
@@ -77,7 +79,7 @@ async function signIn(token) {
   $("#sign-out").hidden = false;
   $("#who").textContent = subjectOf(token).slice(0, 8);
   $("#who").title = subjectOf(token);
-  await Promise.all([loadModels(), loadGallery(true), loadUsage()]);
+  await Promise.all([loadModels(), loadGallery(true), loadUsage(), loadBatches()]);
   $("#prompt").focus();
   return null;
 }
@@ -94,6 +96,11 @@ function signOut(message) {
   $("#usage").textContent = "";
   $("#gallery").replaceChildren();
   $("#running").replaceChildren();
+  state.batches.clear();
+  state.openBatch = null;
+  $("#batches").replaceChildren();
+  $("#batches-title").hidden = true;
+  $("#batch-view").hidden = true;
   $("#sign-in").hidden = false;
   $("#sign-in-error").textContent = message || "";
   $("#token").focus();
@@ -415,6 +422,128 @@ function alertOn(id, error) {
   if (card) card.querySelector(".status").textContent = error.message;
 }
 
+// ---- Batches ---------------------------------------------------------------------------------------------------
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function finishedOf(batch) {
+  const counts = batch.counts;
+  return counts.completed + counts.failed + counts.cancelled;
+}
+
+function describeBatch(batch) {
+  const counts = batch.counts;
+  const failed = counts.failed ? `, ${counts.failed} failed` : "";
+  const cancelled = counts.cancelled ? `, ${counts.cancelled} cancelled` : "";
+  const eta = batch.status === "running" && batch.estimated_completion_at
+    ? ` · done ~${new Date(batch.estimated_completion_at).toLocaleTimeString()}` : "";
+  return `${batch.status} · ${finishedOf(batch)}/${batch.item_count} finished (${counts.completed} completed${failed}${cancelled})${eta}`;
+}
+
+function showProgress(bar, batch) {
+  const percent = Math.round((100 * finishedOf(batch)) / batch.item_count);
+  bar.setAttribute("aria-valuenow", String(percent));
+  bar.firstElementChild.style.width = `${percent}%`;
+}
+
+function upsertBatch(batch, atTop) {
+  let row = state.batches.get(batch.id);
+  if (!row) {
+    row = $("#batch-template").content.firstElementChild.cloneNode(true);
+    row.dataset.id = batch.id;
+    row.querySelector(".open").addEventListener("click", () => openBatch(batch.id));
+    state.batches.set(batch.id, row);
+    if (atTop) $("#batches").prepend(row);
+    else $("#batches").append(row);
+    $("#batches-title").hidden = false;
+  }
+  row.dataset.status = batch.status;
+  row.querySelector(".status").textContent = describeBatch(batch);
+  showProgress(row.querySelector(".progress"), batch);
+}
+
+/** Polls a running batch every 2 s (its event stream needs a header EventSource cannot send) until it finishes. */
+async function followBatch(id) {
+  for (;;) {
+    const batch = await api.call("GET", `/v1/batches/${id}`).catch(() => null);
+    if (!batch) return;
+    upsertBatch(batch);
+    if (state.openBatch === id) await renderBatch(batch);
+    if (batch.status === "running") await sleep(2000);
+    else return;
+  }
+}
+
+async function openBatch(id) {
+  state.openBatch = id;
+  const batch = await api.call("GET", `/v1/batches/${id}`);
+  await renderBatch(batch);
+  $("#batch-view").hidden = false;
+  $("#batch-view").scrollIntoView({ block: "nearest" });
+}
+
+/** The open batch: its progress, and a gallery of its finished items' images (from its results, in order). */
+async function renderBatch(batch) {
+  const view = $("#batch-view");
+  view.dataset.id = batch.id;
+  view.dataset.status = batch.status;
+  $("#batch-view-title").textContent = `Batch of ${batch.item_count}`;
+  view.querySelector(".status").textContent = describeBatch(batch);
+  showProgress(view.querySelector(".progress"), batch);
+  $("#batch-cancel").hidden = batch.status !== "running";
+  if (view.dataset.shown === `${batch.id}:${batch.counts.completed}`) return;
+  const response = await fetch(`/v1/batches/${batch.id}/results`, { headers: { Authorization: `Bearer ${api.token}` } });
+  if (!response.ok) return;
+  const lines = (await response.text()).split("\n").filter(Boolean).map((line) => JSON.parse(line));
+  $("#batch-images").replaceChildren(
+    ...lines.flatMap((line) =>
+      line.images.map((image) => {
+        const link = Object.assign(document.createElement("a"), { href: image.public_url, target: "_blank", rel: "noopener" });
+        link.append(Object.assign(document.createElement("img"), {
+          src: image.public_url, alt: `item ${line.index + 1}`, loading: "lazy", width: image.width, height: image.height,
+        }));
+        return link;
+      }),
+    ),
+  );
+  view.dataset.shown = `${batch.id}:${batch.counts.completed}`;
+}
+
+async function submitBatch(event) {
+  event.preventDefault();
+  const prompts = $("#batch-prompts").value.split("\n").map((line) => line.trim()).filter(Boolean);
+  if (prompts.length === 0) {
+    $("#batch-error").textContent = "Write at least one prompt, one per line.";
+    return;
+  }
+  const modelID = $("#model_id").value;
+  $("#batch-submit").disabled = true;
+  try {
+    const batch = await api.call("POST", "/v1/batches", { items: prompts.map((prompt) => ({ prompt, model_id: modelID })) });
+    $("#batch-prompts").value = "";
+    $("#batch-error").textContent = "";
+    upsertBatch(batch, true);
+    openBatch(batch.id);
+    followBatch(batch.id);
+  } catch (error) {
+    // A 422 names items by index: say which lines.
+    const errors = error.problem?.errors || [];
+    $("#batch-error").textContent = errors.length
+      ? errors.map((e) => e.field.replace(/^items\[(\d+)\]\.?/, (_, n) => `line ${Number(n) + 1}: `) + " " + e.message).join("; ")
+      : error.message;
+  } finally {
+    $("#batch-submit").disabled = false;
+  }
+}
+
+async function loadBatches() {
+  const page = await api.call("GET", "/v1/batches?limit=5").catch(() => ({ data: [] }));
+  for (const batch of page.data) {
+    upsertBatch(batch, false);
+    if (batch.status === "running") followBatch(batch.id);
+  }
+}
+
 // ---- Gallery and usage -----------------------------------------------------------------------------------------
 
 async function loadGallery(fresh) {
@@ -464,6 +593,19 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   $("#model_id").addEventListener("change", renderModelFields);
   $("#more-button").addEventListener("click", () => loadGallery(false));
+  $("#batch-form").addEventListener("submit", submitBatch);
+  $("#batch-close").addEventListener("click", () => {
+    state.openBatch = null;
+    $("#batch-view").hidden = true;
+  });
+  $("#batch-cancel").addEventListener("click", async () => {
+    if (!state.openBatch) return;
+    const batch = await api.call("POST", `/v1/batches/${state.openBatch}/cancel`).catch(() => null);
+    if (batch) {
+      upsertBatch(batch);
+      await renderBatch(batch);
+    }
+  });
 
   // A console link opened in a tab already showing the console changes only the fragment.
   window.addEventListener("hashchange", async () => {
