@@ -24,6 +24,20 @@ fresh_db() {
     export DATABASE_URL="${server%/*}/$name?sslmode=disable"
     $release/gateway migrate >/dev/null
 }
+# A gateway alone (no dispatcher draining the queue), so the figures are its own; sets gateway_pid, GATEWAY_URL and
+# BENCH_TOKEN (for user $1).
+gateway_alone() {
+    export AUTH_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+    export FILES_URL_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+    local port internal_port
+    port=$(pg_free_port)
+    internal_port=$(pg_free_port)
+    HTTP_PORT=$port GATEWAY_INTERNAL_PORT=$internal_port LOG_LEVEL=warning GATEWAY_RATE_PER_MINUTE=1000000 STORAGE_DIR="$tmp/images" \
+        $release/gateway >"$tmp/gateway.log" 2>&1 &
+    gateway_pid=$!
+    stack_wait_ready "http://127.0.0.1:$internal_port" gateway "$tmp/gateway.log"
+    export GATEWAY_URL="http://127.0.0.1:$port" BENCH_TOKEN=$($release/gateway token --user "$1")
+}
 # Where the machine's two cores went: CPU seconds of each stack process since it started.
 stack_cpu() {
     local pid
@@ -84,15 +98,7 @@ if [ "$what" = gateway ] || [ "$what" = all ]; then
     # The gateway alone (no dispatcher draining the queue), so the figures are its own.
     fresh_db gateway
     user=00000000-0000-4000-8000-00000000be70
-    export AUTH_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-    export FILES_URL_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-    port=$(pg_free_port)
-    internal_port=$(pg_free_port)
-    HTTP_PORT=$port GATEWAY_INTERNAL_PORT=$internal_port LOG_LEVEL=warning GATEWAY_RATE_PER_MINUTE=1000000 STORAGE_DIR="$tmp/images" \
-        $release/gateway >"$tmp/gateway.log" 2>&1 &
-    gateway_pid=$!
-    stack_wait_ready "http://127.0.0.1:$internal_port" gateway "$tmp/gateway.log"
-    export GATEWAY_URL="http://127.0.0.1:$port" BENCH_TOKEN=$($release/gateway token --user $user)
+    gateway_alone $user
     "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100
     # Pollers of waiting generations behind 100,000 others: the price of queue_position and the estimates.
     "$bench" gateway-get --user $user --queued 100000 --rate 200 --seconds 20
@@ -105,14 +111,8 @@ if [ "$what" = batch ] || [ "$what" = all ]; then
     # through the whole stack while another user sends single requests.
     fresh_db batch
     user=00000000-0000-4000-8000-00000000be73
-    export AUTH_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-    export FILES_URL_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-    port=$(pg_free_port)
-    internal_port=$(pg_free_port)
-    HTTP_PORT=$port GATEWAY_INTERNAL_PORT=$internal_port LOG_LEVEL=warning STORAGE_DIR="$tmp/images" $release/gateway >"$tmp/gateway.log" 2>&1 &
-    gateway_pid=$!
-    stack_wait_ready "http://127.0.0.1:$internal_port" gateway "$tmp/gateway.log"
-    GATEWAY_URL="http://127.0.0.1:$port" BENCH_TOKEN=$($release/gateway token --user $user) "$bench" batch-accept --gateway-pid "$gateway_pid"
+    gateway_alone $user
+    "$bench" batch-accept --gateway-pid "$gateway_pid"
     kill $gateway_pid; wait $gateway_pid 2>/dev/null || true
     fresh_db batch_stack
     export STACK_BIN=$release LOG_LEVEL=warning

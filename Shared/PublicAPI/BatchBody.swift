@@ -111,32 +111,3 @@ package struct BatchResultLine: Sendable, Codable, Equatable {
         self.images = images
     }
 }
-
-/// The body of a batch's webhook: the batch as `GET /v1/batches/{id}` shows it, with the event's `type`
-/// (`batch.completed`) and `timestamp` beside its fields (as a generation's webhook body carries its generation).
-package struct BatchEventBody: Sendable, Codable, Equatable {
-    package var type: String
-    package var timestamp: Date
-    package var batch: BatchBody
-
-    package init(type: String, timestamp: Date, batch: BatchBody) {
-        self.type = type
-        self.timestamp = timestamp
-        self.batch = batch
-    }
-
-    package init(from decoder: any Decoder) throws {
-        batch = try BatchBody(from: decoder)
-        let container = try decoder.container(keyedBy: Keys.self)
-        type = try container.decode(String.self, forKey: .type)
-        timestamp = try container.decode(Date.self, forKey: .timestamp)
-    }
-
-    package func encode(to encoder: any Encoder) throws {
-        try batch.encode(to: encoder)
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(type, forKey: .type)
-        try container.encode(timestamp, forKey: .timestamp)
-    }
-    enum Keys: String, CodingKey { case type, timestamp }
-}

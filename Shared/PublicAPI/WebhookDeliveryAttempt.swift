@@ -48,28 +48,29 @@ package struct WebhookSecretBody: Sendable, Codable, Equatable {
     }
 }
 
-/// The body of every webhook the notifier posts: the generation as `GET /v1/generations/{id}` shows it, with the event's
-/// `type` (`generation.start`, `generation.progress`, `generation.completed`) and `timestamp` beside its fields.
-package struct WebhookEventBody: Sendable, Codable, Equatable {
+/// The body of every webhook the notifier posts: its subject as the API shows it (a generation as
+/// `GET /v1/generations/{id}`, a batch as `GET /v1/batches/{id}`), with the event's `type` (`generation.start`,
+/// `generation.progress`, `generation.completed`, `batch.completed`) and `timestamp` beside its fields.
+package struct WebhookEvent<Subject: Codable & Sendable & Equatable>: Sendable, Codable, Equatable {
     package var type: String
     package var timestamp: Date
-    package var generation: GenerationBody
+    package var subject: Subject
 
-    package init(type: String, timestamp: Date, generation: GenerationBody) {
+    package init(type: String, timestamp: Date, subject: Subject) {
         self.type = type
         self.timestamp = timestamp
-        self.generation = generation
+        self.subject = subject
     }
 
     package init(from decoder: any Decoder) throws {
-        generation = try GenerationBody(from: decoder)
+        subject = try Subject(from: decoder)
         let container = try decoder.container(keyedBy: Keys.self)
         type = try container.decode(String.self, forKey: .type)
         timestamp = try container.decode(Date.self, forKey: .timestamp)
     }
 
     package func encode(to encoder: any Encoder) throws {
-        try generation.encode(to: encoder)
+        try subject.encode(to: encoder)
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(type, forKey: .type)
         try container.encode(timestamp, forKey: .timestamp)

@@ -137,8 +137,10 @@ struct DeliveryTests {
                 headers: [.authorization: "Bearer \(TestSecrets.internalToken)", .contentType: "application/json"], body: ByteBuffer(data: body))
             #expect(answer.status == .ok)
             let (headers, posted) = try #require(receiver.seen.withLock { $0.first })
-            let event = try JSONCoding.decoder().decode(BatchEventBody.self, from: posted)
-            #expect(event.type == "batch.completed" && event.batch.id == id && event.batch.counts.cancelled == 2 && event.batch.status == .cancelled)
+            let event = try JSONCoding.decoder().decode(WebhookEvent<BatchBody>.self, from: posted)
+            #expect(
+                event.type == "batch.completed" && event.subject.id == id && event.subject.counts.cancelled == 2 && event.subject.status == .cancelled
+            )
             let secret = try await GenerationStore(client: database, logger: TestDatabase.logger).webhookSecrets(for: user, candidate: "unused")
             let timestamp = try #require(headers[HTTPField.Name("webhook-timestamp")!].flatMap { Int($0) })
             #expect(

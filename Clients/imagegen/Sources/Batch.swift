@@ -25,13 +25,7 @@ struct Batch: AsyncParsableCommand {
 
     func validate() throws {
         guard (file == nil) != (resume == nil) else { throw ValidationError("give a file to send, or --resume <batch id>, not both") }
-        if let size, Self.parse(size) == nil { throw ValidationError("--size must be WIDTHxHEIGHT, e.g. 1344x768; got '\(size)'") }
-    }
-
-    private static func parse(_ size: String) -> (width: Int, height: Int)? {
-        let parts = size.lowercased().split(separator: "x")
-        guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) else { return nil }
-        return (width, height)
+        if let size { _ = try ImageSize(size) }
     }
 
     func run() async throws {
@@ -84,9 +78,10 @@ struct Batch: AsyncParsableCommand {
                 continue
             }
             var request: [String: JSONValue] = ["prompt": .string(trimmed), "model_id": .string(model)]
-            if let size, let (width, height) = Self.parse(size) {
-                request["width"] = .int(width)
-                request["height"] = .int(height)
+            if let size {
+                let parsed = try ImageSize(size)
+                request["width"] = .int(parsed.width)
+                request["height"] = .int(parsed.height)
             }
             lines.append(String(decoding: try JSONCoding.encoder().encode(request), as: UTF8.self))
         }

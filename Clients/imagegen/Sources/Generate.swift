@@ -24,22 +24,17 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Print JSON (the generation, and the saved paths) instead of progress.") var json = false
 
     func validate() throws {
-        guard parsedSize != nil else { throw ValidationError("--size must be WIDTHxHEIGHT, e.g. 1344x768; got '\(size)'") }
+        _ = try ImageSize(size)
         guard (1...4).contains(count) else { throw ValidationError("-n must be between 1 and 4; got \(count)") }
-    }
-
-    private var parsedSize: (width: Int, height: Int)? {
-        let parts = size.lowercased().split(separator: "x")
-        guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) else { return nil }
-        return (width, height)
     }
 
     func run() async throws {
         try await reporting {
             let client = try connection.client()
+            let parsed = try ImageSize(size)
             var body: [String: JSONValue] = [
                 "prompt": .string(prompt), "model_id": .string(model),
-                "width": .int(parsedSize!.width), "height": .int(parsedSize!.height), "num_outputs": .int(count),
+                "width": .int(parsed.width), "height": .int(parsed.height), "num_outputs": .int(count),
             ]
             if let steps { body["num_inference_steps"] = .int(steps) }
             if let guidance { body["guidance_scale"] = .double(guidance) }
@@ -142,5 +137,20 @@ struct Generate: AsyncParsableCommand {
             paths.append(file.path)
         }
         return paths
+    }
+}
+
+/// `--size WIDTHxHEIGHT`, as `generate` and `batch` take it.
+struct ImageSize {
+    var width: Int
+    var height: Int
+
+    init(_ text: String) throws {
+        let parts = text.lowercased().split(separator: "x")
+        guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) else {
+            throw ValidationError("--size must be WIDTHxHEIGHT, e.g. 1344x768; got '\(text)'")
+        }
+        self.width = width
+        self.height = height
     }
 }

@@ -64,7 +64,7 @@ struct WebhookDeliverer: Sendable {
     private func target(of payload: DeliverWebhook.Payload) async throws -> Target? {
         if let batchID = payload.batchId {
             guard let batch = try await batches.find(batchID, userID: payload.userId), let url = batch.webhook else { return nil }
-            let body = try JSONCoding.encoder().encode(BatchEventBody(type: payload.event, timestamp: Date(), batch: batch.body()))
+            let body = try JSONCoding.encoder().encode(WebhookEvent(type: payload.event, timestamp: Date(), subject: batch.body()))
             let secrets = try await store.webhookSecrets(for: payload.userId, candidate: WebhookSecrets.make())
             return Target(url: url, body: body, secrets: secrets, subject: .batch(batchID))
         }
@@ -73,8 +73,8 @@ struct WebhookDeliverer: Sendable {
         else { return nil }
         if context.disabled { throw Skipped(reason: "disabled") }
         let body = try JSONCoding.encoder().encode(
-            WebhookEventBody(
-                type: "generation.\(payload.event)", timestamp: Date(), generation: context.generation.body(images: context.images, links: links))
+            WebhookEvent(
+                type: "generation.\(payload.event)", timestamp: Date(), subject: context.generation.body(images: context.images, links: links))
         )
         return Target(url: url, body: body, secrets: context.secrets, subject: .generation(generationID))
     }
