@@ -84,7 +84,8 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
                 reader.fail("deadline", "must be an RFC 3339 time such as 2026-12-05T18:30:00Z, got '\(raw)'")
                 return nil
             }
-            if date <= Date() { reader.fail("deadline", "must be in the future, got \(raw)") }
+            // Whether it is still ahead is the gateway's to say (`Deadlines`): a retry of a request that was accepted is
+            // answered as it was, whenever it comes.
             return date
         }
         if let model {

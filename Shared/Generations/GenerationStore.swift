@@ -204,28 +204,34 @@ package struct GenerationStore: Sendable {
         }
         if let (generation, jobID) = created { return (generation, jobID, true) }
         /// Nothing inserted: a repeat of an idempotency key returns that generation if the body matches.
-        if let idempotencyKey {
-            let existing = try await client.query(
-                """
-                SELECT \(unescaped: Generation.columns), request_hash, deleted_at IS NOT NULL AS deleted FROM image_generations
-                WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey)
-                """,
-                logger: logger
-            )
-            for try await row in existing {
-                let columns = row.makeRandomAccess()
-                // A deleted generation never comes back, not even to a replay of the request that made it.
-                if try columns["deleted"].decode(Bool.self) { throw GenerationStoreError.idempotencyKeyOfDeleted }
-                let sameBody = try columns["request_hash"].decode(String?.self) == requestHash
-                guard sameBody else { throw GenerationStoreError.idempotencyKeyReused }
-                return (try Generation(row: row), nil, false)
-            }
+        if let idempotencyKey, let existing = try await replay(userID: userID, idempotencyKey: idempotencyKey, requestHash: requestHash) {
+            return (existing, nil, false)
         }
         if refusal.running >= maxRunning { throw GenerationStoreError.tooManyRunning(refusal.running) }
         if let budget = refusal.budget {
             throw GenerationStoreError.overBudget(committed: refusal.committed, budget: budget, expected: expected)
         }
         throw GenerationStoreError.tooManyRunning(refusal.running)
+    }
+
+    /// The generation `userID` made with `idempotencyKey`, if any: a repeat of that request (`requestHash` the same) is
+    /// answered with it; another body with the key, or a key whose generation was deleted, throws.
+    package func replay(userID: UUID, idempotencyKey: String, requestHash: String) async throws -> Generation? {
+        let existing = try await client.query(
+            """
+            SELECT \(unescaped: Generation.columns), request_hash, deleted_at IS NOT NULL AS deleted FROM image_generations
+            WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey)
+            """,
+            logger: logger
+        )
+        for try await row in existing {
+            let columns = row.makeRandomAccess()
+            // A deleted generation never comes back, not even to a replay of the request that made it.
+            if try columns["deleted"].decode(Bool.self) { throw GenerationStoreError.idempotencyKeyOfDeleted }
+            guard try columns["request_hash"].decode(String?.self) == requestHash else { throw GenerationStoreError.idempotencyKeyReused }
+            return try Generation(row: row)
+        }
+        return nil
     }
 
     /// The generation `id`, only if `userID` owns it (when given).

@@ -55,6 +55,25 @@ struct DeadlineTests {
         }
     }
 
+    @Test("A retry with the Idempotency-Key of a request whose deadline has since passed returns the generation it made (200)")
+    func replayAfterDeadline() async throws {
+        try await GatewayHarness.run { g in
+            let soon = Timestamp.format(Date().addingTimeInterval(2))
+            let json = body(#", "deadline": "\#(soon)""#)
+            let first = try await g.call(.post, "/v1/generations", json: json, token: g.aliceToken, headers: [.idempotencyKey: "retry-late"])
+            #expect(first.status == .accepted)
+            try await Task.sleep(for: .seconds(3))
+            let again = try await g.call(.post, "/v1/generations", json: json, token: g.aliceToken, headers: [.idempotencyKey: "retry-late"])
+            #expect(again.status == .ok, "\(String(buffer: again.body))")
+            let (firstID, againID) = (try g.object(first)["id"], try g.object(again)["id"])
+            #expect(firstID != nil && againID == firstID)
+            // Without the key the same body is a new request, and its deadline is past.
+            let fresh = try await g.call(.post, "/v1/generations", json: json, token: g.aliceToken)
+            #expect(fresh.status == .unprocessableContent)
+            #expect(try problemFields(fresh) == ["deadline"])
+        }
+    }
+
     @Test("GATEWAY_DEFAULT_DEADLINE_SECONDS applies to a request that names none, but not to the legacy endpoint")
     func defaultDeadline() async throws {
         try await GatewayHarness.run(deadlines: Deadlines(fallback: .seconds(600), ceiling: nil)) { g in

@@ -22,6 +22,9 @@ package struct Deadlines: Sendable {
 
     /// The deadline for a request whose body asked for `body`, with `headers`; nil for none.
     func resolve(body: Date?, headers: HTTPFields, applyDefault: Bool, now: Date = Date()) throws -> Date? {
+        if let body, body <= now {
+            throw Problem.validation([.init(field: "deadline", message: "must be in the future, got \(Timestamp.format(body))")])
+        }
         var candidates: [(field: String, at: Date)] = body.map { [("deadline", $0)] } ?? []
         if let raw = headers[Self.cancelAfter] {
             guard let seconds = GoDuration.seconds(raw), seconds > 0, seconds <= RequestLimits.cancelAfterSeconds else {

@@ -187,9 +187,12 @@ struct GenerationRoutes: Sendable {
         let key = try Self.idempotencyKey(request)
         // The hash is of the body: a retry with the same body and key is the same request, whenever it comes.
         let hash = Self.hash(generationRequest)
-        generationRequest.deadline = try deadlines.resolve(body: generationRequest.deadline, headers: request.headers, applyDefault: !legacy)
-        try await backpressure.admit()
         do {
+            // A retry of a request that made a generation is answered with it, whatever has passed since (its deadline, a
+            // full queue): checked first when a key is sent.
+            if let key, let replayed = try await store.replay(userID: user, idempotencyKey: key, requestHash: hash) { return (replayed, false) }
+            generationRequest.deadline = try deadlines.resolve(body: generationRequest.deadline, headers: request.headers, applyDefault: !legacy)
+            try await backpressure.admit()
             let (generation, _, created) = try await store.create(
                 generationRequest, userID: user, maxRunning: maxActivePerUser, monthlyBudget: monthlyBudget, idempotencyKey: key, requestHash: hash
             )
