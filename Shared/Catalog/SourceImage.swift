@@ -1,14 +1,14 @@
 import Foundation
 import NetworkPolicy
+import PublicAPI
 
 /// What `source_image_url` may be: an https URL of a public host (Replicate fetches it, and cannot reach private or
-/// plain-http addresses, so such a request would only fail after a paid create call) or a `data:` image within a size
-/// limit.
+/// plain-http addresses, so such a request would only fail after a paid create call) or a `data:` image, which must fit
+/// in the create body (``RequestLimits/createBodyBytes``, 64 KiB: about 47 KiB of image; the gateway refuses a larger
+/// body with 413 before reading it).
 enum SourceImage {
     static let maxURLLength = 2048
-    /// Decoded `data:` images up to 10 MiB.
-    static let maxDataBytes = 10 << 20
-    static let maxDataURILength = 64 + maxDataBytes / 3 * 4 + 4
+    static let maxDataURILength = RequestLimits.createBodyBytes
     static let dataTypes = ["image/png", "image/jpeg", "image/webp", "image/gif"]
 
     /// Why `value` cannot be used as a source image; nil when it can.

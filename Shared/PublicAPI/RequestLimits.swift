@@ -15,6 +15,8 @@ package enum RequestLimits {
     package static let webhookURLLength = 2048
     /// The furthest a `Cancel-After` may reach, in seconds (a year), whatever the operator's ceiling.
     package static let cancelAfterSeconds = 31_536_000.0
+    /// The most bytes a `POST /v1/generations` body may have (413 past it): a `data:` source image must fit in it.
+    package static let createBodyBytes = 64 << 10
     /// The most items one `POST /v1/batches` may hold, and the most bytes its body may have.
     package static let batchItems = 10_000
     package static let batchBytes = 32 << 20

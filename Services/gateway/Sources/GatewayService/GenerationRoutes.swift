@@ -180,7 +180,7 @@ struct GenerationRoutes: Sendable {
     /// legacy endpoint (`legacy`) gets no default deadline.
     func create(_ request: Request, caller: Caller, legacy: Bool = false) async throws -> (Generation, Bool) {
         let user = caller.user
-        let body = try await request.decodeJSON(JSONValue.self, limit: 64 << 10)
+        let body = try await request.decodeJSON(JSONValue.self, limit: RequestLimits.createBodyBytes)
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
         var generationRequest = try validated(fields, caller: caller)
         try rateLimiter.take(user)

@@ -798,7 +798,7 @@ package enum OpenAPIDocument {
                   "guidance_scale": {"type": ["number", "null"], "minimum": 0, "maximum": 50},
                   "seed": {"type": ["integer", "null"], "minimum": 0, "maximum": 2147483647},
                   "negative_prompt": {"type": ["string", "null"], "maxLength": 2000},
-                  "source_image_url": {"type": ["string", "null"], "description": "For image-to-image: a public https URL or a data: URI of an image."},
+                  "source_image_url": {"type": ["string", "null"], "description": "For image-to-image: a public https URL, or a data: URI of an image that fits in the 64 KiB request body."},
                   "strength": {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "Needs source_image_url."},
                   "style": {"type": ["string", "null"], "maxLength": 100},
                   "num_outputs": {"type": ["integer", "null"], "minimum": 1, "maximum": 4},
