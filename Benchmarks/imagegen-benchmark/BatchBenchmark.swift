@@ -94,7 +94,7 @@ struct BatchInterleave: AsyncParsableCommand {
                 "SELECT count(*)::int8 FROM image_generations WHERE prompt LIKE 'interleave batch%' AND status NOT IN ('completed','failed','cancelled')"
             )
             print(
-                "batch-interleave: the other user's single requests, created → started: \(waits.summary) (n=\(singles)); \(left) of \(items) batch items still unfinished when the last single finished"
+                "batch-interleave: the other user's single requests, created → started: \(waits.summary); \(left) of \(items) batch items still unfinished when the last single finished"
             )
             while try await scalar(
                 client,
