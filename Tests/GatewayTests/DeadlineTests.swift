@@ -67,6 +67,11 @@ struct DeadlineTests {
             #expect(again.status == .ok, "\(String(buffer: again.body))")
             let (firstID, againID) = (try g.object(first)["id"], try g.object(again)["id"])
             #expect(firstID != nil && againID == firstID)
+            // A malformed header is refused even on a retry: only the passing of time is forgiven.
+            let malformed = try await g.call(
+                .post, "/v1/generations", json: json, token: g.aliceToken, headers: [.idempotencyKey: "retry-late", Self.cancelAfter: "{}"])
+            #expect(malformed.status == .unprocessableContent)
+            #expect(try problemFields(malformed) == ["Cancel-After"])
             // Without the key the same body is a new request, and its deadline is past.
             let fresh = try await g.call(.post, "/v1/generations", json: json, token: g.aliceToken)
             #expect(fresh.status == .unprocessableContent)

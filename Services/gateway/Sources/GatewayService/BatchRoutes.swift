@@ -81,6 +81,8 @@ struct BatchRoutes: Sendable {
                 items.append(item)
             } catch let problem as Problem {
                 failed(problem.errors)
+            } catch let passed as Deadlines.Passed {
+                failed(passed.problem.errors)
             }
         }
         guard errors.isEmpty else {

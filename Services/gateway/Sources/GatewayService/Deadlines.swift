@@ -20,11 +20,15 @@ package struct Deadlines: Sendable {
 
     static let cancelAfter = HTTPField.Name("Cancel-After")!
 
-    /// The deadline for a request whose body asked for `body`, with `headers`; nil for none.
+    /// A body `deadline` that has already passed (422): the only refusal a retry of an accepted request may outlive, so
+    /// it is told apart (``GenerationRoutes`` answers such a retry with the generation it made).
+    struct Passed: Error {
+        var problem: Problem
+    }
+
+    /// The deadline for a request whose body asked for `body`, with `headers`; nil for none. A malformed or too-far one
+    /// throws its problem; a body deadline already past throws ``Passed`` (after the header is checked).
     func resolve(body: Date?, headers: HTTPFields, applyDefault: Bool, now: Date = Date()) throws -> Date? {
-        if let body, body <= now {
-            throw Problem.validation([.init(field: "deadline", message: "must be in the future, got \(Timestamp.format(body))")])
-        }
         var candidates: [(field: String, at: Date)] = body.map { [("deadline", $0)] } ?? []
         if let raw = headers[Self.cancelAfter] {
             guard let seconds = GoDuration.seconds(raw), seconds > 0, seconds <= RequestLimits.cancelAfterSeconds else {
@@ -33,6 +37,9 @@ package struct Deadlines: Sendable {
                 ])
             }
             candidates.append(("Cancel-After", now.addingTimeInterval(seconds)))
+        }
+        if let body, body <= now {
+            throw Passed(problem: Problem.validation([.init(field: "deadline", message: "must be in the future, got \(Timestamp.format(body))")]))
         }
         if candidates.isEmpty, applyDefault, let fallback { return now.addingTimeInterval(fallback.seconds) }
         guard let earliest = candidates.min(by: { $0.at < $1.at }) else { return nil }

@@ -187,11 +187,17 @@ struct GenerationRoutes: Sendable {
         let key = try Self.idempotencyKey(request)
         // The hash is of the body: a retry with the same body and key is the same request, whenever it comes.
         let hash = Self.hash(generationRequest)
+        var passed: Problem?
+        do {
+            generationRequest.deadline = try deadlines.resolve(body: generationRequest.deadline, headers: request.headers, applyDefault: !legacy)
+        } catch let refusal as Deadlines.Passed {
+            passed = refusal.problem
+        }
         do {
             // A retry of a request that made a generation is answered with it, whatever has passed since (its deadline, a
-            // full queue): checked first when a key is sent.
+            // full queue): looked up first when a key is sent (after every check of the request itself).
             if let key, let replayed = try await store.replay(userID: user, idempotencyKey: key, requestHash: hash) { return (replayed, false) }
-            generationRequest.deadline = try deadlines.resolve(body: generationRequest.deadline, headers: request.headers, applyDefault: !legacy)
+            if let passed { throw passed }
             try await backpressure.admit()
             let (generation, _, created) = try await store.create(
                 generationRequest, userID: user, maxRunning: maxActivePerUser, monthlyBudget: monthlyBudget, idempotencyKey: key, requestHash: hash
