@@ -86,6 +86,12 @@ struct BatchTests {
             let plainHTTP = try await g.call(
                 .post, "/v1/batches", json: #"{"items": [\#(item("x"))], "webhook": "http://example.com/hook"}"#, token: g.aliceToken)
             #expect(plainHTTP.status == .unprocessableContent && String(buffer: plainHTTP.body).contains("webhook"))
+            let inQuery = try await g.call(.post, "/v1/batches?webhook=not-a-url", json: #"{"items": [\#(item("x"))]}"#, token: g.aliceToken)
+            #expect(inQuery.status == .unprocessableContent && String(buffer: inQuery.body).contains("webhook"))
+            let twice = try await g.call(
+                .post, "/v1/batches?webhook=https://example.com/a", json: #"{"items": [\#(item("x"))], "webhook": "https://example.com/b"}"#,
+                token: g.aliceToken)
+            #expect(twice.status == .unprocessableContent)
             let matrix =
                 #"{"template": \#(item("x")), "matrix": {"seed": [\#((0..<101).map(String.init).joined(separator: ","))], "width": [\#((0..<100).map { _ in "512" }.joined(separator: ","))]}}"#
             #expect(try await g.call(.post, "/v1/batches", json: matrix, token: g.aliceToken).status == .unprocessableContent)

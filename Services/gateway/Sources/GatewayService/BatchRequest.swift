@@ -13,21 +13,21 @@ import WireFormat
 ///   the template (fields in name order, the first varying slowest).
 /// At most ``RequestLimits/batchItems`` items and ``RequestLimits/batchBytes`` bytes; each item is validated later. A
 /// `webhook` for the batch's `batch.completed` event comes beside the JSON shapes' items, or as the query parameter
-/// `webhook` with JSON Lines.
+/// `webhook` (any shape; the only way with JSON Lines).
 enum BatchRequest {
     static func read(_ request: Request) async throws -> (items: [JSONValue], webhook: String?) {
         let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        if type == "application/x-ndjson" || type == "application/jsonl" {
-            return (try await lines(of: request.body), request.uri.queryParameters.get("webhook"))
-        }
+        let query = request.uri.queryParameters.get("webhook")
+        if type == "application/x-ndjson" || type == "application/jsonl" { return (try await lines(of: request.body), query) }
         let body = try await request.decodeJSON(JSONValue.self, limit: RequestLimits.batchBytes)
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
         let unknown = Set(fields.keys).subtracting(["items", "template", "matrix", "webhook"])
         if let field = unknown.sorted().first { throw Problem.validation([.init(field: field, message: "is not a batch field")]) }
-        var webhook: String?
+        var webhook = query
         switch fields["webhook"] {
-        case nil, .null?: webhook = nil
-        case .string(let url)?: webhook = url
+        case nil, .null?: break
+        case .string(let url)? where query == nil: webhook = url
+        case .string?: throw Problem.validation([.init(field: "webhook", message: "give it once: in the body or as the query parameter")])
         default: throw Problem.validation([.init(field: "webhook", message: "must be a URL string")])
         }
         switch (fields["items"], fields["template"], fields["matrix"]) {
