@@ -246,7 +246,23 @@ package struct BatchStore: Sendable {
     /// Cancels every unfinished item of `userID`'s batch `id` (finished ones stay as they are) and marks the batch
     /// cancelled; items whose prediction may be running have their jobs run now, so the generator cancels it at
     /// Replicate. Returns how many items it cancelled, or nil when the user has no such batch.
+    ///
+    /// Items a worker is changing at that moment are passed over and taken in the next pass (a few, each its own short
+    /// transaction): waiting for them while holding the batch's row, which their own change also updates (its count of
+    /// unfinished items), would deadlock.
     package func cancel(_ id: UUID, userID: UUID) async throws -> Int? {
+        var cancelled = 0
+        for pass in 0..<20 {
+            guard let (count, skipped) = try await cancelPass(id, userID: userID) else { return nil }
+            cancelled += count
+            if !skipped { break }
+            try await Task.sleep(for: .milliseconds(50 * (pass + 1)))
+        }
+        return cancelled
+    }
+
+    /// One pass of ``cancel(_:userID:)``: how many it cancelled, and whether any unfinished item was locked and passed over.
+    private func cancelPass(_ id: UUID, userID: UUID) async throws -> (cancelled: Int, skipped: Bool)? {
         try await client.withNotifyingTransaction(logger: logger) { connection in
             var found = false
             for try await _ in try await connection.query(
@@ -262,7 +278,11 @@ package struct BatchStore: Sendable {
                 UPDATE image_generations
                 SET \(unescaped: GenerationTransition.cancel.setSQL), error_code = \(GenerationFailure.cancelled.code),
                     error_message = \(GenerationFailure.cancelled.message), completed_at = now(), \(unescaped: GenerationStore.costPendingSQL)
-                WHERE batch_id = \(id) AND \(unescaped: GenerationTransition.cancel.guardSQL)
+                WHERE id IN (
+                    SELECT id FROM image_generations
+                    WHERE batch_id = \(id) AND \(unescaped: GenerationTransition.cancel.guardSQL)
+                    FOR UPDATE SKIP LOCKED
+                )
                 RETURNING id, replicate_prediction_id IS NOT NULL
                 """,
                 logger: logger
@@ -276,7 +296,14 @@ package struct BatchStore: Sendable {
             }
             try await JobQueue.runPendingNow(dedupeKeys: running, on: connection, logger: logger)
             try await JobQueue.cancelPending(dedupeKeys: idle + downloads, on: connection, logger: logger)
-            return running.count + idle.count
+            var left = 0
+            for try await count in try await connection.query(
+                """
+                SELECT count(*)::int8 FROM image_generations WHERE batch_id = \(id) AND \(unescaped: GenerationTransition.cancel.guardSQL)
+                """,
+                logger: logger
+            ).decode(Int.self) { left = count }
+            return (running.count + idle.count, left > 0)
         }
     }
 
