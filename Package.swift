@@ -15,6 +15,7 @@ let serviceTargets: [Target] =
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
         ], resources: ["index.html", "console.css", "console.js", "favicon.svg"].map { .embedInCode("Console/\($0)") })
     + Target.service(
         "Dispatcher", executable: "dispatcher",
@@ -78,6 +79,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         // Traces over OTLP/HTTP only: the gRPC exporter's dependencies are not built.

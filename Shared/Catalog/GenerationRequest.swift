@@ -14,6 +14,8 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     package var seed: Int?
     package var negativePrompt: String?
     package var sourceImageUrl: String?
+    /// The inpainting mask (white: repaint), for models with a mask input; it needs `sourceImageUrl`.
+    package var maskImageUrl: String?
     package var strength: Double?
     package var style: String?
     package var numOutputs: Int
@@ -54,7 +56,8 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     /// Fields a client may send.
     package static let fields: Set<String> = [
         "prompt", "model_id", "model_version", "width", "height", "num_inference_steps", "guidance_scale", "seed",
-        "negative_prompt", "source_image_url", "strength", "style", "num_outputs", "priority", "webhook", "webhook_events_filter", "deadline",
+        "negative_prompt", "source_image_url", "mask_image_url", "strength", "style", "num_outputs", "priority", "webhook", "webhook_events_filter",
+        "deadline",
     ]
     package static let maxPromptLength = RequestLimits.promptLength
 
@@ -73,6 +76,9 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         let negativePrompt = reader.string("negative_prompt", maxLength: maxPromptLength)
         let source = reader.string("source_image_url", maxLength: SourceImage.maxDataURILength)
         if let source, let problem = SourceImage.problem(source) { reader.fail("source_image_url", problem) }
+        let mask = reader.string("mask_image_url", maxLength: SourceImage.maxDataURILength)
+        if let mask, let problem = SourceImage.problem(mask) { reader.fail("mask_image_url", problem) }
+        if mask != nil && source == nil { reader.fail("mask_image_url", "requires source_image_url (the image the mask applies to)") }
         let strength = reader.double("strength", RequestLimits.strength)
         if strength != nil && source == nil { reader.fail("strength", "requires source_image_url") }
         let style = reader.string("style", maxLength: RequestLimits.styleLength)
@@ -89,15 +95,17 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
             return date
         }
         if let model {
-            check(&reader, against: model, steps: steps, guidance: guidance, source: source, numOutputs: numOutputs, style: style)
+            check(&reader, against: model, steps: steps, guidance: guidance, source: source, mask: mask, numOutputs: numOutputs, style: style)
         }
         guard reader.errors.isEmpty, let prompt, let modelID else { throw ValidationFailure(reader.errors) }
-        return GenerationRequest(
+        var request = GenerationRequest(
             prompt: prompt, modelId: modelID, modelVersion: version, width: width, height: height,
             numInferenceSteps: steps, guidanceScale: guidance, seed: seed, negativePrompt: negativePrompt,
             sourceImageUrl: source, strength: strength, style: style, numOutputs: numOutputs, priority: priority,
             webhook: webhook, webhookEventsFilter: webhook == nil ? nil : eventsFilter ?? ["completed"], deadline: deadline
         )
+        request.maskImageUrl = mask
+        return request
     }
 
     /// `model_id` (a catalog model) and `model_version` (only the version the catalog lists for a community model).
@@ -134,7 +142,8 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
 
     /// What the chosen model accepts: its step and guidance ranges, image-to-image, outputs per request, styles.
     private static func check(
-        _ reader: inout FieldReader, against model: ModelSpec, steps: Int?, guidance: Double?, source: String?, numOutputs: Int, style: String?
+        _ reader: inout FieldReader, against model: ModelSpec, steps: Int?, guidance: Double?, source: String?, mask: String?, numOutputs: Int,
+        style: String?
     ) {
         if let steps, let range = model.range(of: model.stepsInput) {
             if let lower = range.min, Double(steps) < lower {
@@ -155,6 +164,13 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
         if source != nil && !model.supportsImageToImage {
             let capable = ModelCatalog.all.filter(\.supportsImageToImage).map(\.id).joined(separator: ", ")
             reader.fail("source_image_url", "\(model.displayName) does not support image-to-image; models that do: \(capable)")
+        }
+        if mask != nil && source != nil && model.maskInput == nil {
+            let capable = ModelCatalog.all.filter { $0.maskInput != nil }.map(\.id).joined(separator: ", ")
+            reader.fail("mask_image_url", "\(model.displayName) takes no mask; models that do: \(capable)")
+        }
+        if source != nil && mask == nil && model.imageNeedsMask {
+            reader.fail("mask_image_url", "\(model.displayName) edits an image only by inpainting: send mask_image_url with source_image_url")
         }
         if numOutputs > model.maxOutputs {
             reader.fail("num_outputs", "\(model.displayName) makes at most \(model.maxOutputs) image(s) per request, got \(numOutputs)")

@@ -113,7 +113,7 @@ package enum ModelCatalog {
         ],
         sizing: .widthHeight(min: 256, max: 2048, multiple: 8),
         stepsInput: "num_inference_steps", guidanceInput: "guidance_scale", negativePromptInput: "negative_prompt",
-        numOutputsInput: "num_outputs", maxOutputs: 4, imageInput: "image", strengthInput: "prompt_strength",
+        numOutputsInput: "num_outputs", maxOutputs: 4, imageInput: "image", strengthInput: "prompt_strength", maskInput: "mask",
         outputShape: .array, outputFormat: "png", typicalSeconds: 5, pricing: .perSecond("gpu-l40s")
     )
 
@@ -154,7 +154,7 @@ package enum ModelCatalog {
             InputField("style_preset", .string, default: .string("None")),
             InputField("seed", .integer(min: 0, max: 2_147_483_647)),
         ],
-        sizing: .aspectRatio(ideogramRatios), styleInput: "style_type",
+        sizing: .aspectRatio(ideogramRatios), styleInput: "style_type", imageInput: "image", maskInput: "mask", imageNeedsMask: true,
         outputShape: .single, outputFormat: "png", typicalSeconds: 5, pricing: .perImage(0.03)
     )
 

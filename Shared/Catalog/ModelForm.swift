@@ -65,6 +65,7 @@ extension ModelSpec {
         if imageInput != nil {
             parameters.append(RequestParameter(name: "source_image_url", type: "uri"))
             if let strength = numeric("strength", strengthInput, type: "number") { parameters.append(strength) }
+            if maskInput != nil { parameters.append(RequestParameter(name: "mask_image_url", type: "uri")) }
         }
         return parameters
     }

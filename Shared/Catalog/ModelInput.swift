@@ -48,6 +48,7 @@ extension ModelSpec {
         if let source = request.sourceImageUrl, let imageInput {
             input[imageInput] = imageIsArray ? .array([.string(source)]) : .string(source)
             set(strengthInput, request.strength.map(JSONValue.double), field: "strength")
+            if let mask = request.maskImageUrl, let maskInput { input[maskInput] = .string(mask) }
         }
         for (name, value) in fixedInputs { input[name] = value }
         return ModelInput(input: input, warnings: warnings)

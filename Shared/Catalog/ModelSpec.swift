@@ -36,6 +36,10 @@ package struct ModelSpec: Sendable {
     package var imageInput: String?
     package var imageIsArray = false
     package var strengthInput: String?
+    /// The inpainting mask's input, for models that take one; `imageNeedsMask` when the model edits an image only by
+    /// inpainting (a source image without a mask is refused).
+    package var maskInput: String?
+    package var imageNeedsMask = false
     /// Inputs always sent (output format and quality, safety settings).
     package var fixedInputs: [String: JSONValue] = [:]
     package var outputShape: OutputShape

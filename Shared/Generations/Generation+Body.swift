@@ -6,7 +6,7 @@ extension Generation {
     /// stored `images`, each `public_url` a link a client can fetch now (`links`: signed and expiring, unless public);
     /// `paused` when it waits to start on an operator's pause.
     package func body(images: [StoredImage], links: FileLinks, paused: Bool = false, estimate: QueueEstimate = QueueEstimate()) -> GenerationBody {
-        GenerationBody(
+        var body = GenerationBody(
             id: id, userId: userId, prompt: prompt, negativePrompt: negativePrompt, model: model, modelId: modelId, modelAlias: modelAlias,
             modelVersion: modelVersion, style: style, width: width, height: height, steps: steps, guidanceScale: guidanceScale, seed: seed,
             sourceImageUrl: sourceImageUrl, strength: strength, numOutputs: numOutputs, priority: priority, status: status, progress: progress,
@@ -15,5 +15,7 @@ extension Generation {
             updatedAt: updatedAt, completedAt: completedAt, webhook: webhook, webhookEventsFilter: webhookEventsFilter,
             deadlineAt: deadlineAt, batchId: batchId, paused: paused ? true : nil, estimate: estimate, images: images.map { $0.body(links: links) }
         )
+        body.maskImageUrl = maskImageUrl
+        return body
     }
 }

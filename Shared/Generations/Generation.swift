@@ -21,6 +21,7 @@ package struct Generation: Sendable, Equatable {
     package var guidanceScale: Double
     package var seed: Int?
     package var sourceImageUrl: String?
+    package var maskImageUrl: String?
     package var strength: Double?
     package var numOutputs: Int
     package var priority: Int
@@ -52,13 +53,15 @@ package struct Generation: Sendable, Equatable {
     /// The request this generation was made from. Steps and guidance were stored resolved (the model's default when the
     /// request left them out; 0 where the model has no such input), so an explicit 0 stays 0.
     package var request: GenerationRequest {
-        GenerationRequest(
+        var request = GenerationRequest(
             prompt: prompt, modelId: modelId, modelVersion: modelVersion, width: width, height: height,
             numInferenceSteps: steps == 0 ? nil : steps,
             guidanceScale: ModelCatalog.model(modelId)?.guidanceInput == nil ? nil : guidanceScale, seed: seed,
             negativePrompt: negativePrompt, sourceImageUrl: sourceImageUrl, strength: strength, style: style,
             numOutputs: numOutputs, priority: priority, webhook: webhook, webhookEventsFilter: webhookEventsFilter
         )
+        request.maskImageUrl = maskImageUrl
+        return request
     }
 
     /// The columns, cast to the types decoded, for every SELECT of a generation.
@@ -66,7 +69,7 @@ package struct Generation: Sendable, Equatable {
         id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
         guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_code, error_message,
         generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
-        completed_at, create_started_at, webhook, webhook_events_filter, model_alias, deadline_at, batch_id
+        completed_at, create_started_at, webhook, webhook_events_filter, model_alias, deadline_at, batch_id, mask_image_url
         """
 
     package init(row: PostgresRow) throws {
@@ -85,6 +88,7 @@ package struct Generation: Sendable, Equatable {
         guidanceScale = try r["guidance_scale"].decode(Double.self)
         seed = try r["seed"].decode(Int?.self)
         sourceImageUrl = try r["source_image_url"].decode(String?.self)
+        maskImageUrl = try r["mask_image_url"].decode(String?.self)
         strength = try r["strength"].decode(Double?.self)
         numOutputs = try r["num_outputs"].decode(Int.self)
         priority = try r["priority"].decode(Int.self)

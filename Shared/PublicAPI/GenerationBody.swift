@@ -20,6 +20,7 @@ package struct GenerationBody: Sendable, Codable, Equatable {
     package var guidanceScale: Double
     package var seed: Int?
     package var sourceImageUrl: String?
+    package var maskImageUrl: String?
     package var strength: Double?
     package var numOutputs: Int
     package var priority: Int

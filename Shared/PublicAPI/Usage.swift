@@ -29,6 +29,8 @@ package struct UsageReport: Sendable, Codable, Equatable {
     package var groupBy: String
     package var data: [UsageRow]
     package var total: UsageRow
+    /// The user's input files stored now (`GET /v1/usage` only), whatever the period.
+    package var files: InputFileUsage?
 
     package init(from: Date, to: Date, groupBy: String, data: [UsageRow]) {
         self.from = from

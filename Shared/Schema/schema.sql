@@ -721,6 +721,7 @@ CREATE TABLE public.image_generations (
     deadline_at timestamp with time zone,
     batch_id uuid,
     batch_index integer,
+    mask_image_url text,
     CONSTRAINT image_generations_num_outputs_check CHECK (((num_outputs >= 1) AND (num_outputs <= 4))),
     CONSTRAINT image_generations_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
     CONSTRAINT image_generations_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'queued'::text, 'processing'::text, 'downloading'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
@@ -751,6 +752,32 @@ CREATE TABLE public.images (
     model text,
     created_at timestamp with time zone DEFAULT now() NOT NULL
 );
+
+
+--
+-- Name: input_files; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.input_files (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    content_type text NOT NULL,
+    width integer NOT NULL,
+    height integer NOT NULL,
+    size_bytes integer NOT NULL,
+    sha256 text NOT NULL,
+    token text NOT NULL,
+    bytes bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT input_files_check CHECK ((expires_at > created_at)),
+    CONSTRAINT input_files_check1 CHECK ((octet_length(bytes) = size_bytes)),
+    CONSTRAINT input_files_content_type_check CHECK ((content_type = ANY (ARRAY['image/png'::text, 'image/jpeg'::text, 'image/webp'::text, 'image/gif'::text]))),
+    CONSTRAINT input_files_height_check CHECK ((height > 0)),
+    CONSTRAINT input_files_size_bytes_check CHECK ((size_bytes > 0)),
+    CONSTRAINT input_files_width_check CHECK ((width > 0))
+);
+ALTER TABLE ONLY public.input_files ALTER COLUMN bytes SET STORAGE EXTERNAL;
 
 
 --
@@ -1012,6 +1039,14 @@ ALTER TABLE ONLY public.images
 
 
 --
+-- Name: input_files input_files_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.input_files
+    ADD CONSTRAINT input_files_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: job_queue job_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1186,6 +1221,20 @@ CREATE INDEX images_storage_path ON public.images USING btree (storage_path);
 --
 
 CREATE INDEX images_user ON public.images USING btree (user_id, created_at DESC);
+
+
+--
+-- Name: input_files_by_expiry; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX input_files_by_expiry ON public.input_files USING btree (expires_at);
+
+
+--
+-- Name: input_files_by_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX input_files_by_user ON public.input_files USING btree (user_id, created_at DESC);
 
 
 --

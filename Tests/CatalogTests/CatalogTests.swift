@@ -35,6 +35,7 @@ struct CatalogTests {
         if model.supportsImageToImage {
             body["source_image_url"] = .string("https://example.com/source.png")
             body["strength"] = .double(0.6)
+            if model.maskInput != nil { body["mask_image_url"] = .string("https://example.com/mask.png") }
         }
         if model.maxOutputs > 1 { body["num_outputs"] = .int(2) }
         let request = try GenerationRequest.validate(body)
@@ -43,6 +44,7 @@ struct CatalogTests {
         if let steps = model.stepsInput { #expect(built.input[steps] != nil) }
         if let guidance = model.guidanceInput { #expect(built.input[guidance] != nil) }
         if let image = model.imageInput { #expect(built.input[image] != nil) }
+        if let mask = model.maskInput { #expect(built.input[mask] == .string("https://example.com/mask.png")) }
         if model.negativePromptInput == nil { #expect(built.warnings.contains { $0.hasPrefix("negative_prompt") }) }
     }
 

@@ -64,14 +64,23 @@ struct GatewayAPITests {
         try await GatewayHarness.run { g in
             try await g.database.query(
                 """
-                CREATE FUNCTION test_refuse_job() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'queue unavailable'; END; $$ LANGUAGE plpgsql
+                CREATE FUNCTION test_refuse_job() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END;
+                $$ LANGUAGE plpgsql
                 """
             )
             try await g.database.query("CREATE TRIGGER test_refuse BEFORE INSERT ON job_queue FOR EACH ROW EXECUTE FUNCTION test_refuse_job()")
             let response = try await g.call(
                 .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken)
-            // A failed write is the database's: 503 problem+json, try again.
+            // The database cannot write now (its disk is full): 503 problem+json, try again.
             #expect(response.status == .serviceUnavailable && response.headers[.contentType] == "application/problem+json")
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations", as: Int.self) == 0)
+            // A statement the database refuses is a fault of ours, not an outage: 500, not "try again".
+            try await g.database.query(
+                "CREATE OR REPLACE FUNCTION test_refuse_job() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END; $$ LANGUAGE plpgsql")
+            let refused = try await g.call(
+                .post, "/v1/generations", json: #"{"prompt": "x", "model_id": "google/imagen-4-fast"}"#, token: g.aliceToken)
+            #expect(refused.status == .internalServerError && refused.headers[.retryAfter] == nil)
             #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations", as: Int.self) == 0)
             try await g.database.query("DROP TRIGGER test_refuse ON job_queue")
             _ = try await g.create()

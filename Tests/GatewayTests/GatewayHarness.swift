@@ -53,7 +53,8 @@ struct GatewayHarness: Sendable {
 
     static func run(
         maxActivePerUser: Int = 50, monthlyBudget: Double? = nil, maxQueued: Int = 100_000,
-        deadlines: Deadlines = Deadlines(fallback: nil, ceiling: nil), _ body: @Sendable (GatewayHarness) async throws -> Void
+        deadlines: Deadlines = Deadlines(fallback: nil, ceiling: nil), inputFiles: InputFileSettings = InputFileSettings(),
+        _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withClient { database, url in
             let storage = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID())").path
@@ -68,6 +69,7 @@ struct GatewayHarness: Sendable {
             config.monthlyBudget = monthlyBudget
             config.maxQueued = maxQueued
             config.deadlines = deadlines
+            config.inputFiles = inputFiles
             let auth = await UserAuthenticator(secret: secret)
             let (alice, bob) = (UUID(), UUID())
             let (aliceToken, bobToken) = (try await auth.token(for: alice), try await auth.token(for: bob))
@@ -86,10 +88,17 @@ struct GatewayHarness: Sendable {
     func call(
         _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = nil, headers: HTTPFields = [:], body: String? = nil
     ) async throws -> TestResponse {
+        try await call(method, path, token: token, headers: headers, bytes: (json ?? body).map { Array($0.utf8) }, isJSON: json != nil)
+    }
+
+    /// Calls the gateway with `bytes` as the body.
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, headers: HTTPFields = [:], bytes: [UInt8]?, isJSON: Bool = false
+    ) async throws -> TestResponse {
         var headers = headers
         if let token { headers[.authorization] = "Bearer \(token)" }
-        if json != nil { headers[.contentType] = "application/json" }
-        return try await client.execute(uri: path, method: method, headers: headers, body: (json ?? body).map { ByteBuffer(string: $0) })
+        if isJSON { headers[.contentType] = "application/json" }
+        return try await client.execute(uri: path, method: method, headers: headers, body: bytes.map { ByteBuffer(bytes: $0) })
     }
 
     func object(_ response: TestResponse) throws -> [String: JSONValue] {

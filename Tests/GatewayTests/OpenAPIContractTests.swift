@@ -20,16 +20,28 @@ struct OpenAPIContractTests {
         publicUrl: "/files/ab/cd/0.webp?expires=1&signature=x", fileSize: 1234, width: 1024, height: 1024, format: "webp",
         contentType: "image/webp", sha256: String(repeating: "a", count: 64), createdAt: now
     )
-    static let fullGeneration = GenerationBody(
-        id: UUID(), userId: UUID(), prompt: "a lighthouse", negativePrompt: "fog", model: "FLUX.1 [schnell]",
-        modelId: "black-forest-labs/flux-schnell", modelAlias: "fast", modelVersion: String(repeating: "0", count: 64), style: "photo",
-        width: 1024, height: 1024, steps: 4, guidanceScale: 3.5, seed: 42, sourceImageUrl: "https://example.com/a.png", strength: 0.6,
-        numOutputs: 1, priority: 0, status: .completed, progress: 100, errorCode: "model_failed", errorMessage: "no",
-        generationTimeSeconds: 3, replicatePredictionId: "p1", outputUrls: ["https://replicate.delivery/a.webp"], predictTime: 1.2,
-        cost: 0.003, createdAt: now, updatedAt: now, completedAt: now, webhook: "https://example.com/hook",
-        webhookEventsFilter: ["completed"], deadlineAt: now, batchId: UUID(), paused: true,
-        estimate: QueueEstimate(position: 3, startAt: now, completionAt: now), images: [image]
-    )
+    static let fullGeneration: GenerationBody = {
+        var body = GenerationBody(
+            id: UUID(), userId: UUID(), prompt: "a lighthouse", negativePrompt: "fog", model: "FLUX.1 [schnell]",
+            modelId: "black-forest-labs/flux-schnell", modelAlias: "fast", modelVersion: String(repeating: "0", count: 64), style: "photo",
+            width: 1024, height: 1024, steps: 4, guidanceScale: 3.5, seed: 42, sourceImageUrl: "https://example.com/a.png", strength: 0.6,
+            numOutputs: 1, priority: 0, status: .completed, progress: 100, errorCode: "model_failed", errorMessage: "no",
+            generationTimeSeconds: 3, replicatePredictionId: "p1", outputUrls: ["https://replicate.delivery/a.webp"], predictTime: 1.2,
+            cost: 0.003, createdAt: now, updatedAt: now, completedAt: now, webhook: "https://example.com/hook",
+            webhookEventsFilter: ["completed"], deadlineAt: now, batchId: UUID(), paused: true,
+            estimate: QueueEstimate(position: 3, startAt: now, completionAt: now), images: [image]
+        )
+        body.maskImageUrl = "https://example.com/mask.png"
+        return body
+    }()
+    static let inputFile = InputFileBody(
+        id: UUID(), url: "https://api.example.com/v1/files/x/content?token=t", contentType: "image/png", width: 64, height: 48, sizeBytes: 99,
+        sha256: String(repeating: "b", count: 64), createdAt: now, expiresAt: now)
+    static let usage: UsageReport = {
+        var report = UsageReport(from: now, to: now, groupBy: "model", data: [usageRow])
+        report.files = InputFileUsage(count: 2, bytes: 2048)
+        return report
+    }()
     static let bareGeneration = GenerationBody(
         id: UUID(), userId: UUID(), prompt: "a lighthouse", negativePrompt: nil, model: "FLUX.1 [schnell]",
         modelId: "black-forest-labs/flux-schnell", modelAlias: nil, modelVersion: nil, style: nil, width: 1024, height: 1024, steps: 4,
@@ -84,9 +96,11 @@ struct OpenAPIContractTests {
         ("WebhookDeliveryList", WebhookDeliveryList(data: [delivery]), WebhookDeliveryList(data: [])),
         ("UsageRow", usageRow, UsageRow(key: "m", generations: 0, completed: 0, images: 0, costUsd: nil, unpricedGenerations: 0)),
         (
-            "Usage", UsageReport(from: now, to: now, groupBy: "model", data: [usageRow]),
+            "Usage", usage,
             UsageReport(from: now, to: now, groupBy: "day", data: [])
         ),
+        ("InputFile", inputFile, inputFile),
+        ("InputFileList", InputFileList(data: [inputFile]), InputFileList(data: [])),
         (
             "Problem",
             ProblemDetails(type: "about:blank", title: "Invalid", status: 422, detail: "bad", errors: [.init(field: "prompt", message: "empty")]),
@@ -94,7 +108,9 @@ struct OpenAPIContractTests {
         ),
     ]
 
-    @Test("Every response schema accepts an encoded example of its Swift type, with all optional fields and with none", arguments: 0..<11)
+    @Test(
+        "Every response schema accepts an encoded example of its Swift type, with all optional fields and with none",
+        arguments: OpenAPIContractTests.examples.indices)
     func schemaAcceptsExamples(_ index: Int) throws {
         let example = Self.examples[index]
         for value in [example.full, example.bare] {
@@ -105,7 +121,7 @@ struct OpenAPIContractTests {
         }
     }
 
-    @Test("Every schema declares exactly the properties its Swift type sends", arguments: 0..<11)
+    @Test("Every schema declares exactly the properties its Swift type sends", arguments: OpenAPIContractTests.examples.indices)
     func schemaDeclaresWhatIsSent(_ index: Int) throws {
         let example = Self.examples[index]
         let sent = try JSONSerialization.jsonObject(with: try JSONCoding.encoder().encode(example.full)) as! [String: Any]

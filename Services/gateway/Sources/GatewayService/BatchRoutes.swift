@@ -62,6 +62,7 @@ struct BatchRoutes: Sendable {
     private func create(_ request: Request, caller: Caller) async throws -> (UUID, Bool) {
         let (raw, webhook) = try await BatchRequest.read(request)
         var items: [GenerationRequest] = []
+        var indices: [Int] = []
         var errors: [FieldError] = []
         if let webhook, let problem = WebhookTarget.problem(webhook, allowedOrigins: generations.webhookOrigins) {
             throw Problem.validation([.init(field: "webhook", message: problem)])
@@ -79,12 +80,17 @@ struct BatchRoutes: Sendable {
                 var item = try generations.validated(fields, caller: caller)
                 item.deadline = try generations.deadlines.resolve(body: item.deadline, headers: request.headers, applyDefault: true)
                 items.append(item)
+                indices.append(index)
             } catch let problem as Problem {
                 failed(problem.errors)
             } catch let passed as Deadlines.Passed {
                 failed(passed.problem.errors)
             }
         }
+        // Files named by id: one lookup for the whole batch.
+        let (resolved, fileProblems) = try await generations.inputFiles.resolve(items, userID: caller.user)
+        items = resolved
+        errors += fileProblems.map { FieldError(field: "items[\(indices[$0.0])].\($0.1.field)", message: $0.1.message) }
         guard errors.isEmpty else {
             let shown = Array(errors.prefix(1000))
             var problem = Problem.validation(shown)

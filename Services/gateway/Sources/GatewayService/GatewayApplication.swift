@@ -67,6 +67,7 @@ package func makePublicRouter(
     }
     let estimates = QueueEstimates(
         queue: JobQueue(client: store.client, logger: logger), timings: ModelTimingStore(client: store.client, logger: logger))
+    let files = InputFileStore(client: store.client, logger: logger)
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
@@ -74,7 +75,7 @@ package func makePublicRouter(
         monthlyBudget: config.monthlyBudget,
         backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)),
         deadlines: config.deadlines, pauseBoard: PauseBoard(queue: JobQueue(client: store.client, logger: logger)),
-        estimates: estimates, logger: logger
+        estimates: estimates, inputFiles: InputFileLinks(files: files, publicURL: config.inputFiles.publicURL), logger: logger
     )
     addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in
@@ -82,6 +83,7 @@ package func makePublicRouter(
     }
     generations.add(to: router)
     LegacyRoutes(generations: generations).add(to: router)
+    FileRoutes(files: files, auth: auth, settings: config.inputFiles).add(to: router)
     BatchRoutes(generations: generations, batches: BatchStore(client: store.client, logger: logger)).add(to: router)
     ConsoleRoutes().add(to: router)
     // Served whatever the settings (503 until the gateway can know Replicate's secret), so the API is the same everywhere.

@@ -55,6 +55,10 @@ package struct GatewayConfig: Sendable {
     package var webhookOrigins: Set<String> = []
     /// Links to stored files: signed with `FILES_URL_SECRET`, valid `FILES_URL_TTL` seconds; plain with `FILES_PUBLIC`.
     package var fileLinks: FileLinks
+    /// Uploaded input images: the largest (`FILES_MAX_UPLOAD_BYTES`), how long each is kept (`FILES_RETENTION_HOURS`),
+    /// and the gateway's URL as Replicate reaches it, the base of their content links (`FILES_PUBLIC_URL`, else
+    /// `PUBLIC_BASE_URL`).
+    package var inputFiles = InputFileSettings()
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -91,6 +95,14 @@ package struct GatewayConfig: Sendable {
         replicateBaseURL = loader.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
         svgInline = loader.bool("FILES_SVG_INLINE", default: false)
         fileLinks = FileLinks.load(&loader, storage: storage)
+        inputFiles = InputFileSettings(
+            maxBytes: loader.int("FILES_MAX_UPLOAD_BYTES", default: inputFiles.maxBytes, in: 1024...(512 << 20)),
+            retentionHours: loader.int("FILES_RETENTION_HOURS", default: inputFiles.retentionHours, in: 1...8760),
+            publicURL: loader.optional("FILES_PUBLIC_URL") ?? loader.string("PUBLIC_BASE_URL", default: inputFiles.publicURL)
+        )
+        if URL(string: inputFiles.publicURL).map({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil }) != true {
+            loader.problem("FILES_PUBLIC_URL (or PUBLIC_BASE_URL) must be an http(s) URL, got \(inputFiles.publicURL)")
+        }
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
         if let raw = loader.optional("GATEWAY_MONTHLY_BUDGET_USD") {
@@ -160,5 +172,21 @@ package struct GatewayConfig: Sendable {
         let policy = TokenPolicy(issuer: loader.optional("AUTH_JWT_ISSUER"), audience: loader.optional("AUTH_JWT_AUDIENCE"))
         try loader.validate()
         return (secret, policy)
+    }
+}
+
+/// How the gateway takes and serves uploaded input images.
+package struct InputFileSettings: Sendable {
+    package var maxBytes = 20 << 20
+    package var retentionHours = 24
+    /// No trailing slash.
+    package var publicURL = "http://127.0.0.1:8080"
+
+    package init() {}
+
+    package init(maxBytes: Int, retentionHours: Int, publicURL: String) {
+        self.maxBytes = maxBytes
+        self.retentionHours = retentionHours
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
     }
 }

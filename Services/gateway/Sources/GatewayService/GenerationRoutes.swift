@@ -37,6 +37,8 @@ struct GenerationRoutes: Sendable {
     let pauseBoard: PauseBoard
     /// A waiting generation's queue position and estimated start and completion.
     let estimates: QueueEstimates
+    /// Uploaded files named by id in requests, made into the links Replicate fetches.
+    let inputFiles: InputFileLinks
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -163,7 +165,9 @@ struct GenerationRoutes: Sendable {
             }
             guard errors.isEmpty, let grouping, let period else { throw Problem.validation(errors) }
             let rows = try await store.usage(userID: user, from: period.from, to: period.to, groupBy: grouping)
-            return try JSONCoding.response(UsageReport(from: period.from, to: period.to, groupBy: grouping.rawValue, data: rows))
+            var report = UsageReport(from: period.from, to: period.to, groupBy: grouping.rawValue, data: rows)
+            report.files = try await inputFiles.files.usage(userID: user)
+            return try JSONCoding.response(report)
         }
         router.get("v1/models") { _, _ in
             let pauses = try await pauseBoard.current()
@@ -182,7 +186,7 @@ struct GenerationRoutes: Sendable {
         let user = caller.user
         let body = try await request.decodeJSON(JSONValue.self, limit: RequestLimits.createBodyBytes)
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
-        var generationRequest = try validated(fields, caller: caller)
+        var generationRequest = try await inputFiles.resolve(try validated(fields, caller: caller), userID: user)
         try rateLimiter.take(user)
         let key = try Self.idempotencyKey(request)
         // The hash is of the body: a retry with the same body and key is the same request, whenever it comes.

@@ -75,7 +75,7 @@ package enum OpenAPIDocument {
             {"name": "webhooks", "description": "Signed callbacks to your backend when a generation starts, progresses or finishes."},
             {"name": "usage", "description": "What your generations cost."},
             {"name": "catalog", "description": "The models and their inputs."},
-            {"name": "files", "description": "Stored images."},
+            {"name": "files", "description": "Stored images, and the input images you upload."},
             {"name": "legacy", "description": "The old system's endpoint, kept so its clients work unchanged."},
             {"name": "operations", "description": "Health and this document."},
             {"name": "replicate", "description": "For Replicate, not for clients."}
@@ -315,6 +315,107 @@ package enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "The image.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Image"}}}},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/files": {
+              "post": {
+                "operationId": "uploadFile",
+                "tags": ["files"],
+                "summary": "Upload an input image, then name it by id in source_image_url or mask_image_url",
+                "description": "The image is the body with its own Content-Type (image/png, image/jpeg, image/webp, image/gif, or application/octet-stream), or the part named `file` of a multipart/form-data body. Up to FILES_MAX_UPLOAD_BYTES (20 MiB by default; 413 past it). Its type is judged by its bytes (a declared type that disagrees is a 422); EXIF, XMP and text metadata are removed (EXIF orientation with them). It is yours alone (404 to others), counts in GET /v1/usage, and is deleted at `expires_at` (FILES_RETENTION_HOURS, 24 by default). `url` serves its bytes without a bearer token until then: it is how Replicate fetches it, so share it only as you would the image.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "image/png": {"schema": {"type": "string", "format": "binary"}},
+                    "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                    "image/webp": {"schema": {"type": "string", "format": "binary"}},
+                    "image/gif": {"schema": {"type": "string", "format": "binary"}},
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                    "multipart/form-data": {
+                      "schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Stored.",
+                    "headers": {"Location": {"$ref": "#/components/headers/Location"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InputFile"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
+                  "415": {
+                    "description": "Neither an image body nor multipart/form-data.",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                  },
+                  "422": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
+              "get": {
+                "operationId": "listFiles",
+                "tags": ["files"],
+                "summary": "Your input files that have not expired, newest first",
+                "parameters": [{"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}],
+                "responses": {
+                  "200": {"description": "Your files.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InputFileList"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "422": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/files/{id}": {
+              "get": {
+                "operationId": "getFile",
+                "tags": ["files"],
+                "summary": "One input file",
+                "parameters": [{"$ref": "#/components/parameters/FileID"}],
+                "responses": {
+                  "200": {"description": "The file.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InputFile"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
+              "delete": {
+                "operationId": "deleteFile",
+                "tags": ["files"],
+                "summary": "Delete an input file now",
+                "description": "Its link stops working at once: a generation that names it and has not started yet fails when Replicate cannot fetch it.",
+                "parameters": [{"$ref": "#/components/parameters/FileID"}],
+                "responses": {
+                  "204": {"description": "Deleted."},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/files/{id}/content": {
+              "get": {
+                "operationId": "getFileContent",
+                "tags": ["files"],
+                "summary": "An input file's bytes, by the link in its `url`",
+                "security": [],
+                "parameters": [
+                  {"$ref": "#/components/parameters/FileID"},
+                  {"name": "token", "in": "query", "required": true, "description": "The capability in the file's `url`.", "schema": {"type": "string"}}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The image.",
+                    "content": {
+                      "image/png": {"schema": {"type": "string", "format": "binary"}},
+                      "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                      "image/webp": {"schema": {"type": "string", "format": "binary"}},
+                      "image/gif": {"schema": {"type": "string", "format": "binary"}}
+                    }
+                  },
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -690,7 +791,8 @@ package enum OpenAPIDocument {
             },
             "parameters": {
               "GenerationID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
-              "BatchID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+              "BatchID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
+              "FileID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
             },
             "headers": {
               "Location": {"description": "The generation's URL.", "schema": {"type": "string"}},
@@ -798,7 +900,8 @@ package enum OpenAPIDocument {
                   "guidance_scale": {"type": ["number", "null"], "minimum": 0, "maximum": 50},
                   "seed": {"type": ["integer", "null"], "minimum": 0, "maximum": 2147483647},
                   "negative_prompt": {"type": ["string", "null"], "maxLength": 2000},
-                  "source_image_url": {"type": ["string", "null"], "description": "For image-to-image: a public https URL, or a data: URI of an image that fits in the 64 KiB request body."},
+                  "source_image_url": {"type": ["string", "null"], "description": "For image-to-image: the id of a file you uploaded (POST /v1/files), a public https URL, or a data: URI of an image that fits in the 64 KiB request body. A file id is stored as the file's link."},
+                  "mask_image_url": {"type": ["string", "null"], "description": "For inpainting, with source_image_url (models whose mask_image_url appears in GET /v1/models): the mask as a file id, https URL or data: URI; white is repainted."},
                   "strength": {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "Needs source_image_url."},
                   "style": {"type": ["string", "null"], "maxLength": 100},
                   "num_outputs": {"type": ["integer", "null"], "minimum": 1, "maximum": 4},
@@ -861,6 +964,7 @@ package enum OpenAPIDocument {
                   "guidance_scale": {"type": "number"},
                   "seed": {"type": "integer"},
                   "source_image_url": {"type": "string"},
+                  "mask_image_url": {"type": "string"},
                   "strength": {"type": "number"},
                   "num_outputs": {"type": "integer"},
                   "priority": {"type": "integer"},
@@ -1215,6 +1319,26 @@ package enum OpenAPIDocument {
                   "unpriced_generations": {"type": "integer", "description": "Completed generations whose cost is unknown."}
                 }
               },
+              "InputFile": {
+                "type": "object",
+                "required": ["id", "url", "content_type", "width", "height", "size_bytes", "sha256", "created_at", "expires_at"],
+                "properties": {
+                  "id": {"type": "string", "format": "uuid", "description": "Name it in source_image_url or mask_image_url."},
+                  "url": {"type": "string", "description": "Serves the bytes without a bearer token until expires_at (how Replicate fetches them)."},
+                  "content_type": {"type": "string", "enum": ["image/png", "image/jpeg", "image/webp", "image/gif"]},
+                  "width": {"type": "integer"},
+                  "height": {"type": "integer"},
+                  "size_bytes": {"type": "integer", "description": "As stored, without its metadata."},
+                  "sha256": {"type": "string"},
+                  "created_at": {"type": "string", "format": "date-time"},
+                  "expires_at": {"type": "string", "format": "date-time"}
+                }
+              },
+              "InputFileList": {
+                "type": "object",
+                "required": ["data"],
+                "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/InputFile"}}}
+              },
               "Usage": {
                 "type": "object",
                 "required": ["from", "to", "group_by", "data", "total"],
@@ -1223,7 +1347,13 @@ package enum OpenAPIDocument {
                   "to": {"type": "string", "format": "date-time"},
                   "group_by": {"type": "string", "enum": ["day", "model", "variant"]},
                   "data": {"type": "array", "items": {"$ref": "#/components/schemas/UsageRow"}},
-                  "total": {"$ref": "#/components/schemas/UsageRow"}
+                  "total": {"$ref": "#/components/schemas/UsageRow"},
+                  "files": {
+                    "type": "object",
+                    "description": "Your input files stored now, whatever the period.",
+                    "required": ["count", "bytes"],
+                    "properties": {"count": {"type": "integer"}, "bytes": {"type": "integer"}}
+                  }
                 }
               }
             }

@@ -115,7 +115,12 @@ struct Simulator: Sendable {
         let prompt = input["prompt"]?.string ?? ""
         let outcome: SimulatedPrediction.Outcome
         let nsfw = "NSFW content detected. Try running it again, or try a different prompt. (E005)"
-        if prompt.contains(scenario.nsfwTrigger) || Double.random(in: 0..<1) < scenario.nsfwRate {
+        let files = InputFetcher.urls(in: input, of: model)
+        let unfetchable = await InputFetcher.problem(fetching: files)
+        if !files.isEmpty { await registry.count(unfetchable == nil ? "inputs.fetched" : "inputs.unfetchable") }
+        if let unfetchable {
+            outcome = .fail(unfetchable)
+        } else if prompt.contains(scenario.nsfwTrigger) || Double.random(in: 0..<1) < scenario.nsfwRate {
             outcome = .fail(nsfw)
         } else if prompt.contains(scenario.failTrigger) || Double.random(in: 0..<1) < scenario.failureRate {
             outcome = .fail("Prediction failed: CUDA out of memory. Tried to allocate 2.00 GiB (simulated model error)")
