@@ -6,9 +6,11 @@ import os
 import pty
 import re
 import select
+import struct
 import subprocess
 import time
 import uuid
+import zlib
 from harness import check, finish
 
 CLI = os.environ["IMAGEGEN_CLI"]
@@ -105,6 +107,22 @@ code, out, _ = run("show", first)
 check("show prints the generation and its images", code == 0 and "status:   completed" in out and out.count("image ") == 2, out)
 code, out, _ = run("usage", "--group-by", "model")
 check("usage shows a total", code == 0 and re.search(r"total\s+2 generations, 2 completed, 3 images", out), out)
+
+# A local image as --image and --mask: uploaded first (POST /v1/files), then named by its file id.
+source = os.path.join(OUT, "source.png")
+rows = b"".join(b"\0" + b"".join(bytes((x * 8, y * 8, 90)) for x in range(32)) for y in range(24))
+chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+with open(source, "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 24, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+code, out, err = run("generate", "as a watercolour", "--model", "stability-ai/sdxl", "--image", source, "--mask", source, "--json",
+                     "--out", OUT)
+edited = json.loads(out).get("generation", {}) if code == 0 else {}
+check("generate --image FILE --mask FILE uploads both and starts from them", edited.get("status") == "completed"
+      and "/v1/files/" in (edited.get("source_image_url") or "") and "/v1/files/" in (edited.get("mask_image_url") or ""),
+      (code, out[:300], err))
+code, _, err = run("generate", "x", "--model", "stability-ai/sdxl", "--image", os.path.join(OUT, "missing.png"))
+check("a missing --image file: usage error 64 naming the flag", code == 64 and "--image" in err, (code, err))
 
 # No wait, cancel, delete.
 code, out, _ = run("generate", "slow", "--model", SLOW_MODEL, "--no-wait")

@@ -4,8 +4,10 @@ cancel, delete, gallery paging, a phone-sized layout, and no errors in the brows
 goes to $CONSOLE_SHOTS."""
 import json
 import os
+import struct
 import time
 import urllib.request
+import zlib
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
@@ -125,6 +127,20 @@ try:
     names = {e.get_attribute("name") for e in driver.find_elements(By.CSS_SELECTOR, "#parameters [name]")}
     check("SDXL's form has negative prompt, guidance and an image to start from",
           {"negative_prompt", "guidance_scale", "source_image_url"} <= names, names)
+    check("SDXL's form takes a mask too", "mask_image_url" in names, names)
+
+    # An image picked beside "start from image" is uploaded, and its file id fills the field.
+    upload = os.path.abspath(os.path.join(SHOTS, "source.png"))
+    rows = b"".join(b"\0" + b"".join(bytes((x * 8, y * 8, 90)) for x in range(32)) for y in range(24))
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    with open(upload, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 24, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    driver.find_element(By.CSS_SELECTOR, '#parameters input[type="file"][aria-label$="source_image_url"]').send_keys(upload)
+    note = wait.until(lambda d: (t := d.find_element(By.CSS_SELECTOR, '.field-error[data-for="source_image_url"]').text).startswith("Uploaded") and t)
+    uploaded = driver.find_element(By.ID, "p-source_image_url").get_attribute("value")
+    check("a picked image is uploaded and its file id fills the field", len(uploaded) == 36 and "32×24" in note, f"{uploaded} {note}")
+    driver.find_element(By.ID, "p-source_image_url").clear()
 
     # The API's validation messages appear beside the fields.
     steps = driver.find_element(By.ID, "p-num_inference_steps")

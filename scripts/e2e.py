@@ -7,6 +7,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import zlib
 import harness
 from harness import check, finish
 
@@ -93,13 +94,39 @@ def check_images(name, generation, count):
             check(f"{name}: the unsigned link is refused", error.code == 403, error.code)
 
 
-# Happy paths: an official model, a version-pinned multi-output model, an SVG model, img2img.
+def png(width, height, text=None):
+    """A real PNG (RGB, a gradient), with a tEXt chunk when `text` is given."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + b"".join(bytes((x * 255 // width, y * 255 // height, 128)) for x in range(width)) for y in range(height))
+    body = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    if text:
+        body += chunk(b"tEXt", b"Comment\0" + text.encode())
+    return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+# Input files: an upload is stored without its metadata and served by its link, to no one else by id.
+secret = "GPS 51.5007N 0.1246W"
+status, source, headers = call("POST", "/v1/files", png(96, 64, secret), headers={"Content-Type": "image/png"})
+check("files: an upload is stored (201) and measured", status == 201 and (source["width"], source["height"]) == (96, 64), f"{status} {source}")
+with urllib.request.urlopen(source["url"], timeout=10) as response:
+    served = response.read()
+check("files: its link serves it without a bearer token, metadata removed",
+      served.startswith(b"\x89PNG") and secret.encode() not in served and len(served) == source["size_bytes"])
+check("files: another user gets 404 by its id", call("GET", f"/v1/files/{source['id']}", token=OTHER)[0] == 404)
+status, refused, _ = call("POST", "/v1/generations", {"prompt": "mine now", "model_id": "black-forest-labs/flux-dev",
+                                                       "source_image_url": source["id"]}, token=OTHER)
+check("files: another user's file id is refused (422 naming source_image_url)",
+      status == 422 and [e["field"] for e in refused["errors"]] == ["source_image_url"], f"{status} {refused}")
+fetched_before = call("GET", "/_simulator/stats", token=None, base=SIMULATOR)[1]["counters"].get("inputs.fetched", 0)
+
+# Happy paths: an official model, a version-pinned multi-output model, an SVG model, img2img from an uploaded file.
 requests = {
     "flux-schnell 16:9": {"prompt": "a lighthouse at dusk", "model_id": "black-forest-labs/flux-schnell", "width": 1344, "height": 768},
     "sdxl-lightning x2": {"prompt": "a red fox", "model_id": "bytedance/sdxl-lightning-4step", "width": 768, "height": 512, "num_outputs": 2},
     "recraft svg": {"prompt": "a logo", "model_id": "recraft-ai/recraft-v3-svg"},
     "flux-dev img2img": {"prompt": "as a watercolour", "model_id": "black-forest-labs/flux-dev",
-                         "source_image_url": "https://example.com/source.png", "strength": 0.6},
+                         "source_image_url": source["id"], "strength": 0.6},
 }
 ids = {}
 for name, body in requests.items():
@@ -144,6 +171,9 @@ check_images("recraft svg", results["recraft svg"], 1)
 if results["recraft svg"]["images"]:
     check("recraft svg: stored as SVG", results["recraft svg"]["images"][0]["format"] == "svg")
 check_images("flux-dev img2img", results["flux-dev img2img"], 1)
+check("flux-dev img2img: the file id became its link", results["flux-dev img2img"]["source_image_url"] == source["url"])
+fetched = call("GET", "/_simulator/stats", token=None, base=SIMULATOR)[1]["counters"].get("inputs.fetched", 0)
+check("flux-dev img2img: Replicate (the simulator) fetched the uploaded image by its link", fetched == fetched_before + 1, fetched)
 
 # Delete: the generation is gone from the API and its images from the store.
 doomed = results["sdxl-lightning x2"]

@@ -187,6 +187,8 @@ for name in ("generator", "downloader", "notifier", "gateway"):
 if "replicate-simulator" in pods:
     for name in ("generator", "downloader"):
         check(f"{name} → the bundled Replicate simulator", allowed(pods[name], pods["replicate-simulator"], 8090))
+    check("the bundled Replicate simulator → gateway (it fetches uploaded input files, as Replicate does)",
+          allowed(pods["replicate-simulator"], pods["gateway"], 8080))
 check("an ingress controller → gateway", allowed(ingress_controller, pods["gateway"], "http"))
 for name in services:
     port = "metrics" if name == "gateway" else "http"
@@ -214,6 +216,11 @@ def environment(container):
                 names.setdefault(key, value)
     return names
 
+
+if "replicate-simulator" in pods:
+    links = environment(pods["gateway"].workload["spec"]["template"]["spec"]["containers"][0]).get("FILES_PUBLIC_URL")
+    check("with the bundled simulator, input files' links name the gateway's Service it reaches (FILES_PUBLIC_URL)",
+          links == "http://gateway:8080", links)
 
 for name in services:
     container = pods[name].workload["spec"]["template"]["spec"]["containers"][0]

@@ -18,7 +18,9 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Guidance scale, where the model takes it.") var guidance: Double?
     @Option(help: "What to avoid, where the model takes it.") var negative: String?
     @Option(help: "A seed, for repeatable images.") var seed: Int?
-    @Option(help: "Start from this image (URL), where the model supports it.") var image: String?
+    @Option(help: "Start from this image (a local file, uploaded first; an https URL; or an uploaded file's id), where the model supports it.")
+    var image: String?
+    @Option(help: "Inpaint: repaint the white of this mask (as --image), where the model takes one.") var mask: String?
     @Option(help: "The folder to save the images in.") var out = "."
     @Flag(help: "Print the id and return at once.") var noWait = false
     @Flag(help: "Print JSON (the generation, and the saved paths) instead of progress.") var json = false
@@ -40,7 +42,8 @@ struct Generate: AsyncParsableCommand {
             if let guidance { body["guidance_scale"] = .double(guidance) }
             if let negative { body["negative_prompt"] = .string(negative) }
             if let seed { body["seed"] = .int(seed) }
-            if let image { body["source_image_url"] = .string(image) }
+            if let image { body["source_image_url"] = .string(try await InputImage.reference(image, flag: "--image", client: client)) }
+            if let mask { body["mask_image_url"] = .string(try await InputImage.reference(mask, flag: "--mask", client: client)) }
             let created: GenerationBody = try await client.call(.POST, "/v1/generations", body: JSONValue.object(body))
             if noWait {
                 if json { printRaw(try await client.raw(.GET, "/v1/generations/\(created.id.lowercase)")) } else { print(created.id.lowercase) }

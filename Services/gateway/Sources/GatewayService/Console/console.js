@@ -8,7 +8,8 @@ const LABELS = {
   negative_prompt: "Negative prompt",
   style: "Style",
   seed: "Seed",
-  source_image_url: "Start from image (URL)",
+  source_image_url: "Start from image (upload, URL or file id)",
+  mask_image_url: "Mask: white is repainted (upload, URL or file id)",
   strength: "Strength (how far from the image)",
 };
 const PAGE_SIZE = 12;
@@ -37,6 +38,15 @@ const api = {
       if (response.status === 401 && this.token) signOut("Your token was refused (expired?): sign in again.");
       throw new ApiError(response.status, data);
     }
+    return data;
+  },
+  /** Uploads an image (POST /v1/files, the file as the body); returns the stored file. */
+  async upload(file) {
+    const headers = { Accept: "application/json", "Content-Type": file.type || "application/octet-stream" };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    const response = await fetch("/v1/files", { method: "POST", headers, body: file });
+    const data = (response.headers.get("Content-Type") || "").includes("json") ? await response.json() : null;
+    if (!response.ok) throw new ApiError(response.status, data);
     return data;
   },
 };
@@ -179,7 +189,7 @@ function parameterField(parameter) {
     input.append(new Option(fallback, ""), ...parameter.choices.map((c) => new Option(c, c)));
   } else {
     input = document.createElement("input");
-    input.type = parameter.type === "uri" ? "url" : parameter.type === "string" ? "text" : "number";
+    input.type = parameter.type === "uri" || parameter.type === "string" ? "text" : "number";
     if (parameter.minimum != null) input.min = String(parameter.minimum);
     if (parameter.maximum != null) input.max = String(parameter.maximum);
     if (parameter.type === "number") input.step = "any";
@@ -192,7 +202,29 @@ function parameterField(parameter) {
   const error = Object.assign(document.createElement("p"), { className: "field-error" });
   error.dataset.for = parameter.name;
   wrapper.append(label, input, error);
+  if (parameter.type === "uri") wrapper.append(uploadPicker(input, error));
   return wrapper;
+}
+
+/** A file picker that uploads the chosen image and puts its id in `input` (the server checks and strips it). */
+function uploadPicker(input, error) {
+  const picker = Object.assign(document.createElement("input"), { type: "file", accept: "image/png,image/jpeg,image/webp,image/gif" });
+  picker.className = "upload";
+  picker.setAttribute("aria-label", `Upload an image for ${input.name}`);
+  picker.addEventListener("change", async () => {
+    const [file] = picker.files;
+    if (!file) return;
+    error.textContent = "Uploading…";
+    try {
+      const stored = await api.upload(file);
+      input.value = stored.id;
+      error.textContent = `Uploaded ${file.name}: ${stored.width}×${stored.height}, kept until ${new Date(stored.expires_at).toLocaleString()}`;
+    } catch (failure) {
+      const field = failure.problem?.errors?.[0];
+      error.textContent = field ? `${file.name} ${field.message}` : failure.problem?.detail || failure.message;
+    }
+  });
+  return picker;
 }
 
 function clearErrors() {
@@ -223,7 +255,7 @@ function requestBody() {
   const [width, height] = $("#size").value.split("x").map(Number);
   const body = { prompt: form.prompt.value, model_id: form.model_id.value, width, height };
   if (!$("#outputs-field").hidden) body.num_outputs = Number(form.num_outputs.value);
-  for (const input of $("#parameters").querySelectorAll("input, select")) {
+  for (const input of $("#parameters").querySelectorAll("input[name], select[name]")) {
     const raw = input.value.trim();
     if (raw === "") continue;
     const type = input.dataset.type;
