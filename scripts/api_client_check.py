@@ -3,14 +3,16 @@ generation, poll it to completion, read its image, list, cancel another, open it
 and read a validation error. Every answer must parse into the generated models: none left as None or a bare dict.
 Run by scripts/test-api with the generated package on PYTHONPATH."""
 
+import io
 import os
 import time
 
 import httpx
-from harness import check, finish
+from harness import check, finish, png
 from imagegen_client import AuthenticatedClient, Client
+from imagegen_client.types import File
 from imagegen_client.api.catalog import list_models
-from imagegen_client.api.files import get_image
+from imagegen_client.api.files import get_file, get_image, upload_file
 from imagegen_client.api.generations import (
     cancel_generation,
     create_generation,
@@ -24,6 +26,7 @@ from imagegen_client.models import (
     GenerationRequest,
     GenerationStatus,
     Image,
+    InputFile,
     ModelList,
     Problem,
     StreamToken,
@@ -80,5 +83,13 @@ check("the stream token opens the event stream without a header", stream.status_
 bad = GenerationRequest(prompt="x", model_id="black-forest-labs/flux-schnell", num_outputs=9)
 problem = parsed(create_generation.sync_detailed(client=client, body=bad), Problem, 422)
 check("a validation error is a Problem naming the field", any(e.field == "num_outputs" for e in problem.errors), problem.errors)
+
+# An input image uploaded with the generated client, then named by its id.
+uploaded = parsed(upload_file.sync_detailed(client=client, body=File(payload=io.BytesIO(png(16, 12)), file_name="a.png")), InputFile, 201)
+check("an upload answers an InputFile", (uploaded.width, uploaded.height, uploaded.content_type) == (16, 12, "image/png"), uploaded)
+check("it reads back", parsed(get_file.sync_detailed(id=uploaded.id, client=client), InputFile, 200).sha256 == uploaded.sha256)
+edit = GenerationRequest(prompt="as a watercolour", model_id="black-forest-labs/flux-dev", source_image_url=str(uploaded.id), strength=0.5)
+started = parsed(create_generation.sync_detailed(client=client, body=edit), Generation, 202)
+check("a generation starts from its id, which became its link", started.source_image_url == uploaded.url, started.source_image_url)
 
 finish("client")

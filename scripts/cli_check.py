@@ -6,12 +6,10 @@ import os
 import pty
 import re
 import select
-import struct
 import subprocess
 import time
 import uuid
-import zlib
-from harness import check, finish
+from harness import check, finish, png
 
 CLI = os.environ["IMAGEGEN_CLI"]
 OUT = os.environ["CLI_OUT"]
@@ -110,11 +108,8 @@ check("usage shows a total", code == 0 and re.search(r"total\s+2 generations, 2 
 
 # A local image as --image and --mask: uploaded first (POST /v1/files), then named by its file id.
 source = os.path.join(OUT, "source.png")
-rows = b"".join(b"\0" + b"".join(bytes((x * 8, y * 8, 90)) for x in range(32)) for y in range(24))
-chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 with open(source, "wb") as f:
-    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 24, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    f.write(png(32, 24))
 code, out, err = run("generate", "as a watercolour", "--model", "stability-ai/sdxl", "--image", source, "--mask", source, "--json",
                      "--out", OUT)
 edited = json.loads(out).get("generation", {}) if code == 0 else {}

@@ -71,7 +71,7 @@ def model_error():
         client.run("black-forest-labs/flux-schnell", input={"prompt": "[nsfw] x"})
         check("a failed prediction raises ModelError", False, "no error")
     except ModelError as error:
-        check("a failed prediction raises ModelError", "E005" in (error.prediction.error or ""), str(error))
+        check("a failed prediction raises ModelError", "NSFW" in (error.prediction.error or ""), str(error))
 
 
 def webhook():

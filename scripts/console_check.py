@@ -4,10 +4,8 @@ cancel, delete, gallery paging, a phone-sized layout, and no errors in the brows
 goes to $CONSOLE_SHOTS."""
 import json
 import os
-import struct
 import time
 import urllib.request
-import zlib
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
@@ -15,7 +13,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from harness import check, finish
+from harness import check, finish, png
 
 BASE = os.environ["GATEWAY_URL"]
 TOKEN = os.environ["API_TOKEN"]
@@ -131,11 +129,8 @@ try:
 
     # An image picked beside "start from image" is uploaded, and its file id fills the field.
     upload = os.path.abspath(os.path.join(SHOTS, "source.png"))
-    rows = b"".join(b"\0" + b"".join(bytes((x * 8, y * 8, 90)) for x in range(32)) for y in range(24))
-    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     with open(upload, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 24, 8, 2, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+        f.write(png(32, 24))
     driver.find_element(By.CSS_SELECTOR, '#parameters input[type="file"][aria-label$="source_image_url"]').send_keys(upload)
     note = wait.until(lambda d: (t := d.find_element(By.CSS_SELECTOR, '.field-error[data-for="source_image_url"]').text).startswith("Uploaded") and t)
     uploaded = driver.find_element(By.ID, "p-source_image_url").get_attribute("value")

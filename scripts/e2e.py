@@ -7,9 +7,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-import zlib
 import harness
-from harness import check, finish
+from harness import check, finish, png
 
 GATEWAY = os.environ["GATEWAY_URL"]
 SIMULATOR = os.environ["SIMULATOR_URL"]
@@ -94,17 +93,6 @@ def check_images(name, generation, count):
             check(f"{name}: the unsigned link is refused", error.code == 403, error.code)
 
 
-def png(width, height, text=None):
-    """A real PNG (RGB, a gradient), with a tEXt chunk when `text` is given."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\0" + b"".join(bytes((x * 255 // width, y * 255 // height, 128)) for x in range(width)) for y in range(height))
-    body = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-    if text:
-        body += chunk(b"tEXt", b"Comment\0" + text.encode())
-    return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
 # Input files: an upload is stored without its metadata and served by its link, to no one else by id.
 secret = "GPS 51.5007N 0.1246W"
 status, source, headers = call("POST", "/v1/files", png(96, 64, secret), headers={"Content-Type": "image/png"})
@@ -118,6 +106,31 @@ status, refused, _ = call("POST", "/v1/generations", {"prompt": "mine now", "mod
                                                        "source_image_url": source["id"]}, token=OTHER)
 check("files: another user's file id is refused (422 naming source_image_url)",
       status == 422 and [e["field"] for e in refused["errors"]] == ["source_image_url"], f"{status} {refused}")
+
+# Direct uploads: with a bucket, a presigned PUT and a completion that checks what arrived; with a directory, a 409.
+status, upload, _ = call("POST", "/v1/files/uploads")
+if BUCKET_URL:
+    check("direct upload: 201 with a presigned PUT", status == 201 and upload["method"] == "PUT" and "X-Amz-Signature" in upload["upload_url"],
+          f"{status} {upload}")
+    status, _, _ = call("POST", upload["complete_url"])
+    check("direct upload: completing before the PUT is a 409", status == 409, status)
+    # With its type (urllib would otherwise say form-urlencoded, which moto's server tries to parse as a form).
+    put = urllib.request.Request(upload["upload_url"], data=png(40, 30, secret), method="PUT", headers={"Content-Type": "image/png"})
+    with urllib.request.urlopen(put, timeout=10) as response:
+        check("direct upload: the bucket takes the PUT (no bearer token)", response.status == 200, response.status)
+    check("direct upload: another user cannot complete it", call("POST", upload["complete_url"], token=OTHER)[0] == 404)
+    status, direct, _ = call("POST", upload["complete_url"])
+    check("direct upload: completing makes it an input file with the upload's id",
+          status == 201 and direct["id"] == upload["id"] and (direct["width"], direct["height"]) == (40, 30), f"{status} {direct}")
+    with urllib.request.urlopen(direct["url"], timeout=10) as response:
+        check("direct upload: served by its link without its metadata", secret.encode() not in response.read())
+    check("direct upload: completing twice is a 404", call("POST", upload["complete_url"])[0] == 404)
+    key = f"{BUCKET_PREFIX}/uploads/{upload['id']}.upload" if BUCKET_PREFIX else f"uploads/{upload['id']}.upload"
+    listing = urllib.request.urlopen(f"{BUCKET_URL}?list-type=2&prefix={key}", timeout=10).read().decode()
+    check("direct upload: its object is gone from the bucket", f"<Key>{key}</Key>" not in listing, listing[:300])
+else:
+    check("direct upload: with files on disk, a 409 pointing at POST /v1/files", status == 409 and "POST /v1/files" in upload["detail"],
+          f"{status} {upload}")
 fetched_before = call("GET", "/_simulator/stats", token=None, base=SIMULATOR)[1]["counters"].get("inputs.fetched", 0)
 
 # Happy paths: an official model, a version-pinned multi-output model, an SVG model, img2img from an uploaded file.
@@ -192,11 +205,16 @@ created = stats["counters"].get("predictions.created", 0)
 check("one Replicate prediction per generation", created == len(requests), f"{created} predictions for {len(requests)} generations")
 
 # Model failures fail the generation with Replicate's message, once.
-for name, prompt, needle in [("model error", "[fail] a cat", "CUDA"), ("nsfw", "[nsfw] a cat", "E005")]:
+for name, prompt, needle, code in [("model error", "[fail] a cat", "CUDA", "model_failed"),
+                                   ("nsfw", "[nsfw] a cat", "NSFW content detected", "content_filtered")]:
     status, created, _ = call("POST", "/v1/generations", {"prompt": prompt, "model_id": "black-forest-labs/flux-schnell"})
     generation = wait_terminal(created["id"])
-    check(f"{name}: generation failed with Replicate's message",
-          generation["status"] == "failed" and needle in (generation["error_message"] or ""), str(generation.get("error_message")))
+    check(f"{name}: generation failed with Replicate's message, as {code}",
+          generation["status"] == "failed" and needle in (generation["error_message"] or "") and generation["error_code"] == code,
+          f"{generation.get('error_code')} {generation.get('error_message')}")
+status, refused, _ = call("POST", "/v1/generations", {"prompt": "x", "model_id": "black-forest-labs/flux-schnell", "safety_level": "relaxed"})
+check("safety: relaxed beyond the operator's ceiling (standard) is a 422 naming safety_level",
+      status == 422 and [e["field"] for e in refused["errors"]] == ["safety_level"], f"{status} {refused}")
 
 # Replicate down for a while with generations in flight: nothing fails; each runs once Replicate answers again.
 call("POST", "/_simulator/scenario", {"outage": True}, token=None, base=SIMULATOR)

@@ -1,5 +1,6 @@
 """What every black-box check in scripts/ shares: a named check that prints `ok` or `FAIL`, the closing tally
-(`<what>: N passed, N failed`, the line CI reads) with a non-zero exit when anything failed, and one JSON HTTP call.
+(`<what>: N passed, N failed`, the line CI reads) with a non-zero exit when anything failed, one JSON HTTP call, and a
+real PNG to upload.
 
     from harness import call, check, finish
     status, body, headers = call("GET", f"{gateway}/v1/generations/{id}", token=token)
@@ -7,9 +8,11 @@
     finish("e2e")
 """
 import json
+import struct
 import sys
 import urllib.error
 import urllib.request
+import zlib
 
 _passed = 0
 failures = []
@@ -35,6 +38,17 @@ def call(method, url, body=None, token=None, headers=None, timeout=60):
         kind = (response.headers.get("Content-Type") or "").split(";")[0].strip()
         parsed = json.loads(raw) if raw and (kind == "application/json" or kind.endswith("+json")) else (raw or None)
         return response.status, parsed, response.headers
+
+
+def png(width, height, text=None):
+    """A real PNG (8-bit RGB, a gradient), with a tEXt chunk saying `text` when given."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + b"".join(bytes((x * 255 // width, y * 255 // height, 90)) for x in range(width)) for y in range(height))
+    body = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    if text:
+        body += chunk(b"tEXt", b"Comment\0" + text.encode())
+    return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def check(name, condition, detail=""):

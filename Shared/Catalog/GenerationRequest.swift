@@ -28,6 +28,10 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     package var modelAlias: String?
     /// When the generation must have finished (`deadline`, RFC 3339, in the future).
     package var deadline: Date?
+    /// How strict the model's safety checker is to be (``SafetyLevel``); nil: the model's default.
+    package var safetyLevel: SafetyLevel?
+    /// The file format asked of a model that lets one choose (`png`, `jpg`, `webp`); nil: the catalog's choice.
+    package var outputFormat: String?
 
     package init(
         prompt: String, modelId: String, modelVersion: String?, width: Int, height: Int, numInferenceSteps: Int?, guidanceScale: Double?,
@@ -57,9 +61,11 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     package static let fields: Set<String> = [
         "prompt", "model_id", "model_version", "width", "height", "num_inference_steps", "guidance_scale", "seed",
         "negative_prompt", "source_image_url", "mask_image_url", "strength", "style", "num_outputs", "priority", "webhook", "webhook_events_filter",
-        "deadline",
+        "deadline", "safety_level", "output_format",
     ]
     package static let maxPromptLength = RequestLimits.promptLength
+    /// What `output_format` may ask for.
+    package static let outputFormats = ["png", "jpg", "webp"]
 
     /// Validates a JSON body against the catalog; throws ``ValidationFailure`` naming every offending
     /// field and the reason. `webhookOrigins` are the plain-http or private origins webhooks may also use.
@@ -94,8 +100,22 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
             // answered as it was, whenever it comes.
             return date
         }
+        let safety = reader.string("safety_level", maxLength: 16).flatMap { raw -> SafetyLevel? in
+            guard let level = SafetyLevel(rawValue: raw) else {
+                reader.fail("safety_level", "must be one of \(SafetyLevel.allCases.map(\.rawValue).joined(separator: ", ")), got '\(raw)'")
+                return nil
+            }
+            return level
+        }
+        let format = reader.string("output_format", maxLength: 16)
+        if let format, !Self.outputFormats.contains(format) {
+            reader.fail("output_format", "must be one of \(Self.outputFormats.joined(separator: ", ")), got '\(format)'")
+        }
         if let model {
             check(&reader, against: model, steps: steps, guidance: guidance, source: source, mask: mask, numOutputs: numOutputs, style: style)
+            if let format, Self.outputFormats.contains(format), let problem = model.outputFormatProblem(format) {
+                reader.fail("output_format", problem)
+            }
         }
         guard reader.errors.isEmpty, let prompt, let modelID else { throw ValidationFailure(reader.errors) }
         var request = GenerationRequest(
@@ -105,6 +125,8 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
             webhook: webhook, webhookEventsFilter: webhook == nil ? nil : eventsFilter ?? ["completed"], deadline: deadline
         )
         request.maskImageUrl = mask
+        request.safetyLevel = safety
+        request.outputFormat = format
         return request
     }
 

@@ -51,6 +51,15 @@ extension ModelSpec {
             if let mask = request.maskImageUrl, let maskInput { input[maskInput] = .string(mask) }
         }
         for (name, value) in fixedInputs { input[name] = value }
+        // What the request asks of safety and format wins over the catalog's fixed choices.
+        if let level = request.safetyLevel {
+            if let (name, value) = safetyInput(level) {
+                input[name] = value
+            } else {
+                warnings.append("safety_level is not an input of \(id) (its own checker applies); ignored")
+            }
+        }
+        if let format = request.outputFormat, field("output_format") != nil { input["output_format"] = .string(format) }
         return ModelInput(input: input, warnings: warnings)
     }
 

@@ -16,6 +16,8 @@ extension Generation {
             deadlineAt: deadlineAt, batchId: batchId, paused: paused ? true : nil, estimate: estimate, images: images.map { $0.body(links: links) }
         )
         body.maskImageUrl = maskImageUrl
+        body.safetyLevel = safetyLevel?.rawValue
+        body.outputFormat = outputFormat
         return body
     }
 }

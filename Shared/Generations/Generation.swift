@@ -22,6 +22,8 @@ package struct Generation: Sendable, Equatable {
     package var seed: Int?
     package var sourceImageUrl: String?
     package var maskImageUrl: String?
+    package var safetyLevel: SafetyLevel?
+    package var outputFormat: String?
     package var strength: Double?
     package var numOutputs: Int
     package var priority: Int
@@ -61,6 +63,8 @@ package struct Generation: Sendable, Equatable {
             numOutputs: numOutputs, priority: priority, webhook: webhook, webhookEventsFilter: webhookEventsFilter
         )
         request.maskImageUrl = maskImageUrl
+        request.safetyLevel = safetyLevel
+        request.outputFormat = outputFormat
         return request
     }
 
@@ -69,7 +73,7 @@ package struct Generation: Sendable, Equatable {
         id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
         guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_code, error_message,
         generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
-        completed_at, create_started_at, webhook, webhook_events_filter, model_alias, deadline_at, batch_id, mask_image_url
+        completed_at, create_started_at, webhook, webhook_events_filter, model_alias, deadline_at, batch_id, mask_image_url, safety_level, output_format
         """
 
     package init(row: PostgresRow) throws {
@@ -89,6 +93,8 @@ package struct Generation: Sendable, Equatable {
         seed = try r["seed"].decode(Int?.self)
         sourceImageUrl = try r["source_image_url"].decode(String?.self)
         maskImageUrl = try r["mask_image_url"].decode(String?.self)
+        safetyLevel = try r["safety_level"].decode(String?.self).flatMap(SafetyLevel.init(rawValue:))
+        outputFormat = try r["output_format"].decode(String?.self)
         strength = try r["strength"].decode(Double?.self)
         numOutputs = try r["num_outputs"].decode(Int.self)
         priority = try r["priority"].decode(Int.self)

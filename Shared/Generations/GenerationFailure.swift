@@ -13,6 +13,20 @@ package struct GenerationFailure: Sendable, Equatable {
     package static func inputRejected(_ detail: String) -> Self { Self(code: "input_rejected", message: "The model refused the input: \(detail)") }
     /// The prediction failed (Replicate's words: the model's error, or why the output was withheld).
     package static func modelFailed(_ detail: String?) -> Self { Self(code: "model_failed", message: detail ?? "The model failed") }
+    /// The model's safety checker refused the prompt or withheld the image (Replicate's words).
+    package static func contentFiltered(_ detail: String?) -> Self {
+        Self(code: "content_filtered", message: detail ?? "The model's safety checker withheld the image")
+    }
+
+    /// Whether Replicate's error for a failed prediction is a safety refusal: the community models' "NSFW content
+    /// detected", the official models' "flagged as sensitive (E005)", Imagen's filter.
+    package static func isSafetyRefusal(_ error: String?) -> Bool {
+        guard let text = error?.lowercased() else { return false }
+        return ["nsfw content detected", "(e005)", "flagged as sensitive", "responsible ai practices", "safety filter"].contains {
+            text.contains($0)
+        }
+    }
+
     /// The model is not in the catalog, or the account may not run it.
     package static let modelUnavailable = Self(code: "model_unavailable", message: "The model cannot be run right now")
     package static let noOutput = Self(code: "no_output", message: "The model returned no image")

@@ -40,10 +40,10 @@ private struct CreateGeneration: PostgresPreparedStatement {
             INSERT INTO image_generations (
                 user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                 seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash, webhook,
-                webhook_events_filter, expected_cost, model_alias, trace_context, deadline_at, mask_image_url
+                webhook_events_filter, expected_cost, model_alias, trace_context, deadline_at, mask_image_url, safety_level, output_format
             )
             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '\(GenerationTransition.create.to.rawValue)',
-                   $17, $18, $20, $21, $22, $24, $25, $26, $27
+                   $17, $18, $20, $21, $22, $24, $25, $26, $27, $28, $29
             FROM running WHERE running.n < $19 AND (running.budget IS NULL OR running.committed + $22::float8::numeric <= running.budget)
             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING *
@@ -60,7 +60,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .float8, .int8, .text, .float8, .int8, .int8, .text,
-        .text, .int8, .text, .textArray, .float8, .float8, .text, .text, .timestamptz, .text,
+        .text, .int8, .text, .textArray, .float8, .float8, .text, .text, .timestamptz, .text, .text, .text,
     ]
     typealias Row = PostgresRow
 
@@ -79,7 +79,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
     var traceContext = TraceContext.current()
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 27)
+        var bindings = PostgresBindings(capacity: 29)
         try bindings.append(userID)
         try bindings.append(request.prompt)
         try bindings.append(request.negativePrompt)
@@ -107,6 +107,8 @@ private struct CreateGeneration: PostgresPreparedStatement {
         try bindings.append(traceContext)
         try bindings.append(request.deadline)
         try bindings.append(request.maskImageUrl)
+        try bindings.append(request.safetyLevel?.rawValue)
+        try bindings.append(request.outputFormat)
         return bindings
     }
 

@@ -53,15 +53,16 @@ package struct InputFileStore: Sendable {
         self.logger = logger
     }
 
-    /// Stores `bytes` (already checked and stripped) for `userID`, kept `retentionHours`.
+    /// Stores `bytes` (already checked and stripped) for `userID` as file `id`, kept `retentionHours`.
     package func create(
-        userID: UUID, bytes: [UInt8], contentType: String, width: Int, height: Int, sha256: String, token: String, retentionHours: Int
+        id: UUID = UUID(), userID: UUID, bytes: [UInt8], contentType: String, width: Int, height: Int, sha256: String, token: String,
+        retentionHours: Int
     ) async throws -> InputFile {
         let data = ByteBuffer(bytes: bytes)
         let rows = try await client.query(
             """
             INSERT INTO input_files (id, user_id, content_type, width, height, size_bytes, sha256, token, bytes, expires_at)
-            VALUES (\(UUID()), \(userID), \(contentType), \(width), \(height), \(bytes.count), \(sha256), \(token), \(data),
+            VALUES (\(id), \(userID), \(contentType), \(width), \(height), \(bytes.count), \(sha256), \(token), \(data),
                     now() + \(retentionHours) * interval '1 hour')
             RETURNING \(unescaped: Self.columnList)
             """,
@@ -136,18 +137,67 @@ package struct InputFileStore: Sendable {
         return usage
     }
 
-    /// Deletes expired files, at most `batch` a call; returns how many went.
+    /// How long a direct upload may take to be completed.
+    package static let uploadWindow: Duration = .seconds(3600)
+
+    /// Records a direct upload for `userID` (its object is the client's to PUT); returns its id.
+    package func createUpload(userID: UUID) async throws -> UUID {
+        let id = UUID()
+        try await client.query("INSERT INTO input_file_uploads (id, user_id) VALUES (\(id), \(userID))", logger: logger)
+        return id
+    }
+
+    /// Whether the user has a direct upload `id` still within ``uploadWindow``.
+    package func hasUpload(_ id: UUID, userID: UUID) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            SELECT 1 FROM input_file_uploads
+            WHERE id = \(id) AND user_id = \(userID) AND created_at > now() - make_interval(secs => \(Double(Self.uploadWindow.components.seconds)))
+            """,
+            logger: logger
+        )
+        var found = false
+        for try await _ in rows { found = true }
+        return found
+    }
+
+    /// Takes the user's direct upload `id` to complete it (once: a second call finds none); false when there is no such
+    /// upload of theirs within ``uploadWindow``.
+    package func takeUpload(_ id: UUID, userID: UUID) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            DELETE FROM input_file_uploads
+            WHERE id = \(id) AND user_id = \(userID) AND created_at > now() - make_interval(secs => \(Double(Self.uploadWindow.components.seconds)))
+            RETURNING 1
+            """,
+            logger: logger
+        )
+        var taken = false
+        for try await _ in rows { taken = true }
+        return taken
+    }
+
+    /// Deletes expired files and uploads past their window, at most `batch` of each a call; returns how many went.
     package func removeExpired(batch: Int = 500) async throws -> Int {
         let rows = try await client.query(
             """
-            DELETE FROM input_files WHERE id IN (
-                SELECT id FROM input_files WHERE expires_at <= now() ORDER BY expires_at LIMIT \(batch) FOR UPDATE SKIP LOCKED
-            ) RETURNING 1
+            WITH files AS (
+                DELETE FROM input_files WHERE id IN (
+                    SELECT id FROM input_files WHERE expires_at <= now() ORDER BY expires_at LIMIT \(batch) FOR UPDATE SKIP LOCKED
+                ) RETURNING 1
+            ), uploads AS (
+                DELETE FROM input_file_uploads WHERE id IN (
+                    SELECT id FROM input_file_uploads
+                    WHERE created_at <= now() - make_interval(secs => \(Double(Self.uploadWindow.components.seconds)))
+                    ORDER BY created_at LIMIT \(batch) FOR UPDATE SKIP LOCKED
+                ) RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM files) + (SELECT count(*) FROM uploads)
             """,
             logger: logger
         )
         var count = 0
-        for try await _ in rows { count += 1 }
+        for try await removed in rows.decode(Int.self) { count = removed }
         return count
     }
 

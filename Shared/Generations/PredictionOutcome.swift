@@ -30,7 +30,8 @@ package enum PredictionOutcome: Sendable, Equatable {
                 self = .succeeded(outputs: outputs, predictTime: predictTime, cost: cost)
             }
         case .failed:
-            self = .failed(.modelFailed(prediction.error), billed: billed)
+            let refused = GenerationFailure.isSafetyRefusal(prediction.error)
+            self = .failed(refused ? .contentFiltered(prediction.error) : .modelFailed(prediction.error), billed: billed)
         case .canceled, .aborted:
             // Canceled at Replicate: by itself at the deadline we gave it (`Cancel-After`), by us for a cancelled
             // generation (which stays cancelled), or by someone else.

@@ -21,6 +21,9 @@ package struct GenerationBody: Sendable, Codable, Equatable {
     package var seed: Int?
     package var sourceImageUrl: String?
     package var maskImageUrl: String?
+    /// What the request asked of the model's safety checker and file format (absent: the model's defaults).
+    package var safetyLevel: String?
+    package var outputFormat: String?
     package var strength: Double?
     package var numOutputs: Int
     package var priority: Int

@@ -28,6 +28,27 @@ package struct InputFileBody: Sendable, Codable, Equatable {
     }
 }
 
+/// `POST /v1/files/uploads`: where to PUT an image straight to the bucket, and how to make it an input file after.
+package struct InputFileUploadBody: Sendable, Codable, Equatable {
+    package var id: UUID
+    /// A presigned URL: `PUT` the image's bytes there (no bearer token) before `expires_at`.
+    package var uploadUrl: String
+    package var method: String
+    package var expiresAt: Date
+    /// `POST` here (with the bearer token) once the PUT succeeded, within the hour: it answers the input file.
+    package var completeUrl: String
+    package var maxBytes: Int
+
+    package init(id: UUID, uploadUrl: String, method: String, expiresAt: Date, completeUrl: String, maxBytes: Int) {
+        self.id = id
+        self.uploadUrl = uploadUrl
+        self.method = method
+        self.expiresAt = expiresAt
+        self.completeUrl = completeUrl
+        self.maxBytes = maxBytes
+    }
+}
+
 /// `GET /v1/files`: the user's live files, newest first.
 package struct InputFileList: Sendable, Codable, Equatable {
     package var data: [InputFileBody]

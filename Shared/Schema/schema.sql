@@ -722,8 +722,12 @@ CREATE TABLE public.image_generations (
     batch_id uuid,
     batch_index integer,
     mask_image_url text,
+    safety_level text,
+    output_format text,
     CONSTRAINT image_generations_num_outputs_check CHECK (((num_outputs >= 1) AND (num_outputs <= 4))),
+    CONSTRAINT image_generations_output_format_check CHECK ((output_format = ANY (ARRAY['png'::text, 'jpg'::text, 'webp'::text]))),
     CONSTRAINT image_generations_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
+    CONSTRAINT image_generations_safety_level_check CHECK ((safety_level = ANY (ARRAY['strict'::text, 'standard'::text, 'relaxed'::text]))),
     CONSTRAINT image_generations_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'queued'::text, 'processing'::text, 'downloading'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
 );
 
@@ -750,6 +754,17 @@ CREATE TABLE public.images (
     prompt text,
     negative_prompt text,
     model text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: input_file_uploads; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.input_file_uploads (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
@@ -1039,6 +1054,14 @@ ALTER TABLE ONLY public.images
 
 
 --
+-- Name: input_file_uploads input_file_uploads_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.input_file_uploads
+    ADD CONSTRAINT input_file_uploads_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: input_files input_files_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1221,6 +1244,13 @@ CREATE INDEX images_storage_path ON public.images USING btree (storage_path);
 --
 
 CREATE INDEX images_user ON public.images USING btree (user_id, created_at DESC);
+
+
+--
+-- Name: input_file_uploads_by_age; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX input_file_uploads_by_age ON public.input_file_uploads USING btree (created_at);
 
 
 --

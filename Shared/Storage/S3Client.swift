@@ -219,6 +219,11 @@ package struct S3Client: Sendable {
         S3Presigner(location: location, signer: signer).presignedGET(key, seconds: seconds, now: now)
     }
 
+    /// A URL anyone can PUT `key` with for `seconds`.
+    package func presignedPUT(_ key: String, seconds: Int, now: Date = Date()) -> String {
+        S3Presigner(location: location, signer: signer).presignedPUT(key, seconds: seconds, now: now)
+    }
+
     static func element(_ name: String, in xml: String) -> String? {
         guard let start = xml.range(of: "<\(name)>"), let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex) else {
             return nil
@@ -254,7 +259,16 @@ package struct S3Presigner: Sendable {
 
     /// A URL anyone can GET `key` with for `seconds` (at most a week).
     package func presignedGET(_ key: String, seconds: Int, now: Date = Date()) -> String {
+        presigned("GET", key, seconds: seconds, now: now)
+    }
+
+    /// A URL anyone can PUT `key` with for `seconds` (any body: what arrives is checked before it is used).
+    package func presignedPUT(_ key: String, seconds: Int, now: Date = Date()) -> String {
+        presigned("PUT", key, seconds: seconds, now: now)
+    }
+
+    private func presigned(_ method: String, _ key: String, seconds: Int, now: Date) -> String {
         let (base, host, path) = location.address(key)
-        return "\(base)\(path)?\(signer.presignedQuery(method: "GET", host: host, path: path, expires: min(seconds, 604_800), date: now))"
+        return "\(base)\(path)?\(signer.presignedQuery(method: method, host: host, path: path, expires: min(seconds, 604_800), date: now))"
     }
 }

@@ -22,6 +22,7 @@ package enum MetricName {
     package static let gatewayRequestDurationSeconds = "imagegen_gateway_request_duration_seconds"
     package static let gatewaySseStreamsOpen = "imagegen_gateway_sse_streams_open"
     package static let modelRunSeconds = "imagegen_model_run_seconds"
+    package static let generatorContentFilteredTotal = "imagegen_generator_content_filtered_total"
     package static let generatorCreatesThrottledTotal = "imagegen_generator_creates_throttled_total"
     package static let generatorPollErrorsTotal = "imagegen_generator_poll_errors_total"
     package static let generatorPredictionDurationSeconds = "imagegen_generator_prediction_duration_seconds"

@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import Generations
 import ReplicateAPI
 import ServiceKit
 import Testing
@@ -127,8 +128,31 @@ struct CatalogTests {
         #expect(Set(types.map(\.field)) == ["prompt", "seed", "strength"])
         #expect(errors(["model_id": .string("black-forest-labs/flux-schnell")]).map(\.field) == ["prompt"])
     }
+
+    @Test("safety_level maps onto each model's own safety input; output_format reaches the models that take it, and others refuse it")
+    func safetyAndFormat() throws {
+        func built(_ id: String, _ extra: [String: JSONValue]) throws -> [String: JSONValue] {
+            let model = try #require(ModelCatalog.model(id))
+            return model.input(for: try GenerationRequest.validate(["prompt": .string("x"), "model_id": .string(id)].merging(extra) { $1 })).input
+        }
+        #expect(try built("google/imagen-4-fast", ["safety_level": .string("strict")])["safety_filter_level"] == .string("block_low_and_above"))
+        #expect(try built("black-forest-labs/flux-1.1-pro", ["safety_level": .string("relaxed")])["safety_tolerance"] == .int(5))
+        #expect(try built("black-forest-labs/flux-1.1-pro", [:])["safety_tolerance"] == .int(2))
+        #expect(try built("stability-ai/sdxl", ["safety_level": .string("standard")])["disable_safety_checker"] == .bool(false))
+        #expect(try built("stability-ai/sdxl", ["safety_level": .string("relaxed")])["disable_safety_checker"] == .bool(true))
+        #expect(try built("google/imagen-4-fast", ["output_format": .string("jpg")])["output_format"] == .string("jpg"))
+        #expect(throws: ValidationFailure.self) {
+            try GenerationRequest.validate(["prompt": .string("x"), "model_id": .string("google/imagen-4-fast"), "output_format": .string("webp")])
+        }
+        #expect(throws: ValidationFailure.self) {
+            try GenerationRequest.validate(["prompt": .string("x"), "model_id": .string("stability-ai/sdxl"), "safety_level": .string("lax")])
+        }
+        #expect(GenerationFailure.isSafetyRefusal("NSFW content detected. Try running it again, or try a different prompt."))
+        #expect(!GenerationFailure.isSafetyRefusal("CUDA out of memory"))
+    }
 }
 
 extension Comparable {
     fileprivate func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
+
 }

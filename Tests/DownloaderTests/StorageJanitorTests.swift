@@ -46,6 +46,11 @@ struct StorageJanitorTests {
             let orphan = "\(c.prefix(2))/\(c).jpg"
             let fresh = "\(c.prefix(2))/.\(c)-2.download.\(UUID().uuidString).tmp"
             let crashed = "\(c.prefix(2))/\(c)-3.download"
+            // A direct upload never completed (the gateway's `uploads/<id>.upload`), and one still within its hour.
+            let abandoned = "uploads/\(a).upload"
+            let uploading = "uploads/\(b).upload"
+            try file(abandoned, daysOld: 1)
+            try file(uploading, daysOld: 0)
             try file(expired, daysOld: 40)
             try await image(expired, daysOld: 40, index: 0)
             try file(kept, daysOld: 2)
@@ -54,7 +59,7 @@ struct StorageJanitorTests {
             try file(fresh, daysOld: 0)
             try file(crashed, daysOld: 1)
             // Not names it writes: someone else's files sharing the volume are never swept, however old.
-            let foreign = ["notes.txt", "backup/\(c).png", "\(c.prefix(2))/\(c).png.bak", "ZZ/\(c).png", "\(c).png/../x"]
+            let foreign = ["notes.txt", "backup/\(c).png", "\(c.prefix(2))/\(c).png.bak", "ZZ/\(c).png", "uploads/\(c).png", "\(c).png/../x"]
             for path in foreign.dropLast() { try file(path, daysOld: 400) }
             #expect(!StorageJanitor.isOurs(foreign.last!))
             let janitor = StorageJanitor(
@@ -62,13 +67,13 @@ struct StorageJanitorTests {
                 imagesRetention: .seconds(30 * 86400), logger: TestDatabase.logger)
             let removed = try await janitor.pass()
             #expect(removed.images == 1)
-            #expect(removed.orphans == 2)
+            #expect(removed.orphans == 3)
             let left = Set(
                 try FileManager.default.subpathsOfDirectory(atPath: root).filter {
                     var isDirectory: ObjCBool = false
                     return FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &isDirectory) && !isDirectory.boolValue
                 })
-            #expect(left == Set([kept, fresh] + foreign.dropLast()))
+            #expect(left == Set([kept, fresh, uploading] + foreign.dropLast()))
             #expect(try await scalar(client, "SELECT count(*)::int8 FROM images", as: Int.self) == 1)
             #expect(try await scalar(client, "SELECT deleted_images::int8 FROM image_generations", as: Int.self) == 1)
             let usage = try await GenerationStore(client: client, logger: TestDatabase.logger).usage(

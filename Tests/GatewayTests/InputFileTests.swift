@@ -116,6 +116,9 @@ struct InputFileTests {
                 type: "multipart/form-data; boundary=\(boundary)")
             #expect(largePart.status == .contentTooLarge)
             #expect(try await count(g, "SELECT count(*)::int8 FROM input_files") == 1)
+            // Direct uploads need a bucket; with files on disk the answer says where to send the image instead.
+            let direct = try await g.call(.post, "/v1/files/uploads", token: g.aliceToken)
+            #expect(direct.status == .conflict && String(buffer: direct.body).contains("POST /v1/files"))
         }
     }
 

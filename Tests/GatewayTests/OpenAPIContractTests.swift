@@ -32,6 +32,8 @@ struct OpenAPIContractTests {
             estimate: QueueEstimate(position: 3, startAt: now, completionAt: now), images: [image]
         )
         body.maskImageUrl = "https://example.com/mask.png"
+        body.safetyLevel = "strict"
+        body.outputFormat = "png"
         return body
     }()
     static let inputFile = InputFileBody(
@@ -101,6 +103,12 @@ struct OpenAPIContractTests {
         ),
         ("InputFile", inputFile, inputFile),
         ("InputFileList", InputFileList(data: [inputFile]), InputFileList(data: [])),
+        (
+            "InputFileUpload",
+            InputFileUploadBody(
+                id: UUID(), uploadUrl: "https://s3/x?X-Amz-Signature=y", method: "PUT", expiresAt: now, completeUrl: "/c", maxBytes: 1),
+            InputFileUploadBody(id: UUID(), uploadUrl: "https://s3/x", method: "PUT", expiresAt: now, completeUrl: "/c", maxBytes: 1)
+        ),
         (
             "Problem",
             ProblemDetails(type: "about:blank", title: "Invalid", status: 422, detail: "bad", errors: [.init(field: "prompt", message: "empty")]),

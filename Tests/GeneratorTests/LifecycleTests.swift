@@ -58,6 +58,15 @@ struct LifecycleTests {
                 .counters[name, default: 0]
         }
 
+        /// The input the simulator received for prediction `id`.
+        func predictionInput(_ id: String) async throws -> [String: JSONValue] {
+            var request = HTTPClientRequest(url: "\(simulator)/v1/predictions/\(id)")
+            request.headers.add(name: "Authorization", value: "Bearer r8_test")
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            let body = try JSONDecoder().decode(JSONValue.self, from: Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+            return body.object?["input"]?.object ?? [:]
+        }
+
         func scenario(_ json: String) async throws {
             var request = HTTPClientRequest(url: "\(simulator)/_simulator/scenario")
             request.method = .POST
@@ -125,17 +134,41 @@ struct LifecycleTests {
     }
 
     @Test(
-        "Model failure and NSFW fail the generation with Replicate's message and are not retried",
+        "Model failures and safety refusals fail the generation with Replicate's message and are not retried: a refusal as content_filtered",
         arguments: [
-            ("[fail] x", "CUDA"), ("[nsfw] x", "E005"),
+            ("[fail] x", "google/imagen-4-fast", "CUDA", "model_failed"),
+            ("[nsfw] x", "google/imagen-4-fast", "Responsible AI", "content_filtered"),
+            ("[nsfw] x", "black-forest-labs/flux-1.1-pro", "flagged as sensitive", "content_filtered"),
+            ("[nsfw] x", "stability-ai/sdxl", "NSFW content detected", "content_filtered"),
         ])
-    func modelFailure(prompt: String, needle: String) async throws {
+    func modelFailure(prompt: String, model: String, needle: String, code: String) async throws {
         try await withHarness { h in
-            let generation = try await h.create(["prompt": .string(prompt), "model_id": .string("google/imagen-4-fast")])
+            let generation = try await h.create(["prompt": .string(prompt), "model_id": .string(model)])
             #expect(try await h.run(generation).status == 200)
             let after = try await h.reload(generation)
             #expect(after.status == .failed)
-            #expect(after.errorMessage?.contains(needle) == true)
+            #expect(after.errorMessage?.contains(needle) == true, "\(after.errorMessage ?? "")")
+            #expect(after.errorCode == code)
+        }
+    }
+
+    @Test("safety_level reaches each model's own input; relaxed turns a community model's checker off, so it does not refuse")
+    func safetyLevel() async throws {
+        try await withHarness { h in
+            let relaxed = try await h.create([
+                "prompt": .string("[nsfw] x"), "model_id": .string("stability-ai/sdxl"), "safety_level": .string("relaxed"),
+            ])
+            #expect(try await h.run(relaxed).status == 200)
+            #expect(try await h.reload(relaxed).status != .failed)
+            let strict = try await h.create(
+                [
+                    "prompt": .string("x"), "model_id": .string("black-forest-labs/flux-1.1-pro"), "safety_level": .string("strict"),
+                    "output_format": .string("png"),
+                ])
+            #expect(try await h.run(strict).status == 200)
+            let prediction = try #require(try await h.reload(strict).replicatePredictionId)
+            let input = try await h.predictionInput(prediction)
+            #expect(input["safety_tolerance"] == .int(1) && input["output_format"] == .string("png"), "\(input)")
         }
     }
 

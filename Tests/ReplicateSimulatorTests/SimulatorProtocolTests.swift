@@ -229,7 +229,7 @@ struct SimulatorProtocolTests {
                     .post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "[nsfw] x"}}"#, headers: [.prefer: "wait"])
             )
             #expect(nsfw.status == .failed)
-            #expect(nsfw.error?.contains("E005") == true)
+            #expect(nsfw.error?.contains("Responsible AI") == true && nsfw.error?.contains("E005") == true)
             let broken = try sim.prediction(
                 try await sim.call(
                     .post, "/v1/models/google/imagen-4-fast/predictions", json: #"{"input": {"prompt": "[fail] x"}}"#, headers: [.prefer: "wait"])

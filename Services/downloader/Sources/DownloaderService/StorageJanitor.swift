@@ -22,7 +22,8 @@ package struct StorageJanitor: Service {
     let logger: Logger
 
     /// Whether `path` has a name this service writes: `<shard>/<generation>[-N].<ext>`, its `.download` form, the hidden
-    /// `.tmp` of either, and storage probes. The orphan sweep removes nothing else, whatever shares the directory or bucket.
+    /// `.tmp` of either, and storage probes; or a direct upload clients PUT (`uploads/<id>.upload`, the gateway's). The
+    /// orphan sweep removes nothing else, whatever shares the directory or bucket.
     package static func isOurs(_ path: String) -> Bool {
         let uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/
         let tmp = /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\.tmp/
@@ -38,7 +39,12 @@ package struct StorageJanitor: Service {
                 tmp
             }
         }
-        return path.wholeMatch(of: stored) != nil
+        let upload = Regex {
+            "uploads/"
+            uuid
+            ".upload"
+        }
+        return path.wholeMatch(of: stored) != nil || path.wholeMatch(of: upload) != nil
     }
 
     package init(generations: GenerationStore, storage: any ImageStorage, imagesRetention: Duration?, logger: Logger) {

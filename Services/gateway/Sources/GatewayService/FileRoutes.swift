@@ -4,6 +4,7 @@ import Generations
 import Hummingbird
 import PublicAPI
 import ServiceKit
+import Storage
 import WireFormat
 
 /// Input files: upload an image once, then name it by id in `source_image_url` or `mask_image_url`.
@@ -11,8 +12,14 @@ struct FileRoutes: Sendable {
     let files: InputFileStore
     let auth: UserAuthenticator
     let settings: InputFileSettings
+    /// The bucket clients upload to directly (`POST /v1/files/uploads`), with S3 storage; nil with files on disk.
+    let bucket: S3Client?
+
+    /// How long an upload URL is valid.
+    static let uploadURLSeconds = 900
 
     func add(to router: Router<BasicRequestContext>) {
+        addUploads(to: router)
         router.post("v1/files") { request, _ in
             let user = try await auth.user(from: request.bearerToken)
             let upload = try await InputFileUpload.read(request, maxBytes: settings.maxBytes)
@@ -57,6 +64,73 @@ struct FileRoutes: Sendable {
                 body: .init(byteBuffer: bytes))
         }
     }
+}
+
+extension FileRoutes {
+    /// Direct uploads: a presigned PUT to the bucket, then a completion that checks what arrived and keeps it as an
+    /// input file (with the id the upload had), as `POST /v1/files` would have.
+    private func addUploads(to router: Router<BasicRequestContext>) {
+        router.post("v1/files/uploads") { request, _ in
+            let user = try await auth.user(from: request.bearerToken)
+            let bucket = try requireBucket()
+            let id = try await files.createUpload(userID: user)
+            let body = InputFileUploadBody(
+                id: id, uploadUrl: bucket.presignedPUT(bucket.location.key(Self.uploadPath(id)), seconds: Self.uploadURLSeconds), method: "PUT",
+                expiresAt: Date().addingTimeInterval(Double(Self.uploadURLSeconds)), completeUrl: "/v1/files/uploads/\(id.lowercase)/complete",
+                maxBytes: settings.maxBytes)
+            return try JSONCoding.response(body, status: .created)
+        }
+        router.post("v1/files/uploads/:id/complete") { request, context in
+            let user = try await auth.user(from: request.bearerToken)
+            let id = try GenerationRoutes.uuid(context)
+            let bucket = try requireBucket()
+            guard try await files.hasUpload(id, userID: user) else { throw Problem.notFound("Upload \(id.lowercase)") }
+            let key = bucket.location.key(Self.uploadPath(id))
+            let bytes: [UInt8]
+            do {
+                let response = try await bucket.get(key)
+                guard let body = try? await response.body.collect(upTo: settings.maxBytes) else {
+                    try await bucket.delete(key)
+                    throw InputFileUpload.tooLarge(settings.maxBytes)
+                }
+                bytes = Array(body.readableBytesView)
+            } catch let failure as S3Client.Failure where failure.status == 404 {
+                throw Problem(
+                    .conflict, title: "Nothing uploaded yet",
+                    detail: "Upload \(id.lowercase) has no object: PUT the image to its upload_url, then complete it")
+            }
+            // Checked before it is taken, so a bad image leaves nothing half-made: the upload goes, and so does its object.
+            let upload: InputFileUpload
+            do {
+                upload = try InputFileUpload.checked(bytes, declared: nil)
+            } catch {
+                _ = try await files.takeUpload(id, userID: user)
+                try await bucket.delete(key)
+                throw error
+            }
+            guard try await files.takeUpload(id, userID: user) else { throw Problem.notFound("Upload \(id.lowercase)") }
+            let file = try await files.create(
+                id: id, userID: user, bytes: upload.bytes, contentType: upload.info.contentType, width: upload.info.width,
+                height: upload.info.height, sha256: upload.sha256, token: GenerationRoutes.randomToken(), retentionHours: settings.retentionHours)
+            try await bucket.delete(key)
+            var response = try JSONCoding.response(file.body(base: settings.publicURL), status: .created)
+            response.headers[.location] = "/v1/files/\(file.id.lowercase)"
+            return response
+        }
+    }
+
+    private func requireBucket() throws -> S3Client {
+        guard let bucket else {
+            throw Problem(
+                .conflict, title: "Direct uploads need S3 storage",
+                detail: "This server keeps files on disk (STORAGE_URL is not s3://…): send the image to POST /v1/files instead")
+        }
+        return bucket
+    }
+
+    /// Where an upload's object is, under the storage prefix: a name the downloader's sweep of unrecorded files knows
+    /// (so an abandoned one goes after an hour).
+    static func uploadPath(_ id: UUID) -> String { "uploads/\(id.lowercase).upload" }
 }
 
 /// File ids in requests made into the links Replicate fetches them by, once each is known to be the caller's live file.

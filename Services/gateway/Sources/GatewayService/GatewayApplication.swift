@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Catalog
 import Database
 import Foundation
@@ -75,7 +76,8 @@ package func makePublicRouter(
         monthlyBudget: config.monthlyBudget,
         backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)),
         deadlines: config.deadlines, pauseBoard: PauseBoard(queue: JobQueue(client: store.client, logger: logger)),
-        estimates: estimates, inputFiles: InputFileLinks(files: files, publicURL: config.inputFiles.publicURL), logger: logger
+        estimates: estimates, inputFiles: InputFileLinks(files: files, publicURL: config.inputFiles.publicURL),
+        safetyCeiling: config.safetyCeiling, logger: logger
     )
     addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in
@@ -83,7 +85,11 @@ package func makePublicRouter(
     }
     generations.add(to: router)
     LegacyRoutes(generations: generations).add(to: router)
-    FileRoutes(files: files, auth: auth, settings: config.inputFiles).add(to: router)
+    var bucket: S3Client?
+    if case .s3(let location, let credentials) = config.storage {
+        bucket = S3Client(location: location, credentials: credentials, http: .shared)
+    }
+    FileRoutes(files: files, auth: auth, settings: config.inputFiles, bucket: bucket).add(to: router)
     BatchRoutes(generations: generations, batches: BatchStore(client: store.client, logger: logger)).add(to: router)
     ConsoleRoutes().add(to: router)
     // Served whatever the settings (503 until the gateway can know Replicate's secret), so the API is the same everywhere.

@@ -59,6 +59,9 @@ package struct GatewayConfig: Sendable {
     /// and the gateway's URL as Replicate reaches it, the base of their content links (`FILES_PUBLIC_URL`, else
     /// `PUBLIC_BASE_URL`).
     package var inputFiles = InputFileSettings()
+    /// The most permissive `safety_level` a request may ask for (`GATEWAY_SAFETY_CEILING`: `strict`, `standard` or
+    /// `relaxed`; `standard` by default, so turning a model's checker off is the operator's choice).
+    package var safetyCeiling = SafetyLevel.standard
 
     package init(environment: [String: String]) throws {
         var loader = ConfigLoader(environment)
@@ -102,6 +105,12 @@ package struct GatewayConfig: Sendable {
         )
         if URL(string: inputFiles.publicURL).map({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil }) != true {
             loader.problem("FILES_PUBLIC_URL (or PUBLIC_BASE_URL) must be an http(s) URL, got \(inputFiles.publicURL)")
+        }
+        let ceiling = loader.string("GATEWAY_SAFETY_CEILING", default: safetyCeiling.rawValue)
+        if let level = SafetyLevel(rawValue: ceiling) {
+            safetyCeiling = level
+        } else {
+            loader.problem("GATEWAY_SAFETY_CEILING must be strict, standard or relaxed, got \(ceiling)")
         }
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)

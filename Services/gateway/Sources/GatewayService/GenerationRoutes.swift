@@ -39,6 +39,8 @@ struct GenerationRoutes: Sendable {
     let estimates: QueueEstimates
     /// Uploaded files named by id in requests, made into the links Replicate fetches.
     let inputFiles: InputFileLinks
+    /// The most permissive `safety_level` a request may ask for (`GATEWAY_SAFETY_CEILING`).
+    var safetyCeiling = SafetyLevel.standard
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -235,6 +237,15 @@ struct GenerationRoutes: Sendable {
             generationRequest = try GenerationRequest.validate(fields, webhookOrigins: webhookOrigins)
         } catch {
             throw Problem.validation(error.errors)
+        }
+        if let level = generationRequest.safetyLevel, level > safetyCeiling {
+            throw Problem.validation([
+                .init(
+                    field: "safety_level",
+                    message:
+                        "\(level.rawValue) is beyond this server's ceiling (\(safetyCeiling.rawValue)); ask for \(SafetyLevel.allCases.filter { $0 <= safetyCeiling }.map(\.rawValue).joined(separator: " or "))"
+                )
+            ])
         }
         generationRequest.modelAlias = alias?.name
         generationRequest.priority = min(generationRequest.priority, caller.maxPriority ?? maxPriority)

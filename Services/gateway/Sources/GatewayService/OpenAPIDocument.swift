@@ -325,18 +325,11 @@ package enum OpenAPIDocument {
                 "operationId": "uploadFile",
                 "tags": ["files"],
                 "summary": "Upload an input image, then name it by id in source_image_url or mask_image_url",
-                "description": "The image is the body with its own Content-Type (image/png, image/jpeg, image/webp, image/gif, or application/octet-stream), or the part named `file` of a multipart/form-data body. Up to FILES_MAX_UPLOAD_BYTES (20 MiB by default; 413 past it). Its type is judged by its bytes (a declared type that disagrees is a 422); EXIF, XMP and text metadata are removed (EXIF orientation with them). It is yours alone (404 to others), counts in GET /v1/usage, and is deleted at `expires_at` (FILES_RETENTION_HOURS, 24 by default). `url` serves its bytes without a bearer token until then: it is how Replicate fetches it, so share it only as you would the image.",
+                "description": "The image is the body, sent as application/octet-stream; the gateway also takes it with its own Content-Type (image/png, image/jpeg, image/webp or image/gif) or as the part named `file` of a multipart/form-data body (`curl -F file=@photo.jpg`), listed here as octet-stream alone so generated clients stay simple. Up to FILES_MAX_UPLOAD_BYTES (20 MiB by default; 413 past it). Its type is judged by its bytes (a declared type that disagrees is a 422); EXIF, XMP and text metadata are removed (EXIF orientation with them). It is yours alone (404 to others), counts in GET /v1/usage, and is deleted at `expires_at` (FILES_RETENTION_HOURS, 24 by default). `url` serves its bytes without a bearer token until then: it is how Replicate fetches it, so share it only as you would the image.",
                 "requestBody": {
                   "required": true,
                   "content": {
-                    "image/png": {"schema": {"type": "string", "format": "binary"}},
-                    "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-                    "image/webp": {"schema": {"type": "string", "format": "binary"}},
-                    "image/gif": {"schema": {"type": "string", "format": "binary"}},
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-                    "multipart/form-data": {
-                      "schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
-                    }
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
                   }
                 },
                 "responses": {
@@ -392,6 +385,41 @@ package enum OpenAPIDocument {
                   "204": {"description": "Deleted."},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
                   "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/files/uploads": {
+              "post": {
+                "operationId": "createFileUpload",
+                "tags": ["files"],
+                "summary": "Upload an input image straight to the bucket (S3 storage only)",
+                "description": "Answers a presigned `upload_url`: PUT the image's bytes there (no bearer token) within 15 minutes, then POST `complete_url` within the hour. Completing checks what arrived as POST /v1/files checks a body (and removes its metadata) and answers the input file, whose id is the upload's. With files on disk this answers 409: send the image to POST /v1/files.",
+                "responses": {
+                  "201": {"description": "Where to PUT the image.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InputFileUpload"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/files/uploads/{id}/complete": {
+              "post": {
+                "operationId": "completeFileUpload",
+                "tags": ["files"],
+                "summary": "Make a direct upload an input file",
+                "parameters": [{"$ref": "#/components/parameters/FileID"}],
+                "responses": {
+                  "201": {
+                    "description": "Stored.",
+                    "headers": {"Location": {"$ref": "#/components/headers/Location"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InputFile"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
+                  "422": {"$ref": "#/components/responses/Invalid"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
               }
@@ -901,6 +929,8 @@ package enum OpenAPIDocument {
                   "seed": {"type": ["integer", "null"], "minimum": 0, "maximum": 2147483647},
                   "negative_prompt": {"type": ["string", "null"], "maxLength": 2000},
                   "source_image_url": {"type": ["string", "null"], "description": "For image-to-image: the id of a file you uploaded (POST /v1/files), a public https URL, or a data: URI of an image that fits in the 64 KiB request body. A file id is stored as the file's link."},
+                  "safety_level": {"type": ["string", "null"], "enum": ["strict", "standard", "relaxed", null], "description": "How strict the model's safety checker is, mapped to its own input (FLUX's safety_tolerance, Imagen's safety_filter_level, the community models' disable_safety_checker, which only relaxed turns off); at most the operator's GATEWAY_SAFETY_CEILING (standard by default; past it, 422). Omitted: the model's default. A refusal fails the generation with error_code content_filtered."},
+                  "output_format": {"type": ["string", "null"], "enum": ["png", "jpg", "webp", null], "description": "The file format, for models that let one choose it (a model that returns one format only takes just that one; 422 otherwise)."},
                   "mask_image_url": {"type": ["string", "null"], "description": "For inpainting, with source_image_url (models whose mask_image_url appears in GET /v1/models): the mask as a file id, https URL or data: URI; white is repainted."},
                   "strength": {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "Needs source_image_url."},
                   "style": {"type": ["string", "null"], "maxLength": 100},
@@ -965,6 +995,8 @@ package enum OpenAPIDocument {
                   "seed": {"type": "integer"},
                   "source_image_url": {"type": "string"},
                   "mask_image_url": {"type": "string"},
+                  "safety_level": {"type": "string", "enum": ["strict", "standard", "relaxed"]},
+                  "output_format": {"type": "string", "enum": ["png", "jpg", "webp"]},
                   "strength": {"type": "number"},
                   "num_outputs": {"type": "integer"},
                   "priority": {"type": "integer"},
@@ -972,7 +1004,7 @@ package enum OpenAPIDocument {
                   "progress": {"type": "integer", "minimum": 0, "maximum": 100},
                   "error_code": {
                     "type": "string",
-                    "description": "Why it failed, for programs: input_rejected, model_failed, model_unavailable, no_output, timed_out, cancelled_upstream, output_unusable, unavailable, cancelled."
+                    "description": "Why it failed, for programs: input_rejected, model_failed, content_filtered, model_unavailable, no_output, timed_out, cancelled_upstream, output_unusable, unavailable, cancelled."
                   },
                   "error_message": {"type": "string"},
                   "generation_time_seconds": {"type": "integer"},
@@ -1332,6 +1364,18 @@ package enum OpenAPIDocument {
                   "sha256": {"type": "string"},
                   "created_at": {"type": "string", "format": "date-time"},
                   "expires_at": {"type": "string", "format": "date-time"}
+                }
+              },
+              "InputFileUpload": {
+                "type": "object",
+                "required": ["id", "upload_url", "method", "expires_at", "complete_url", "max_bytes"],
+                "properties": {
+                  "id": {"type": "string", "format": "uuid"},
+                  "upload_url": {"type": "string", "description": "Presigned: PUT the bytes here, without a bearer token."},
+                  "method": {"type": "string", "enum": ["PUT"]},
+                  "expires_at": {"type": "string", "format": "date-time", "description": "When upload_url stops working."},
+                  "complete_url": {"type": "string", "description": "POST here, with your token, once the PUT succeeded."},
+                  "max_bytes": {"type": "integer", "description": "The largest image completing accepts (FILES_MAX_UPLOAD_BYTES)."}
                 }
               },
               "InputFileList": {

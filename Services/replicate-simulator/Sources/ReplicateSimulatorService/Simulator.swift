@@ -114,13 +114,20 @@ struct Simulator: Sendable {
 
         let prompt = input["prompt"]?.string ?? ""
         let outcome: SimulatedPrediction.Outcome
-        let nsfw = "NSFW content detected. Try running it again, or try a different prompt. (E005)"
+        // Each kind of model refuses in its own words; a community model whose checker is off does not refuse.
+        let nsfw =
+            model.field("safety_tolerance") != nil
+            ? "Prediction failed: the output was flagged as sensitive. Please try a different prompt. (E005)"
+            : model.field("safety_filter_level") != nil
+                ? "The image was filtered out because it violates Google's Responsible AI practices. Try rephrasing the prompt. (E005)"
+                : "NSFW content detected. Try running it again, or try a different prompt."
+        let checkerOff = input["disable_safety_checker"] == .bool(true)
         let files = InputFetcher.urls(in: input, of: model)
         let unfetchable = await InputFetcher.problem(fetching: files)
         if !files.isEmpty { await registry.count(unfetchable == nil ? "inputs.fetched" : "inputs.unfetchable") }
         if let unfetchable {
             outcome = .fail(unfetchable)
-        } else if prompt.contains(scenario.nsfwTrigger) || Double.random(in: 0..<1) < scenario.nsfwRate {
+        } else if !checkerOff && (prompt.contains(scenario.nsfwTrigger) || Double.random(in: 0..<1) < scenario.nsfwRate) {
             outcome = .fail(nsfw)
         } else if prompt.contains(scenario.failTrigger) || Double.random(in: 0..<1) < scenario.failureRate {
             outcome = .fail("Prediction failed: CUDA out of memory. Tried to allocate 2.00 GiB (simulated model error)")
