@@ -145,6 +145,7 @@ let package = Package(
                 "Database", "JobQueue", "JobContract", "Catalog", "ReplicateAPI", "WireFormat", "PublicAPI", "ServiceKit", "Storage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .sharedTarget(
             "ReplicateAPI",

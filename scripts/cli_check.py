@@ -119,6 +119,21 @@ check("generate --image FILE --mask FILE uploads both and starts from them", edi
 code, _, err = run("generate", "x", "--model", "stability-ai/sdxl", "--image", os.path.join(OUT, "missing.png"))
 check("a missing --image file: usage error 64 naming the flag", code == 64 and "--image" in err, (code, err))
 
+# API keys: made once (printed, never shown again), used as IMAGEGEN_TOKEN within their scopes, revoked.
+code, key, err = run("keys", "create", "--name", "cli check", "--scope", "read")
+key = key.strip()
+check("keys create prints an igk_ key once", code == 0 and key.startswith("igk_") and "not shown again" in err, (code, key[:8], err))
+code, out, _ = run("list", "--limit", "1", env={"IMAGEGEN_TOKEN": key})
+check("a read key lists generations", code == 0 and out.strip() != "", (code, out))
+code, _, err = run("generate", "x", env={"IMAGEGEN_TOKEN": key})
+check("a read key cannot generate: exit 77 naming the scope", code == 77 and "generate scope" in err, (code, err))
+code, out, _ = run("keys", "list")
+key_id = next((line.split()[0] for line in out.splitlines() if "cli check" in line), "")
+check("keys list shows it (not the key)", code == 0 and key_id and key not in out, out)
+code, _, _ = run("keys", "revoke", key_id)
+code_after, _, _ = run("list", env={"IMAGEGEN_TOKEN": key})
+check("a revoked key is refused at once: exit 77", code == 0 and code_after == 77, (code, code_after))
+
 # No wait, cancel, delete.
 code, out, _ = run("generate", "slow", "--model", SLOW_MODEL, "--no-wait")
 slow = out.strip()

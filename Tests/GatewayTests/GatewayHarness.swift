@@ -23,6 +23,8 @@ struct GatewayHarness: Sendable {
     let bobToken: String
     /// The port of readiness and metrics.
     let internalPort: Int
+    /// The gateway's settings (a second gateway over the same database takes them).
+    let config: GatewayConfig
 
     /// The links the harness's gateway hands out and accepts (`GatewayConfig`'s test settings).
     static let fileLinks = GatewayConfig(database: try! DatabaseURL("postgres://x@127.0.0.1:1/x"), jwtSecret: secret, storageDir: "/").fileLinks
@@ -73,15 +75,23 @@ struct GatewayHarness: Sendable {
             let auth = await UserAuthenticator(secret: secret)
             let (alice, bob) = (UUID(), UUID())
             let (aliceToken, bobToken) = (try await auth.token(for: alice), try await auth.token(for: bob))
-            try await buildGateway(config: config, logger: TestDatabase.logger).test(.ahc(.http)) { client in
+            let settings = config
+            try await buildGateway(config: settings, logger: TestDatabase.logger).test(.ahc(.http)) { client in
                 try await body(
                     GatewayHarness(
                         client: client, database: database, storage: storage, alice: alice, bob: bob, aliceToken: aliceToken, bobToken: bobToken,
-                        internalPort: internalPort
+                        internalPort: internalPort, config: settings
                     )
                 )
             }
         }
+    }
+
+    /// Runs `body` with a client of a second gateway, its own process state, over the same database (as two replicas).
+    func withSecondGateway(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var second = config
+        second.internalPort = try freePort()
+        try await buildGateway(config: second, logger: TestDatabase.logger).test(.ahc(.http)) { try await body($0) }
     }
 
     /// Calls the gateway: `json` as an `application/json` body, or `body` as it is (with its own content type in `headers`).

@@ -102,6 +102,14 @@ struct OpenAPIContractTests {
             UsageReport(from: now, to: now, groupBy: "day", data: [])
         ),
         ("InputFile", inputFile, inputFile),
+        (
+            "ApiKey",
+            ApiKeyBody(
+                id: UUID(), name: "backend", hint: "igk_AbCdEf…", scopes: [.generate, .read], createdAt: now, expiresAt: now, lastUsedAt: now,
+                revokedAt: now, key: "igk_x"),
+            ApiKeyBody(id: UUID(), name: "b", hint: "igk_x…", scopes: [.read], createdAt: now, expiresAt: nil, lastUsedAt: nil, revokedAt: nil)
+        ),
+        ("ApiKeyList", ApiKeyList(data: []), ApiKeyList(data: [])),
         ("InputFileList", InputFileList(data: [inputFile]), InputFileList(data: [])),
         (
             "InputFileUpload",

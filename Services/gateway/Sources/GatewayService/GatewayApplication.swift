@@ -58,6 +58,9 @@ package func makePublicRouter(
         middleware: TracingMiddleware(redactingQueryParameters: ["token", "sig", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token"]))
     router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
     router.add(middleware: ProblemMiddleware(logger: logger))
+    // API keys (`Bearer igk_…`): looked up and their scope checked once per request, before any handler.
+    let keys = ApiKeyStore(client: store.client, logger: logger)
+    router.add(middleware: ApiKeyMiddleware(keys: keys))
     // Files on disk are served here (read only: the downloader writes and deletes them); images in a bucket are fetched
     // from it with the presigned links the API hands out, and nothing is served at /files.
     if case .directory(let path) = config.storage {
@@ -90,6 +93,7 @@ package func makePublicRouter(
         bucket = S3Client(location: location, credentials: credentials, http: .shared)
     }
     FileRoutes(files: files, auth: auth, settings: config.inputFiles, bucket: bucket).add(to: router)
+    KeyRoutes(keys: keys, auth: auth).add(to: router)
     BatchRoutes(generations: generations, batches: BatchStore(client: store.client, logger: logger)).add(to: router)
     ConsoleRoutes().add(to: router)
     // Served whatever the settings (503 until the gateway can know Replicate's secret), so the API is the same everywhere.

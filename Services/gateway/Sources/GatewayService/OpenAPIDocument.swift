@@ -74,6 +74,7 @@ package enum OpenAPIDocument {
             {"name": "batches", "description": "Many generations in one request, followed as one."},
             {"name": "webhooks", "description": "Signed callbacks to your backend when a generation starts, progresses or finishes."},
             {"name": "usage", "description": "What your generations cost."},
+            {"name": "keys", "description": "API keys for your backends: scoped, revocable, shown once."},
             {"name": "catalog", "description": "The models and their inputs."},
             {"name": "files", "description": "Stored images, and the input images you upload."},
             {"name": "legacy", "description": "The old system's endpoint, kept so its clients work unchanged."},
@@ -449,6 +450,66 @@ package enum OpenAPIDocument {
                 }
               }
             },
+            "/v1/keys": {
+              "post": {
+                "operationId": "createKey",
+                "tags": ["keys"],
+                "summary": "Make an API key (shown once)",
+                "description": "A key speaks for you within its scopes: `generate` (create generations, batches, files; cancel), `read` (every GET), `delete` (every DELETE), `admin` (keys and the webhook secret). Send it as `Authorization: Bearer igk_…` wherever a user token works; a route beyond its scopes answers 403 naming the scope. Only its SHA-256 is kept: `key` is in this answer and never again. Revoking is effective at once on every gateway.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["name"],
+                        "properties": {
+                          "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                          "scopes": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["generate", "read", "delete", "admin"]}, "description": "Default: generate and read."},
+                          "expires_at": {"type": "string", "format": "date-time", "description": "When it stops working (in the future); none by default."}
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {"description": "The key, with `key` shown this once.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiKey"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
+                  "422": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
+              "get": {
+                "operationId": "listKeys",
+                "tags": ["keys"],
+                "summary": "Your API keys, newest first (never the keys themselves)",
+                "responses": {
+                  "200": {"description": "Your keys.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiKeyList"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/v1/keys/{id}": {
+              "delete": {
+                "operationId": "revokeKey",
+                "tags": ["keys"],
+                "summary": "Revoke an API key, at once everywhere",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                "responses": {
+                  "204": {"description": "Revoked (again is fine)."},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
             "/v1/batches": {
               "post": {
                 "operationId": "createBatch",
@@ -809,7 +870,7 @@ package enum OpenAPIDocument {
           },
           "components": {
             "securitySchemes": {
-              "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "A JWT whose `sub` is the user's UUID."},
+              "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT or API key", "description": "A JWT whose `sub` is the user's UUID, or an API key (`igk_…`, POST /v1/keys) within its scopes."},
               "streamToken": {
                 "type": "apiKey",
                 "in": "query",
@@ -836,6 +897,10 @@ package enum OpenAPIDocument {
               },
               "Unauthorized": {
                 "description": "No, malformed, expired or refused credentials.",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+              },
+              "Forbidden": {
+                "description": "The API key lacks the scope this route needs (the detail names it).",
                 "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
               },
               "NotFound": {
@@ -1350,6 +1415,26 @@ package enum OpenAPIDocument {
                   "cost_usd": {"type": "number", "description": "The sum of the costs known; absent when none is."},
                   "unpriced_generations": {"type": "integer", "description": "Completed generations whose cost is unknown."}
                 }
+              },
+              "ApiKey": {
+                "type": "object",
+                "required": ["id", "name", "hint", "scopes", "created_at"],
+                "properties": {
+                  "id": {"type": "string", "format": "uuid"},
+                  "name": {"type": "string"},
+                  "hint": {"type": "string", "description": "Its first characters, to recognise it."},
+                  "scopes": {"type": "array", "items": {"type": "string", "enum": ["generate", "read", "delete", "admin"]}},
+                  "created_at": {"type": "string", "format": "date-time"},
+                  "expires_at": {"type": "string", "format": "date-time"},
+                  "last_used_at": {"type": "string", "format": "date-time", "description": "To the minute."},
+                  "revoked_at": {"type": "string", "format": "date-time"},
+                  "key": {"type": "string", "description": "The key itself: in the answer to POST /v1/keys only."}
+                }
+              },
+              "ApiKeyList": {
+                "type": "object",
+                "required": ["data"],
+                "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}}}
               },
               "InputFile": {
                 "type": "object",

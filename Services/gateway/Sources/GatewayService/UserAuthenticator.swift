@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Generations
 import JWTKit
 import Logging
 import PublicAPI
@@ -114,6 +115,13 @@ package final class UserAuthenticator: Sendable {
     /// The caller of a valid token; a 401 ``Problem`` saying why otherwise.
     package func caller(from bearer: String?) async throws -> Caller {
         guard let bearer, !bearer.isEmpty else { throw Problem.unauthorized("Missing bearer token") }
+        if bearer.hasPrefix(ApiKeyStore.prefix) {
+            // Looked up and its scope checked by ``ApiKeyMiddleware`` for this request.
+            guard let key = RequestKey.current, key.hash == ApiKeyStore.hash(bearer) else {
+                throw Problem.unauthorized("Unknown, revoked or expired API key")
+            }
+            return Caller(user: key.userId, maxPriority: nil)
+        }
         let claims: UserClaims
         do {
             claims = try await verify(bearer, refreshingOnUnknownKey: true)
