@@ -191,6 +191,30 @@ except subprocess.TimeoutExpired:
     check("the waiting generation finishes once its model is resumed", False, "still waiting after 60 s")
 code, _, err = run("admin", "resume", "--model", "black-forest-labs/flux-schnell")
 check("admin resume of what is not paused: 66", code == 66, (code, err))
+
+# A model disabled through the admin API is refused by the gateway within seconds, with the reason; enabled again, it runs.
+code, out, err = run("admin", "models", "disable", "stability-ai/sdxl", "--reason", "Replicate deprecated this version", "--by", "cli-check")
+check("admin models disable records it", code == 0 and "disabled stability-ai/sdxl" in out, (code, out, err))
+deadline, code, err = time.time() + 5, 0, ""
+while time.time() < deadline:
+    code, _, err = run("generate", "x", "--model", "stability-ai/sdxl", "--no-wait")
+    if code == 65:
+        break
+    time.sleep(0.5)
+check("the gateway refuses the disabled model within 5 s (65, naming the reason)", code == 65 and "deprecated" in err, (code, err))
+code, out, _ = run("models", "--json")
+sdxl = next((m for m in json.loads(out)["models"] if m["id"] == "stability-ai/sdxl"), {}) if code == 0 else {}
+check("/v1/models shows it disabled with the reason", sdxl.get("enabled") is False and "deprecated" in sdxl.get("disabled_reason", ""), sdxl)
+code, out, _ = run("admin", "models", "list")
+check("admin models list shows it and who changed it", code == 0 and "stability-ai/sdxl" in out and "cli-check" in out, out)
+code, out, _ = run("admin", "models", "enable", "stability-ai/sdxl")
+deadline, accepted = time.time() + 5, 1
+while time.time() < deadline and accepted != 0:
+    accepted, _, _ = run("generate", "x", "--model", "stability-ai/sdxl", "--no-wait")
+    time.sleep(0.2 if accepted else 0)
+check("enabled again, it is accepted within 5 s", code == 0 and accepted == 0, (code, out, accepted))
+code, _, err = run("admin", "models", "disable", "stability-ai/sdxl", "--reason", "")
+check("admin models disable without a reason: 65 naming it", code == 65 and "reason" in err, (code, err))
 code, _, err = run("admin", "queue", "--admin-token", "wrong-wrong-wrong-wrong-wrong-wrong")
 check("admin with a wrong admin token: 77", code == 77, (code, err))
 code, _, err = run("admin", "queue", "--admin-token", os.environ["INTERNAL_TOKEN"])

@@ -847,6 +847,53 @@ CREATE TABLE public.job_queue (
 
 
 --
+-- Name: model_state_changes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.model_state_changes (
+    id bigint NOT NULL,
+    model_id text NOT NULL,
+    change text NOT NULL,
+    reason text,
+    changed_by text NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT model_state_changes_change_check CHECK ((change = ANY (ARRAY['disabled'::text, 'enabled'::text])))
+);
+
+
+--
+-- Name: model_state_changes_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.model_state_changes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: model_state_changes_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.model_state_changes_id_seq OWNED BY public.model_state_changes.id;
+
+
+--
+-- Name: model_states; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.model_states (
+    model_id text NOT NULL,
+    disabled_reason text NOT NULL,
+    changed_by text NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT model_states_disabled_reason_check CHECK (((length(disabled_reason) >= 1) AND (length(disabled_reason) <= 200)))
+);
+
+
+--
 -- Name: model_timings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1011,6 +1058,13 @@ ALTER TABLE ONLY public.generation_events ALTER COLUMN id SET DEFAULT nextval('p
 
 
 --
+-- Name: model_state_changes id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_state_changes ALTER COLUMN id SET DEFAULT nextval('public.model_state_changes_id_seq'::regclass);
+
+
+--
 -- Name: webhook_deliveries id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1111,6 +1165,22 @@ ALTER TABLE ONLY public.input_files
 
 ALTER TABLE ONLY public.job_queue
     ADD CONSTRAINT job_queue_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: model_state_changes model_state_changes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_state_changes
+    ADD CONSTRAINT model_state_changes_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: model_states model_states_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.model_states
+    ADD CONSTRAINT model_states_pkey PRIMARY KEY (model_id);
 
 
 --
@@ -1357,6 +1427,13 @@ CREATE INDEX job_queue_leases ON public.job_queue USING btree (locked_until) WHE
 --
 
 CREATE INDEX job_queue_webhook_receiver ON public.job_queue USING btree (((payload ->> 'receiver'::text))) WHERE ((job_type = 'deliver-webhook'::text) AND (status = ANY (ARRAY['pending'::text, 'processing'::text])));
+
+
+--
+-- Name: model_state_changes_by_model; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX model_state_changes_by_model ON public.model_state_changes USING btree (model_id, changed_at DESC);
 
 
 --

@@ -212,6 +212,35 @@ struct AdminTests {
         }
     }
 
+    @Test("A model is disabled with a reason and enabled again through the admin API; each change is recorded with who and why")
+    func modelStates() async throws {
+        try await TestDatabase.withClient { client, url in
+            let process = try await dispatcher(url, routes: "alpha=http://127.0.0.1:9")
+            let refused = try await call(process, .POST, "/v1/admin/models/disable", json: #"{"model": "nobody/nothing", "by": ""}"#)
+            #expect(refused.0 == 422)
+            guard case .array(let errors)? = refused.1?.object?["errors"] else {
+                Issue.record("no errors")
+                return
+            }
+            #expect(Set(errors.compactMap { $0.object?["field"]?.string }) == ["model", "reason", "by"])
+            let disabled = try await call(
+                process, .POST, "/v1/admin/models/disable", json: #"{"model": "stability-ai/sdxl", "reason": "deprecated", "by": "ops"}"#)
+            #expect(disabled.0 == 200 && disabled.1?.object?["change"] == .string("disabled"))
+            #expect(try await ModelStateStore(client: client, logger: TestDatabase.logger).disabled() == ["stability-ai/sdxl": "deprecated"])
+            #expect(try await call(process, .POST, "/v1/admin/models/enable", json: #"{"model": "stability-ai/sdxl", "by": "ops"}"#).0 == 200)
+            #expect(try await call(process, .POST, "/v1/admin/models/enable", json: #"{"model": "stability-ai/sdxl"}"#).0 == 404)
+            let (status, report) = try await call(process, .GET, "/v1/admin/models")
+            #expect(status == 200 && report?.object?["disabled"] == .array([]))
+            guard case .array(let changes)? = report?.object?["changes"] else {
+                Issue.record("no changes")
+                return
+            }
+            #expect(changes.compactMap { $0.object?["change"]?.string } == ["enabled", "disabled"])
+            #expect(changes.allSatisfy { $0.object?["changed_by"] == .string("ops") })
+            process.stop()
+        }
+    }
+
     @Test("Operators read every user's usage and set one user's budget")
     func usageAndBudgets() async throws {
         try await TestDatabase.withClient { client, url in

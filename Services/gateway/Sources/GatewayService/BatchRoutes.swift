@@ -87,6 +87,12 @@ struct BatchRoutes: Sendable {
                 failed(passed.problem.errors)
             }
         }
+        let disabled = try await generations.disabledModels.current()
+        for (offset, item) in items.enumerated() {
+            if let refusal = generations.disabledModels.refusal(of: item.modelId, in: disabled) {
+                errors.append(FieldError(field: "items[\(indices[offset])].\(refusal.field)", message: refusal.message))
+            }
+        }
         // Files named by id: one lookup for the whole batch.
         let (resolved, fileProblems) = try await generations.inputFiles.resolve(items, userID: caller.user)
         items = resolved

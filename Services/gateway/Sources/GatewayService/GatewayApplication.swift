@@ -80,7 +80,8 @@ package func makePublicRouter(
         backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)),
         deadlines: config.deadlines, pauseBoard: PauseBoard(queue: JobQueue(client: store.client, logger: logger)),
         estimates: estimates, inputFiles: InputFileLinks(files: files, publicURL: config.inputFiles.publicURL),
-        safetyCeiling: config.safetyCeiling, logger: logger
+        safetyCeiling: config.safetyCeiling, disabledModels: DisabledModels(store: ModelStateStore(client: store.client, logger: logger)),
+        logger: logger
     )
     addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in

@@ -41,6 +41,8 @@ struct GenerationRoutes: Sendable {
     let inputFiles: InputFileLinks
     /// The most permissive `safety_level` a request may ask for (`GATEWAY_SAFETY_CEILING`).
     var safetyCeiling = SafetyLevel.standard
+    /// The models operators disabled.
+    let disabledModels: DisabledModels
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -173,11 +175,14 @@ struct GenerationRoutes: Sendable {
         }
         router.get("v1/models") { _, _ in
             let pauses = try await pauseBoard.current()
+            let disabled = try await disabledModels.current()
             let timings = try await ModelTimingStore(client: store.client, logger: logger).load()
             return try JSONCoding.response(
                 ModelsResponse(
                     models: ModelCatalog.all.map {
-                        ModelSummary($0, paused: pauseBoard.isPaused(model: $0.id, in: pauses), timing: timings[$0.id] ?? ModelTiming(catalog: $0))
+                        ModelSummary(
+                            $0, paused: pauseBoard.isPaused(model: $0.id, in: pauses), disabledReason: disabled[$0.id],
+                            timing: timings[$0.id] ?? ModelTiming(catalog: $0))
                     }))
         }
     }
@@ -189,6 +194,9 @@ struct GenerationRoutes: Sendable {
         let body = try await request.decodeJSON(JSONValue.self, limit: RequestLimits.createBodyBytes)
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
         var generationRequest = try await inputFiles.resolve(try validated(fields, caller: caller), userID: user)
+        if let refusal = disabledModels.refusal(of: generationRequest.modelId, in: try await disabledModels.current()) {
+            throw Problem.validation([refusal])
+        }
         try rateLimiter.take(user)
         let key = try Self.idempotencyKey(request)
         // The hash is of the body: a retry with the same body and key is the same request, whenever it comes.
@@ -486,6 +494,9 @@ struct ModelSummary: Encodable {
     var parameters: [RequestParameter]
     /// An operator paused it: its generations wait to start.
     var paused: Bool
+    /// False when an operator disabled it: requests for it are refused, for `disabled_reason`.
+    var enabled: Bool
+    var disabledReason: String?
     /// What its predictions take at Replicate lately (learned from `timing_samples` runs; the catalog's typical time
     /// until there are five), and how long its generations have lately waited to start.
     var runSecondsP50: Double
@@ -500,8 +511,10 @@ struct ModelSummary: Encodable {
         var source: String
     }
 
-    init(_ model: ModelSpec, paused: Bool, timing: ModelTiming) {
+    init(_ model: ModelSpec, paused: Bool, disabledReason: String? = nil, timing: ModelTiming) {
         self.paused = paused
+        enabled = disabledReason == nil
+        self.disabledReason = disabledReason
         runSecondsP50 = (timing.runP50 * 100).rounded() / 100
         runSecondsP90 = (timing.runP90 * 100).rounded() / 100
         timingSamples = timing.runSamples

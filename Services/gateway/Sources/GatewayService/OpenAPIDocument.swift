@@ -466,8 +466,8 @@ package enum OpenAPIDocument {
                         "required": ["name"],
                         "properties": {
                           "name": {"type": "string", "minLength": 1, "maxLength": 100},
-                          "scopes": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["generate", "read", "delete", "admin"]}, "description": "Default: generate and read."},
-                          "expires_at": {"type": "string", "format": "date-time", "description": "When it stops working (in the future); none by default."}
+                          "scopes": {"type": ["array", "null"], "minItems": 1, "items": {"type": "string", "enum": ["generate", "read", "delete", "admin"]}, "description": "Default (absent or null): generate and read."},
+                          "expires_at": {"type": ["string", "null"], "format": "date-time", "description": "When it stops working (in the future); absent or null: never."}
                         }
                       }
                     }
@@ -1288,8 +1288,10 @@ package enum OpenAPIDocument {
               },
               "Model": {
                 "type": "object",
-                "required": ["id", "display_name", "official", "supports_image_to_image", "max_outputs", "output_format", "typical_seconds", "sizes", "parameters", "paused", "run_seconds_p50", "run_seconds_p90", "timing_samples"],
+                "required": ["id", "display_name", "official", "supports_image_to_image", "max_outputs", "output_format", "typical_seconds", "sizes", "parameters", "paused", "enabled", "run_seconds_p50", "run_seconds_p90", "timing_samples"],
                 "properties": {
+                  "enabled": {"type": "boolean", "description": "False when an operator disabled it (imagegen admin models disable): requests for it answer 422 with disabled_reason."},
+                  "disabled_reason": {"type": "string"},
                   "id": {"type": "string"},
                   "display_name": {"type": "string"},
                   "official": {"type": "boolean"},
