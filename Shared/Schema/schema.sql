@@ -925,6 +925,18 @@ CREATE VIEW public.queue_health AS
 
 
 --
+-- Name: rate_buckets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE UNLOGGED TABLE public.rate_buckets (
+    subject text NOT NULL,
+    tokens double precision NOT NULL,
+    taken boolean NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+
+--
 -- Name: replicate_breaker; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1192,6 +1204,14 @@ ALTER TABLE ONLY public.model_timings
 
 
 --
+-- Name: rate_buckets rate_buckets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rate_buckets
+    ADD CONSTRAINT rate_buckets_pkey PRIMARY KEY (subject);
+
+
+--
 -- Name: replicate_breaker replicate_breaker_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1434,6 +1454,13 @@ CREATE INDEX job_queue_webhook_receiver ON public.job_queue USING btree (((paylo
 --
 
 CREATE INDEX model_state_changes_by_model ON public.model_state_changes USING btree (model_id, changed_at DESC);
+
+
+--
+-- Name: rate_buckets_by_age; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX rate_buckets_by_age ON public.rate_buckets USING btree (updated_at);
 
 
 --

@@ -77,23 +77,34 @@ struct BrowserAccessTests {
 
 @Suite("Rate limit")
 struct RateLimitTests {
-    @Test("Past the rate, 429 carries Retry-After and the IETF draft's RateLimit-Limit, -Remaining and -Reset")
-    func headers() throws {
-        let limiter = RateLimiter(perMinute: 2)
-        let user = UUID()
-        try limiter.take(user)
-        try limiter.take(user)
-        do {
-            try limiter.take(user)
-            Issue.record("a third request within the minute was allowed")
-        } catch {
-            #expect(error.status == .tooManyRequests)
-            let retry = try #require(error.retryAfterSeconds)
-            #expect((1...30).contains(retry))
-            #expect(error.headers[HTTPField.Name("RateLimit-Limit")!] == "2")
-            #expect(error.headers[HTTPField.Name("RateLimit-Remaining")!] == "0")
-            #expect(error.headers[HTTPField.Name("RateLimit-Reset")!] == String(retry))
+    @Test("Two gateways together allow exactly the rate; past it, 429 carries Retry-After and the IETF draft's RateLimit-* headers")
+    func sharedAcrossGateways() async throws {
+        try await GatewayHarness.run(ratePerMinute: 6) { g in
+            let body = #"{"prompt": "a cat", "model_id": "black-forest-labs/flux-schnell"}"#
+            try await g.withSecondGateway { other in
+                var statuses: [HTTPResponse.Status] = []
+                var last: TestResponse?
+                for attempt in 0..<10 {
+                    let response =
+                        attempt.isMultiple(of: 2)
+                        ? try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken)
+                        : try await other.execute(
+                            uri: "/v1/generations", method: .post,
+                            headers: [.authorization: "Bearer \(g.aliceToken)", .contentType: "application/json"], body: ByteBuffer(string: body))
+                    statuses.append(response.status)
+                    last = response
+                }
+                #expect(statuses.filter { $0 == .accepted }.count == 6, "\(statuses)")
+                #expect(statuses.suffix(4).allSatisfy { $0 == .tooManyRequests }, "\(statuses)")
+                let refused = try #require(last)
+                let retry = try #require(refused.headers[.retryAfter].flatMap(Int.init))
+                #expect((1...10).contains(retry))
+                #expect(refused.headers[HTTPField.Name("RateLimit-Limit")!] == "6")
+                #expect(refused.headers[HTTPField.Name("RateLimit-Remaining")!] == "0")
+                #expect(refused.headers[HTTPField.Name("RateLimit-Reset")!] == String(retry))
+                // Per user: Bob is not held back by Alice's requests.
+                #expect(try await g.call(.post, "/v1/generations", json: body, token: g.bobToken).status == .accepted)
+            }
         }
-        try limiter.take(UUID())  // per user
     }
 }

@@ -68,7 +68,7 @@ struct Maintenance: Service {
 
     /// What is past its retention, counted in `imagegen_dispatcher_retention_removed_total{kind}`: generation events, dead
     /// letters, deleted generations' tombstones and webhook delivery records as the operator set, expired stream tokens
-    /// old Replicate webhook ids and expired input files always.
+    /// old Replicate webhook ids, expired input files and idle rate buckets always.
     func applyRetention() async throws {
         if let age = config.eventsRetention {
             try await removeAll("events") { try await generations.removeEvents(olderThan: age) }
@@ -83,6 +83,7 @@ struct Maintenance: Service {
             try await removeAll("webhook_deliveries") { try await generations.removeWebhookDeliveries(olderThan: age) }
         }
         try await removeAll("expired") { try await generations.removeExpired() }
+        try await removeAll("rate_buckets") { try await RateBuckets(client: generations.client, logger: generations.logger).removeIdle() }
         try await removeAll("input_files") { try await InputFileStore(client: generations.client, logger: generations.logger).removeExpired() }
     }
 

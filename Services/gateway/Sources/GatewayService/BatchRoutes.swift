@@ -106,7 +106,7 @@ struct BatchRoutes: Sendable {
                 + (errors.count > shown.count ? " (the first \(shown.count) of \(errors.count) errors are listed)" : "")
             throw problem
         }
-        try generations.rateLimiter.take(caller.user)
+        try await generations.rateLimiter.take(caller.user)
         let key = try GenerationRoutes.idempotencyKey(request)
         try await generations.backpressure.admit()
         // The body's hash, item by item, so a retry with the same items and key is the same request.

@@ -74,7 +74,8 @@ package func makePublicRouter(
     let files = InputFileStore(client: store.client, logger: logger)
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
-        maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority, rateLimiter: RateLimiter(perMinute: config.ratePerMinute),
+        maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority,
+        rateLimiter: RateLimiter(perMinute: config.ratePerMinute, buckets: RateBuckets(client: store.client, logger: logger)),
         webhookOrigins: config.webhookOrigins, links: config.fileLinks,
         monthlyBudget: config.monthlyBudget,
         backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)),

@@ -197,7 +197,7 @@ struct GenerationRoutes: Sendable {
         if let refusal = disabledModels.refusal(of: generationRequest.modelId, in: try await disabledModels.current()) {
             throw Problem.validation([refusal])
         }
-        try rateLimiter.take(user)
+        try await rateLimiter.take(user)
         let key = try Self.idempotencyKey(request)
         // The hash is of the body: a retry with the same body and key is the same request, whenever it comes.
         let hash = Self.hash(generationRequest)
