@@ -193,13 +193,11 @@ struct GenerationRoutes: Sendable {
         let user = caller.user
         let body = try await request.decodeJSON(JSONValue.self, limit: RequestLimits.createBodyBytes)
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
-        var generationRequest = try await inputFiles.resolve(try validated(fields, caller: caller), userID: user)
-        if let refusal = disabledModels.refusal(of: generationRequest.modelId, in: try await disabledModels.current()) {
-            throw Problem.validation([refusal])
-        }
+        var generationRequest = try validated(fields, caller: caller)
         try await rateLimiter.take(user)
         let key = try Self.idempotencyKey(request)
-        // The hash is of the body: a retry with the same body and key is the same request, whenever it comes.
+        // The hash is of the body (file ids, not the links they become): a retry with the same body and key is the same
+        // request, whenever it comes.
         let hash = Self.hash(generationRequest)
         var passed: Problem?
         do {
@@ -209,9 +207,15 @@ struct GenerationRoutes: Sendable {
         }
         do {
             // A retry of a request that made a generation is answered with it, whatever has passed since (its deadline, a
-            // full queue): looked up first when a key is sent (after every check of the request itself).
+            // full queue, a disabled model, an expired file): looked up first when a key is sent (after every check of the
+            // request itself).
             if let key, let replayed = try await store.replay(userID: user, idempotencyKey: key, requestHash: hash) { return (replayed, false) }
             if let passed { throw passed }
+            // What may have changed since a first attempt: the model's state, the files it names.
+            if let refusal = disabledModels.refusal(of: generationRequest.modelId, in: try await disabledModels.current()) {
+                throw Problem.validation([refusal])
+            }
+            generationRequest = try await inputFiles.resolve(generationRequest, userID: user)
             try await backpressure.admit()
             let (generation, _, created) = try await store.create(
                 generationRequest, userID: user, maxRunning: maxActivePerUser, monthlyBudget: monthlyBudget, idempotencyKey: key, requestHash: hash
