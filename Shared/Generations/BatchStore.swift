@@ -63,7 +63,7 @@ package struct BatchStore: Sendable {
     /// nothing written). A repeated idempotency key returns the batch it made (created false) when the body matches.
     package func create(
         _ requests: [GenerationRequest], userID: UUID, webhook: String? = nil, monthlyBudget: Double?, idempotencyKey: String?,
-        requestHash: String
+        requestHash: String, apiKeyID: UUID? = nil
     ) async throws -> (id: UUID, created: Bool) {
         var items: [JSONValue] = []
         items.reserveCapacity(requests.count)
@@ -112,13 +112,13 @@ package struct BatchStore: Sendable {
                     INSERT INTO image_generations (
                         user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                         seed, source_image_url, strength, num_outputs, priority, status, webhook, webhook_events_filter, expected_cost,
-                        model_alias, trace_context, deadline_at, batch_id, batch_index, mask_image_url, safety_level, output_format
+                        model_alias, trace_context, deadline_at, batch_id, batch_index, mask_image_url, safety_level, output_format, api_key_id
                     )
                     SELECT \(userID), i.prompt, i.negative_prompt, i.model, i.model_id, i.model_version, i.style, i.width, i.height, i.steps,
                            i.guidance_scale, i.seed, i.source_image_url, i.strength, i.num_outputs, i.priority,
                            '\(unescaped: GenerationTransition.create.to.rawValue)', i.webhook, i.webhook_events_filter, i.expected_cost,
                            i.model_alias, \(trace), i.deadline_at, \(batchID), i.batch_index, i.mask_image_url, i.safety_level,
-                           i.output_format
+                           i.output_format, \(apiKeyID)
                     FROM jsonb_to_recordset(\(payload)::jsonb) AS i(
                         prompt text, negative_prompt text, model text, model_id text, model_version text, style text, width int,
                         height int, steps int, guidance_scale float8, seed int8, source_image_url text, strength float8, num_outputs int,

@@ -6,7 +6,8 @@ import WireFormat
 /// How usage is grouped.
 package enum UsageGrouping: String, Sendable, CaseIterable {
     /// `variant`: an experiment's alias and the model it ran (`fast: black-forest-labs/flux-schnell`), else the model.
-    case day, model, variant, user
+    /// `key`: the API key's id, or `token` for requests made with a user token.
+    case day, model, variant, key, user
 }
 
 extension GenerationStore {
@@ -17,6 +18,7 @@ extension GenerationStore {
             case .day: "to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
             case .model: "g.model_id"
             case .variant: "coalesce(g.model_alias || ': ', '') || g.model_id"
+            case .key: "coalesce(g.api_key_id::text, 'token')"
             case .user: "g.user_id::text"
             }
         let rows = try await client.query(

@@ -40,10 +40,11 @@ private struct CreateGeneration: PostgresPreparedStatement {
             INSERT INTO image_generations (
                 user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                 seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash, webhook,
-                webhook_events_filter, expected_cost, model_alias, trace_context, deadline_at, mask_image_url, safety_level, output_format
+                webhook_events_filter, expected_cost, model_alias, trace_context, deadline_at, mask_image_url, safety_level, output_format,
+                api_key_id
             )
             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '\(GenerationTransition.create.to.rawValue)',
-                   $17, $18, $20, $21, $22, $24, $25, $26, $27, $28, $29
+                   $17, $18, $20, $21, $22, $24, $25, $26, $27, $28, $29, $30
             FROM running WHERE running.n < $19 AND (running.budget IS NULL OR running.committed + $22::float8::numeric <= running.budget)
             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING *
@@ -60,7 +61,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .float8, .int8, .text, .float8, .int8, .int8, .text,
-        .text, .int8, .text, .textArray, .float8, .float8, .text, .text, .timestamptz, .text, .text, .text,
+        .text, .int8, .text, .textArray, .float8, .float8, .text, .text, .timestamptz, .text, .text, .text, .uuid,
     ]
     typealias Row = PostgresRow
 
@@ -72,6 +73,8 @@ private struct CreateGeneration: PostgresPreparedStatement {
     var cap: Int
     var idempotencyKey: String?
     var requestHash: String
+    /// The API key the request came with (nil: a user token).
+    var apiKeyID: UUID?
     /// What the request is expected to cost (it reserves this while it runs), and the default monthly budget.
     var expectedCost: Double
     var budget: Double?
@@ -79,7 +82,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
     var traceContext = TraceContext.current()
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 29)
+        var bindings = PostgresBindings(capacity: 30)
         try bindings.append(userID)
         try bindings.append(request.prompt)
         try bindings.append(request.negativePrompt)
@@ -109,6 +112,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
         try bindings.append(request.maskImageUrl)
         try bindings.append(request.safetyLevel?.rawValue)
         try bindings.append(request.outputFormat)
+        try bindings.append(apiKeyID)
         return bindings
     }
 
@@ -182,7 +186,7 @@ package struct GenerationStore: Sendable {
     /// checked under the same row lock as the cap.
     package func create(
         _ request: GenerationRequest, userID: UUID, maxRunning: Int = .max, monthlyBudget: Double? = nil, idempotencyKey: String?,
-        requestHash: String
+        requestHash: String, apiKeyID: UUID? = nil
     ) async throws -> (generation: Generation, jobID: UUID?, created: Bool) {
         let model = ModelCatalog.model(request.modelId)
         let steps = request.numInferenceSteps ?? model.flatMap { $0.field($0.stepsInput ?? "")?.defaultValue?.number }.map { Int($0) } ?? 0
@@ -191,7 +195,7 @@ package struct GenerationStore: Sendable {
         let expected = model?.expectedCost(outputs: request.numOutputs, width: request.width, height: request.height) ?? 0
         let statement = CreateGeneration(
             userID: userID, request: request, model: modelName, steps: steps, guidance: guidance, cap: maxRunning,
-            idempotencyKey: idempotencyKey, requestHash: requestHash, expectedCost: expected, budget: monthlyBudget
+            idempotencyKey: idempotencyKey, requestHash: requestHash, apiKeyID: apiKeyID, expectedCost: expected, budget: monthlyBudget
         )
         typealias Refusal = (running: Int, committed: Double, budget: Double?)
         let (created, refusal): ((Generation, UUID?)?, Refusal) = try await client.withPublishedNotifications(logger: logger) { connection in

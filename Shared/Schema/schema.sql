@@ -744,6 +744,7 @@ CREATE TABLE public.image_generations (
     mask_image_url text,
     safety_level text,
     output_format text,
+    api_key_id uuid,
     CONSTRAINT image_generations_num_outputs_check CHECK (((num_outputs >= 1) AND (num_outputs <= 4))),
     CONSTRAINT image_generations_output_format_check CHECK ((output_format = ANY (ARRAY['png'::text, 'jpg'::text, 'webp'::text]))),
     CONSTRAINT image_generations_progress_check CHECK (((progress >= 0) AND (progress <= 100))),

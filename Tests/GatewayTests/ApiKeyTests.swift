@@ -66,6 +66,12 @@ struct ApiKeyTests {
             #expect(list.data.first { $0.id == full.id }?.lastUsedAt != nil)
             #expect(try await g.call(.get, "/v1/keys", token: g.bobToken).body.readableBytes < 20)
 
+            // Usage tells the key's generations from the user token's.
+            _ = try await g.create()
+            let usage = try JSONCoding.decoder().decode(
+                UsageReport.self, from: Data(buffer: try await g.call(.get, "/v1/usage?group_by=key", token: g.aliceToken).body))
+            #expect(Set(usage.data.map { "\($0.key)=\($0.generations)" }) == ["\(full.id.lowercase)=1", "token=1"], "\(usage.data)")
+
             // Bad requests name the field; a made-up key is 401.
             let bad = try await g.call(
                 .post, "/v1/keys", json: #"{"name": "", "scopes": ["root"], "expires_at": "2001-01-01T00:00:00Z"}"#, token: g.aliceToken)

@@ -116,7 +116,8 @@ struct BatchRoutes: Sendable {
         let hash = hasher.finalize().hexString
         do {
             return try await batches.create(
-                items, userID: caller.user, webhook: webhook, monthlyBudget: generations.monthlyBudget, idempotencyKey: key, requestHash: hash)
+                items, userID: caller.user, webhook: webhook, monthlyBudget: generations.monthlyBudget, idempotencyKey: key, requestHash: hash,
+                apiKeyID: caller.keyID)
         } catch GenerationStoreError.overBudget(let committed, let budget, let expected) {
             throw GenerationRoutes.overBudget(committed: committed, budget: budget, expected: expected)
         } catch GenerationStoreError.idempotencyKeyReused {

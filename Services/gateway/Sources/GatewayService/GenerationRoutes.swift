@@ -157,7 +157,7 @@ struct GenerationRoutes: Sendable {
             let grouping =
                 query.get("group_by").map { raw -> UsageGrouping? in
                     guard let grouping = UsageGrouping(rawValue: raw), grouping != .user else {
-                        errors.append(.init(field: "group_by", message: "must be day, model or variant"))
+                        errors.append(.init(field: "group_by", message: "must be day, model, variant or key"))
                         return nil
                     }
                     return grouping
@@ -218,7 +218,8 @@ struct GenerationRoutes: Sendable {
             generationRequest = try await inputFiles.resolve(generationRequest, userID: user)
             try await backpressure.admit()
             let (generation, _, created) = try await store.create(
-                generationRequest, userID: user, maxRunning: maxActivePerUser, monthlyBudget: monthlyBudget, idempotencyKey: key, requestHash: hash
+                generationRequest, userID: user, maxRunning: maxActivePerUser, monthlyBudget: monthlyBudget, idempotencyKey: key, requestHash: hash,
+                apiKeyID: caller.keyID
             )
             return (generation, created)
         } catch GenerationStoreError.idempotencyKeyReused {

@@ -856,7 +856,8 @@ package enum OpenAPIDocument {
                     "name": "group_by",
                     "in": "query",
                     "required": false,
-                    "schema": {"type": "string", "enum": ["day", "model", "variant"], "default": "day"}
+                    "description": "day, model, variant (an experiment's alias and model), or key (the API key's id; token for user tokens).",
+                    "schema": {"type": "string", "enum": ["day", "model", "variant", "key"], "default": "day"}
                   }
                 ],
                 "responses": {
@@ -1476,7 +1477,7 @@ package enum OpenAPIDocument {
                 "properties": {
                   "from": {"type": "string", "format": "date-time"},
                   "to": {"type": "string", "format": "date-time"},
-                  "group_by": {"type": "string", "enum": ["day", "model", "variant"]},
+                  "group_by": {"type": "string", "enum": ["day", "model", "variant", "key"]},
                   "data": {"type": "array", "items": {"$ref": "#/components/schemas/UsageRow"}},
                   "total": {"$ref": "#/components/schemas/UsageRow"},
                   "files": {

@@ -13,6 +13,8 @@ package struct Caller: Sendable {
     package var user: UUID
     /// The highest priority this caller may ask for, when the token grants one.
     package var maxPriority: Int?
+    /// The API key the caller presented (nil: a user token).
+    package var keyID: UUID? = nil
 }
 
 /// What a token must carry beyond a valid signature and expiry.
@@ -120,7 +122,7 @@ package final class UserAuthenticator: Sendable {
             guard let key = RequestKey.current, key.hash == ApiKeyStore.hash(bearer) else {
                 throw Problem.unauthorized("Unknown, revoked or expired API key")
             }
-            return Caller(user: key.userId, maxPriority: nil)
+            return Caller(user: key.userId, maxPriority: nil, keyID: key.id)
         }
         let claims: UserClaims
         do {
