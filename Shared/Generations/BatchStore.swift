@@ -148,16 +148,25 @@ package struct BatchStore: Sendable {
         case .existing: break
         }
         // Nothing inserted: the idempotency key made a batch before.
+        guard let idempotencyKey, let id = try await replay(userID: userID, idempotencyKey: idempotencyKey, requestHash: requestHash) else {
+            throw GenerationStoreError.idempotencyKeyReused
+        }
+        return (id, false)
+    }
+
+    /// The batch `idempotencyKey` made for `userID`, when the request is the same (`requestHash`); nil when the key made
+    /// none. A key used with another request, or whose batch was deleted, throws.
+    package func replay(userID: UUID, idempotencyKey: String, requestHash: String) async throws -> UUID? {
         let rows = try await client.query(
             "SELECT id, request_hash, deleted_at IS NOT NULL FROM batches WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey)",
             logger: logger
         )
-        for try await (id, hash, deleted) in rows.decode((UUID, String, Bool).self) {
-            if deleted { throw GenerationStoreError.idempotencyKeyOfDeleted }
-            guard hash == requestHash else { throw GenerationStoreError.idempotencyKeyReused }
-            return (id, false)
-        }
-        throw GenerationStoreError.idempotencyKeyReused
+        var found: (UUID, String, Bool)?
+        for try await row in rows.decode((UUID, String, Bool).self) { found = row }
+        guard let (id, hash, deleted) = found else { return nil }
+        if deleted { throw GenerationStoreError.idempotencyKeyOfDeleted }
+        guard hash == requestHash else { throw GenerationStoreError.idempotencyKeyReused }
+        return id
     }
 
     /// One item's columns (as `jsonb_to_recordset` reads them) and expected cost, resolved as a single create resolves them.

@@ -119,7 +119,13 @@ extension GenerationStore {
                 return true
             }
         case .failed(let failure, let billed):
-            if try await fail(id, failure, billed: billed, lease: lease, on: connection, logger: logger) { return true }
+            if try await fail(id, failure, billed: billed, lease: lease, on: connection, logger: logger) {
+                // A safety refusal, counted per model whichever path settled it (the generator's poll, Replicate's webhook).
+                if failure.code == GenerationFailure.contentFiltered(nil).code {
+                    Counter(label: MetricName.contentFilteredTotal, dimensions: [("model", model)]).increment()
+                }
+                return true
+            }
         }
         // Already finished (cancelled, timed out or its job dead-lettered while it ran): what it made or ran is billed
         // all the same.

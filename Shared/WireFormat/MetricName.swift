@@ -1,6 +1,7 @@
 /// Every metric the services export, named once: the code refers to these constants, and the dashboard and alert
 /// checks (`scripts/test-alerts`) read this file for the names that exist.
 package enum MetricName {
+    package static let contentFilteredTotal = "imagegen_content_filtered_total"
     package static let dispatcherCostHoldsReleasedTotal = "imagegen_dispatcher_cost_holds_released_total"
     package static let dispatcherDeadlinesExpiredTotal = "imagegen_dispatcher_deadlines_expired_total"
     package static let dispatcherJobsClaimedTotal = "imagegen_dispatcher_jobs_claimed_total"
@@ -22,7 +23,6 @@ package enum MetricName {
     package static let gatewayRequestDurationSeconds = "imagegen_gateway_request_duration_seconds"
     package static let gatewaySseStreamsOpen = "imagegen_gateway_sse_streams_open"
     package static let modelRunSeconds = "imagegen_model_run_seconds"
-    package static let generatorContentFilteredTotal = "imagegen_generator_content_filtered_total"
     package static let generatorCreatesThrottledTotal = "imagegen_generator_creates_throttled_total"
     package static let generatorPollErrorsTotal = "imagegen_generator_poll_errors_total"
     package static let generatorPredictionDurationSeconds = "imagegen_generator_prediction_duration_seconds"

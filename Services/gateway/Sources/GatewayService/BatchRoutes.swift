@@ -61,12 +61,14 @@ struct BatchRoutes: Sendable {
     /// Reads, validates and creates the batch the request describes; nothing is written unless every item is valid.
     private func create(_ request: Request, caller: Caller) async throws -> (UUID, Bool) {
         let (raw, webhook) = try await BatchRequest.read(request)
-        var items: [GenerationRequest] = []
-        var indices: [Int] = []
-        var errors: [FieldError] = []
         if let webhook, let problem = WebhookTarget.problem(webhook, allowedOrigins: generations.webhookOrigins) {
             throw Problem.validation([.init(field: "webhook", message: problem)])
         }
+        // Each item as sent (its hash is the request's) and its deadline as of now.
+        var items: [GenerationRequest] = []
+        var deadlines: [Date?] = []
+        var indices: [Int] = []
+        var errors: [FieldError] = []
         items.reserveCapacity(raw.count)
         for (index, value) in raw.enumerated() {
             func failed(_ problems: [FieldError]) {
@@ -77,8 +79,8 @@ struct BatchRoutes: Sendable {
                 continue
             }
             do {
-                var item = try generations.validated(fields, caller: caller)
-                item.deadline = try generations.deadlines.resolve(body: item.deadline, headers: request.headers, applyDefault: true)
+                let item = try generations.validated(fields, caller: caller)
+                deadlines.append(try generations.deadlines.resolve(body: item.deadline, headers: request.headers, applyDefault: true))
                 items.append(item)
                 indices.append(index)
             } catch let problem as Problem {
@@ -87,34 +89,33 @@ struct BatchRoutes: Sendable {
                 failed(passed.problem.errors)
             }
         }
-        let disabled = try await generations.disabledModels.current()
-        for (offset, item) in items.enumerated() {
-            if let refusal = generations.disabledModels.refusal(of: item.modelId, in: disabled) {
-                errors.append(FieldError(field: "items[\(indices[offset])].\(refusal.field)", message: refusal.message))
-            }
-        }
-        // Files named by id: one lookup for the whole batch.
-        let (resolved, fileProblems) = try await generations.inputFiles.resolve(items, userID: caller.user)
-        items = resolved
-        errors += fileProblems.map { FieldError(field: "items[\(indices[$0.0])].\($0.1.field)", message: $0.1.message) }
-        guard errors.isEmpty else {
-            let shown = Array(errors.prefix(1000))
-            var problem = Problem.validation(shown)
-            problem.title = "Invalid batch items"
-            problem.detail =
-                "\(Set(errors.map { $0.field.prefix { $0 != "." } }).count) of \(raw.count) items are invalid; nothing was created"
-                + (errors.count > shown.count ? " (the first \(shown.count) of \(errors.count) errors are listed)" : "")
-            throw problem
-        }
+        try Self.refuse(errors, of: raw.count)
         try await generations.rateLimiter.take(caller.user)
         let key = try GenerationRoutes.idempotencyKey(request)
-        try await generations.backpressure.admit()
-        // The body's hash, item by item, so a retry with the same items and key is the same request.
+        // The body's hash, item by item (file ids, not their links; deadlines as sent), so a retry with the same items
+        // and key is the same request, and is answered with its batch whatever has changed since.
         var hasher = SHA256()
         for item in items { hasher.update(data: Data(GenerationRoutes.hash(item).utf8)) }
         hasher.update(data: Data((webhook ?? "").utf8))
         let hash = hasher.finalize().hexString
         do {
+            if let key, let id = try await batches.replay(userID: caller.user, idempotencyKey: key, requestHash: hash) { return (id, false) }
+            let disabled = try await generations.disabledModels.current()
+            for (offset, item) in items.enumerated() {
+                if let refusal = generations.disabledModels.refusal(of: item.modelId, in: disabled) {
+                    errors.append(FieldError(field: "items[\(indices[offset])].\(refusal.field)", message: refusal.message))
+                }
+            }
+            // Files named by id: one lookup for the whole batch.
+            let (resolved, fileProblems) = try await generations.inputFiles.resolve(items, userID: caller.user)
+            errors += fileProblems.map { FieldError(field: "items[\(indices[$0.0])].\($0.1.field)", message: $0.1.message) }
+            try Self.refuse(errors, of: raw.count)
+            items = zip(resolved, deadlines).map { item, deadline in
+                var item = item
+                item.deadline = deadline
+                return item
+            }
+            try await generations.backpressure.admit()
             return try await batches.create(
                 items, userID: caller.user, webhook: webhook, monthlyBudget: generations.monthlyBudget, idempotencyKey: key, requestHash: hash,
                 apiKeyID: caller.keyID)
@@ -127,6 +128,18 @@ struct BatchRoutes: Sendable {
                 .conflict, title: "Idempotency key of a deleted batch",
                 detail: "The batch made with Idempotency-Key \(key ?? "") was deleted; send a new key to create another")
         }
+    }
+
+    /// A 422 listing `errors` (the first thousand) by item, when there are any; nothing was created.
+    private static func refuse(_ errors: [FieldError], of count: Int) throws {
+        guard !errors.isEmpty else { return }
+        let shown = Array(errors.prefix(1000))
+        var problem = Problem.validation(shown)
+        problem.title = "Invalid batch items"
+        problem.detail =
+            "\(Set(errors.map { $0.field.prefix { $0 != "." } }).count) of \(count) items are invalid; nothing was created"
+            + (errors.count > shown.count ? " (the first \(shown.count) of \(errors.count) errors are listed)" : "")
+        throw problem
     }
 
     // MARK: - Read

@@ -316,9 +316,6 @@ struct PredictionRunner: Sendable {
         let outcome = PredictionOutcome(prediction, model: model, width: generation.width, height: generation.height)
         let settled = try await store.settle(generation, predictionID: prediction.id, outcome, lease: lease)
         guard case .succeeded(let outputs, let predictTime, _) = outcome else {
-            if case .failed(let failure, _) = outcome, failure.code == GenerationFailure.contentFiltered(nil).code {
-                Counter(label: MetricName.generatorContentFilteredTotal, dimensions: [("model", model.id)]).increment()
-            }
             return .done(result: ["outcome": "failed", "prediction_status": .string(prediction.status.rawValue)])
         }
         guard settled else {
