@@ -12,6 +12,7 @@ let serviceTargets: [Target] =
         "Gateway", executable: "gateway",
         dependencies: [
             "ServiceKit", "Database", "Schema", "JobQueue", "Catalog", "Generations", "Storage", "WireFormat", "PublicAPI", "ReplicateAPI",
+            "NetworkPolicy",
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),

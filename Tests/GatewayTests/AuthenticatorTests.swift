@@ -179,3 +179,18 @@ struct TokenPolicyTests {
         #expect(problems("http://127.0.0.1:9999/jwks.json") == [])
     }
 }
+
+@Suite("Gateway settings")
+struct GatewaySettingsTests {
+    static let base = [
+        "DATABASE_URL": "postgres://u@localhost/db", "AUTH_JWT_SECRET": "7d1f0a93c4e85b26f1a8c03e9d5b7f24a6c1e80b3f9d2a57", "FILES_PUBLIC": "true",
+    ]
+
+    @Test("Input files' links Replicate cannot reach are warned about at start, only when the generators call the real API")
+    func unreachableFileLinks() throws {
+        #expect(try GatewayConfig(environment: Self.base).warnings.count == 1)  // the real API, links on 127.0.0.1
+        #expect(try GatewayConfig(environment: Self.base.merging(["FILES_PUBLIC_URL": "http://images.example.com"]) { $1 }).warnings.count == 1)
+        #expect(try GatewayConfig(environment: Self.base.merging(["FILES_PUBLIC_URL": "https://images.example.com"]) { $1 }).warnings.isEmpty)
+        #expect(try GatewayConfig(environment: Self.base.merging(["REPLICATE_BASE_URL": "http://127.0.0.1:8090"]) { $1 }).warnings.isEmpty)
+    }
+}

@@ -18,6 +18,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     let client = PostgresClient(
         configuration: config.database.clientConfiguration(maxConnections: 30, deferNotifications: true), backgroundLogger: logger
     )
+    for warning in config.warnings { logger.warning("\(warning)") }
     let listener = NotificationListener(url: config.database, channel: "imagegen_generation_events", logger: logger)
     let store = GenerationStore(client: client, logger: logger)
     let hub = GenerationEventHub(listener: listener, logger: logger)

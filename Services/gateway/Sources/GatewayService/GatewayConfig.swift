@@ -2,6 +2,7 @@ import Catalog
 import Database
 import Foundation
 import Generations
+import NetworkPolicy
 import ReplicateAPI
 import ServiceKit
 import Storage
@@ -142,6 +143,18 @@ package struct GatewayConfig: Sendable {
             }
         }
         try loader.validate()
+    }
+
+    /// What the settings allow but a deployment would regret, logged at start: input files' links that Replicate
+    /// cannot reach (a private or plain-http `FILES_PUBLIC_URL` while the generators call the real API).
+    package var warnings: [String] {
+        guard URL(string: replicateBaseURL)?.host == "api.replicate.com", let url = URL(string: inputFiles.publicURL), let host = url.host else {
+            return []
+        }
+        guard url.scheme != "https" || SpecialAddress.reason(host: host) != nil else { return [] }
+        return [
+            "FILES_PUBLIC_URL (else PUBLIC_BASE_URL) is \(inputFiles.publicURL), which Replicate cannot fetch uploaded input files from: set it to the gateway's public https URL"
+        ]
     }
 
     /// Settings for tests: loopback, ephemeral port, migrations left to the test database helper.
