@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import PublicAPI
+import Storage
 import WireFormat
 
 /// A live key, as a request that presented it is served: whose it is and what it may do.
@@ -27,22 +28,11 @@ package struct ApiKeyStore: Sendable {
     }
 
     /// The SHA-256 (hex) a key is stored and found by.
-    package static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// A new key: `igk_` and 256 random bits in base64url.
-    static func makeKey() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let text = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return prefix + text
-    }
+    package static func hash(_ key: String) -> String { SHA256.hash(data: Data(key.utf8)).hexString }
 
     /// Makes a key for `userID`; the answer carries the key, which is not kept.
     package func create(userID: UUID, name: String, scopes: [ApiKeyScope], expiresAt: Date?) async throws -> ApiKeyBody {
-        let key = Self.makeKey()
+        let key = Self.prefix + randomToken()
         let hint = String(key.prefix(Self.prefix.count + 6)) + "…"
         let ordered = ApiKeyScope.allCases.filter(scopes.contains).map(\.rawValue)
         let rows = try await client.query(

@@ -25,7 +25,7 @@ struct FileRoutes: Sendable {
             let upload = try await InputFileUpload.read(request, maxBytes: settings.maxBytes)
             let file = try await files.create(
                 userID: user, bytes: upload.bytes, contentType: upload.info.contentType, width: upload.info.width, height: upload.info.height,
-                sha256: upload.sha256, token: GenerationRoutes.randomToken(), retentionHours: settings.retentionHours)
+                sha256: upload.sha256, token: randomToken(), retentionHours: settings.retentionHours)
             var response = try JSONCoding.response(file.body(base: settings.publicURL), status: .created)
             response.headers[.location] = "/v1/files/\(file.id.lowercase)"
             return response
@@ -111,7 +111,7 @@ extension FileRoutes {
             guard try await files.takeUpload(id, userID: user) else { throw Problem.notFound("Upload \(id.lowercase)") }
             let file = try await files.create(
                 id: id, userID: user, bytes: upload.bytes, contentType: upload.info.contentType, width: upload.info.width,
-                height: upload.info.height, sha256: upload.sha256, token: GenerationRoutes.randomToken(), retentionHours: settings.retentionHours)
+                height: upload.info.height, sha256: upload.sha256, token: randomToken(), retentionHours: settings.retentionHours)
             try await bucket.delete(key)
             var response = try JSONCoding.response(file.body(base: settings.publicURL), status: .created)
             response.headers[.location] = "/v1/files/\(file.id.lowercase)"

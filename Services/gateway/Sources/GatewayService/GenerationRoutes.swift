@@ -120,7 +120,7 @@ struct GenerationRoutes: Sendable {
         router.post("v1/generations/:id/stream-token") { request, context in
             let user = try await auth.user(from: request.bearerToken)
             let id = try Self.uuid(context)
-            let token = Self.randomToken()
+            let token = randomToken()
             guard let expiry = try await store.createStreamToken(hash: Self.tokenHash(token), for: id, userID: user, seconds: Self.streamTokenSeconds)
             else { throw Problem.notFound("Generation \(id.lowercase)") }
             return try JSONCoding.response(
@@ -388,14 +388,6 @@ struct GenerationRoutes: Sendable {
             throw Problem.unauthorized("The stream token is unknown, expired or for another generation")
         }
         return user
-    }
-
-    /// 32 random bytes, base64url without padding.
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 
     static func tokenHash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).hexString }
