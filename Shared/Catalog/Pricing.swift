@@ -62,3 +62,10 @@ extension ModelSpec {
     /// The price of one image at 1024×1024 at the typical time, for listings.
     package var pricePerImage: Double? { pricing.map { $0.expectedCost(outputs: 1, typicalSeconds: typicalSeconds, width: 1024, height: 1024) } }
 }
+
+extension GenerationRequest {
+    /// What this request is expected to cost (its reservation against budgets while it runs); 0 when the price is unknown.
+    package var expectedCost: Double {
+        ModelCatalog.model(modelId)?.expectedCost(outputs: numOutputs, width: width, height: height) ?? 0
+    }
+}

@@ -174,7 +174,7 @@ package struct BatchStore: Sendable {
         let model = ModelCatalog.model(request.modelId)
         let steps = request.numInferenceSteps ?? model.flatMap { $0.field($0.stepsInput ?? "")?.defaultValue?.number }.map { Int($0) } ?? 0
         let guidance = request.guidanceScale ?? model.flatMap { $0.field($0.guidanceInput ?? "")?.defaultValue?.number } ?? 0
-        let cost = model?.expectedCost(outputs: request.numOutputs, width: request.width, height: request.height) ?? 0
+        let cost = request.expectedCost
         func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
         var fields: [String: JSONValue] = [
             "prompt": .string(request.prompt), "negative_prompt": text(request.negativePrompt),

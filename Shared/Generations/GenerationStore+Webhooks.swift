@@ -85,10 +85,12 @@ extension GenerationStore {
         try await client.query(
             """
             INSERT INTO webhook_deliveries
-                (generation_id, batch_id, webhook_id, event, attempt, attempted_at, status_code, duration_ms, error, next_attempt_at)
-            SELECT generation_id, batch_id, webhook_id, event, attempt, attempted_at, status_code, duration_ms, error, next_attempt_at
+                (generation_id, batch_id, account_user_id, webhook_id, event, attempt, attempted_at, status_code, duration_ms, error,
+                 next_attempt_at)
+            SELECT generation_id, batch_id, account_user_id, webhook_id, event, attempt, attempted_at, status_code, duration_ms, error,
+                next_attempt_at
             FROM jsonb_to_recordset(\(String(decoding: rows, as: UTF8.self))::jsonb) AS r(
-                generation_id uuid, batch_id uuid, webhook_id text, event text, attempt integer, attempted_at timestamptz,
+                generation_id uuid, batch_id uuid, account_user_id uuid, webhook_id text, event text, attempt integer, attempted_at timestamptz,
                 status_code integer, duration_ms integer, error text, next_attempt_at timestamptz
             )
             """,
@@ -190,6 +192,8 @@ package struct WebhookDeliveryContext: Sendable {
 package enum WebhookSubject: Sendable, Hashable {
     case generation(UUID)
     case batch(UUID)
+    /// A user's account event (`budget.threshold`), by the user's id.
+    case account(UUID)
 }
 
 /// An attempt as one row of ``GenerationStore/recordDeliveries(_:)``'s JSON: its fields and its subject's id.
@@ -203,9 +207,10 @@ private struct RecordedAttempt: Encodable {
         switch subject {
         case .generation(let id): try container.encode(id, forKey: .generationId)
         case .batch(let id): try container.encode(id, forKey: .batchId)
+        case .account(let id): try container.encode(id, forKey: .accountUserId)
         }
     }
-    enum Keys: String, CodingKey { case generationId, batchId }
+    enum Keys: String, CodingKey { case generationId, batchId, accountUserId }
 }
 
 extension WebhookSecrets {

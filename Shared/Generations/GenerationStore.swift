@@ -192,7 +192,7 @@ package struct GenerationStore: Sendable {
         let steps = request.numInferenceSteps ?? model.flatMap { $0.field($0.stepsInput ?? "")?.defaultValue?.number }.map { Int($0) } ?? 0
         let guidance = request.guidanceScale ?? model.flatMap { $0.field($0.guidanceInput ?? "")?.defaultValue?.number } ?? 0
         let modelName = String(request.modelId.split(separator: "/").last ?? Substring(request.modelId))
-        let expected = model?.expectedCost(outputs: request.numOutputs, width: request.width, height: request.height) ?? 0
+        let expected = request.expectedCost
         let statement = CreateGeneration(
             userID: userID, request: request, model: modelName, steps: steps, guidance: guidance, cap: maxRunning,
             idempotencyKey: idempotencyKey, requestHash: requestHash, apiKeyID: apiKeyID, expectedCost: expected, budget: monthlyBudget

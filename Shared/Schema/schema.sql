@@ -586,6 +586,18 @@ SET default_tablespace = '';
 SET default_table_access_method = heap;
 
 --
+-- Name: account_webhooks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_webhooks (
+    user_id uuid NOT NULL,
+    url text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_webhooks_url_check CHECK ((length(url) <= 2048))
+);
+
+
+--
 -- Name: api_keys; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -624,6 +636,21 @@ CREATE TABLE public.batches (
     completed_at timestamp with time zone,
     CONSTRAINT batches_item_count_check CHECK (((item_count >= 1) AND (item_count <= 10000))),
     CONSTRAINT batches_unfinished_check CHECK ((unfinished >= 0))
+);
+
+
+--
+-- Name: budget_alerts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.budget_alerts (
+    user_id uuid NOT NULL,
+    month date NOT NULL,
+    threshold smallint NOT NULL,
+    budget_usd numeric(14,6) NOT NULL,
+    spent_usd numeric(14,6) NOT NULL,
+    crossed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT budget_alerts_threshold_check CHECK ((threshold = ANY (ARRAY[50, 80, 100])))
 );
 
 
@@ -1027,7 +1054,8 @@ CREATE TABLE public.webhook_deliveries (
     error text,
     next_attempt_at timestamp with time zone,
     batch_id uuid,
-    CONSTRAINT webhook_deliveries_subject CHECK (((generation_id IS NULL) <> (batch_id IS NULL)))
+    account_user_id uuid,
+    CONSTRAINT webhook_deliveries_subject CHECK ((num_nonnulls(generation_id, batch_id, account_user_id) = 1))
 );
 
 
@@ -1085,6 +1113,14 @@ ALTER TABLE ONLY public.webhook_deliveries ALTER COLUMN id SET DEFAULT nextval('
 
 
 --
+-- Name: account_webhooks account_webhooks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_webhooks
+    ADD CONSTRAINT account_webhooks_pkey PRIMARY KEY (user_id);
+
+
+--
 -- Name: api_keys api_keys_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1106,6 +1142,14 @@ ALTER TABLE ONLY public.api_keys
 
 ALTER TABLE ONLY public.batches
     ADD CONSTRAINT batches_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: budget_alerts budget_alerts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.budget_alerts
+    ADD CONSTRAINT budget_alerts_pkey PRIMARY KEY (user_id, month, threshold);
 
 
 --
@@ -1469,6 +1513,13 @@ CREATE INDEX rate_buckets_by_age ON public.rate_buckets USING btree (updated_at)
 --
 
 CREATE INDEX stream_tokens_expiry ON public.stream_tokens USING btree (expires_at);
+
+
+--
+-- Name: webhook_deliveries_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_account ON public.webhook_deliveries USING btree (account_user_id, id) WHERE (account_user_id IS NOT NULL);
 
 
 --

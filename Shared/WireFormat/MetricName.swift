@@ -1,6 +1,9 @@
 /// Every metric the services export, named once: the code refers to these constants, and the dashboard and alert
 /// checks (`scripts/test-alerts`) read this file for the names that exist.
 package enum MetricName {
+    package static let accountMonthlyCeilingUsd = "imagegen_account_monthly_ceiling_usd"
+    package static let accountReservedUsd = "imagegen_account_reserved_usd"
+    package static let accountSpentUsd = "imagegen_account_spent_usd"
     package static let contentFilteredTotal = "imagegen_content_filtered_total"
     package static let dispatcherCostHoldsReleasedTotal = "imagegen_dispatcher_cost_holds_released_total"
     package static let dispatcherDeadlinesExpiredTotal = "imagegen_dispatcher_deadlines_expired_total"

@@ -153,4 +153,47 @@ struct DeliveryTests {
             }
         }
     }
+
+    @Test(
+        "A budget.threshold goes to the user's account webhook, signed, with the crossing's figures, recorded against the user; 410 removes the webhook"
+    )
+    func budgetThreshold() async throws {
+        try await withNotifier { notifier, database, receiver, hook in
+            let alerts = BudgetAlertStore(client: database, logger: TestDatabase.logger)
+            let user = UUID()
+            _ = try await alerts.setWebhook(hook, for: user)
+            try await database.query("INSERT INTO generation_slots (user_id, spent_usd, monthly_budget_usd) VALUES (\(user), 8.5, 10)")
+            #expect(try await alerts.raiseCrossed(defaultBudget: nil) == 2)
+            #expect(try await alerts.raiseCrossed(defaultBudget: nil) == 0, "each crossing once")
+            func run(threshold: Int) async throws -> HTTPResponse.Status {
+                let text = try await scalar(
+                    database, "SELECT payload::text FROM job_queue WHERE dedupe_key LIKE \("webhook:budget:%:\(threshold)")", as: String.self)
+                let payload = try JSONCoding.decoder().decode(DeliverWebhook.Payload.self, from: Data(text.utf8))
+                #expect(payload.userId == user && payload.event == "budget.threshold" && payload.threshold == threshold)
+                let body = try JobEnvelope(job: .init(id: UUID(), type: DeliverWebhook.name, attempt: 1, maxAttempts: 22, payload: payload)).encode()
+                return try await notifier.execute(
+                    uri: "/v1/jobs/\(DeliverWebhook.name)", method: .post,
+                    headers: [.authorization: "Bearer \(TestSecrets.internalToken)", .contentType: "application/json"], body: ByteBuffer(data: body)
+                ).status
+            }
+            #expect(try await run(threshold: 80) == .ok)
+            let (headers, posted) = try #require(receiver.seen.withLock { $0.first })
+            let event = try JSONCoding.decoder().decode(WebhookEvent<BudgetThresholdBody>.self, from: posted)
+            #expect(event.type == "budget.threshold" && event.subject.userId == user && event.subject.thresholdPercent == 80)
+            #expect(event.subject.budgetUsd == 10 && event.subject.spentUsd == 8.5)
+            let secret = try await GenerationStore(client: database, logger: TestDatabase.logger).webhookSecrets(for: user, candidate: "unused")
+            let timestamp = try #require(headers[HTTPField.Name("webhook-timestamp")!].flatMap { Int($0) })
+            #expect(
+                WebhookSignature.verify(
+                    secret: secret.current, id: headers[HTTPField.Name("webhook-id")!] ?? "", timestamp: timestamp, body: Array(posted),
+                    signatureHeader: headers[HTTPField.Name("webhook-signature")!] ?? ""))
+            try await eventually("the attempt to be listed with the account webhook") {
+                try await alerts.webhook(of: user)?.deliveries.map(\.statusCode) == [200]
+            }
+            // The receiver is gone: the webhook is removed, and later crossings have nowhere to go.
+            receiver.answer.withLock { $0 = (.gone, nil) }
+            #expect(try await run(threshold: 50) == .ok)
+            #expect(try await alerts.webhook(of: user) == nil)
+        }
+    }
 }

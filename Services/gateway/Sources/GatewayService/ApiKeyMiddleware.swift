@@ -24,10 +24,12 @@ struct ApiKeyMiddleware<Context: RequestContext>: RouterMiddleware {
         return try await RequestKey.$current.withValue(key) { try await next(request, context) }
     }
 
-    /// The scope a route needs: keys and the webhook secret `admin`; reads `read`; deletes `delete`; every other write
+    /// The scope a route needs: keys, the webhook secret and the account webhook `admin`; reads `read`; deletes `delete`; every other write
     /// (generations, batches, files, cancels, stream tokens) `generate`.
     static func scope(method: HTTPRequest.Method, path: String) -> ApiKeyScope {
-        if path == "/v1/keys" || path.hasPrefix("/v1/keys/") || path.hasPrefix("/v1/webhook-secret") { return .admin }
+        if path == "/v1/keys" || path.hasPrefix("/v1/keys/") || path.hasPrefix("/v1/webhook-secret") || path.hasPrefix("/v1/account/") {
+            return .admin
+        }
         switch method {
         case .get, .head: return .read
         case .delete: return .delete

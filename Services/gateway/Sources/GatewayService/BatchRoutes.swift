@@ -116,6 +116,7 @@ struct BatchRoutes: Sendable {
                 return item
             }
             try await generations.backpressure.admit()
+            try await generations.spend.admit(items.reduce(0) { $0 + $1.expectedCost })
             return try await batches.create(
                 items, userID: caller.user, webhook: webhook, monthlyBudget: generations.monthlyBudget, idempotencyKey: key, requestHash: hash,
                 apiKeyID: caller.keyID)

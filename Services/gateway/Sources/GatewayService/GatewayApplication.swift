@@ -73,6 +73,8 @@ package func makePublicRouter(
     let estimates = QueueEstimates(
         queue: JobQueue(client: store.client, logger: logger), timings: ModelTimingStore(client: store.client, logger: logger))
     let files = InputFileStore(client: store.client, logger: logger)
+    let alerts = BudgetAlertStore(client: store.client, logger: logger)
+    let spend = SpendWatch(alerts: alerts, defaultBudget: config.monthlyBudget, ceiling: config.accountMonthlyBudget, logger: logger)
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority,
@@ -83,7 +85,7 @@ package func makePublicRouter(
         deadlines: config.deadlines, pauseBoard: PauseBoard(queue: JobQueue(client: store.client, logger: logger)),
         estimates: estimates, inputFiles: InputFileLinks(files: files, publicURL: config.inputFiles.publicURL),
         safetyCeiling: config.safetyCeiling, disabledModels: DisabledModels(store: ModelStateStore(client: store.client, logger: logger)),
-        logger: logger
+        spend: spend, logger: logger
     )
     addLivenessRoute(to: router)
     router.get("openapi.json") { _, _ in
@@ -97,6 +99,7 @@ package func makePublicRouter(
     }
     FileRoutes(files: files, auth: auth, settings: config.inputFiles, bucket: bucket).add(to: router)
     KeyRoutes(keys: keys, auth: auth).add(to: router)
+    AccountRoutes(alerts: alerts, auth: auth, webhookOrigins: config.webhookOrigins).add(to: router)
     BatchRoutes(generations: generations, batches: BatchStore(client: store.client, logger: logger)).add(to: router)
     ConsoleRoutes().add(to: router)
     // Served whatever the settings (503 until the gateway can know Replicate's secret), so the API is the same everywhere.
@@ -105,7 +108,7 @@ package func makePublicRouter(
     )
     let progress = ReplicateProgressBuffer(store: store, logger: logger)
     ReplicateWebhookRoutes(store: store, secret: secret, progress: progress).add(to: router)
-    var services: [any Service] = [progress, secret, estimates]
+    var services: [any Service] = [progress, secret, estimates, spend]
     if config.jwksURL != nil { services.append(KeySetRefresher(authenticator: auth, interval: config.jwksRefresh)) }
     return (router, services)
 }

@@ -43,6 +43,9 @@ package struct GatewayConfig: Sendable {
     package var migrateOnStart: Bool
     /// Each user's monthly budget in USD unless their own is set (`GATEWAY_MONTHLY_BUDGET_USD`; unset: no budget).
     package var monthlyBudget: Double?
+    /// The monthly ceiling in USD over every user's spend together (`GATEWAY_ACCOUNT_MONTHLY_BUDGET_USD`; unset: none),
+    /// which bounds the Replicate bill.
+    package var accountMonthlyBudget: Double?
     /// Generation requests per user per minute on this instance (`GATEWAY_RATE_PER_MINUTE`).
     package var ratePerMinute: Int
     /// A JSON Web Key Set for RS256/ES256 tokens of a real identity provider (`AUTH_JWKS_FILE`), read at start.
@@ -120,6 +123,13 @@ package struct GatewayConfig: Sendable {
                 monthlyBudget = budget
             } else {
                 loader.problem("GATEWAY_MONTHLY_BUDGET_USD must be a number of US dollars ≥ 0, got \(raw)")
+            }
+        }
+        if let raw = loader.optional("GATEWAY_ACCOUNT_MONTHLY_BUDGET_USD") {
+            if let ceiling = Double(raw), ceiling >= 0, ceiling.isFinite {
+                accountMonthlyBudget = ceiling
+            } else {
+                loader.problem("GATEWAY_ACCOUNT_MONTHLY_BUDGET_USD must be a number of US dollars ≥ 0, got \(raw)")
             }
         }
         for origin in (loader.optional("CORS_ALLOWED_ORIGINS") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })

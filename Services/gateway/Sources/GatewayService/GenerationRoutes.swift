@@ -43,6 +43,8 @@ struct GenerationRoutes: Sendable {
     var safetyCeiling = SafetyLevel.standard
     /// The models operators disabled.
     let disabledModels: DisabledModels
+    /// The account-wide ceiling on this month's spend, and the budget alerts.
+    let spend: SpendWatch
     let logger: Logger
 
     func add(to router: Router<BasicRequestContext>) {
@@ -217,6 +219,7 @@ struct GenerationRoutes: Sendable {
             }
             generationRequest = try await inputFiles.resolve(generationRequest, userID: user)
             try await backpressure.admit()
+            try await spend.admit(generationRequest.expectedCost)
             let (generation, _, created) = try await store.create(
                 generationRequest, userID: user, maxRunning: maxActivePerUser, monthlyBudget: monthlyBudget, idempotencyKey: key, requestHash: hash,
                 apiKeyID: caller.keyID

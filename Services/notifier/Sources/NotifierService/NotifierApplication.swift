@@ -30,7 +30,7 @@ package func buildNotifier(config: NotifierConfig, logger: Logger) -> some Appli
         fetcher: SafeFetcher(http: http, allowList: allowList, maxBytes: 1 << 16, timeout: config.timeout),
         store: store, contexts: contexts, attempts: attempts, limiter: HostLimiter(limit: config.maxPerHost, longest: config.timeout),
         allowedOrigins: Set(config.allowedOrigins.compactMap { URL(string: $0).flatMap(WebhookTarget.origin) }), links: config.fileLinks,
-        batches: BatchStore(client: client, logger: logger)
+        batches: BatchStore(client: client, logger: logger), budgetAlerts: BudgetAlertStore(client: client, logger: logger)
     )
     return jobServiceApplication(
         name: "notifier", settings: config.http, kind: DeliverWebhook.self, token: config.internalToken,

@@ -33,6 +33,8 @@ struct WebhookDeliverer: Sendable {
     typealias Recorded = (WebhookDeliveryAttempt, subject: WebhookSubject)
     /// The batches a `batch.completed` delivery reads.
     let batches: BatchStore
+    /// The crossings and account webhooks a `budget.threshold` delivery reads.
+    let budgetAlerts: BudgetAlertStore
 
     /// What one delivery posts, where, signed with what, and what a 410 stops.
     private struct Target {
@@ -60,8 +62,15 @@ struct WebhookDeliverer: Sendable {
         var reason: String
     }
 
-    /// The delivery's target: its generation's event, or its batch's `batch.completed`; nil when there is no webhook.
+    /// The delivery's target: its generation's event, its batch's `batch.completed`, or its user's `budget.threshold`;
+    /// nil when there is no webhook.
     private func target(of payload: DeliverWebhook.Payload) async throws -> Target? {
+        if let month = payload.month, let threshold = payload.threshold {
+            guard let (event, url) = try await budgetAlerts.event(user: payload.userId, month: month, threshold: threshold) else { return nil }
+            let body = try JSONCoding.encoder().encode(WebhookEvent(type: payload.event, timestamp: Date(), subject: event))
+            let secrets = try await store.webhookSecrets(for: payload.userId, candidate: WebhookSecrets.make())
+            return Target(url: url, body: body, secrets: secrets, subject: .account(payload.userId))
+        }
         if let batchID = payload.batchId {
             guard let batch = try await batches.find(batchID, userID: payload.userId), let url = batch.webhook else { return nil }
             let body = try JSONCoding.encoder().encode(WebhookEvent(type: payload.event, timestamp: Date(), subject: batch.body()))
@@ -121,6 +130,7 @@ struct WebhookDeliverer: Sendable {
                 switch target.subject {
                 case .generation(let generation): try await store.disableWebhook(of: generation)
                 case .batch(let batch): try await store.disableBatchWebhook(of: batch)
+                case .account(let user): try await budgetAlerts.deleteWebhook(of: user)
                 }
                 return try await finish(
                     job, target, status: 410, error: "the receiver answered 410 Gone: these webhooks stopped", started: started,
