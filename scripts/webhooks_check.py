@@ -1,6 +1,6 @@
 """Webhooks to clients, end to end over real processes (run by scripts/test-webhooks with the stack up): every delivery
 is verified with the Standard Webhooks reference library; events filter; retries keep the webhook-id; 410 stops;
-refusals at request and at delivery time; a kill -9 of the notifier mid-delivery still delivers, with the same id; a
+refusals at request and at delivery time; budget thresholds on the account webhook; a kill -9 of the notifier mid-delivery still delivers, with the same id; a
 hanging receiver does not hold up another; the delivery log."""
 
 import os
@@ -127,6 +127,37 @@ create(f"{hook}/rotated")
 delivery = wait_for("/rotated", 1)[0]
 check("after a rotation both the new and the old secret verify", verify(rotated["secret"], delivery)["type"] == "generation.completed"
       and verify(secret, delivery)["type"] == "generation.completed")
+
+# Budget thresholds: a user whose monthly budget ($0.009, three FLUX Schnell images) is set through the dispatcher's
+# admin API gets budget.threshold at 50, 80 and 100 % on their account webhook, each once, verified.
+budget_user = "55555555-5555-4555-8555-555555555555"
+budget_token = subprocess.run([".build/debug/gateway", "token", "--user", budget_user], capture_output=True, text=True, check=True).stdout.strip()
+budget_headers = {"Authorization": f"Bearer {budget_token}"}
+admin = {"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"}
+set_budget = httpx.put(f"{os.environ['DISPATCHER_URL']}/v1/admin/budgets/{budget_user}", json={"monthly_usd": 0.009}, headers=admin)
+check("the admin API sets the user's budget", set_budget.status_code == 200, set_budget.text)
+account = httpx.put(f"{gateway}/v1/account/webhook", json={"url": f"{hook}/budget"}, headers=budget_headers)
+check("the account webhook is set", account.status_code == 200 and account.json()["events"] == ["budget.threshold"], account.text)
+budget_ids = []
+for _ in range(3):
+    made = httpx.post(f"{gateway}/v1/generations", json={"prompt": "budget", "model_id": "black-forest-labs/flux-schnell"}, headers=budget_headers)
+    check("a create within the budget is accepted", made.status_code == 202, made.text)
+    budget_ids.append(made.json()["id"])
+over = httpx.post(f"{gateway}/v1/generations", json={"prompt": "budget", "model_id": "black-forest-labs/flux-schnell"}, headers=budget_headers)
+check("past the budget a create is 402 naming the user's budget", over.status_code == 402 and over.json().get("scope") == "user", over.text)
+budget_secret = httpx.get(f"{gateway}/v1/webhook-secret", headers=budget_headers).json()["secret"]
+alerts = wait_for("/budget", 3, timeout=60)
+time.sleep(6)  # more rounds of the gateway's watch: nothing is posted twice
+alerts = [verify(budget_secret, d) for d in received["/budget"]]
+check("budget.threshold arrives at 50, 80 and 100 %, each once, verified",
+      sorted(a["threshold_percent"] for a in alerts) == [50, 80, 100] and {a["type"] for a in alerts} == {"budget.threshold"}
+      and all(a["user_id"] == budget_user and a["budget_usd"] == 0.009 for a in alerts), alerts)
+logged = httpx.get(f"{gateway}/v1/account/webhook", headers=budget_headers).json()["deliveries"]
+check("the account webhook lists its deliveries", sorted(d["status_code"] for d in logged) == [200, 200, 200], logged)
+metrics = httpx.get(f"{os.environ['GATEWAY_INTERNAL_URL']}/metrics").text
+spent = [float(line.split()[1]) for line in metrics.splitlines() if line.startswith("imagegen_account_spent_usd ")]
+check("the gateway exports the account's spend beside its ceiling", spent and spent[0] >= 0.009 - 1e-9
+      and "imagegen_account_monthly_ceiling_usd 1000" in metrics, spent)
 
 # Refused when asked: plain http to an origin not allowed, private and local hosts, a filter without a webhook.
 for bad in ("http://example.com/hook", "https://10.0.0.8/hook", "https://localhost/hook", "https://[::1]/hook", "ftp://example.com/x"):

@@ -110,6 +110,19 @@ struct OpenAPIContractTests {
             ApiKeyBody(id: UUID(), name: "b", hint: "igk_x…", scopes: [.read], createdAt: now, expiresAt: nil, lastUsedAt: nil, revokedAt: nil)
         ),
         ("ApiKeyList", ApiKeyList(data: []), ApiKeyList(data: [])),
+        (
+            "AccountWebhook", AccountWebhookBody(url: "https://example.com/budget", updatedAt: now, deliveries: [delivery]),
+            AccountWebhookBody(url: "https://example.com/budget", updatedAt: now, deliveries: [])
+        ),
+        (
+            "BudgetThresholdEvent",
+            WebhookEvent(
+                type: "budget.threshold", timestamp: now,
+                subject: BudgetThresholdBody(userId: UUID(), month: "2026-12", thresholdPercent: 80, budgetUsd: 10, spentUsd: 8.1, crossedAt: now)),
+            WebhookEvent(
+                type: "budget.threshold", timestamp: now,
+                subject: BudgetThresholdBody(userId: UUID(), month: "2026-12", thresholdPercent: 50, budgetUsd: 1, spentUsd: 0.5, crossedAt: now))
+        ),
         ("InputFileList", InputFileList(data: [inputFile]), InputFileList(data: [])),
         (
             "InputFileUpload",

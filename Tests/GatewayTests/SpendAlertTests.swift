@@ -101,7 +101,9 @@ struct SpendAlertTests {
             let refused = try await g.call(.post, "/v1/generations", json: body, token: g.bobToken)
             #expect(refused.status.code == 402)
             let problem = try g.object(refused)
-            #expect(problem["type"] == "https://imagegen.dev/problems/budget-exhausted" && problem["ceiling_usd"] == .double(0.01))
+            #expect(
+                problem["type"] == "https://imagegen.dev/problems/budget-exhausted" && problem["budget_usd"] == .double(0.01)
+                    && problem["scope"] == "account")
             #expect(problem["title"] == "Account monthly ceiling reached")
             let batch = try await g.call(.post, "/v1/batches", json: #"{"items": [\#(body)]}"#, token: g.aliceToken)
             #expect(batch.status.code == 402)

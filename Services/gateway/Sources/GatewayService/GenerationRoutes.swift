@@ -280,7 +280,8 @@ struct GenerationRoutes: Sendable {
         )
         problem.type = budgetExhausted
         problem.extensions = [
-            "budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed), "request_usd": JSONValue.double(expected),
+            "scope": "user", "budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed),
+            "request_usd": JSONValue.double(expected),
         ]
         return problem
     }

@@ -832,6 +832,60 @@ package enum OpenAPIDocument {
                 }
               }
             },
+            "/v1/account/webhook": {
+              "get": {
+                "operationId": "getAccountWebhook",
+                "tags": ["webhooks"],
+                "summary": "Where your account events (budget.threshold) are posted, and the latest deliveries",
+                "responses": {
+                  "200": {"description": "The account webhook.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AccountWebhook"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
+              "put": {
+                "operationId": "setAccountWebhook",
+                "tags": ["webhooks"],
+                "summary": "Set where your account events are posted",
+                "description": "A `budget.threshold` event is posted when this month's spend reaches 50, 80 and 100 % of your monthly budget, each once a month, signed with your webhook secret as generation webhooks are. Its body is a `BudgetThresholdEvent`. A receiver answering 410 Gone removes the webhook.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["url"],
+                        "properties": {"url": {"type": "string", "maxLength": 2048, "description": "An https URL on a public host."}}
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {"description": "The account webhook.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AccountWebhook"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
+                  "422": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
+              "delete": {
+                "operationId": "deleteAccountWebhook",
+                "tags": ["webhooks"],
+                "summary": "Stop posting your account events",
+                "responses": {
+                  "204": {"description": "Removed."},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
             "/v1/usage": {
               "get": {
                 "operationId": "getUsage",
@@ -1390,13 +1444,39 @@ package enum OpenAPIDocument {
                 "required": ["data"],
                 "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}}}
               },
+              "AccountWebhook": {
+                "type": "object",
+                "required": ["url", "events", "updated_at", "deliveries"],
+                "properties": {
+                  "url": {"type": "string"},
+                  "events": {"type": "array", "items": {"type": "string", "enum": ["budget.threshold"]}},
+                  "updated_at": {"type": "string", "format": "date-time"},
+                  "deliveries": {"type": "array", "description": "The latest 20 attempts, newest first.", "items": {"$ref": "#/components/schemas/WebhookDelivery"}}
+                }
+              },
+              "BudgetThresholdEvent": {
+                "type": "object",
+                "description": "The body of a `budget.threshold` webhook.",
+                "required": ["type", "timestamp", "user_id", "month", "threshold_percent", "budget_usd", "spent_usd", "crossed_at"],
+                "properties": {
+                  "type": {"type": "string", "enum": ["budget.threshold"]},
+                  "timestamp": {"type": "string", "format": "date-time"},
+                  "user_id": {"type": "string", "format": "uuid"},
+                  "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "description": "The budget month (UTC)."},
+                  "threshold_percent": {"type": "integer", "enum": [50, 80, 100]},
+                  "budget_usd": {"type": "number"},
+                  "spent_usd": {"type": "number", "description": "This month's spend when the crossing was seen."},
+                  "crossed_at": {"type": "string", "format": "date-time"}
+                }
+              },
               "BudgetProblem": {
                 "allOf": [
                   {"$ref": "#/components/schemas/Problem"},
                   {
                     "type": "object",
-                    "required": ["budget_usd", "committed_usd", "request_usd"],
+                    "required": ["budget_usd", "committed_usd", "request_usd", "scope"],
                     "properties": {
+                      "scope": {"type": "string", "enum": ["user", "account"], "description": "`user`: your monthly budget; `account`: this service's monthly ceiling over every user (GATEWAY_ACCOUNT_MONTHLY_BUDGET_USD)."},
                       "budget_usd": {"type": "number"},
                       "committed_usd": {"type": "number", "description": "Spent this month plus reserved by running generations."},
                       "request_usd": {"type": "number", "description": "What this request is expected to cost."}

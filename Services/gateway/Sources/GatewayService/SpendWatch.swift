@@ -73,7 +73,7 @@ final class SpendWatch: Service, Sendable {
             )
             problem.type = GenerationRoutes.budgetExhausted
             problem.extensions = [
-                "ceiling_usd": .double(ceiling), "committed_usd": .double(committed), "request_usd": .double(expected),
+                "scope": "account", "budget_usd": .double(ceiling), "committed_usd": .double(committed), "request_usd": .double(expected),
             ]
             throw problem
         }
