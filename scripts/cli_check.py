@@ -134,6 +134,19 @@ code, _, _ = run("keys", "revoke", key_id)
 code_after, _, _ = run("list", env={"IMAGEGEN_TOKEN": key})
 check("a revoked key is refused at once: exit 77", code == 0 and code_after == 77, (code, code_after))
 
+# The account webhook for budget alerts: none yet (66, not found), set, shown, refused when not https, removed.
+code, _, err = run("account", "webhook")
+check("account webhook with none set: 66 with the API's reason", code == 66 and "No account webhook" in err, (code, err))
+code, out, _ = run("account", "webhook", "set", "https://hooks.example.com/budget")
+check("account webhook set prints it with its events", code == 0 and "https://hooks.example.com/budget" in out and "budget.threshold" in out, (code, out))
+code, out, _ = run("account", "webhook", "show")
+check("account webhook show prints it", code == 0 and out.startswith("https://hooks.example.com/budget"), (code, out))
+code, _, err = run("account", "webhook", "set", "http://hooks.example.com/budget")
+check("a plain http account webhook: 65 naming url", code == 65 and "url" in err, (code, err))
+code, out, _ = run("account", "webhook", "remove")
+code_after, _, _ = run("account", "webhook")
+check("account webhook remove removes it", code == 0 and "removed" in out and code_after == 66, (code, out, code_after))
+
 # No wait, cancel, delete.
 code, out, _ = run("generate", "slow", "--model", SLOW_MODEL, "--no-wait")
 slow = out.strip()

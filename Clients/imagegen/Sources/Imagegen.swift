@@ -15,7 +15,8 @@ struct Imagegen: AsyncParsableCommand {
             67 budget or rate limit, 69 server unreachable or failing, 77 not authorised, 130 interrupted.
             """,
         subcommands: [
-            Generate.self, Batch.self, List.self, Show.self, Cancel.self, Delete.self, Models.self, Usage.self, Token.self, Keys.self, Admin.self,
+            Generate.self, Batch.self, List.self, Show.self, Cancel.self, Delete.self, Models.self, Usage.self, Token.self, Keys.self, Account.self,
+            Admin.self,
         ]
     )
 }

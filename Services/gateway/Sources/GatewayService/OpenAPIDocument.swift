@@ -455,7 +455,7 @@ package enum OpenAPIDocument {
                 "operationId": "createKey",
                 "tags": ["keys"],
                 "summary": "Make an API key (shown once)",
-                "description": "A key speaks for you within its scopes: `generate` (create generations, batches, files; cancel), `read` (every GET), `delete` (every DELETE), `admin` (keys and the webhook secret). Send it as `Authorization: Bearer igk_…` wherever a user token works; a route beyond its scopes answers 403 naming the scope. Only its SHA-256 is kept: `key` is in this answer and never again. Revoking is effective at once on every gateway.",
+                "description": "A key speaks for you within its scopes: `generate` (create generations, batches, files; cancel), `read` (every GET), `delete` (every DELETE), `admin` (keys, the webhook secret and the account webhook). Send it as `Authorization: Bearer igk_…` wherever a user token works; a route beyond its scopes answers 403 naming the scope. Only its SHA-256 is kept: `key` is in this answer and never again. Revoking is effective at once on every gateway.",
                 "requestBody": {
                   "required": true,
                   "content": {
