@@ -228,6 +228,35 @@ while time.time() < deadline and accepted != 0:
 check("enabled again, it is accepted within 5 s", code == 0 and accepted == 0, (code, out, accepted))
 code, _, err = run("admin", "models", "disable", "stability-ai/sdxl", "--reason", "")
 check("admin models disable without a reason: 65 naming it", code == 65 and "reason" in err, (code, err))
+
+# A price and alias weights changed through the admin API hold on the gateway within 5 s; reset, the catalog's again.
+def flux_price():
+    code, out, _ = run("models", "--json")
+    return next((m.get("price_per_image") for m in json.loads(out)["models"] if m["id"] == "black-forest-labs/flux-schnell"), None) if code == 0 else None
+code, out, err = run("admin", "models", "price", "black-forest-labs/flux-schnell", "0.005", "--reason", "Replicate raised it", "--by", "cli-check")
+check("admin models price records it", code == 0 and "$0.005" in out, (code, out, err))
+deadline = time.time() + 5
+while time.time() < deadline and flux_price() != 0.005:
+    time.sleep(0.3)
+check("the gateway shows the new price within 5 s", flux_price() == 0.005, flux_price())
+code, out, _ = run("admin", "models", "price", "black-forest-labs/flux-schnell", "--reset")
+deadline = time.time() + 5
+while time.time() < deadline and flux_price() != 0.003:
+    time.sleep(0.3)
+check("reset, the catalog's price is back within 5 s", code == 0 and flux_price() == 0.003, (out, flux_price()))
+code, out, err = run("admin", "models", "weights", "fast", "black-forest-labs/flux-schnell=0", "bytedance/sdxl-lightning-4step=1")
+check("admin models weights records them", code == 0 and "sdxl-lightning-4step" in out, (code, out, err))
+deadline, variant = time.time() + 5, None
+while time.time() < deadline and variant != "bytedance/sdxl-lightning-4step":
+    code, out, _ = run("generate", "x", "--model", "fast", "--no-wait")
+    code, shown, _ = run("show", out.strip(), "--json") if code == 0 else (code, "{}", "")
+    variant = json.loads(shown or "{}").get("model_id")
+check("the alias runs the reweighted variant within 5 s", variant == "bytedance/sdxl-lightning-4step", variant)
+code, out, _ = run("admin", "models", "list")
+check("admin models list shows the weights", "weights   fast" in out, out)
+code, _, _ = run("admin", "models", "weights", "fast", "--reset")
+code_v, _, err = run("admin", "models", "version", "stability-ai/sdxl", "v2")
+check("admin models version of a bad id: 65 naming version", code == 0 and code_v == 65 and "version" in err, (code, code_v, err))
 code, _, err = run("admin", "queue", "--admin-token", "wrong-wrong-wrong-wrong-wrong-wrong")
 check("admin with a wrong admin token: 77", code == 77, (code, err))
 code, _, err = run("admin", "queue", "--admin-token", os.environ["INTERNAL_TOKEN"])

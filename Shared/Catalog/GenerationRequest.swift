@@ -32,6 +32,9 @@ package struct GenerationRequest: Sendable, Codable, Equatable {
     package var safetyLevel: SafetyLevel?
     /// The file format asked of a model that lets one choose (`png`, `jpg`, `webp`); nil: the catalog's choice.
     package var outputFormat: String?
+    /// The model's unit price when the request was admitted, set by the gateway from the operator's override (never
+    /// from the request); nil: the catalog's price.
+    package var priceUsd: Double?
 
     package init(
         prompt: String, modelId: String, modelVersion: String?, width: Int, height: Int, numInferenceSteps: Int?, guidanceScale: Double?,

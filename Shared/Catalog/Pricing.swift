@@ -64,8 +64,9 @@ extension ModelSpec {
 }
 
 extension GenerationRequest {
-    /// What this request is expected to cost (its reservation against budgets while it runs); 0 when the price is unknown.
+    /// What this request is expected to cost at its price (its reservation against budgets while it runs); 0 when the price
+    /// is unknown.
     package var expectedCost: Double {
-        ModelCatalog.model(modelId)?.expectedCost(outputs: numOutputs, width: width, height: height) ?? 0
+        ModelCatalog.model(modelId)?.priced(priceUsd).expectedCost(outputs: numOutputs, width: width, height: height) ?? 0
     }
 }

@@ -112,18 +112,20 @@ package struct BatchStore: Sendable {
                     INSERT INTO image_generations (
                         user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                         seed, source_image_url, strength, num_outputs, priority, status, webhook, webhook_events_filter, expected_cost,
-                        model_alias, trace_context, deadline_at, batch_id, batch_index, mask_image_url, safety_level, output_format, api_key_id
+                        model_alias, trace_context, deadline_at, batch_id, batch_index, mask_image_url, safety_level, output_format, api_key_id,
+                        price_usd
                     )
                     SELECT \(userID), i.prompt, i.negative_prompt, i.model, i.model_id, i.model_version, i.style, i.width, i.height, i.steps,
                            i.guidance_scale, i.seed, i.source_image_url, i.strength, i.num_outputs, i.priority,
                            '\(unescaped: GenerationTransition.create.to.rawValue)', i.webhook, i.webhook_events_filter, i.expected_cost,
                            i.model_alias, \(trace), i.deadline_at, \(batchID), i.batch_index, i.mask_image_url, i.safety_level,
-                           i.output_format, \(apiKeyID)
+                           i.output_format, \(apiKeyID), i.price_usd::numeric
                     FROM jsonb_to_recordset(\(payload)::jsonb) AS i(
                         prompt text, negative_prompt text, model text, model_id text, model_version text, style text, width int,
                         height int, steps int, guidance_scale float8, seed int8, source_image_url text, strength float8, num_outputs int,
                         priority int, webhook text, webhook_events_filter text[], expected_cost float8, model_alias text,
-                        deadline_at timestamptz, batch_index int, mask_image_url text, safety_level text, output_format text
+                        deadline_at timestamptz, batch_index int, mask_image_url text, safety_level text, output_format text,
+                        price_usd float8
                     )
                     RETURNING id, user_id, priority, batch_index, trace_context
                 ), job AS (
@@ -186,7 +188,7 @@ package struct BatchStore: Sendable {
             "output_format": text(request.outputFormat),
             "strength": request.strength.map { .double($0) } ?? .null, "num_outputs": .int(request.numOutputs),
             "priority": .int(request.priority), "webhook": text(request.webhook), "expected_cost": .double(cost),
-            "model_alias": text(request.modelAlias), "batch_index": .int(index),
+            "model_alias": text(request.modelAlias), "batch_index": .int(index), "price_usd": request.priceUsd.map { .double($0) } ?? .null,
         ]
         fields["webhook_events_filter"] = request.webhookEventsFilter.map { .array($0.map { .string($0) }) } ?? .null
         fields["deadline_at"] = request.deadline.map { .string(Timestamp.format($0)) } ?? .null

@@ -51,6 +51,11 @@ package struct Generation: Sendable, Equatable {
     package var deadlineAt: Date?
     /// The batch it was made in (`POST /v1/batches`), if any.
     package var batchId: UUID?
+    /// The model's unit price it was admitted at, when an operator overrode the catalog's (internal).
+    package var priceUsd: Double?
+
+    /// Its model as it is billed: the catalog's, at the price it was admitted at.
+    package var pricedModel: ModelSpec? { ModelCatalog.model(modelId)?.priced(priceUsd) }
 
     /// The request this generation was made from. Steps and guidance were stored resolved (the model's default when the
     /// request left them out; 0 where the model has no such input), so an explicit 0 stays 0.
@@ -73,7 +78,8 @@ package struct Generation: Sendable, Equatable {
         id, user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps,
         guidance_scale::float8, seed, source_image_url, strength::float8, num_outputs, priority, status, progress, error_code, error_message,
         generation_time_seconds, replicate_prediction_id, output_urls::text, predict_time, cost::float8, created_at, updated_at,
-        completed_at, create_started_at, webhook, webhook_events_filter, model_alias, deadline_at, batch_id, mask_image_url, safety_level, output_format
+        completed_at, create_started_at, webhook, webhook_events_filter, model_alias, deadline_at, batch_id, mask_image_url, safety_level, output_format,
+        price_usd::float8
         """
 
     package init(row: PostgresRow) throws {
@@ -116,5 +122,6 @@ package struct Generation: Sendable, Equatable {
         modelAlias = try r["model_alias"].decode(String?.self)
         deadlineAt = try r["deadline_at"].decode(Date?.self)
         batchId = try r["batch_id"].decode(UUID?.self)
+        priceUsd = try r["price_usd"].decode(Double?.self)
     }
 }

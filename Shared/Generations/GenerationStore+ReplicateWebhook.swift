@@ -42,12 +42,15 @@ extension GenerationStore {
         }
         return try await client.withNotifyingTransaction(logger: logger) { connection in
             /// The generation that recorded this prediction.
-            var target: (id: UUID, modelID: String, width: Int, height: Int)?
+            var target: (id: UUID, modelID: String, width: Int, height: Int, price: Double?)?
             for try await row in try await connection.query(
-                "SELECT id, model_id, width, height FROM image_generations WHERE replicate_prediction_id = \(prediction.id)", logger: logger
-            ).decode((UUID, String, Int, Int).self) { target = row }
+                """
+                SELECT id, model_id, width, height, price_usd::float8 FROM image_generations WHERE replicate_prediction_id = \(prediction.id)
+                """,
+                logger: logger
+            ).decode((UUID, String, Int, Int, Double?).self) { target = row }
             // Not recorded yet (the webhook outran the create's answer): not remembered, so Replicate's retry can apply it.
-            guard let (id, modelID, width, height) = target else { return .unknownPrediction }
+            guard let (id, modelID, width, height, price) = target else { return .unknownPrediction }
             /// Remember the delivery; a second one with the same id changes nothing.
             var fresh = false
             for try await _ in try await connection.query(
@@ -57,7 +60,7 @@ extension GenerationStore {
                 logger: logger
             ) { fresh = true }
             guard fresh else { return .replayed }
-            let outcome = PredictionOutcome(prediction, model: ModelCatalog.model(modelID), width: width, height: height)
+            let outcome = PredictionOutcome(prediction, model: ModelCatalog.model(modelID)?.priced(price), width: width, height: height)
             let settled = try await Self.settle(id, model: modelID, predictionID: prediction.id, outcome, lease: nil, on: connection, logger: logger)
             try await JobQueue.cancelPending(dedupeKeys: [GenerateImage.dedupeKey(id)], on: connection, logger: logger)
             if settled, case .succeeded(_, let predictTime?, _) = outcome { timings?.recordRun(modelID, seconds: predictTime) }

@@ -41,10 +41,10 @@ private struct CreateGeneration: PostgresPreparedStatement {
                 user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                 seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash, webhook,
                 webhook_events_filter, expected_cost, model_alias, trace_context, deadline_at, mask_image_url, safety_level, output_format,
-                api_key_id
+                api_key_id, price_usd
             )
             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '\(GenerationTransition.create.to.rawValue)',
-                   $17, $18, $20, $21, $22, $24, $25, $26, $27, $28, $29, $30
+                   $17, $18, $20, $21, $22, $24, $25, $26, $27, $28, $29, $30, $31::float8::numeric
             FROM running WHERE running.n < $19 AND (running.budget IS NULL OR running.committed + $22::float8::numeric <= running.budget)
             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING *
@@ -61,7 +61,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .float8, .int8, .text, .float8, .int8, .int8, .text,
-        .text, .int8, .text, .textArray, .float8, .float8, .text, .text, .timestamptz, .text, .text, .text, .uuid,
+        .text, .int8, .text, .textArray, .float8, .float8, .text, .text, .timestamptz, .text, .text, .text, .uuid, .float8,
     ]
     typealias Row = PostgresRow
 
@@ -82,7 +82,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
     var traceContext = TraceContext.current()
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 30)
+        var bindings = PostgresBindings(capacity: 31)
         try bindings.append(userID)
         try bindings.append(request.prompt)
         try bindings.append(request.negativePrompt)
@@ -113,6 +113,7 @@ private struct CreateGeneration: PostgresPreparedStatement {
         try bindings.append(request.safetyLevel?.rawValue)
         try bindings.append(request.outputFormat)
         try bindings.append(apiKeyID)
+        try bindings.append(request.priceUsd)
         return bindings
     }
 

@@ -598,6 +598,20 @@ CREATE TABLE public.account_webhooks (
 
 
 --
+-- Name: alias_weights; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.alias_weights (
+    alias text NOT NULL,
+    model_id text NOT NULL,
+    weight integer NOT NULL,
+    changed_by text NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT alias_weights_weight_check CHECK (((weight >= 0) AND (weight <= 1000000)))
+);
+
+
+--
 -- Name: api_keys; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -772,6 +786,7 @@ CREATE TABLE public.image_generations (
     safety_level text,
     output_format text,
     api_key_id uuid,
+    price_usd numeric(14,8),
     CONSTRAINT image_generations_num_outputs_check CHECK (((num_outputs >= 1) AND (num_outputs <= 4))),
     CONSTRAINT image_generations_output_format_check CHECK ((output_format = ANY (ARRAY['png'::text, 'jpg'::text, 'webp'::text]))),
     CONSTRAINT image_generations_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
@@ -885,7 +900,8 @@ CREATE TABLE public.model_state_changes (
     reason text,
     changed_by text NOT NULL,
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT model_state_changes_change_check CHECK ((change = ANY (ARRAY['disabled'::text, 'enabled'::text])))
+    value text,
+    CONSTRAINT model_state_changes_change_check CHECK ((change = ANY (ARRAY['disabled'::text, 'enabled'::text, 'price'::text, 'version'::text, 'weights'::text])))
 );
 
 
@@ -914,10 +930,14 @@ ALTER SEQUENCE public.model_state_changes_id_seq OWNED BY public.model_state_cha
 
 CREATE TABLE public.model_states (
     model_id text NOT NULL,
-    disabled_reason text NOT NULL,
+    disabled_reason text,
     changed_by text NOT NULL,
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT model_states_disabled_reason_check CHECK (((length(disabled_reason) >= 1) AND (length(disabled_reason) <= 200)))
+    price_usd numeric(14,8),
+    version text,
+    CONSTRAINT model_states_disabled_reason_check CHECK (((length(disabled_reason) >= 1) AND (length(disabled_reason) <= 200))),
+    CONSTRAINT model_states_price_usd_check CHECK ((price_usd >= (0)::numeric)),
+    CONSTRAINT model_states_version_check CHECK ((version ~ '^[0-9a-f]{64}$'::text))
 );
 
 
@@ -1118,6 +1138,14 @@ ALTER TABLE ONLY public.webhook_deliveries ALTER COLUMN id SET DEFAULT nextval('
 
 ALTER TABLE ONLY public.account_webhooks
     ADD CONSTRAINT account_webhooks_pkey PRIMARY KEY (user_id);
+
+
+--
+-- Name: alias_weights alias_weights_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.alias_weights
+    ADD CONSTRAINT alias_weights_pkey PRIMARY KEY (alias, model_id);
 
 
 --

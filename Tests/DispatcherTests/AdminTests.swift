@@ -212,7 +212,9 @@ struct AdminTests {
         }
     }
 
-    @Test("A model is disabled with a reason and enabled again through the admin API; each change is recorded with who and why")
+    @Test(
+        "A model is disabled and enabled, repriced, pinned to a version, an alias reweighted, through the admin API; each change recorded with who, why and what"
+    )
     func modelStates() async throws {
         try await TestDatabase.withClient { client, url in
             let process = try await dispatcher(url, routes: "alpha=http://127.0.0.1:9")
@@ -226,7 +228,8 @@ struct AdminTests {
             let disabled = try await call(
                 process, .POST, "/v1/admin/models/disable", json: #"{"model": "stability-ai/sdxl", "reason": "deprecated", "by": "ops"}"#)
             #expect(disabled.0 == 200 && disabled.1?.object?["change"] == .string("disabled"))
-            #expect(try await ModelStateStore(client: client, logger: TestDatabase.logger).disabled() == ["stability-ai/sdxl": "deprecated"])
+            #expect(
+                try await ModelStateStore(client: client, logger: TestDatabase.logger).overrides().disabled == ["stability-ai/sdxl": "deprecated"])
             #expect(try await call(process, .POST, "/v1/admin/models/enable", json: #"{"model": "stability-ai/sdxl", "by": "ops"}"#).0 == 200)
             #expect(try await call(process, .POST, "/v1/admin/models/enable", json: #"{"model": "stability-ai/sdxl"}"#).0 == 404)
             let (status, report) = try await call(process, .GET, "/v1/admin/models")
@@ -237,6 +240,41 @@ struct AdminTests {
             }
             #expect(changes.compactMap { $0.object?["change"]?.string } == ["enabled", "disabled"])
             #expect(changes.allSatisfy { $0.object?["changed_by"] == .string("ops") })
+            // Prices, versions and alias weights: each bad field named; each change recorded with what it set.
+            for (path, json, field) in [
+                ("models/price", #"{"model": "black-forest-labs/flux-schnell"}"#, "usd"),
+                ("models/price", #"{"model": "black-forest-labs/flux-schnell", "usd": -1}"#, "usd"),
+                ("models/version", #"{"model": "black-forest-labs/flux-schnell", "version": null}"#, "model"),
+                ("models/version", #"{"model": "stability-ai/sdxl", "version": "v2"}"#, "version"),
+                ("aliases/weights", #"{"alias": "slow", "weights": null}"#, "alias"),
+                ("aliases/weights", #"{"alias": "fast", "weights": {"stability-ai/sdxl": 1}}"#, "weights"),
+                (
+                    "aliases/weights",
+                    #"{"alias": "fast", "weights": {"black-forest-labs/flux-schnell": 0, "bytedance/sdxl-lightning-4step": 0}}"#, "weights"
+                ),
+            ] {
+                let refused = try await call(process, .POST, "/v1/admin/\(path)", json: json)
+                let fields = refused.1?.object?["errors"]?.array?.compactMap { $0.object?["field"]?.string } ?? []
+                #expect(refused.0 == 422 && fields.contains(field), "\(path) \(json): \(fields)")
+            }
+            let version = String(repeating: "0a", count: 32)
+            for (path, json) in [
+                ("models/price", #"{"model": "black-forest-labs/flux-schnell", "usd": 0.004, "by": "ops"}"#),
+                ("models/version", #"{"model": "stability-ai/sdxl", "version": "\#(version)", "by": "ops"}"#),
+                ("aliases/weights", #"{"alias": "fast", "weights": {"black-forest-labs/flux-schnell": 1}, "by": "ops"}"#),
+            ] {
+                #expect(try await call(process, .POST, "/v1/admin/\(path)", json: json).0 == 200, "\(path)")
+            }
+            let overrides = try await ModelStateStore(client: client, logger: TestDatabase.logger).overrides()
+            #expect(overrides.prices == ["black-forest-labs/flux-schnell": 0.004] && overrides.versions == ["stability-ai/sdxl": version])
+            #expect(overrides.aliasWeights == ["fast": ["black-forest-labs/flux-schnell": 1]] && overrides.disabled.isEmpty)
+            let (_, latest) = try await call(process, .GET, "/v1/admin/models")
+            guard case .array(let recorded)? = latest?.object?["changes"] else {
+                Issue.record("no changes")
+                return
+            }
+            #expect(recorded.prefix(3).compactMap { $0.object?["change"]?.string } == ["weights", "version", "price"])
+            #expect(recorded[2].object?["value"] == "0.004" && latest?.object?["prices"]?.object?["black-forest-labs/flux-schnell"] == .double(0.004))
             process.stop()
         }
     }

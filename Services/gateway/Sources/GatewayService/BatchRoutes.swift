@@ -69,6 +69,7 @@ struct BatchRoutes: Sendable {
         var deadlines: [Date?] = []
         var indices: [Int] = []
         var errors: [FieldError] = []
+        let overrides = try await generations.catalog.current()
         items.reserveCapacity(raw.count)
         for (index, value) in raw.enumerated() {
             func failed(_ problems: [FieldError]) {
@@ -79,7 +80,7 @@ struct BatchRoutes: Sendable {
                 continue
             }
             do {
-                let item = try generations.validated(fields, caller: caller)
+                let item = try generations.validated(fields, caller: caller, overrides: overrides)
                 deadlines.append(try generations.deadlines.resolve(body: item.deadline, headers: request.headers, applyDefault: true))
                 items.append(item)
                 indices.append(index)
@@ -100,9 +101,8 @@ struct BatchRoutes: Sendable {
         let hash = hasher.finalize().hexString
         do {
             if let key, let id = try await batches.replay(userID: caller.user, idempotencyKey: key, requestHash: hash) { return (id, false) }
-            let disabled = try await generations.disabledModels.current()
             for (offset, item) in items.enumerated() {
-                if let refusal = generations.disabledModels.refusal(of: item.modelId, in: disabled) {
+                if let refusal = generations.catalog.refusal(of: item.modelId, in: overrides) {
                     errors.append(FieldError(field: "items[\(indices[offset])].\(refusal.field)", message: refusal.message))
                 }
             }
@@ -111,7 +111,7 @@ struct BatchRoutes: Sendable {
             errors += fileProblems.map { FieldError(field: "items[\(indices[$0.0])].\($0.1.field)", message: $0.1.message) }
             try Self.refuse(errors, of: raw.count)
             items = zip(resolved, deadlines).map { item, deadline in
-                var item = item
+                var item = overrides.applied(to: item)
                 item.deadline = deadline
                 return item
             }

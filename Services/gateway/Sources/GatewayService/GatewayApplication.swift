@@ -84,7 +84,7 @@ package func makePublicRouter(
         backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)),
         deadlines: config.deadlines, pauseBoard: PauseBoard(queue: JobQueue(client: store.client, logger: logger)),
         estimates: estimates, inputFiles: InputFileLinks(files: files, publicURL: config.inputFiles.publicURL),
-        safetyCeiling: config.safetyCeiling, disabledModels: DisabledModels(store: ModelStateStore(client: store.client, logger: logger)),
+        safetyCeiling: config.safetyCeiling, catalog: LiveCatalog(store: ModelStateStore(client: store.client, logger: logger)),
         spend: spend, logger: logger
     )
     addLivenessRoute(to: router)

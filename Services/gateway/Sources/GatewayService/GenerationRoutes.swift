@@ -41,8 +41,8 @@ struct GenerationRoutes: Sendable {
     let inputFiles: InputFileLinks
     /// The most permissive `safety_level` a request may ask for (`GATEWAY_SAFETY_CEILING`).
     var safetyCeiling = SafetyLevel.standard
-    /// The models operators disabled.
-    let disabledModels: DisabledModels
+    /// The catalog as operators changed it (disabled models, prices, versions, alias weights).
+    let catalog: LiveCatalog
     /// The account-wide ceiling on this month's spend, and the budget alerts.
     let spend: SpendWatch
     let logger: Logger
@@ -177,15 +177,16 @@ struct GenerationRoutes: Sendable {
         }
         router.get("v1/models") { _, _ in
             let pauses = try await pauseBoard.current()
-            let disabled = try await disabledModels.current()
+            let overrides = try await catalog.current()
             let timings = try await ModelTimingStore(client: store.client, logger: logger).load()
             return try JSONCoding.response(
                 ModelsResponse(
                     models: ModelCatalog.all.map {
                         ModelSummary(
-                            $0, paused: pauseBoard.isPaused(model: $0.id, in: pauses), disabledReason: disabled[$0.id],
-                            timing: timings[$0.id] ?? ModelTiming(catalog: $0))
-                    }))
+                            $0.priced(overrides.prices[$0.id]), paused: pauseBoard.isPaused(model: $0.id, in: pauses),
+                            disabledReason: overrides.disabled[$0.id], timing: timings[$0.id] ?? ModelTiming(catalog: $0))
+                    },
+                    aliases: overrides.aliases.map(ModelsResponse.AliasSummary.init)))
         }
     }
 
@@ -195,7 +196,8 @@ struct GenerationRoutes: Sendable {
         let user = caller.user
         let body = try await request.decodeJSON(JSONValue.self, limit: RequestLimits.createBodyBytes)
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
-        var generationRequest = try validated(fields, caller: caller)
+        let overrides = try await catalog.current()
+        var generationRequest = try validated(fields, caller: caller, overrides: overrides)
         try await rateLimiter.take(user)
         let key = try Self.idempotencyKey(request)
         // The hash is of the body (file ids, not the links they become): a retry with the same body and key is the same
@@ -214,10 +216,8 @@ struct GenerationRoutes: Sendable {
             if let key, let replayed = try await store.replay(userID: user, idempotencyKey: key, requestHash: hash) { return (replayed, false) }
             if let passed { throw passed }
             // What may have changed since a first attempt: the model's state, the files it names.
-            if let refusal = disabledModels.refusal(of: generationRequest.modelId, in: try await disabledModels.current()) {
-                throw Problem.validation([refusal])
-            }
-            generationRequest = try await inputFiles.resolve(generationRequest, userID: user)
+            if let refusal = catalog.refusal(of: generationRequest.modelId, in: overrides) { throw Problem.validation([refusal]) }
+            generationRequest = overrides.applied(to: try await inputFiles.resolve(generationRequest, userID: user))
             try await backpressure.admit()
             try await spend.admit(generationRequest.expectedCost)
             let (generation, _, created) = try await store.create(
@@ -244,9 +244,9 @@ struct GenerationRoutes: Sendable {
     /// `fields` as a request `caller` may make (a 422 naming every bad field): a model alias resolved to the variant
     /// chosen for the caller and validated as that model, the priority within the caller's ceiling (a request may ask
     /// for up to it; only a token claim raises it).
-    func validated(_ fields: [String: JSONValue], caller: Caller) throws -> GenerationRequest {
+    func validated(_ fields: [String: JSONValue], caller: Caller, overrides: CatalogOverrides) throws -> GenerationRequest {
         var fields = fields
-        let alias = fields["model_id"]?.string.flatMap(ModelAlias.named)
+        let alias = fields["model_id"]?.string.flatMap(overrides.alias(named:))
         if let alias { fields["model_id"] = .string(alias.variant(for: caller.user)) }
         var generationRequest: GenerationRequest
         do {
@@ -449,7 +449,11 @@ struct GenerationRoutes: Sendable {
         return nil
     }
 
+    /// The request as sent, hashed: with an alias, the alias rather than the variant chosen (which its weights, changed
+    /// by an operator since, may choose differently on a retry).
     static func hash(_ request: GenerationRequest) -> String {
+        var request = request
+        if let alias = request.modelAlias { request.modelId = alias }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let data = (try? encoder.encode(request)) ?? Data()
@@ -460,7 +464,8 @@ struct GenerationRoutes: Sendable {
 /// `GET /v1/models`: the catalog and the aliases (model experiments) a request may name instead.
 struct ModelsResponse: Encodable {
     var models: [ModelSummary]
-    var aliases: [AliasSummary] = ModelAlias.all.map(AliasSummary.init)
+    /// The aliases with their weights as operators set them.
+    var aliases: [AliasSummary]
 
     struct AliasSummary: Encodable {
         struct Variant: Encodable {

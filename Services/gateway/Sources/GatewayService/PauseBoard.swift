@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Generations
 import JobQueue
@@ -30,20 +31,21 @@ final class PauseBoard: Sendable {
     }
 }
 
-/// The models operators disabled (`model_states`), by id with the reason, read at most once a second per gateway: a
-/// model disabled through the admin API is refused everywhere within about a second.
-final class DisabledModels: Sendable {
-    private let states: SharedRead<[String: String]>
+/// The catalog as operators changed it at run time (``CatalogOverrides``: disabled models, prices, versions, alias
+/// weights), read at most once a second per gateway: a change through the admin API holds on every gateway within about
+/// a second.
+final class LiveCatalog: Sendable {
+    private let overrides: SharedRead<CatalogOverrides>
 
     init(store: ModelStateStore, refresh: Duration = .seconds(1)) {
-        states = SharedRead(freshFor: refresh) { try await store.disabled() }
+        overrides = SharedRead(freshFor: refresh) { try await store.overrides() }
     }
 
-    /// The disabled models with why, as of at most `refresh` ago.
-    func current() async throws -> [String: String] { try await states.value() }
+    /// The overrides in force, as of at most `refresh` ago.
+    func current() async throws -> CatalogOverrides { try await overrides.value() }
 
     /// The problem of a request for `model` when it is disabled (422 naming `model_id` and the operator's reason).
-    func refusal(of model: String, in disabled: [String: String]) -> Problem.FieldError? {
-        disabled[model].map { .init(field: "model_id", message: "\(model) is disabled by the operator: \($0)") }
+    func refusal(of model: String, in overrides: CatalogOverrides) -> Problem.FieldError? {
+        overrides.disabled[model].map { .init(field: "model_id", message: "\(model) is disabled by the operator: \($0)") }
     }
 }

@@ -46,7 +46,7 @@ struct PredictionRunner: Sendable {
         }
         guard let prediction = answer?.prediction, prediction.status.isTerminal else { return }
         // What it ran (or made, if it finished first) is billed all the same.
-        let billed = PredictionOutcome(prediction, model: ModelCatalog.model(generation.modelId), width: generation.width, height: generation.height)
+        let billed = PredictionOutcome(prediction, model: generation.pricedModel, width: generation.width, height: generation.height)
             .billed
         _ = try? await store.recordFinalCost(generation.id, cost: billed.flatMap { $0 > 0 ? $0 : nil })
     }
@@ -171,7 +171,7 @@ struct PredictionRunner: Sendable {
             logger.info("The generation's deadline passed before it started")
             return .done(.done(result: ["outcome": "deadline passed"]))
         }
-        guard let model = ModelCatalog.model(generation.modelId) else {
+        guard let model = generation.pricedModel else {
             try await store.fail(generation.id, .modelUnavailable, lease: lease)
             return .done(.done(result: ["outcome": "failed"]))
         }
