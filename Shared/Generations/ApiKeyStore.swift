@@ -11,6 +11,8 @@ package struct AuthenticatedKey: Sendable, Equatable {
     package var id: UUID
     package var userId: UUID
     package var scopes: Set<ApiKeyScope>
+    /// Its own rate a minute over every write, if it has one.
+    package var ratePerMinute: Int?
     /// The hash of the key presented (what a later check of the same bearer compares).
     package var hash: String
 }
@@ -31,14 +33,16 @@ package struct ApiKeyStore: Sendable {
     package static func hash(_ key: String) -> String { SHA256.hash(data: Data(key.utf8)).hexString }
 
     /// Makes a key for `userID`; the answer carries the key, which is not kept.
-    package func create(userID: UUID, name: String, scopes: [ApiKeyScope], expiresAt: Date?) async throws -> ApiKeyBody {
+    package func create(userID: UUID, name: String, scopes: [ApiKeyScope], expiresAt: Date?, ratePerMinute: Int? = nil) async throws
+        -> ApiKeyBody
+    {
         let key = Self.prefix + randomToken()
         let hint = String(key.prefix(Self.prefix.count + 6)) + "…"
         let ordered = ApiKeyScope.allCases.filter(scopes.contains).map(\.rawValue)
         let rows = try await client.query(
             """
-            INSERT INTO api_keys (id, user_id, name, hint, hash, scopes, expires_at)
-            VALUES (\(UUID()), \(userID), \(name), \(hint), \(Self.hash(key)), \(ordered), \(expiresAt))
+            INSERT INTO api_keys (id, user_id, name, hint, hash, scopes, expires_at, rate_per_minute)
+            VALUES (\(UUID()), \(userID), \(name), \(hint), \(Self.hash(key)), \(ordered), \(expiresAt), \(ratePerMinute))
             RETURNING \(unescaped: Self.columns)
             """,
             logger: logger
@@ -58,19 +62,20 @@ package struct ApiKeyStore: Sendable {
         let rows = try await client.query(
             """
             WITH found AS (
-                SELECT id, user_id, scopes, last_used_at FROM api_keys
+                SELECT id, user_id, scopes, rate_per_minute, last_used_at FROM api_keys
                 WHERE hash = \(hash) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
             ), touched AS (
                 UPDATE api_keys SET last_used_at = now()
                 WHERE id = (SELECT id FROM found WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
             )
-            SELECT id, user_id, scopes FROM found
+            SELECT id, user_id, scopes, rate_per_minute FROM found
             """,
             logger: logger
         )
         var key: AuthenticatedKey?
-        for try await (id, user, scopes) in rows.decode((UUID, UUID, [String]).self) {
-            key = AuthenticatedKey(id: id, userId: user, scopes: Set(scopes.compactMap(ApiKeyScope.init(rawValue:))), hash: hash)
+        for try await (id, user, scopes, rate) in rows.decode((UUID, UUID, [String], Int?).self) {
+            key = AuthenticatedKey(
+                id: id, userId: user, scopes: Set(scopes.compactMap(ApiKeyScope.init(rawValue:))), ratePerMinute: rate, hash: hash)
         }
         return key
     }
@@ -93,13 +98,14 @@ package struct ApiKeyStore: Sendable {
         return found
     }
 
-    private static let columns = "id, name, hint, scopes, created_at, expires_at, last_used_at, revoked_at"
+    private static let columns = "id, name, hint, scopes, created_at, expires_at, last_used_at, revoked_at, rate_per_minute"
 
     private static func body(_ row: PostgresRandomAccessRow) throws -> ApiKeyBody {
         ApiKeyBody(
             id: try row["id"].decode(UUID.self), name: try row["name"].decode(String.self), hint: try row["hint"].decode(String.self),
             scopes: try row["scopes"].decode([String].self).compactMap(ApiKeyScope.init(rawValue:)),
             createdAt: try row["created_at"].decode(Date.self), expiresAt: try row["expires_at"].decode(Date?.self),
-            lastUsedAt: try row["last_used_at"].decode(Date?.self), revokedAt: try row["revoked_at"].decode(Date?.self))
+            lastUsedAt: try row["last_used_at"].decode(Date?.self), revokedAt: try row["revoked_at"].decode(Date?.self),
+            ratePerMinute: try row["rate_per_minute"].decode(Int?.self))
     }
 }

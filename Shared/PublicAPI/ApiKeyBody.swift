@@ -20,12 +20,14 @@ package struct ApiKeyBody: Sendable, Codable, Equatable {
     package var expiresAt: Date?
     package var lastUsedAt: Date?
     package var revokedAt: Date?
+    /// Its own limit: requests a minute over every write it makes (beside its user's); absent: only the user's.
+    package var ratePerMinute: Int?
     /// The key: in the creation's answer only.
     package var key: String?
 
     package init(
         id: UUID, name: String, hint: String, scopes: [ApiKeyScope], createdAt: Date, expiresAt: Date?, lastUsedAt: Date?, revokedAt: Date?,
-        key: String? = nil
+        ratePerMinute: Int? = nil, key: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -35,6 +37,7 @@ package struct ApiKeyBody: Sendable, Codable, Equatable {
         self.expiresAt = expiresAt
         self.lastUsedAt = lastUsedAt
         self.revokedAt = revokedAt
+        self.ratePerMinute = ratePerMinute
         self.key = key
     }
 }

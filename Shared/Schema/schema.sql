@@ -447,6 +447,37 @@ $$;
 
 
 --
+-- Name: imagegen_take_tokens(text[], double precision[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_take_tokens(p_subjects text[], p_rates double precision[]) RETURNS TABLE(subject text, rate double precision, tokens double precision, taken boolean)
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+BEGIN
+    INSERT INTO rate_buckets AS b (subject, tokens, taken, updated_at)
+    SELECT w.s, w.r, false, now() FROM unnest(p_subjects, p_rates) AS w(s, r) ORDER BY w.s
+    ON CONFLICT ON CONSTRAINT rate_buckets_pkey DO NOTHING;
+    RETURN QUERY
+    WITH locked AS (
+        SELECT b.subject, w.r,
+               least(w.r, b.tokens + extract(epoch FROM now() - b.updated_at)::float8 * w.r / 60) AS available
+        FROM rate_buckets b JOIN unnest(p_subjects, p_rates) AS w(s, r) ON w.s = b.subject
+        ORDER BY b.subject
+        FOR UPDATE OF b
+    ), verdict AS (
+        SELECT bool_and(l.available >= 1) AS ok FROM locked l
+    )
+    UPDATE rate_buckets AS b
+    SET tokens = l.available - CASE WHEN v.ok THEN 1 ELSE 0 END, taken = v.ok, updated_at = now()
+    FROM locked l, verdict v
+    WHERE b.subject = l.subject
+    RETURNING b.subject, l.r, b.tokens, b.taken;
+END;
+$$;
+
+
+--
 -- Name: imagegen_touch_updated_at(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -626,7 +657,9 @@ CREATE TABLE public.api_keys (
     expires_at timestamp with time zone,
     last_used_at timestamp with time zone,
     revoked_at timestamp with time zone,
+    rate_per_minute integer,
     CONSTRAINT api_keys_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+    CONSTRAINT api_keys_rate_per_minute_check CHECK (((rate_per_minute >= 1) AND (rate_per_minute <= 1000000))),
     CONSTRAINT api_keys_scopes_check CHECK (((cardinality(scopes) > 0) AND (scopes <@ ARRAY['generate'::text, 'read'::text, 'delete'::text, 'admin'::text])))
 );
 

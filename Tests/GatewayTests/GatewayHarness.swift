@@ -56,7 +56,8 @@ struct GatewayHarness: Sendable {
     static func run(
         maxActivePerUser: Int = 50, monthlyBudget: Double? = nil, maxQueued: Int = 100_000,
         deadlines: Deadlines = Deadlines(fallback: nil, ceiling: nil), inputFiles: InputFileSettings = InputFileSettings(),
-        ratePerMinute: Int = 1_000_000, accountMonthlyBudget: Double? = nil, _ body: @Sendable (GatewayHarness) async throws -> Void
+        ratePerMinute: Int = 1_000_000, writeRatePerMinute: Int = 1_000_000, accountMonthlyBudget: Double? = nil,
+        _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withClient { database, url in
             let storage = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID())").path
@@ -73,6 +74,7 @@ struct GatewayHarness: Sendable {
             config.deadlines = deadlines
             config.inputFiles = inputFiles
             config.ratePerMinute = ratePerMinute
+            config.writeRatePerMinute = writeRatePerMinute
             config.accountMonthlyBudget = accountMonthlyBudget
             let auth = await UserAuthenticator(secret: secret)
             let (alice, bob) = (UUID(), UUID())

@@ -106,7 +106,7 @@ struct OpenAPIContractTests {
             "ApiKey",
             ApiKeyBody(
                 id: UUID(), name: "backend", hint: "igk_AbCdEf…", scopes: [.generate, .read], createdAt: now, expiresAt: now, lastUsedAt: now,
-                revokedAt: now, key: "igk_x"),
+                revokedAt: now, ratePerMinute: 60, key: "igk_x"),
             ApiKeyBody(id: UUID(), name: "b", hint: "igk_x…", scopes: [.read], createdAt: now, expiresAt: nil, lastUsedAt: nil, revokedAt: nil)
         ),
         ("ApiKeyList", ApiKeyList(data: []), ApiKeyList(data: [])),

@@ -15,12 +15,14 @@ struct Keys: AsyncParsableCommand {
         @Option(name: .customLong("scope"), help: "generate, read, delete or admin (repeat; default generate and read).")
         var scopes: [String] = []
         @Option(help: "When it stops working (RFC 3339).") var expiresAt: String?
+        @Option(help: "Its own limit: writes a minute, beside your account's.") var ratePerMinute: Int?
 
         func run() async throws {
             try await reporting {
                 var body: [String: JSONValue] = ["name": .string(name)]
                 if !scopes.isEmpty { body["scopes"] = .array(scopes.map { .string($0) }) }
                 if let expiresAt { body["expires_at"] = .string(expiresAt) }
+                if let ratePerMinute { body["rate_per_minute"] = .int(ratePerMinute) }
                 let key: ApiKeyBody = try await connection.client().call(.POST, "/v1/keys", body: JSONValue.object(body))
                 FileHandle.standardError.write(
                     Data("key \(key.id.lowercase) (\(key.scopes.map(\.rawValue).joined(separator: ", "))): keep it now, it is not shown again\n".utf8)

@@ -91,7 +91,6 @@ struct BatchRoutes: Sendable {
             }
         }
         try Self.refuse(errors, of: raw.count)
-        try await generations.rateLimiter.take(caller.user)
         let key = try GenerationRoutes.idempotencyKey(request)
         // The body's hash, item by item (file ids, not their links; deadlines as sent), so a retry with the same items
         // and key is the same request, and is answered with its batch whatever has changed since.

@@ -62,6 +62,11 @@ package func makePublicRouter(
     // API keys (`Bearer igk_…`): looked up and their scope checked once per request, before any handler.
     let keys = ApiKeyStore(client: store.client, logger: logger)
     router.add(middleware: ApiKeyMiddleware(keys: keys))
+    // Every write, limited per user (and per key with a rate of its own) across all gateways.
+    router.add(
+        middleware: RateLimitMiddleware(
+            buckets: RateBuckets(client: store.client, logger: logger), auth: auth, createsPerMinute: config.ratePerMinute,
+            writesPerMinute: config.writeRatePerMinute))
     // Files on disk are served here (read only: the downloader writes and deletes them); images in a bucket are fetched
     // from it with the presigned links the API hands out, and nothing is served at /files.
     if case .directory(let path) = config.storage {
@@ -78,7 +83,6 @@ package func makePublicRouter(
     let generations = GenerationRoutes(
         store: store, events: GenerationEvents(client: store.client, hub: hub, logger: logger), auth: auth,
         maxActivePerUser: config.maxActivePerUser, maxPriority: config.maxPriority,
-        rateLimiter: RateLimiter(perMinute: config.ratePerMinute, buckets: RateBuckets(client: store.client, logger: logger)),
         webhookOrigins: config.webhookOrigins, links: config.fileLinks,
         monthlyBudget: config.monthlyBudget,
         backpressure: Backpressure(limit: config.maxQueued, queue: JobQueue(client: store.client, logger: logger)),

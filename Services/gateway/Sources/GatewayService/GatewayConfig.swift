@@ -46,8 +46,10 @@ package struct GatewayConfig: Sendable {
     /// The monthly ceiling in USD over every user's spend together (`GATEWAY_ACCOUNT_MONTHLY_BUDGET_USD`; unset: none),
     /// which bounds the Replicate bill.
     package var accountMonthlyBudget: Double?
-    /// Generation requests per user per minute on this instance (`GATEWAY_RATE_PER_MINUTE`).
+    /// Generation requests (creates and batches) per user per minute, across all gateways (`GATEWAY_RATE_PER_MINUTE`).
     package var ratePerMinute: Int
+    /// Other writes (cancels, deletes, uploads, stream tokens, keys…) per user per minute (`GATEWAY_WRITE_RATE_PER_MINUTE`).
+    package var writeRatePerMinute: Int
     /// A JSON Web Key Set for RS256/ES256 tokens of a real identity provider (`AUTH_JWKS_FILE`), read at start.
     package var jwks: String?
     /// Where to fetch that key set at start instead (`AUTH_JWKS_URL`).
@@ -118,6 +120,7 @@ package struct GatewayConfig: Sendable {
         }
         migrateOnStart = loader.string("GATEWAY_MIGRATE_ON_START", default: "true") == "true"
         ratePerMinute = loader.int("GATEWAY_RATE_PER_MINUTE", default: 120, in: 1...1_000_000)
+        writeRatePerMinute = loader.int("GATEWAY_WRITE_RATE_PER_MINUTE", default: 600, in: 1...1_000_000)
         if let raw = loader.optional("GATEWAY_MONTHLY_BUDGET_USD") {
             if let budget = Double(raw), budget >= 0, budget.isFinite {
                 monthlyBudget = budget
@@ -185,6 +188,7 @@ package struct GatewayConfig: Sendable {
         replicateBaseURL = "https://api.replicate.com"
         migrateOnStart = false
         ratePerMinute = 1_000_000
+        writeRatePerMinute = 1_000_000
         fileLinks = FileLinks(secret: "test-files-secret-0123456789-0123456789")
     }
 

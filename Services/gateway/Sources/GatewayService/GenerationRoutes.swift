@@ -22,7 +22,6 @@ struct GenerationRoutes: Sendable {
     let maxActivePerUser: Int
     /// The highest priority a request may ask for unless its token grants more (`GATEWAY_MAX_PRIORITY`).
     let maxPriority: Int
-    let rateLimiter: RateLimiter
     /// Development origins a `webhook` may name besides public https hosts (`WEBHOOK_ALLOWED_ORIGINS`).
     let webhookOrigins: Set<String>
     /// How images' `public_url` is given out: signed, expiring links (`FILES_URL_SECRET`, `FILES_URL_TTL`).
@@ -198,7 +197,6 @@ struct GenerationRoutes: Sendable {
         guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
         let overrides = try await catalog.current()
         var generationRequest = try validated(fields, caller: caller, overrides: overrides)
-        try await rateLimiter.take(user)
         let key = try Self.idempotencyKey(request)
         // The hash is of the body (file ids, not the links they become): a retry with the same body and key is the same
         // request, whenever it comes.

@@ -16,8 +16,8 @@ struct KeyRoutes: Sendable {
             let user = try await auth.user(from: request.bearerToken)
             let body = try await request.decodeJSON(JSONValue.self, limit: 16 << 10)
             guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
-            let (name, scopes, expiresAt) = try Self.validated(fields)
-            let created = try await keys.create(userID: user, name: name, scopes: scopes, expiresAt: expiresAt)
+            let (name, scopes, expiresAt, rate) = try Self.validated(fields)
+            let created = try await keys.create(userID: user, name: name, scopes: scopes, expiresAt: expiresAt, ratePerMinute: rate)
             var response = try JSONCoding.response(created, status: .created)
             response.headers[.cacheControl] = "no-store"
             return response
@@ -34,9 +34,11 @@ struct KeyRoutes: Sendable {
         }
     }
 
-    /// `name` (1 to 100 characters), `scopes` (default `generate` and `read`) and `expires_at` (RFC 3339, ahead).
-    static func validated(_ fields: [String: JSONValue]) throws -> (String, [ApiKeyScope], Date?) {
-        var reader = FieldReader(fields, allowed: ["name", "scopes", "expires_at"])
+    /// `name` (1 to 100 characters), `scopes` (default `generate` and `read`), `expires_at` (RFC 3339, ahead) and
+    /// `rate_per_minute` (1 to 1,000,000).
+    static func validated(_ fields: [String: JSONValue]) throws -> (String, [ApiKeyScope], Date?, Int?) {
+        var reader = FieldReader(fields, allowed: ["name", "scopes", "expires_at", "rate_per_minute"])
+        let rate = reader.int("rate_per_minute", 1...1_000_000)
         let name = reader.requiredString("name", maxLength: 100)?.trimmingCharacters(in: .whitespacesAndNewlines)
         if name?.isEmpty == true { reader.fail("name", "must not be empty") }
         var scopes: [ApiKeyScope] = [.generate, .read]
@@ -58,6 +60,6 @@ struct KeyRoutes: Sendable {
             return date
         }
         guard reader.errors.isEmpty, let name else { throw Problem.validation(reader.errors) }
-        return (name, scopes, expiresAt)
+        return (name, scopes, expiresAt, rate)
     }
 }

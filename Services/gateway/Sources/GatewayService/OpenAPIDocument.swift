@@ -467,7 +467,8 @@ package enum OpenAPIDocument {
                         "properties": {
                           "name": {"type": "string", "minLength": 1, "maxLength": 100},
                           "scopes": {"type": ["array", "null"], "minItems": 1, "items": {"type": "string", "enum": ["generate", "read", "delete", "admin"]}, "description": "Default (absent or null): generate and read."},
-                          "expires_at": {"type": ["string", "null"], "format": "date-time", "description": "When it stops working (in the future); absent or null: never."}
+                          "expires_at": {"type": ["string", "null"], "format": "date-time", "description": "When it stops working (in the future); absent or null: never."},
+                          "rate_per_minute": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000, "description": "Its own limit: writes a minute, held beside its user's."}
                         }
                       }
                     }
@@ -1511,6 +1512,7 @@ package enum OpenAPIDocument {
                   "expires_at": {"type": "string", "format": "date-time"},
                   "last_used_at": {"type": "string", "format": "date-time", "description": "To the minute."},
                   "revoked_at": {"type": "string", "format": "date-time"},
+                  "rate_per_minute": {"type": "integer", "description": "Its own limit: writes a minute, held beside its user's."},
                   "key": {"type": "string", "description": "The key itself: in the answer to POST /v1/keys only."}
                 }
               },
