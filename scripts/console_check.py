@@ -25,9 +25,9 @@ START = time.time()
 
 
 
-def api(method, path, body=None):
+def api(method, path, body=None, token=None):
     request = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body else None,
-                                     headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+                                     headers={"Authorization": f"Bearer {token or TOKEN}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read() or b"null")
 
@@ -250,6 +250,37 @@ try:
     watch_progress(running, timeout=30, screenshot="overview", until=40)
     click(card(running).find_element(By.CSS_SELECTOR, ".cancel"))
     wait.until(lambda d: card(running).get_attribute("data-status") == "cancelled")
+
+    # API keys: made in the console (shown once), listed without the key, working, revoked, refused at once.
+    click(driver.find_element(By.CSS_SELECTOR, "#keys-details summary"))
+    visible("#key-name").send_keys("console check")
+    click(driver.find_element(By.CSS_SELECTOR, "#key-scopes input[value='generate']").find_element(By.XPATH, ".."))  # read only
+    click(driver.find_element(By.ID, "key-submit"))
+    wait.until(lambda d: d.find_element(By.ID, "key-value").text.startswith("igk_"))
+    made = driver.find_element(By.ID, "key-value").text
+    wait.until(lambda d: d.execute_script(
+        "return [...document.querySelectorAll('#keys li')].some(li => li.textContent.includes('console check'))"))
+    listed = next(li for li in driver.find_elements(By.CSS_SELECTOR, "#keys li") if "console check" in li.text)
+    check("a key made in the console is shown once and listed by its hint, not itself",
+          made.startswith("igk_") and made not in listed.text and made[:10] in listed.text and "read" in listed.text
+          and "generate" not in listed.text, listed.text)
+    check("the key reads through the API", "data" in api("GET", "/v1/generations?limit=1", token=made))
+    shot("keys")
+    revoke = listed.find_element(By.CSS_SELECTOR, ".revoke")
+    click(revoke)
+    check("revoke asks before revoking", revoke.text == "Revoke for good?", revoke.text)
+    click(revoke)
+    wait.until(lambda d: d.execute_script(
+        "return [...document.querySelectorAll('#keys li')].some(li => li.dataset.state === 'revoked' && li.textContent.includes('console check'))"))
+    try:
+        api("GET", "/v1/generations?limit=1", token=made)
+        check("a key revoked in the console is refused at once", False)
+    except urllib.error.HTTPError as error:
+        check("a key revoked in the console is refused at once", error.code == 401, error.code)
+    click(driver.find_element(By.ID, "key-submit"))
+    wait.until(lambda d: d.find_element(By.ID, "key-error").text)
+    check("a key without a name is refused beside the form, naming the field", "name" in driver.find_element(By.ID, "key-error").text,
+          driver.find_element(By.ID, "key-error").text)
 
     # A phone: one column.
     driver.set_window_size(420, 900)

@@ -610,6 +610,72 @@ async function loadUsage() {
   }
 }
 
+// ---- API keys ---------------------------------------------------------------------------------------------------
+
+function describeKey(key) {
+  const state = key.revoked_at ? "revoked" : key.expires_at && new Date(key.expires_at) < new Date() ? "expired" : "live";
+  const used = key.last_used_at ? `used ${new Date(key.last_used_at).toLocaleString()}` : "never used";
+  return { state, text: `${key.name} · ${key.hint} · ${key.scopes.join(", ")} · ${used}` };
+}
+
+async function loadKeys() {
+  const list = $("#keys");
+  let keys;
+  try {
+    ({ data: keys } = await api.call("GET", "/v1/keys"));
+  } catch (error) {
+    $("#key-error").textContent = error.message;
+    return;
+  }
+  list.replaceChildren(...keys.map((key) => {
+    const item = document.createElement("li");
+    const { state, text } = describeKey(key);
+    item.dataset.id = key.id;
+    item.dataset.state = state;
+    const label = document.createElement("span");
+    label.textContent = state === "live" ? text : `${text} · ${state}`;
+    item.append(label);
+    if (state === "live") {
+      const revoke = document.createElement("button");
+      revoke.type = "button";
+      revoke.className = "quiet revoke";
+      revoke.textContent = "Revoke";
+      revoke.addEventListener("click", async () => {
+        if (revoke.dataset.confirm !== "yes") {
+          revoke.dataset.confirm = "yes";
+          revoke.textContent = "Revoke for good?";
+          return;
+        }
+        revoke.disabled = true;
+        try {
+          await api.call("DELETE", `/v1/keys/${key.id}`);
+        } catch (error) {
+          $("#key-error").textContent = error.message;
+        }
+        await loadKeys();
+      });
+      item.append(revoke);
+    }
+    return item;
+  }));
+}
+
+async function submitKey(event) {
+  event.preventDefault();
+  $("#key-error").textContent = "";
+  const scopes = [...document.querySelectorAll("#key-scopes input:checked")].map((box) => box.value);
+  try {
+    const made = await api.call("POST", "/v1/keys", { name: $("#key-name").value.trim(), scopes });
+    $("#key-value").textContent = made.key;
+    $("#key-made").hidden = false;
+    $("#key-name").value = "";
+    await loadKeys();
+  } catch (error) {
+    const fields = (error.problem.errors || []).map((e) => `${e.field}: ${e.message}`);
+    $("#key-error").textContent = fields.length ? fields.join("; ") : error.message;
+  }
+}
+
 // ---- Start -----------------------------------------------------------------------------------------------------
 
 document.addEventListener("DOMContentLoaded", async () => {
@@ -626,6 +692,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#model_id").addEventListener("change", renderModelFields);
   $("#more-button").addEventListener("click", () => loadGallery(false));
   $("#batch-form").addEventListener("submit", submitBatch);
+  $("#key-form").addEventListener("submit", submitKey);
+  $("#keys-details").addEventListener("toggle", () => {
+    if ($("#keys-details").open) loadKeys();
+  });
   $("#batch-close").addEventListener("click", () => {
     state.openBatch = null;
     $("#batch-view").hidden = true;
