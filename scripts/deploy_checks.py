@@ -2,7 +2,8 @@
 
 compose COMPOSE_JSON PACKAGE_JSON DOCKERFILE: build targets exist as Dockerfile stages and as executable products; every
   built service has its own image name; service_healthy targets have healthchecks; scalable services publish no host port.
-split-crds RENDERED_YAML PREFIX: writes each KEDA ScaledObject as PREFIX-<name>.json and checks its postgresql trigger.
+split-crds RENDERED_YAML PREFIX: writes each custom resource (KEDA ScaledObject, CloudNativePG Cluster and Pooler) as
+    PREFIX-<kind>-<name>.json, and checks each ScaledObject's postgresql trigger.
 kubernetes RENDERED_YAML: every Deployment has both probes, resources, non-root security context and a Service/PDB.
 """
 import json
@@ -54,9 +55,16 @@ def documents(path):
     return [d for d in yaml.safe_load_all(open(path)) if d]
 
 
+# The custom resources an overlay may render, each checked against its hand-written schema (deploy/kubernetes/schemas).
+CUSTOM_KINDS = ("ScaledObject", "Cluster", "Pooler")
+
+
 def split_crds(path, prefix):
     found = 0
     for document in documents(path):
+        if document.get("kind") in CUSTOM_KINDS[1:]:
+            json.dump(document, open(f"{prefix}-{document['kind'].lower()}-{document['metadata']['name']}.json", "w"))
+            continue
         if document.get("kind") != "ScaledObject":
             continue
         found += 1
@@ -71,7 +79,7 @@ def split_crds(path, prefix):
                 fail(f"{document['metadata']['name']}: targetQueryValue must be a positive number")
             if len(connections) != 1:
                 fail(f"{document['metadata']['name']}: exactly one connection method, got {connections}")
-        json.dump(document, open(f"{prefix}-{document['metadata']['name']}.json", "w"))
+        json.dump(document, open(f"{prefix}-scaledobject-{document['metadata']['name']}.json", "w"))
     if found == 0:
         fail("no ScaledObject rendered")
 

@@ -245,4 +245,46 @@ for name in services:
         check(f"{name}: {probe} GET {get.get('path')} on port {number} is served there", get.get("path") == path and number in serving,
               f"served on {sorted(serving)} at {path}")
 
+
+# 4. PostgreSQL run by CloudNativePG (the cloudnative-pg overlay): the pooler serves the cluster's primary, the
+# synchronous standbys fit the instances, and every service's connections at its most replicas fit the pooler and the
+# server (a session-mode pooler gives each client connection a server connection of its own).
+if "Cluster" in by_kind:
+    cluster = by_kind["Cluster"][0]
+    instances = cluster["spec"]["instances"]
+    sync = (cluster["spec"].get("minSyncReplicas", 0), cluster["spec"].get("maxSyncReplicas", 0))
+    check("cloudnative-pg: three or more instances, with 1 ≤ min ≤ max synchronous standbys ≤ instances − 1",
+          instances >= 3 and 1 <= sync[0] <= sync[1] <= instances - 1, (instances, sync))
+    poolers = by_kind.get("Pooler", [])
+    check("cloudnative-pg: a Pooler serves this Cluster's primary (type rw)",
+          any(p["spec"]["cluster"]["name"] == cluster["metadata"]["name"] and p["spec"]["type"] == "rw" for p in poolers),
+          [(p["spec"]["cluster"]["name"], p["spec"]["type"]) for p in poolers])
+    pooler = poolers[0]
+    pgbouncer = pooler["spec"]["pgbouncer"]
+    check("cloudnative-pg: the pooler keeps sessions (the services hold named prepared statements and LISTEN)",
+          pgbouncer.get("poolMode") == "session", pgbouncer.get("poolMode"))
+    # Each service's pool (maxConnections in its Application.swift) and its LISTEN connections, at its most replicas.
+    most = {d["metadata"]["name"]: d["spec"].get("replicas", 1) for d in by_kind.get("Deployment", [])}
+    for scaler in by_kind.get("HorizontalPodAutoscaler", []):
+        most[scaler["spec"]["scaleTargetRef"]["name"]] = scaler["spec"]["maxReplicas"]
+    for scaler in by_kind.get("ScaledObject", []):
+        most[scaler["spec"]["scaleTargetRef"]["name"]] = scaler["spec"]["maxReplicaCount"]
+    needed, detail = 0, []
+    for name in services:
+        source = "\n".join(open(path).read() for path in subprocess.run(
+            ["sh", "-c", f"ls Services/{name}/Sources/*Service/*.swift"], capture_output=True, text=True).stdout.split())
+        pool = sum(int(n) for n in re.findall(r"maxConnections: (\d+)", source))
+        listeners = source.count("NotificationListener(")
+        needed += most.get(name, 1) * (pool + listeners)
+        detail.append(f"{name} {most.get(name, 1)}×({pool}+{listeners})")
+    clients = int(pgbouncer["parameters"]["max_client_conn"])
+    servers = int(pgbouncer["parameters"]["default_pool_size"]) * pooler["spec"]["instances"]
+    server_max = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
+    check(f"cloudnative-pg: every service's connections at its most replicas ({needed}: {', '.join(detail)}) fit each pooler's clients",
+          needed <= clients * pooler["spec"]["instances"], clients)
+    check("cloudnative-pg: and, one server connection each in session mode, the poolers' server connections",
+          needed <= servers, (needed, servers))
+    check("cloudnative-pg: which fit the server's max_connections (less 10 for the operator and replication)",
+          servers <= server_max - 10, (servers, server_max))
+
 finish("kubernetes")
