@@ -131,11 +131,17 @@ fi
 if [ "$what" = stack ] || [ "$what" = all ]; then
     fresh_db stack
     export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
-    export DISPATCH_CONCURRENCY=generate-image=1200,download-image=128
+    export GATEWAY_WRITE_RATE_PER_MINUTE=1000000 DISPATCH_CONCURRENCY=generate-image=1200,download-image=128
     SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs" "$tmp/images"
     user=00000000-0000-4000-8000-00000000be71
     export BENCH_TOKEN=$($release/gateway token --user $user)
+    wal_before=$(psql "$DATABASE_URL" -tAc "SELECT pg_current_wal_insert_lsn()")
     "$bench" pipeline --count 2000 --concurrency 64 --rate 20 --seconds 15
+    # What the 2,300 generations cost: CPU by process (PostgreSQL's too) and the WAL they wrote (docs/scaling.md).
+    stack_cpu stack
+    psql "$DATABASE_URL" -tAc "SELECT 'stack: WAL ' || pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before'))
+        || ' for ' || count(*) || ' generations = ' || round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before') / count(*) / 1024, 1)
+        || ' KiB each' FROM image_generations"
     "$bench" generator --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --in-flight 1000
 fi
 
