@@ -257,6 +257,25 @@ check("admin models list shows the weights", "weights   fast" in out, out)
 code, _, _ = run("admin", "models", "weights", "fast", "--reset")
 code_v, _, err = run("admin", "models", "version", "stability-ai/sdxl", "v2")
 check("admin models version of a bad id: 65 naming version", code == 0 and code_v == 65 and "version" in err, (code, code_v, err))
+
+# A project through the admin API caps its members together: with at most one running, the member's second waiting
+# generation is refused by the gateway (67, naming the project); removed from it, the user is on their own again.
+code, out, err = run("admin", "projects", "create", "cli-check-app", "--max-running", "1", "--monthly-usd", "5")
+project_id = out.split()[0] if code == 0 and out else ""
+check("admin projects create prints it with its limits", code == 0 and "cli-check-app" in out and "at most 1 running" in out, (code, out, err))
+me = "55555555-5555-4555-8555-555555555555"
+code, out, _ = run("admin", "projects", "add", project_id, me)
+check("admin projects add adds the member", code == 0 and "1 member" in out, (code, out))
+code_a, first_slow, _ = run("generate", "slow", "--model", SLOW_MODEL, "--no-wait")
+code_b, _, err = run("generate", "slow", "--model", SLOW_MODEL, "--no-wait")
+check("the project's cap refuses the member's second at once (67, naming the project)", code_a == 0 and code_b == 67 and "project" in err,
+      (code_a, code_b, err))
+code, out, _ = run("admin", "projects")
+check("admin projects lists it running one", code == 0 and "1 running" in out and "cli-check-app" in out, out)
+run("cancel", first_slow.strip())
+code, _, _ = run("admin", "projects", "remove", project_id, me)
+code_d, _, _ = run("admin", "projects", "delete", project_id)
+check("admin projects remove and delete", code == 0 and code_d == 0, (code, code_d))
 code, _, err = run("admin", "queue", "--admin-token", "wrong-wrong-wrong-wrong-wrong-wrong")
 check("admin with a wrong admin token: 77", code == 77, (code, err))
 code, _, err = run("admin", "queue", "--admin-token", os.environ["INTERNAL_TOKEN"])

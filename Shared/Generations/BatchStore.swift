@@ -79,6 +79,7 @@ package struct BatchStore: Sendable {
             case created(UUID)
             case existing
             case overBudget(committed: Double, budget: Double)
+            case projectOverBudget(committed: Double, budget: Double)
         }
         let made: Made = try await client.withNotifyingTransaction(logger: logger) { connection in
             // The user's slot row, locked for the rest of the transaction: what is spent and reserved cannot change
@@ -94,6 +95,20 @@ package struct BatchStore: Sendable {
             )
             for try await (committed, budget) in slot.decode((Double, Double?).self) {
                 if let budget, committed + expected > budget + 1e-9 { return .overBudget(committed: committed, budget: budget) }
+            }
+            // The user's project's slot, locked after the user's (as a single create does), under the project's budget.
+            let project = try await connection.query(
+                """
+                INSERT INTO project_slots AS ps (project_id)
+                SELECT m.project_id FROM project_members m WHERE m.user_id = \(userID)
+                ON CONFLICT (project_id) DO UPDATE SET running = ps.running
+                RETURNING (CASE WHEN ps.spent_month = imagegen_budget_month(now()) THEN ps.spent_usd ELSE 0 END + ps.reserved_usd)::float8,
+                          (SELECT monthly_budget_usd FROM projects WHERE id = ps.project_id)::float8
+                """,
+                logger: logger
+            )
+            for try await (committed, budget) in project.decode((Double, Double?).self) {
+                if let budget, committed + expected > budget + 1e-9 { return .projectOverBudget(committed: committed, budget: budget) }
             }
             var batchID: UUID?
             for try await id in try await connection.query(
@@ -113,13 +128,14 @@ package struct BatchStore: Sendable {
                         user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                         seed, source_image_url, strength, num_outputs, priority, status, webhook, webhook_events_filter, expected_cost,
                         model_alias, trace_context, deadline_at, batch_id, batch_index, mask_image_url, safety_level, output_format, api_key_id,
-                        price_usd
+                        price_usd, project_id
                     )
                     SELECT \(userID), i.prompt, i.negative_prompt, i.model, i.model_id, i.model_version, i.style, i.width, i.height, i.steps,
                            i.guidance_scale, i.seed, i.source_image_url, i.strength, i.num_outputs, i.priority,
                            '\(unescaped: GenerationTransition.create.to.rawValue)', i.webhook, i.webhook_events_filter, i.expected_cost,
                            i.model_alias, \(trace), i.deadline_at, \(batchID), i.batch_index, i.mask_image_url, i.safety_level,
-                           i.output_format, \(apiKeyID), i.price_usd::numeric
+                           i.output_format, \(apiKeyID), i.price_usd::numeric,
+                           (SELECT project_id FROM project_members WHERE user_id = \(userID))
                     FROM jsonb_to_recordset(\(payload)::jsonb) AS i(
                         prompt text, negative_prompt text, model text, model_id text, model_version text, style text, width int,
                         height int, steps int, guidance_scale float8, seed int8, source_image_url text, strength float8, num_outputs int,
@@ -147,6 +163,8 @@ package struct BatchStore: Sendable {
         switch made {
         case .created(let id): return (id, true)
         case .overBudget(let committed, let budget): throw GenerationStoreError.overBudget(committed: committed, budget: budget, expected: expected)
+        case .projectOverBudget(let committed, let budget):
+            throw GenerationStoreError.projectOverBudget(committed: committed, budget: budget, expected: expected)
         case .existing: break
         }
         // Nothing inserted: the idempotency key made a batch before.

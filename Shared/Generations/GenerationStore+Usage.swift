@@ -6,8 +6,8 @@ import WireFormat
 /// How usage is grouped.
 package enum UsageGrouping: String, Sendable, CaseIterable {
     /// `variant`: an experiment's alias and the model it ran (`fast: black-forest-labs/flux-schnell`), else the model.
-    /// `key`: the API key's id, or `token` for requests made with a user token.
-    case day, model, variant, key, user
+    /// `key`: the API key's id, or `token` for requests made with a user token. `project`: the project's id, or `none`.
+    case day, model, variant, key, user, project
 }
 
 extension GenerationStore {
@@ -20,6 +20,7 @@ extension GenerationStore {
             case .variant: "coalesce(g.model_alias || ': ', '') || g.model_id"
             case .key: "coalesce(g.api_key_id::text, 'token')"
             case .user: "g.user_id::text"
+            case .project: "coalesce(g.project_id::text, 'none')"
             }
         let rows = try await client.query(
             """

@@ -20,6 +20,18 @@ package enum GenerationStoreError: Error, Equatable {
     case overBudget(committed: Double, budget: Double, expected: Double)
     /// A user's webhook secret could be neither made nor read.
     case noWebhookSecret
+    /// The user's project already has `running` unfinished generations, its most at once.
+    case projectTooManyRunning(Int)
+    /// The request would take the user's project past its monthly `budget`.
+    case projectOverBudget(committed: Double, budget: Double, expected: Double)
+}
+
+/// A project's figures as a create found them under its lock.
+struct ProjectLimits: Sendable {
+    var running: Int
+    var cap: Int?
+    var committed: Double
+    var budget: Double?
 }
 
 /// ONE statement (one commit), prepared once per connection: lock the user's count of unfinished generations (the
@@ -36,16 +48,30 @@ private struct CreateGeneration: PostgresPreparedStatement {
             RETURNING s.running::int8 AS n,
                 CASE WHEN s.spent_month = imagegen_budget_month(now()) THEN s.spent_usd ELSE 0 END + s.reserved_usd AS committed,
                 coalesce(s.monthly_budget_usd, $23::float8::numeric) AS budget
+        ), member AS (
+            SELECT m.project_id, p.monthly_budget_usd AS budget, p.max_running AS cap
+            FROM project_members m JOIN projects p ON p.id = m.project_id WHERE m.user_id = $1
+        ), project AS (
+            INSERT INTO project_slots AS ps (project_id) SELECT project_id FROM member
+            ON CONFLICT (project_id) DO UPDATE SET running = ps.running
+            RETURNING ps.project_id, ps.running::int8 AS n,
+                CASE WHEN ps.spent_month = imagegen_budget_month(now()) THEN ps.spent_usd ELSE 0 END + ps.reserved_usd AS committed
+        ), project_limits AS (
+            SELECT project.project_id, project.n, project.committed, member.budget, member.cap,
+                   (member.cap IS NOT NULL AND project.n >= member.cap)
+                   OR (member.budget IS NOT NULL AND project.committed + $22::float8::numeric > member.budget) AS refused
+            FROM project JOIN member USING (project_id)
         ), generation AS (
             INSERT INTO image_generations (
                 user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
                 seed, source_image_url, strength, num_outputs, priority, status, idempotency_key, request_hash, webhook,
                 webhook_events_filter, expected_cost, model_alias, trace_context, deadline_at, mask_image_url, safety_level, output_format,
-                api_key_id, price_usd
+                api_key_id, price_usd, project_id
             )
             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '\(GenerationTransition.create.to.rawValue)',
-                   $17, $18, $20, $21, $22, $24, $25, $26, $27, $28, $29, $30, $31::float8::numeric
+                   $17, $18, $20, $21, $22, $24, $25, $26, $27, $28, $29, $30, $31::float8::numeric, (SELECT project_id FROM project_limits)
             FROM running WHERE running.n < $19 AND (running.budget IS NULL OR running.committed + $22::float8::numeric <= running.budget)
+                AND NOT coalesce((SELECT refused FROM project_limits), false)
             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING *
         ), job AS (
@@ -56,8 +82,9 @@ private struct CreateGeneration: PostgresPreparedStatement {
             ))
         )
         SELECT \(Generation.columns), (SELECT id FROM job) AS job_id, running.n AS running, running.committed::float8 AS committed,
-               running.budget::float8 AS budget
-        FROM running LEFT JOIN generation ON true
+               running.budget::float8 AS budget, project_limits.n AS project_running, project_limits.cap AS project_cap,
+               project_limits.committed::float8 AS project_committed, project_limits.budget::float8 AS project_budget
+        FROM running LEFT JOIN generation ON true LEFT JOIN project_limits ON true
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .float8, .int8, .text, .float8, .int8, .int8, .text,
@@ -198,17 +225,23 @@ package struct GenerationStore: Sendable {
             userID: userID, request: request, model: modelName, steps: steps, guidance: guidance, cap: maxRunning,
             idempotencyKey: idempotencyKey, requestHash: requestHash, apiKeyID: apiKeyID, expectedCost: expected, budget: monthlyBudget
         )
-        typealias Refusal = (running: Int, committed: Double, budget: Double?)
+        typealias Refusal = (running: Int, committed: Double, budget: Double?, project: ProjectLimits?)
         let (created, refusal): ((Generation, UUID?)?, Refusal) = try await client.withPublishedNotifications(logger: logger) { connection in
             for try await row in try await connection.execute(statement, logger: logger) {
                 let columns = row.makeRandomAccess()
+                let project = try columns["project_running"].decode(Int?.self).map { running in
+                    ProjectLimits(
+                        running: running, cap: try columns["project_cap"].decode(Int?.self),
+                        committed: try columns["project_committed"].decode(Double.self), budget: try columns["project_budget"].decode(Double?.self))
+                }
                 let refusal = (
-                    try columns["running"].decode(Int.self), try columns["committed"].decode(Double.self), try columns["budget"].decode(Double?.self)
+                    try columns["running"].decode(Int.self), try columns["committed"].decode(Double.self), try columns["budget"].decode(Double?.self),
+                    project
                 )
                 guard try columns["id"].decode(UUID?.self) != nil else { return (nil, refusal) }
                 return ((try Generation(row: row), try columns["job_id"].decode(UUID?.self)), refusal)
             }
-            return (nil, (0, 0, nil))
+            return (nil, (0, 0, nil, nil))
         }
         if let (generation, jobID) = created { return (generation, jobID, true) }
         /// Nothing inserted: a repeat of an idempotency key returns that generation if the body matches.
@@ -216,8 +249,14 @@ package struct GenerationStore: Sendable {
             return (existing, nil, false)
         }
         if refusal.running >= maxRunning { throw GenerationStoreError.tooManyRunning(refusal.running) }
-        if let budget = refusal.budget {
+        if let budget = refusal.budget, refusal.committed + expected > budget + 1e-9 {
             throw GenerationStoreError.overBudget(committed: refusal.committed, budget: budget, expected: expected)
+        }
+        if let project = refusal.project {
+            if let cap = project.cap, project.running >= cap { throw GenerationStoreError.projectTooManyRunning(project.running) }
+            if let budget = project.budget {
+                throw GenerationStoreError.projectOverBudget(committed: project.committed, budget: budget, expected: expected)
+            }
         }
         throw GenerationStoreError.tooManyRunning(refusal.running)
     }

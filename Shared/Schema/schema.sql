@@ -159,11 +159,21 @@ CREATE FUNCTION public.imagegen_count_running_generations() RETURNS trigger
 BEGIN
     IF TG_OP = 'DELETE' THEN
         UPDATE generation_slots SET running = running - 1 WHERE user_id = OLD.user_id;
+        IF OLD.project_id IS NOT NULL THEN
+            UPDATE project_slots SET running = greatest(0, running - 1) WHERE project_id = OLD.project_id;
+        END IF;
     ELSIF NEW.status IN ('completed', 'failed', 'cancelled') THEN
         UPDATE generation_slots SET running = running - 1 WHERE user_id = NEW.user_id;
+        IF NEW.project_id IS NOT NULL THEN
+            UPDATE project_slots SET running = greatest(0, running - 1) WHERE project_id = NEW.project_id;
+        END IF;
     ELSE
         INSERT INTO generation_slots AS s (user_id, running) VALUES (NEW.user_id, 1)
         ON CONFLICT (user_id) DO UPDATE SET running = s.running + 1;
+        IF NEW.project_id IS NOT NULL THEN
+            INSERT INTO project_slots AS p (project_id, running) VALUES (NEW.project_id, 1)
+            ON CONFLICT (project_id) DO UPDATE SET running = p.running + 1;
+        END IF;
     END IF;
     RETURN NULL;
 END;
@@ -500,13 +510,20 @@ CREATE FUNCTION public.imagegen_track_late_cost() RETURNS trigger
     AS $$
 DECLARE
     v_month date := imagegen_budget_month(now());
+    v_released numeric := CASE WHEN OLD.cost_pending_since IS NOT NULL AND NEW.cost_pending_since IS NULL THEN NEW.expected_cost ELSE 0 END;
 BEGIN
     UPDATE generation_slots
     SET spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0) - coalesce(OLD.cost, 0),
         spent_month = v_month,
-        reserved_usd = greatest(0, reserved_usd - CASE WHEN OLD.cost_pending_since IS NOT NULL AND NEW.cost_pending_since IS NULL
-                                                       THEN NEW.expected_cost ELSE 0 END)
+        reserved_usd = greatest(0, reserved_usd - v_released)
     WHERE user_id = NEW.user_id;
+    IF NEW.project_id IS NOT NULL THEN
+        UPDATE project_slots
+        SET spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0) - coalesce(OLD.cost, 0),
+            spent_month = v_month,
+            reserved_usd = greatest(0, reserved_usd - v_released)
+        WHERE project_id = NEW.project_id;
+    END IF;
     RETURN NULL;
 END;
 $$;
@@ -521,6 +538,7 @@ CREATE FUNCTION public.imagegen_track_spend() RETURNS trigger
     AS $$
 DECLARE
     v_month date := imagegen_budget_month(now());
+    v_released numeric;
 BEGIN
     IF TG_OP = 'INSERT' OR NOT NEW.status IN ('completed', 'failed', 'cancelled') THEN
         -- Revived while its cost was pending: the reservation it kept is the running one again.
@@ -530,13 +548,25 @@ BEGIN
         -- Started or revived: it reserves its expected cost.
         INSERT INTO generation_slots AS s (user_id, reserved_usd) VALUES (NEW.user_id, NEW.expected_cost)
         ON CONFLICT (user_id) DO UPDATE SET reserved_usd = s.reserved_usd + NEW.expected_cost;
+        IF NEW.project_id IS NOT NULL THEN
+            INSERT INTO project_slots AS p (project_id, reserved_usd) VALUES (NEW.project_id, NEW.expected_cost)
+            ON CONFLICT (project_id) DO UPDATE SET reserved_usd = p.reserved_usd + NEW.expected_cost;
+        END IF;
     ELSE
         -- Finished: what it cost counts in this month, and the reservation ends unless its cost is still pending.
+        v_released := CASE WHEN NEW.cost_pending_since IS NULL THEN OLD.expected_cost ELSE 0 END;
         UPDATE generation_slots
-        SET reserved_usd = greatest(0, reserved_usd - CASE WHEN NEW.cost_pending_since IS NULL THEN OLD.expected_cost ELSE 0 END),
+        SET reserved_usd = greatest(0, reserved_usd - v_released),
             spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0),
             spent_month = v_month
         WHERE user_id = NEW.user_id;
+        IF NEW.project_id IS NOT NULL THEN
+            UPDATE project_slots
+            SET reserved_usd = greatest(0, reserved_usd - v_released),
+                spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0),
+                spent_month = v_month
+            WHERE project_id = NEW.project_id;
+        END IF;
     END IF;
     RETURN NULL;
 END;
@@ -554,6 +584,10 @@ BEGIN
     INSERT INTO generation_slots AS s (user_id, reserved_usd)
     SELECT user_id, sum(expected_cost) FROM inserted WHERE status NOT IN ('completed', 'failed', 'cancelled') GROUP BY user_id
     ON CONFLICT (user_id) DO UPDATE SET reserved_usd = s.reserved_usd + EXCLUDED.reserved_usd;
+    INSERT INTO project_slots AS p (project_id, reserved_usd)
+    SELECT project_id, sum(expected_cost) FROM inserted
+    WHERE project_id IS NOT NULL AND status NOT IN ('completed', 'failed', 'cancelled') GROUP BY project_id
+    ON CONFLICT (project_id) DO UPDATE SET reserved_usd = p.reserved_usd + EXCLUDED.reserved_usd;
     RETURN NULL;
 END;
 $$;
@@ -820,6 +854,7 @@ CREATE TABLE public.image_generations (
     output_format text,
     api_key_id uuid,
     price_usd numeric(14,8),
+    project_id uuid,
     CONSTRAINT image_generations_num_outputs_check CHECK (((num_outputs >= 1) AND (num_outputs <= 4))),
     CONSTRAINT image_generations_output_format_check CHECK ((output_format = ANY (ARRAY['png'::text, 'jpg'::text, 'webp'::text]))),
     CONSTRAINT image_generations_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
@@ -986,6 +1021,47 @@ CREATE TABLE public.model_timings (
     wait_samples bigint DEFAULT 0 NOT NULL,
     wait_seconds double precision,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: project_members; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.project_members (
+    user_id uuid NOT NULL,
+    project_id uuid NOT NULL,
+    added_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: project_slots; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.project_slots (
+    project_id uuid NOT NULL,
+    running integer DEFAULT 0 NOT NULL,
+    reserved_usd numeric(14,6) DEFAULT 0 NOT NULL,
+    spent_usd numeric(14,6) DEFAULT 0 NOT NULL,
+    spent_month date DEFAULT public.imagegen_budget_month(now()) NOT NULL,
+    CONSTRAINT project_slots_running_check CHECK ((running >= 0))
+);
+
+
+--
+-- Name: projects; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.projects (
+    id uuid NOT NULL,
+    name text NOT NULL,
+    monthly_budget_usd numeric(14,6),
+    max_running integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT projects_max_running_check CHECK ((max_running >= 1)),
+    CONSTRAINT projects_monthly_budget_usd_check CHECK ((monthly_budget_usd >= (0)::numeric)),
+    CONSTRAINT projects_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100)))
 );
 
 
@@ -1310,6 +1386,38 @@ ALTER TABLE ONLY public.model_timings
 
 
 --
+-- Name: project_members project_members_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.project_members
+    ADD CONSTRAINT project_members_pkey PRIMARY KEY (user_id);
+
+
+--
+-- Name: project_slots project_slots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.project_slots
+    ADD CONSTRAINT project_slots_pkey PRIMARY KEY (project_id);
+
+
+--
+-- Name: projects projects_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.projects
+    ADD CONSTRAINT projects_name_key UNIQUE (name);
+
+
+--
+-- Name: projects projects_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.projects
+    ADD CONSTRAINT projects_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: rate_buckets rate_buckets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1413,6 +1521,13 @@ CREATE INDEX generation_events_generation ON public.generation_events USING btre
 --
 
 CREATE UNIQUE INDEX image_generations_batch ON public.image_generations USING btree (batch_id, batch_index) WHERE (batch_id IS NOT NULL);
+
+
+--
+-- Name: image_generations_by_project; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX image_generations_by_project ON public.image_generations USING btree (project_id, created_at) WHERE (project_id IS NOT NULL);
 
 
 --
@@ -1560,6 +1675,13 @@ CREATE INDEX job_queue_webhook_receiver ON public.job_queue USING btree (((paylo
 --
 
 CREATE INDEX model_state_changes_by_model ON public.model_state_changes USING btree (model_id, changed_at DESC);
+
+
+--
+-- Name: project_members_by_project; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX project_members_by_project ON public.project_members USING btree (project_id);
 
 
 --
@@ -1745,6 +1867,14 @@ ALTER TABLE ONLY public.image_generations
 
 ALTER TABLE ONLY public.images
     ADD CONSTRAINT images_generation_id_fkey FOREIGN KEY (generation_id) REFERENCES public.image_generations(id) ON DELETE CASCADE;
+
+
+--
+-- Name: project_members project_members_project_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.project_members
+    ADD CONSTRAINT project_members_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id) ON DELETE CASCADE;
 
 
 --

@@ -342,4 +342,39 @@ struct AdminTests {
             }
         }
     }
+
+    @Test(
+        "Projects through the admin API: made with limits (422 naming each bad field, 409 for a taken name), members added and moved only when removed first, limits changed, usage by project, deleted"
+    )
+    func projects() async throws {
+        try await TestDatabase.withClient { client, url in
+            let process = try await dispatcher(url, routes: "alpha=http://127.0.0.1:9")
+            let bad = try await call(process, .POST, "/v1/admin/projects", json: #"{"monthly_usd": -1, "max_running": 0.5, "colour": "red"}"#)
+            let fields = bad.1?.object?["errors"]?.array?.compactMap { $0.object?["field"]?.string } ?? []
+            #expect(bad.0 == 422 && Set(fields) == ["name", "monthly_usd", "max_running", "colour"], "\(fields)")
+            let made = try await call(process, .POST, "/v1/admin/projects", json: #"{"name": "app", "monthly_usd": 25, "max_running": 10}"#)
+            #expect(made.0 == 201 && made.1?.object?["monthly_budget_usd"]?.number == 25 && made.1?.object?["max_running"]?.number == 10)
+            #expect(try await call(process, .POST, "/v1/admin/projects", json: #"{"name": "app"}"#).0 == 409)
+            let id = try #require(made.1?.object?["id"]?.string)
+            let other = try #require(try await call(process, .POST, "/v1/admin/projects", json: #"{"name": "other"}"#).1?.object?["id"]?.string)
+            let user = UUID().uuidString.lowercased()
+            let added = try await call(process, .PUT, "/v1/admin/projects/\(id)/members/\(user)")
+            #expect(added.0 == 200 && added.1?.object?["members"] == .array([.string(user)]))
+            #expect(try await call(process, .PUT, "/v1/admin/projects/\(id)/members/\(user)").0 == 200, "again changes nothing")
+            #expect(try await call(process, .PUT, "/v1/admin/projects/\(other)/members/\(user)").0 == 409)
+            #expect(try await call(process, .PUT, "/v1/admin/projects/\(UUID())/members/\(user)").0 == 404)
+            let patched = try await call(process, .PATCH, "/v1/admin/projects/\(id)", json: #"{"monthly_usd": null}"#)
+            #expect(patched.0 == 200 && patched.1?.object?["monthly_budget_usd"] == nil && patched.1?.object?["max_running"]?.number == 10)
+            let usage = try await call(process, .GET, "/v1/admin/usage?group_by=project")
+            #expect(usage.0 == 200 && usage.1?.object?["group_by"] == "project")
+            #expect(try await call(process, .GET, "/v1/admin/usage?group_by=model").0 == 422)
+            #expect(try await call(process, .DELETE, "/v1/admin/projects/\(id)/members/\(user)").0 == 204)
+            #expect(try await call(process, .PUT, "/v1/admin/projects/\(other)/members/\(user)").0 == 200, "moved once removed")
+            #expect(try await call(process, .DELETE, "/v1/admin/projects/\(other)").0 == 204)
+            #expect(try await scalar(client, "SELECT count(*)::int8 FROM project_members", as: Int.self) == 0, "its members went with it")
+            let listed = try await call(process, .GET, "/v1/admin/projects")
+            #expect(listed.1?.object?["data"]?.array?.compactMap { $0.object?["name"]?.string } == ["app"])
+            process.stop()
+        }
+    }
 }

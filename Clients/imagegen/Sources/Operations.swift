@@ -41,7 +41,7 @@ struct Token: AsyncParsableCommand {
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Operate the queue through the dispatcher's admin API.",
-        subcommands: [Queue.self, DeadJobs.self, Requeue.self, Pause.self, Resume.self, Pauses.self, Models.self]
+        subcommands: [Queue.self, DeadJobs.self, Requeue.self, Pause.self, Resume.self, Pauses.self, Models.self, Projects.self]
     )
 
     struct Options: ParsableArguments {

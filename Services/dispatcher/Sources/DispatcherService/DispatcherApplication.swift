@@ -66,14 +66,19 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
     let generations = GenerationStore(client: client, logger: logger)
     addPauseRoutes(to: admin, queue: queue, generations: generations, routedTypes: Set(config.routes.keys), logger: logger)
     addModelStateRoutes(to: admin, states: ModelStateStore(client: generations.client, logger: logger), logger: logger)
+    addProjectRoutes(to: admin, projects: ProjectStore(client: generations.client, logger: logger), logger: logger)
     admin.get("usage") { request, _ in
         // Every user's generations, images and cost over the period (default: this month so far).
         let query = request.uri.queryParameters
         switch UsagePeriod.parse(from: query.get("from"), to: query.get("to")) {
         case .failure(let failure): throw Problem.validation(failure.errors)
         case .success(let period):
-            let rows = try await generations.usage(userID: nil, from: period.from, to: period.to, groupBy: .user)
-            return try JSONCoding.response(UsageReport(from: period.from, to: period.to, groupBy: "user", data: rows))
+            // By user (default) or by project (`group_by=project`).
+            guard let grouping = UsageGrouping(rawValue: query.get("group_by") ?? "user"), [.user, .project].contains(grouping) else {
+                throw Problem.validation([.init(field: "group_by", message: "must be user or project")])
+            }
+            let rows = try await generations.usage(userID: nil, from: period.from, to: period.to, groupBy: grouping)
+            return try JSONCoding.response(UsageReport(from: period.from, to: period.to, groupBy: grouping.rawValue, data: rows))
         }
     }
     admin.put("budgets/:user") { request, context in

@@ -119,8 +119,8 @@ struct BatchRoutes: Sendable {
             return try await batches.create(
                 items, userID: caller.user, webhook: webhook, monthlyBudget: generations.monthlyBudget, idempotencyKey: key, requestHash: hash,
                 apiKeyID: caller.keyID)
-        } catch GenerationStoreError.overBudget(let committed, let budget, let expected) {
-            throw GenerationRoutes.overBudget(committed: committed, budget: budget, expected: expected)
+        } catch let error as GenerationStoreError where GenerationRoutes.problem(error, maxActivePerUser: 0) != nil {
+            throw GenerationRoutes.problem(error, maxActivePerUser: generations.maxActivePerUser) ?? error
         } catch GenerationStoreError.idempotencyKeyReused {
             throw Problem(.conflict, title: "Idempotency key reused", detail: "Idempotency-Key \(key ?? "") was used with a different batch")
         } catch GenerationStoreError.idempotencyKeyOfDeleted {

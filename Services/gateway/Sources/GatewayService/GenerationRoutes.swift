@@ -157,7 +157,7 @@ struct GenerationRoutes: Sendable {
             var errors: [Problem.FieldError] = []
             let grouping =
                 query.get("group_by").map { raw -> UsageGrouping? in
-                    guard let grouping = UsageGrouping(rawValue: raw), grouping != .user else {
+                    guard let grouping = UsageGrouping(rawValue: raw), grouping != .user, grouping != .project else {
                         errors.append(.init(field: "group_by", message: "must be day, model, variant or key"))
                         return nil
                     }
@@ -229,13 +229,8 @@ struct GenerationRoutes: Sendable {
             throw Problem(
                 .conflict, title: "Idempotency key of a deleted generation",
                 detail: "The generation made with Idempotency-Key \(key ?? "") was deleted; send a new key to create another")
-        } catch GenerationStoreError.overBudget(let committed, let budget, let expected) {
-            throw Self.overBudget(committed: committed, budget: budget, expected: expected)
-        } catch GenerationStoreError.tooManyRunning(let running) {
-            throw Problem(
-                .tooManyRequests, detail: "\(running) generations are still running; at most \(maxActivePerUser) at once",
-                retryAfterSeconds: 5
-            )
+        } catch let error as GenerationStoreError {
+            throw Self.problem(error, maxActivePerUser: maxActivePerUser) ?? error
         }
     }
 
@@ -266,22 +261,38 @@ struct GenerationRoutes: Sendable {
         return generationRequest
     }
 
-    /// 402: a request expected to cost `expected` would take the user past `budget`, of which `committed` is spent or
-    /// reserved (the figures also as extensions).
-    static func overBudget(committed: Double, budget: Double, expected: Double) -> Problem {
+    /// 402: a request expected to cost `expected` would take the user (or, `project`, their project) past `budget`, of
+    /// which `committed` is spent or reserved (the figures also as extensions).
+    static func overBudget(committed: Double, budget: Double, expected: Double, project: Bool = false) -> Problem {
         var problem = Problem(
             HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), title: "Monthly budget exhausted",
-            detail: String(
-                format: "This request is expected to cost $%.4f; $%.4f of your $%.4f monthly budget is spent or reserved by running generations",
-                expected, committed, budget
-            )
+            detail:
+                "This request is expected to cost \(dollars(expected)); \(dollars(committed)) of \(project ? "your project's" : "your") \(dollars(budget)) monthly budget is spent or reserved by running generations"
         )
         problem.type = budgetExhausted
         problem.extensions = [
-            "scope": "user", "budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed),
+            "scope": .string(project ? "project" : "user"), "budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed),
             "request_usd": JSONValue.double(expected),
         ]
         return problem
+    }
+
+    private static func dollars(_ usd: Double) -> String { String(format: "$%.4f", usd) }
+
+    /// The refusals a create can meet in the store, as the API answers them.
+    static func problem(_ error: GenerationStoreError, maxActivePerUser: Int) -> Problem? {
+        switch error {
+        case .overBudget(let committed, let budget, let expected): overBudget(committed: committed, budget: budget, expected: expected)
+        case .projectOverBudget(let committed, let budget, let expected):
+            overBudget(committed: committed, budget: budget, expected: expected, project: true)
+        case .tooManyRunning(let running):
+            Problem(.tooManyRequests, detail: "\(running) generations are still running; at most \(maxActivePerUser) at once", retryAfterSeconds: 5)
+        case .projectTooManyRunning(let running):
+            Problem(
+                .tooManyRequests, detail: "Your project has \(running) generations running, its most at once; try again when one finishes",
+                retryAfterSeconds: 5)
+        default: nil
+        }
     }
 
     /// The request's `Idempotency-Key`, if it has one (1 to 200 characters).

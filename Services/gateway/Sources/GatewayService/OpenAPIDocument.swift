@@ -1477,7 +1477,7 @@ package enum OpenAPIDocument {
                     "type": "object",
                     "required": ["budget_usd", "committed_usd", "request_usd", "scope"],
                     "properties": {
-                      "scope": {"type": "string", "enum": ["user", "account"], "description": "`user`: your monthly budget; `account`: this service's monthly ceiling over every user (GATEWAY_ACCOUNT_MONTHLY_BUDGET_USD)."},
+                      "scope": {"type": "string", "enum": ["user", "project", "account"], "description": "`user`: your monthly budget; `project`: your project's, shared with its other members; `account`: this service's monthly ceiling over every user (GATEWAY_ACCOUNT_MONTHLY_BUDGET_USD)."},
                       "budget_usd": {"type": "number"},
                       "committed_usd": {"type": "number", "description": "Spent this month plus reserved by running generations."},
                       "request_usd": {"type": "number", "description": "What this request is expected to cost."}

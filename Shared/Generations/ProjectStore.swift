@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PublicAPI
+import WireFormat
+
+/// Projects (`projects`, `project_members`, `project_slots`): users grouped under one monthly budget and one cap on
+/// running generations, which the create statement enforces besides each user's own.
+package struct ProjectStore: Sendable {
+    package let client: PostgresClient
+    package let logger: Logger
+
+    package init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Why a project write was refused.
+    package enum Refusal: Error, Equatable {
+        case nameTaken
+        /// The user is a member of another project already.
+        case memberOfAnother(UUID)
+    }
+
+    /// Makes a project.
+    package func create(name: String, monthlyBudget: Double?, maxRunning: Int?) async throws -> ProjectBody {
+        let id = UUID()
+        do {
+            try await client.query(
+                """
+                INSERT INTO projects (id, name, monthly_budget_usd, max_running) VALUES (\(id), \(name), \(monthlyBudget)::float8::numeric, \(maxRunning))
+                """,
+                logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw Refusal.nameTaken
+        }
+        guard let project = try await find(id) else { throw PostgresError.protocol("a project just made is gone") }
+        return project
+    }
+
+    /// Changes a project's limits (a nil budget or cap removes it).
+    package func setLimits(_ id: UUID, monthlyBudget: Double?, maxRunning: Int?) async throws -> ProjectBody? {
+        try await client.query(
+            """
+            UPDATE projects SET monthly_budget_usd = \(monthlyBudget)::float8::numeric, max_running = \(maxRunning) WHERE id = \(id)
+            """,
+            logger: logger)
+        return try await find(id)
+    }
+
+    /// Every project, by name, or one.
+    package func list(_ id: UUID? = nil) async throws -> [ProjectBody] {
+        let rows = try await client.query(
+            """
+            SELECT p.id, p.name, p.monthly_budget_usd::float8, p.max_running, p.created_at,
+                   coalesce(s.running, 0)::int8, coalesce(s.reserved_usd, 0)::float8,
+                   coalesce(CASE WHEN s.spent_month = imagegen_budget_month(now()) THEN s.spent_usd END, 0)::float8,
+                   coalesce((SELECT array_agg(m.user_id ORDER BY m.added_at, m.user_id) FROM project_members m WHERE m.project_id = p.id), '{}')
+            FROM projects p LEFT JOIN project_slots s ON s.project_id = p.id
+            WHERE \(id)::uuid IS NULL OR p.id = \(id)::uuid
+            ORDER BY p.name
+            """,
+            logger: logger)
+        var projects: [ProjectBody] = []
+        for try await (id, name, budget, cap, created, running, reserved, spent, members) in rows.decode(
+            (UUID, String, Double?, Int?, Date, Int, Double, Double, [UUID]).self
+        ) {
+            projects.append(
+                ProjectBody(
+                    id: id, name: name, monthlyBudgetUsd: budget, maxRunning: cap, createdAt: created, running: running, reservedUsd: reserved,
+                    spentUsd: spent, members: members.map(\.lowercase)))
+        }
+        return projects
+    }
+
+    package func find(_ id: UUID) async throws -> ProjectBody? { try await list(id).first }
+
+    /// Adds `user` to project `id`; their generations made from now on count in it. A member of another project is
+    /// refused (``Refusal/memberOfAnother(_:)``); adding again changes nothing. False when there is no such project.
+    package func add(_ user: UUID, to id: UUID) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            WITH project AS (SELECT id FROM projects WHERE id = \(id)),
+            added AS (
+                INSERT INTO project_members (user_id, project_id) SELECT \(user), id FROM project
+                ON CONFLICT (user_id) DO NOTHING
+                RETURNING project_id
+            )
+            SELECT (SELECT count(*) FROM project)::int8, (SELECT project_id FROM added),
+                   (SELECT project_id FROM project_members WHERE user_id = \(user))
+            """,
+            logger: logger)
+        for try await (exists, added, current) in rows.decode((Int, UUID?, UUID?).self) {
+            guard exists == 1 else { return false }
+            if added == nil, let current, current != id { throw Refusal.memberOfAnother(current) }
+            return true
+        }
+        return false
+    }
+
+    /// Removes `user` from project `id`; their generations made from now on are theirs alone. Whether they were in it.
+    package func remove(_ user: UUID, from id: UUID) async throws -> Bool {
+        let rows = try await client.query(
+            "DELETE FROM project_members WHERE user_id = \(user) AND project_id = \(id) RETURNING 1", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Deletes project `id` (its members are on their own again; past generations keep its id for usage).
+    package func delete(_ id: UUID) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            WITH gone AS (DELETE FROM projects WHERE id = \(id) RETURNING id), slot AS (DELETE FROM project_slots WHERE project_id = \(id))
+            SELECT count(*)::int8 FROM gone
+            """,
+            logger: logger)
+        for try await count in rows.decode(Int.self) { return count == 1 }
+        return false
+    }
+}
