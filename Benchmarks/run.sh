@@ -33,7 +33,7 @@ gateway_alone() {
     port=$(pg_free_port)
     internal_port=$(pg_free_port)
     HTTP_PORT=$port GATEWAY_INTERNAL_PORT=$internal_port LOG_LEVEL=warning GATEWAY_RATE_PER_MINUTE=1000000 \
-        GATEWAY_WRITE_RATE_PER_MINUTE=1000000 STORAGE_DIR="$tmp/images" \
+        GATEWAY_WRITE_RATE_PER_MINUTE=1000000 GATEWAY_MAX_ACTIVE_PER_USER=100000 STORAGE_DIR="$tmp/images" \
         $release/gateway >"$tmp/gateway.log" 2>&1 &
     gateway_pid=$!
     stack_wait_ready "http://127.0.0.1:$internal_port" gateway "$tmp/gateway.log"
@@ -101,11 +101,12 @@ if [ "$what" = gateway ] || [ "$what" = all ]; then
     user=00000000-0000-4000-8000-00000000be70
     gateway_alone $user
     "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100
-    # The same creates with an API key (looked up in PostgreSQL on every request, with its own rate) instead of a JWT.
-    key=$(curl -sf -X POST "$GATEWAY_URL/v1/keys" -H "Authorization: Bearer $BENCH_TOKEN" -H 'Content-Type: application/json' \
-        -d '{"name": "benchmark", "rate_per_minute": 1000000}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])')
-    echo "with an API key:"
-    "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100 --token "$key"
+    # The same creates with an API key per user (looked up in PostgreSQL on every request) instead of a JWT, then with
+    # keys that have a rate of their own (a second token bucket taken in the same statement).
+    echo "with API keys:"
+    "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100 --api-keys
+    echo "with API keys that have their own rate:"
+    "$bench" gateway-load --rate 200 --seconds 20 --concurrency 100 --api-keys --key-rate 1000000
     # Pollers of waiting generations behind 100,000 others: the price of queue_position and the estimates.
     "$bench" gateway-get --user $user --queued 100000 --rate 200 --seconds 20
     "$bench" sse-fanout --streams 1000 --gateway-pid "$gateway_pid" --user $user

@@ -61,11 +61,26 @@ struct GatewayLoad: AsyncParsableCommand {
     @Option(help: "Seconds at the same rate before the measured run, reported apart.") var warmup = 2.0
     @Option var concurrency = 100
     @Option(help: "Distinct users the requests are spread over (tokens signed with AUTH_JWT_SECRET).") var users = 100
+    @Flag(help: "Send each user's requests with an API key made for it (POST /v1/keys) instead of its JWT.") var apiKeys = false
+    @Option(help: "With --api-keys, each key's own rate a minute (held beside its user's).") var keyRate: Int?
 
     func run() async throws {
-        let tokens = try await userTokens(users)
+        var tokens = try await userTokens(users)
         let http = makeHTTPClient(connections: concurrency)
         defer { Task { try? await http.shutdown() } }
+        if apiKeys {
+            let body = keyRate.map { #"{"name": "benchmark", "rate_per_minute": \#($0)}"# } ?? #"{"name": "benchmark"}"#
+            var keys: [String] = []
+            for token in tokens {
+                let (status, answer) = try await post(http, "\(stack.gateway)/v1/keys", token: token, body: body)
+                struct Made: Decodable { var key: String }
+                guard status == 201, let key = (try? JSONDecoder().decode(Made.self, from: Data(answer.utf8)))?.key else {
+                    throw ValidationError("POST /v1/keys answered \(status): \(answer)")
+                }
+                keys.append(key)
+            }
+            tokens = keys
+        }
         let body = #"{"prompt": "benchmark", "model_id": "black-forest-labs/flux-schnell"}"#
         // The first seconds after start are reported apart: the pool opens its connections then, and every new
         // PostgreSQL backend loads its caches and compiles the trigger functions on its first statements.

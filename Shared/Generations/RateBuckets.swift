@@ -23,6 +23,10 @@ package struct RateBuckets: Sendable {
     /// Takes a token from each bucket in `limits` (subject, rate a minute; refilled continuously, bursting to the rate),
     /// all or none, in one statement (`imagegen_take_tokens`); returns whether they were taken and each bucket after.
     package func take(_ limits: [(subject: String, perMinute: Int)]) async throws -> (taken: Bool, buckets: [Bucket]) {
+        if limits.count == 1, let (subject, perMinute) = limits.first {
+            let (taken, tokens) = try await take(subject, perMinute: perMinute)
+            return (taken, [Bucket(subject: subject, perMinute: perMinute, tokens: tokens)])
+        }
         let rows = try await client.query(
             "SELECT subject, rate, tokens, taken FROM imagegen_take_tokens(\(limits.map(\.subject))::text[], \(limits.map { Double($0.perMinute) })::float8[])",
             logger: logger
@@ -37,6 +41,26 @@ package struct RateBuckets: Sendable {
             throw PostgresError.protocol("imagegen_take_tokens answered \(buckets.count) of \(limits.count) buckets")
         }
         return (taken, buckets)
+    }
+
+    /// One bucket's take in one plain statement (the common case: no key with a rate of its own), without the
+    /// function's two statements.
+    private func take(_ subject: String, perMinute: Int) async throws -> (taken: Bool, tokens: Double) {
+        let rate = Double(perMinute)
+        let rows = try await client.query(
+            """
+            INSERT INTO rate_buckets AS b (subject, tokens, taken, updated_at) VALUES (\(subject), \(rate) - 1, true, now())
+            ON CONFLICT (subject) DO UPDATE SET
+                tokens = least(\(rate), b.tokens + extract(epoch FROM now() - b.updated_at)::float8 * \(rate) / 60)
+                    - CASE WHEN least(\(rate), b.tokens + extract(epoch FROM now() - b.updated_at)::float8 * \(rate) / 60) >= 1 THEN 1 ELSE 0 END,
+                taken = least(\(rate), b.tokens + extract(epoch FROM now() - b.updated_at)::float8 * \(rate) / 60) >= 1,
+                updated_at = now()
+            RETURNING taken, tokens
+            """,
+            logger: logger
+        )
+        for try await (taken, tokens) in rows.decode((Bool, Double).self) { return (taken, tokens) }
+        throw PostgresError.protocol("INSERT … RETURNING gave no row")
     }
 
     /// Deletes buckets idle for an hour (full again by then, at any rate of at least one a minute).
