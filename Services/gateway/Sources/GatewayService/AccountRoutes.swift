@@ -21,7 +21,8 @@ struct AccountRoutes: Sendable {
         }
         router.put("v1/account/webhook") { request, _ in
             let user = try await auth.user(from: request.bearerToken)
-            let body = try await request.decodeJSON(JSONValue.self, limit: 4096)
+            // As large as a create's body: a URL of 2,048 characters may take up to 12 bytes each as JSON escapes.
+            let body = try await request.decodeJSON(JSONValue.self, limit: RequestLimits.createBodyBytes)
             guard case .object(let fields) = body else { throw Problem(.badRequest, title: "Malformed JSON", detail: "body must be a JSON object") }
             if let field = fields.keys.filter({ $0 != "url" }).sorted().first {
                 throw Problem.validation([.init(field: field, message: "is not a field of the account webhook (only url)")])
@@ -29,7 +30,7 @@ struct AccountRoutes: Sendable {
             guard let url = fields["url"]?.string else {
                 throw Problem.validation([.init(field: "url", message: "is required: where budget.threshold events are posted")])
             }
-            if url.utf8.count > 2048 { throw Problem.validation([.init(field: "url", message: "must be at most 2048 bytes")]) }
+            if url.unicodeScalars.count > 2048 { throw Problem.validation([.init(field: "url", message: "must be at most 2048 characters")]) }
             if let problem = WebhookTarget.problem(url, allowedOrigins: webhookOrigins) {
                 throw Problem.validation([.init(field: "url", message: problem)])
             }
