@@ -381,7 +381,9 @@ status, batch, _ = call("POST", "/v1/batches", lines.encode(), headers={"Content
 check("batch: 10,000 JSON Lines items accepted at once (202)", status == 202 and batch["item_count"] == 10000, f"{status} {str(batch)[:300]}")
 batch_id = batch["id"]
 _, single, _ = call("POST", "/v1/generations", {"prompt": "meanwhile", "model_id": "black-forest-labs/flux-schnell"}, token=OTHER)
-single = wait_terminal(single["id"], token=OTHER)
+# On a loaded 2-core machine the single request's download can queue behind the batch's downloads for a while; what
+# is checked is that it finishes while most of the batch still waits, not how fast.
+single = wait_terminal(single["id"], timeout=150, token=OTHER)
 _, during, _ = call("GET", f"/v1/batches/{batch_id}")
 check("batch: another user's single request completes while most of the batch still waits",
       single["status"] == "completed" and during["counts"]["queued"] > 5000, f"{single['status']} {during['counts']}")

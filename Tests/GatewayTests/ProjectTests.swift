@@ -60,8 +60,7 @@ struct ProjectTests {
             let refused = try await g.call(.post, "/v1/generations", json: body, token: g.aliceToken)
             #expect(String(buffer: refused.body).contains("project") && refused.headers[.retryAfter] != nil)
             // One finishes, with its cost: the project counts the spend and frees the place.
-            let first = try #require(
-                try await firstRow(g.database, "SELECT id FROM image_generations ORDER BY created_at LIMIT 1", as: UUID.self))
+            let first = try await firstRow(g.database, "SELECT id FROM image_generations ORDER BY created_at LIMIT 1", as: UUID.self)
             for status in ["processing", "downloading", "completed"] {
                 try await g.database.query("UPDATE image_generations SET status = \(status), cost = 0.002 WHERE id = \(first)")
             }
