@@ -254,6 +254,7 @@ try:
     # API keys: made in the console (shown once), listed without the key, working, revoked, refused at once.
     click(driver.find_element(By.CSS_SELECTOR, "#keys-details summary"))
     visible("#key-name").send_keys("console check")
+    visible("#key-budget").send_keys("2.5")
     click(driver.find_element(By.CSS_SELECTOR, "#key-scopes input[value='generate']").find_element(By.XPATH, ".."))  # read only
     click(driver.find_element(By.ID, "key-submit"))
     wait.until(lambda d: d.find_element(By.ID, "key-value").text.startswith("igk_"))
@@ -264,6 +265,7 @@ try:
     check("a key made in the console is shown once and listed by its hint, not itself",
           made.startswith("igk_") and made not in listed.text and made[:10] in listed.text and "read" in listed.text
           and "generate" not in listed.text, listed.text)
+    check("its monthly budget is listed with this month's spend", "$0.00 of $2.50 this month" in listed.text, listed.text)
     check("the key reads through the API", "data" in api("GET", "/v1/generations?limit=1", token=made))
     shot("keys")
     revoke = listed.find_element(By.CSS_SELECTOR, ".revoke")

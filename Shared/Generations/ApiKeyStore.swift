@@ -32,24 +32,28 @@ package struct ApiKeyStore: Sendable {
     /// The SHA-256 (hex) a key is stored and found by.
     package static func hash(_ key: String) -> String { SHA256.hash(data: Data(key.utf8)).hexString }
 
-    /// Makes a key for `userID`; the answer carries the key, which is not kept.
-    package func create(userID: UUID, name: String, scopes: [ApiKeyScope], expiresAt: Date?, ratePerMinute: Int? = nil) async throws
-        -> ApiKeyBody
-    {
-        let key = Self.prefix + randomToken()
-        let hint = String(key.prefix(Self.prefix.count + 6)) + "…"
-        let ordered = ApiKeyScope.allCases.filter(scopes.contains).map(\.rawValue)
+    /// Makes `key` for `userID` (with its budget's slot when it has one); the answer carries the key, which is not kept.
+    package func create(_ key: NewApiKey, userID: UUID) async throws -> ApiKeyBody {
+        let secret = Self.prefix + randomToken()
+        let hint = String(secret.prefix(Self.prefix.count + 6)) + "…"
+        let ordered = ApiKeyScope.allCases.filter(key.scopes.contains).map(\.rawValue)
         let rows = try await client.query(
             """
-            INSERT INTO api_keys (id, user_id, name, hint, hash, scopes, expires_at, rate_per_minute)
-            VALUES (\(UUID()), \(userID), \(name), \(hint), \(Self.hash(key)), \(ordered), \(expiresAt), \(ratePerMinute))
-            RETURNING \(unescaped: Self.columns)
+            WITH made AS (
+                INSERT INTO api_keys (id, user_id, name, hint, hash, scopes, expires_at, rate_per_minute, monthly_budget_usd)
+                VALUES (\(UUID()), \(userID), \(key.name), \(hint), \(Self.hash(secret)), \(ordered), \(key.expiresAt), \(key.ratePerMinute),
+                        \(key.monthlyBudget)::float8::numeric)
+                RETURNING *
+            ), slot AS (
+                INSERT INTO api_key_slots (api_key_id) SELECT id FROM made WHERE monthly_budget_usd IS NOT NULL
+            )
+            SELECT \(unescaped: Self.columns), NULL::float8 AS spent FROM made
             """,
             logger: logger
         )
         for try await row in rows {
             var body = try Self.body(row.makeRandomAccess())
-            body.key = key
+            body.key = secret
             return body
         }
         throw PostgresError.protocol("INSERT … RETURNING gave no row")
@@ -83,7 +87,13 @@ package struct ApiKeyStore: Sendable {
     /// The user's keys, newest first.
     package func list(userID: UUID) async throws -> [ApiKeyBody] {
         let rows = try await client.query(
-            "SELECT \(unescaped: Self.columns) FROM api_keys WHERE user_id = \(userID) ORDER BY created_at DESC, id LIMIT 1000", logger: logger)
+            """
+            SELECT \(unescaped: Self.columns),
+                   (SELECT CASE WHEN s.spent_month = imagegen_budget_month(now()) THEN s.spent_usd ELSE 0 END FROM api_key_slots s
+                    WHERE s.api_key_id = api_keys.id)::float8 AS spent
+            FROM api_keys WHERE user_id = \(userID) ORDER BY created_at DESC, id LIMIT 1000
+            """,
+            logger: logger)
         var keys: [ApiKeyBody] = []
         for try await row in rows { keys.append(try Self.body(row.makeRandomAccess())) }
         return keys
@@ -98,14 +108,17 @@ package struct ApiKeyStore: Sendable {
         return found
     }
 
-    private static let columns = "id, name, hint, scopes, created_at, expires_at, last_used_at, revoked_at, rate_per_minute"
+    private static let columns =
+        "id, name, hint, scopes, created_at, expires_at, last_used_at, revoked_at, rate_per_minute, monthly_budget_usd::float8 AS budget"
 
     private static func body(_ row: PostgresRandomAccessRow) throws -> ApiKeyBody {
-        ApiKeyBody(
+        let budget = try row["budget"].decode(Double?.self)
+        return ApiKeyBody(
             id: try row["id"].decode(UUID.self), name: try row["name"].decode(String.self), hint: try row["hint"].decode(String.self),
             scopes: try row["scopes"].decode([String].self).compactMap(ApiKeyScope.init(rawValue:)),
             createdAt: try row["created_at"].decode(Date.self), expiresAt: try row["expires_at"].decode(Date?.self),
             lastUsedAt: try row["last_used_at"].decode(Date?.self), revokedAt: try row["revoked_at"].decode(Date?.self),
-            ratePerMinute: try row["rate_per_minute"].decode(Int?.self))
+            ratePerMinute: try row["rate_per_minute"].decode(Int?.self), monthlyBudgetUsd: budget,
+            spentUsd: budget.map { _ in (try? row["spent"].decode(Double?.self)) ?? 0 })
     }
 }

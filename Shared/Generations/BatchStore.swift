@@ -60,7 +60,7 @@ package struct BatchStore: Sendable {
     /// every `generate-image` job, in one transaction of a few statements, none per item. Items claim fairly: the n-th
     /// item of every batch ranks n, so one user's 10,000 do not keep another's batch waiting. The whole batch's expected
     /// cost must fit the user's monthly budget (else ``GenerationStoreError/overBudget(committed:budget:expected:)``,
-    /// nothing written). A repeated idempotency key returns the batch it made (created false) when the body matches.
+    /// nothing written), and their project's and API key's the same way (a project's own user: the project's alone). A repeated idempotency key returns the batch it made (created false) when the body matches.
     package func create(
         _ requests: [GenerationRequest], userID: UUID, webhook: String? = nil, monthlyBudget: Double?, idempotencyKey: String?,
         requestHash: String, apiKeyID: UUID? = nil
@@ -80,6 +80,7 @@ package struct BatchStore: Sendable {
             case existing
             case overBudget(committed: Double, budget: Double)
             case projectOverBudget(committed: Double, budget: Double)
+            case keyOverBudget(committed: Double, budget: Double)
         }
         let made: Made = try await client.withNotifyingTransaction(logger: logger) { connection in
             // The user's slot row, locked for the rest of the transaction: what is spent and reserved cannot change
@@ -89,7 +90,8 @@ package struct BatchStore: Sendable {
                 INSERT INTO generation_slots AS s (user_id) VALUES (\(userID))
                 ON CONFLICT (user_id) DO UPDATE SET running = s.running
                 RETURNING (CASE WHEN s.spent_month = imagegen_budget_month(now()) THEN s.spent_usd ELSE 0 END + s.reserved_usd)::float8,
-                          coalesce(s.monthly_budget_usd, \(monthlyBudget)::float8::numeric)::float8
+                          CASE WHEN NOT EXISTS (SELECT 1 FROM projects WHERE id = s.user_id)
+                               THEN coalesce(s.monthly_budget_usd, \(monthlyBudget)::float8::numeric) END::float8
                 """,
                 logger: logger
             )
@@ -109,6 +111,19 @@ package struct BatchStore: Sendable {
             )
             for try await (committed, budget) in project.decode((Double, Double?).self) {
                 if let budget, committed + expected > budget + 1e-9 { return .projectOverBudget(committed: committed, budget: budget) }
+            }
+            // The API key's budget, when it has one, locked last.
+            let key = try await connection.query(
+                """
+                UPDATE api_key_slots AS ks SET reserved_usd = ks.reserved_usd FROM api_keys k
+                WHERE ks.api_key_id = \(apiKeyID) AND k.id = ks.api_key_id AND k.monthly_budget_usd IS NOT NULL
+                RETURNING (CASE WHEN ks.spent_month = imagegen_budget_month(now()) THEN ks.spent_usd ELSE 0 END + ks.reserved_usd)::float8,
+                          k.monthly_budget_usd::float8
+                """,
+                logger: logger
+            )
+            for try await (committed, budget) in key.decode((Double, Double).self) where committed + expected > budget + 1e-9 {
+                return .keyOverBudget(committed: committed, budget: budget)
             }
             var batchID: UUID?
             for try await id in try await connection.query(
@@ -165,6 +180,8 @@ package struct BatchStore: Sendable {
         case .overBudget(let committed, let budget): throw GenerationStoreError.overBudget(committed: committed, budget: budget, expected: expected)
         case .projectOverBudget(let committed, let budget):
             throw GenerationStoreError.projectOverBudget(committed: committed, budget: budget, expected: expected)
+        case .keyOverBudget(let committed, let budget):
+            throw GenerationStoreError.keyOverBudget(committed: committed, budget: budget, expected: expected)
         case .existing: break
         }
         // Nothing inserted: the idempotency key made a batch before.

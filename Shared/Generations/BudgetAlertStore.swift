@@ -18,7 +18,8 @@ package struct BudgetAlertStore: Sendable {
     }
 
     /// Records every threshold a user's spend this month has reached that was not recorded yet, against the user's own
-    /// budget or `defaultBudget`, and enqueues a `deliver-webhook` job for each one whose user has an account webhook;
+    /// budget or `defaultBudget`, and every threshold a project's spend reached of the project's budget (recorded, and
+    /// posted, as its own user's: the project's id; that user's own spend raises nothing else), and enqueues a `deliver-webhook` job for each one whose user has an account webhook;
     /// one statement. However many gateways run it at once, each crossing is recorded, and posted, once (the table's
     /// primary key). Returns the crossings it recorded.
     @discardableResult
@@ -27,11 +28,17 @@ package struct BudgetAlertStore: Sendable {
             """
             WITH crossed AS (
                 INSERT INTO budget_alerts (user_id, month, threshold, budget_usd, spent_usd)
-                SELECT s.user_id, s.spent_month, t.threshold, b.usd, s.spent_usd
-                FROM generation_slots s
-                CROSS JOIN LATERAL (SELECT coalesce(s.monthly_budget_usd, \(defaultBudget)::float8::numeric) AS usd) b
+                SELECT b.user_id, b.month, t.threshold, b.usd, b.spent
+                FROM (
+                    SELECT s.user_id, s.spent_month AS month, coalesce(s.monthly_budget_usd, \(defaultBudget)::float8::numeric) AS usd,
+                           s.spent_usd AS spent
+                    FROM generation_slots s WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = s.user_id)
+                    UNION ALL
+                    SELECT ps.project_id, ps.spent_month, p.monthly_budget_usd, ps.spent_usd
+                    FROM project_slots ps JOIN projects p ON p.id = ps.project_id
+                ) b
                 CROSS JOIN unnest(\(Self.thresholds)::int4[]) AS t(threshold)
-                WHERE s.spent_month = imagegen_budget_month(now()) AND b.usd > 0 AND s.spent_usd * 100 >= b.usd * t.threshold
+                WHERE b.month = imagegen_budget_month(now()) AND b.usd > 0 AND b.spent * 100 >= b.usd * t.threshold
                 ON CONFLICT DO NOTHING
                 RETURNING user_id, month, threshold
             ),
@@ -63,14 +70,15 @@ package struct BudgetAlertStore: Sendable {
     package func event(user: UUID, month: String, threshold: Int) async throws -> (body: BudgetThresholdBody, url: String)? {
         let rows = try await client.query(
             """
-            SELECT w.url, a.budget_usd::float8, a.spent_usd::float8, a.crossed_at
-            FROM budget_alerts a JOIN account_webhooks w USING (user_id)
+            SELECT w.url, a.budget_usd::float8, a.spent_usd::float8, a.crossed_at, p.id
+            FROM budget_alerts a JOIN account_webhooks w USING (user_id) LEFT JOIN projects p ON p.id = a.user_id
             WHERE a.user_id = \(user) AND a.month = to_date(\(month), 'YYYY-MM') AND a.threshold = \(threshold)
             """,
             logger: logger
         )
-        for try await (url, budget, spent, at) in rows.decode((String, Double, Double, Date).self) {
-            let body = BudgetThresholdBody(userId: user, month: month, thresholdPercent: threshold, budgetUsd: budget, spentUsd: spent, crossedAt: at)
+        for try await (url, budget, spent, at, project) in rows.decode((String, Double, Double, Date, UUID?).self) {
+            let body = BudgetThresholdBody(
+                userId: user, month: month, thresholdPercent: threshold, budgetUsd: budget, spentUsd: spent, crossedAt: at, projectId: project)
             return (body, url)
         }
         return nil

@@ -24,6 +24,8 @@ package enum GenerationStoreError: Error, Equatable {
     case projectTooManyRunning(Int)
     /// The request would take the user's project past its monthly `budget`.
     case projectOverBudget(committed: Double, budget: Double, expected: Double)
+    /// The request would take the API key it came with past the key's monthly `budget`.
+    case keyOverBudget(committed: Double, budget: Double, expected: Double)
 }
 
 /// A project's figures as a create found them under its lock.
@@ -36,7 +38,8 @@ struct ProjectLimits: Sendable {
 
 /// ONE statement (one commit), prepared once per connection: lock the user's count of unfinished generations (the
 /// upsert waits for a concurrent create of the same user and then reads what it committed, so concurrent requests cannot
-/// all pass the cap), then insert the generation and its generate-image job only below the cap and when this user has
+/// all pass the cap), then their project's and their API key's budget (when it has one) the same way; a project's own
+/// user (its keys', whose id is the project's) answers to the project's limits alone. Then insert the generation and its generate-image job only below the cap and when this user has
 /// not used the idempotency key (the unique index makes concurrent duplicates collapse to one row). The count itself is
 /// kept by a trigger on every insert and status change. Always one row: the generation's columns and job id (NULLs when
 /// nothing was inserted), then the running count.
@@ -61,6 +64,13 @@ private struct CreateGeneration: PostgresPreparedStatement {
                    (member.cap IS NOT NULL AND project.n >= member.cap)
                    OR (member.budget IS NOT NULL AND project.committed + $22::float8::numeric > member.budget) AS refused
             FROM project JOIN member USING (project_id)
+        ), own AS (
+            SELECT EXISTS (SELECT 1 FROM member WHERE project_id = $1) AS project_user
+        ), key_limits AS (
+            UPDATE api_key_slots AS ks SET reserved_usd = ks.reserved_usd FROM api_keys k
+            WHERE ks.api_key_id = $30 AND k.id = ks.api_key_id AND k.monthly_budget_usd IS NOT NULL
+            RETURNING CASE WHEN ks.spent_month = imagegen_budget_month(now()) THEN ks.spent_usd ELSE 0 END + ks.reserved_usd AS committed,
+                      k.monthly_budget_usd AS budget
         ), generation AS (
             INSERT INTO image_generations (
                 user_id, prompt, negative_prompt, model, model_id, model_version, style, width, height, steps, guidance_scale,
@@ -70,8 +80,10 @@ private struct CreateGeneration: PostgresPreparedStatement {
             )
             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '\(GenerationTransition.create.to.rawValue)',
                    $17, $18, $20, $21, $22, $24, $25, $26, $27, $28, $29, $30, $31::float8::numeric, (SELECT project_id FROM project_limits)
-            FROM running WHERE running.n < $19 AND (running.budget IS NULL OR running.committed + $22::float8::numeric <= running.budget)
+            FROM running, own
+            WHERE (own.project_user OR (running.n < $19 AND (running.budget IS NULL OR running.committed + $22::float8::numeric <= running.budget)))
                 AND NOT coalesce((SELECT refused FROM project_limits), false)
+                AND NOT coalesce((SELECT committed + $22::float8::numeric > budget FROM key_limits), false)
             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING *
         ), job AS (
@@ -83,8 +95,9 @@ private struct CreateGeneration: PostgresPreparedStatement {
         )
         SELECT \(Generation.columns), (SELECT id FROM job) AS job_id, running.n AS running, running.committed::float8 AS committed,
                running.budget::float8 AS budget, project_limits.n AS project_running, project_limits.cap AS project_cap,
-               project_limits.committed::float8 AS project_committed, project_limits.budget::float8 AS project_budget
-        FROM running LEFT JOIN generation ON true LEFT JOIN project_limits ON true
+               project_limits.committed::float8 AS project_committed, project_limits.budget::float8 AS project_budget,
+               own.project_user, key_limits.committed::float8 AS key_committed, key_limits.budget::float8 AS key_budget
+        FROM running CROSS JOIN own LEFT JOIN generation ON true LEFT JOIN project_limits ON true LEFT JOIN key_limits ON true
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .float8, .int8, .text, .float8, .int8, .int8, .text,
@@ -225,7 +238,7 @@ package struct GenerationStore: Sendable {
             userID: userID, request: request, model: modelName, steps: steps, guidance: guidance, cap: maxRunning,
             idempotencyKey: idempotencyKey, requestHash: requestHash, apiKeyID: apiKeyID, expectedCost: expected, budget: monthlyBudget
         )
-        typealias Refusal = (running: Int, committed: Double, budget: Double?, project: ProjectLimits?)
+        typealias Refusal = (running: Int, committed: Double, budget: Double?, project: ProjectLimits?, projectUser: Bool, key: (Double, Double)?)
         let (created, refusal): ((Generation, UUID?)?, Refusal) = try await client.withPublishedNotifications(logger: logger) { connection in
             for try await row in try await connection.execute(statement, logger: logger) {
                 let columns = row.makeRandomAccess()
@@ -234,23 +247,29 @@ package struct GenerationStore: Sendable {
                         running: running, cap: try columns["project_cap"].decode(Int?.self),
                         committed: try columns["project_committed"].decode(Double.self), budget: try columns["project_budget"].decode(Double?.self))
                 }
+                let key = try columns["key_budget"].decode(Double?.self).map { (try columns["key_committed"].decode(Double.self), $0) }
                 let refusal = (
                     try columns["running"].decode(Int.self), try columns["committed"].decode(Double.self), try columns["budget"].decode(Double?.self),
-                    project
+                    project, try columns["project_user"].decode(Bool.self), key
                 )
                 guard try columns["id"].decode(UUID?.self) != nil else { return (nil, refusal) }
                 return ((try Generation(row: row), try columns["job_id"].decode(UUID?.self)), refusal)
             }
-            return (nil, (0, 0, nil, nil))
+            return (nil, (0, 0, nil, nil, false, nil))
         }
         if let (generation, jobID) = created { return (generation, jobID, true) }
         /// Nothing inserted: a repeat of an idempotency key returns that generation if the body matches.
         if let idempotencyKey, let existing = try await replay(userID: userID, idempotencyKey: idempotencyKey, requestHash: requestHash) {
             return (existing, nil, false)
         }
-        if refusal.running >= maxRunning { throw GenerationStoreError.tooManyRunning(refusal.running) }
-        if let budget = refusal.budget, refusal.committed + expected > budget + 1e-9 {
-            throw GenerationStoreError.overBudget(committed: refusal.committed, budget: budget, expected: expected)
+        if !refusal.projectUser {
+            if refusal.running >= maxRunning { throw GenerationStoreError.tooManyRunning(refusal.running) }
+            if let budget = refusal.budget, refusal.committed + expected > budget + 1e-9 {
+                throw GenerationStoreError.overBudget(committed: refusal.committed, budget: budget, expected: expected)
+            }
+        }
+        if let (committed, budget) = refusal.key, committed + expected > budget + 1e-9 {
+            throw GenerationStoreError.keyOverBudget(committed: committed, budget: budget, expected: expected)
         }
         if let project = refusal.project {
             if let cap = project.cap, project.running >= cap { throw GenerationStoreError.projectTooManyRunning(project.running) }

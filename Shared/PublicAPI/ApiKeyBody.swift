@@ -22,12 +22,15 @@ package struct ApiKeyBody: Sendable, Codable, Equatable {
     package var revokedAt: Date?
     /// Its own limit: requests a minute over every write it makes (beside its user's); absent: only the user's.
     package var ratePerMinute: Int?
+    /// Its own monthly budget (USD) over the generations made with it, and their spend this month; absent: none.
+    package var monthlyBudgetUsd: Double?
+    package var spentUsd: Double?
     /// The key: in the creation's answer only.
     package var key: String?
 
     package init(
         id: UUID, name: String, hint: String, scopes: [ApiKeyScope], createdAt: Date, expiresAt: Date?, lastUsedAt: Date?, revokedAt: Date?,
-        ratePerMinute: Int? = nil, key: String? = nil
+        ratePerMinute: Int? = nil, monthlyBudgetUsd: Double? = nil, spentUsd: Double? = nil, key: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -38,6 +41,8 @@ package struct ApiKeyBody: Sendable, Codable, Equatable {
         self.lastUsedAt = lastUsedAt
         self.revokedAt = revokedAt
         self.ratePerMinute = ratePerMinute
+        self.monthlyBudgetUsd = monthlyBudgetUsd
+        self.spentUsd = spentUsd
         self.key = key
     }
 }

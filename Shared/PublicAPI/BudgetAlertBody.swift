@@ -1,9 +1,12 @@
 import Foundation
 
-/// The subject of a `budget.threshold` webhook: a user's spend this month reached `thresholdPercent` of their monthly
-/// budget. Each threshold (50, 80, 100) is posted once a month.
+/// The subject of a `budget.threshold` webhook: a user's (or a project's) spend this month reached `thresholdPercent` of
+/// their monthly budget. Each threshold (50, 80, 100) is posted once a month.
 package struct BudgetThresholdBody: Sendable, Codable, Equatable {
     package var userId: UUID
+    /// Set when the budget is a project's (posted to the account webhook of the project's own user, `userId`, which is
+    /// the project's id: set with one of the project's keys).
+    package var projectId: UUID?
     /// The budget month, `YYYY-MM` (UTC).
     package var month: String
     package var thresholdPercent: Int
@@ -12,8 +15,9 @@ package struct BudgetThresholdBody: Sendable, Codable, Equatable {
     package var spentUsd: Double
     package var crossedAt: Date
 
-    package init(userId: UUID, month: String, thresholdPercent: Int, budgetUsd: Double, spentUsd: Double, crossedAt: Date) {
+    package init(userId: UUID, month: String, thresholdPercent: Int, budgetUsd: Double, spentUsd: Double, crossedAt: Date, projectId: UUID? = nil) {
         self.userId = userId
+        self.projectId = projectId
         self.month = month
         self.thresholdPercent = thresholdPercent
         self.budgetUsd = budgetUsd

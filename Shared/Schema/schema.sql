@@ -524,6 +524,13 @@ BEGIN
             reserved_usd = greatest(0, reserved_usd - v_released)
         WHERE project_id = NEW.project_id;
     END IF;
+    IF NEW.api_key_id IS NOT NULL THEN
+        UPDATE api_key_slots
+        SET spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0) - coalesce(OLD.cost, 0),
+            spent_month = v_month,
+            reserved_usd = greatest(0, reserved_usd - v_released)
+        WHERE api_key_id = NEW.api_key_id;
+    END IF;
     RETURN NULL;
 END;
 $$;
@@ -552,6 +559,9 @@ BEGIN
             INSERT INTO project_slots AS p (project_id, reserved_usd) VALUES (NEW.project_id, NEW.expected_cost)
             ON CONFLICT (project_id) DO UPDATE SET reserved_usd = p.reserved_usd + NEW.expected_cost;
         END IF;
+        IF NEW.api_key_id IS NOT NULL THEN
+            UPDATE api_key_slots SET reserved_usd = reserved_usd + NEW.expected_cost WHERE api_key_id = NEW.api_key_id;
+        END IF;
     ELSE
         -- Finished: what it cost counts in this month, and the reservation ends unless its cost is still pending.
         v_released := CASE WHEN NEW.cost_pending_since IS NULL THEN OLD.expected_cost ELSE 0 END;
@@ -566,6 +576,13 @@ BEGIN
                 spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0),
                 spent_month = v_month
             WHERE project_id = NEW.project_id;
+        END IF;
+        IF NEW.api_key_id IS NOT NULL THEN
+            UPDATE api_key_slots
+            SET reserved_usd = greatest(0, reserved_usd - v_released),
+                spent_usd = CASE WHEN spent_month = v_month THEN spent_usd ELSE 0 END + coalesce(NEW.cost, 0),
+                spent_month = v_month
+            WHERE api_key_id = NEW.api_key_id;
         END IF;
     END IF;
     RETURN NULL;
@@ -588,6 +605,12 @@ BEGIN
     SELECT project_id, sum(expected_cost) FROM inserted
     WHERE project_id IS NOT NULL AND status NOT IN ('completed', 'failed', 'cancelled') GROUP BY project_id
     ON CONFLICT (project_id) DO UPDATE SET reserved_usd = p.reserved_usd + EXCLUDED.reserved_usd;
+    UPDATE api_key_slots AS k SET reserved_usd = k.reserved_usd + i.usd
+    FROM (
+        SELECT api_key_id, sum(expected_cost) AS usd FROM inserted
+        WHERE api_key_id IS NOT NULL AND status NOT IN ('completed', 'failed', 'cancelled') GROUP BY api_key_id
+    ) i
+    WHERE k.api_key_id = i.api_key_id;
     RETURN NULL;
 END;
 $$;
@@ -677,6 +700,18 @@ CREATE TABLE public.alias_weights (
 
 
 --
+-- Name: api_key_slots; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_key_slots (
+    api_key_id uuid NOT NULL,
+    reserved_usd numeric(14,6) DEFAULT 0 NOT NULL,
+    spent_usd numeric(14,6) DEFAULT 0 NOT NULL,
+    spent_month date DEFAULT public.imagegen_budget_month(now()) NOT NULL
+);
+
+
+--
 -- Name: api_keys; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -692,6 +727,8 @@ CREATE TABLE public.api_keys (
     last_used_at timestamp with time zone,
     revoked_at timestamp with time zone,
     rate_per_minute integer,
+    monthly_budget_usd numeric(14,6),
+    CONSTRAINT api_keys_monthly_budget_usd_check CHECK ((monthly_budget_usd >= (0)::numeric)),
     CONSTRAINT api_keys_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
     CONSTRAINT api_keys_rate_per_minute_check CHECK (((rate_per_minute >= 1) AND (rate_per_minute <= 1000000))),
     CONSTRAINT api_keys_scopes_check CHECK (((cardinality(scopes) > 0) AND (scopes <@ ARRAY['generate'::text, 'read'::text, 'delete'::text, 'admin'::text])))
@@ -1059,9 +1096,11 @@ CREATE TABLE public.projects (
     monthly_budget_usd numeric(14,6),
     max_running integer,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    rate_per_minute integer,
     CONSTRAINT projects_max_running_check CHECK ((max_running >= 1)),
     CONSTRAINT projects_monthly_budget_usd_check CHECK ((monthly_budget_usd >= (0)::numeric)),
-    CONSTRAINT projects_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100)))
+    CONSTRAINT projects_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+    CONSTRAINT projects_rate_per_minute_check CHECK (((rate_per_minute >= 1) AND (rate_per_minute <= 1000000)))
 );
 
 
@@ -1255,6 +1294,14 @@ ALTER TABLE ONLY public.account_webhooks
 
 ALTER TABLE ONLY public.alias_weights
     ADD CONSTRAINT alias_weights_pkey PRIMARY KEY (alias, model_id);
+
+
+--
+-- Name: api_key_slots api_key_slots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_key_slots
+    ADD CONSTRAINT api_key_slots_pkey PRIMARY KEY (api_key_id);
 
 
 --
@@ -1843,6 +1890,14 @@ CREATE TRIGGER job_queue_notify_requeue AFTER UPDATE OF status ON public.job_que
 --
 
 CREATE TRIGGER job_queue_updated_at BEFORE UPDATE ON public.job_queue FOR EACH ROW EXECUTE FUNCTION public.imagegen_touch_updated_at();
+
+
+--
+-- Name: api_key_slots api_key_slots_api_key_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_key_slots
+    ADD CONSTRAINT api_key_slots_api_key_id_fkey FOREIGN KEY (api_key_id) REFERENCES public.api_keys(id) ON DELETE CASCADE;
 
 
 --

@@ -371,7 +371,25 @@ struct AdminTests {
             #expect(try await call(process, .DELETE, "/v1/admin/projects/\(id)/members/\(user)").0 == 204)
             #expect(try await call(process, .PUT, "/v1/admin/projects/\(other)/members/\(user)").0 == 200, "moved once removed")
             #expect(try await call(process, .DELETE, "/v1/admin/projects/\(other)").0 == 204)
-            #expect(try await scalar(client, "SELECT count(*)::int8 FROM project_members", as: Int.self) == 0, "its members went with it")
+            #expect(
+                try await scalar(client, "SELECT count(*)::int8 FROM project_members WHERE project_id = \(other)::uuid", as: Int.self) == 0,
+                "its members went with it")
+            // The project's own keys: checked like a user's, shown once, listed, revoked.
+            let badKey = try await call(
+                process, .POST, "/v1/admin/projects/\(id)/keys", json: #"{"name": "", "monthly_usd": -2, "rate_per_minute": 0}"#)
+            let keyFields = badKey.1?.object?["errors"]?.array?.compactMap { $0.object?["field"]?.string } ?? []
+            #expect(badKey.0 == 422 && Set(keyFields) == ["name", "monthly_usd", "rate_per_minute"], "\(keyFields)")
+            #expect(try await call(process, .POST, "/v1/admin/projects/\(UUID())/keys", json: #"{"name": "k"}"#).0 == 404)
+            let key = try await call(process, .POST, "/v1/admin/projects/\(id)/keys", json: #"{"name": "backend", "monthly_usd": 5}"#)
+            #expect(key.0 == 201 && key.1?.object?["key"]?.string?.hasPrefix("igk_") == true && key.1?.object?["monthly_budget_usd"]?.number == 5)
+            let keyID = try #require(key.1?.object?["id"]?.string)
+            let keys = try await call(process, .GET, "/v1/admin/projects/\(id)/keys")
+            #expect(keys.1?.object?["data"]?.array?.count == 1 && keys.1?.object?["data"]?.array?.first?.object?["key"] == nil)
+            #expect(try await scalar(client, "SELECT user_id FROM api_keys", as: UUID.self).lowercase == id)
+            #expect(try await call(process, .DELETE, "/v1/admin/projects/\(id)/keys/\(keyID)").0 == 204)
+            #expect(try await call(process, .DELETE, "/v1/admin/projects/\(other)/keys/\(keyID)").0 == 404, "not that project's")
+            let rated = try await call(process, .PATCH, "/v1/admin/projects/\(id)", json: #"{"rate_per_minute": 120}"#)
+            #expect(rated.0 == 200 && rated.1?.object?["rate_per_minute"]?.number == 120 && rated.1?.object?["max_running"]?.number == 10)
             let listed = try await call(process, .GET, "/v1/admin/projects")
             #expect(listed.1?.object?["data"]?.array?.compactMap { $0.object?["name"]?.string } == ["app"])
             process.stop()

@@ -106,7 +106,7 @@ struct OpenAPIContractTests {
             "ApiKey",
             ApiKeyBody(
                 id: UUID(), name: "backend", hint: "igk_AbCdEf…", scopes: [.generate, .read], createdAt: now, expiresAt: now, lastUsedAt: now,
-                revokedAt: now, ratePerMinute: 60, key: "igk_x"),
+                revokedAt: now, ratePerMinute: 60, monthlyBudgetUsd: 20, spentUsd: 1.5, key: "igk_x"),
             ApiKeyBody(id: UUID(), name: "b", hint: "igk_x…", scopes: [.read], createdAt: now, expiresAt: nil, lastUsedAt: nil, revokedAt: nil)
         ),
         ("ApiKeyList", ApiKeyList(data: []), ApiKeyList(data: [])),
@@ -118,7 +118,8 @@ struct OpenAPIContractTests {
             "BudgetThresholdEvent",
             WebhookEvent(
                 type: "budget.threshold", timestamp: now,
-                subject: BudgetThresholdBody(userId: UUID(), month: "2026-12", thresholdPercent: 80, budgetUsd: 10, spentUsd: 8.1, crossedAt: now)),
+                subject: BudgetThresholdBody(
+                    userId: UUID(), month: "2026-12", thresholdPercent: 80, budgetUsd: 10, spentUsd: 8.1, crossedAt: now, projectId: UUID())),
             WebhookEvent(
                 type: "budget.threshold", timestamp: now,
                 subject: BudgetThresholdBody(userId: UUID(), month: "2026-12", thresholdPercent: 50, budgetUsd: 1, spentUsd: 0.5, crossedAt: now))

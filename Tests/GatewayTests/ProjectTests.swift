@@ -14,9 +14,9 @@ import WireFormat
 struct ProjectTests {
     let body = #"{"prompt": "x", "model_id": "black-forest-labs/flux-schnell"}"#
 
-    func project(_ g: GatewayHarness, budget: Double? = nil, cap: Int? = nil) async throws -> (ProjectStore, UUID) {
+    func project(_ g: GatewayHarness, budget: Double? = nil, cap: Int? = nil, rate: Int? = nil) async throws -> (ProjectStore, UUID) {
         let projects = ProjectStore(client: g.database, logger: TestDatabase.logger)
-        let made = try await projects.create(name: "app-\(UUID())", monthlyBudget: budget, maxRunning: cap)
+        let made = try await projects.create(name: "app-\(UUID())", limits: .init(monthlyBudget: budget, maxRunning: cap, ratePerMinute: rate))
         let (alice, bob) = (try await projects.add(g.alice, to: made.id), try await projects.add(g.bob, to: made.id))
         #expect(alice && bob)
         return (projects, made.id)
@@ -70,6 +70,61 @@ struct ProjectTests {
             let usage = try await GenerationStore(client: g.database, logger: TestDatabase.logger).usage(
                 userID: nil, from: Date().addingTimeInterval(-60), to: Date().addingTimeInterval(60), groupBy: .project)
             #expect(usage.map(\.key) == [id.lowercase] && usage.first?.generations == 6)
+        }
+    }
+
+    @Test(
+        "A project's keys answer to the project's limits, not a user's; a key's own monthly budget binds what is made with it (402 scope key); deleting the project revokes its keys"
+    )
+    func projectKeys() async throws {
+        // A user may run one generation at once; FLUX Schnell reserves $0.003; the project's budget holds three.
+        try await GatewayHarness.run(maxActivePerUser: 1) { g in
+            let (projects, id) = try await project(g, budget: 0.009)
+            let keys = ApiKeyStore(client: g.database, logger: TestDatabase.logger)
+            let budgeted = try #require(try await keys.create(NewApiKey(name: "backend", monthlyBudget: 0.006), userID: id).key)
+            let open = try #require(try await keys.create(NewApiKey(name: "worker"), userID: id).key)
+            _ = try await g.create(body, token: budgeted)
+            _ = try await g.create(body, token: budgeted)  // past one user's cap: the project's own user has none
+            let keyRefused = try await g.call(.post, "/v1/generations", json: body, token: budgeted)
+            let keyProblem = try g.object(keyRefused)
+            #expect(keyRefused.status.code == 402 && keyProblem["scope"] == "key" && keyProblem["budget_usd"] == .double(0.006), "\(keyProblem)")
+            let batch = try await g.call(.post, "/v1/batches", json: #"{"items": [\#(body)]}"#, token: budgeted)
+            #expect(try batch.status.code == 402 && g.object(batch)["scope"] == "key")
+            _ = try await g.create(body, token: open)
+            let projectRefused = try await g.call(.post, "/v1/generations", json: body, token: open)
+            #expect(try projectRefused.status.code == 402 && g.object(projectRefused)["scope"] == "project")
+            #expect(try await scalar(g.database, "SELECT count(*)::int8 FROM image_generations WHERE user_id = \(id)", as: Int.self) == 3)
+            let listed = try await keys.list(userID: id)
+            let shown = try #require(listed.first { $0.name == "backend" })
+            #expect(shown.monthlyBudgetUsd == 0.006 && shown.spentUsd == 0 && listed.first { $0.name == "worker" }?.monthlyBudgetUsd == nil)
+            #expect(try await scalar(g.database, "SELECT reserved_usd::float8 FROM api_key_slots", as: Double.self) == 0.006)
+            // The project's own user is not listed among its members and cannot be removed.
+            #expect(try await projects.find(id)?.members.count == 2)
+            #expect(try await projects.remove(id, from: id) == false)
+            #expect(try await projects.delete(id))
+            #expect(try await g.call(.get, "/v1/generations", token: open).status == .unauthorized)
+        }
+    }
+
+    @Test("A project's rate holds across its members on two gateways together; a user outside it is not counted")
+    func projectRate() async throws {
+        try await GatewayHarness.run { g in
+            _ = try await project(g, rate: 3)
+            try await g.withSecondGateway { second in
+                var headers: HTTPFields = [.authorization: "Bearer \(g.bobToken)", .contentType: "application/json"]
+                _ = try await g.create(body)
+                _ = try await g.create(body)
+                let third = try await second.execute(uri: "/v1/generations", method: .post, headers: headers, body: ByteBuffer(string: body))
+                #expect(third.status == .accepted)
+                let refused = try await second.execute(uri: "/v1/generations", method: .post, headers: headers, body: ByteBuffer(string: body))
+                #expect(refused.status == .tooManyRequests && String(buffer: refused.body).contains("project"), "\(String(buffer: refused.body))")
+                #expect(refused.headers[HTTPField.Name("RateLimit-Limit")!] == "3")
+                let carol = try await UserAuthenticator(secret: GatewayHarness.secret).token(for: UUID())
+                headers[.authorization] = "Bearer \(carol)"
+                #expect(
+                    try await second.execute(uri: "/v1/generations", method: .post, headers: headers, body: ByteBuffer(string: body)).status
+                        == .accepted)
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayService
+import Generations
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -113,6 +114,30 @@ struct SpendAlertTests {
             try await eventually("the freed reservation to admit a create") {
                 try await g.call(.post, "/v1/generations", json: body, token: g.bobToken).status == .accepted
             }
+        }
+    }
+
+    @Test("A project's spend crossing its budget's thresholds goes to the account webhook set with the project's key, naming the project")
+    func projectThresholds() async throws {
+        try await GatewayHarness.run { g in
+            let projects = ProjectStore(client: g.database, logger: TestDatabase.logger)
+            let project = try await projects.create(name: "app", limits: .init(monthlyBudget: 0.01))
+            #expect(try await projects.add(g.alice, to: project.id))
+            let key = try #require(
+                try await ApiKeyStore(client: g.database, logger: TestDatabase.logger).create(
+                    NewApiKey(name: "ops", scopes: [.admin, .generate]), userID: project.id
+                ).key)
+            let set = try await g.call(.put, "/v1/account/webhook", json: #"{"url": "https://hooks.example.com/app"}"#, token: key)
+            #expect(set.status == .ok)
+            try await finish(g, try await g.create(body), cost: 0.004)
+            try await finish(g, try await g.create(body, token: key), cost: 0.002)
+            let alerts = BudgetAlertStore(client: g.database, logger: TestDatabase.logger)
+            #expect(try await alerts.raiseCrossed(defaultBudget: nil) == 1)
+            let month = try await scalar(g.database, "SELECT to_char(imagegen_budget_month(now()), 'YYYY-MM')", as: String.self)
+            #expect(try await deliveries(g, of: project.id) == ["webhook:budget:\(project.id.lowercase):\(month):50"])
+            let event = try #require(try await alerts.event(user: project.id, month: month, threshold: 50))
+            #expect(event.body.projectId == project.id && event.url == "https://hooks.example.com/app" && abs(event.body.spentUsd - 0.006) < 1e-9)
+            #expect(try await alerts.raiseCrossed(defaultBudget: nil) == 0, "once")
         }
     }
 }

@@ -66,7 +66,9 @@ package func buildDispatcher(config: DispatcherConfig, logger: Logger) -> some A
     let generations = GenerationStore(client: client, logger: logger)
     addPauseRoutes(to: admin, queue: queue, generations: generations, routedTypes: Set(config.routes.keys), logger: logger)
     addModelStateRoutes(to: admin, states: ModelStateStore(client: generations.client, logger: logger), logger: logger)
-    addProjectRoutes(to: admin, projects: ProjectStore(client: generations.client, logger: logger), logger: logger)
+    addProjectRoutes(
+        to: admin, projects: ProjectStore(client: generations.client, logger: logger), keys: ApiKeyStore(client: generations.client, logger: logger),
+        logger: logger)
     admin.get("usage") { request, _ in
         // Every user's generations, images and cost over the period (default: this month so far).
         let query = request.uri.queryParameters

@@ -62,11 +62,11 @@ package func makePublicRouter(
     // API keys (`Bearer igk_…`): looked up and their scope checked once per request, before any handler.
     let keys = ApiKeyStore(client: store.client, logger: logger)
     router.add(middleware: ApiKeyMiddleware(keys: keys))
-    // Every write, limited per user (and per key with a rate of its own) across all gateways.
+    // Every write, limited per user (and per project and key with a rate of its own) across all gateways.
     router.add(
         middleware: RateLimitMiddleware(
             buckets: RateBuckets(client: store.client, logger: logger), auth: auth, createsPerMinute: config.ratePerMinute,
-            writesPerMinute: config.writeRatePerMinute))
+            writesPerMinute: config.writeRatePerMinute, projects: ProjectStore(client: store.client, logger: logger)))
     // Files on disk are served here (read only: the downloader writes and deletes them); images in a bucket are fetched
     // from it with the presigned links the API hands out, and nothing is served at /files.
     if case .directory(let path) = config.storage {

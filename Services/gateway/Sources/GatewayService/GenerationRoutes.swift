@@ -261,17 +261,27 @@ struct GenerationRoutes: Sendable {
         return generationRequest
     }
 
-    /// 402: a request expected to cost `expected` would take the user (or, `project`, their project) past `budget`, of
-    /// which `committed` is spent or reserved (the figures also as extensions).
-    static func overBudget(committed: Double, budget: Double, expected: Double, project: Bool = false) -> Problem {
+    /// Whose monthly budget a 402 is about (its `scope`).
+    enum BudgetScope: String { case user, project, key, account }
+
+    /// 402: a request expected to cost `expected` would take `scope`'s budget past `budget`, of which `committed` is
+    /// spent or reserved (the figures also as extensions).
+    static func overBudget(committed: Double, budget: Double, expected: Double, scope: BudgetScope = .user) -> Problem {
+        let whose =
+            switch scope {
+            case .user: "your"
+            case .project: "your project's"
+            case .key: "this API key's"
+            case .account: "the account's"
+            }
         var problem = Problem(
             HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), title: "Monthly budget exhausted",
             detail:
-                "This request is expected to cost \(dollars(expected)); \(dollars(committed)) of \(project ? "your project's" : "your") \(dollars(budget)) monthly budget is spent or reserved by running generations"
+                "This request is expected to cost \(dollars(expected)); \(dollars(committed)) of \(whose) \(dollars(budget)) monthly budget is spent or reserved by running generations"
         )
         problem.type = budgetExhausted
         problem.extensions = [
-            "scope": .string(project ? "project" : "user"), "budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed),
+            "scope": .string(scope.rawValue), "budget_usd": JSONValue.double(budget), "committed_usd": JSONValue.double(committed),
             "request_usd": JSONValue.double(expected),
         ]
         return problem
@@ -284,7 +294,9 @@ struct GenerationRoutes: Sendable {
         switch error {
         case .overBudget(let committed, let budget, let expected): overBudget(committed: committed, budget: budget, expected: expected)
         case .projectOverBudget(let committed, let budget, let expected):
-            overBudget(committed: committed, budget: budget, expected: expected, project: true)
+            overBudget(committed: committed, budget: budget, expected: expected, scope: .project)
+        case .keyOverBudget(let committed, let budget, let expected):
+            overBudget(committed: committed, budget: budget, expected: expected, scope: .key)
         case .tooManyRunning(let running):
             Problem(.tooManyRequests, detail: "\(running) generations are still running; at most \(maxActivePerUser) at once", retryAfterSeconds: 5)
         case .projectTooManyRunning(let running):

@@ -468,7 +468,8 @@ package enum OpenAPIDocument {
                           "name": {"type": "string", "minLength": 1, "maxLength": 100},
                           "scopes": {"type": ["array", "null"], "minItems": 1, "items": {"type": "string", "enum": ["generate", "read", "delete", "admin"]}, "description": "Default (absent or null): generate and read."},
                           "expires_at": {"type": ["string", "null"], "format": "date-time", "description": "When it stops working (in the future); absent or null: never."},
-                          "rate_per_minute": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000, "description": "Its own limit: writes a minute, held beside its user's."}
+                          "rate_per_minute": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000, "description": "Its own limit: writes a minute, held beside its user's."},
+                          "monthly_usd": {"type": ["number", "null"], "minimum": 0, "maximum": 99999999, "description": "Its own monthly budget (USD) over the generations made with it, held beside its user's and project's: past it, 402 with scope `key`."}
                         }
                       }
                     }
@@ -850,7 +851,7 @@ package enum OpenAPIDocument {
                 "operationId": "setAccountWebhook",
                 "tags": ["webhooks"],
                 "summary": "Set where your account events are posted",
-                "description": "A `budget.threshold` event is posted when this month's spend reaches 50, 80 and 100 % of your monthly budget, each once a month, signed with your webhook secret as generation webhooks are. Its body is a `BudgetThresholdEvent`. A receiver answering 410 Gone removes the webhook.",
+                "description": "A `budget.threshold` event is posted when this month's spend reaches 50, 80 and 100 % of your monthly budget, each once a month, signed with your webhook secret as generation webhooks are. Its body is a `BudgetThresholdEvent`. Set with a project's key (made through the admin API), it is the project's: its events are the project's budget's. A receiver answering 410 Gone removes the webhook.",
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -1463,6 +1464,7 @@ package enum OpenAPIDocument {
                   "type": {"type": "string", "enum": ["budget.threshold"]},
                   "timestamp": {"type": "string", "format": "date-time"},
                   "user_id": {"type": "string", "format": "uuid"},
+                  "project_id": {"type": "string", "format": "uuid", "description": "Present when the budget is a project's: posted to the account webhook set with one of the project's keys (whose user id is the project's)."},
                   "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "description": "The budget month (UTC)."},
                   "threshold_percent": {"type": "integer", "enum": [50, 80, 100]},
                   "budget_usd": {"type": "number"},
@@ -1477,7 +1479,7 @@ package enum OpenAPIDocument {
                     "type": "object",
                     "required": ["budget_usd", "committed_usd", "request_usd", "scope"],
                     "properties": {
-                      "scope": {"type": "string", "enum": ["user", "project", "account"], "description": "`user`: your monthly budget; `project`: your project's, shared with its other members; `account`: this service's monthly ceiling over every user (GATEWAY_ACCOUNT_MONTHLY_BUDGET_USD)."},
+                      "scope": {"type": "string", "enum": ["user", "project", "key", "account"], "description": "`user`: your monthly budget; `project`: your project's, shared with its other members; `key`: the monthly budget of the API key the request came with; `account`: this service's monthly ceiling over every user (GATEWAY_ACCOUNT_MONTHLY_BUDGET_USD)."},
                       "budget_usd": {"type": "number"},
                       "committed_usd": {"type": "number", "description": "Spent this month plus reserved by running generations."},
                       "request_usd": {"type": "number", "description": "What this request is expected to cost."}
@@ -1513,6 +1515,8 @@ package enum OpenAPIDocument {
                   "last_used_at": {"type": "string", "format": "date-time", "description": "To the minute."},
                   "revoked_at": {"type": "string", "format": "date-time"},
                   "rate_per_minute": {"type": "integer", "description": "Its own limit: writes a minute, held beside its user's."},
+                  "monthly_budget_usd": {"type": "number", "description": "Its own monthly budget (USD)."},
+                  "spent_usd": {"type": "number", "description": "What the generations made with it cost this month (with a budget only)."},
                   "key": {"type": "string", "description": "The key itself: in the answer to POST /v1/keys only."}
                 }
               },

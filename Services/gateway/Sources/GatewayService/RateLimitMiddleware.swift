@@ -7,8 +7,9 @@ import ServiceKit
 /// Rate limits on every write, shared by all gateways (token buckets in PostgreSQL, ``RateBuckets``): creates
 /// (generations, batches, the legacy start) take from the user's create bucket (`GATEWAY_RATE_PER_MINUTE`), every other
 /// write (cancels, deletes, uploads, stream tokens, keys, secret rotation, the account webhook) from the user's write
-/// bucket (`GATEWAY_WRITE_RATE_PER_MINUTE`), and a request made with an API key that has its own rate also from the
-/// key's; all at once, in one statement, all or none. Every limited answer carries the IETF draft's `RateLimit-Limit`,
+/// bucket (`GATEWAY_WRITE_RATE_PER_MINUTE`), a create of a member of a project with a rate also from the project's
+/// (its members and keys together; memberships and rates read at most a second ago), and a request made with an API key
+/// that has its own rate also from the key's; all at once, in one statement, all or none. Every limited answer carries the IETF draft's `RateLimit-Limit`,
 /// `RateLimit-Remaining` and `RateLimit-Reset` of its tightest bucket (`Reset`: seconds until it is full again); past a
 /// limit the answer is 429 with `Retry-After` (seconds until a token). A request that cannot be authenticated is passed
 /// on unlimited, to be refused by its handler.
@@ -17,6 +18,16 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let auth: UserAuthenticator
     let createsPerMinute: Int
     let writesPerMinute: Int
+    /// Members of projects with a rate, by user.
+    let projectRates: SharedRead<[UUID: (project: UUID, perMinute: Int)]>
+
+    init(buckets: RateBuckets, auth: UserAuthenticator, createsPerMinute: Int, writesPerMinute: Int, projects: ProjectStore) {
+        self.buckets = buckets
+        self.auth = auth
+        self.createsPerMinute = createsPerMinute
+        self.writesPerMinute = writesPerMinute
+        projectRates = SharedRead(freshFor: .seconds(1)) { try await projects.ratedMembers() }
+    }
 
     /// Which bucket a route takes from; nil for reads and for what is not a user's (Replicate's webhook).
     enum Kind: String { case create, write }
@@ -33,6 +44,9 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
             let caller = try? await auth.caller(from: request.bearerToken)
         else { return try await next(request, context) }
         var limits = [(subject: "\(kind.rawValue):user:\(caller.user.lowercase)", perMinute: kind == .create ? createsPerMinute : writesPerMinute)]
+        if kind == .create, let (project, rate) = try await projectRates.value()[caller.user] {
+            limits.append(("create:project:\(project.lowercase)", rate))
+        }
         if let key = RequestKey.current, let rate = key.ratePerMinute { limits.append(("key:\(key.id.lowercase)", rate)) }
         let (taken, state) = try await buckets.take(limits)
         // The bucket that refused, else the one with the fewest tokens left.
@@ -45,7 +59,11 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         ]
         guard taken else {
             let seconds = max(1, Int(((1 - tightest.tokens) * 60 / rate).rounded(.up)))
-            let what = tightest.subject.hasPrefix("key:") ? "requests with this API key" : kind == .create ? "generation requests" : "writes"
+            let what =
+                tightest.subject.hasPrefix("key:")
+                ? "requests with this API key"
+                : tightest.subject.hasPrefix("create:project:")
+                    ? "generation requests in your project" : kind == .create ? "generation requests" : "writes"
             var problem = Problem(.tooManyRequests, detail: "More than \(tightest.perMinute) \(what) a minute", retryAfterSeconds: seconds)
             problem.headers = headers
             throw problem

@@ -615,7 +615,8 @@ async function loadUsage() {
 function describeKey(key) {
   const state = key.revoked_at ? "revoked" : key.expires_at && new Date(key.expires_at) < new Date() ? "expired" : "live";
   const used = key.last_used_at ? `used ${new Date(key.last_used_at).toLocaleString()}` : "never used";
-  return { state, text: `${key.name} · ${key.hint} · ${key.scopes.join(", ")} · ${used}` };
+  const budget = key.monthly_budget_usd == null ? "" : ` · $${(key.spent_usd || 0).toFixed(2)} of $${key.monthly_budget_usd.toFixed(2)} this month`;
+  return { state, text: `${key.name} · ${key.hint} · ${key.scopes.join(", ")} · ${used}${budget}` };
 }
 
 async function loadKeys() {
@@ -665,10 +666,14 @@ async function submitKey(event) {
   $("#key-error").textContent = "";
   const scopes = [...document.querySelectorAll("#key-scopes input:checked")].map((box) => box.value);
   try {
-    const made = await api.call("POST", "/v1/keys", { name: $("#key-name").value.trim(), scopes });
+    const body = { name: $("#key-name").value.trim(), scopes };
+    const budget = $("#key-budget").value.trim();
+    if (budget !== "") body.monthly_usd = Number(budget);
+    const made = await api.call("POST", "/v1/keys", body);
     $("#key-value").textContent = made.key;
     $("#key-made").hidden = false;
     $("#key-name").value = "";
+    $("#key-budget").value = "";
     await loadKeys();
   } catch (error) {
     const fields = (error.problem.errors || []).map((e) => `${e.field}: ${e.message}`);
