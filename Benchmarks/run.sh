@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark on this machine and prints the figures Benchmarks/README.md reports. Not part of the tests.
-# Usage: Benchmarks/run.sh [queue|dispatch|downloader|gateway|batch|stack|tracing|capacity|notifier|all]   (release build; a throwaway PostgreSQL, fsync on)
+# Usage: Benchmarks/run.sh [queue|dispatch|downloader|gateway|batch|stack|stack-pgbouncer|tracing|capacity|notifier|all]   (release build; a throwaway PostgreSQL, fsync on)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
@@ -129,21 +129,41 @@ if [ "$what" = batch ] || [ "$what" = all ]; then
     stack_stop
 fi
 
-if [ "$what" = stack ] || [ "$what" = all ]; then
-    fresh_db stack
+# The pipeline benchmark over the whole stack, with CPU by process and the WAL written (label $1).
+stack_pipeline() {
     export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
     export GATEWAY_WRITE_RATE_PER_MINUTE=1000000 DISPATCH_CONCURRENCY=generate-image=1200,download-image=128
-    SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs" "$tmp/images"
+    SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs-$1" "$tmp/images"
     user=00000000-0000-4000-8000-00000000be71
     export BENCH_TOKEN=$($release/gateway token --user $user)
     wal_before=$(psql "$DATABASE_URL" -tAc "SELECT pg_current_wal_insert_lsn()")
     "$bench" pipeline --count 2000 --concurrency 64 --rate 20 --seconds 15
     # What the 2,300 generations cost: CPU by process (PostgreSQL's too) and the WAL they wrote (docs/scaling.md).
-    stack_cpu stack
-    psql "$DATABASE_URL" -tAc "SELECT 'stack: WAL ' || pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before'))
+    stack_cpu "$1"
+    psql "$DATABASE_URL" -tAc "SELECT '$1: WAL ' || pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before'))
         || ' for ' || count(*) || ' generations = ' || round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before') / count(*) / 1024, 1)
         || ' KiB each' FROM image_generations"
+}
+
+if [ "$what" = stack ] || [ "$what" = all ]; then
+    fresh_db stack
+    stack_pipeline stack
     "$bench" generator --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --in-flight 1000
+fi
+
+if [ "$what" = stack-pgbouncer ] || [ "$what" = all ]; then
+    # The same pipeline with every pool behind PgBouncer in transaction mode (40 server connections for the stack's 100
+    # client ones), LISTEN and migrations direct (docs/scaling.md, Behind PgBouncer); the pooler's CPU after the rest.
+    source scripts/lib/pgbouncer.sh
+    stack_stop
+    fresh_db stack_pgbouncer
+    pgbouncer_start "$tmp/pgbouncer" 40
+    stack_pipeline stack-pgbouncer
+    awk -v hz="$(getconf CLK_TCK)" '{printf "stack-pgbouncer: pgbouncer CPU seconds %.1f\n", ($14 + $15) / hz}' "/proc/$(cat "$PGBOUNCER_PID_FILE")/stat"
+    stack_stop
+    pgbouncer_stop
+    export DATABASE_URL=$DATABASE_DIRECT_URL
+    unset DATABASE_DIRECT_URL
 fi
 
 if [ "$what" = tracing ] || [ "$what" = all ]; then

@@ -246,9 +246,9 @@ for name in services:
               f"served on {sorted(serving)} at {path}")
 
 
-# 4. PostgreSQL run by CloudNativePG (the cloudnative-pg overlay): the pooler serves the cluster's primary, the
-# synchronous standbys fit the instances, and every service's connections at its most replicas fit the pooler and the
-# server (a session-mode pooler gives each client connection a server connection of its own).
+# 4. PostgreSQL run by CloudNativePG (the cloudnative-pg overlay): the pooler serves the cluster's primary in
+# transaction mode, the synchronous standbys fit the instances, every service's pool at its most replicas fits the
+# poolers' clients, and the poolers' server connections with the direct ones (LISTEN, migrations) fit the server.
 if "Cluster" in by_kind:
     cluster = by_kind["Cluster"][0]
     instances = cluster["spec"]["instances"]
@@ -261,30 +261,35 @@ if "Cluster" in by_kind:
           [(p["spec"]["cluster"]["name"], p["spec"]["type"]) for p in poolers])
     pooler = poolers[0]
     pgbouncer = pooler["spec"]["pgbouncer"]
-    check("cloudnative-pg: the pooler keeps sessions (the services hold named prepared statements and LISTEN)",
-          pgbouncer.get("poolMode") == "session", pgbouncer.get("poolMode"))
-    # Each service's pool (maxConnections in its Application.swift) and its LISTEN connections, at its most replicas.
+    check("cloudnative-pg: the pooler multiplexes transactions (the services run unnamed statements behind it)",
+          pgbouncer.get("poolMode") == "transaction", pgbouncer.get("poolMode"))
+    check("cloudnative-pg: the services know a pooler is in front (DATABASE_DIRECT_URL is read from the code's config)",
+          "DATABASE_DIRECT_URL" in open("Shared/Database/DatabaseURL.swift").read())
+    # Each service's pool (maxConnections in its Application.swift) through the pooler, and its LISTEN connections (and,
+    # for the gateway, the migrator's pool at start) directly, at its most replicas.
     most = {d["metadata"]["name"]: d["spec"].get("replicas", 1) for d in by_kind.get("Deployment", [])}
     for scaler in by_kind.get("HorizontalPodAutoscaler", []):
         most[scaler["spec"]["scaleTargetRef"]["name"]] = scaler["spec"]["maxReplicas"]
     for scaler in by_kind.get("ScaledObject", []):
         most[scaler["spec"]["scaleTargetRef"]["name"]] = scaler["spec"]["maxReplicaCount"]
-    needed, detail = 0, []
+    migrator = int(re.search(r"maxConnections: Int = (\d+)", open("Shared/Database/ClientRunner.swift").read()).group(1))
+    pooled, direct, detail = 0, 0, []
     for name in services:
         source = "\n".join(open(path).read() for path in subprocess.run(
             ["sh", "-c", f"ls Services/{name}/Sources/*Service/*.swift"], capture_output=True, text=True).stdout.split())
         pool = sum(int(n) for n in re.findall(r"maxConnections: (\d+)", source))
-        listeners = source.count("NotificationListener(")
-        needed += most.get(name, 1) * (pool + listeners)
-        detail.append(f"{name} {most.get(name, 1)}×({pool}+{listeners})")
+        own = source.count("NotificationListener(") + (migrator if "migrateDatabase(config.database" in source else 0)
+        pooled += most.get(name, 1) * pool
+        direct += most.get(name, 1) * own
+        detail.append(f"{name} {most.get(name, 1)}×({pool}+{own})")
     clients = int(pgbouncer["parameters"]["max_client_conn"])
     servers = int(pgbouncer["parameters"]["default_pool_size"]) * pooler["spec"]["instances"]
     server_max = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
-    check(f"cloudnative-pg: every service's connections at its most replicas ({needed}: {', '.join(detail)}) fit each pooler's clients",
-          needed <= clients * pooler["spec"]["instances"], clients)
-    check("cloudnative-pg: and, one server connection each in session mode, the poolers' server connections",
-          needed <= servers, (needed, servers))
-    check("cloudnative-pg: which fit the server's max_connections (less 10 for the operator and replication)",
-          servers <= server_max - 10, (servers, server_max))
+    check(f"cloudnative-pg: every service's pool at its most replicas ({pooled}; pooled+direct: {', '.join(detail)}) fits the poolers' clients",
+          pooled <= clients * pooler["spec"]["instances"], (pooled, clients))
+    check(f"cloudnative-pg: the poolers' {servers} server connections and {direct} direct ones fit max_connections (less 10 for the operator and replication)",
+          servers + direct <= server_max - 10, (servers, direct, server_max))
+    check("cloudnative-pg: and the poolers share fewer server connections than they have clients (what transaction mode is for)",
+          servers < pooled, (servers, pooled))
 
 finish("kubernetes")

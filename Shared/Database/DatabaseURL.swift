@@ -10,6 +10,29 @@ package struct DatabaseURL: Sendable, CustomStringConvertible {
     package var password: String?
     package var database: String
     package var sslMode: String
+    /// The server's own URL when this one is a transaction-mode pooler's (PgBouncer; `DATABASE_DIRECT_URL`), as parsed:
+    /// sessions that must stay on one server connection (LISTEN, the migrator's advisory lock) go there. Nil: this URL is
+    /// the server's own.
+    private var directURL: String?
+
+    /// Whether this URL goes through a transaction-mode pooler.
+    package var pooled: Bool { directURL != nil }
+
+    /// Where a session that must keep its server connection goes: the direct URL behind a pooler, else this one.
+    package var session: DatabaseURL {
+        guard let directURL, var direct = try? DatabaseURL(directURL) else { return self }
+        direct.database = database
+        return direct
+    }
+
+    /// This URL as a transaction-mode pooler's in front of the server at `direct` (which `session` then names, with this
+    /// URL's database).
+    package func pooled(direct: String) throws(ConfigURLError) -> DatabaseURL {
+        _ = try DatabaseURL(direct)
+        var copy = self
+        copy.directURL = direct
+        return copy
+    }
 
     /// Parses `raw`; throws a message naming what is wrong (never echoing the password).
     package init(_ raw: String) throws(ConfigURLError) {
@@ -34,7 +57,9 @@ package struct DatabaseURL: Sendable, CustomStringConvertible {
     }
 
     /// The URL with the password masked, for logs.
-    package var description: String { "postgres://\(username):***@\(host):\(port)/\(database)?sslmode=\(sslMode)" }
+    package var description: String {
+        "postgres://\(username):***@\(host):\(port)/\(database)?sslmode=\(sslMode)" + (pooled ? " (a pooler's; sessions to \(session))" : "")
+    }
 
     /// This URL pointing at another database on the same server.
     package func with(database: String) -> DatabaseURL {
@@ -52,6 +77,9 @@ package struct DatabaseURL: Sendable, CustomStringConvertible {
     /// instead of on every execution, and only through indexes (`enable_seqscan = off`): for sessions whose statements
     /// all reach their rows through an index by design (the job queue's), so that one plan fits every argument. Without
     /// the second setting, a plan made while the table was still small would scan it whole for as long as it is kept.
+    /// Behind a transaction-mode pooler (``pooled``) none of these apply: a pooler neither accepts nor keeps a session's
+    /// settings, so commits are durable, triggers notify at commit, and plans are made per execution; and this process's
+    /// prepared statements run unnamed (``PreparedStatements``), since one prepared on a server connection is not on the next.
     package func clientConfiguration(
         maxConnections: Int = 20, durableCommits: Bool = true, deferNotifications: Bool = false, genericPlans: Bool = false
     ) -> PostgresClient.Configuration {
@@ -66,8 +94,15 @@ package struct DatabaseURL: Sendable, CustomStringConvertible {
         )
         configuration.options.maximumConnections = maxConnections
         configuration.options.minimumConnections = 0
+        if pooled {
+            PreparedStatements.runUnnamed()
+            return configuration
+        }
         if !durableCommits { configuration.options.additionalStartupParameters.append(("synchronous_commit", "off")) }
-        if deferNotifications { configuration.options.additionalStartupParameters.append(("imagegen.defer_notify", "on")) }
+        if deferNotifications {
+            configuration.options.additionalStartupParameters.append(("imagegen.defer_notify", "on"))
+            DeferredNotifications.use()
+        }
         if genericPlans {
             configuration.options.additionalStartupParameters.append(("plan_cache_mode", "force_generic_plan"))
             configuration.options.additionalStartupParameters.append(("enable_seqscan", "off"))
@@ -98,14 +133,25 @@ package struct ConfigURLError: Error, CustomStringConvertible {
 }
 
 extension ConfigLoader {
-    /// `DATABASE_URL`, required and parsed; a problem is recorded (and a placeholder returned) when it is missing or malformed.
+    /// `DATABASE_URL`, required and parsed, with `DATABASE_DIRECT_URL` when it is set (then `DATABASE_URL` is taken to be
+    /// a transaction-mode pooler's, and the direct URL the server's own, for LISTEN and migrations); a problem is recorded
+    /// (and a placeholder returned) when one is missing or malformed.
     package mutating func databaseURL() -> DatabaseURL {
         let raw = required("DATABASE_URL")
+        let direct = optional("DATABASE_DIRECT_URL")
+        let url: DatabaseURL
         do {
-            return try DatabaseURL(raw)
+            url = try DatabaseURL(raw)
         } catch {
             if !raw.isEmpty { problem(error.description) }
             return try! DatabaseURL("postgres://invalid@invalid/invalid")
+        }
+        guard let direct else { return url }
+        do {
+            return try url.pooled(direct: direct)
+        } catch {
+            problem("DATABASE_DIRECT_URL: " + error.description)
+            return url
         }
     }
 }

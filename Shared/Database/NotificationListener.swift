@@ -52,7 +52,7 @@ package final class NotificationListener: Service, Sendable {
             do {
                 try await cancelWhenGracefulShutdown {
                     let connection = try await PostgresConnection.connect(
-                        configuration: self.url.connectionConfiguration, id: 1, logger: self.logger
+                        configuration: self.url.session.connectionConfiguration, id: 1, logger: self.logger
                     )
                     defer { Task { try? await connection.close() } }
                     try await connection.listen(on: self.channel) { notifications in

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// Writes from sessions that defer their notifications until after commit (`imagegen.defer_notify = on`, migration 4):
 /// each helper runs its work on one leased connection and then publishes what the committed writes queued there.
@@ -44,9 +45,11 @@ extension PostgresConnection {
     }
 
     /// Sends the notifications this session's committed writes queued, in a transaction that writes nothing (so it holds
-    /// PostgreSQL's notification lock without waiting for a WAL flush). A session that does not defer has none queued.
+    /// PostgreSQL's notification lock without waiting for a WAL flush). A session that does not defer has none queued,
+    /// and a process none of whose pools defers (behind a pooler, none do) sends nothing.
     package func publishNotifications(logger: Logger) async throws {
-        _ = try await execute(PublishNotifications(), logger: logger)
+        guard DeferredNotifications.inUse else { return }
+        for try await _ in try await run(PublishNotifications(), logger: logger) {}
     }
 }
 
@@ -55,4 +58,13 @@ private struct PublishNotifications: PostgresPreparedStatement {
     static let sql = "SELECT imagegen_publish_notifications()"
     func makeBindings() throws -> PostgresBindings { PostgresBindings() }
     func decodeRow(_ row: PostgresRow) throws -> Int { try row.decode(Int.self) }
+}
+
+/// Whether any pool of this process defers its notifications (set by ``DatabaseURL/clientConfiguration(maxConnections:durableCommits:deferNotifications:genericPlans:)``).
+package enum DeferredNotifications {
+    private static let used = Atomic<Bool>(false)
+
+    package static var inUse: Bool { used.load(ordering: .relaxed) }
+
+    static func use() { used.store(true, ordering: .relaxed) }
 }

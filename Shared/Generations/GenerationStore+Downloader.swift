@@ -12,7 +12,7 @@ extension GenerationStore {
         let statement = CompleteDownload(generation: generation, images: images)
         return try await client.withPublishedNotifications(logger: logger) { connection in
             var completed = false
-            for try await _ in try await connection.execute(statement, logger: logger) { completed = true }
+            for try await _ in try await connection.run(statement, logger: logger) { completed = true }
             return completed
         }
     }

@@ -18,7 +18,7 @@ extension GenerationStore {
     /// later attempt of the same job already took it.
     package func start(_ id: UUID, lease: JobLease) async throws -> Generation? {
         try await client.withPublishedNotifications(logger: logger) { connection in
-            for try await generation in try await connection.execute(StartProcessing(id: id, lease: lease), logger: logger) {
+            for try await generation in try await connection.run(StartProcessing(id: id, lease: lease), logger: logger) {
                 return generation
             }
             return nil
@@ -29,7 +29,7 @@ extension GenerationStore {
     /// another delivery took it.
     package func recordPrediction(_ id: UUID, predictionID: String, lease: JobLease) async throws -> Bool {
         let statement = RecordPrediction(id: id, predictionID: predictionID, lease: lease)
-        for try await _ in try await client.execute(statement, logger: logger) { return true }
+        for try await _ in try await client.run(statement, logger: logger) { return true }
         return false
     }
 
@@ -78,7 +78,7 @@ extension GenerationStore {
     ) async throws -> Bool {
         let outputJSON = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
         let statement = HandOver(id: id, outputs: outputJSON, predictTime: predictTime, cost: cost, predictionID: predictionID, lease: lease)
-        for try await handed in try await connection.execute(statement, logger: logger) where handed == 1 {
+        for try await handed in try await connection.run(statement, logger: logger) where handed == 1 {
             if let cost { FloatingPointCounter(label: MetricName.spendUsdTotal, dimensions: [("model", model)]).increment(by: cost) }
             return true
         }

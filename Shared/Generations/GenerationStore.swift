@@ -240,7 +240,7 @@ package struct GenerationStore: Sendable {
         )
         typealias Refusal = (running: Int, committed: Double, budget: Double?, project: ProjectLimits?, projectUser: Bool, key: (Double, Double)?)
         let (created, refusal): ((Generation, UUID?)?, Refusal) = try await client.withPublishedNotifications(logger: logger) { connection in
-            for try await row in try await connection.execute(statement, logger: logger) {
+            for try await row in try await connection.run(statement, logger: logger) {
                 let columns = row.makeRandomAccess()
                 let project = try columns["project_running"].decode(Int?.self).map { running in
                     ProjectLimits(
@@ -302,13 +302,13 @@ package struct GenerationStore: Sendable {
 
     /// The generation `id`, only if `userID` owns it (when given).
     package func find(_ id: UUID, userID: UUID? = nil) async throws -> Generation? {
-        for try await generation in try await client.execute(FindGeneration(id: id, userID: userID), logger: logger) { return generation }
+        for try await generation in try await client.run(FindGeneration(id: id, userID: userID), logger: logger) { return generation }
         return nil
     }
 
     /// `userID`'s generation `id` with, while it waits to start, its job's place in the claim order (one statement).
     package func findShown(_ id: UUID, userID: UUID) async throws -> (generation: Generation, claimKey: ClaimKey?)? {
-        for try await found in try await client.execute(FindShownGeneration(id: id, userID: userID), logger: logger) { return found }
+        for try await found in try await client.run(FindShownGeneration(id: id, userID: userID), logger: logger) { return found }
         return nil
     }
 

@@ -9,7 +9,7 @@ extension JobQueue {
         guard !wanted.isEmpty else { return [] }
         let types = Array(wanted.keys)
         let counts = types.map { wanted[$0]! }
-        let rows = try await client.execute(
+        let rows = try await client.run(
             ClaimJobs(types: types, counts: counts, worker: worker, leaseMilliseconds: lease.milliseconds), logger: logger
         )
         var jobs: [ClaimedJob] = []

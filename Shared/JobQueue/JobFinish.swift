@@ -38,7 +38,7 @@ extension JobQueue {
         let ids = results.map(\.lease.id)
         let attempts = results.map(\.lease.attempt)
         let values = results.map { $0.result ?? "" }
-        let rows = try await client.execute(CompleteJobs(ids: ids, attempts: attempts, results: values), logger: logger)
+        let rows = try await client.run(CompleteJobs(ids: ids, attempts: attempts, results: values), logger: logger)
         var accepted = Set<JobLease>()
         for try await (id, attempt) in rows { accepted.insert(JobLease(id: id, attempt: attempt)) }
         return accepted

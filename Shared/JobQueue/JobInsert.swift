@@ -56,7 +56,7 @@ extension JobQueue {
         let maxAttempts = jobs.map(\.maxAttempts)
         let delays = jobs.map { $0.delay.milliseconds }
         let keys = jobs.map { $0.dedupeKey ?? "" }
-        let rows = try await connection.execute(
+        let rows = try await connection.run(
             EnqueueJobs(types: types, payloads: payloads, priorities: priorities, maxAttempts: maxAttempts, delays: delays, keys: keys),
             logger: logger
         )

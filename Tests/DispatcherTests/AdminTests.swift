@@ -19,7 +19,7 @@ struct AdminTests {
 
     func dispatcher(_ url: DatabaseURL, routes: String, adminToken: String? = TestSecrets.adminToken) async throws -> ServiceProcess {
         var environment = [
-            "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+            "DATABASE_URL": url.connectionString, "DATABASE_DIRECT_URL": url.directConnectionString,
             "INTERNAL_TOKEN": token, "DISPATCH_ROUTES": routes, "DISPATCH_POLL_MS": "100",
         ]
         environment["ADMIN_TOKEN"] = adminToken
@@ -203,7 +203,7 @@ struct AdminTests {
             let same = try await ServiceProcess(
                 "dispatcher",
                 environment: [
-                    "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                    "DATABASE_URL": url.connectionString, "DATABASE_DIRECT_URL": url.directConnectionString,
                     "INTERNAL_TOKEN": token, "ADMIN_TOKEN": token,
                 ], ready: false)
             try await eventually("the dispatcher to refuse to start") { !same.process.isRunning }

@@ -14,7 +14,7 @@ struct DispatcherTests {
 
     func dispatcher(_ url: DatabaseURL, routes: String, concurrency: String = "", extra: [String: String] = [:]) async throws -> ServiceProcess {
         var environment = [
-            "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+            "DATABASE_URL": url.connectionString, "DATABASE_DIRECT_URL": url.directConnectionString,
             "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_ROUTES": routes, "DISPATCH_POLL_MS": "200",
         ]
         if !concurrency.isEmpty { environment["DISPATCH_CONCURRENCY"] = concurrency }

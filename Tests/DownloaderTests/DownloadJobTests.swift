@@ -111,7 +111,7 @@ struct DownloadJobTests {
                 let originURL = "http://127.0.0.1:\(origin.port!)"
                 let config = try DownloaderConfig(
                     environment: [
-                        "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                        "DATABASE_URL": url.connectionString, "DATABASE_DIRECT_URL": url.directConnectionString,
                         "INTERNAL_TOKEN": TestSecrets.internalToken, "STORAGE_DIR": storage, "PUBLIC_BASE_URL": "https://img.example.com",
                         "DOWNLOAD_ALLOWED_HOSTS": allowed ?? originURL, "DOWNLOAD_MAX_BYTES": String(maxBytes),
                         "DOWNLOAD_TIMEOUT_SECONDS": String(timeout),

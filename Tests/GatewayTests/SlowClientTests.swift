@@ -22,7 +22,7 @@ struct SlowClientTests {
         try await ServiceProcess(
             "gateway",
             environment: [
-                "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                "DATABASE_URL": url.connectionString, "DATABASE_DIRECT_URL": url.directConnectionString,
                 "AUTH_JWT_SECRET": TestSecrets.internalToken, "FILES_URL_SECRET": TestSecrets.internalToken,
                 "GATEWAY_MIGRATE_ON_START": "false",
             ].merging(extra) { $1 })

@@ -36,7 +36,7 @@ struct StartupTests {
                 let process = try await ServiceProcess(
                     service,
                     environment: [
-                        "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                        "DATABASE_URL": url.connectionString, "DATABASE_DIRECT_URL": url.directConnectionString,
                         "INTERNAL_TOKEN": TestSecrets.internalToken, "AUTH_JWT_SECRET": TestSecrets.internalToken,
                         "FILES_URL_SECRET": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test", "STORAGE_DIR": storage,
                         "GATEWAY_MIGRATE_ON_START": "false", setting: String(port),
@@ -71,7 +71,7 @@ struct StartupTests {
             let process = try await ServiceProcess(
                 "gateway",
                 environment: [
-                    "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                    "DATABASE_URL": url.connectionString, "DATABASE_DIRECT_URL": url.directConnectionString,
                     "AUTH_JWT_SECRET": TestSecrets.internalToken, "FILES_URL_SECRET": TestSecrets.internalToken,
                     "GATEWAY_MIGRATE_ON_START": "false", "SHUTDOWN_TIMEOUT_SECONDS": "2",
                     "REPLICATE_WEBHOOK_SECRET": "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),

@@ -14,7 +14,7 @@ struct CreateBudgetTests {
     @Test("Three generator processes against a simulator limited to 30 creates a minute: none exceeds it, no 429 fails a generation")
     func threeGenerators() async throws {
         try await TestDatabase.withClient { client, url in
-            let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+            let database = url.connectionString
             let simulator = try await ServiceProcess(
                 "replicate-simulator",
                 environment: [

@@ -69,7 +69,7 @@ struct ParkingTests {
     @Test("Fifty generations of a 20-second model all run at Replicate at once with a generate-image concurrency of 2")
     func concurrencyIsNotTheLimit() async throws {
         try await TestDatabase.withClient { client, url in
-            let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+            let database = url.connectionString
             let (simulator, simulatorURL) = try await simulator(taking: 20)
             let generator = try await ServiceProcess(
                 "generator",
@@ -103,7 +103,7 @@ struct ParkingTests {
     @Test("With Replicate's webhooks, a parked generation is handed over by the webhook, with no poll")
     func webhookCompletes() async throws {
         try await TestDatabase.withClient { client, url in
-            let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+            let database = url.connectionString
             let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
             let (simulator, simulatorURL) = try await simulator(taking: 2, environment: ["SIMULATOR_WEBHOOK_SECRET": secret])
             let gateway = try await ServiceProcess(
@@ -142,7 +142,7 @@ struct ParkingTests {
     @Test("Killing the generator while 100 predictions are parked loses none and pays for none twice")
     func killWhileParked() async throws {
         try await TestDatabase.withClient { client, url in
-            let database = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable"
+            let database = url.connectionString
             let (simulator, simulatorURL) = try await simulator(taking: 8)
             let generatorEnvironment = [
                 "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "REPLICATE_API_TOKEN": "r8_test",

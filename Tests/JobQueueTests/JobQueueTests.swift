@@ -470,8 +470,9 @@ struct JobQueueTests {
     @Test("A deferring session queues its notifications until published after commit; a rolled-back write's are dropped")
     func deferredNotifications() async throws {
         try await TestDatabase.withClient { _, url in
+            // A session's setting: on the server itself (behind a pooler, nothing defers).
             let deferring = PostgresClient(
-                configuration: url.clientConfiguration(maxConnections: 1, deferNotifications: true), backgroundLogger: logger)
+                configuration: url.session.clientConfiguration(maxConnections: 1, deferNotifications: true), backgroundLogger: logger)
             let listener = NotificationListener(url: url, channel: "imagegen_jobs", logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await deferring.run() }

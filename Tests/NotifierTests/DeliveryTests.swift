@@ -40,7 +40,7 @@ struct DeliveryTests {
             let hook = "http://127.0.0.1:\(origin.port!)"
             try await TestDatabase.withClient { database, url in
                 let config = try NotifierConfig(environment: [
-                    "DATABASE_URL": "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)?sslmode=disable",
+                    "DATABASE_URL": url.connectionString, "DATABASE_DIRECT_URL": url.directConnectionString,
                     "INTERNAL_TOKEN": TestSecrets.internalToken, "FILES_URL_SECRET": TestSecrets.internalToken, "WEBHOOK_ALLOWED_ORIGINS": hook,
                 ])
                 try await buildNotifier(config: config, logger: TestDatabase.logger).test(.router) { notifier in

@@ -20,12 +20,17 @@ package enum TestDatabase {
         return logger
     }
 
-    /// The server's URL; fails loudly when `scripts/test` did not provide one.
+    /// The server's URL; fails loudly when `scripts/test` did not provide one. With `DATABASE_DIRECT_URL` (as
+    /// `scripts/test-pgbouncer` runs them), `DATABASE_URL` is a transaction-mode pooler's: tests reach their databases
+    /// through it, and databases are made and migrated on the server directly.
     package static func serverURL() throws -> DatabaseURL {
-        guard let raw = ProcessInfo.processInfo.environment["DATABASE_URL"], !raw.isEmpty else {
+        let environment = ProcessInfo.processInfo.environment
+        guard let raw = environment["DATABASE_URL"], !raw.isEmpty else {
             throw TestEnvironmentError(description: "DATABASE_URL is not set: run the tests through scripts/test, which starts PostgreSQL")
         }
-        return try DatabaseURL(raw)
+        let url = try DatabaseURL(raw)
+        guard let direct = environment["DATABASE_DIRECT_URL"], !direct.isEmpty else { return url }
+        return try url.pooled(direct: direct)
     }
 
     /// Creates a new database from the migrated template (migrated once per test process), returning its URL.
@@ -51,7 +56,7 @@ package enum TestDatabase {
 
     /// Runs one statement on the server's maintenance database (`CREATE DATABASE` cannot run in a pool's transaction).
     private static func execute(_ sql: String, on server: DatabaseURL) async throws {
-        let connection = try await PostgresConnection.connect(configuration: server.connectionConfiguration, id: 1, logger: logger)
+        let connection = try await PostgresConnection.connect(configuration: server.session.connectionConfiguration, id: 1, logger: logger)
         do {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
             try await connection.close()
@@ -72,7 +77,7 @@ package enum TestDatabase {
             let creation = Task {
                 let name = TestDatabase.uniqueName("imagegen_template_")
                 try await TestDatabase.execute("CREATE DATABASE \(name)", on: server)
-                _ = try await withPostgresClient(server.with(database: name), logger: TestDatabase.logger) { client in
+                _ = try await withPostgresClient(server.with(database: name).session, logger: TestDatabase.logger) { client in
                     try await Migrator(client: client, migrations: databaseMigrations, logger: TestDatabase.logger).migrate()
                 }
                 return name
@@ -103,4 +108,12 @@ package func eventually(
         try await Task.sleep(for: .milliseconds(20))
     }
     throw TestEnvironmentError(description: "Timed out after \(timeout) waiting for \(what)")
+}
+
+extension DatabaseURL {
+    /// This URL as a service's `DATABASE_URL` (the tests' server has no password).
+    package var connectionString: String { "postgres://\(username)@\(host):\(port)/\(database)?sslmode=disable" }
+
+    /// Behind a pooler, the server's own URL for this database, as a service's `DATABASE_DIRECT_URL`; else empty (unset).
+    package var directConnectionString: String { pooled ? session.connectionString : "" }
 }

@@ -38,7 +38,7 @@ package func buildGateway(config: GatewayConfig, logger: Logger) async throws ->
     app.addServices(client, listener, hub, internalApp)
     app.addServices(services)
     if config.migrateOnStart {
-        app.beforeServerStarts { try await Migrator(client: client, migrations: databaseMigrations, logger: logger).migrate() }
+        app.beforeServerStarts { _ = try await migrateDatabase(config.database, logger: logger) }
     }
     return app
 }
@@ -117,7 +117,8 @@ package func makePublicRouter(
     return (router, services)
 }
 
-/// Applies the database's migrations to `url`; returns the versions applied now.
+/// Applies the database's migrations to `url` (its server directly, behind a pooler: the migrator holds a session's
+/// advisory lock); returns the versions applied now.
 package func migrateDatabase(_ url: DatabaseURL, logger: Logger) async throws -> [Int] {
-    try await withPostgresClient(url, logger: logger) { try await Migrator(client: $0, migrations: databaseMigrations, logger: logger).migrate() }
+    try await withPostgresClient(url.session, logger: logger) { try await Migrator(client: $0, migrations: databaseMigrations, logger: logger).migrate() }
 }
