@@ -14,6 +14,7 @@ off (its default), the broker Redis.
 
 import argparse
 import asyncio
+import logging
 import multiprocessing
 import sys
 import time
@@ -40,10 +41,11 @@ def pgqueuer_consume(dsn: str, batch: int) -> None:
         import asyncpg
         from pgqueuer.db import AsyncpgDriver
         from pgqueuer.qm import QueueManager
+        from pgqueuer.queries import Queries
         from pgqueuer.types import QueueExecutionMode
 
         connection = await asyncpg.connect(dsn)
-        manager = QueueManager(AsyncpgDriver(connection))
+        manager = QueueManager(Queries(AsyncpgDriver(connection)))
 
         @manager.entrypoint("noop")
         async def noop(job) -> None:
@@ -125,15 +127,20 @@ def celery_consume(broker: str, batch: int, jobs: int) -> None:
     app, _ = celery_app(broker)
     worker = app.Worker(concurrency=batch, pool="prefork", loglevel="WARNING", quiet=True, without_heartbeat=True,
                         without_mingle=True, without_gossip=True)
+    import os
+    import signal
     import threading
 
     def stop_when_done() -> None:
         while int(_redis(broker).get("peers:done") or 0) < jobs:
             time.sleep(0.05)
-        worker.stop()
+        os.kill(os.getpid(), signal.SIGTERM)  # Celery's warm shutdown
 
     threading.Thread(target=stop_when_done, daemon=True).start()
-    worker.start()
+    try:
+        worker.start()
+    except SystemExit:
+        pass
 
 
 async def unfinished(args) -> int:
@@ -151,6 +158,7 @@ async def unfinished(args) -> int:
 # ---- the measurement ---------------------------------------------------------------------------------------------
 
 def main() -> None:
+    logging.getLogger("procrastinate").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser()
     parser.add_argument("peer", choices=["pgqueuer", "procrastinate", "celery"])
     parser.add_argument("--dsn")

@@ -57,18 +57,40 @@ stack_cpu() {
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(psql "$server" -tAc 'SELECT version()' | cut -d, -f1)"
 
 if [ "$what" = queue ] || [ "$what" = all ]; then
+    # The library against the bare-SQL reference and its peers, interleaved in three rounds, each system on a fresh
+    # database loaded with its jobs before its consumers start (4 consumers, batches of 100). The peers are installed
+    # here, never by scripts/test: PgQueuer, procrastinate and Celery from PyPI, Redis (Celery's broker) from Debian.
+    peers=${IMAGEGEN_PEERS_VENV:-.build-tools/peers-venv}
+    "$peers/bin/python" -c 'import pgqueuer, procrastinate, celery, redis' 2>/dev/null || {
+        python3 -m venv "$peers"
+        "$peers/bin/pip" install -q --disable-pip-version-check pgqueuer==1.6.0 procrastinate==3.10.0 celery==5.7.0 redis==8.2.0 \
+            asyncpg==0.32.0 "psycopg[binary]==3.3.9"; }
+    command -v redis-server >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2; }
+    redis_port=$(pg_free_port)
+    redis-server --port "$redis_port" --save "" --appendonly no --daemonize yes --logfile "$tmp/redis.log"
+    for round in 1 2 3; do
+        echo "queue round $round:"
+        fresh_db queue
+        "$bench" queue-throughput --jobs 100000 --consumers 4 --batch 100 | grep claim+complete
+        # The bare-SQL reference: the same 100,000 jobs in a fresh table, claimed and completed by pgbench's 4 clients.
+        fresh_db queue_reference
+        psql "$DATABASE_URL" -qc "INSERT INTO job_queue (job_type, payload) SELECT 'pgbench', '{}' FROM generate_series(1, 100000)" \
+            -qc "VACUUM ANALYZE job_queue"
+        start=$(date +%s.%N)
+        "$PG_BIN/pgbench" -n -c 4 -j 2 -t 250 -f Benchmarks/pgbench-claim.sql "$DATABASE_URL" >"$tmp/pgbench.log" 2>&1 || { cat "$tmp/pgbench.log" >&2; exit 1; }
+        end=$(date +%s.%N)
+        done_jobs=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM job_queue WHERE job_type = 'pgbench' AND status = 'completed'")
+        python3 -c "import sys; print(f'pgbench reference: claim+complete {int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.0f} jobs/s (4 clients, batch 100, {sys.argv[1]} jobs)')" \
+            "$done_jobs" "$start" "$end"
+        fresh_db queue_pgqueuer
+        "$peers/bin/python" Benchmarks/peers.py pgqueuer --dsn "$DATABASE_URL" --jobs 100000 --consumers 4 --batch 100
+        fresh_db queue_procrastinate
+        "$peers/bin/python" Benchmarks/peers.py procrastinate --dsn "$DATABASE_URL" --jobs 20000 --consumers 4 --batch 25
+        "$peers/bin/python" Benchmarks/peers.py celery --redis "redis://127.0.0.1:$redis_port/0" --jobs 20000 --consumers 4
+    done
+    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
     fresh_db queue
-    "$bench" queue-throughput --jobs 100000 --consumers 4 --batch 100
     "$bench" queue-latency --rate 50 --seconds 10
-    # The bare-SQL reference on the same server and table, same batch and client count.
-    psql "$DATABASE_URL" -qc "INSERT INTO job_queue (job_type, payload) SELECT 'pgbench', '{}' FROM generate_series(1, 400000)"
-    psql "$DATABASE_URL" -qc "VACUUM ANALYZE job_queue"
-    start=$(date +%s.%N)
-    "$PG_BIN/pgbench" -n -c 4 -j 2 -T 10 -f Benchmarks/pgbench-claim.sql "$DATABASE_URL" >"$tmp/pgbench.log" 2>&1 || { cat "$tmp/pgbench.log" >&2; exit 1; }
-    end=$(date +%s.%N)
-    done_jobs=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM job_queue WHERE job_type = 'pgbench' AND status = 'completed'")
-    python3 -c "import sys; print(f'pgbench reference: claim+complete {int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.0f} jobs/s (4 clients, batch 100, {sys.argv[1]} jobs)')" \
-        "$done_jobs" "$start" "$end"
 fi
 
 if [ "$what" = dispatch ] || [ "$what" = all ]; then
