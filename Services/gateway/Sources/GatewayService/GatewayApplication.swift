@@ -120,5 +120,7 @@ package func makePublicRouter(
 /// Applies the database's migrations to `url` (its server directly, behind a pooler: the migrator holds a session's
 /// advisory lock); returns the versions applied now.
 package func migrateDatabase(_ url: DatabaseURL, logger: Logger) async throws -> [Int] {
-    try await withPostgresClient(url.session, logger: logger) { try await Migrator(client: $0, migrations: databaseMigrations, logger: logger).migrate() }
+    try await withPostgresClient(url.session, logger: logger) {
+        try await Migrator(client: $0, migrations: databaseMigrations, logger: logger).migrate()
+    }
 }
