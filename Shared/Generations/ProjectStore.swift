@@ -96,17 +96,25 @@ package struct ProjectStore: Sendable {
 
     package func find(_ id: UUID) async throws -> ProjectBody? { try await list(id).first }
 
-    /// Every member (its own user included) of a project with a rate, with the project and its rate a minute.
-    package func ratedMembers() async throws -> [UUID: (project: UUID, perMinute: Int)] {
+    /// What the gateways' rate limits need of projects: every project's id (its own user's), and every member (its own
+    /// user included) of a project with a rate, with the project and its rate a minute.
+    package struct Rates: Sendable {
+        package var projects: Set<UUID> = []
+        package var members: [UUID: (project: UUID, perMinute: Int)] = [:]
+    }
+
+    package func rates() async throws -> Rates {
         let rows = try await client.query(
             """
-            SELECT m.user_id, p.id, p.rate_per_minute FROM projects p JOIN project_members m ON m.project_id = p.id
-            WHERE p.rate_per_minute IS NOT NULL
+            SELECT p.id, m.user_id, p.rate_per_minute FROM projects p LEFT JOIN project_members m ON m.project_id = p.id
             """,
             logger: logger)
-        var members: [UUID: (project: UUID, perMinute: Int)] = [:]
-        for try await (user, project, rate) in rows.decode((UUID, UUID, Int).self) { members[user] = (project, rate) }
-        return members
+        var rates = Rates()
+        for try await (project, user, rate) in rows.decode((UUID, UUID?, Int?).self) {
+            rates.projects.insert(project)
+            if let user, let rate { rates.members[user] = (project, rate) }
+        }
+        return rates
     }
 
     /// Adds `user` to project `id`; their generations made from now on count in it. A member of another project is

@@ -74,11 +74,12 @@ struct ProjectTests {
     }
 
     @Test(
-        "A project's keys answer to the project's limits, not a user's; a key's own monthly budget binds what is made with it (402 scope key); deleting the project revokes its keys"
+        "A project's keys answer to the project's limits, not a user's cap or rate; a key's own monthly budget binds what is made with it (402 scope key); deleting the project revokes its keys"
     )
     func projectKeys() async throws {
-        // A user may run one generation at once; FLUX Schnell reserves $0.003; the project's budget holds three.
-        try await GatewayHarness.run(maxActivePerUser: 1) { g in
+        // A user may run one generation at once and make two a minute; FLUX Schnell reserves $0.003; the project's
+        // budget holds three. The project's keys make seven requests below.
+        try await GatewayHarness.run(maxActivePerUser: 1, ratePerMinute: 2) { g in
             let (projects, id) = try await project(g, budget: 0.009)
             let keys = ApiKeyStore(client: g.database, logger: TestDatabase.logger)
             let budgeted = try #require(try await keys.create(NewApiKey(name: "backend", monthlyBudget: 0.006), userID: id).key)

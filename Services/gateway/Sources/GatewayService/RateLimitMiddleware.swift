@@ -9,7 +9,8 @@ import ServiceKit
 /// write (cancels, deletes, uploads, stream tokens, keys, secret rotation, the account webhook) from the user's write
 /// bucket (`GATEWAY_WRITE_RATE_PER_MINUTE`), a create of a member of a project with a rate also from the project's
 /// (its members and keys together; memberships and rates read at most a second ago), and a request made with an API key
-/// that has its own rate also from the key's; all at once, in one statement, all or none. Every limited answer carries the IETF draft's `RateLimit-Limit`,
+/// that has its own rate also from the key's; all at once, in one statement, all or none. A project's own user (its
+/// keys') has no create bucket of a user's: its creates answer to the project's rate and their keys' alone. Every limited answer carries the IETF draft's `RateLimit-Limit`,
 /// `RateLimit-Remaining` and `RateLimit-Reset` of its tightest bucket (`Reset`: seconds until it is full again); past a
 /// limit the answer is 429 with `Retry-After` (seconds until a token). A request that cannot be authenticated is passed
 /// on unlimited, to be refused by its handler.
@@ -18,15 +19,15 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let auth: UserAuthenticator
     let createsPerMinute: Int
     let writesPerMinute: Int
-    /// Members of projects with a rate, by user.
-    let projectRates: SharedRead<[UUID: (project: UUID, perMinute: Int)]>
+    /// Projects and the members of those with a rate.
+    let projectRates: SharedRead<ProjectStore.Rates>
 
     init(buckets: RateBuckets, auth: UserAuthenticator, createsPerMinute: Int, writesPerMinute: Int, projects: ProjectStore) {
         self.buckets = buckets
         self.auth = auth
         self.createsPerMinute = createsPerMinute
         self.writesPerMinute = writesPerMinute
-        projectRates = SharedRead(freshFor: .seconds(1)) { try await projects.ratedMembers() }
+        projectRates = SharedRead(freshFor: .seconds(1)) { try await projects.rates() }
     }
 
     /// Which bucket a route takes from; nil for reads and for what is not a user's (Replicate's webhook).
@@ -43,11 +44,16 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let kind = Self.kind(method: request.method, path: request.uri.path),
             let caller = try? await auth.caller(from: request.bearerToken)
         else { return try await next(request, context) }
-        var limits = [(subject: "\(kind.rawValue):user:\(caller.user.lowercase)", perMinute: kind == .create ? createsPerMinute : writesPerMinute)]
-        if kind == .create, let (project, rate) = try await projectRates.value()[caller.user] {
+        let projects = try await projectRates.value()
+        var limits: [(subject: String, perMinute: Int)] = []
+        if kind == .write || !projects.projects.contains(caller.user) {
+            limits.append(("\(kind.rawValue):user:\(caller.user.lowercase)", kind == .create ? createsPerMinute : writesPerMinute))
+        }
+        if kind == .create, let (project, rate) = projects.members[caller.user] {
             limits.append(("create:project:\(project.lowercase)", rate))
         }
         if let key = RequestKey.current, let rate = key.ratePerMinute { limits.append(("key:\(key.id.lowercase)", rate)) }
+        guard !limits.isEmpty else { return try await next(request, context) }
         let (taken, state) = try await buckets.take(limits)
         // The bucket that refused, else the one with the fewest tokens left.
         guard let tightest = state.min(by: { $0.tokens < $1.tokens }) else { return try await next(request, context) }
