@@ -54,6 +54,9 @@ struct InputFileTests {
             #expect(!SampleImages.contains(Array(content.body.readableBytesView), SampleImages.secret))
             let wrongToken = try await g.call(.get, "/v1/files/\(created.id.lowercase)/content?token=guess")
             #expect(wrongToken.status == .notFound)
+            // A token PostgreSQL could not even compare (a NUL byte, percent-encoded) is as unknown as a wrong one.
+            let nulToken = try await g.call(.get, "/v1/files/\(created.id.lowercase)/content?token=ab%00cd")
+            #expect(nulToken.status == .notFound, "\(nulToken.status)")
 
             // The owner reads and lists it; another user sees nothing by its id.
             #expect(try file(try await g.call(.get, "/v1/files/\(created.id.lowercase)", token: g.aliceToken)) == created)
