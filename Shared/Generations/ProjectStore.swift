@@ -106,7 +106,8 @@ package struct ProjectStore: Sendable {
     package func rates() async throws -> Rates {
         let rows = try await client.query(
             """
-            SELECT p.id, m.user_id, p.rate_per_minute FROM projects p LEFT JOIN project_members m ON m.project_id = p.id
+            SELECT p.id, m.user_id, p.rate_per_minute FROM projects p LEFT JOIN project_members m
+                ON m.project_id = p.id AND p.rate_per_minute IS NOT NULL
             """,
             logger: logger)
         var rates = Rates()
