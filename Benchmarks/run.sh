@@ -228,14 +228,16 @@ if [ "$what" = capacity ] || [ "$what" = all ]; then
         fresh_db capacity
         export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
         unset DISPATCH_CONCURRENCY REPLICATE_WEBHOOK_EVENTS
+        [ -n "${CAPACITY_DISPATCH_CONCURRENCY:-}" ] && export DISPATCH_CONCURRENCY=$CAPACITY_DISPATCH_CONCURRENCY
         webhooks=""
         [ "$mode" != off ] && webhooks=1
         [ "$mode" = webhooks-without-logs ] && export REPLICATE_WEBHOOK_EVENTS=start,completed
-        USE_SIMULATOR=1 STACK_WEBHOOKS=$webhooks SIMULATOR_TIME_SCALE=1 stack_start "$tmp/logs-capacity-$mode" "$tmp/images"
+        REPLICATE_CREATE_RATE_PER_MINUTE=${CAPACITY_CREATE_RATE:-0} USE_SIMULATOR=1 STACK_WEBHOOKS=$webhooks SIMULATOR_TIME_SCALE=1 \
+            stack_start "$tmp/logs-capacity-$mode" "$tmp/images"
         export BENCH_TOKEN=$($release/gateway token --user 00000000-0000-4000-8000-00000000be72)
         echo "capacity: $mode"
         "$bench" capacity --generator-pid "$GENERATOR_PID" --simulator "$SIMULATOR_URL" --count ${CAPACITY_COUNT:-1000} --rate ${CAPACITY_RATE:-0} \
-            --warmup ${CAPACITY_WARMUP:-0}
+            --warmup ${CAPACITY_WARMUP:-0} --model-seconds ${CAPACITY_MODEL_SECONDS:-30}
         stack_cpu capacity
     done
 fi

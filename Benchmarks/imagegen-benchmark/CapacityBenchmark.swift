@@ -81,24 +81,37 @@ struct CapacityBenchmark: AsyncParsableCommand {
             let completed = try await completionTimes(http)
             var handOver = LatencyReport()
             var downloadStarted = LatencyReport()
+            var stored = LatencyReport()
+            var downloading = LatencyReport()
+            var completions: [Double] = []
             let rows = try await client.query(
                 """
-                SELECT g.replicate_prediction_id, EXTRACT(EPOCH FROM e.created_at)::float8, EXTRACT(EPOCH FROM j.started_at)::float8
+                SELECT g.replicate_prediction_id, EXTRACT(EPOCH FROM e.created_at)::float8, EXTRACT(EPOCH FROM j.started_at)::float8,
+                    EXTRACT(EPOCH FROM g.completed_at)::float8
                 FROM image_generations g
                 JOIN generation_events e ON e.generation_id = g.id AND e.event = 'generated'
                 JOIN job_queue j ON j.dedupe_key = 'download:' || g.id
                 WHERE g.prompt = 'capacity'
                 """
             )
-            for try await (prediction, handed, started) in rows.decode((String, Double, Double?).self) {
+            for try await (prediction, handed, started, finished) in rows.decode((String, Double, Double?, Double?).self) {
                 guard let done = completed[prediction] else { continue }
+                completions.append(done)
                 handOver.record(.milliseconds(Int64(max(0, handed - done) * 1000)))
                 if let started { downloadStarted.record(.milliseconds(Int64(max(0, started - done) * 1000))) }
+                if let finished { stored.record(.milliseconds(Int64(max(0, finished - done) * 1000))) }
+                if let started, let finished { downloading.record(.milliseconds(Int64(max(0, finished - started) * 1000))) }
             }
             let calls = ["predictions.create", "predictions.get"].map { after[$0, default: 0] - before[$0, default: 0] }
             let busy = memory(of: generatorPID)
             print("capacity: completion at Replicate → handed to the downloader \(handOver.summary)")
             print("capacity: completion at Replicate → download started \(downloadStarted.summary)")
+            print("capacity: download started → stored \(downloading.summary)")
+            print("capacity: completion at Replicate → stored \(stored.summary)")
+            print(
+                String(
+                    format: "capacity: Replicate completed them within %.2f s (from the first completion to the last)",
+                    (completions.max() ?? 0) - (completions.min() ?? 0)))
             print(
                 String(
                     format:

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 
 /// Where stored images live (`STORAGE_URL`): a filesystem directory, or an S3-compatible bucket.
 package protocol ImageStorage: Sendable {
@@ -48,20 +49,36 @@ package struct FileImageStorage: ImageStorage {
         self.root = URL(fileURLWithPath: root, isDirectory: true)
     }
 
-    package func remove(_ path: String) throws {
+    /// Blocking file calls (create, write, fsync, rename, unlink) run on these threads, never on Swift's cooperative
+    /// pool: that pool has a thread per core, so on two cores two downloads waiting for fsync stalled every other
+    /// download and the HTTP server with them.
+    static let io: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
+
+    package func remove(_ path: String) async throws {
         guard !path.contains(".."), !path.hasPrefix("/") else { throw CocoaError(.fileWriteInvalidFileName) }
-        if unlink(root.appendingPathComponent(path).path) != 0 && errno != ENOENT { throw CocoaError(.fileWriteUnknown) }
+        let file = root.appendingPathComponent(path).path
+        try await Self.io.runIfActive {
+            if unlink(file) != 0 && errno != ENOENT { throw CocoaError(.fileWriteUnknown) }
+        }
     }
 
-    package func writer(for path: String) throws -> any ImageWriter {
+    package func writer(for path: String) async throws -> any ImageWriter {
         guard !path.contains(".."), !path.hasPrefix("/") else { throw CocoaError(.fileWriteInvalidFileName) }
         let target = root.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        return try FileImageWriter(target: target)
+        let writer: FileImageWriter = try await Self.io.runIfActive {
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            return try FileImageWriter(target: target)
+        }
+        return writer
     }
 }
 
-final class FileImageWriter: ImageWriter {
+/// One download's file, written by one task at a time (append, then commit or abandon), each call on `FileImageStorage.io`.
+final class FileImageWriter: ImageWriter, @unchecked Sendable {
     private let target: URL
     private let temporary: URL
     private let handle: FileHandle
@@ -75,22 +92,26 @@ final class FileImageWriter: ImageWriter {
         handle = try FileHandle(forWritingTo: temporary)
     }
 
-    func append(_ bytes: [UInt8]) throws {
+    func append(_ bytes: [UInt8]) async throws {
         hasher.update(data: bytes)
         size += bytes.count
-        try handle.write(contentsOf: bytes)
+        try await FileImageStorage.io.runIfActive { try self.handle.write(contentsOf: bytes) }
     }
 
-    func commit() throws -> (size: Int, sha256: String) {
-        try handle.synchronize()
-        try handle.close()
-        if rename(temporary.path, target.path) != 0 { throw CocoaError(.fileWriteUnknown) }
+    func commit() async throws -> (size: Int, sha256: String) {
+        try await FileImageStorage.io.runIfActive {
+            try self.handle.synchronize()
+            try self.handle.close()
+            if rename(self.temporary.path, self.target.path) != 0 { throw CocoaError(.fileWriteUnknown) }
+        }
         return (size, hasher.finalize().hexString)
     }
 
-    func abandon() {
-        try? handle.close()
-        try? FileManager.default.removeItem(at: temporary)
+    func abandon() async {
+        _ = try? await FileImageStorage.io.runIfActive {
+            try? self.handle.close()
+            try? FileManager.default.removeItem(at: self.temporary)
+        }
     }
 }
 
@@ -115,8 +136,9 @@ extension FileImageStorage {
 
     /// Renames a stored file (atomic on one filesystem); the type is told by the extension when it is served.
     package func move(from source: String, to destination: String, contentType: String) async throws {
-        if rename(root.appendingPathComponent(source).path, root.appendingPathComponent(destination).path) != 0 {
-            throw CocoaError(.fileWriteUnknown)
+        let (from, to) = (root.appendingPathComponent(source).path, root.appendingPathComponent(destination).path)
+        try await Self.io.runIfActive {
+            if rename(from, to) != 0 { throw CocoaError(.fileWriteUnknown) }
         }
     }
 }

@@ -59,7 +59,7 @@ package struct DispatcherConfig: Sendable {
         ) {
             URL(string: $0)?.host != nil ? $0 : nil
         }
-        concurrency = loader.map("DISPATCH_CONCURRENCY", default: "generate-image=64,download-image=32,deliver-webhook=64,delete-files=8") {
+        concurrency = loader.map("DISPATCH_CONCURRENCY", default: "generate-image=64,download-image=128,deliver-webhook=64,delete-files=8") {
             Int($0).flatMap { $0 > 0 ? $0 : nil }
         }
         lease = .seconds(loader.int("DISPATCH_LEASE_SECONDS", default: 30, in: 2...3600))

@@ -25,7 +25,7 @@ package func buildGenerator(config: GeneratorConfig, logger: Logger, api: (any P
     let runner = PredictionRunner(
         api: replicate, store: GenerationStore(client: client, logger: logger), timings: timings,
         preferWait: config.preferWait, pollMax: config.pollMax, parkAfter: config.parkAfter,
-        webhook: config.webhook, webhookPoll: config.webhookPoll,
+        webhook: config.webhook, webhookPoll: config.webhookPoll, progressWebhooks: ProgressWebhookQuota(limit: config.progressWebhooksMax),
         budget: config.createRatePerMinute > 0 ? ReplicateCreateBudget(client: client, perMinute: config.createRatePerMinute, logger: logger) : nil,
         breaker: breaker, outageTolerance: config.outageTolerance
     )

@@ -23,6 +23,9 @@ package struct GeneratorConfig: Sendable {
     /// Where Replicate posts prediction updates: the gateway's `POST /v1/replicate/webhook` (`REPLICATE_WEBHOOK_URL`),
     /// and which (`REPLICATE_WEBHOOK_EVENTS`, default `start,logs,completed`; `completed` is required).
     package var webhook: PredictionWebhook?
+    /// Predictions of this generator at once that ask for `logs` webhooks (`REPLICATE_PROGRESS_WEBHOOKS_MAX`, default
+    /// 1000); the rest are created without them.
+    package var progressWebhooksMax: Int
     /// With webhooks, a parked prediction is still checked this long after the model usually finishes, and as often
     /// after that, for a webhook that was lost
     /// (`GENERATOR_WEBHOOK_POLL_SECONDS`).
@@ -56,6 +59,7 @@ package struct GeneratorConfig: Sendable {
         }
         webhook = loader.optional("REPLICATE_WEBHOOK_URL").map { PredictionWebhook(url: $0, events: events) }
         webhookPoll = .seconds(loader.int("GENERATOR_WEBHOOK_POLL_SECONDS", default: 60, in: 1...3600))
+        progressWebhooksMax = loader.int("REPLICATE_PROGRESS_WEBHOOKS_MAX", default: 1000, in: 0...1_000_000)
         createRatePerMinute = loader.int("REPLICATE_CREATE_RATE_PER_MINUTE", default: 600, in: 0...1_000_000)
         outageTolerance = .seconds(loader.int("REPLICATE_OUTAGE_TOLERANCE_SECONDS", default: 1800, in: 0...86_400))
         breakerThreshold = loader.int("REPLICATE_BREAKER_THRESHOLD", default: 5, in: 1...1000)
@@ -74,6 +78,7 @@ package struct GeneratorConfig: Sendable {
         self.breakerProbe = breakerProbe
         self.webhook = nil
         self.webhookPoll = .seconds(60)
+        self.progressWebhooksMax = 1000
         self.createRatePerMinute = 0
         self.http = http
         self.database = database

@@ -24,6 +24,8 @@ struct PredictionRunner: Sendable {
     /// `webhookPoll` after the model usually finishes, and as often after that, in case a webhook is lost.
     let webhook: PredictionWebhook?
     let webhookPoll: Duration
+    /// How many predictions at once ask for `logs` webhooks (`REPLICATE_PROGRESS_WEBHOOKS_MAX`).
+    let progressWebhooks: ProgressWebhookQuota
     /// Replicate's create limit, shared with every other generator (`REPLICATE_CREATE_RATE_PER_MINUTE`).
     let budget: ReplicateCreateBudget?
     /// The breaker over Replicate shared with every other generator; `api` reports each call's fate to it.
@@ -206,12 +208,14 @@ struct PredictionRunner: Sendable {
             do {
                 // Hold the create call only for a model that usually finishes within the wait: one call then does it all. A
                 // slower one would only keep a dispatcher slot and a connection busy before parking anyway.
-                let wait = preferWait > 0 && timings.timing(of: model).runP90 <= Double(preferWait) ? preferWait : nil
+                let expected = timings.timing(of: model).runP90
+                let wait = preferWait > 0 && expected <= Double(preferWait) ? preferWait : nil
                 if !createTaken, let budget, let wait = try await budget.take() { return .done(.snooze(after: wait)) }
                 // The rest of the generation's deadline becomes Replicate's own, so the prediction stops then whatever
                 // becomes of this delivery.
                 response = try await api.create(
-                    model: model.id, version: version, input: built.input, wait: wait, webhook: webhook,
+                    model: model.id, version: version, input: built.input, wait: wait,
+                    webhook: progressWebhooks.webhook(webhook, runningFor: expected),
                     cancelAfter: generation.deadlineAt.map { max(1, $0.timeIntervalSinceNow) })
             } catch ReplicateError.api(429, _, let retryAfter) {
                 // Refused for the account's create limit (nothing was created): every generator waits it out, and this

@@ -55,6 +55,19 @@ struct SimulatedPrediction: Sendable {
         return model.outputFormat
     }
 
+    /// The model's denoising steps, which the progress lines count.
+    private var steps: Int { max(model.field(model.stepsInput ?? "")?.defaultValue?.number.map(Int.init) ?? 20, 1) }
+
+    private func fraction(at now: Date) -> Double { runSeconds > 0 ? now.timeIntervalSince(startedAt) / runSeconds : 1 }
+
+    /// How many progress lines the logs of a processing prediction show at `now` (they change when this does): cheap
+    /// enough to check for every running prediction twice a second, which building `snapshot` is not.
+    func progressLines(at now: Date) -> Int {
+        let total = steps
+        let current = min(total, max(0, Int((fraction(at: now) * Double(total)).rounded(.down))))
+        return current / max(1, total / 10) + 1
+    }
+
     /// The Replicate JSON for this prediction at `now`.
     func snapshot(at now: Date, baseURL: String, render: (Int) -> String) -> Prediction {
         let status = status(at: now)
@@ -69,13 +82,12 @@ struct SimulatedPrediction: Sendable {
         )
         if status != .starting, stoppedAt.map({ $0 > startedAt }) ?? true { prediction.startedAt = Timestamp.format(startedAt) }
         prediction.deadline = deadline.map(Timestamp.format)
-        let total = max(model.field(model.stepsInput ?? "")?.defaultValue?.number.map(Int.init) ?? 20, 1)
+        let total = steps
         switch status {
         case .starting:
             break
         case .processing:
-            let fraction = runSeconds > 0 ? now.timeIntervalSince(startedAt) / runSeconds : 1
-            prediction.logs = Self.progressLogs(fraction: fraction, total: total)
+            prediction.logs = Self.progressLogs(fraction: fraction(at: now), total: total)
         case .succeeded:
             prediction.logs = Self.progressLogs(fraction: 1, total: total)
             prediction.completedAt = Timestamp.format(finishedAt)

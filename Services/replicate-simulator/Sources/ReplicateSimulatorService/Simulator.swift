@@ -12,6 +12,7 @@ struct Simulator: Sendable {
     let publicURL: PublicURL
     let webhooks: WebhookSender
     let secret: String
+    let rendered = RenderedFiles()
 
     // MARK: Predictions
 
@@ -288,9 +289,13 @@ struct Simulator: Sendable {
     func render(_ prediction: SimulatedPrediction, index: Int) -> (bytes: [UInt8], contentType: String) {
         let (width, height) = prediction.model.outputDimensions(for: prediction.input)
         let seed = stableHash("\(prediction.input["prompt"]?.string ?? "")|\(prediction.input["seed"] ?? .null)|\(index)")
-        if prediction.outputExtension == "svg" { return (ImageRenderer.svg(width: width, height: height, seed: seed), "image/svg+xml") }
+        if prediction.outputExtension == "svg" {
+            return (
+                rendered.bytes(for: "svg \(width)x\(height) \(seed)") { ImageRenderer.svg(width: width, height: height, seed: seed) }, "image/svg+xml"
+            )
+        }
         // PNG bytes whatever the extension: the downloader trusts magic bytes, not names.
-        return (ImageRenderer.png(width: width, height: height, seed: seed), "image/png")
+        return (rendered.bytes(for: "png \(width)x\(height) \(seed)") { ImageRenderer.png(width: width, height: height, seed: seed) }, "image/png")
     }
 
     func addFileRoutes(to router: Router<BasicRequestContext>) {

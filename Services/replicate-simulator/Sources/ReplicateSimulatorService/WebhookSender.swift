@@ -51,12 +51,12 @@ final class WebhookSender: Service, Sendable {
             await send(id, to: url, retries: 0)
         }
         // While it runs, new log lines are announced at most every 500 ms (never retried), like Replicate's throttling.
-        var lastLogs: String?
+        var lastLines: Int?
         while let current = await registry.get(id), !current.status(at: Date()).isTerminal {
             if events.contains("logs"), current.status(at: Date()) == .processing {
-                let logs = current.snapshot(at: Date(), baseURL: baseURL()) { _ in "" }.logs
-                if logs != lastLogs {
-                    lastLogs = logs
+                let lines = current.progressLines(at: Date())
+                if lines != lastLines {
+                    lastLines = lines
                     await send(id, to: url, retries: 0)
                 }
             }
