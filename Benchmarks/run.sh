@@ -11,6 +11,9 @@ echo "==> swift build -c release --scratch-path .build-release" >&2
 swift build -c release --scratch-path .build-release 2>&1 | grep -E "error|Compiling|Build complete" | tail -3 >&2
 release=.build-release/release
 bench=$release/imagegen-benchmark
+# The stack's executables; BENCH_SERVICES_BIN points them at another build (an earlier commit's, for a figure before a
+# change) while this build's benchmark measures them.
+services=${BENCH_SERVICES_BIN:-$release}
 tmp=$(mktemp -d /tmp/imagegen-bench.XXXXXX)
 # The benchmarks measure this system, not Replicate's account limit: the generators' shared create budget is off.
 export REPLICATE_CREATE_RATE_PER_MINUTE=0
@@ -144,7 +147,7 @@ if [ "$what" = batch ] || [ "$what" = all ]; then
     "$bench" batch-accept --gateway-pid "$gateway_pid"
     kill $gateway_pid; wait $gateway_pid 2>/dev/null || true
     fresh_db batch_stack
-    export STACK_BIN=$release LOG_LEVEL=warning
+    export STACK_BIN=$services LOG_LEVEL=warning
     SIMULATOR_TIME_SCALE=0.1 stack_start "$tmp/logs-batch" "$tmp/images"
     "$bench" batch-interleave --items 2000
     stack_cpu batch
@@ -153,7 +156,7 @@ fi
 
 # The pipeline benchmark over the whole stack, with CPU by process and the WAL written (label $1).
 stack_pipeline() {
-    export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
+    export STACK_BIN=$services LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
     export GATEWAY_WRITE_RATE_PER_MINUTE=1000000 DISPATCH_CONCURRENCY=generate-image=1200,download-image=128
     SIMULATOR_TIME_SCALE=0 stack_start "$tmp/logs-$1" "$tmp/images"
     user=00000000-0000-4000-8000-00000000be71
@@ -197,7 +200,7 @@ if [ "$what" = tracing ] || [ "$what" = all ]; then
     for mode in off on; do
         stack_stop
         fresh_db tracing
-        export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
+        export STACK_BIN=$services LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
         export DISPATCH_CONCURRENCY=generate-image=1200,download-image=128
         unset OTEL_EXPORTER_OTLP_ENDPOINT
         if [ $mode = on ]; then
@@ -226,7 +229,7 @@ if [ "$what" = capacity ] || [ "$what" = all ]; then
     for mode in ${CAPACITY_MODES:-off webhooks webhooks-without-logs}; do
         stack_stop
         fresh_db capacity
-        export STACK_BIN=$release LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
+        export STACK_BIN=$services LOG_LEVEL=warning GATEWAY_MAX_ACTIVE_PER_USER=100000 GATEWAY_RATE_PER_MINUTE=1000000
         unset DISPATCH_CONCURRENCY REPLICATE_WEBHOOK_EVENTS
         [ -n "${CAPACITY_DISPATCH_CONCURRENCY:-}" ] && export DISPATCH_CONCURRENCY=$CAPACITY_DISPATCH_CONCURRENCY
         webhooks=""
@@ -247,7 +250,7 @@ if [ "$what" = notifier ] || [ "$what" = all ]; then
     stack_stop
     fresh_db notifier
     receiver=$(pg_free_port); hanging=$(pg_free_port)
-    export STACK_BIN=$release LOG_LEVEL=warning WEBHOOK_ALLOWED_ORIGINS="http://127.0.0.1:$receiver,http://127.0.0.1:$hanging"
+    export STACK_BIN=$services LOG_LEVEL=warning WEBHOOK_ALLOWED_ORIGINS="http://127.0.0.1:$receiver,http://127.0.0.1:$hanging"
     USE_SIMULATOR=1 stack_start "$tmp/logs-notifier" "$tmp/images"
     "$bench" notifier --receiver-port "$receiver" --hanging-port "$hanging"
     stack_cpu notifier

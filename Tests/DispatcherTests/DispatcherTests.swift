@@ -115,6 +115,23 @@ struct DispatcherTests {
         }
     }
 
+    @Test("A snoozed job is delivered again when it comes due, not at the next poll tick (a minute here)")
+    func snoozeWakesOnTime() async throws {
+        try await TestDatabase.withClient { client, url in
+            let service = Downstream { _, n in n == 1 ? .accepted : .ok }
+            try await service.run { port in
+                let id = try await JobQueue(client: client, logger: logger).enqueue([NewJob(type: "generate-image", payload: "{}")])[0]
+                let process = try await dispatcher(url, routes: "generate-image=http://127.0.0.1:\(port)", extra: ["DISPATCH_POLL_MS": "60000"])
+                // Snoozed for 1 s (a 202 without Retry-After); without a wake of its own the job would wait for the tick.
+                try await eventually("the snoozed job to be delivered again and complete", timeout: .seconds(20)) {
+                    try await jobState(client, id).status == "completed"
+                }
+                process.stop()
+            }
+            #expect(service.arrivals.map(\.attempt) == [1, 2])
+        }
+    }
+
     @Test("A downstream that is down for good: dead letter after max attempts, and the generation fails with the reason")
     func deadLetter() async throws {
         try await TestDatabase.withClient { client, url in

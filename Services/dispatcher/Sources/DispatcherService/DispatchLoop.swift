@@ -30,48 +30,53 @@ final class DispatchLoop: Service, Sendable {
     }
 
     func run() async throws {
-        let types = Array(config.routes.keys)
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.forwardNotifications() }
-            group.addTask { await self.pollTicker() }
-            group.addTask { await self.renewLeases() }
-            await withDiscardingTaskGroup { pushes in
-                while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                    let running = inFlight.counts
-                    var limits: [String: Int] = [:]
-                    for type in types { limits[type] = max(0, config.limit(for: type) - running[type, default: 0]) }
-                    let jobs: [ClaimedJob]
-                    do {
-                        jobs = try await queue.claim(limits: limits, worker: config.workerID, lease: config.lease)
-                    } catch {
-                        logger.warning("Claim failed; retrying", metadata: ["error": "\(error)"])
-                        try? await Task.sleep(for: .seconds(1))
-                        continue
+        // A graceful shutdown wakes the loop at once, not at the next poll tick (`DISPATCH_POLL_MS` may be long).
+        await withGracefulShutdownHandler {
+            let types = Array(config.routes.keys)
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.forwardNotifications() }
+                group.addTask { await self.pollTicker() }
+                group.addTask { await self.renewLeases() }
+                await withDiscardingTaskGroup { pushes in
+                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                        let running = inFlight.counts
+                        var limits: [String: Int] = [:]
+                        for type in types { limits[type] = max(0, config.limit(for: type) - running[type, default: 0]) }
+                        let jobs: [ClaimedJob]
+                        do {
+                            jobs = try await queue.claim(limits: limits, worker: config.workerID, lease: config.lease)
+                        } catch {
+                            logger.warning("Claim failed; retrying", metadata: ["error": "\(error)"])
+                            try? await Task.sleep(for: .seconds(1))
+                            continue
+                        }
+                        for job in jobs {
+                            inFlight.add(job)
+                            Counter(label: MetricName.dispatcherJobsClaimedTotal, dimensions: [("job_type", job.type)]).increment()
+                            Timer(
+                                label: MetricName.dispatcherPickupLatencySeconds, dimensions: [("job_type", job.type)], preferredDisplayUnit: .seconds
+                            )
+                            .recordSeconds(max(0, job.claimedAt.timeIntervalSince(job.runAt)))
+                            pushes.addTask { await self.dispatch(job) }
+                        }
+                        let full = limits.values.allSatisfy { $0 == 0 }
+                        let drained = jobs.count < limits.values.reduce(0, +)
+                        if full || drained { await wakeup.wait() }
                     }
-                    for job in jobs {
-                        inFlight.add(job)
-                        Counter(label: MetricName.dispatcherJobsClaimedTotal, dimensions: [("job_type", job.type)]).increment()
-                        Timer(
-                            label: MetricName.dispatcherPickupLatencySeconds, dimensions: [("job_type", job.type)], preferredDisplayUnit: .seconds
-                        )
-                        .recordSeconds(max(0, job.claimedAt.timeIntervalSince(job.runAt)))
-                        pushes.addTask { await self.dispatch(job) }
+                    // Graceful shutdown: give in-flight pushes the grace period, then hand their jobs back.
+                    let deadline = ContinuousClock.now + config.shutdownGrace
+                    while !inFlight.isEmpty && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+                    let remaining = inFlight.leases
+                    if !remaining.isEmpty {
+                        logger.notice("Releasing unfinished jobs at shutdown", metadata: ["count": "\(remaining.count)"])
+                        try? await queue.release(remaining)
                     }
-                    let full = limits.values.allSatisfy { $0 == 0 }
-                    let drained = jobs.count < limits.values.reduce(0, +)
-                    if full || drained { await wakeup.wait() }
+                    pushes.cancelAll()
                 }
-                // Graceful shutdown: give in-flight pushes the grace period, then hand their jobs back.
-                let deadline = ContinuousClock.now + config.shutdownGrace
-                while !inFlight.isEmpty && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-                let remaining = inFlight.leases
-                if !remaining.isEmpty {
-                    logger.notice("Releasing unfinished jobs at shutdown", metadata: ["count": "\(remaining.count)"])
-                    try? await queue.release(remaining)
-                }
-                pushes.cancelAll()
+                group.cancelAll()
             }
-            group.cancelAll()
+        } onGracefulShutdown: {
+            self.wakeup.signal()
         }
     }
 
@@ -98,7 +103,11 @@ final class DispatchLoop: Service, Sendable {
                 if !accepted { logger.warning("Completion rejected: the lease was lost") }
                 Counter(label: MetricName.dispatcherJobsCompletedTotal, dimensions: dimensions).increment()
             case .snooze(let delay):
-                if try await !completer.snooze(job.lease, for: delay) { logger.warning("Snooze rejected: the lease was lost") }
+                if try await completer.snooze(job.lease, for: delay) {
+                    wakeup.signal(after: delay)
+                } else {
+                    logger.warning("Snooze rejected: the lease was lost")
+                }
                 Counter(label: MetricName.dispatcherJobsSnoozedTotal, dimensions: dimensions).increment()
             case .failed(let reason):
                 let outcome = try await completer.fail(JobFailure(lease: job.lease, error: reason, retryable: false, delay: .zero))
@@ -112,6 +121,7 @@ final class DispatchLoop: Service, Sendable {
                     logger.error("Job dead-lettered after its last attempt", metadata: ["reason": "\(reason)"])
                     Counter(label: MetricName.dispatcherJobsDeadLetteredTotal, dimensions: dimensions).increment()
                 } else {
+                    wakeup.signal(after: delay)
                     logger.notice("Job will be retried", metadata: ["reason": "\(reason)", "outcome": "\(outcome)"])
                     Counter(label: MetricName.dispatcherJobsRetriedTotal, dimensions: dimensions).increment()
                 }
