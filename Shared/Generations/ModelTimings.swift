@@ -24,12 +24,13 @@ package struct ModelTiming: Sendable, Equatable {
     /// When a parked prediction that is not done is polled next, `untilTypicalEnd` seconds before it usually ends. A
     /// learned time is trusted: nothing is asked before the model usually ends. The catalog's figure alone may be far
     /// off, so before that end it never puts a poll later than `pollMax`. Past the usual end, with either, as often as
-    /// the spread suggests (a quarter of p90 − p50, from half a second to `pollMax`): the prediction is due.
+    /// the spread suggests (a quarter of p90 − p50) while the prediction is due, then less often the later it runs (a
+    /// quarter of how late it is: a figure far off costs few polls), from half a second to `pollMax`.
     package func nextPoll(untilTypicalEnd: Double, pollMax: Duration) -> Duration {
         switch (untilTypicalEnd > 1, isLearned) {
         case (true, true): .seconds(untilTypicalEnd)
         case (true, false): min(.seconds(untilTypicalEnd), pollMax)
-        case (false, _): min(max(.seconds((runP90 - runP50) / 4), .milliseconds(500)), pollMax)
+        case (false, _): min(max(.seconds(max(runP90 - runP50, -untilTypicalEnd) / 4), .milliseconds(500)), pollMax)
         }
     }
 

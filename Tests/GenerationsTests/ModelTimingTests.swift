@@ -74,5 +74,8 @@ struct ModelTimingTests {
         // The catalog's figure past its end: its spread too (p90 is half as long again: 14 s → a poll every 1.75 s).
         #expect(spec.typicalSeconds == 14)
         #expect(catalog.nextPoll(untilTypicalEnd: -2, pollMax: .seconds(5)) == .seconds(1.75))
+        // Later still, a quarter of how late it is, up to pollMax: a figure far off costs few polls.
+        #expect(catalog.nextPoll(untilTypicalEnd: -12, pollMax: .seconds(5)) == .seconds(3))
+        #expect(catalog.nextPoll(untilTypicalEnd: -40, pollMax: .seconds(5)) == .seconds(5))
     }
 }
