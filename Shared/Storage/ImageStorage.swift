@@ -119,19 +119,22 @@ extension FileImageStorage {
     /// Every stored file (relative path) last written more than `age` ago: unfinished writes (`.tmp`) and downloads
     /// (`.download`) included, so a sweep can tell what no row names.
     package func files(olderThan age: Duration) async throws -> [String] {
-        let cutoff = Date().addingTimeInterval(-Double(age.components.seconds))
-        let keys: [URLResourceKey] = [.isRegularFileKey, .contentModificationDateKey]
-        guard let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys) else { return [] }
-        var paths: [String] = []
-        let prefix = root.standardizedFileURL.path.hasSuffix("/") ? root.standardizedFileURL.path : root.standardizedFileURL.path + "/"
-        for case let url as URL in walk {
-            guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true,
-                let modified = values.contentModificationDate, modified < cutoff
-            else { continue }
-            let path = url.standardizedFileURL.path
-            if path.hasPrefix(prefix) { paths.append(String(path.dropFirst(prefix.count))) }
+        let (root, cutoff) = (root, Date().addingTimeInterval(-Double(age.components.seconds)))
+        // A walk of the whole tree: on the file threads, like every other blocking call here.
+        return try await Self.io.runIfActive {
+            let keys: [URLResourceKey] = [.isRegularFileKey, .contentModificationDateKey]
+            guard let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys) else { return [] }
+            var paths: [String] = []
+            let prefix = root.standardizedFileURL.path.hasSuffix("/") ? root.standardizedFileURL.path : root.standardizedFileURL.path + "/"
+            for case let url as URL in walk {
+                guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true,
+                    let modified = values.contentModificationDate, modified < cutoff
+                else { continue }
+                let path = url.standardizedFileURL.path
+                if path.hasPrefix(prefix) { paths.append(String(path.dropFirst(prefix.count))) }
+            }
+            return paths
         }
-        return paths
     }
 
     /// Renames a stored file (atomic on one filesystem); the type is told by the extension when it is served.

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// A level-triggered wake signal: `signal()` resumes the waiter directly (or the next wait returns at once). No timeout
-/// of its own: the dispatch loop's poll ticker signals it, so a wake costs one resumption and no timer or child tasks.
+/// A level-triggered wake signal: `signal()` resumes the waiter directly (or the next wait returns at once). A wait has no
+/// timeout of its own: the dispatch loop's poll ticker signals it, and `signal(after:)` when a snoozed job comes due.
 final class Wakeup: Sendable {
     private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
     /// The timers `signal(after:)` has running, by the slot of `resolution` they end in.
