@@ -55,9 +55,7 @@ struct FileRoutes: Sendable {
         // expires or is deleted.
         router.get("v1/files/:id/content") { request, context in
             let id = try GenerationRoutes.uuid(context)
-            // A link's token is base64url (`randomToken`); anything else (a NUL byte PostgreSQL refuses, say) finds nothing.
-            guard let token = request.uri.queryParameters.get("token"), (1...64).contains(token.count),
-                token.utf8.allSatisfy({ $0.isBase64URL }),
+            guard let token = request.uri.queryParameters.get("token"), isRandomToken(token),
                 let (type, bytes) = try await files.content(id, token: String(token))
             else { throw Problem.notFound("File \(id.lowercase)") }
             return Response(
@@ -169,13 +167,5 @@ struct InputFileLinks: Sendable {
         let (resolved, problems) = try await resolve([request], userID: userID)
         guard problems.isEmpty else { throw Problem.validation(problems.map(\.1)) }
         return resolved[0]
-    }
-}
-
-extension UInt8 {
-    /// Whether this byte is one of base64url's 64 characters.
-    fileprivate var isBase64URL: Bool {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
     }
 }
