@@ -233,7 +233,10 @@ let package = Package(
             ],
             swiftSettings: defaultSwiftSettings
         ),
-        .testTarget(name: "JobContractTests", dependencies: ["JobContract", "Generations", "WireFormat"], swiftSettings: defaultSwiftSettings),
+        .testTarget(
+            name: "JobContractTests",
+            dependencies: ["JobContract", "Generations", "WireFormat", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: defaultSwiftSettings),
         .testTarget(
             name: "SchemaTests",
             dependencies: [

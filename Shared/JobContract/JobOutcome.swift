@@ -8,41 +8,50 @@ import WireFormat
 /// 202 = snooze (the work goes on elsewhere, at Replicate: deliver the job again after `Retry-After`, without spending an
 /// attempt); any other 2xx = done (the body, a JSON object, is the job's result); 408, 429 and 5xx = retry later
 /// (honouring `Retry-After`); any other status = permanent failure. A failure's reason travels as a problem+json `detail`.
+/// A wait travels twice: `Retry-After` in whole seconds for any HTTP reader, and `X-Job-Retry-After-Ms` exactly, which
+/// the dispatcher prefers (a poll due in 1.75 s, or the create slot a shared budget promised, is not rounded to 2 s).
 package enum JobOutcome: Sendable, Equatable {
     case done(result: JSONValue?)
     case snooze(after: Duration)
     case failed(String)
     case retry(String, after: Duration?)
 
-    /// The HTTP answer for this outcome: status, `Retry-After` seconds when told, and the body.
-    package var response: (status: HTTPResponse.Status, retryAfterSeconds: Int?, body: Data) {
+    /// The HTTP answer for this outcome: status, the wait when told (see ``waitHeaders(_:)``), and the body.
+    package var response: (status: HTTPResponse.Status, wait: Duration?, body: Data) {
         switch self {
         case .done(let result):
             return (.ok, nil, (try? JSONCoding.encoder().encode(result ?? .object([:]))) ?? Data("{}".utf8))
         case .snooze(let after):
-            return (.accepted, Self.wholeSeconds(after), Data("{}".utf8))
+            return (.accepted, after, Data("{}".utf8))
         case .failed(let reason):
             return (.unprocessableContent, nil, Self.problem(title: "Job failed", status: 422, detail: reason))
         case .retry(let reason, let after):
-            return (.serviceUnavailable, after.map(Self.wholeSeconds), Self.problem(title: "Retry later", status: 503, detail: reason))
+            return (.serviceUnavailable, after, Self.problem(title: "Retry later", status: 503, detail: reason))
         }
     }
 
-    /// `Retry-After` carries whole seconds: rounded up, at least 1.
-    private static func wholeSeconds(_ duration: Duration) -> Int {
-        max(1, Int(duration.components.seconds) + (duration.components.attoseconds > 0 ? 1 : 0))
+    /// The headers that carry a wait: `Retry-After` in whole seconds (rounded up, at least 1) and
+    /// `X-Job-Retry-After-Ms` in whole milliseconds (rounded up).
+    package static func waitHeaders(_ wait: Duration) -> HTTPFields {
+        let milliseconds = max(0, wait.milliseconds.rounded(.up))
+        return [.retryAfter: String(max(1, Int((milliseconds / 1000).rounded(.up)))), JobHeaders.retryAfterMilliseconds: String(Int(milliseconds))]
     }
 
-    /// The outcome an answer means; `origin` names the service in reasons.
-    package init(status: Int, retryAfter: String?, body: Data, origin: String) {
+    /// The outcome an answer means, from its status, its two wait headers and its body; `origin` names the service in
+    /// reasons.
+    package init(status: Int, retryAfter: String?, retryAfterMilliseconds: String? = nil, body: Data, origin: String) {
+        let wait: Duration? =
+            if let milliseconds = retryAfterMilliseconds.flatMap(Int64.init), milliseconds >= 0 { .milliseconds(milliseconds) } else {
+                retryAfter.flatMap(Int64.init).map { .seconds($0) }
+            }
         switch status {
         case 202:
-            self = .snooze(after: .seconds(retryAfter.flatMap(Int.init) ?? 1))
+            self = .snooze(after: wait ?? .seconds(1))
         case 200..<300:
             let result = try? JSONDecoder().decode(JSONValue.self, from: body)
             if case .object? = result { self = .done(result: result) } else { self = .done(result: nil) }
         case 408, 429, 500...:
-            self = .retry("\(origin) answered \(status): \(Self.detail(body))", after: retryAfter.flatMap(Int.init).map { .seconds($0) })
+            self = .retry("\(origin) answered \(status): \(Self.detail(body))", after: wait)
         default:
             self = .failed("\(origin) answered \(status): \(Self.detail(body))")
         }

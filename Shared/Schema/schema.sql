@@ -457,6 +457,58 @@ $$;
 
 
 --
+-- Name: imagegen_take_replicate_create(uuid, double precision, double precision, double precision); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.imagegen_take_replicate_create(generation uuid, burst double precision, refill double precision, horizon double precision) RETURNS double precision
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_slot timestamptz;
+    v_budget replicate_create_budget;
+    v_available float8;
+    v_wait float8;
+BEGIN
+    DELETE FROM replicate_create_reservations WHERE generation_id = generation AND slot_at <= now() RETURNING slot_at INTO v_slot;
+    IF FOUND AND v_slot > now() - horizon * interval '1 second' THEN
+        RETURN 0;
+    END IF;
+    -- (A slot more than a horizon old is not used: creates that came late to their slots must not bunch up. The job
+    -- takes anew.)
+    SELECT slot_at INTO v_slot FROM replicate_create_reservations WHERE generation_id = generation;
+    IF FOUND THEN
+        RETURN extract(epoch FROM v_slot - now());
+    END IF;
+    SELECT * INTO v_budget FROM replicate_create_budget WHERE account = 'default' FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 0; -- the migration seeds the row: never hold creates back on a missing one
+    END IF;
+    IF v_budget.blocked_until > now() THEN
+        RETURN greatest(extract(epoch FROM v_budget.blocked_until - now()), 0.05);
+    END IF;
+    v_available := least(burst, v_budget.tokens + extract(epoch FROM now() - v_budget.refreshed_at) * refill);
+    IF v_available >= 1 THEN
+        v_wait := 0;
+    ELSIF refill > 0 THEN
+        v_wait := (1 - v_available) / refill;
+    ELSE
+        RETURN 60;
+    END IF;
+    IF v_wait > horizon THEN
+        RETURN greatest(horizon, v_wait - horizon);
+    END IF;
+    UPDATE replicate_create_budget SET tokens = v_available - 1, refreshed_at = now() WHERE account = 'default';
+    IF v_wait > 0 THEN
+        -- Promises of generations that ended while they waited are kept by nobody: an hour past their slot they go.
+        DELETE FROM replicate_create_reservations WHERE slot_at < now() - interval '1 hour';
+        INSERT INTO replicate_create_reservations (generation_id, slot_at) VALUES (generation, now() + v_wait * interval '1 second');
+    END IF;
+    RETURN v_wait;
+END;
+$$;
+
+
+--
 -- Name: imagegen_take_tokens(text[], double precision[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1158,6 +1210,16 @@ CREATE TABLE public.replicate_create_budget (
 
 
 --
+-- Name: replicate_create_reservations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.replicate_create_reservations (
+    generation_id uuid NOT NULL,
+    slot_at timestamp with time zone NOT NULL
+);
+
+
+--
 -- Name: replicate_webhooks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1486,6 +1548,14 @@ ALTER TABLE ONLY public.replicate_breaker
 
 ALTER TABLE ONLY public.replicate_create_budget
     ADD CONSTRAINT replicate_create_budget_pkey PRIMARY KEY (account);
+
+
+--
+-- Name: replicate_create_reservations replicate_create_reservations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replicate_create_reservations
+    ADD CONSTRAINT replicate_create_reservations_pkey PRIMARY KEY (generation_id);
 
 
 --
@@ -1930,6 +2000,14 @@ ALTER TABLE ONLY public.images
 
 ALTER TABLE ONLY public.project_members
     ADD CONSTRAINT project_members_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id) ON DELETE CASCADE;
+
+
+--
+-- Name: replicate_create_reservations replicate_create_reservations_generation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replicate_create_reservations
+    ADD CONSTRAINT replicate_create_reservations_generation_id_fkey FOREIGN KEY (generation_id) REFERENCES public.image_generations(id) ON DELETE CASCADE;
 
 
 --

@@ -23,9 +23,9 @@ package func addJobRoute<Kind: JobKind>(
         jobLogger[metadataKey: "job.id"] = "\(envelope.job.id.uuidString.lowercased())"
         jobLogger[metadataKey: "job.attempt"] = "\(envelope.job.attempt)"
         if let trace = request.headers[JobHeaders.traceparent] { jobLogger[metadataKey: "trace.parent"] = "\(trace)" }
-        let (status, retryAfter, answer) = await handler(envelope.job, jobLogger).response
+        let (status, wait, answer) = await handler(envelope.job, jobLogger).response
         var headers: HTTPFields = [.contentType: status.kind == .successful ? "application/json" : "application/problem+json"]
-        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let wait { headers.append(contentsOf: JobOutcome.waitHeaders(wait)) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer)))
     }
 }

@@ -74,17 +74,79 @@ struct CreateBudgetTests {
         }
     }
 
-    @Test("A 429 closes the budget for every generator until its Retry-After has passed")
+    /// Generations to take creates for (a promise is kept against its generation).
+    func generations(_ count: Int, client: PostgresClient) async throws -> [UUID] {
+        let store = GenerationStore(client: client, logger: TestDatabase.logger)
+        let request = try GenerationRequest.validate(["prompt": "budget", "model_id": "black-forest-labs/flux-schnell"])
+        var ids: [UUID] = []
+        for _ in 0..<count { ids.append(try await store.create(request, userID: UUID(), idempotencyKey: nil, requestHash: "h").generation.id) }
+        return ids
+    }
+
+    func promised(_ client: PostgresClient) async throws -> Int {
+        try await scalar(client, "SELECT count(*)::int8 FROM replicate_create_reservations", as: Int.self)
+    }
+
+    func promisedSlots(_ client: PostgresClient) async throws -> [Date] {
+        var slots: [Date] = []
+        for try await slot in try await client.query("SELECT slot_at FROM replicate_create_reservations ORDER BY slot_at").decode(Date.self) {
+            slots.append(slot)
+        }
+        return slots
+    }
+
+    @Test("A 429 closes the budget for every generator until its Retry-After has passed, and voids every promised slot")
     func closedByThrottle() async throws {
         try await TestDatabase.withClient { client, _ in
-            let budget = ReplicateCreateBudget(client: client, perMinute: 600, logger: TestDatabase.logger)
-            #expect(try await budget.take() == nil)
+            let ids = try await generations(8, client: client)
+            // 60 a minute: 6 at once, then one every 1.11 s; the seventh and eighth are promised slots.
+            let budget = ReplicateCreateBudget(client: client, perMinute: 60, logger: TestDatabase.logger)
+            for id in ids.prefix(6) { #expect(try await budget.take(for: id) == nil) }
+            #expect(try await budget.take(for: ids[6]) != nil)
+            #expect(try await budget.take(for: ids[7]) != nil)
+            #expect(try await promised(client) == 2)
             try await budget.close(for: .seconds(30))
-            let wait = try #require(try await budget.take())
+            #expect(try await promised(client) == 0)
+            let wait = try #require(try await budget.take(for: ids[6]))
             #expect(wait > .seconds(28) && wait <= .seconds(30))
+            #expect(try await promised(client) == 0)
             // Another generator, same database: the same answer.
-            let other = ReplicateCreateBudget(client: client, perMinute: 600, logger: TestDatabase.logger)
-            #expect(try await other.take() != nil)
+            let other = ReplicateCreateBudget(client: client, perMinute: 60, logger: TestDatabase.logger)
+            #expect(try await other.take(for: ids[7]) != nil)
+        }
+    }
+
+    @Test("A create refused is promised its own slot within the horizon and creates there without taking again; past the horizon it asks again later")
+    func promisedSlots() async throws {
+        try await TestDatabase.withClient { client, _ in
+            // 30 a minute: 3 at once, then 27 a minute, one every 2.22 s, so the horizon (5 s) holds 2 promises and the
+            // third slot, 6.67 s away, is not promised.
+            let budget = ReplicateCreateBudget(client: client, perMinute: 30, logger: TestDatabase.logger)
+            let step = 60.0 / 27
+            let ids = try await generations(7, client: client)
+            for id in ids.prefix(3) { #expect(try await budget.take(for: id) == nil) }
+            let first = try #require(try await budget.take(for: ids[3])).seconds
+            let second = try #require(try await budget.take(for: ids[4])).seconds
+            #expect(first > 0 && first < second && second <= ReplicateCreateBudget.horizon.seconds)
+            // Each its own slot, one refill apart.
+            let slots = try await promisedSlots(client)
+            #expect(slots.count == 2 && abs(slots[1].timeIntervalSince(slots[0]) - step) < 0.01, "promised \(slots)")
+            // The third slot is beyond the horizon: not promised; ask again once the horizon has moved on.
+            let beyond = try #require(try await budget.take(for: ids[5])).seconds
+            #expect(beyond >= ReplicateCreateBudget.horizon.seconds && beyond < ReplicateCreateBudget.horizon.seconds + 1)
+            #expect(try await promised(client) == 2)
+            // Asking again before its slot: the rest of the same wait, and no second slot.
+            let again = try #require(try await budget.take(for: ids[3])).seconds
+            #expect(again <= first && again > 0)
+            #expect(try await promised(client) == 2)
+            // At its slot it creates, without taking a token, and its promise is gone.
+            try await Task.sleep(for: .seconds(again))
+            #expect(try await budget.take(for: ids[3]) == nil)
+            #expect(try await promised(client) == 1)
+            // The budget still owes the other promise: a new create is promised the slot after it.
+            _ = try #require(try await budget.take(for: ids[6]))
+            let now = try await promisedSlots(client)
+            #expect(now.count == 2 && abs(now[1].timeIntervalSince(slots[1]) - step) < 0.01, "slots now \(now), before \(slots)")
         }
     }
 }

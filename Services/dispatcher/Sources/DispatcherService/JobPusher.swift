@@ -53,7 +53,8 @@ struct JobPusher: Sendable {
             let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout.milliseconds)))
             let answer = try await response.body.collect(upTo: 1 << 20)
             return JobOutcome(
-                status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: Data(buffer: answer),
+                status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"),
+                retryAfterMilliseconds: response.headers.first(name: JobHeaders.retryAfterMilliseconds.rawName), body: Data(buffer: answer),
                 origin: base
             )
         } catch {

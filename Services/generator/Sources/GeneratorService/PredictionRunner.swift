@@ -137,7 +137,7 @@ struct PredictionRunner: Sendable {
     private func start(_ payload: GenerationJobPayload, lease: JobLease, logger: Logger) async throws -> Step<(Generation, ModelSpec, Bool)> {
         // A generation that has never called create takes its create from the budget all generators share before it
         // starts, so waiting for one leaves no create window behind (which would make the next delivery search for a
-        // lost prediction).
+        // lost prediction). Refused, it sleeps until the slot the budget promised it, or until it should ask again.
         var createTaken = false
         if let current = try await store.find(payload.generationId), current.replicatePredictionId == nil, current.createStartedAt == nil,
             !current.status.isTerminal
@@ -148,7 +148,7 @@ struct PredictionRunner: Sendable {
                 return .done(.snooze(after: Self.pausedRecheck))
             }
             if let budget, current.deadlineAt.map({ $0 > Date() }) ?? true {
-                if let wait = try await budget.take() { return .done(.snooze(after: wait)) }
+                if let wait = try await budget.take(for: current.id) { return .done(.snooze(after: wait)) }
                 createTaken = true
             }
         }
@@ -210,7 +210,7 @@ struct PredictionRunner: Sendable {
                 // slower one would only keep a dispatcher slot and a connection busy before parking anyway.
                 let expected = timings.timing(of: model).runP90
                 let wait = preferWait > 0 && expected <= Double(preferWait) ? preferWait : nil
-                if !createTaken, let budget, let wait = try await budget.take() { return .done(.snooze(after: wait)) }
+                if !createTaken, let budget, let wait = try await budget.take(for: generation.id) { return .done(.snooze(after: wait)) }
                 // The rest of the generation's deadline becomes Replicate's own, so the prediction stops then whatever
                 // becomes of this delivery.
                 response = try await api.create(
