@@ -4,10 +4,9 @@ import NIOPosix
 
 /// Where stored images live (`STORAGE_URL`): a filesystem directory, or an S3-compatible bucket.
 package protocol ImageStorage: Sendable {
-    /// Begins writing `path` (relative, e.g. `ab/<generation>.download`); nothing is visible there before `commit`.
+    /// Begins a write beside `path` (relative, e.g. `ab/<generation>.download`: in its directory, and on S3 the key of a
+    /// multipart upload while it is unfinished); nothing is visible before `commit(as:contentType:)` names it.
     func writer(for path: String) async throws -> any ImageWriter
-    /// Moves `source` to `destination` (replacing it), with the content type it is served with.
-    func move(from source: String, to destination: String, contentType: String) async throws
     /// Deletes `path`; nothing happens when it does not exist.
     func remove(_ path: String) async throws
     /// Every stored path last written more than `age` ago (for the orphan sweep).
@@ -36,8 +35,9 @@ package struct StorageFailure: Error, CustomStringConvertible {
 /// A streaming write: append chunks, then commit (atomic) or abandon.
 package protocol ImageWriter: AnyObject {
     func append(_ bytes: [UInt8]) async throws
-    /// Makes the file visible at its path; returns its size and SHA-256 (hex).
-    func commit() async throws -> (size: Int, sha256: String)
+    /// Makes the bytes visible at `path` (relative, replacing what is there), served as `contentType`, once the content
+    /// is known (an image's format from its first bytes); returns its size and SHA-256 (hex).
+    func commit(as path: String, contentType: String) async throws -> (size: Int, sha256: String)
     func abandon() async
 }
 
@@ -59,7 +59,7 @@ package struct FileImageStorage: ImageStorage {
     }()
 
     package func remove(_ path: String) async throws {
-        guard !path.contains(".."), !path.hasPrefix("/") else { throw CocoaError(.fileWriteInvalidFileName) }
+        try Self.check(path)
         let file = root.appendingPathComponent(path).path
         try await Self.io.runIfActive {
             if unlink(file) != 0 && errno != ENOENT { throw CocoaError(.fileWriteUnknown) }
@@ -67,26 +67,32 @@ package struct FileImageStorage: ImageStorage {
     }
 
     package func writer(for path: String) async throws -> any ImageWriter {
-        guard !path.contains(".."), !path.hasPrefix("/") else { throw CocoaError(.fileWriteInvalidFileName) }
+        try Self.check(path)
         let target = root.appendingPathComponent(path)
         let writer: FileImageWriter = try await Self.io.runIfActive {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            return try FileImageWriter(target: target)
+            return try FileImageWriter(root: root, near: target)
         }
         return writer
     }
+
+    /// A path stays under the root.
+    static func check(_ path: String) throws {
+        guard !path.contains(".."), !path.hasPrefix("/") else { throw CocoaError(.fileWriteInvalidFileName) }
+    }
 }
 
-/// One download's file, written by one task at a time (append, then commit or abandon), each call on `FileImageStorage.io`.
+/// One download's file, written by one task at a time (append, then commit or abandon), each call on `FileImageStorage.io`:
+/// a temporary file beside where it goes, fsynced and renamed to its name at commit.
 final class FileImageWriter: ImageWriter, @unchecked Sendable {
-    private let target: URL
+    private let root: URL
     private let temporary: URL
     private let handle: FileHandle
     private var hasher = SHA256()
     private var size = 0
 
-    init(target: URL) throws {
-        self.target = target
+    init(root: URL, near target: URL) throws {
+        self.root = root
         temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         handle = try FileHandle(forWritingTo: temporary)
@@ -98,11 +104,16 @@ final class FileImageWriter: ImageWriter, @unchecked Sendable {
         try await FileImageStorage.io.runIfActive { try self.handle.write(contentsOf: bytes) }
     }
 
-    func commit() async throws -> (size: Int, sha256: String) {
+    func commit(as path: String, contentType: String) async throws -> (size: Int, sha256: String) {
+        try FileImageStorage.check(path)
+        let target = root.appendingPathComponent(path)
         try await FileImageStorage.io.runIfActive {
             try self.handle.synchronize()
             try self.handle.close()
-            if rename(self.temporary.path, self.target.path) != 0 { throw CocoaError(.fileWriteUnknown) }
+            if target.deletingLastPathComponent() != self.temporary.deletingLastPathComponent() {
+                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            }
+            if rename(self.temporary.path, target.path) != 0 { throw CocoaError(.fileWriteUnknown) }
         }
         return (size, hasher.finalize().hexString)
     }
@@ -138,10 +149,4 @@ extension FileImageStorage {
     }
 
     /// Renames a stored file (atomic on one filesystem); the type is told by the extension when it is served.
-    package func move(from source: String, to destination: String, contentType: String) async throws {
-        let (from, to) = (root.appendingPathComponent(source).path, root.appendingPathComponent(destination).path)
-        try await Self.io.runIfActive {
-            if rename(from, to) != 0 { throw CocoaError(.fileWriteUnknown) }
-        }
-    }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Images in an S3-compatible bucket under the location's prefix. A write streams to `<path>` (multipart above 5 MiB,
-/// see ``S3ObjectWriter``) and becomes visible only when it completes; `move` is a server-side copy with the image's
-/// content type, then a delete.
+/// Images in an S3-compatible bucket under the location's prefix. A write is one PUT to its final key at commit, or,
+/// above 5 MiB, a multipart upload to the key it was begun with, copied to its final key with the image's content type
+/// at commit (see ``S3ObjectWriter``); it becomes visible only then.
 package struct S3ImageStorage: ImageStorage {
     package let client: S3Client
 
@@ -13,10 +13,6 @@ package struct S3ImageStorage: ImageStorage {
         return S3PathWriter(S3ObjectWriter(client: client, key: client.location.key(path), contentType: "application/octet-stream"))
     }
 
-    package func move(from source: String, to destination: String, contentType: String) async throws {
-        try await client.copy(client.location.key(source), to: client.location.key(destination), contentType: contentType)
-        try await client.delete(client.location.key(source))
-    }
 
     package func remove(_ path: String) async throws {
         try await client.delete(client.location.key(path))
@@ -41,7 +37,10 @@ final class S3PathWriter: ImageWriter {
     private let writer: S3ObjectWriter
     init(_ writer: S3ObjectWriter) { self.writer = writer }
     func append(_ bytes: [UInt8]) async throws { try await writer.append(bytes) }
-    func commit() async throws -> (size: Int, sha256: String) { try await writer.commit() }
+    func commit(as path: String, contentType: String) async throws -> (size: Int, sha256: String) {
+        guard !path.contains(".."), !path.hasPrefix("/") else { throw StorageURLError("cannot store at '\(path)'") }
+        return try await writer.commit(as: (writer.client.location.key(path), contentType))
+    }
     func abandon() async { await writer.abort() }
 }
 

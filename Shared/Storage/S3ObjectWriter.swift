@@ -6,9 +6,10 @@ import NIOCore
 /// once: an object that fits is one PUT at commit, a larger one a multipart upload whose parts are sent as the buffer
 /// fills, so memory holds one part whatever the image's size (the buffer is sent as it is, and each part's SHA-256 is
 /// computed as its bytes arrive). Nothing is visible under the key before `commit`; `abort` (or a failed commit)
-/// leaves nothing behind, and a retry simply writes the key again.
+/// leaves nothing behind, and a retry simply writes the key again. A commit may name another key and content type (an
+/// image's, once its first bytes told its format): the one PUT goes there, and a multipart upload is copied there.
 package final class S3ObjectWriter {
-    private let client: S3Client
+    let client: S3Client
     private let key: String
     private let contentType: String
     private let partSize: Int
@@ -50,14 +51,24 @@ package final class S3ObjectWriter {
         partHasher = SHA256()
     }
 
-    /// Makes the object visible; returns its size and SHA-256 (hex).
-    package func commit() async throws -> (size: Int, sha256: String) {
+    /// Makes the object visible, under `final` when given (its key and content type); returns its size and SHA-256 (hex).
+    package func commit(as final: (key: String, contentType: String)? = nil) async throws -> (size: Int, sha256: String) {
+        let (finalKey, finalType) = final ?? (key, contentType)
         do {
             if let uploadID {
                 if buffer.readableBytes > 0 { try await sendPart() }
                 try await client.completeMultipartUpload(key, uploadID: uploadID, parts: parts)
+                self.uploadID = nil
+                if finalKey != key {
+                    // The upload's own key goes either way (one left behind is an unfinished write the janitor sweeps).
+                    do { try await client.copy(key, to: finalKey, contentType: finalType) } catch {
+                        try? await client.delete(key)
+                        throw error
+                    }
+                    try? await client.delete(key)
+                }
             } else {
-                try await client.put(key, body: buffer, payloadHash: partHasher.finalize().hexString, contentType: contentType)
+                try await client.put(finalKey, body: buffer, payloadHash: partHasher.finalize().hexString, contentType: finalType)
             }
         } catch {
             await abort()

@@ -32,7 +32,7 @@ struct ImageInspectorTests {
         #expect(ImageInspector.inspect(bytes) == nil)
     }
 
-    @Test("Storage writes through a temp file and renames atomically, hashing what it wrote")
+    @Test("Storage writes through a temp file and renames it atomically to the name given at commit, hashing what it wrote")
     func storage() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("storage-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -40,13 +40,15 @@ struct ImageInspectorTests {
         let writer = try await storage.writer(for: "user/gen.download")
         try await writer.append(Array("hello ".utf8))
         try await writer.append(Array("world".utf8))
-        #expect(!FileManager.default.fileExists(atPath: root + "/user/gen.download"))
-        let (size, digest) = try await writer.commit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/user").allSatisfy { $0.hasSuffix(".tmp") })
+        let (size, digest) = try await writer.commit(as: "user/gen.png", contentType: "image/png")
         #expect(size == 11)
         #expect(digest == "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9")
-        try await storage.move(from: "user/gen.download", to: "user/gen.png", contentType: "image/png")
         #expect(FileManager.default.contents(atPath: root + "/user/gen.png") == Data("hello world".utf8))
         await #expect(throws: (any Error).self) { _ = try await storage.writer(for: "../escape") }
+        let escaping = try await storage.writer(for: "user/third.download")
+        await #expect(throws: (any Error).self) { _ = try await escaping.commit(as: "../escape.png", contentType: "image/png") }
+        await escaping.abandon()
         let abandoned = try await storage.writer(for: "user/other.download")
         await abandoned.abandon()
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/user") == ["gen.png"])

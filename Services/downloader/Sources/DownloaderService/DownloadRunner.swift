@@ -124,20 +124,15 @@ struct DownloadRunner: Sendable {
                     reason: "unsafe_svg")
             }
         }
+        // Written once, straight to its name: the format is known before anything is visible.
+        let path = "\(base).\(info.format == "jpeg" ? "jpg" : info.format)"
         let size: Int
         let digest: String
         do {
-            (size, digest) = try await pending.commit()
+            (size, digest) = try await pending.commit(as: path, contentType: info.contentType)
         } catch {
             await pending.abandon()
             throw StorageFailure("commit", error)
-        }
-        let path = "\(base).\(info.format == "jpeg" ? "jpg" : info.format)"
-        do {
-            try await storage.move(from: base + ".download", to: path, contentType: info.contentType)
-        } catch {
-            try? await storage.remove(base + ".download")
-            throw StorageFailure("move", error)
         }
         health.succeeded()
         return StoredImage(

@@ -59,7 +59,7 @@ final class StorageHealth: Sendable {
             let probe = try await storage.writer(for: path)
             do {
                 try await probe.append(Array("probe".utf8))
-                _ = try await probe.commit()
+                _ = try await probe.commit(as: path, contentType: "application/octet-stream")
             } catch {
                 await probe.abandon()
                 throw error
