@@ -38,10 +38,11 @@ package enum JobOutcome: Sendable, Equatable {
     }
 
     /// The outcome an answer means, from its status, its two wait headers and its body; `origin` names the service in
-    /// reasons.
+    /// reasons. An exact wait is at least 50 ms (the dispatcher's timer resolution), so a service answering "again now"
+    /// over and over cannot spin a job.
     package init(status: Int, retryAfter: String?, retryAfterMilliseconds: String? = nil, body: Data, origin: String) {
         let wait: Duration? =
-            if let milliseconds = retryAfterMilliseconds.flatMap(Int64.init), milliseconds >= 0 { .milliseconds(milliseconds) } else {
+            if let milliseconds = retryAfterMilliseconds.flatMap(Int64.init), milliseconds >= 0 { .milliseconds(max(milliseconds, 50)) } else {
                 retryAfter.flatMap(Int64.init).map { .seconds($0) }
             }
         switch status {

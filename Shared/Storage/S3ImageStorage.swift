@@ -13,7 +13,6 @@ package struct S3ImageStorage: ImageStorage {
         return S3PathWriter(S3ObjectWriter(client: client, key: client.location.key(path), contentType: "application/octet-stream"))
     }
 
-
     package func remove(_ path: String) async throws {
         try await client.delete(client.location.key(path))
     }

@@ -24,6 +24,27 @@ extension LifecycleTests {
         }
     }
 
+    @Test("A create whose answer comes after a later delivery adopted its prediction leaves that prediction running")
+    func adoptedWhileAnswering() async throws {
+        try await withHarness(
+            #"{"time_scale": 1, "create_answer_delay_seconds": 3, "latency_overrides": {"bytedance/seedream-4": 20}}"#, parkAfter: .zero
+        ) { h in
+            let generation = try await h.create(["prompt": "slow answer", "model_id": "bytedance/seedream-4"])
+            async let first = h.run(generation, attempt: 1)
+            // The prediction exists at Replicate while its create's answer is still on the way.
+            try await eventually("the prediction to exist") { try await h.counter("predictions.created") == 1 }
+            // The dispatcher gave up waiting for the first delivery: the second finds the prediction and follows it.
+            try await h.scenario(#"{"create_answer_delay_seconds": 0}"#)
+            #expect(try await h.run(generation, attempt: 2).status == 202)
+            let adopted = try #require(try await h.reload(generation).replicatePredictionId)
+            // Then the first delivery's answer arrives: superseded, it leaves alone what the second follows.
+            #expect(try await first.outcome == "superseded")
+            #expect(try await h.counter("predictions.cancel") == 0)
+            #expect(try await h.counter("predictions.created") == 1)
+            #expect(try await h.reload(generation).replicatePredictionId == adopted)
+        }
+    }
+
     @Test("A generation cancelled while its job waits out a retry's backoff has its prediction cancelled at once")
     func cancelDuringRetryWait() async throws {
         try await withHarness(#"{"time_scale": 1, "latency_overrides": {"bytedance/seedream-4": 20}}"#) { h in

@@ -32,6 +32,8 @@ struct JobContractTests {
         #expect(JobOutcome(status: 202, retryAfter: "2", body: Data(), origin: "svc") == .snooze(after: .seconds(2)))
         #expect(JobOutcome(status: 202, retryAfter: nil, body: Data(), origin: "svc") == .snooze(after: .seconds(1)))
         #expect(JobOutcome(status: 202, retryAfter: "2", retryAfterMilliseconds: "soon", body: Data(), origin: "svc") == .snooze(after: .seconds(2)))
+        #expect(
+            JobOutcome(status: 202, retryAfter: "1", retryAfterMilliseconds: "0", body: Data(), origin: "svc") == .snooze(after: .milliseconds(50)))
         #expect(JobOutcome(status: 404, retryAfter: nil, body: Data("gone".utf8), origin: "svc") == .failed("svc answered 404: gone"))
     }
 

@@ -236,8 +236,15 @@ struct PredictionRunner: Sendable {
             if response.prediction.status != .succeeded,
                 try await !store.recordPrediction(generation.id, predictionID: response.prediction.id, lease: lease)
             {
-                // Cancelled, or superseded by a later delivery, while the create call was in flight: this prediction is
-                // this attempt's own and nobody will follow it, so stop its spend at once.
+                // Cancelled, or superseded by a later delivery, while the create call was in flight. A later delivery
+                // that found this prediction (its answer was slow, not lost) follows it: leave it running.
+                if try await store.find(generation.id)?.replicatePredictionId == response.prediction.id {
+                    logger.notice(
+                        "Superseded while creating; a later delivery adopted the prediction", metadata: ["prediction.id": "\(response.prediction.id)"]
+                    )
+                    return .done(.done(result: ["outcome": "superseded", "prediction_id": .string(response.prediction.id)]))
+                }
+                // Otherwise this prediction is this attempt's own and nobody will follow it: stop its spend at once.
                 await cancelPrediction(response.prediction.id, of: generation)
                 return .done(.done(result: ["outcome": "cancelled", "prediction_id": .string(response.prediction.id)]))
             }

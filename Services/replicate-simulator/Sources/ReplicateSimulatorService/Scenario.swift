@@ -23,6 +23,9 @@ package struct Scenario: Sendable, Codable, Equatable {
     /// Share of create calls that create the prediction and then answer 504, as a proxy that gave up waiting would: the
     /// caller cannot tell that the prediction exists.
     package var createLostRate: Double = 0
+    /// Seconds a create call takes to answer once its prediction exists (a slow proxy or network): the caller may give up
+    /// and try again while the prediction runs.
+    package var createAnswerDelaySeconds: Double = 0
     /// Share of get calls answered 503 / 429.
     package var get5xxRate: Double = 0
     package var get429Rate: Double = 0
@@ -54,6 +57,7 @@ package struct Scenario: Sendable, Codable, Equatable {
         create429Rate = loader.double("SIMULATOR_CREATE_429_RATE", default: 0, in: 0...1)
         createRatePerMinute = loader.int("SIMULATOR_CREATE_RATE_PER_MINUTE", default: 0, in: 0...1_000_000)
         createLostRate = loader.double("SIMULATOR_CREATE_LOST_RATE", default: 0, in: 0...1)
+        createAnswerDelaySeconds = loader.double("SIMULATOR_CREATE_ANSWER_DELAY_SECONDS", default: 0, in: 0...3600)
         get5xxRate = loader.double("SIMULATOR_GET_5XX_RATE", default: 0, in: 0...1)
         get429Rate = loader.double("SIMULATOR_GET_429_RATE", default: 0, in: 0...1)
         outputMode = loader.string("SIMULATOR_OUTPUT_MODE", default: "url")

@@ -150,6 +150,7 @@ struct Simulator: Sendable {
         if Double.random(in: 0..<1) < scenario.createLostRate {
             throw ReplicateProblem(status: .gatewayTimeout, title: "Gateway Timeout", detail: "Simulated: created, answer lost")
         }
+        if scenario.createAnswerDelaySeconds > 0 { try await Task.sleep(for: .seconds(scenario.createAnswerDelaySeconds)) }
 
         var headers: HTTPFields = [:]
         if let prefer = request.headers[.prefer], let wait = Self.waitSeconds(prefer) {
