@@ -109,14 +109,18 @@ fi
 if [ "$what" = downloader ] || [ "$what" = all ]; then
     fresh_db downloader
     echo "downloader-memory, files (STORAGE_DIR):"
-    "$bench" downloader-memory --downloader $release/downloader --bytes 40960
-    "$bench" downloader-memory --downloader $release/downloader --bytes 41943040
+    "$bench" downloader-memory --downloader $services/downloader --bytes 40960
+    "$bench" downloader-memory --downloader $services/downloader --bytes 41943040
+    "$bench" downloader-memory --downloader $services/downloader --bytes 40960 --count ${DOWNLOADER_COUNT:-2000}
     # The same into an S3-compatible bucket (moto's server): a multipart upload, one 5 MiB part in memory at a time.
     source scripts/lib/s3.sh
     s3_start bench
     echo "downloader-memory, S3 (STORAGE_URL=s3://…):"
-    STORAGE_URL="s3://bench/memory?endpoint=$S3_ENDPOINT&path_style=true" "$bench" downloader-memory --downloader $release/downloader --bytes 40960
-    STORAGE_URL="s3://bench/memory?endpoint=$S3_ENDPOINT&path_style=true" "$bench" downloader-memory --downloader $release/downloader --bytes 41943040
+    export STORAGE_URL="s3://bench/memory?endpoint=$S3_ENDPOINT&path_style=true"
+    "$bench" downloader-memory --downloader $services/downloader --bytes 40960
+    "$bench" downloader-memory --downloader $services/downloader --bytes 41943040
+    "$bench" downloader-memory --downloader $services/downloader --bytes 40960 --count ${DOWNLOADER_S3_COUNT:-500}
+    unset STORAGE_URL
     s3_stop
 fi
 

@@ -119,6 +119,17 @@ struct CapacityBenchmark: AsyncParsableCommand {
                     count, modelSeconds, span, failed, Double(calls[0] + calls[1]) / Double(count), Double(calls[0]) / Double(count),
                     Double(calls[1]) / Double(count), idle?.rss ?? -1, busy?.peak ?? -1
                 ))
+            // Each delivery of a generate-image job (a push to the generator, parked or refused by the create budget
+            // included) takes an attempt number; a snooze gives the attempt back.
+            let deliveries = try await client.query(
+                """
+                SELECT coalesce(sum(j.attempt_number), 0)::int8 FROM job_queue j JOIN image_generations g ON j.dedupe_key = 'generate:' || g.id
+                WHERE g.prompt = 'capacity'
+                """
+            )
+            for try await total in deliveries.decode(Int.self) {
+                print(String(format: "capacity: %.2f generate-image deliveries per generation", Double(total) / Double(count)))
+            }
         }
     }
 

@@ -11,12 +11,16 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// Peak memory of a downloader process storing one output of a given size (streamed from this process).
+/// Peak memory of a downloader process storing one output of a given size (streamed from this process); with `--count`,
+/// how many such images a second it stores, `--concurrency` jobs pushed at once.
 struct DownloaderMemory: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "downloader-memory", abstract: "Downloader peak RSS for one image of N bytes.")
+    static let configuration = CommandConfiguration(
+        commandName: "downloader-memory", abstract: "Downloader peak RSS for one image of N bytes; images/s for many.")
     @OptionGroup var database: DatabaseOptions
     @Option var downloader = ".build/release/downloader"
     @Option(help: "Image size in bytes.") var bytes = 40 << 20
+    @Option(help: "Generations (one image each) to store.") var count = 1
+    @Option(help: "Jobs pushed at once.") var concurrency = 16
 
     func run() async throws {
         let png: [UInt8] =
@@ -44,7 +48,8 @@ struct DownloaderMemory: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: storage) }
         try await Application(router: router, logger: benchmarkLogger).test(.live) { origin in
             let port = origin.port!
-            let downloaderPort = Int.random(in: 20000...60000)
+            // Below Linux's ephemeral range (32768–60999), where this machine's own client sockets could hold it.
+            let downloaderPort = Int.random(in: 20000...32000)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: downloader)
             var environment = ProcessInfo.processInfo.environment
@@ -61,34 +66,68 @@ struct DownloaderMemory: AsyncParsableCommand {
                 process.terminate()
                 process.waitUntilExit()
             }
+            // Ready (its storage checked, its port open) before anything is pushed; then a second to settle.
+            let ready = ContinuousClock.now + .seconds(30)
+            while (try? await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "http://127.0.0.1:\(downloaderPort)/health/ready"), timeout: .seconds(1)))?.status != .ok
+            {
+                guard process.isRunning, ContinuousClock.now < ready else { throw ValidationError("the downloader did not become ready") }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             try await Task.sleep(for: .seconds(1))
             let idle = memory(of: process.processIdentifier)
             try await withPostgresClient(try database.url(), logger: benchmarkLogger) { client in
                 let user = UUID()
-                var generation = UUID()
+                var generations: [UUID] = []
                 for try await id in try await client.query(
                     """
                     INSERT INTO image_generations (user_id, prompt, model, model_id, width, height, steps, guidance_scale, status, output_urls)
-                    VALUES (\(user), 'memory', 'flux-schnell', 'black-forest-labs/flux-schnell', 1024, 1024, 4, 0, 'downloading',
-                            jsonb_build_array(\("http://127.0.0.1:\(port)/image.png")::text))
+                    SELECT \(user), 'memory', 'flux-schnell', 'black-forest-labs/flux-schnell', 1024, 1024, 4, 0, 'downloading',
+                           jsonb_build_array(\("http://127.0.0.1:\(port)/image.png")::text)
+                    FROM generate_series(1, \(count))
                     RETURNING id
                     """
-                ).decode(UUID.self) { generation = id }
-                let http = makeHTTPClient(connections: 1)
+                ).decode(UUID.self) { generations.append(id) }
+                let http = makeHTTPClient(connections: concurrency)
                 defer { Task { try? await http.shutdown() } }
-                let payload = GenerationJobPayload(generationId: generation, userId: user)
-                let envelope = JobEnvelope(job: .init(id: UUID(), type: DownloadImage.name, attempt: 1, maxAttempts: 1, payload: payload))
-                let body = String(decoding: try envelope.encode(), as: UTF8.self)
+                let bodies = try generations.map { generation in
+                    let payload = GenerationJobPayload(generationId: generation, userId: user)
+                    let envelope = JobEnvelope(job: .init(id: UUID(), type: DownloadImage.name, attempt: 1, maxAttempts: 1, payload: payload))
+                    return String(decoding: try envelope.encode(), as: UTF8.self)
+                }
                 let started = ContinuousClock.now
-                let (status, text) = try await post(
-                    http, "http://127.0.0.1:\(downloaderPort)/v1/jobs/download-image", token: benchmarkInternalToken, body: body)
+                let failures = try await withThrowingTaskGroup(of: String?.self) { group in
+                    var next = bodies.makeIterator()
+                    var failures: [String] = []
+                    func push(_ body: String) {
+                        group.addTask {
+                            let (status, text) = try await post(
+                                http, "http://127.0.0.1:\(downloaderPort)/v1/jobs/download-image", token: benchmarkInternalToken, body: body)
+                            return status == 200 ? nil : "status \(status): \(text)"
+                        }
+                    }
+                    for _ in 0..<concurrency { if let body = next.next() { push(body) } }
+                    while let failure = try await group.next() {
+                        if let failure { failures.append(failure) }
+                        if let body = next.next() { push(body) }
+                    }
+                    return failures
+                }
                 let elapsed = ContinuousClock.now - started
                 let after = memory(of: process.processIdentifier)
-                print(
-                    String(
-                        format: "downloader-memory: %d-byte image stored in %.0f ms (status %d); RSS idle %.1f MiB, peak %.1f MiB",
-                        size, elapsed.seconds * 1000, status, idle?.rss ?? -1, after?.peak ?? -1))
-                if status != 200 { print(text) }
+                if count == 1 {
+                    print(
+                        String(
+                            format: "downloader-memory: %d-byte image stored in %.0f ms (status %@); RSS idle %.1f MiB, peak %.1f MiB",
+                            size, elapsed.seconds * 1000, failures.isEmpty ? "200" : "failed", idle?.rss ?? -1, after?.peak ?? -1))
+                } else {
+                    print(
+                        String(
+                            format: "downloader-throughput: %d images of %d bytes, %d at once, stored in %.2f s = %.1f images/s; RSS peak %.1f MiB",
+                            count, size, concurrency, elapsed.seconds, Double(count) / elapsed.seconds, after?.peak ?? -1))
+                }
+                for failure in failures.prefix(3) { print(failure) }
+                if !failures.isEmpty { print("\(failures.count) of \(count) failed") }
             }
         }
     }
