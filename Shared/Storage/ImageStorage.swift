@@ -104,6 +104,7 @@ final class FileImageWriter: ImageWriter, @unchecked Sendable {
         try await FileImageStorage.io.runIfActive { try self.handle.write(contentsOf: bytes) }
     }
 
+    /// The content type is not stored: the path's extension tells it when the file is served.
     func commit(as path: String, contentType: String) async throws -> (size: Int, sha256: String) {
         try FileImageStorage.check(path)
         let target = root.appendingPathComponent(path)
@@ -147,6 +148,4 @@ extension FileImageStorage {
             return paths
         }
     }
-
-    /// Renames a stored file (atomic on one filesystem); the type is told by the extension when it is served.
 }
