@@ -46,7 +46,7 @@ package struct ReplicateCreateBudget: Sendable {
             """
             WITH voided AS (DELETE FROM replicate_create_reservations)
             UPDATE replicate_create_budget
-            SET blocked_until = greatest(coalesce(blocked_until, now()), now() + \(Double(wait.components.seconds))::float8 * interval '1 second'),
+            SET blocked_until = greatest(coalesce(blocked_until, now()), now() + \(wait.seconds)::float8 * interval '1 second'),
                 tokens = 0, refreshed_at = now()
             WHERE account = 'default'
             """,
