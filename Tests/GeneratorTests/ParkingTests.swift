@@ -156,7 +156,6 @@ struct ParkingTests {
                 environment: [
                     "DATABASE_URL": database, "INTERNAL_TOKEN": TestSecrets.internalToken, "DISPATCH_POLL_MS": "100",
                     "DISPATCH_ROUTES": "generate-image=http://127.0.0.1:\(first.port)", "DISPATCH_LEASE_SECONDS": "2",
-                    "DISPATCH_TIMEOUT_SECONDS": "2",
                 ])
             let store = GenerationStore(client: client, logger: TestDatabase.logger)
             let request = try GenerationRequest.validate(["prompt": "survives", "model_id": "google/imagen-4-fast"])
