@@ -9,8 +9,13 @@ package struct S3ImageStorage: ImageStorage {
     package init(client: S3Client) { self.client = client }
 
     package func writer(for path: String) async throws -> any ImageWriter {
-        guard !path.contains(".."), !path.hasPrefix("/") else { throw StorageURLError("cannot store at '\(path)'") }
+        try Self.check(path)
         return S3PathWriter(S3ObjectWriter(client: client, key: client.location.key(path), contentType: "application/octet-stream"))
+    }
+
+    /// A path stays under the location's prefix.
+    static func check(_ path: String) throws {
+        guard !path.contains(".."), !path.hasPrefix("/") else { throw StorageURLError("cannot store at '\(path)'") }
     }
 
     package func remove(_ path: String) async throws {
@@ -37,7 +42,7 @@ final class S3PathWriter: ImageWriter {
     init(_ writer: S3ObjectWriter) { self.writer = writer }
     func append(_ bytes: [UInt8]) async throws { try await writer.append(bytes) }
     func commit(as path: String, contentType: String) async throws -> (size: Int, sha256: String) {
-        guard !path.contains(".."), !path.hasPrefix("/") else { throw StorageURLError("cannot store at '\(path)'") }
+        try S3ImageStorage.check(path)
         return try await writer.commit(as: (writer.client.location.key(path), contentType))
     }
     func abandon() async { await writer.abort() }
