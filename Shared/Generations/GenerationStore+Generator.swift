@@ -25,18 +25,44 @@ extension GenerationStore {
         }
     }
 
-    /// Records the prediction id at once; false if another id is already recorded, the generation stopped running, or
-    /// another delivery took it.
+    /// Records the prediction id at once; false if another id is already recorded, the generation stopped running,
+    /// another delivery took it, or an earlier delivery gave this prediction up (``disown(_:predictionID:)``).
     package func recordPrediction(_ id: UUID, predictionID: String, lease: JobLease) async throws -> Bool {
         let statement = RecordPrediction(id: id, predictionID: predictionID, lease: lease)
         for try await _ in try await client.run(statement, logger: logger) { return true }
         return false
     }
 
-    /// Whether some generation has recorded `predictionID` as its own.
-    package func isRecorded(predictionID: String) async throws -> Bool {
+    /// Gives up `predictionID`, created by a delivery that no longer holds the generation, so that no later delivery
+    /// adopts it: true when it may be cancelled (no delivery follows it, or the generation is gone), false when the
+    /// generation already records it (a later delivery adopted it: leave it running). An update of the generation's row
+    /// like ``recordPrediction(_:predictionID:lease:)``, so of the two racing for one prediction the second sees the first.
+    package func disown(_ id: UUID, predictionID: String) async throws -> Bool {
         let rows = try await client.query(
-            "SELECT 1 FROM image_generations WHERE replicate_prediction_id = \(predictionID) LIMIT 1", logger: logger
+            """
+            WITH disowned AS (
+                UPDATE image_generations SET disowned_predictions = disowned_predictions || \(predictionID)::text
+                WHERE id = \(id) AND replicate_prediction_id IS DISTINCT FROM \(predictionID)
+                RETURNING id
+            )
+            SELECT EXISTS (SELECT 1 FROM disowned) OR NOT EXISTS (SELECT 1 FROM image_generations WHERE id = \(id))
+            """,
+            logger: logger
+        )
+        for try await disowned in rows.decode(Bool.self) { return disowned }
+        return true
+    }
+
+    /// Whether `predictionID` is not free to adopt for `generation`: some generation records it as its own, or an earlier
+    /// delivery of `generation` gave it up.
+    package func isTaken(predictionID: String, for generation: UUID) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            SELECT 1 FROM image_generations
+            WHERE replicate_prediction_id = \(predictionID) OR (id = \(generation) AND \(predictionID) = ANY (disowned_predictions))
+            LIMIT 1
+            """,
+            logger: logger
         )
         for try await _ in rows { return true }
         return false
@@ -241,7 +267,7 @@ private struct RecordPrediction: PostgresPreparedStatement {
     static let sql = """
         UPDATE image_generations SET replicate_prediction_id = $2
         WHERE id = $1 AND status = '\(GenerationStatus.processing.rawValue)' AND replicate_prediction_id IS NULL
-          AND job_id = $4 AND job_attempt = $3
+          AND job_id = $4 AND job_attempt = $3 AND $2 <> ALL (disowned_predictions)
         RETURNING id
         """
     static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .int8, .uuid]

@@ -944,6 +944,7 @@ CREATE TABLE public.image_generations (
     api_key_id uuid,
     price_usd numeric(14,8),
     project_id uuid,
+    disowned_predictions text[] DEFAULT '{}'::text[] NOT NULL,
     CONSTRAINT image_generations_num_outputs_check CHECK (((num_outputs >= 1) AND (num_outputs <= 4))),
     CONSTRAINT image_generations_output_format_check CHECK ((output_format = ANY (ARRAY['png'::text, 'jpg'::text, 'webp'::text]))),
     CONSTRAINT image_generations_progress_check CHECK (((progress >= 0) AND (progress <= 100))),

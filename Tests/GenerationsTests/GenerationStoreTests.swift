@@ -77,3 +77,33 @@ extension GenerationStoreTests {
         }
     }
 }
+
+extension GenerationStoreTests {
+    @Test("A prediction given up is never recorded, and one recorded is never given up, in either order")
+    func disownedPredictions() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let store = GenerationStore(client: client, logger: logger)
+            let lease = JobLease(id: UUID(), attempt: 2)
+            func held() async throws -> UUID {
+                let id = try await insertGeneration(client, status: "processing")
+                try await client.query("UPDATE image_generations SET job_id = \(lease.id), job_attempt = \(lease.attempt) WHERE id = \(id)")
+                return id
+            }
+            // Given up first (the delivery that created it heard back): the one holding the generation cannot adopt it, and
+            // the search sees it taken; another prediction it may still record.
+            let first = try await held()
+            #expect(try await store.disown(first, predictionID: "p-given-up"))
+            #expect(try await store.isTaken(predictionID: "p-given-up", for: first))
+            #expect(try await !store.recordPrediction(first, predictionID: "p-given-up", lease: lease))
+            #expect(try await store.recordPrediction(first, predictionID: "p-new", lease: lease))
+            // Adopted first: it cannot be given up (it stays running).
+            let second = try await held()
+            #expect(try await store.recordPrediction(second, predictionID: "p-adopted", lease: lease))
+            #expect(try await !store.disown(second, predictionID: "p-adopted"))
+            #expect(try await store.find(second)?.replicatePredictionId == "p-adopted")
+            // Nobody can follow a prediction of a generation that is gone.
+            #expect(try await store.disown(UUID(), predictionID: "p-orphan"))
+            #expect(try await !store.isTaken(predictionID: "p-orphan", for: second))
+        }
+    }
+}

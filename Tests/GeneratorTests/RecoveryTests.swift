@@ -45,6 +45,29 @@ extension LifecycleTests {
         }
     }
 
+    @Test("A create that answers while a later delivery is still searching gives its prediction up: that delivery creates another")
+    func disownedWhileSearching() async throws {
+        try await withHarness(
+            #"{"time_scale": 1, "create_answer_delay_seconds": 2, "latency_overrides": {"bytedance/seedream-4": 20}}"#, parkAfter: .zero
+        ) { h in
+            let generation = try await h.create(["prompt": "slow answer, slow search", "model_id": "bytedance/seedream-4"])
+            async let first = h.run(generation, attempt: 1)
+            try await eventually("the prediction to exist") { try await h.counter("predictions.created") == 1 }
+            // The second delivery's search reads the prediction still running, but its answer arrives only after the first
+            // delivery heard back, found itself superseded and cancelled the prediction.
+            try await h.scenario(#"{"create_answer_delay_seconds": 0, "list_answer_delay_seconds": 4}"#)
+            async let second = h.run(generation, attempt: 2)
+            #expect(try await first.outcome == "cancelled")
+            #expect(try await second.status == 202)
+            #expect(try await h.counter("predictions.cancel") == 1)
+            #expect(try await h.counter("predictions.created") == 2)
+            // What the generation follows is the second prediction, still running: resuming it parks again.
+            try await h.scenario(#"{"list_answer_delay_seconds": 0}"#)
+            #expect(try await h.run(generation, attempt: 3).status == 202)
+            #expect(try await h.reload(generation).status == .processing)
+        }
+    }
+
     @Test("A generation cancelled while its job waits out a retry's backoff has its prediction cancelled at once")
     func cancelDuringRetryWait() async throws {
         try await withHarness(#"{"time_scale": 1, "latency_overrides": {"bytedance/seedream-4": 20}}"#) { h in

@@ -10,7 +10,7 @@ import WireFormat
 ///
 /// Replicate has no idempotency key, so the search reads the account's newest predictions created since the
 /// generation's first create call may have started (less a small allowance for clocks), for one of the same model with
-/// the same input that no generation has recorded and nobody cancelled. It adopts only when exactly one matches: two
+/// the same input that no generation has recorded, no delivery of this one gave up, and nobody cancelled. It adopts only when exactly one matches: two
 /// would mean another generation with the same input is inside its own unrecorded window, and guessing could take its
 /// prediction.
 struct LostPredictionSearch: Sendable {
@@ -21,7 +21,9 @@ struct LostPredictionSearch: Sendable {
     /// Allowance for the clocks of Replicate and of the database disagreeing.
     var clockSkew: TimeInterval = 5
 
-    func find(model: String, version: String?, input: [String: JSONValue], createdAfter: Date) async throws -> Prediction? {
+    func find(
+        for generation: UUID, model: String, version: String?, input: [String: JSONValue], createdAfter: Date
+    ) async throws -> Prediction? {
         // Compare inputs as Replicate echoes them: through JSON, where 4.0 reads back as 4.
         let sent = try JSONDecoder().decode([String: JSONValue].self, from: JSONEncoder().encode(input))
         let oldest = createdAfter.addingTimeInterval(-clockSkew)
@@ -35,7 +37,7 @@ struct LostPredictionSearch: Sendable {
                     prediction.status != .aborted,
                     let echoed = prediction.input, sent.allSatisfy({ echoed[$0.key] == $0.value })
                 else { continue }
-                if try await !store.isRecorded(predictionID: prediction.id) { candidates.append(prediction) }
+                if try await !store.isTaken(predictionID: prediction.id, for: generation) { candidates.append(prediction) }
             }
             guard let following = page.next else { break }
             next = following

@@ -193,11 +193,14 @@ struct PredictionRunner: Sendable {
             response = try await api.get(existing)
         } else if lease.attempt > 1, let window = generation.createStartedAt,
             let lost = try await LostPredictionSearch(api: api, store: store).find(
-                model: model.id, version: version, input: built.input, createdAfter: window
+                for: generation.id, model: model.id, version: version, input: built.input, createdAfter: window
             )
         {
             logger.notice("Adopting a prediction an earlier attempt created unheard of", metadata: ["prediction.id": "\(lost.id)"])
             guard try await store.recordPrediction(generation.id, predictionID: lost.id, lease: lease) else {
+                // The delivery that created it heard back after all and gave it up (it is being cancelled): the next
+                // delivery, at once, creates another.
+                if try await store.isTaken(predictionID: lost.id, for: generation.id) { return .done(.snooze(after: .zero)) }
                 // Cancelled or superseded meanwhile. The prediction is only probably this generation's: leave it be.
                 return .done(.done(result: ["outcome": "not adopted", "prediction_id": .string(lost.id)]))
             }
@@ -237,8 +240,9 @@ struct PredictionRunner: Sendable {
                 try await !store.recordPrediction(generation.id, predictionID: response.prediction.id, lease: lease)
             {
                 // Cancelled, or superseded by a later delivery, while the create call was in flight. A later delivery
-                // that found this prediction (its answer was slow, not lost) follows it: leave it running.
-                if try await store.find(generation.id)?.replicatePredictionId == response.prediction.id {
+                // that found this prediction (its answer was slow, not lost) follows it: leave it running. Otherwise it
+                // is given up first, so that no later delivery adopts it while it is being cancelled.
+                if try await !store.disown(generation.id, predictionID: response.prediction.id) {
                     logger.notice(
                         "Superseded while creating; a later delivery adopted the prediction", metadata: ["prediction.id": "\(response.prediction.id)"]
                     )

@@ -26,6 +26,9 @@ package struct Scenario: Sendable, Codable, Equatable {
     /// Seconds a create call takes to answer once its prediction exists (a slow proxy or network): the caller may give up
     /// and try again while the prediction runs.
     package var createAnswerDelaySeconds: Double = 0
+    /// Seconds a list call takes to answer once it has read its page (a slow network): the predictions may have changed
+    /// by the time the caller sees them.
+    package var listAnswerDelaySeconds: Double = 0
     /// Share of get calls answered 503 / 429.
     package var get5xxRate: Double = 0
     package var get429Rate: Double = 0

@@ -51,6 +51,8 @@ struct Simulator: Sendable {
                 var results: [Prediction]
             }
             let body = Page(next: next.map { "\(base)/v1/predictions?cursor=\($0)" }, previous: nil, results: results)
+            let delay = await registry.scenario.listAnswerDelaySeconds
+            if delay > 0 { try await Task.sleep(for: .seconds(delay)) }
             return try json(body, status: .ok, limit: 2999)
         }
         api.get("models/:owner/:name") { _, context in
