@@ -10,9 +10,9 @@ import WireFormat
 ///
 /// Replicate has no idempotency key, so the search reads the account's newest predictions created since the
 /// generation's first create call may have started (less a small allowance for clocks), for one of the same model with
-/// the same input that no generation has recorded, no delivery of this one gave up, and nobody cancelled. It adopts only when exactly one matches: two
-/// would mean another generation with the same input is inside its own unrecorded window, and guessing could take its
-/// prediction.
+/// the same input that no generation has recorded, no delivery of this one gave up, and nobody cancelled. It adopts only
+/// when exactly one matches: two would mean another generation with the same input is inside its own unrecorded window,
+/// and guessing could take its prediction.
 struct LostPredictionSearch: Sendable {
     let api: any PredictionsAPI
     let store: GenerationStore
