@@ -43,6 +43,7 @@ struct QueueThroughput: AsyncParsableCommand {
             }
             let enqueueTime = ContinuousClock.now - enqueueStart
             let start = ContinuousClock.now
+            let cpuStart = processCPUSeconds()
             let done = try await withThrowingTaskGroup(of: Int.self) { group in
                 for consumer in 0..<consumers {
                     group.addTask {
@@ -58,11 +59,12 @@ struct QueueThroughput: AsyncParsableCommand {
                 return try await group.reduce(0, +)
             }
             let elapsed = ContinuousClock.now - start
+            let cpu = processCPUSeconds() - cpuStart
             print(String(format: "queue-throughput: enqueue %.0f jobs/s (batches of 1000)", Double(jobs) / enqueueTime.seconds))
             print(
                 String(
-                    format: "queue-throughput: claim+complete %.0f jobs/s (%d jobs, %d consumers, batch %d, %.2f s)",
-                    Double(done) / elapsed.seconds, done, consumers, batch, elapsed.seconds))
+                    format: "queue-throughput: claim+complete %.0f jobs/s (%d jobs, %d consumers, batch %d, %.2f s; this process's CPU %.2f s)",
+                    Double(done) / elapsed.seconds, done, consumers, batch, elapsed.seconds, cpu))
         }
     }
 }
@@ -121,4 +123,11 @@ struct QueueLatency: AsyncParsableCommand {
     static func t0(_ payload: String) -> UInt64? {
         (try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])?["t0"].flatMap { ($0 as? NSNumber)?.uint64Value }
     }
+}
+
+/// CPU seconds (user and system) this process has used so far.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
 }

@@ -19,7 +19,7 @@ extension JobQueue {
             WHERE q.id = ANY (ARRAY(
                 SELECT j.id
                 FROM (SELECT * FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt) ORDER BY id) AS r
-                CROSS JOIN LATERAL (SELECT id, status, attempt_number, locked_by FROM job_queue WHERE id = r.id FOR UPDATE) AS j
+                CROSS JOIN LATERAL (SELECT id, status, attempt_number, locked_by FROM job_queue WHERE id = r.id LIMIT 1 FOR UPDATE) AS j
                 WHERE j.status = 'processing' AND j.attempt_number = r.attempt AND j.locked_by = \(worker)
             ))
             RETURNING q.id, q.attempt_number
@@ -82,7 +82,7 @@ extension JobQueue {
                         AS c(id, attempt, retryable, delay, error)
                     ORDER BY id
                 ) AS c
-                CROSS JOIN LATERAL (SELECT id, status, attempt_number, max_attempts FROM job_queue WHERE id = c.id FOR UPDATE) AS j
+                CROSS JOIN LATERAL (SELECT id, status, attempt_number, max_attempts FROM job_queue WHERE id = c.id LIMIT 1 FOR UPDATE) AS j
                 WHERE j.status = 'processing' AND j.attempt_number = c.attempt
             ) AS f
             WHERE q.id = f.id
@@ -121,7 +121,7 @@ extension JobQueue {
             WHERE q.id = ANY (ARRAY(
                 SELECT j.id
                 FROM (SELECT * FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS s(id, attempt) ORDER BY id) AS s
-                CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = s.id FOR UPDATE) AS j
+                CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = s.id LIMIT 1 FOR UPDATE) AS j
                 WHERE j.status = 'processing' AND j.attempt_number = s.attempt
             ))
             RETURNING q.id, q.attempt_number
@@ -147,7 +147,7 @@ extension JobQueue {
             WHERE q.id = ANY (ARRAY(
                 SELECT j.id
                 FROM (SELECT * FROM unnest(\(ids)::uuid[], \(attempts)::int[]) AS r(id, attempt) ORDER BY id) AS r
-                CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = r.id FOR UPDATE) AS j
+                CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = r.id LIMIT 1 FOR UPDATE) AS j
                 WHERE j.status = 'processing' AND j.attempt_number = r.attempt
             ))
             """,
@@ -166,7 +166,7 @@ private struct CompleteJobs: PostgresPreparedStatement {
         WHERE q.id = ANY (ARRAY(
             SELECT j.id
             FROM (SELECT * FROM unnest($1::uuid[], $2::int[]) AS c(id, attempt) ORDER BY id) AS c
-            CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = c.id FOR UPDATE) AS j
+            CROSS JOIN LATERAL (SELECT id, status, attempt_number FROM job_queue WHERE id = c.id LIMIT 1 FOR UPDATE) AS j
             WHERE j.status = 'processing' AND j.attempt_number = c.attempt
         ))
         RETURNING q.id, q.attempt_number
