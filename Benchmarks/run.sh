@@ -75,18 +75,25 @@ if [ "$what" = queue ] || [ "$what" = all ]; then
         echo "queue round $round:"
         fresh_db queue
         "$bench" queue-throughput --jobs 100000 --consumers 4 --batch 100 | grep claim+complete
+        # The same, its sessions as the dispatcher runs them: commits that do not wait for the WAL flush, generic plans.
+        fresh_db queue
+        "$bench" queue-throughput --jobs 100000 --consumers 4 --batch 100 --dispatcher-sessions | grep claim+complete | sed 's/^queue-throughput/queue-throughput (dispatcher sessions)/'
         # The bare-SQL reference: the same 100,000 jobs in a fresh table, claimed and completed by pgbench's 4 clients;
-        # then the same in one statement per batch (the next claim and the last completion together).
-        for script in pgbench-claim pgbench-claim-one-statement; do
+        # then the same with commits that do not wait for the WAL flush (as the dispatcher's sessions), and in one
+        # statement per batch (the next claim and the last completion together).
+        for variant in pgbench-claim pgbench-claim:async pgbench-claim-one-statement; do
+            script=${variant%:*}
+            options=""
+            [ "$variant" = pgbench-claim:async ] && options="-c synchronous_commit=off"
             fresh_db queue_reference
             psql "$DATABASE_URL" -qc "INSERT INTO job_queue (job_type, payload) SELECT 'pgbench', '{}' FROM generate_series(1, 100000)" \
                 -qc "VACUUM ANALYZE job_queue"
             start=$(date +%s.%N)
-            "$PG_BIN/pgbench" -n -c 4 -j 2 -t 250 -f "Benchmarks/$script.sql" "$DATABASE_URL" >"$tmp/pgbench.log" 2>&1 || { cat "$tmp/pgbench.log" >&2; exit 1; }
+            PGOPTIONS="$options" "$PG_BIN/pgbench" -n -c 4 -j 2 -t 250 -f "Benchmarks/$script.sql" "$DATABASE_URL" >"$tmp/pgbench.log" 2>&1 || { cat "$tmp/pgbench.log" >&2; exit 1; }
             end=$(date +%s.%N)
             done_jobs=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM job_queue WHERE job_type = 'pgbench' AND status = 'completed'")
             python3 -c "import sys; print(f'{sys.argv[4]}: claim+complete {int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.0f} jobs/s (4 clients, batch 100, {sys.argv[1]} jobs)')" \
-                "$done_jobs" "$start" "$end" "$script"
+                "$done_jobs" "$start" "$end" "$variant"
         done
         fresh_db queue_pgqueuer
         "$peers/bin/python" Benchmarks/peers.py pgqueuer --dsn "$DATABASE_URL" --jobs 100000 --consumers 4 --batch 100

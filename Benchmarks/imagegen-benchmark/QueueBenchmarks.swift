@@ -32,16 +32,29 @@ struct QueueThroughput: AsyncParsableCommand {
     @Option var jobs = 50_000
     @Option var consumers = 4
     @Option(help: "Jobs per claim.") var batch = 100
+    @Flag(help: "Run the consumers' sessions as the dispatcher runs them (commits that do not wait for the WAL flush, generic plans).")
+    var dispatcherSessions = false
+    @Flag(
+        help:
+            "ANALYZE the table once the jobs are in, before the consumers start (statistics that saw a backlog and nothing in flight, as autovacuum leaves them after a burst)."
+    )
+    var analyze = false
 
     func run() async throws {
         let url = try database.url()
-        try await withPostgresClient(url, maxConnections: consumers + 2, logger: benchmarkLogger) { client in
+        let configuration = url.clientConfiguration(
+            maxConnections: consumers + 2, durableCommits: !dispatcherSessions, genericPlans: dispatcherSessions)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: benchmarkLogger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
             let queue = JobQueue(client: client, logger: benchmarkLogger)
             let enqueueStart = ContinuousClock.now
             for start in stride(from: 0, to: jobs, by: 1000) {
                 try await queue.enqueue((start..<min(start + 1000, jobs)).map { _ in NewJob(type: "bench", payload: "{}") })
             }
             let enqueueTime = ContinuousClock.now - enqueueStart
+            if analyze { try await client.query("ANALYZE job_queue") }
             let start = ContinuousClock.now
             let cpuStart = processCPUSeconds()
             let done = try await withThrowingTaskGroup(of: Int.self) { group in
