@@ -44,10 +44,7 @@ struct QueueThroughput: AsyncParsableCommand {
         let url = try database.url()
         let configuration = url.clientConfiguration(
             maxConnections: consumers + 2, durableCommits: !dispatcherSessions, genericPlans: dispatcherSessions)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: benchmarkLogger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        try await withPostgresClient(configuration: configuration, logger: benchmarkLogger) { client in
             let queue = JobQueue(client: client, logger: benchmarkLogger)
             let enqueueStart = ContinuousClock.now
             for start in stride(from: 0, to: jobs, by: 1000) {
